@@ -1,0 +1,318 @@
+import type {CgroupController, CgroupStats, Pressure, ProcessCgroups, ProcessRecord} from '../model/types.js';
+import {controllers, type CgroupLayout} from './cgroup-layout.js';
+import type {FileReader} from './file-reader.js';
+import {parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned, unlimitedThreshold} from './parse-bytes.js';
+
+/** Files that rarely matter from one second to the next are read every this many refreshes. */
+const detailEvery = 5;
+/** An absent file is looked for again after this many refreshes (a controller may be enabled later). */
+const absentRetryEvery = 10;
+
+type FileSpec = {
+	controller: CgroupController;
+	name: string;
+	/** Read only on detailed refreshes: large files and slow-moving values. */
+	detailed: boolean;
+	apply(stats: CgroupStats, buffer: Buffer, length: number): void;
+};
+
+function pressure(buffer: Buffer, length: number): Pressure | null {
+	const some = parsePressureLine(buffer, length, 'some');
+	if (!some) return null;
+	const full = parsePressureLine(buffer, length, 'full');
+	return {someAvg10: some.avg10, someAvg60: some.avg60, fullAvg10: full?.avg10 ?? null, fullAvg60: full?.avg60 ?? null, someTotalUsec: some.total};
+}
+
+function unsigned(buffer: Buffer, length: number): number | null {
+	return parseUnsigned(buffer, 0, length);
+}
+
+/** v1 limits: a huge value is "unlimited". */
+function v1Limit(buffer: Buffer, length: number): number | null {
+	const value = parseUnsigned(buffer, 0, length);
+	return value === null || value >= unlimitedThreshold ? null : value;
+}
+
+function nanosecondsToMicro(value: number | null): number | null {
+	return value === null ? null : Math.floor(value / 1000);
+}
+
+const v2Files: FileSpec[] = [
+	{controller: 'memory', name: 'memory.current', detailed: false, apply: (s, b, n) => (s.memory.current = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.max', detailed: false, apply: (s, b, n) => (s.memory.max = parseLimit(b, 0, n) ?? null)},
+	{controller: 'memory', name: 'memory.high', detailed: false, apply: (s, b, n) => (s.memory.high = parseLimit(b, 0, n) ?? null)},
+	{controller: 'memory', name: 'memory.peak', detailed: false, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.swap.current', detailed: true, apply: (s, b, n) => (s.memory.swapCurrent = unsigned(b, n))},
+	{
+		controller: 'memory',
+		name: 'memory.events',
+		detailed: false,
+		apply(s, b, n) {
+			const events = s.memory.events;
+			events.low = parseKeyedValue(b, n, 'low');
+			events.high = parseKeyedValue(b, n, 'high');
+			events.max = parseKeyedValue(b, n, 'max');
+			events.oom = parseKeyedValue(b, n, 'oom');
+			events.oomKill = parseKeyedValue(b, n, 'oom_kill');
+			events.oomGroupKill = parseKeyedValue(b, n, 'oom_group_kill');
+		},
+	},
+	{
+		controller: 'memory',
+		name: 'memory.stat',
+		detailed: true,
+		apply(s, b, n) {
+			const stat = s.memory.stat;
+			stat.anon = parseKeyedValue(b, n, 'anon');
+			stat.file = parseKeyedValue(b, n, 'file');
+			stat.kernel = parseKeyedValue(b, n, 'kernel');
+			stat.sock = parseKeyedValue(b, n, 'sock');
+			stat.shmem = parseKeyedValue(b, n, 'shmem');
+			stat.inactiveFile = parseKeyedValue(b, n, 'inactive_file');
+		},
+	},
+	{controller: 'memory', name: 'memory.pressure', detailed: true, apply: (s, b, n) => (s.memory.pressure = pressure(b, n))},
+	{
+		controller: 'cpu',
+		name: 'cpu.stat',
+		detailed: false,
+		apply(s, b, n) {
+			const cpu = s.cpu;
+			cpu.usageUsec = parseKeyedValue(b, n, 'usage_usec');
+			cpu.userUsec = parseKeyedValue(b, n, 'user_usec');
+			cpu.systemUsec = parseKeyedValue(b, n, 'system_usec');
+			cpu.nrPeriods = parseKeyedValue(b, n, 'nr_periods');
+			cpu.nrThrottled = parseKeyedValue(b, n, 'nr_throttled');
+			cpu.throttledUsec = parseKeyedValue(b, n, 'throttled_usec');
+		},
+	},
+	{
+		controller: 'cpu',
+		name: 'cpu.max',
+		detailed: true,
+		apply(s, b, n) {
+			const cpuMax = parseCpuMax(b, n);
+			s.cpu.periodUsec = cpuMax?.periodUsec ?? null;
+			s.cpu.quotaCores = cpuMax?.quotaUsec == null ? null : cpuMax.quotaUsec / cpuMax.periodUsec;
+		},
+	},
+	{controller: 'cpu', name: 'cpu.pressure', detailed: true, apply: (s, b, n) => (s.cpu.pressure = pressure(b, n))},
+	{controller: 'pids', name: 'pids.current', detailed: false, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
+	{controller: 'pids', name: 'pids.max', detailed: true, apply: (s, b, n) => (s.pids.max = parseLimit(b, 0, n) ?? null)},
+	{controller: 'pids', name: 'pids.events', detailed: false, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
+];
+
+const v1Files: FileSpec[] = [
+	{controller: 'memory', name: 'memory.usage_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.current = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.limit_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.max = v1Limit(b, n))},
+	{controller: 'memory', name: 'memory.max_usage_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.failcnt', detailed: false, apply: (s, b, n) => (s.memory.failcnt = unsigned(b, n))},
+	{
+		controller: 'memory',
+		name: 'memory.oom_control',
+		detailed: false,
+		apply(s, b, n) {
+			const underOom = parseKeyedValue(b, n, 'under_oom');
+			s.memory.underOom = underOom === null ? null : underOom > 0;
+			s.memory.events.oomKill = parseKeyedValue(b, n, 'oom_kill');
+		},
+	},
+	{
+		controller: 'memory',
+		name: 'memory.stat',
+		detailed: true,
+		apply(s, b, n) {
+			const stat = s.memory.stat;
+			stat.anon = parseKeyedValue(b, n, 'total_rss');
+			stat.file = parseKeyedValue(b, n, 'total_cache');
+			stat.shmem = parseKeyedValue(b, n, 'total_shmem');
+			stat.inactiveFile = parseKeyedValue(b, n, 'total_inactive_file');
+			const hierarchical = parseKeyedValue(b, n, 'hierarchical_memory_limit');
+			s.memory.hierarchicalMax = hierarchical === null || hierarchical >= unlimitedThreshold ? null : hierarchical;
+		},
+	},
+	{controller: 'memory', name: 'memory.kmem.usage_in_bytes', detailed: true, apply: (s, b, n) => (s.memory.stat.kernel = unsigned(b, n))},
+	{controller: 'cpuacct', name: 'cpuacct.usage', detailed: false, apply: (s, b, n) => (s.cpu.usageUsec = nanosecondsToMicro(unsigned(b, n)))},
+	{controller: 'cpuacct', name: 'cpuacct.usage_user', detailed: true, apply: (s, b, n) => (s.cpu.userUsec = nanosecondsToMicro(unsigned(b, n)))},
+	{controller: 'cpuacct', name: 'cpuacct.usage_sys', detailed: true, apply: (s, b, n) => (s.cpu.systemUsec = nanosecondsToMicro(unsigned(b, n)))},
+	{controller: 'cpu', name: 'cpu.cfs_period_us', detailed: true, apply: (s, b, n) => (s.cpu.periodUsec = parseUnsigned(b, 0, n))},
+	{
+		controller: 'cpu',
+		name: 'cpu.cfs_quota_us',
+		detailed: true,
+		apply(s, b, n) {
+			const quota = parseSigned(b, 0, n);
+			const period = s.cpu.periodUsec;
+			s.cpu.quotaCores = quota === null || quota < 0 || !period ? null : quota / period;
+		},
+	},
+	{
+		controller: 'cpu',
+		name: 'cpu.stat',
+		detailed: false,
+		apply(s, b, n) {
+			s.cpu.nrPeriods = parseKeyedValue(b, n, 'nr_periods');
+			s.cpu.nrThrottled = parseKeyedValue(b, n, 'nr_throttled');
+			s.cpu.throttledUsec = nanosecondsToMicro(parseKeyedValue(b, n, 'throttled_time'));
+		},
+	},
+	{controller: 'pids', name: 'pids.current', detailed: false, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
+	{controller: 'pids', name: 'pids.max', detailed: true, apply: (s, b, n) => (s.pids.max = parseLimit(b, 0, n) ?? null)},
+	{controller: 'pids', name: 'pids.events', detailed: false, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
+];
+
+export function emptyCgroupStats(cgroupPath: string): CgroupStats {
+	return {
+		path: cgroupPath,
+		memory: {
+			current: null,
+			max: null,
+			high: null,
+			peak: null,
+			swapCurrent: null,
+			failcnt: null,
+			underOom: null,
+			hierarchicalMax: null,
+			events: {low: null, high: null, max: null, oom: null, oomKill: null, oomGroupKill: null},
+			stat: {anon: null, file: null, kernel: null, sock: null, shmem: null, inactiveFile: null},
+			pressure: null,
+		},
+		cpu: {usageUsec: null, userUsec: null, systemUsec: null, quotaCores: null, periodUsec: null, nrPeriods: null, nrThrottled: null, throttledUsec: null, pressure: null},
+		pids: {current: null, max: null, eventsMax: null},
+		exists: false,
+	};
+}
+
+const unopened = -2;
+const absent = -1;
+/** No descriptor to spare: read with open/read/close. */
+const transient = -3;
+
+type Entry = {
+	stats: CgroupStats;
+	/** Per file spec: a kept descriptor, `absent`, or `unopened`. */
+	descriptors: Int32Array;
+	/** Per file spec: the file's path, made once. */
+	paths: (string | null)[];
+	wantedIn: number;
+};
+
+/** Every cgroup path that holds a process, and every ancestor of one, but the root. */
+export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Set<string> {
+	const seen = new Set<ProcessCgroups>();
+	const wanted = new Set<string>();
+	for (const process of processes) {
+		if (seen.has(process.cgroups)) continue;
+		seen.add(process.cgroups);
+		for (const controller of controllers) {
+			let cgroupPath = process.cgroups[controller];
+			while (cgroupPath && cgroupPath !== '/' && !wanted.has(cgroupPath)) {
+				wanted.add(cgroupPath);
+				cgroupPath = cgroupPath.slice(0, Math.max(1, cgroupPath.lastIndexOf('/')));
+			}
+		}
+	}
+	return wanted;
+}
+
+/**
+ * Reads the cgroup files of a set of cgroups, each controller's files from its own hierarchy.
+ * Files stay open between refreshes; absent files and controllers read as null, never 0.
+ */
+export class CgroupReader {
+	private readonly entries = new Map<string, Entry>();
+	private readonly files: FileSpec[];
+	private readonly statsByPath = new Map<string, CgroupStats>();
+	private refreshCount = 0;
+
+	constructor(
+		private readonly layout: CgroupLayout,
+		private readonly reader: FileReader,
+	) {
+		this.files = layout.mode === 'v2' ? v2Files : v1Files.concat(layout.unified ? v2Files.filter((spec) => layout.controllers[spec.controller] === layout.unified) : []);
+	}
+
+	get stats(): ReadonlyMap<string, CgroupStats> {
+		return this.statsByPath;
+	}
+
+	read(wanted: ReadonlySet<string>): ReadonlyMap<string, CgroupStats> {
+		this.refreshCount++;
+		const detailed = this.refreshCount % detailEvery === 1;
+		const retryAbsent = this.refreshCount % absentRetryEvery === 0;
+		for (const cgroupPath of wanted) {
+			let entry = this.entries.get(cgroupPath);
+			if (!entry) {
+				entry = this.createEntry(cgroupPath);
+				this.entries.set(cgroupPath, entry);
+				this.statsByPath.set(cgroupPath, entry.stats);
+				this.readEntry(entry, true, true);
+			} else {
+				this.readEntry(entry, detailed, retryAbsent);
+			}
+			entry.wantedIn = this.refreshCount;
+		}
+		for (const [cgroupPath, entry] of this.entries) {
+			if (entry.wantedIn === this.refreshCount) continue;
+			this.releaseEntry(entry);
+			this.entries.delete(cgroupPath);
+			this.statsByPath.delete(cgroupPath);
+		}
+		return this.statsByPath;
+	}
+
+	/** Re-reads one cgroup at once (a watched events file changed); false when it is not tracked. */
+	readNow(cgroupPath: string): boolean {
+		const entry = this.entries.get(cgroupPath);
+		if (!entry) return false;
+		this.readEntry(entry, false, false);
+		return true;
+	}
+
+	close(): void {
+		for (const entry of this.entries.values()) this.releaseEntry(entry);
+		this.entries.clear();
+		this.statsByPath.clear();
+	}
+
+	private createEntry(cgroupPath: string): Entry {
+		const paths = this.files.map((spec) => {
+			const mount = this.layout.controllers[spec.controller];
+			return mount ? `${mount.directory}${cgroupPath}/${spec.name}` : null;
+		});
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, wantedIn: 0};
+	}
+
+	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
+		const reader = this.reader;
+		let anyRead = false;
+		for (let index = 0; index < this.files.length; index++) {
+			const spec = this.files[index];
+			const filePath = entry.paths[index];
+			if (filePath === null || (spec.detailed && !detailed)) continue;
+			let descriptor = entry.descriptors[index];
+			if (descriptor === unopened || (descriptor === absent && retryAbsent)) {
+				descriptor = reader.keep(filePath);
+				if (descriptor < 0) descriptor = reader.lastFailure === 'gone' || reader.lastFailure === 'denied' ? absent : transient;
+				entry.descriptors[index] = descriptor;
+			}
+			if (descriptor === absent) continue;
+			const length = descriptor >= 0 ? reader.readKept(descriptor) : reader.readPath(filePath);
+			if (length < 0) {
+				reader.release(descriptor);
+				entry.descriptors[index] = absent;
+				continue;
+			}
+			anyRead = true;
+			spec.apply(entry.stats, reader.buffer, length);
+		}
+		entry.stats.exists = anyRead;
+	}
+
+	private releaseEntry(entry: Entry): void {
+		for (let index = 0; index < entry.descriptors.length; index++) {
+			if (entry.descriptors[index] >= 0) this.reader.release(entry.descriptors[index]);
+			entry.descriptors[index] = unopened;
+		}
+	}
+}

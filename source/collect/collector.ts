@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {CgroupStats, HostFacts, NamespaceInodes, HostNamespaceSource, Snapshot} from '../model/types.js';
+import {layoutFromDirectory, layoutFromMountinfo, type CgroupLayout} from './cgroup-layout.js';
+import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
+import {FileReader} from './file-reader.js';
+import {HostFigureReader, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
+import {ProcessScanner} from './process-scanner.js';
+
+export type CollectorOptions = {
+	/** A procfs: /proc, or a host's mounted elsewhere. */
+	procRoot: string;
+	/** A cgroup tree; null finds this host's from mountinfo. */
+	cgroupRoot: string | null;
+};
+
+export class CollectorSetupError extends Error {}
+
+const procSuperMagic = 0x9fa0;
+const clockTicksPerSecond = 100;
+
+function looksLikeProcfs(procRoot: string): boolean {
+	try {
+		if (fs.statfsSync(procRoot).type === procSuperMagic) return true;
+		return fs.readdirSync(procRoot).some((entry) => /^\d+$/.test(entry) && fs.existsSync(path.join(procRoot, entry, 'stat')));
+	} catch {
+		return false;
+	}
+}
+
+function findLayout(options: CollectorOptions): CgroupLayout | null {
+	if (options.cgroupRoot !== null) return layoutFromDirectory(options.cgroupRoot);
+	try {
+		const fromMounts = layoutFromMountinfo(fs.readFileSync(`${options.procRoot}/self/mountinfo`, 'utf8'));
+		if (fromMounts) return fromMounts;
+	} catch {
+		// No mountinfo to read: look at the usual place.
+	}
+	return layoutFromDirectory('/sys/fs/cgroup');
+}
+
+/**
+ * Reads /proc and cgroupfs into snapshots. Owns every descriptor it keeps; `close` releases them.
+ * The records in a snapshot are updated in place by the next `sample`.
+ */
+export class Collector {
+	readonly host: HostFacts;
+	readonly hostNamespaces: NamespaceInodes;
+	readonly hostNamespaceSource: HostNamespaceSource;
+	readonly layout: CgroupLayout | null;
+	private readonly reader: FileReader;
+	private readonly scanner: ProcessScanner;
+	private readonly cgroupReader: CgroupReader | null;
+	private readonly figures: HostFigureReader;
+	private readonly previousCgroupCpuUsec = new Map<string, number>();
+	private wanted: ReadonlySet<string> = new Set();
+	private wantedForStructure = -1;
+	private previousMonotonicMs: number | null = null;
+
+	constructor(options: CollectorOptions) {
+		if (!looksLikeProcfs(options.procRoot)) throw new CollectorSetupError(`${options.procRoot} is not a procfs (no process directories with a stat file)`);
+		if (options.cgroupRoot !== null && !fs.existsSync(options.cgroupRoot)) throw new CollectorSetupError(`${options.cgroupRoot} does not exist`);
+		this.layout = findLayout(options);
+		this.reader = new FileReader(options.procRoot);
+		this.host = readHostFacts(options.procRoot, this.layout?.mode ?? 'v2');
+		const hostNamespaces = readHostNamespaces(options.procRoot);
+		this.hostNamespaces = hostNamespaces.namespaces;
+		this.hostNamespaceSource = hostNamespaces.source;
+		this.scanner = new ProcessScanner(options.procRoot, this.layout, this.reader, readPageSize(options.procRoot));
+		this.cgroupReader = this.layout ? new CgroupReader(this.layout, this.reader) : null;
+		this.figures = new HostFigureReader(options.procRoot, this.reader);
+	}
+
+	sample(): Snapshot {
+		const monotonicMs = performance.now();
+		const processes = this.scanner.scan();
+		let cgroups: ReadonlyMap<string, CgroupStats> = new Map();
+		if (this.cgroupReader) {
+			if (this.wantedForStructure !== this.scanner.structureVersion) {
+				this.wanted = wantedCgroupPaths(processes);
+				this.wantedForStructure = this.scanner.structureVersion;
+			}
+			this.rememberCpuUsage(this.cgroupReader.stats);
+			cgroups = this.cgroupReader.read(this.wanted);
+		}
+		const figures = this.figures.read();
+		const snapshot: Snapshot = {
+			time: Date.now(),
+			monotonicMs,
+			previousMonotonicMs: this.previousMonotonicMs,
+			host: this.host,
+			hostNamespaces: this.hostNamespaces,
+			hostNamespaceSource: this.hostNamespaceSource,
+			processes,
+			cgroups,
+			previousCgroupCpuUsec: this.previousCgroupCpuUsec,
+			structureVersion: this.scanner.structureVersion,
+			memory: figures.memory,
+			load: figures.load,
+			uptimeSeconds: figures.uptimeSeconds,
+			clockTicksPerSecond,
+			problems: {
+				unreadableNamespaces: this.scanner.unreadableNamespaces,
+				fdBudgetExhausted: this.reader.budgetExhausted,
+				noCgroupfs: this.layout === null,
+			},
+		};
+		this.previousMonotonicMs = monotonicMs;
+		return snapshot;
+	}
+
+	/** Re-reads one cgroup's files at once, outside the refresh (an events file changed). */
+	readCgroupNow(cgroupPath: string): boolean {
+		return this.cgroupReader?.readNow(cgroupPath) ?? false;
+	}
+
+	get keptDescriptors(): number {
+		return this.reader.keptCount;
+	}
+
+	close(): void {
+		this.scanner.close();
+		this.cgroupReader?.close();
+		this.figures.close();
+	}
+
+	private rememberCpuUsage(stats: ReadonlyMap<string, CgroupStats>): void {
+		this.previousCgroupCpuUsec.clear();
+		for (const [cgroupPath, entry] of stats) {
+			if (entry.cpu.usageUsec !== null) this.previousCgroupCpuUsec.set(cgroupPath, entry.cpu.usageUsec);
+		}
+	}
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+
+const bufferSize = 64 * 1024;
+/** File descriptors left for everything but kept reads: Node, the terminal, chokidar, logs. */
+const reservedDescriptors = 256;
+
+function softOpenFileLimit(procRoot: string): number {
+	try {
+		const limits = fs.readFileSync(`${procRoot}/self/limits`, 'utf8');
+		const match = /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+		if (match) return match[1] === 'unlimited' ? 1_048_576 : Number(match[1]);
+	} catch {
+		// Fall through to the common default.
+	}
+	return 1024;
+}
+
+export type ReadFailure = 'gone' | 'denied' | 'other';
+
+/**
+ * One reused buffer and a budget of kept file descriptors. Files read every refresh stay open and
+ * are re-read at position 0; when the budget is spent (or the process limit is hit) reads fall back
+ * to open/read/close.
+ */
+export class FileReader {
+	readonly buffer = Buffer.allocUnsafe(bufferSize);
+	/** Why the last failed read failed. */
+	lastFailure: ReadFailure = 'other';
+	budgetExhausted = false;
+	private keptDescriptors = 0;
+	private readonly descriptorBudget: number;
+
+	constructor(procRoot = '/proc', descriptorBudget?: number) {
+		this.descriptorBudget = descriptorBudget ?? Math.max(0, softOpenFileLimit(procRoot) - reservedDescriptors);
+	}
+
+	/** Opens a file to keep; -1 when it cannot be opened or the budget is spent. */
+	keep(filePath: string): number {
+		if (this.keptDescriptors >= this.descriptorBudget) {
+			this.budgetExhausted = true;
+			return -1;
+		}
+		try {
+			const descriptor = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+			this.keptDescriptors++;
+			return descriptor;
+		} catch (error) {
+			this.recordFailure(error);
+			if (this.lastFailure === 'other' && (error as NodeJS.ErrnoException).code === 'EMFILE') this.budgetExhausted = true;
+			return -1;
+		}
+	}
+
+	release(descriptor: number): void {
+		if (descriptor < 0) return;
+		try {
+			fs.closeSync(descriptor);
+		} catch {
+			// Already closed: nothing to release.
+		}
+		this.keptDescriptors--;
+	}
+
+	/** Reads a kept descriptor from position 0 into the buffer; the byte count, or -1. */
+	readKept(descriptor: number, limit = bufferSize): number {
+		try {
+			return fs.readSync(descriptor, this.buffer, 0, Math.min(limit, bufferSize), 0);
+		} catch (error) {
+			this.recordFailure(error);
+			return -1;
+		}
+	}
+
+	/** Opens, reads and closes; the byte count, or -1. */
+	readPath(filePath: string, limit = bufferSize): number {
+		let descriptor: number;
+		try {
+			descriptor = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+		} catch (error) {
+			this.recordFailure(error);
+			return -1;
+		}
+		try {
+			return fs.readSync(descriptor, this.buffer, 0, Math.min(limit, bufferSize), 0);
+		} catch (error) {
+			this.recordFailure(error);
+			return -1;
+		} finally {
+			fs.closeSync(descriptor);
+		}
+	}
+
+	get keptCount(): number {
+		return this.keptDescriptors;
+	}
+
+	private recordFailure(error: unknown): void {
+		const code = (error as NodeJS.ErrnoException).code;
+		this.lastFailure = code === 'ENOENT' || code === 'ESRCH' ? 'gone' : code === 'EACCES' || code === 'EPERM' ? 'denied' : 'other';
+	}
+}

@@ -1,0 +1,157 @@
+/*
+Parsers over a byte range of a reused buffer. They never allocate on the hot path and never throw:
+malformed input gives null.
+*/
+
+const zero = 0x30;
+const nine = 0x39;
+const space = 0x20;
+const newline = 0x0a;
+const tab = 0x09;
+
+/** v1 reports "unlimited" as a page-aligned LONG_MAX; anything this large is no limit. */
+export const unlimitedThreshold = 2 ** 60;
+
+function isBlank(byte: number): boolean {
+	return byte === space || byte === newline || byte === tab;
+}
+
+/** A non-negative decimal integer filling [start, end) but for surrounding blanks; null otherwise. */
+export function parseUnsigned(buffer: Uint8Array, start: number, end: number): number | null {
+	while (start < end && isBlank(buffer[start])) start++;
+	while (end > start && isBlank(buffer[end - 1])) end--;
+	if (start === end || end - start > 20) return null;
+	let value = 0;
+	for (let index = start; index < end; index++) {
+		const byte = buffer[index];
+		if (byte < zero || byte > nine) return null;
+		value = value * 10 + (byte - zero);
+	}
+	return value;
+}
+
+/** A signed decimal integer (v1's cfs_quota_us is -1 for none). */
+export function parseSigned(buffer: Uint8Array, start: number, end: number): number | null {
+	while (start < end && isBlank(buffer[start])) start++;
+	if (start < end && buffer[start] === 0x2d) {
+		const magnitude = parseUnsigned(buffer, start + 1, end);
+		return magnitude === null ? null : -magnitude;
+	}
+	return parseUnsigned(buffer, start, end);
+}
+
+function matchesAt(buffer: Uint8Array, at: number, end: number, word: string): boolean {
+	if (at + word.length > end) return false;
+	for (let index = 0; index < word.length; index++) {
+		if (buffer[at + index] !== word.charCodeAt(index)) return false;
+	}
+	return true;
+}
+
+/** A v2 limit file: "max" is no limit (null); a number is the limit. Undefined when malformed. */
+export function parseLimit(buffer: Uint8Array, start: number, end: number): number | null | undefined {
+	while (start < end && isBlank(buffer[start])) start++;
+	while (end > start && isBlank(buffer[end - 1])) end--;
+	if (end - start === 3 && matchesAt(buffer, start, end, 'max')) return null;
+	const value = parseUnsigned(buffer, start, end);
+	if (value === null) return undefined;
+	return value >= unlimitedThreshold ? null : value;
+}
+
+/**
+ * The value of `key` in a flat keyed file ("key value" lines: memory.stat, memory.events, cpu.stat,
+ * memory.oom_control). Null when the key is absent or its value is not a number.
+ */
+export function parseKeyedValue(buffer: Uint8Array, length: number, key: string): number | null {
+	let lineStart = 0;
+	while (lineStart < length) {
+		let lineEnd = buffer.indexOf(newline, lineStart);
+		if (lineEnd === -1 || lineEnd > length) lineEnd = length;
+		if (
+			matchesAt(buffer, lineStart, lineEnd, key) &&
+			lineStart + key.length < lineEnd &&
+			buffer[lineStart + key.length] === space
+		) {
+			return parseUnsigned(buffer, lineStart + key.length + 1, lineEnd);
+		}
+		lineStart = lineEnd + 1;
+	}
+	return null;
+}
+
+/** v2 cpu.max: "max 100000" or "<quota> <period>" in µs; quota null when unlimited; null when malformed. */
+export function parseCpuMax(buffer: Uint8Array, length: number): {quotaUsec: number | null; periodUsec: number} | null {
+	const separator = buffer.indexOf(space);
+	if (separator <= 0 || separator >= length) return null;
+	const periodUsec = parseUnsigned(buffer, separator + 1, length);
+	if (periodUsec === null || periodUsec === 0) return null;
+	if (separator === 3 && matchesAt(buffer, 0, separator, 'max')) return {quotaUsec: null, periodUsec};
+	const quotaUsec = parseUnsigned(buffer, 0, separator);
+	return quotaUsec === null ? null : {quotaUsec, periodUsec};
+}
+
+export type PressureLine = {avg10: number; avg60: number; avg300: number; total: number};
+
+function parseDecimal(buffer: Uint8Array, start: number, end: number): number | null {
+	const dot = buffer.indexOf(0x2e, start);
+	if (dot === -1 || dot >= end) return parseUnsigned(buffer, start, end);
+	const whole = parseUnsigned(buffer, start, dot);
+	const fraction = parseUnsigned(buffer, dot + 1, end);
+	if (whole === null || fraction === null) return null;
+	return whole + fraction / 10 ** (end - dot - 1);
+}
+
+/** One line of a PSI file ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0"); null when absent or malformed. */
+export function parsePressureLine(buffer: Uint8Array, length: number, kind: 'some' | 'full'): PressureLine | null {
+	let lineStart = 0;
+	while (lineStart < length) {
+		let lineEnd = buffer.indexOf(newline, lineStart);
+		if (lineEnd === -1 || lineEnd > length) lineEnd = length;
+		if (matchesAt(buffer, lineStart, lineEnd, kind + ' ')) {
+			const values: number[] = [];
+			let fieldStart = lineStart + kind.length + 1;
+			for (const name of ['avg10=', 'avg60=', 'avg300=', 'total=']) {
+				if (!matchesAt(buffer, fieldStart, lineEnd, name)) return null;
+				let fieldEnd = buffer.indexOf(space, fieldStart);
+				if (fieldEnd === -1 || fieldEnd > lineEnd) fieldEnd = lineEnd;
+				const value = parseDecimal(buffer, fieldStart + name.length, fieldEnd);
+				if (value === null) return null;
+				values.push(value);
+				fieldStart = fieldEnd + 1;
+			}
+			return {avg10: values[0], avg60: values[1], avg300: values[2], total: values[3]};
+		}
+		lineStart = lineEnd + 1;
+	}
+	return null;
+}
+
+/** FNV-1a over a byte range: tells cheaply whether a file's content changed without making a string. */
+export function hashBytes(buffer: Uint8Array, start: number, end: number): number {
+	let hash = 0x811c9dc5;
+	for (let index = start; index < end; index++) {
+		hash ^= buffer[index];
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return (hash >>> 0) + (end - start) * 0x100000000;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
+
+/**
+ * Text from a process or a file it controls. Valid UTF-8 decodes as is; otherwise every byte
+ * outside ASCII is written as a visible `\xNN`, so invalid bytes stay visible and never turn into
+ * terminal input.
+ */
+export function decodeText(buffer: Uint8Array, start: number, end: number): string {
+	const bytes = buffer.subarray(start, end);
+	try {
+		return strictUtf8.decode(bytes);
+	} catch {
+		let text = '';
+		for (const byte of bytes) {
+			text += byte < 0x80 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+		}
+		return text;
+	}
+}

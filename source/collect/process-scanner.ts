@@ -1,0 +1,335 @@
+import fs from 'node:fs';
+import {namespaceTypes, type NamespaceInodes, type ProcessCgroups, type ProcessRecord} from '../model/types.js';
+import type {CgroupLayout} from './cgroup-layout.js';
+import {FileReader} from './file-reader.js';
+import {decodeText, hashBytes} from './parse-bytes.js';
+import {parseProcessCgroups} from './parse-process-cgroup.js';
+import {createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
+
+const cmdlineLimit = 4096;
+/** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
+const namespaceRechecksPerScan = 16;
+/** A full directory listing at least this often, even when no pid was allocated. */
+const forcedListingEvery = 5;
+const cgroupCacheLimit = 4096;
+
+export function emptyNamespaces(): NamespaceInodes {
+	return {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
+}
+
+const noCgroups: ProcessCgroups = Object.freeze({container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+
+class ProcessSlot implements ProcessRecord {
+	pid = 0;
+	ppid = 0;
+	comm = '';
+	commHash = -1;
+	state = '?';
+	utime = 0;
+	stime = 0;
+	previousCpuTicks = -1;
+	starttime = 0;
+	rssBytes = 0;
+	threads = 0;
+	uid = -1;
+	cmdline = '';
+	cgroups: ProcessCgroups = noCgroups;
+	cgroupHash = -1;
+	namespaces: NamespaceInodes = emptyNamespaces();
+	namespacesUnreadable = false;
+	isKernelThread = false;
+	statDescriptor = -1;
+	cgroupDescriptor = -1;
+	seenInScan = 0;
+	statPath = '';
+	cgroupPath = '';
+}
+
+type CachedCgroups = {bytes: Buffer; cgroups: ProcessCgroups};
+
+/**
+ * Reads every process in a procfs. Built for the refresh loop: one reused buffer, kept
+ * descriptors re-read at position 0, pooled records updated in place, strings made only when the
+ * bytes behind them changed, namespaces re-read only for new pids, pid reuse, exec, and a few per
+ * scan round robin.
+ */
+export class ProcessScanner {
+	/** Bumped whenever a process appears, goes, execs, or changes its namespaces, cgroups or parent. */
+	structureVersion = 0;
+	unreadableNamespaces = 0;
+	private readonly slots = new Map<number, ProcessSlot>();
+	private readonly live: ProcessSlot[] = [];
+	private readonly pool: ProcessSlot[] = [];
+	private readonly stat = createStatFields();
+	private readonly cgroupCache = new Map<number, CachedCgroups>();
+	private readonly loadavgDescriptor: number;
+	private readonly pageSize: number;
+	private scanCount = 0;
+	private lastAllocatedPid = -1;
+	private recheckCursor = 0;
+
+	constructor(
+		private readonly procRoot: string,
+		private readonly layout: CgroupLayout | null,
+		private readonly reader: FileReader,
+		pageSize = 4096,
+	) {
+		this.pageSize = pageSize;
+		this.loadavgDescriptor = reader.keep(`${procRoot}/loadavg`);
+	}
+
+	get processes(): readonly ProcessRecord[] {
+		return this.live;
+	}
+
+	scan(): readonly ProcessRecord[] {
+		this.scanCount++;
+		const scan = this.scanCount;
+		let changed = false;
+		if (this.somethingForked() || scan % forcedListingEvery === 1) {
+			for (const entry of this.listPids()) {
+				const pid = Number(entry);
+				const slot = this.slots.get(pid);
+				if (slot) {
+					if (this.refresh(slot, scan)) changed = true;
+				} else if (this.admit(pid, scan)) {
+					changed = true;
+				}
+			}
+		} else {
+			for (const slot of this.live) {
+				if (this.refresh(slot, scan)) changed = true;
+			}
+		}
+		if (this.dropUnseen(scan)) changed = true;
+		if (this.recheckNamespaces()) changed = true;
+		if (changed) this.structureVersion++;
+		this.unreadableNamespaces = 0;
+		for (const slot of this.live) if (slot.namespacesUnreadable) this.unreadableNamespaces++;
+		return this.live;
+	}
+
+	close(): void {
+		for (const slot of this.live) this.releaseDescriptors(slot);
+		this.reader.release(this.loadavgDescriptor);
+		this.live.length = 0;
+		this.slots.clear();
+	}
+
+	private listPids(): string[] {
+		try {
+			return fs.readdirSync(this.procRoot).filter((entry) => entry.charCodeAt(0) >= 0x31 && entry.charCodeAt(0) <= 0x39);
+		} catch {
+			return [];
+		}
+	}
+
+	/** /proc/loadavg ends with the last pid allocated: unchanged means no process started since. */
+	private somethingForked(): boolean {
+		if (this.loadavgDescriptor < 0) return true;
+		const length = this.reader.readKept(this.loadavgDescriptor, 128);
+		if (length <= 0) return true;
+		const buffer = this.reader.buffer;
+		let end = length;
+		while (end > 0 && (buffer[end - 1] === 0x0a || buffer[end - 1] === 0x20)) end--;
+		const start = buffer.lastIndexOf(0x20, end - 1) + 1;
+		let lastPid = 0;
+		for (let index = start; index < end; index++) lastPid = lastPid * 10 + buffer[index] - 0x30;
+		const forked = lastPid !== this.lastAllocatedPid;
+		this.lastAllocatedPid = lastPid;
+		return forked;
+	}
+
+	private admit(pid: number, scan: number): boolean {
+		const slot = this.pool.pop() ?? new ProcessSlot();
+		slot.pid = pid;
+		slot.statPath = `${this.procRoot}/${pid}/stat`;
+		slot.cgroupPath = `${this.procRoot}/${pid}/cgroup`;
+		slot.statDescriptor = this.reader.keep(slot.statPath);
+		slot.commHash = -1;
+		slot.cgroupHash = -1;
+		slot.previousCpuTicks = -1;
+		if (!this.readStat(slot, true)) {
+			this.releaseDescriptors(slot);
+			this.pool.push(slot);
+			return false;
+		}
+		slot.cgroupDescriptor = this.reader.keep(slot.cgroupPath);
+		this.readCgroups(slot);
+		slot.seenInScan = scan;
+		this.slots.set(pid, slot);
+		this.live.push(slot);
+		return true;
+	}
+
+	/** Re-reads a known process; true when its structure changed. */
+	private refresh(slot: ProcessSlot, scan: number): boolean {
+		slot.seenInScan = scan;
+		const previousCpu = slot.utime + slot.stime;
+		const previousPpid = slot.ppid;
+		const previousStart = slot.starttime;
+		const previousCommHash = slot.commHash;
+		if (!this.readStat(slot, false)) {
+			slot.seenInScan = 0;
+			return true;
+		}
+		if (slot.starttime !== previousStart) {
+			this.resetIdentity(slot);
+			return true;
+		}
+		slot.previousCpuTicks = previousCpu;
+		let changed = slot.ppid !== previousPpid;
+		if (slot.commHash !== previousCommHash) {
+			this.readIdentity(slot);
+			changed = true;
+		}
+		if (this.readCgroups(slot)) changed = true;
+		return changed;
+	}
+
+	/** The pid now belongs to another process: everything but the stat just read is stale. */
+	private resetIdentity(slot: ProcessSlot): void {
+		slot.previousCpuTicks = -1;
+		slot.cgroupHash = -1;
+		this.readIdentity(slot);
+		this.readCgroups(slot);
+	}
+
+	private readStat(slot: ProcessSlot, isNew: boolean): boolean {
+		const reader = this.reader;
+		const length = slot.statDescriptor >= 0 ? reader.readKept(slot.statDescriptor) : reader.readPath(slot.statPath);
+		if (length <= 0 || !parseStat(reader.buffer, length, this.stat)) return false;
+		const stat = this.stat;
+		slot.ppid = stat.ppid;
+		slot.state = String.fromCharCode(stat.state);
+		slot.utime = stat.utime;
+		slot.stime = stat.stime;
+		slot.threads = stat.threads;
+		slot.starttime = stat.starttime;
+		slot.rssBytes = stat.rssPages * this.pageSize;
+		slot.isKernelThread = isKernelThreadFlags(stat.flags);
+		const commHash = hashBytes(reader.buffer, stat.commStart, stat.commEnd);
+		if (commHash !== slot.commHash) {
+			slot.comm = decodeText(reader.buffer, stat.commStart, stat.commEnd);
+			slot.commHash = commHash;
+			if (isNew) this.readIdentity(slot);
+		}
+		return true;
+	}
+
+	/** What changes only with a new process or an exec: namespaces, cmdline, uid. */
+	private readIdentity(slot: ProcessSlot): void {
+		this.readNamespaces(slot);
+		slot.cmdline = this.readCmdline(slot.pid);
+		slot.uid = this.readUid(slot);
+	}
+
+	private readCmdline(pid: number): string {
+		const length = this.reader.readPath(`${this.procRoot}/${pid}/cmdline`, cmdlineLimit);
+		if (length <= 0) return '';
+		const buffer = this.reader.buffer;
+		let end = length;
+		while (end > 0 && buffer[end - 1] === 0) end--;
+		for (let index = 0; index < end; index++) if (buffer[index] === 0) buffer[index] = 0x20;
+		return decodeText(buffer, 0, end);
+	}
+
+	private readUid(slot: ProcessSlot): number {
+		try {
+			return slot.statDescriptor >= 0 ? fs.fstatSync(slot.statDescriptor).uid : fs.statSync(slot.statPath).uid;
+		} catch {
+			return -1;
+		}
+	}
+
+	/** True when the namespaces differ from what was known. */
+	private readNamespaces(slot: ProcessSlot): boolean {
+		let changed = false;
+		let denied = false;
+		const namespaces = slot.namespaces;
+		for (const type of namespaceTypes) {
+			let inode: number | null = null;
+			try {
+				inode = parseNamespaceLink(fs.readlinkSync(`${this.procRoot}/${slot.pid}/ns/${type}`));
+			} catch (error) {
+				const code = (error as NodeJS.ErrnoException).code;
+				if (code === 'EACCES' || code === 'EPERM') denied = true;
+			}
+			if (namespaces[type] !== inode) {
+				namespaces[type] = inode;
+				changed = true;
+			}
+		}
+		slot.namespacesUnreadable = denied;
+		return changed;
+	}
+
+	private recheckNamespaces(): boolean {
+		let changed = false;
+		const count = Math.min(namespaceRechecksPerScan, this.live.length);
+		for (let step = 0; step < count; step++) {
+			if (this.recheckCursor >= this.live.length) this.recheckCursor = 0;
+			const slot = this.live[this.recheckCursor++];
+			if (this.readNamespaces(slot)) changed = true;
+		}
+		return changed;
+	}
+
+	/** True when the process moved to other cgroups. */
+	private readCgroups(slot: ProcessSlot): boolean {
+		if (!this.layout) return false;
+		const reader = this.reader;
+		const length = slot.cgroupDescriptor >= 0 ? reader.readKept(slot.cgroupDescriptor) : reader.readPath(slot.cgroupPath);
+		if (length <= 0) return false;
+		const hash = hashBytes(reader.buffer, 0, length);
+		if (hash === slot.cgroupHash) return false;
+		slot.cgroupHash = hash;
+		const cached = this.cgroupCache.get(hash);
+		if (cached && cached.bytes.length === length && reader.buffer.compare(cached.bytes, 0, length, 0, length) === 0) {
+			slot.cgroups = cached.cgroups;
+			return true;
+		}
+		if (this.cgroupCache.size >= cgroupCacheLimit) this.cgroupCache.clear();
+		const bytes = Buffer.from(reader.buffer.subarray(0, length));
+		const cgroups = Object.freeze(parseProcessCgroups(decodeText(bytes, 0, length), this.layout));
+		this.cgroupCache.set(hash, {bytes, cgroups});
+		slot.cgroups = cgroups;
+		return true;
+	}
+
+	private dropUnseen(scan: number): boolean {
+		let write = 0;
+		const live = this.live;
+		for (let read = 0; read < live.length; read++) {
+			const slot = live[read];
+			if (slot.seenInScan === scan) {
+				live[write++] = slot;
+				continue;
+			}
+			this.slots.delete(slot.pid);
+			this.releaseDescriptors(slot);
+			slot.namespaces = emptyNamespaces();
+			slot.cgroups = noCgroups;
+			this.pool.push(slot);
+		}
+		const dropped = write !== live.length;
+		live.length = write;
+		return dropped;
+	}
+
+	private releaseDescriptors(slot: ProcessSlot): void {
+		this.reader.release(slot.statDescriptor);
+		this.reader.release(slot.cgroupDescriptor);
+		slot.statDescriptor = -1;
+		slot.cgroupDescriptor = -1;
+	}
+}
+
+/** "net:[4026531840]" → 4026531840; null when the link is not of that form. */
+export function parseNamespaceLink(link: string): number | null {
+	const open = link.indexOf(':[');
+	if (open <= 0 || !link.endsWith(']')) return null;
+	const digits = link.slice(open + 2, -1);
+	if (!/^\d{1,12}$/.test(digits)) return null;
+	return Number(digits);
+}

@@ -1,0 +1,252 @@
+export const namespaceTypes = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'pid_for_children', 'time', 'user', 'uts'] as const;
+export type NamespaceType = (typeof namespaceTypes)[number];
+export type NamespaceInodes = Record<NamespaceType, number | null>;
+
+/** The namespace types that make a pod when a non-host inode of them is shared. */
+export const podNamespaceTypes = ['net', 'ipc', 'uts'] as const;
+/** The types shown as "shared in the pod" and "shared with the host". */
+export const sharedNamespaceTypes = ['net', 'ipc', 'uts', 'pid'] as const;
+export type SharedNamespaceType = (typeof sharedNamespaceTypes)[number];
+
+export type CgroupMode = 'v1' | 'v2' | 'hybrid';
+export type CgroupController = 'memory' | 'cpu' | 'cpuacct' | 'pids';
+
+/** The cgroup a process sits in, per controller that podtop reads; null where the controller is absent. */
+export type ProcessCgroups = {
+	/** The path that identifies the process's container: the memory controller's path, else another controller's. */
+	container: string | null;
+	memory: string | null;
+	cpu: string | null;
+	cpuacct: string | null;
+	pids: string | null;
+};
+
+/** One process as the scanner last read it. Records are pooled and updated in place by the collector. */
+export type ProcessRecord = {
+	readonly pid: number;
+	readonly ppid: number;
+	readonly comm: string;
+	readonly state: string;
+	/** Clock ticks (USER_HZ) of user and system time, summed over threads. */
+	readonly utime: number;
+	readonly stime: number;
+	/** utime + stime at the previous sample, or -1 for a process first seen in this sample. */
+	readonly previousCpuTicks: number;
+	/** Clock ticks since boot; tells a reused pid from the process that had it before. */
+	readonly starttime: number;
+	readonly rssBytes: number;
+	readonly threads: number;
+	/** Effective uid, or -1 when unknown. */
+	readonly uid: number;
+	/** NUL-separated arguments joined by spaces, bounded; empty for kernel threads. */
+	readonly cmdline: string;
+	readonly cgroups: ProcessCgroups;
+	/** Namespace inodes; null where the link could not be read (EACCES as non-root) or the kernel lacks the type. */
+	readonly namespaces: NamespaceInodes;
+	/** True when the namespace links were refused (not root): "unknown", never "gone". */
+	readonly namespacesUnreadable: boolean;
+	readonly isKernelThread: boolean;
+};
+
+export type MemoryEvents = {
+	low: number | null;
+	high: number | null;
+	max: number | null;
+	oom: number | null;
+	oomKill: number | null;
+	oomGroupKill: number | null;
+};
+
+export type MemoryStatBreakdown = {
+	anon: number | null;
+	file: number | null;
+	kernel: number | null;
+	sock: number | null;
+	shmem: number | null;
+	inactiveFile: number | null;
+};
+
+export type Pressure = {
+	someAvg10: number;
+	someAvg60: number;
+	fullAvg10: number | null;
+	fullAvg60: number | null;
+	someTotalUsec: number;
+};
+
+/** What the cgroup files of one cgroup said; every field null when its file is absent or unreadable. */
+export type CgroupStats = {
+	readonly path: string;
+	memory: {
+		current: number | null;
+		/** The cgroup's own limit; null when unlimited or absent. */
+		max: number | null;
+		high: number | null;
+		peak: number | null;
+		swapCurrent: number | null;
+		/** v1 memory.failcnt: how often usage hit the limit. */
+		failcnt: number | null;
+		/** v1 memory.oom_control under_oom. */
+		underOom: boolean | null;
+		/** v1 memory.stat hierarchical_memory_limit; null when unlimited or absent. */
+		hierarchicalMax: number | null;
+		events: MemoryEvents;
+		stat: MemoryStatBreakdown;
+		pressure: Pressure | null;
+	};
+	cpu: {
+		usageUsec: number | null;
+		userUsec: number | null;
+		systemUsec: number | null;
+		/** Cores allowed by the quota (quota / period); null when unlimited. */
+		quotaCores: number | null;
+		periodUsec: number | null;
+		nrPeriods: number | null;
+		nrThrottled: number | null;
+		throttledUsec: number | null;
+		pressure: Pressure | null;
+	};
+	pids: {
+		current: number | null;
+		max: number | null;
+		/** v2 pids.events max: forks refused at the limit. */
+		eventsMax: number | null;
+	};
+	/** Whether the cgroup directory still existed at the last read. */
+	exists: boolean;
+};
+
+export type HostNamespaceSource = '/proc/1' | '/proc/2' | 'none';
+
+export type HostFacts = {
+	hostname: string;
+	kernel: string;
+	cgroupMode: CgroupMode;
+	cpus: number;
+	memoryTotalBytes: number | null;
+};
+
+/** One collection pass: every process and every cgroup that holds one, with their ancestors. */
+export type Snapshot = {
+	/** Wall-clock time of the sample, ms since the epoch. */
+	readonly time: number;
+	/** Monotonic time of the sample in ms, for rates. */
+	readonly monotonicMs: number;
+	/** Monotonic time of the previous sample, or null for the first. */
+	readonly previousMonotonicMs: number | null;
+	readonly host: HostFacts;
+	readonly hostNamespaces: NamespaceInodes;
+	readonly hostNamespaceSource: HostNamespaceSource;
+	readonly processes: readonly ProcessRecord[];
+	readonly cgroups: ReadonlyMap<string, CgroupStats>;
+	/** Previous cpu usage (µs) per cgroup path, for CPU rates. */
+	readonly previousCgroupCpuUsec: ReadonlyMap<string, number>;
+	/** Changes whenever a process appears, disappears, execs, or changes namespaces or cgroups. */
+	readonly structureVersion: number;
+	readonly memory: {usedBytes: number | null; totalBytes: number | null};
+	readonly load: [number, number, number] | null;
+	readonly uptimeSeconds: number | null;
+	readonly clockTicksPerSecond: number;
+	/** Things the collector could not read, for the status line. */
+	readonly problems: CollectProblems;
+};
+
+export type CollectProblems = {
+	/** Processes whose namespace links were refused (EACCES as non-root). */
+	unreadableNamespaces: number;
+	/** Set when kept file descriptors ran out and reads fell back to open/read/close. */
+	fdBudgetExhausted: boolean;
+	/** Set when the cgroup filesystem could not be found. */
+	noCgroupfs: boolean;
+};
+
+export type MemoryGauge = {
+	current: number | null;
+	/** The container's own limit. */
+	max: number | null;
+	/** The smallest limit up the cgroup ancestors: what the kernel enforces. */
+	effectiveMax: number | null;
+	/** Path of the cgroup whose limit is the effective one. */
+	effectiveMaxCgroup: string | null;
+	high: number | null;
+	workingSet: number | null;
+	peak: number | null;
+	failcnt: number | null;
+	underOom: boolean | null;
+	events: {max: number | null; oom: number | null; oomKill: number | null; high: number | null};
+	stat: MemoryStatBreakdown;
+	pressure: Pressure | null;
+	/** current / effectiveMax, or null when unlimited or unknown. */
+	usedFraction: number | null;
+};
+
+export type CpuGauge = {
+	usageUsec: number | null;
+	/** Percent of one core over the last interval; null until two samples exist. */
+	percent: number | null;
+	quotaCores: number | null;
+	nrThrottled: number | null;
+	throttledUsec: number | null;
+	pressure: Pressure | null;
+};
+
+export type PidsGauge = {current: number | null; max: number | null};
+
+export type Gauges = {memory: MemoryGauge; cpu: CpuGauge; pids: PidsGauge};
+
+export type Container = {
+	/** Stable across refreshes: the container cgroup path, plus the mnt inode when one cgroup holds several. */
+	id: string;
+	name: string;
+	infra: boolean;
+	cgroup: string | null;
+	cgroups: ProcessCgroups;
+	/** The namespaces of the container's first process (lowest start time). */
+	namespaces: NamespaceInodes;
+	/** Sorted by pid. */
+	processes: readonly ProcessRecord[];
+	gauges: Gauges;
+};
+
+export type Pod = {
+	/** Stable across refreshes: the pod cgroup, else `pod-<type>-<inode>` of its first shared namespace. */
+	id: string;
+	name: string;
+	/** The pod's own cgroup: its containers' nearest common parent, when that is not a shared root. */
+	cgroup: string | null;
+	infraContainerId: string | null;
+	/** Namespace types one inode of which is shared by all the pod's containers. */
+	shared: Record<SharedNamespaceType, boolean>;
+	/** Namespace types in which the pod's containers are in the host's namespace. */
+	hostShared: NamespaceType[];
+	containers: Container[];
+	/** The pod cgroup's gauges (pod-level limit), when the pod has its own cgroup. */
+	gauges: Gauges | null;
+};
+
+export type NamespaceEntry = {
+	type: NamespaceType;
+	inode: number;
+	processes: number;
+	/** The lowest pid in the namespace. */
+	owner: number;
+	host: boolean;
+};
+
+export type PodModel = {
+	time: number;
+	host: HostFacts;
+	hostNamespaceSource: HostNamespaceSource;
+	hostNamespaces: NamespaceInodes;
+	pods: Pod[];
+	hostProcesses: readonly ProcessRecord[];
+	namespaces: NamespaceEntry[];
+	memory: Snapshot['memory'];
+	load: Snapshot['load'];
+	uptimeSeconds: number | null;
+	problems: CollectProblems;
+	counts: {pods: number; containers: number; processes: number};
+	/** ms between the two samples behind the rates; null for the first sample. */
+	intervalMs: number | null;
+	clockTicksPerSecond: number;
+};

@@ -1,0 +1,100 @@
+import {processCpuPercent} from '../model/gauges.js';
+import type {Container, Gauges, PodModel, ProcessRecord} from '../model/types.js';
+
+export type JsonOptions = {version: string};
+
+function round(value: number | null, digits = 2): number | null {
+	return value === null ? null : Number(value.toFixed(digits));
+}
+
+function processJson(process: ProcessRecord, model: PodModel) {
+	return {
+		pid: process.pid,
+		ppid: process.ppid,
+		comm: process.comm,
+		cmdline: process.cmdline,
+		state: process.state,
+		uid: process.uid < 0 ? null : process.uid,
+		rss: process.rssBytes,
+		threads: process.threads,
+		cpuPercent: round(processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond), 1),
+		kernelThread: process.isKernelThread,
+	};
+}
+
+function gaugesJson(gauges: Gauges) {
+	const {memory, cpu, pids} = gauges;
+	return {
+		memory: {
+			current: memory.current,
+			max: memory.max,
+			effectiveMax: memory.effectiveMax,
+			effectiveMaxCgroup: memory.effectiveMaxCgroup,
+			high: memory.high,
+			workingSet: memory.workingSet,
+			peak: memory.peak,
+			failcnt: memory.failcnt,
+			underOom: memory.underOom,
+			events: memory.events,
+			stat: memory.stat,
+			pressure: memory.pressure,
+		},
+		cpu: {
+			usageUsec: cpu.usageUsec,
+			percent: round(cpu.percent, 1),
+			quotaCores: round(cpu.quotaCores, 3),
+			nrThrottled: cpu.nrThrottled,
+			throttledUsec: cpu.throttledUsec,
+			pressure: cpu.pressure,
+		},
+		pids,
+	};
+}
+
+function containerJson(container: Container, model: PodModel) {
+	return {
+		id: container.id,
+		name: container.name,
+		infra: container.infra,
+		cgroup: container.cgroup,
+		cgroups: {memory: container.cgroups.memory, cpu: container.cgroups.cpu, cpuacct: container.cgroups.cpuacct, pids: container.cgroups.pids},
+		namespaces: container.namespaces,
+		...gaugesJson(container.gauges),
+		processes: container.processes.map((process) => processJson(process, model)),
+	};
+}
+
+/** The model as one JSON document. Bytes and microseconds are integers; what is unknown is null, never 0. */
+export function modelToJson(model: PodModel, options: JsonOptions) {
+	return {
+		version: options.version,
+		time: new Date(model.time).toISOString(),
+		host: {
+			hostname: model.host.hostname,
+			kernel: model.host.kernel,
+			cgroupMode: model.host.cgroupMode,
+			cpus: model.host.cpus,
+			memoryTotal: model.host.memoryTotalBytes,
+			memoryUsed: model.memory.usedBytes,
+			load: model.load,
+			uptimeSeconds: model.uptimeSeconds,
+			hostNamespaceSource: model.hostNamespaceSource,
+			namespaces: model.hostNamespaces,
+		},
+		intervalMs: model.intervalMs === null ? null : Math.round(model.intervalMs),
+		counts: model.counts,
+		problems: model.problems,
+		namespaces: model.namespaces,
+		pods: model.pods.map((pod) => ({
+			id: pod.id,
+			name: pod.name,
+			cgroup: pod.cgroup,
+			infra: pod.infraContainerId,
+			shared: pod.shared,
+			hostShared: pod.hostShared,
+			...(pod.gauges ? gaugesJson(pod.gauges) : {memory: null, cpu: null, pids: null}),
+			containers: pod.containers.map((container) => containerJson(container, model)),
+		})),
+		hostProcesses: model.hostProcesses.map((process) => processJson(process, model)),
+	};
+}

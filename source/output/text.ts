@@ -1,0 +1,102 @@
+import {processCpuPercent} from '../model/gauges.js';
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import type {Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import {fitCells, formatBytes, formatCores, formatPercent, truncateCells} from '../view/format.js';
+
+const pidsWidth = 5;
+const cpuWidth = 11;
+const memoryWidth = 19;
+const minimumNameWidth = 20;
+
+export function memoryText(gauges: Gauges): string {
+	const {current, effectiveMax, usedFraction} = gauges.memory;
+	if (current === null) return '-';
+	if (effectiveMax === null || usedFraction === null) return formatBytes(current);
+	return `${formatBytes(current)}/${formatBytes(effectiveMax)} ${formatPercent(usedFraction)}`;
+}
+
+export function cpuText(gauges: Gauges): string {
+	const {percent, quotaCores, nrThrottled} = gauges.cpu;
+	if (percent === null) return '-';
+	const used = formatCores(percent / 100);
+	const throttled = nrThrottled !== null && nrThrottled > 0 ? '!' : '';
+	return quotaCores === null ? used + throttled : `${used}/${formatCores(quotaCores)}${throttled}`;
+}
+
+function podBadges(pod: Pod): string {
+	const badges: string[] = [];
+	const sharedTypes = (['net', 'ipc', 'uts', 'pid'] as const).filter((type) => pod.shared[type]);
+	if (sharedTypes.length > 0) badges.push(`shares ${sharedTypes.join(',')}`);
+	const hostBadges: Record<string, string> = {net: 'hostNet', ipc: 'hostIPC', pid: 'hostPID', uts: 'hostUTS', user: 'root=host'};
+	for (const type of pod.hostShared) if (hostBadges[type]) badges.push(hostBadges[type]);
+	return badges.join(' ');
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+	return `${count} ${count === 1 ? one : many}`;
+}
+
+type Line = {name: string; pids: string; cpu: string; memory: string};
+
+function render(line: Line, nameWidth: number): string {
+	return `${fitCells(line.name, nameWidth)} ${line.pids.padStart(pidsWidth)} ${line.cpu.padStart(cpuWidth)} ${truncateCells(line.memory, memoryWidth)}`.trimEnd();
+}
+
+function processLine(process: ProcessRecord, prefix: string, model: PodModel): Line {
+	const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
+	const command = process.cmdline || `[${process.comm}]`;
+	return {
+		name: `${prefix}${process.pid} ${sanitizeForTerminal(process.comm)}  ${sanitizeForTerminal(command)}`,
+		pids: '',
+		cpu: percent === null ? '-' : formatCores(percent / 100),
+		memory: formatBytes(process.rssBytes),
+	};
+}
+
+/** The model as a plain-text tree (pod → container → process) for `--once` and pipes. */
+export function modelToText(model: PodModel, width: number): string {
+	const nameWidth = Math.max(minimumNameWidth, width - pidsWidth - cpuWidth - memoryWidth - 3);
+	const host = model.host;
+	const {pods, containers, processes} = model.counts;
+	const lines: string[] = [
+		truncateCells(`${sanitizeForTerminal(host.hostname)} · kernel ${sanitizeForTerminal(host.kernel)} · cgroup ${host.cgroupMode} · host namespaces of ${model.hostNamespaceSource}`, width),
+		truncateCells(`${plural(pods, 'pod')} · ${plural(containers, 'container')} · ${plural(processes, 'process', 'processes')}`, width),
+		render({name: 'POD / CONTAINER / PROCESS', pids: 'PIDS', cpu: 'CPU', memory: 'MEMORY'}, nameWidth),
+	];
+	for (const pod of model.pods) {
+		const badges = podBadges(pod);
+		const pidCount = pod.containers.reduce((sum, container) => sum + container.processes.length, 0);
+		lines.push(
+			render(
+				{
+					name: `${sanitizeForTerminal(pod.name)}${badges ? `  ${badges}` : ''}`,
+					pids: String(pod.gauges?.pids.current ?? pidCount),
+					cpu: pod.gauges ? cpuText(pod.gauges) : '',
+					memory: pod.gauges ? memoryText(pod.gauges) : '',
+				},
+				nameWidth,
+			),
+		);
+		pod.containers.forEach((container, index) => {
+			const last = index === pod.containers.length - 1;
+			lines.push(
+				render(
+					{
+						name: `${last ? '└─' : '├─'} ${sanitizeForTerminal(container.name)}${container.infra ? ' (infra)' : ''}`,
+						pids: String(container.gauges.pids.current ?? container.processes.length),
+						cpu: cpuText(container.gauges),
+						memory: memoryText(container.gauges),
+					},
+					nameWidth,
+				),
+			);
+			for (const process of container.processes) lines.push(render(processLine(process, last ? '     ' : '│    ', model), nameWidth));
+		});
+	}
+	lines.push(render({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''}, nameWidth));
+	const unreadable = model.problems.unreadableNamespaces;
+	if (unreadable > 0) lines.push(`${unreadable} processes' namespaces were unreadable: run as root for the full view`);
+	if (model.problems.noCgroupfs) lines.push('no cgroup filesystem found: limits and usage are unknown');
+	if (model.problems.fdBudgetExhausted) lines.push('out of file descriptors to keep open: some files are re-opened every refresh');
+	return lines.join('\n') + '\n';
+}

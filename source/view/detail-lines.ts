@@ -1,0 +1,182 @@
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import {
+	namespaceTypes,
+	sharedNamespaceTypes,
+	type Container,
+	type Gauges,
+	type NamespaceInodes,
+	type NamespaceType,
+	type Pod,
+	type PodModel,
+	type ProcessRecord,
+} from '../model/types.js';
+import {formatBytes, formatCores, formatPercent, memoryLevel} from './format.js';
+import {namespaceKey, type NamespaceSharing} from './namespace-sharing.js';
+import {processCpuPercent} from './process-cpu.js';
+import type {Tone} from './theme.js';
+import {podBadges, type TreeRow} from './tree-rows.js';
+
+export type DetailSegment = {text: string; tone?: Tone};
+export type DetailLine = readonly DetailSegment[];
+
+const labelWidth = 8;
+const listedSharers = 3;
+
+/** The detail pane's lines for the selected row. */
+export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: NamespaceSharing): DetailLine[] {
+	if (!row) return [[{text: 'nothing selected', tone: 'muted'}]];
+	const {subject} = row;
+	switch (subject.kind) {
+		case 'pod':
+			return podLines(subject.pod);
+		case 'container':
+			return containerLines(model, subject.pod, subject.container, sharing);
+		case 'process':
+			return processLines(model, subject.process, subject.container, sharing);
+		case 'host':
+			return hostLines(model, sharing);
+	}
+}
+
+const safe = sanitizeForTerminal;
+
+function field(label: string, value: string, tone?: Tone): DetailLine {
+	return [{text: label.padEnd(labelWidth), tone: 'muted'}, {text: value, tone}];
+}
+
+/** `label value` pairs joined by ` · `, leaving out the unknown ones. */
+function facts(pairs: ReadonlyArray<readonly [string, string | null]>): string {
+	return pairs
+		.filter((pair): pair is readonly [string, string] => pair[1] !== null)
+		.map(([label, value]) => (label ? `${label} ${value}` : value))
+		.join(' · ');
+}
+
+const bytesOrNull = (bytes: number | null): string | null => (bytes === null ? null : formatBytes(bytes));
+const countOrNull = (count: number | null): string | null => (count === null ? null : String(count));
+
+function podLines(pod: Pod): DetailLine[] {
+	const badges = podBadges(pod);
+	const shared = sharedNamespaceTypes.filter((type) => pod.shared[type]);
+	const containers = pod.containers.map((container) => safe(container.name) + (container.infra ? ' (infra)' : ''));
+	const lines: DetailLine[] = [
+		[{text: 'pod ', tone: 'muted'}, {text: safe(pod.name), tone: 'heading'}, {text: badges.length > 0 ? `  ${badges.join(' ')}` : '', tone: 'badge'}],
+		field('id', safe(pod.id)),
+		field('cgroup', pod.cgroup === null ? 'none of its own' : safe(pod.cgroup)),
+		field('members', `${pod.containers.length}: ${containers.join(', ')}`),
+		field('shared', shared.length > 0 ? shared.join(' ') : 'nothing'),
+		field('host ns', pod.hostShared.length > 0 ? pod.hostShared.join(' ') : 'none', pod.hostShared.length > 0 ? 'host' : undefined),
+	];
+	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup));
+	else lines.push(field('limits', 'no pod cgroup: see each container', 'muted'));
+	return lines;
+}
+
+function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing): DetailLine[] {
+	const firstProcess = container.processes[0];
+	return [
+		[
+			{text: 'container ', tone: 'muted'},
+			{text: safe(container.name), tone: 'heading'},
+			{text: container.infra ? ' (infra)' : ''},
+			{text: `  in pod ${safe(pod.name)}`, tone: 'muted'},
+		],
+		field('cgroup', container.cgroup === null ? 'unknown' : safe(container.cgroup)),
+		...gaugeLines(container.gauges, container.cgroup),
+		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
+		...namespaceLines(model, container.namespaces, container, sharing),
+	];
+}
+
+function processLines(model: PodModel, process: ProcessRecord, container: Container | null, sharing: NamespaceSharing): DetailLine[] {
+	const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
+	const lines: DetailLine[] = [
+		[{text: 'process ', tone: 'muted'}, {text: `${process.pid} ${safe(process.comm)}`, tone: 'heading'}],
+		field('state', facts([['', process.state], ['uid', process.uid < 0 ? null : String(process.uid)], ['threads', String(process.threads)], ['ppid', String(process.ppid)]])),
+		field('memory', `rss ${formatBytes(process.rssBytes)}`),
+		field('cpu', percent === null ? 'known after the next sample' : `${formatCores(percent / 100)} cores`),
+		field('cgroup', process.cgroups.container === null ? 'unknown' : safe(process.cgroups.container)),
+		field('cmd', commandLine(process)),
+	];
+	if (process.namespacesUnreadable) lines.push(field('ns', 'unreadable: run as root', 'warn'));
+	else lines.push(...namespaceLines(model, process.namespaces, container, sharing));
+	return lines;
+}
+
+function hostLines(model: PodModel, sharing: NamespaceSharing): DetailLine[] {
+	const kernelThreads = model.hostProcesses.filter((process) => process.isKernelThread).length;
+	const source = model.hostNamespaceSource === 'none' ? 'unknown' : `from ${model.hostNamespaceSource}`;
+	return [
+		[{text: 'host processes', tone: 'heading'}, {text: `  outside any container`, tone: 'muted'}],
+		field('count', `${model.hostProcesses.length} (${kernelThreads} kernel threads)`),
+		field('host ns', source),
+		...namespaceLines(model, model.hostNamespaces, null, sharing),
+	];
+}
+
+function commandLine(process: ProcessRecord): string {
+	return process.cmdline === '' ? `[${safe(process.comm)}]` : safe(process.cmdline);
+}
+
+function gaugeLines(gauges: Gauges, ownCgroup: string | null): DetailLine[] {
+	const {memory, cpu, pids} = gauges;
+	const usage =
+		memory.current === null
+			? 'unknown'
+			: memory.effectiveMax === null
+				? `${formatBytes(memory.current)}, unlimited`
+				: `${formatBytes(memory.current)} of ${formatBytes(memory.effectiveMax)}` + (memory.usedFraction === null ? '' : ` (${formatPercent(memory.usedFraction)})`);
+	const limitSetter =
+		memory.effectiveMaxCgroup !== null && memory.effectiveMaxCgroup !== ownCgroup ? `set by ${safe(lastPathPart(memory.effectiveMaxCgroup))}` : null;
+	const throttling =
+		cpu.nrThrottled === null
+			? null
+			: `${cpu.nrThrottled} periods` + (cpu.throttledUsec === null ? '' : ` (${(cpu.throttledUsec / 1e6).toFixed(1)}s)`);
+	return [
+		field('memory', usage, memory.usedFraction === null ? undefined : levelTone(memory.usedFraction)),
+		field('', facts([['limit', bytesOrNull(memory.max) ?? 'none'], ['', limitSetter], ['high', bytesOrNull(memory.high)], ['peak', bytesOrNull(memory.peak)], ['working set', bytesOrNull(memory.workingSet)]])),
+		field('', facts([['anon', bytesOrNull(memory.stat.anon)], ['file', bytesOrNull(memory.stat.file)], ['kernel', bytesOrNull(memory.stat.kernel)], ['sock', bytesOrNull(memory.stat.sock)], ['shmem', bytesOrNull(memory.stat.shmem)]])),
+		field('', facts([['oom', countOrNull(memory.events.oom)], ['oom_kill', countOrNull(memory.events.oomKill)], ['at max', countOrNull(memory.events.max)], ['failcnt', countOrNull(memory.failcnt)]]) || 'no OOM counters'),
+		field('cpu', facts([['', cpu.percent === null ? 'usage known after the next sample' : `${formatCores(cpu.percent / 100)} cores`], ['quota', cpu.quotaCores === null ? 'none' : `${formatCores(cpu.quotaCores)} cores`], ['throttled', throttling]]), (cpu.nrThrottled ?? 0) > 0 ? 'warn' : undefined),
+		field('pids', `${pids.current ?? '?'} of ${pids.max ?? 'unlimited'}`),
+	];
+}
+
+function levelTone(fraction: number): Tone {
+	const level = memoryLevel(fraction);
+	return level === 'ok' ? 'ok' : level;
+}
+
+function lastPathPart(path: string): string {
+	return path.split('/').filter(Boolean).at(-1) ?? path;
+}
+
+/** Each namespace: inode, whether it is the host's, and which other containers are in it. */
+function namespaceLines(model: PodModel, namespaces: NamespaceInodes, self: Container | null, sharing: NamespaceSharing): DetailLine[] {
+	const typeWidth = Math.max(...namespaceTypes.map((type) => type.length));
+	return [
+		[{text: 'namespaces', tone: 'muted'}],
+		...namespaceTypes.map((type): DetailLine => {
+			const inode = namespaces[type];
+			const name = {text: `  ${type.padEnd(typeWidth)} `, tone: 'muted' as const};
+			if (inode === null) return [name, {text: 'unknown', tone: 'muted'}];
+			return [name, {text: `${inode}  `}, ...namespaceSharers(model, type, inode, self, sharing)];
+		}),
+	];
+}
+
+function namespaceSharers(model: PodModel, type: NamespaceType, inode: number, self: Container | null, sharing: NamespaceSharing): DetailSegment[] {
+	const key = namespaceKey(type, inode);
+	const others = (sharing.containers.get(key) ?? []).filter(({container}) => container !== self);
+	const processes = sharing.entries.get(key)?.processes;
+	const processText = processes === undefined ? '' : ` · ${processes} proc${processes === 1 ? '' : 's'}`;
+	if (inode === model.hostNamespaces[type]) {
+		const containerText = others.length > 0 ? ` · ${others.length} container${others.length === 1 ? '' : 's'}` : '';
+		return [{text: 'host', tone: 'host'}, {text: containerText + processText, tone: 'muted'}];
+	}
+
+	if (others.length === 0) return [{text: 'own', tone: 'muted'}, {text: processText, tone: 'muted'}];
+	const names = others.slice(0, listedSharers).map(({pod, container}) => `${safe(pod.name)}/${safe(container.name)}`);
+	const more = others.length > listedSharers ? ` +${others.length - listedSharers}` : '';
+	return [{text: 'shared', tone: 'accent'}, {text: ` with ${names.join(', ')}${more}`}];
+}

@@ -1,0 +1,83 @@
+import {useContext} from 'react';
+import {Box, Text} from 'ink';
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import type {PodModel} from '../model/types.js';
+import {ColorContext, toneStyle} from './theme.js';
+
+/** One line per problem the collector reported, for the status line. */
+export function statusMessages(model: PodModel | null): string[] {
+	if (!model) return [];
+	const {problems} = model;
+	const messages: string[] = [];
+	if (problems.unreadableNamespaces > 0) {
+		const count = problems.unreadableNamespaces;
+		messages.push(`${count} process${count === 1 ? '' : 'es'} unreadable: run as root`);
+	}
+
+	if (problems.fdBudgetExhausted) messages.push('file descriptor budget exhausted: reading slower, with open/read/close');
+	if (problems.noCgroupfs) messages.push('no cgroup filesystem found: limits unknown');
+	if (model.hostNamespaceSource === 'none') messages.push('host namespaces unknown: /proc/1 and /proc/2 unreadable');
+	return messages;
+}
+
+export function footerHeight(model: PodModel | null): number {
+	return statusMessages(model).length > 0 ? 2 : 1;
+}
+
+const keyHints: ReadonlyArray<readonly [string, string]> = [
+	['q', 'quit'],
+	['?', 'help'],
+	['/', 'filter'],
+	['s', 'sort'],
+	['r', 'reverse'],
+	['n', 'namespaces'],
+	['d', 'detail'],
+	['p', 'pause'],
+	['+/-', 'interval'],
+];
+
+type FooterProps = {
+	model: PodModel | null;
+	filter: string;
+	filterEditing: boolean;
+};
+
+/** The collector's problems, then the filter being typed or the key hints. */
+export function Footer({model, filter, filterEditing}: FooterProps) {
+	const color = useContext(ColorContext);
+	const messages = statusMessages(model);
+	const shownFilter = sanitizeForTerminal(filter);
+	return (
+		<Box flexDirection="column" height={footerHeight(model)}>
+			{messages.length > 0 && (
+				<Text wrap="truncate-end" {...toneStyle('warn', color)}>
+					{messages.join(' · ')}
+				</Text>
+			)}
+			{filterEditing ? (
+				<Text wrap="truncate-end">
+					<Text {...toneStyle('accent', color)}>/</Text>
+					{shownFilter}
+					<Text inverse> </Text>
+					<Text {...toneStyle('muted', color)}>  name, pid or command · Enter keeps · Esc clears</Text>
+				</Text>
+			) : (
+				<Text wrap="truncate-end">
+					{shownFilter !== '' && (
+						<Text>
+							<Text {...toneStyle('accent', color)}>filter</Text> {shownFilter}{' '}
+							<Text {...toneStyle('muted', color)}>(Esc clears)</Text>
+							{'  '}
+						</Text>
+					)}
+					{keyHints.map(([key, action]) => (
+						<Text key={key}>
+							<Text bold>{key}</Text>
+							<Text {...toneStyle('muted', color)}> {action}  </Text>
+						</Text>
+					))}
+				</Text>
+			)}
+		</Box>
+	);
+}

@@ -1,0 +1,62 @@
+import {useContext} from 'react';
+import {Box, Text} from 'ink';
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import type {HostFacts, PodModel} from '../model/types.js';
+import {formatBytes, formatInterval, formatUptime} from './format.js';
+import {ColorContext, toneStyle} from './theme.js';
+
+export const headerHeight = 2;
+
+type HeaderProps = {
+	model: PodModel | null;
+	/** Shown until the first refresh brings a model. */
+	hostFacts: HostFacts | undefined;
+	intervalMs: number;
+	paused: boolean;
+};
+
+/** Host facts on the first line; counts, refresh interval and the pause marker on the second. */
+export function Header({model, hostFacts, intervalMs, paused}: HeaderProps) {
+	const color = useContext(ColorContext);
+	const host = model?.host ?? hostFacts;
+	const hostText = host
+		? [
+				sanitizeForTerminal(host.hostname),
+				sanitizeForTerminal(host.kernel),
+				`cgroup ${host.cgroupMode}`,
+				`${host.cpus} CPU${host.cpus === 1 ? '' : 's'}`,
+				memoryText(model, host),
+				model?.load ? `load ${model.load.map((load) => load.toFixed(2)).join(' ')}` : null,
+				model?.uptimeSeconds == null ? null : `up ${formatUptime(model.uptimeSeconds)}`,
+			]
+				.filter((part) => part !== null)
+				.join('  ')
+		: '';
+	const counts = model
+		? `${model.counts.pods} pods  ${model.counts.containers} containers  ${model.counts.processes} processes`
+		: 'reading /proc…';
+	return (
+		<Box flexDirection="column" height={headerHeight}>
+			<Text wrap="truncate-end">
+				<Text {...toneStyle('heading', color)}>podtop</Text> {hostText}
+			</Text>
+			<Text wrap="truncate-end">
+				{paused && (
+					<Text inverse bold>
+						{' PAUSED '}
+					</Text>
+				)}
+				{paused && ' '}
+				{counts}
+				<Text {...toneStyle('muted', color)}>  every {formatInterval(intervalMs)}</Text>
+			</Text>
+		</Box>
+	);
+}
+
+function memoryText(model: PodModel | null, host: HostFacts): string | null {
+	const total = model?.memory.totalBytes ?? host.memoryTotalBytes;
+	const used = model?.memory.usedBytes ?? null;
+	if (total === null) return null;
+	return used === null ? `mem ${formatBytes(total)}` : `mem ${formatBytes(used)}/${formatBytes(total)}`;
+}

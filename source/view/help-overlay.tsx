@@ -1,0 +1,46 @@
+import {useContext} from 'react';
+import {Box, Text} from 'ink';
+import {ColorContext, toneStyle} from './theme.js';
+
+const helpEntries: ReadonlyArray<readonly [string, string]> = [
+	['↑ ↓  j k', 'move the selection'],
+	['PgUp PgDn', 'move a page'],
+	['g G  Home End', 'first / last row'],
+	['→ l Enter', 'expand, or go to the first child'],
+	['← h', 'collapse, or go to the parent'],
+	['Space', 'expand or collapse'],
+	['/', 'filter by name, pid or command (Enter keeps, Esc clears)'],
+	['s', 'sort by memory %, memory, CPU, name, tasks'],
+	['r', 'reverse the sort'],
+	['n', 'namespace matrix: equal letters share a namespace, H is the host\'s'],
+	['d', 'details of the selection (beside the tree when wide)'],
+	['p', 'pause refreshing'],
+	['+ -', 'longer / shorter refresh interval'],
+	['q  Ctrl-C', 'quit'],
+];
+
+const keyWidth = Math.max(...helpEntries.map(([keys]) => keys.length)) + 2;
+
+/** The key bindings; any key closes it. */
+export function HelpOverlay({height}: {height: number}) {
+	const color = useContext(ColorContext);
+	const lines = [
+		<Text key="title" wrap="truncate-end" {...toneStyle('heading', color)}>
+			podtop keys <Text {...toneStyle('muted', color)}>· any key closes this help</Text>
+		</Text>,
+		...helpEntries.map(([keys, action]) => (
+			<Text key={keys} wrap="truncate-end">
+				<Text bold>{keys.padEnd(keyWidth)}</Text>
+				{action}
+			</Text>
+		)),
+		<Text key="legend" wrap="truncate-end" {...toneStyle('muted', color)}>
+			badges: hostNet hostIPC hostPID hostUTS share the host&apos;s namespace · root=host: no user namespace · ! CPU throttled
+		</Text>,
+	];
+	return (
+		<Box flexDirection="column" height={height}>
+			{lines.slice(0, height)}
+		</Box>
+	);
+}

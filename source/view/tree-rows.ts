@@ -1,0 +1,302 @@
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import {processCpuPercent} from './process-cpu.js';
+
+export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
+export type SortKey = (typeof sortKeys)[number];
+
+export type TreeOptions = {
+	/** Rows the user expanded (true) or collapsed (false), by row key; other rows keep their default. */
+	expansion: ReadonlyMap<string, boolean>;
+	filter: string;
+	sortKey: SortKey;
+	sortReversed: boolean;
+};
+
+export type RowMetrics = {
+	/** Tasks: the cgroup's pids.current, or a process's threads. */
+	pids: number | null;
+	cpuCores: number | null;
+	quotaCores: number | null;
+	throttled: boolean;
+	memoryBytes: number | null;
+	/** The enforced limit (the smallest up the cgroup tree); null when unlimited. */
+	memoryLimit: number | null;
+	memoryFraction: number | null;
+};
+
+export type RowSubject =
+	| {kind: 'pod'; pod: Pod}
+	| {kind: 'container'; pod: Pod; container: Container}
+	| {kind: 'process'; process: ProcessRecord; container: Container | null}
+	| {kind: 'host'};
+
+export type TreeRow = {
+	key: string;
+	/** Keys from the top-level row down to this row, so a selection can fall back to an ancestor. */
+	path: readonly string[];
+	depth: number;
+	expandable: boolean;
+	expanded: boolean;
+	label: string;
+	tags: readonly string[];
+	metrics: RowMetrics;
+	subject: RowSubject;
+};
+
+type TreeNode = {
+	key: string;
+	label: string;
+	tags: readonly string[];
+	metrics: RowMetrics;
+	/** For pods without a cgroup of their own: the fullest container, so memory-% sorting finds pods near an OOM. */
+	sortFraction: number | null;
+	subject: RowSubject;
+	children: readonly TreeNode[];
+	/** Pods start expanded; containers and the host group start collapsed unless the filter matched inside them. */
+	openByDefault: boolean;
+};
+
+export const hostRowKey = 'host';
+export const podRowKey = (pod: Pod): string => `pod:${pod.id}`;
+export const containerRowKey = (container: Container): string => `container:${container.id}`;
+export const processRowKey = (process: ProcessRecord): string => `pid:${process.pid}`;
+
+const hostBadges: ReadonlyArray<readonly [NamespaceType, string]> = [
+	['net', 'hostNet'],
+	['ipc', 'hostIPC'],
+	['pid', 'hostPID'],
+	['uts', 'hostUTS'],
+];
+
+/** Badges for the host namespaces a pod shares; `root=host` only matters when nothing louder is shown. */
+export function podBadges(pod: Pod): string[] {
+	const badges = hostBadges.filter(([type]) => pod.hostShared.includes(type)).map(([, badge]) => badge);
+	if (badges.length === 0 && pod.hostShared.includes('user')) badges.push('root=host');
+	return badges;
+}
+
+/** Flattens the model into the rows currently visible, honouring expansion, filter and sort. */
+export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] {
+	const query = options.filter.trim().toLowerCase();
+	const nodes: TreeNode[] = [];
+	for (const pod of model.pods) {
+		const node = podNode(pod, model, query);
+		if (node) nodes.push(node);
+	}
+
+	const compare = nodeComparator(options.sortKey, options.sortReversed);
+	const rows: TreeRow[] = [];
+	appendRows(rows, nodes.sort(compare), [], options.expansion, compare);
+	const host = hostNode(model, query);
+	if (host) appendRows(rows, [host], [], options.expansion, compare);
+	return rows;
+}
+
+/** Every container row (with its pod as the path's parent), in tree order: the rows of the namespace matrix. */
+export function buildContainerRows(model: PodModel, options: Omit<TreeOptions, 'expansion'>): TreeRow[] {
+	return buildTreeRows(model, {...options, expansion: new Map()}).filter((row) => row.subject.kind === 'container');
+}
+
+function appendRows(
+	rows: TreeRow[],
+	nodes: readonly TreeNode[],
+	parentPath: readonly string[],
+	expansion: ReadonlyMap<string, boolean>,
+	compare: (a: TreeNode, b: TreeNode) => number,
+): void {
+	for (const node of nodes) {
+		const path = [...parentPath, node.key];
+		const expandable = node.children.length > 0;
+		const expanded = expandable && (expansion.get(node.key) ?? node.openByDefault);
+		rows.push({
+			key: node.key,
+			path,
+			depth: parentPath.length,
+			expandable,
+			expanded,
+			label: node.label,
+			tags: node.tags,
+			metrics: node.metrics,
+			subject: node.subject,
+		});
+		if (expanded) appendRows(rows, [...node.children].sort(compare), path, expansion, compare);
+	}
+}
+
+const matchesName = (name: string, query: string): boolean => name.toLowerCase().includes(query);
+const matchesProcess = (process: ProcessRecord, query: string): boolean =>
+	String(process.pid) === query || matchesName(process.comm, query);
+
+function podNode(pod: Pod, model: PodModel, query: string): TreeNode | null {
+	const podMatches = query === '' || matchesName(pod.name, query);
+	const children = pod.containers
+		.map((container) => containerNode(container, pod, model, podMatches ? '' : query))
+		.filter((node): node is TreeNode => node !== null);
+	if (!podMatches && children.length === 0) return null;
+	const allContainerMetrics = pod.containers.map(containerMetrics);
+	const metrics = podMetrics(pod, allContainerMetrics);
+	return {
+		key: podRowKey(pod),
+		label: sanitizeForTerminal(pod.name),
+		tags: podBadges(pod),
+		metrics,
+		sortFraction: metrics.memoryFraction ?? maxOrNull(allContainerMetrics.map((container) => container.memoryFraction)),
+		subject: {kind: 'pod', pod},
+		children,
+		openByDefault: true,
+	};
+}
+
+function containerNode(container: Container, pod: Pod, model: PodModel, query: string): TreeNode | null {
+	const containerMatches = query === '' || matchesName(container.name, query);
+	const processes = containerMatches ? container.processes : container.processes.filter((process) => matchesProcess(process, query));
+	if (!containerMatches && processes.length === 0) return null;
+	const metrics = containerMetrics(container);
+	return {
+		key: containerRowKey(container),
+		label: sanitizeForTerminal(container.name),
+		tags: container.infra ? ['(infra)'] : [],
+		metrics,
+		sortFraction: metrics.memoryFraction,
+		subject: {kind: 'container', pod, container},
+		children: processes.map((process) => processNode(process, container, model)),
+		openByDefault: !containerMatches,
+	};
+}
+
+function hostNode(model: PodModel, query: string): TreeNode | null {
+	const processes = query === '' ? model.hostProcesses : model.hostProcesses.filter((process) => matchesProcess(process, query));
+	if (processes.length === 0) return null;
+	const all = model.hostProcesses.map((process) => processMetrics(process, model));
+	return {
+		key: hostRowKey,
+		label: 'host',
+		tags: [],
+		metrics: {
+			pids: model.hostProcesses.length,
+			cpuCores: sumOrNull(all.map((metrics) => metrics.cpuCores)),
+			quotaCores: null,
+			throttled: false,
+			memoryBytes: sumOrNull(all.map((metrics) => metrics.memoryBytes)),
+			memoryLimit: null,
+			memoryFraction: null,
+		},
+		sortFraction: null,
+		subject: {kind: 'host'},
+		children: processes.map((process) => processNode(process, null, model)),
+		openByDefault: query !== '',
+	};
+}
+
+function processNode(process: ProcessRecord, container: Container | null, model: PodModel): TreeNode {
+	const comm = sanitizeForTerminal(process.comm);
+	return {
+		key: processRowKey(process),
+		label: `${process.pid} ${process.isKernelThread ? `[${comm}]` : comm}`,
+		tags: [],
+		metrics: processMetrics(process, model),
+		sortFraction: null,
+		subject: {kind: 'process', process, container},
+		children: [],
+		openByDefault: false,
+	};
+}
+
+function processMetrics(process: ProcessRecord, model: PodModel): RowMetrics {
+	const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
+	return {
+		pids: process.threads,
+		cpuCores: percent === null ? null : percent / 100,
+		quotaCores: null,
+		throttled: false,
+		memoryBytes: process.rssBytes,
+		memoryLimit: null,
+		memoryFraction: null,
+	};
+}
+
+function gaugeMetrics(gauges: Gauges, pids: number | null): RowMetrics {
+	const {memory, cpu} = gauges;
+	return {
+		pids: gauges.pids.current ?? pids,
+		cpuCores: cpu.percent === null ? null : cpu.percent / 100,
+		quotaCores: cpu.quotaCores,
+		throttled: (cpu.nrThrottled ?? 0) > 0,
+		memoryBytes: memory.current,
+		memoryLimit: memory.effectiveMax,
+		memoryFraction: memory.usedFraction,
+	};
+}
+
+function containerMetrics(container: Container): RowMetrics {
+	return gaugeMetrics(container.gauges, container.processes.length);
+}
+
+function podMetrics(pod: Pod, containers: readonly RowMetrics[]): RowMetrics {
+	const summedPids = sumOrNull(containers.map((container) => container.pids));
+	if (pod.gauges) return gaugeMetrics(pod.gauges, summedPids);
+	return {
+		pids: summedPids,
+		cpuCores: sumOrNull(containers.map((container) => container.cpuCores)),
+		quotaCores: null,
+		throttled: containers.some((container) => container.throttled),
+		memoryBytes: sumOrNull(containers.map((container) => container.memoryBytes)),
+		memoryLimit: null,
+		memoryFraction: null,
+	};
+}
+
+function sumOrNull(values: ReadonlyArray<number | null>): number | null {
+	let sum: number | null = null;
+	for (const value of values) if (value !== null) sum = (sum ?? 0) + value;
+	return sum;
+}
+
+function maxOrNull(values: ReadonlyArray<number | null>): number | null {
+	let max: number | null = null;
+	for (const value of values) if (value !== null && (max === null || value > max)) max = value;
+	return max;
+}
+
+type SortValue = number | string | null;
+
+function sortValues(node: TreeNode, key: SortKey): SortValue[] {
+	const {metrics} = node;
+	switch (key) {
+		case 'memoryPercent':
+			// Unlimited rows follow the limited ones, ordered among themselves by size.
+			return [node.sortFraction, metrics.memoryBytes];
+		case 'memory':
+			return [metrics.memoryBytes];
+		case 'cpu':
+			return [metrics.cpuCores];
+		case 'pids':
+			return [metrics.pids];
+		case 'name':
+			return [node.label.toLowerCase()];
+	}
+}
+
+/** Numbers sort descending and names ascending; `reversed` flips that, but unknown values always go last. */
+function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeNode) => number {
+	const direction = (key === 'name' ? 1 : -1) * (reversed ? -1 : 1);
+	return (a, b) => {
+		const aValues = sortValues(a, key);
+		const bValues = sortValues(b, key);
+		for (let index = 0; index < aValues.length; index++) {
+			const order = compareValues(aValues[index], bValues[index], direction);
+			if (order !== 0) return order;
+		}
+
+		return a.label.localeCompare(b.label) || a.key.localeCompare(b.key);
+	};
+}
+
+function compareValues(a: SortValue, b: SortValue, direction: number): number {
+	if (a === b) return 0;
+	if (a === null) return 1;
+	if (b === null) return -1;
+	if (typeof a === 'string' || typeof b === 'string') return String(a).localeCompare(String(b)) * direction;
+	return (a - b) * direction;
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {Collector} from '../../source/collect/collector.js';
+import {createMonitor} from '../../source/model/monitor.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodModel} from '../../source/model/types.js';
+import {FixtureTree, fixtureHostNamespaces, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
+
+const MiB = 1024 * 1024;
+const id = (digit: string) => digit.repeat(64);
+
+function modelOf(tree: FixtureTree): PodModel {
+	const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
+	monitor.refresh();
+	const model = monitor.refresh();
+	monitor.close();
+	return model;
+}
+
+describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	const podSlice = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234abcd_0000_4000_8000_000000000001.slice';
+	const scope = (digit: string) => `${podSlice}/cri-containerd-${id(digit)}.scope`;
+	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
+	tree.write('cgroup/cgroup.procs', '');
+	tree.cgroupFiles('/kubepods.slice', v2MemoryFiles(300 * MiB, 'max'));
+	tree.cgroupFiles('/kubepods.slice/kubepods-burstable.slice', v2MemoryFiles(200 * MiB, 'max'));
+	tree.cgroupFiles(podSlice, v2MemoryFiles(100 * MiB, 512 * MiB, {'cpu.max': '150000 100000\n', 'pids.max': '1024\n'}));
+	tree.cgroupFiles(scope('a'), v2MemoryFiles(1 * MiB, 'max'));
+	tree.cgroupFiles(
+		scope('b'),
+		v2MemoryFiles(60 * MiB, 64 * MiB, {
+			'memory.events': 'low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n',
+			'cpu.stat': 'usage_usec 5000\nuser_usec 3000\nsystem_usec 2000\nnr_periods 40\nnr_throttled 12\nthrottled_usec 3456\n',
+			'cpu.max': '50000 100000\n',
+			'memory.pressure': 'some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\nfull avg10=0.50 avg60=0.00 avg300=0.00 total=678\n',
+		}),
+	);
+	tree.cgroupFiles(scope('c'), v2MemoryFiles(20 * MiB, 'max'));
+	tree.cgroupFiles('/system.slice/ssh.service', v2MemoryFiles(5 * MiB, 'max'));
+	// PID 1's namespace links are unreadable here, as on some sandboxes: kthreadd is the reference.
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 40, comm: 'sshd', cmdline: ['/usr/sbin/sshd', '-D'], cgroup: '0::/system.slice/ssh.service\n'});
+	const podNamespaces = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
+	tree.addProcess({pid: 100, comm: 'pause', cmdline: ['/pause'], cgroup: `0::${scope('a')}\n`, namespaces: {...podNamespaces, pid: 4026532103, mnt: 4026532104}});
+	tree.addProcess({pid: 200, comm: 'nginx', cmdline: ['nginx', '-g', 'daemon off;'], cgroup: `0::${scope('b')}\n`, namespaces: {...podNamespaces, pid: 4026532203, mnt: 4026532204}});
+	tree.addProcess({pid: 201, ppid: 200, comm: 'nginx', cmdline: ['nginx: worker process'], cgroup: `0::${scope('b')}\n`, namespaces: {...podNamespaces, pid: 4026532203, mnt: 4026532204}});
+	tree.addProcess({pid: 300, comm: 'curl (sidecar)', cmdline: ['sh', '-c', 'while :; do curl localhost; done'], cgroup: `0::${scope('c')}\n`, namespaces: {...podNamespaces, pid: 4026532303, mnt: 4026532304}});
+	const model = modelOf(tree);
+
+	test('detects pure v2 and takes the host namespaces from kthreadd', () => {
+		assert.equal(model.host.cgroupMode, 'v2');
+		assert.equal(model.hostNamespaceSource, '/proc/2');
+		assert.equal(model.hostNamespaces.net, fixtureHostNamespaces.net);
+		assert.equal(model.host.hostname, 'fixture-node');
+		assert.equal(model.host.cpus, 2);
+	});
+
+	test('one pod of three containers, the pause container as infra, sharing net, ipc and uts', () => {
+		assert.equal(model.pods.length, 1);
+		const [pod] = model.pods;
+		assert.equal(pod.id, podSlice);
+		assert.equal(pod.cgroup, podSlice);
+		assert.deepEqual(
+			pod.containers.map((container) => [container.cgroup, container.infra, container.processes.map((process) => process.pid)]),
+			[
+				[scope('a'), true, [100]],
+				[scope('b'), false, [200, 201]],
+				[scope('c'), false, [300]],
+			],
+		);
+		assert.equal(pod.infraContainerId, scope('a'));
+		assert.deepEqual(pod.shared, {net: true, ipc: true, uts: true, pid: false});
+		assert.deepEqual(pod.hostShared, ['user', 'cgroup', 'time']);
+		assert.deepEqual(
+			model.hostProcesses.map((process) => process.pid),
+			[2, 40],
+		);
+		assert.equal(pod.containers[2].processes[0].comm, 'curl (sidecar)');
+	});
+
+	test('limits: own, effective from the pod slice, and the pod gauge', () => {
+		const [pod] = model.pods;
+		const [pause, app, sidecar] = pod.containers;
+		assert.equal(app.gauges.memory.current, 60 * MiB);
+		assert.equal(app.gauges.memory.max, 64 * MiB);
+		assert.equal(app.gauges.memory.effectiveMax, 64 * MiB);
+		assert.equal(app.gauges.memory.workingSet, 60 * MiB - 15 * MiB);
+		assert.deepEqual(app.gauges.memory.events, {max: 7, oom: 1, oomKill: 1, high: 0});
+		assert.equal(app.gauges.memory.pressure?.someAvg10, 1.5);
+		assert.equal(app.gauges.cpu.quotaCores, 0.5);
+		assert.equal(app.gauges.cpu.nrThrottled, 12);
+		assert.equal(app.gauges.cpu.throttledUsec, 3456);
+		assert.equal(sidecar.gauges.memory.max, null);
+		assert.equal(sidecar.gauges.memory.effectiveMax, 512 * MiB);
+		assert.equal(sidecar.gauges.memory.effectiveMaxCgroup, podSlice);
+		assert.equal(sidecar.gauges.cpu.quotaCores, 1.5);
+		assert.equal(pause.gauges.pids.max, 1024);
+		assert.equal(pod.gauges?.memory.max, 512 * MiB);
+		assert.equal(pod.gauges?.memory.current, 100 * MiB);
+	});
+});
+
+describe('cgroup v1: Docker containers paired with --net=container', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	for (const hierarchy of ['memory', 'cpu,cpuacct', 'pids']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+	const cgroupLines = (cgroupPath: string) => `12:pids:${cgroupPath}\n4:memory:${cgroupPath}\n3:cpu,cpuacct:${cgroupPath}\n1:name=systemd:${cgroupPath}\n`;
+	tree.cgroupFiles('memory/docker', v1MemoryFiles(90 * MiB, null));
+	tree.cgroupFiles(`memory/docker/${id('d')}`, v1MemoryFiles(30 * MiB, 128 * MiB));
+	tree.cgroupFiles(`memory/docker/${id('e')}`, v1MemoryFiles(10 * MiB, null, 96 * MiB));
+	tree.cgroupFiles(`cpu,cpuacct/docker/${id('d')}`, {
+		'cpuacct.usage': '2000000000\n',
+		'cpu.cfs_quota_us': '-1\n',
+		'cpu.cfs_period_us': '100000\n',
+		'cpu.stat': 'nr_periods 0\nnr_throttled 0\nthrottled_time 0\n',
+	});
+	tree.cgroupFiles(`cpu,cpuacct/docker/${id('e')}`, {
+		'cpuacct.usage': '1000000\n',
+		'cpu.cfs_quota_us': '25000\n',
+		'cpu.cfs_period_us': '100000\n',
+		'cpu.stat': 'nr_periods 10\nnr_throttled 3\nthrottled_time 5000000\n',
+	});
+	tree.cgroupFiles(`pids/docker/${id('d')}`, {'pids.current': '3\n', 'pids.max': 'max\n'});
+	tree.cgroupFiles(`pids/docker/${id('e')}`, {'pids.current': '1\n', 'pids.max': '100\n'});
+	tree.addProcess({pid: 1, ppid: 0, comm: 'systemd', cgroup: cgroupLines('/init.scope')});
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: cgroupLines('/'), kernelThread: true});
+	tree.addProcess({pid: 500, comm: 'redis-server', cgroup: cgroupLines(`/docker/${id('d')}`), namespaces: {net: 4026532500, pid: 4026532501, mnt: 4026532502, uts: 4026532503, ipc: 4026532504}});
+	tree.addProcess({pid: 600, comm: 'redis-cli', cgroup: cgroupLines(`/docker/${id('e')}`), namespaces: {net: 4026532500, pid: 4026532601, mnt: 4026532602, uts: 4026532603, ipc: 4026532604}});
+	tree.addProcess({pid: 700, comm: 'bash', cgroup: cgroupLines('/user.slice')});
+	const model = modelOf(tree);
+
+	test('detects v1 and takes the host namespaces from PID 1', () => {
+		assert.equal(model.host.cgroupMode, 'v1');
+		assert.equal(model.hostNamespaceSource, '/proc/1');
+	});
+
+	test('a pod of two containers joined by the network namespace alone, with no infra', () => {
+		assert.equal(model.pods.length, 1);
+		const [pod] = model.pods;
+		assert.equal(pod.infraContainerId, null);
+		assert.deepEqual(pod.shared, {net: true, ipc: false, uts: false, pid: false});
+		assert.equal(pod.cgroup, null, 'the common parent /docker holds every docker container: not this pod\'s own');
+		assert.equal(pod.id, 'pod-net-4026532500');
+		assert.deepEqual(
+			pod.containers.map((container) => container.name),
+			[id('d'), id('e')],
+		);
+	});
+
+	test('v1 limits, the hierarchical limit, cpu quota and throttling from the cpu,cpuacct hierarchy', () => {
+		const [redis, cli] = model.pods[0].containers;
+		assert.equal(redis.gauges.memory.max, 128 * MiB);
+		assert.equal(redis.gauges.memory.effectiveMax, 128 * MiB);
+		assert.equal(redis.gauges.memory.workingSet, 30 * MiB - 1024);
+		assert.equal(redis.gauges.cpu.usageUsec, 2_000_000);
+		assert.equal(redis.gauges.cpu.quotaCores, null);
+		assert.equal(redis.gauges.pids.current, 3);
+		assert.equal(redis.gauges.pids.max, null);
+		assert.equal(cli.gauges.memory.max, null);
+		assert.equal(cli.gauges.memory.effectiveMax, 96 * MiB, 'memory.stat hierarchical_memory_limit');
+		assert.equal(cli.gauges.cpu.quotaCores, 0.25);
+		assert.equal(cli.gauges.cpu.nrThrottled, 3);
+		assert.equal(cli.gauges.cpu.throttledUsec, 5000);
+		assert.equal(cli.gauges.pids.max, 100);
+	});
+});
+
+describe('hybrid: memory in v1, an empty cgroup2 beside it', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/memory/cgroup.procs', '');
+	tree.write('cgroup/unified/cgroup.controllers', '');
+	tree.write('cgroup/unified/cgroup.procs', '');
+	tree.cgroupFiles('memory/rig/app', v1MemoryFiles(8 * MiB, 64 * MiB));
+	tree.cgroupFiles('memory/rig/app', {'memory.limit_in_bytes': 'garbage\n', 'memory.failcnt': ''});
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '4:memory:/\n0::/\n', kernelThread: true});
+	tree.addProcess({pid: 10, comm: 'shell', cgroup: '4:memory:/session\n0::/\n'});
+	tree.addProcess({pid: 11, comm: 'private-tmp', cgroup: '4:memory:/session\n0::/\n', namespaces: {mnt: 4026532900}});
+	tree.addProcess({pid: 20, comm: 'sleep', cgroup: '4:memory:/rig/app\n0::/\n', namespaces: {pid: 4026532901, mnt: 4026532902}});
+	const model = modelOf(tree);
+
+	test('detects hybrid although every process has a 0:: line', () => {
+		assert.equal(model.host.cgroupMode, 'hybrid');
+	});
+
+	test('a process in its own pid namespace is a pod of one container; a private mount namespace alone is not', () => {
+		assert.equal(model.pods.length, 1);
+		assert.deepEqual(
+			model.pods[0].containers.map((container) => [container.cgroup, container.processes.map((process) => process.pid)]),
+			[['/rig/app', [20]]],
+		);
+		assert.deepEqual(
+			model.hostProcesses.map((process) => process.pid),
+			[2, 10, 11],
+		);
+	});
+
+	test('garbage and empty counter files read as unknown, never as 0', () => {
+		const gauges = model.pods[0].containers[0].gauges;
+		assert.equal(gauges.memory.current, 8 * MiB);
+		assert.equal(gauges.memory.max, null);
+		assert.equal(gauges.memory.failcnt, null);
+		assert.equal(gauges.cpu.usageUsec, null, 'no cpu hierarchy in this tree');
+		assert.equal(gauges.pids.current, null);
+	});
+});

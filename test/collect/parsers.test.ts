@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {layoutFromMountinfo} from '../../source/collect/cgroup-layout.js';
+import {decodeText, hashBytes, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned} from '../../source/collect/parse-bytes.js';
+import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
+import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
+import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+
+describe('/proc/<pid>/stat', () => {
+	const statLine = (comm: string) =>
+		`4242 (${comm}) S 1 4242 4242 0 -1 4194560 120 0 0 0 37 12 0 0 20 0 3 0 98765 12345678 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n`;
+
+	for (const comm of ['sleep', 'tmux: server', 'a) b (c', ') S 1 2 3 (', 'x)']) {
+		test(`comm ${JSON.stringify(comm)} lies between the first ( and the last )`, () => {
+			const buffer = bytes(statLine(comm));
+			const fields = createStatFields();
+			assert.equal(parseStat(buffer, buffer.length, fields), true);
+			assert.equal(buffer.subarray(fields.commStart, fields.commEnd).toString(), comm);
+			assert.equal(String.fromCharCode(fields.state), 'S');
+			assert.equal(fields.ppid, 1);
+			assert.equal(fields.utime, 37);
+			assert.equal(fields.stime, 12);
+			assert.equal(fields.threads, 3);
+			assert.equal(fields.starttime, 98765);
+			assert.equal(fields.rssPages, 2560);
+			assert.equal(isKernelThreadFlags(fields.flags), false);
+		});
+	}
+
+	test('the kernel thread flag', () => {
+		const buffer = bytes('2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 2 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 0 0 0 0 0 0\n');
+		const fields = createStatFields();
+		assert.equal(parseStat(buffer, buffer.length, fields), true);
+		assert.equal(isKernelThreadFlags(fields.flags), true);
+	});
+
+	test('truncated and garbage content is rejected', () => {
+		const fields = createStatFields();
+		for (const text of ['', '12 (x', '12 (x) S 1 2', 'garbage', '12 (x) S one 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22']) {
+			const buffer = bytes(text);
+			assert.equal(parseStat(buffer, buffer.length, fields), false, text);
+		}
+	});
+});
+
+describe('numbers and keyed files', () => {
+	test('unsigned and signed integers with blanks; garbage is null', () => {
+		assert.equal(parseUnsigned(bytes(' 123\n'), 0, 5), 123);
+		assert.equal(parseUnsigned(bytes('12a'), 0, 3), null);
+		assert.equal(parseUnsigned(bytes(''), 0, 0), null);
+		assert.equal(parseSigned(bytes('-1\n'), 0, 3), -1);
+		assert.equal(parseSigned(bytes('-\n'), 0, 2), null);
+	});
+
+	test('v2 limits: max is no limit, a number is one, v1 unlimited is no limit, garbage is undefined', () => {
+		assert.equal(parseLimit(bytes('max\n'), 0, 4), null);
+		assert.equal(parseLimit(bytes('67108864\n'), 0, 9), 67108864);
+		assert.equal(parseLimit(bytes('9223372036854771712\n'), 0, 20), null);
+		assert.equal(parseLimit(bytes('maximum\n'), 0, 8), undefined);
+	});
+
+	test('keyed values match whole keys only', () => {
+		const text = bytes('low 0\nhigh 5\nmax 7\noom 1\noom_kill 2\noom_group_kill 0\n');
+		assert.equal(parseKeyedValue(text, text.length, 'max'), 7);
+		assert.equal(parseKeyedValue(text, text.length, 'oom'), 1);
+		assert.equal(parseKeyedValue(text, text.length, 'oom_kill'), 2);
+		assert.equal(parseKeyedValue(text, text.length, 'absent'), null);
+		const v1 = bytes('cache 10\ntotal_cache 20\nhierarchical_memory_limit 9223372036854771712\n');
+		assert.equal(parseKeyedValue(v1, v1.length, 'cache'), 10);
+		assert.equal(parseKeyedValue(v1, v1.length, 'total_cache'), 20);
+	});
+
+	test('cpu.max', () => {
+		assert.deepEqual(parseCpuMax(bytes('max 100000\n'), 11), {quotaUsec: null, periodUsec: 100000});
+		assert.deepEqual(parseCpuMax(bytes('50000 100000\n'), 13), {quotaUsec: 50000, periodUsec: 100000});
+		assert.equal(parseCpuMax(bytes('50000\n'), 6), null);
+		assert.equal(parseCpuMax(bytes('5 0\n'), 4), null);
+	});
+
+	test('pressure lines', () => {
+		const text = bytes('some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\nfull avg10=0.50 avg60=0.00 avg300=0.00 total=678\n');
+		assert.deepEqual(parsePressureLine(text, text.length, 'some'), {avg10: 1.5, avg60: 0.25, avg300: 0, total: 12345});
+		assert.deepEqual(parsePressureLine(text, text.length, 'full'), {avg10: 0.5, avg60: 0, avg300: 0, total: 678});
+		const broken = bytes('some avg10=x avg60=0 avg300=0 total=1\n');
+		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
+	});
+
+	test('hashes tell content apart, including by length', () => {
+		assert.notEqual(hashBytes(bytes('abc'), 0, 3), hashBytes(bytes('abd'), 0, 3));
+		assert.notEqual(hashBytes(bytes('\0'), 0, 1), hashBytes(bytes(''), 0, 0));
+		assert.equal(hashBytes(bytes('xabc'), 1, 4), hashBytes(bytes('abc'), 0, 3));
+	});
+
+	test('process text: valid UTF-8 decodes, invalid bytes become visible escapes', () => {
+		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
+		const invalid = Buffer.from([0x61, 0xff, 0x62]);
+		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+	});
+
+	test('namespace links', () => {
+		assert.equal(parseNamespaceLink('net:[4026531840]'), 4026531840);
+		assert.equal(parseNamespaceLink('pid_for_children:[4026531836]'), 4026531836);
+		assert.equal(parseNamespaceLink('net:[abc]'), null);
+		assert.equal(parseNamespaceLink('/some/path'), null);
+	});
+});
+
+describe('cgroup layout and process cgroups', () => {
+	const hybridMountinfo = [
+		'25 30 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755',
+		'26 25 0:24 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate',
+		'27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd',
+		'30 25 0:28 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory',
+		'31 25 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,cpu,cpuacct',
+		'32 25 0:30 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:16 - cgroup cgroup rw,pids',
+	].join('\n');
+
+	test('hybrid from mountinfo, with a shared cpu,cpuacct hierarchy', () => {
+		const layout = layoutFromMountinfo(hybridMountinfo);
+		assert.ok(layout);
+		assert.equal(layout.mode, 'hybrid');
+		assert.equal(layout.controllers.memory?.directory, '/sys/fs/cgroup/memory');
+		assert.equal(layout.controllers.cpu?.directory, '/sys/fs/cgroup/cpu,cpuacct');
+		assert.equal(layout.controllers.cpuacct?.directory, '/sys/fs/cgroup/cpu,cpuacct');
+		const cgroups = parseProcessCgroups('12:pids:/docker/abc\n4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n1:name=systemd:/docker/abc\n0::/\n', layout);
+		assert.deepEqual(cgroups, {container: '/docker/abc', memory: '/docker/abc', cpu: '/docker/abc', cpuacct: '/docker/abc', pids: '/docker/abc'});
+	});
+
+	test('pure v2 from mountinfo; a mount root inside a container is stripped', () => {
+		const layout = layoutFromMountinfo('40 30 0:35 /kubepods/pod1/abc /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw');
+		assert.ok(layout);
+		assert.equal(layout.mode, 'v2');
+		const cgroups = parseProcessCgroups('0::/kubepods/pod1/abc/sub\n', layout);
+		assert.equal(cgroups.container, '/sub');
+	});
+
+	test('the container path is the memory controller\'s, else another controller\'s', () => {
+		const layout = layoutFromMountinfo(hybridMountinfo);
+		assert.ok(layout);
+		assert.equal(parseProcessCgroups('4:memory:/\n3:cpu,cpuacct:/only-cpu\n0::/\n', layout).container, '/only-cpu');
+		assert.equal(parseProcessCgroups('4:memory:/\n3:cpu,cpuacct:/\n0::/\n', layout).container, '/');
+		assert.equal(parseProcessCgroups('garbage\n\n:::\n', layout).container, null);
+	});
+
+	test('no cgroup mount at all', () => {
+		assert.equal(layoutFromMountinfo('22 1 0:21 / /proc rw - proc proc rw'), null);
+	});
+});

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type {NamespaceType} from '../../source/model/types.js';
+
+/** Host namespace inodes in fixture trees: the values a real kernel gives the initial namespaces. */
+export const fixtureHostNamespaces: Record<NamespaceType, number> = {
+	cgroup: 4026531835,
+	ipc: 4026531839,
+	mnt: 4026531841,
+	net: 4026531840,
+	pid: 4026531836,
+	pid_for_children: 4026531836,
+	time: 4026531834,
+	user: 4026531837,
+	uts: 4026531838,
+};
+
+export type FixtureProcess = {
+	pid: number;
+	ppid?: number;
+	comm: string;
+	cmdline?: string[];
+	/** Namespaces other than the host's. */
+	namespaces?: Partial<Record<NamespaceType, number>>;
+	/** The /proc/<pid>/cgroup content, verbatim. */
+	cgroup: string;
+	rssPages?: number;
+	utime?: number;
+	starttime?: number;
+	kernelThread?: boolean;
+};
+
+/** A temporary tree with a fake procfs and cgroupfs, removed by `remove`. */
+export class FixtureTree {
+	readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-fixture-'));
+	readonly proc = path.join(this.root, 'proc');
+	readonly cgroup = path.join(this.root, 'cgroup');
+
+	constructor() {
+		fs.mkdirSync(this.proc);
+		fs.mkdirSync(this.cgroup);
+		this.write('proc/loadavg', '0.10 0.20 0.30 1/100 4242\n');
+		this.write('proc/uptime', '1234.56 2000.00\n');
+		this.write('proc/meminfo', 'MemTotal:       16000000 kB\nMemFree:         8000000 kB\nMemAvailable:   12000000 kB\n');
+		this.write('proc/stat', 'cpu  1 2 3\ncpu0 1 2 3\ncpu1 1 2 3\n');
+		this.write('proc/sys/kernel/hostname', 'fixture-node\n');
+		this.write('proc/sys/kernel/osrelease', '6.1.0-fixture\n');
+	}
+
+	write(relative: string, content: string): void {
+		const target = path.join(this.root, relative);
+		fs.mkdirSync(path.dirname(target), {recursive: true});
+		fs.writeFileSync(target, content);
+	}
+
+	/** Adds a process; kthreadd (pid 2) should be added first as the host namespace reference. */
+	addProcess(process: FixtureProcess): void {
+		const directory = `proc/${process.pid}`;
+		const flags = process.kernelThread ? 0x00200000 : 0;
+		const fields = [
+			'S',
+			process.ppid ?? 1,
+			0, 0, 0, 0,
+			flags,
+			0, 0, 0, 0,
+			process.utime ?? 10,
+			5,
+			0, 0, 20, 0,
+			1,
+			0,
+			process.starttime ?? 100 + process.pid,
+			1000,
+			process.rssPages ?? 100,
+		];
+		this.write(`${directory}/stat`, `${process.pid} (${process.comm}) ${fields.join(' ')} 0 0 0\n`);
+		this.write(`${directory}/cgroup`, process.cgroup);
+		this.write(`${directory}/cmdline`, process.cmdline ? process.cmdline.join('\0') + '\0' : '');
+		fs.mkdirSync(path.join(this.proc, String(process.pid), 'ns'), {recursive: true});
+		for (const [type, hostInode] of Object.entries(fixtureHostNamespaces)) {
+			const inode = process.namespaces?.[type as NamespaceType] ?? hostInode;
+			fs.symlinkSync(`${type}:[${inode}]`, path.join(this.proc, String(process.pid), 'ns', type));
+		}
+	}
+
+	removeProcess(pid: number): void {
+		fs.rmSync(path.join(this.proc, String(pid)), {recursive: true, force: true});
+	}
+
+	/** Writes cgroup files: `files` maps a file name to its content, under `cgroupPath` below the tree's cgroup root. */
+	cgroupFiles(cgroupPath: string, files: Record<string, string>): void {
+		for (const [name, content] of Object.entries(files)) this.write(path.join('cgroup', cgroupPath, name), content);
+	}
+
+	remove(): void {
+		fs.rmSync(this.root, {recursive: true, force: true});
+	}
+}
+
+/** Files that make a directory a v2 cgroup with the given memory limit and usage. */
+export function v2MemoryFiles(current: number, max: number | 'max', extra: Record<string, string> = {}): Record<string, string> {
+	return {
+		'cgroup.procs': '',
+		'memory.current': `${current}\n`,
+		'memory.max': `${max}\n`,
+		'memory.high': 'max\n',
+		'memory.peak': `${current}\n`,
+		'memory.events': 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n',
+		'memory.stat': `anon ${Math.floor(current / 2)}\nfile ${Math.floor(current / 2)}\nkernel 4096\nsock 0\nshmem 0\ninactive_file ${Math.floor(current / 4)}\n`,
+		'cpu.stat': 'usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n',
+		'cpu.max': 'max 100000\n',
+		'pids.current': '1\n',
+		'pids.max': 'max\n',
+		...extra,
+	};
+}
+
+/** Files that make a directory a v1 memory cgroup. */
+export function v1MemoryFiles(usage: number, limit: number | null, hierarchicalLimit?: number): Record<string, string> {
+	const unlimited = '9223372036854771712';
+	return {
+		'cgroup.procs': '',
+		'memory.usage_in_bytes': `${usage}\n`,
+		'memory.limit_in_bytes': `${limit ?? unlimited}\n`,
+		'memory.max_usage_in_bytes': `${usage}\n`,
+		'memory.failcnt': '0\n',
+		'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n',
+		'memory.stat': `cache 0\nrss ${usage}\nhierarchical_memory_limit ${hierarchicalLimit ?? limit ?? unlimited}\ntotal_cache 4096\ntotal_rss ${usage}\ntotal_shmem 0\ntotal_inactive_file 1024\n`,
+	};
+}

@@ -1,0 +1,123 @@
+import {type ChildProcess, execFile} from 'node:child_process';
+import {readFile, readlink} from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {promisify} from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const namespaceKinds = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
+export type NamespaceKind = (typeof namespaceKinds)[number];
+/** Namespace inodes as `readlink /proc/<pid>/ns/<kind>` shows them (`net:[4026531840]`). */
+export type Namespaces = Record<NamespaceKind, number>;
+
+/** Host processes whose namespaces are the initial ones. PID 1 is unreadable on some machines: kthreadd is not. */
+export const hostReferencePid = 2;
+
+/** Polls until the predicate returns a truthy value and resolves with it; rejects after timeoutMs. */
+export async function waitFor<T>(
+	predicate: () => T | Promise<T>,
+	timeoutMs = 5000,
+	what = 'a condition',
+): Promise<NonNullable<T>> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await predicate();
+		if (value) return value as NonNullable<T>;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(10);
+	}
+}
+
+export async function readNamespaces(pid: number): Promise<Namespaces> {
+	const entries = await Promise.all(
+		namespaceKinds.map(async (kind) => {
+			const link = await readlink(`/proc/${pid}/ns/${kind}`);
+			return [kind, Number(/\[(\d+)\]/.exec(link)?.[1])] as const;
+		}),
+	);
+	return Object.fromEntries(entries) as Namespaces;
+}
+
+/** The cgroup path of a process in one hierarchy ('memory', 'name=systemd', or '' for the unified one), or null. */
+export async function readCgroupPath(pid: number, hierarchy = 'memory'): Promise<string | null> {
+	for (const line of (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n')) {
+		const [, controllers, ...path] = line.split(':');
+		if (controllers?.split(',').includes(hierarchy)) return path.join(':');
+	}
+	return null;
+}
+
+async function readProcFile(pid: number, file: string): Promise<string | null> {
+	try {
+		return await readFile(`/proc/${pid}/${file}`, 'utf8');
+	} catch {
+		return null;
+	}
+}
+
+/** True while the process runs; false once it is a zombie or gone. */
+export async function isAlive(pid: number): Promise<boolean> {
+	const stat = await readProcFile(pid, 'stat');
+	if (stat === null) return false;
+	const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+	return state !== 'Z' && state !== 'X';
+}
+
+export async function readComm(pid: number): Promise<string | null> {
+	return (await readProcFile(pid, 'comm'))?.trimEnd() ?? null;
+}
+
+export async function childPids(pid: number): Promise<number[]> {
+	const children = await readProcFile(pid, `task/${pid}/children`);
+	return (children ?? '').split(' ').filter(Boolean).map(Number);
+}
+
+export function spawnedPid(child: ChildProcess): number {
+	if (child.pid === undefined) throw new Error(`could not spawn ${child.spawnargs.join(' ')}`);
+	return child.pid;
+}
+
+/**
+ * The pid of the child that `parent` forks once it runs `comm` (after its exec): how to find a container's
+ * process below the unshare or nsenter that started it. Fails early when the parent exits first.
+ */
+export async function waitForChild(parent: ChildProcess, comm: string, timeoutMs = 5000): Promise<number> {
+	const pid = spawnedPid(parent);
+	const {spawnargs} = parent;
+	return waitFor(async () => {
+		if (parent.exitCode !== null || parent.signalCode !== null) {
+			throw new Error(`${spawnargs.join(' ')} exited (${parent.exitCode ?? parent.signalCode}) before running ${comm}`);
+		}
+		for (const child of await childPids(pid)) if ((await readComm(child)) === comm) return child;
+		return undefined;
+	}, timeoutMs, `${comm} to start under ${spawnargs.join(' ')}`);
+}
+
+/** SIGKILLs each live pid (never by name) and waits until none runs: zombies count as dead. */
+export async function killAndWait(pids: Iterable<number>, timeoutMs = 5000): Promise<void> {
+	const targets = [...pids];
+	for (const pid of targets) {
+		if (!(await isAlive(pid))) continue;
+		try {
+			process.kill(pid, 'SIGKILL');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+		}
+	}
+	await waitFor(
+		async () => (await Promise.all(targets.map(isAlive))).every((alive) => !alive),
+		timeoutMs,
+		`pids ${targets.join(' ')} to exit`,
+	);
+}
+
+/** Runs a command to completion and returns its stdout; the error names the command and carries its stderr. */
+export async function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
+	try {
+		const {stdout} = await execFileAsync(file, args, {env: env && {...process.env, ...env}, maxBuffer: 64 << 20});
+		return stdout;
+	} catch (error) {
+		const {stderr} = error as {stderr?: string};
+		throw new Error(`${file} ${args.join(' ')} failed: ${stderr?.trim() || String(error)}`, {cause: error});
+	}
+}

@@ -1,0 +1,114 @@
+import './force-color.js';
+import {EventEmitter} from 'node:events';
+import {render} from 'ink';
+import type {ReactElement} from 'react';
+
+/** A terminal of a chosen size that keeps the frames Ink writes. */
+class FakeStdout extends EventEmitter {
+	frames: string[] = [];
+
+	constructor(
+		public columns: number,
+		public rows: number,
+	) {
+		super();
+	}
+
+	write = (frame: string): boolean => {
+		this.frames.push(frame);
+		return true;
+	};
+}
+
+class FakeStdin extends EventEmitter {
+	isTTY = true;
+	private pending: string | null = null;
+
+	send(data: string): void {
+		this.pending = data;
+		this.emit('readable');
+		this.emit('data', data);
+	}
+
+	read = (): string | null => {
+		const data = this.pending;
+		this.pending = null;
+		return data;
+	};
+
+	setEncoding(): void {}
+	setRawMode(): void {}
+	resume(): void {}
+	pause(): void {}
+	ref(): void {}
+	unref(): void {}
+}
+
+export const keys = {
+	up: '\u001B[A',
+	down: '\u001B[B',
+	right: '\u001B[C',
+	left: '\u001B[D',
+	pageUp: '\u001B[5~',
+	pageDown: '\u001B[6~',
+	enter: '\r',
+	escape: '\u001B',
+	backspace: '\u007F',
+	ctrlC: '\u0003',
+} as const;
+
+const ansiSequence = /\u001B\[[0-9;?]*[A-Za-z]/g;
+
+export const stripAnsi = (text: string): string => text.replace(ansiSequence, '');
+
+/** Lets Ink read input, React run effects and Ink flush a lone Escape: all scheduled with setImmediate. */
+export async function settle(): Promise<void> {
+	for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+export type Screen = {
+	/** The last frame, with its escape sequences. */
+	frame(): string;
+	/** The last frame's lines, without escape sequences. */
+	lines(): string[];
+	text(): string;
+	press(...input: string[]): Promise<void>;
+	resize(columns: number, rows: number): Promise<void>;
+	unmount(): void;
+	exited: Promise<unknown>;
+};
+
+export async function renderScreen(element: ReactElement, size: {columns: number; rows: number} = {columns: 100, rows: 30}): Promise<Screen> {
+	const stdout = new FakeStdout(size.columns, size.rows);
+	const stdin = new FakeStdin();
+	const instance = render(element, {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stderr: new FakeStdout(size.columns, size.rows) as unknown as NodeJS.WriteStream,
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		debug: true,
+		exitOnCtrlC: false,
+		patchConsole: false,
+	});
+	const exited = instance.waitUntilExit();
+	await settle();
+	const frame = () => stdout.frames.at(-1) ?? '';
+	return {
+		frame,
+		lines: () => stripAnsi(frame()).split('\n'),
+		text: () => stripAnsi(frame()),
+		async press(...input) {
+			for (const data of input) {
+				stdin.send(data);
+				await settle();
+			}
+		},
+		async resize(columns, rows) {
+			stdout.columns = columns;
+			stdout.rows = rows;
+			stdout.emit('resize');
+			await settle();
+		},
+		unmount: () => instance.unmount(),
+		exited,
+	};
+}

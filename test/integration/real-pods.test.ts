@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {describe, test} from 'node:test';
+import {podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
+import {readNamespaces} from '../helpers/processes.js';
+import {isRoot, requireOrSkip} from '../helpers/require.js';
+import {createNetPair, createPodmanPod, createUnsharePod, MiB, withRig} from '../helpers/rigs.js';
+
+function hasCommand(name: string): boolean {
+	try {
+		execFileSync('sh', ['-c', `command -v ${name}`], {stdio: 'ignore'});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+type JsonPod = PodtopJson['pods'][number];
+
+function podHolding(json: PodtopJson, pid: number): JsonPod {
+	const pod = json.pods.find((candidate) => candidate.containers.some((container) => container.processes.some((process) => process.pid === pid)));
+	assert.ok(pod, `no pod holds pid ${pid}; pods: ${json.pods.map((candidate) => candidate.name).join(', ')}`);
+	return pod;
+}
+
+function pidsOf(pod: JsonPod): number[][] {
+	return pod.containers.map((container) => container.processes.map((process) => process.pid));
+}
+
+describe('real pods on this machine, through podtop --once --json', {concurrency: false}, () => {
+	test('the plain host: every pod podtop reports is really isolated', async (t) => {
+		if (!requireOrSkip(t, isRoot, 'needs root to read every process\'s namespaces')) return;
+		const json = await podtopOnceJson();
+		const host = json.host.namespaces;
+		for (const pod of json.pods) {
+			for (const container of pod.containers) {
+				const pid = container.processes[0].pid;
+				const namespaces = await readNamespaces(pid).catch(() => null);
+				if (!namespaces) continue;
+				const isolated = namespaces.net !== host.net || namespaces.ipc !== host.ipc || namespaces.uts !== host.uts || namespaces.pid !== host.pid;
+				assert.ok(isolated || container.cgroup !== null, `pod ${pod.name}: pid ${pid} shares every namespace with the host`);
+			}
+		}
+		assert.ok(json.hostProcesses.some((process) => process.kernelThread), 'kernel threads are host processes');
+		assert.equal(json.host.hostNamespaceSource === '/proc/1' || json.host.hostNamespaceSource === '/proc/2', true);
+	});
+
+	test('an unshare + nsenter pod: infra + two containers, a 64 MiB limit and a 512 MiB pod limit', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('catatonit') && hasCommand('unshare'), 'needs root, unshare and catatonit (Rig A)')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.infra.pid);
+		assert.equal(pod.cgroup, rig.cgroup);
+		assert.equal(pod.id, rig.cgroup);
+		assert.equal(pod.name, rig.cgroup.slice(1));
+		assert.deepEqual(
+			pod.containers.map((container) => [container.name, container.infra, container.cgroup]),
+			[
+				['infra', true, `${rig.cgroup}/infra`],
+				['app1', false, `${rig.cgroup}/app1`],
+				['app2', false, `${rig.cgroup}/app2`],
+			],
+		);
+		assert.deepEqual(pidsOf(pod), [[rig.infra.pid], [rig.apps[0].pid], [rig.apps[1].pid]]);
+		assert.equal(pod.infra, `${rig.cgroup}/infra`);
+		assert.deepEqual(pod.shared, {net: true, ipc: true, uts: true, pid: false});
+		assert.ok(pod.hostShared.includes('user'), 'no user namespace: root in the pod is root on the host');
+		assert.ok(!pod.hostShared.includes('net'));
+		const [infra, app1, app2] = pod.containers;
+		assert.equal(infra.namespaces.net, rig.infra.namespaces.net);
+		assert.equal(app1.namespaces.pid, rig.apps[0].namespaces.pid);
+		assert.equal(app1.memory.max, 64 * MiB);
+		assert.equal(app1.memory.effectiveMax, 64 * MiB);
+		assert.equal(app2.memory.max, null);
+		assert.equal(app2.memory.effectiveMax, 512 * MiB);
+		assert.equal(app2.memory.effectiveMaxCgroup, rig.cgroup);
+		assert.equal(infra.memory.effectiveMax, 512 * MiB);
+		assert.ok(app1.memory.current !== null && app1.memory.current > 0);
+		assert.equal(app1.pids.current, 1);
+		assert.ok(app1.cpu.usageUsec !== null);
+		assert.equal(pod.memory?.max, 512 * MiB);
+	});
+
+	test('hand-made containers keep their unshare wrappers in the same container', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('catatonit') && hasCommand('unshare'), 'needs root, unshare and catatonit (Rig A)')) return;
+		const rig = await withRig(t, () => createUnsharePod({keepWrappers: true}));
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.infra.pid);
+		assert.deepEqual(
+			pidsOf(pod),
+			[rig.infra, ...rig.apps].map((container) => [container.wrapperPid, container.pid].sort((a, b) => (a ?? 0) - (b ?? 0))),
+		);
+		assert.equal(pod.containers[0].infra, true, 'unshare + catatonit is still the infra container');
+	});
+
+	test('a docker-style --net=container pair: one pod sharing only the network, no infra', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('unshare') && hasCommand('nsenter'), 'needs root, unshare and nsenter')) return;
+		const rig = await withRig(t, () => createNetPair());
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.owner.pid);
+		assert.deepEqual(
+			pod.containers.map((container) => container.name),
+			['joiner', 'owner'],
+			'infra first, then by name',
+		);
+		assert.deepEqual(pidsOf(pod), [[rig.joiner.pid], [rig.owner.pid]]);
+		assert.deepEqual(pod.shared, {net: true, ipc: false, uts: false, pid: false});
+		assert.equal(pod.infra, null);
+		assert.equal(pod.cgroup, rig.cgroup);
+		assert.deepEqual(
+			pod.containers.map((container) => container.infra),
+			[false, false],
+		);
+	});
+
+	test('a podman pod: infra + two containers exactly as podman inspect says', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('podman') && hasCommand('runc'), 'needs root, podman and runc (Rig B)')) return;
+		const rig = await withRig(t, () => createPodmanPod());
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.infra.pid);
+		assert.equal(pod.cgroup, rig.cgroup);
+		const byCgroup = (a: {cgroup: string}, b: {cgroup: string}) => a.cgroup.localeCompare(b.cgroup);
+		const expected = [rig.infra, ...[...rig.containers].sort(byCgroup)];
+		assert.deepEqual(
+			pod.containers.map((container) => [container.cgroup, container.infra, container.processes.map((process) => process.pid)]),
+			expected.map((container) => [container.cgroup, container === rig.infra, [container.pid]]),
+		);
+		assert.equal(pod.infra, rig.infra.cgroup);
+		assert.deepEqual(pod.shared, {net: true, ipc: true, uts: true, pid: false});
+		const limitedId = rig.containers.find((container) => container.memoryLimitBytes !== null)?.cgroup;
+		const limited = pod.containers.find((container) => container.cgroup === limitedId);
+		const unlimited = pod.containers.find((container) => !container.infra && container.cgroup !== limitedId);
+		assert.ok(limited && unlimited);
+		assert.equal(limited.memory.max, 64 * MiB);
+		assert.equal(limited.memory.effectiveMax, 64 * MiB);
+		assert.equal(unlimited.memory.max, null);
+		assert.equal(unlimited.memory.effectiveMax, null);
+		for (const container of expected) {
+			assert.ok(
+				json.hostProcesses.some((process) => process.pid === container.conmonPid),
+				`conmon ${container.conmonPid} runs in the host's namespaces: a host process, not a container`,
+			);
+		}
+	});
+});

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import {keepInView} from '../../source/hooks/use-scroll-offset.js';
+import {labelNamespaces, letterLabel} from '../../source/view/namespace-labels.js';
+import {buildTreeRows, podBadges, type TreeOptions} from '../../source/view/tree-rows.js';
+import {initialUiState, selectedIndex, uiReducer} from '../../source/view/ui-state.js';
+import {hostNamespaces, makeModel, makePods, namespacesWith} from '../fixtures/models.js';
+
+const defaults: TreeOptions = {expansion: new Map(), filter: '', sortKey: 'memoryPercent', sortReversed: false};
+const labels = (options: Partial<TreeOptions> = {}) => buildTreeRows(makeModel(), {...defaults, ...options}).map((row) => `${'  '.repeat(row.depth)}${row.label}`);
+
+test('pods start expanded, containers and the host group collapsed, fullest first', () => {
+	assert.deepEqual(labels(), [
+		'web-7d9f4',
+		'  php-fpm',
+		'  nginx',
+		'  pause',
+		'kube-proxy-x2x7b',
+		'  kube-proxy',
+		'batch-job-x1',
+		'  worker',
+		'host',
+	]);
+});
+
+test('expansion overrides the defaults per row key', () => {
+	const [web] = makePods();
+	const expansion = new Map([
+		[`pod:${web.id}`, false],
+		[`container:${web.containers[1].id}`, true],
+		['host', true],
+	]);
+	assert.deepEqual(labels({expansion}), [
+		'web-7d9f4',
+		'kube-proxy-x2x7b',
+		'  kube-proxy',
+		'batch-job-x1',
+		'  worker',
+		'host',
+		'  900 kubelet',
+		'  850 containerd',
+		'  1 systemd',
+		'  2 [kthreadd]',
+	]);
+});
+
+test('the filter keeps matches and their ancestors, and opens containers to show matching processes', () => {
+	assert.deepEqual(labels({filter: 'NGINX'}), ['web-7d9f4', '  nginx']);
+	assert.deepEqual(labels({filter: '3001'}), ['batch-job-x1', '  worker', '    3001 worker']);
+	assert.deepEqual(labels({filter: 'kubelet'}), ['host', '  900 kubelet']);
+	assert.deepEqual(labels({filter: 'batch'}), ['batch-job-x1', '  worker']);
+	assert.deepEqual(labels({filter: 'no such thing'}), []);
+});
+
+test('each sort key orders pods and containers; unknown values stay last; host stays at the bottom', () => {
+	const topLevel = (options: Partial<TreeOptions>) => labels(options).filter((label) => !label.startsWith(' '));
+	assert.deepEqual(topLevel({sortKey: 'memory'}), ['batch-job-x1', 'web-7d9f4', 'kube-proxy-x2x7b', 'host']);
+	assert.deepEqual(topLevel({sortKey: 'cpu'}), ['batch-job-x1', 'web-7d9f4', 'kube-proxy-x2x7b', 'host']);
+	assert.deepEqual(topLevel({sortKey: 'name'}), ['batch-job-x1', 'kube-proxy-x2x7b', 'web-7d9f4', 'host']);
+	assert.deepEqual(topLevel({sortKey: 'name', sortReversed: true}), ['web-7d9f4', 'kube-proxy-x2x7b', 'batch-job-x1', 'host']);
+	assert.deepEqual(topLevel({sortKey: 'pids'}), ['kube-proxy-x2x7b', 'batch-job-x1', 'web-7d9f4', 'host']);
+	// batch-job-x1 has no limit, so it follows the limited pods whichever way memory % sorts.
+	assert.deepEqual(topLevel({sortKey: 'memoryPercent', sortReversed: true}), ['kube-proxy-x2x7b', 'web-7d9f4', 'batch-job-x1', 'host']);
+});
+
+test('rows carry the figures the table shows', () => {
+	const rows = buildTreeRows(makeModel(), {...defaults, filter: '2101'});
+	const process = rows.find((row) => row.key === 'pid:2101');
+	assert.equal(process?.metrics.cpuCores, 0.42);
+	assert.equal(process?.metrics.memoryBytes, 12 * 1024 ** 2);
+	const nginx = rows.find((row) => row.label === 'nginx');
+	assert.deepEqual(nginx?.path, [`pod:${makePods()[0].id}`, nginx?.key]);
+	assert.equal(nginx?.metrics.memoryFraction, 0.8);
+	assert.equal(nginx?.metrics.quotaCores, 0.5);
+});
+
+test('badges name the host namespaces a pod shares; root=host only for an otherwise isolated pod', () => {
+	const [web, batch, proxy] = makePods();
+	assert.deepEqual(podBadges(web), ['root=host']);
+	assert.deepEqual(podBadges(batch), []);
+	assert.deepEqual(podBadges(proxy), ['hostNet']);
+	assert.deepEqual(podBadges({...proxy, hostShared: ['net', 'ipc', 'pid', 'uts', 'user']}), ['hostNet', 'hostIPC', 'hostPID', 'hostUTS']);
+});
+
+test('matrix labels: one label per distinct inode and type, H for the host, ? for unreadable', () => {
+	const rows = [
+		namespacesWith({net: 10, ipc: 20}),
+		namespacesWith({net: 10, ipc: 21}),
+		namespacesWith({net: 11}),
+		{...hostNamespaces, net: null},
+	];
+	const cells = labelNamespaces(rows, hostNamespaces);
+	const column = (type: number) => cells.map((row) => row[type].label);
+	const netIndex = 3;
+	const ipcIndex = 1;
+	assert.deepEqual(column(netIndex), ['a', 'a', 'b', '?']);
+	assert.deepEqual(column(ipcIndex), ['a', 'b', 'H', 'H']);
+	assert.deepEqual(cells[0][netIndex], {kind: 'own', label: 'a', colorIndex: 0, shared: true});
+	assert.deepEqual(cells[2][netIndex], {kind: 'own', label: 'b', colorIndex: 1, shared: false});
+	assert.deepEqual([0, 25, 26, 27, 701, 702].map(letterLabel), ['a', 'z', 'aa', 'ab', 'zz', 'aaa']);
+});
+
+test('a selection falls back to its nearest ancestor, then to its first descendant', () => {
+	const rows = [
+		{key: 'pod:a', path: ['pod:a']},
+		{key: 'container:a1', path: ['pod:a', 'container:a1']},
+		{key: 'pod:b', path: ['pod:b']},
+	];
+	assert.equal(selectedIndex(rows, ['pod:b']), 2);
+	assert.equal(selectedIndex(rows, ['pod:a', 'container:a1', 'pid:7']), 1);
+	assert.equal(selectedIndex(rows.slice(1), ['pod:a']), 0);
+	assert.equal(selectedIndex(rows, ['pod:gone']), 0);
+	assert.equal(selectedIndex([], ['pod:a']), -1);
+});
+
+test('the interval steps within 250 ms and 10 s', () => {
+	let state = initialUiState(1000);
+	const step = (direction: 1 | -1) => {
+		state = uiReducer(state, {type: 'stepInterval', direction});
+		return state.intervalMs;
+	};
+
+	assert.deepEqual([step(1), step(1), step(1), step(1), step(1), step(1)], [2000, 3000, 5000, 10_000, 10_000, 10_000]);
+	assert.deepEqual([step(-1), step(-1), step(-1), step(-1), step(-1), step(-1), step(-1)], [5000, 3000, 2000, 1000, 500, 250, 250]);
+	assert.equal(initialUiState(60_000).intervalMs, 10_000);
+	assert.equal(initialUiState(1500).intervalMs, 1500);
+	state = initialUiState(1500);
+	assert.equal(step(1), 2000);
+});
+
+test('the scroll window moves only as far as the selection needs', () => {
+	assert.equal(keepInView(0, 5, 10, 50), 0);
+	assert.equal(keepInView(0, 12, 10, 50), 3);
+	assert.equal(keepInView(3, 2, 10, 50), 2);
+	assert.equal(keepInView(40, 45, 10, 20), 10);
+});
