@@ -101,6 +101,7 @@ export class Collector {
 			clockTicksPerSecond,
 			problems: {
 				unreadableNamespaces: this.scanner.unreadableNamespaces,
+				runningAsRoot: process.geteuid?.() === 0,
 				fdBudgetExhausted: this.reader.budgetExhausted,
 				noCgroupfs: this.layout === null,
 			},

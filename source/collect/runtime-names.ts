@@ -101,7 +101,7 @@ export function readBoundedRegularFile(filePath: string, maxBytes: number): Buff
 	}
 	try {
 		const stat = fs.fstatSync(descriptor);
-		if (!stat.isFile() || stat.size > maxBytes) return null;
+		if (stat.size > maxBytes) return null;
 		// One byte more than fstat said tells a file that changed while being read.
 		const buffer = Buffer.alloc(stat.size + 1);
 		const length = readUntilFull(descriptor, buffer);

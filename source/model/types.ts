@@ -154,6 +154,8 @@ export type Snapshot = {
 export type CollectProblems = {
 	/** Processes whose namespace links were refused (EACCES as non-root). */
 	unreadableNamespaces: number;
+	/** Whether podtop runs as root: refusals then come from the sandbox, not from privileges. */
+	runningAsRoot: boolean;
 	/** Set when kept file descriptors ran out and reads fell back to open/read/close. */
 	fdBudgetExhausted: boolean;
 	/** Set when the cgroup filesystem could not be found. */

@@ -32,6 +32,13 @@ function podBadges(pod: Pod): string {
 	return badges.join(' ');
 }
 
+export function unreadableNamespacesNote(count: number, runningAsRoot: boolean): string {
+	const processes = plural(count, 'process', 'processes');
+	return runningAsRoot
+		? `namespaces of ${processes} refused even to root (a sandbox's PID 1, say): counted as host`
+		: `namespaces of ${processes} unreadable: run as root for the full view`;
+}
+
 function plural(count: number, one: string, many = `${one}s`): string {
 	return `${count} ${count === 1 ? one : many}`;
 }
@@ -95,7 +102,7 @@ export function modelToText(model: PodModel, width: number): string {
 	}
 	lines.push(render({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''}, nameWidth));
 	const unreadable = model.problems.unreadableNamespaces;
-	if (unreadable > 0) lines.push(`${unreadable} processes' namespaces were unreadable: run as root for the full view`);
+	if (unreadable > 0) lines.push(unreadableNamespacesNote(unreadable, model.problems.runningAsRoot));
 	if (model.problems.noCgroupfs) lines.push('no cgroup filesystem found: limits and usage are unknown');
 	if (model.problems.fdBudgetExhausted) lines.push('out of file descriptors to keep open: some files are re-opened every refresh');
 	return lines.join('\n') + '\n';

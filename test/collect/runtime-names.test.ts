@@ -1,0 +1,427 @@
+import assert from 'node:assert/strict';
+import {execFileSync, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {
+	maxFieldLength,
+	maxMetadataBytes,
+	readHostnameFromEnviron,
+	RuntimeNameResolver,
+	type ContainerNames,
+} from '../../source/collect/runtime-names.js';
+
+/** A 64-hex container id made from a short tag, so that tests read well. */
+function hexId(tag: string): string {
+	return Buffer.from(tag).toString('hex').padEnd(64, '0').slice(0, 64);
+}
+
+const ids = {
+	nginx: hexId('nginx'),
+	curl: hexId('curl'),
+	pause: hexId('pause'),
+	loggedOnly: hexId('logged'),
+	crioSandbox: hexId('crio-pause'),
+	crioApp: hexId('crio-app'),
+	crioStoredOnly: hexId('crio-stored'),
+	docker: hexId('docker-web'),
+	dockerSandbox: hexId('dockerd-pause'),
+	dockerApp: hexId('dockerd-app'),
+	podmanInfra: 'ec9dd0f11eec2445ba9a31affa422962387e6552b5b85990f2801b4c26727478',
+	podmanApp: 'd0fe05a5d94f7509548d1bd7a3da1eabbddff0a4e97e02ccd56d799628c5eba9',
+	podmanSolo: 'e99c0ea17c7a686789efd96eea7d5d7c7af6a7ee698f8b060cd526c5b5fca549',
+	oversized: hexId('oversized'),
+	invalidJson: hexId('invalid'),
+	wrongTypes: hexId('types'),
+	controlCharacters: hexId('control'),
+	symlinked: hexId('symlink'),
+	fifo: hexId('fifo'),
+	notAnObject: hexId('array'),
+};
+const podmanPodId = '81531a533f3652d0fdd16510938eba94d4435af7ff9bd0b22c1589771eaaf572';
+const webUid = '5f8a3c1e-2b4d-4e6f-8a0c-1e3b5d7f9a2c';
+const crioUid = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+const dockerdUid = '9e8d7c6b-5a49-4382-9170-f6e5d4c3b2a1';
+
+function names(fields: Partial<ContainerNames> & Pick<ContainerNames, 'containerId'>): ContainerNames {
+	return {
+		runtime: null,
+		containerName: null,
+		podName: null,
+		podNamespace: null,
+		podUid: null,
+		image: null,
+		containerType: null,
+		sandboxId: null,
+		hostname: null,
+		...fields,
+	};
+}
+
+/** A fake node: /run, /var/lib and /var/log as the runtimes and the kubelet leave them. */
+class NodeTree {
+	readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-names-'));
+
+	write(relative: string, content: string | Buffer): string {
+		const target = path.join(this.root, relative);
+		fs.mkdirSync(path.dirname(target), {recursive: true});
+		fs.writeFileSync(target, content);
+		return target;
+	}
+
+	json(relative: string, value: unknown): void {
+		this.write(relative, JSON.stringify(value));
+	}
+
+	symlink(relative: string, target: string): void {
+		const link = path.join(this.root, relative);
+		fs.mkdirSync(path.dirname(link), {recursive: true});
+		fs.symlinkSync(target, link);
+	}
+
+	/** Adds entries to the graphroot's containers.json, which CRI-O and podman share. */
+	addToStorageList(entries: unknown[]): void {
+		const list = path.join(this.root, 'var/lib/containers/storage/overlay-containers/containers.json');
+		const existing = fs.existsSync(list) ? (JSON.parse(fs.readFileSync(list, 'utf8')) as unknown[]) : [];
+		this.json('var/lib/containers/storage/overlay-containers/containers.json', [...existing, ...entries]);
+	}
+
+	containerdTask(id: string, annotations: Record<string, unknown>, extra: Record<string, unknown> = {}, namespace = 'k8s.io'): void {
+		this.json(`run/containerd/io.containerd.runtime.v2.task/${namespace}/${id}/config.json`, {ociVersion: '1.1.0', annotations, ...extra});
+	}
+
+	/** A kubelet log directory for the pod and, per container with an id, the /var/log/containers symlink. */
+	kubeletLogs(namespace: string, pod: string, uid: string, containers: Record<string, string | null>): void {
+		for (const [container, id] of Object.entries(containers)) {
+			this.write(`var/log/pods/${namespace}_${pod}_${uid}/${container}/0.log`, '');
+			if (id !== null) this.symlink(`var/log/containers/${pod}_${namespace}_${container}-${id}.log`, `/var/log/pods/${namespace}_${pod}_${uid}/${container}/0.log`);
+		}
+	}
+
+	remove(): void {
+		fs.rmSync(this.root, {recursive: true, force: true});
+	}
+}
+
+function buildContainerdNode(tree: NodeTree): void {
+	const pod = {
+		'io.kubernetes.cri.sandbox-name': 'web',
+		'io.kubernetes.cri.sandbox-namespace': 'shop',
+		'io.kubernetes.cri.sandbox-uid': webUid,
+		'io.kubernetes.cri.sandbox-id': ids.pause,
+	};
+	tree.containerdTask(ids.pause, {...pod, 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-log-directory': `/var/log/pods/shop_web_${webUid}`}, {hostname: 'web'});
+	tree.containerdTask(ids.nginx, {...pod, 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.container-name': 'nginx', 'io.kubernetes.cri.image-name': 'docker.io/library/nginx:1.27'});
+	tree.containerdTask(ids.curl, {...pod, 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.container-name': 'curl', 'io.kubernetes.cri.image-name': 'docker.io/curlimages/curl:8.8.0'});
+	tree.kubeletLogs('shop', 'web', webUid, {nginx: ids.nginx, curl: ids.curl});
+	// A container the runtime no longer describes (or whose runtime podtop cannot read): only the kubelet's names.
+	tree.kubeletLogs('batch', 'report-28901', '11111111-2222-4333-8444-555555555555', {report: ids.loggedOnly});
+}
+
+function buildCrioNode(tree: NodeTree): void {
+	const storage = 'run/containers/storage/overlay-containers';
+	tree.json(`${storage}/${ids.crioSandbox}/userdata/config.json`, {
+		hostname: 'api',
+		annotations: {
+			'io.container.manager': 'cri-o',
+			'io.kubernetes.cri-o.ContainerType': 'sandbox',
+			'io.kubernetes.cri-o.ContainerName': `k8s_POD_api_billing_${crioUid}_0`,
+			'io.kubernetes.cri-o.KubeName': 'api',
+			'io.kubernetes.cri-o.Namespace': 'billing',
+			'io.kubernetes.cri-o.SandboxID': ids.crioSandbox,
+			'io.kubernetes.cri-o.Image': 'registry.k8s.io/pause:3.9',
+			'io.kubernetes.container.name': 'POD',
+			'io.kubernetes.pod.name': 'api',
+			'io.kubernetes.pod.namespace': 'billing',
+			'io.kubernetes.pod.uid': crioUid,
+		},
+	});
+	tree.json(`${storage}/${ids.crioApp}/userdata/config.json`, {
+		annotations: {
+			'io.container.manager': 'cri-o',
+			'io.kubernetes.cri-o.ContainerType': 'container',
+			'io.kubernetes.cri-o.ContainerName': `k8s_server_api_billing_${crioUid}_2`,
+			'io.kubernetes.cri-o.SandboxID': ids.crioSandbox,
+			'io.kubernetes.cri-o.ImageName': 'quay.io/billing/server:v3',
+			'io.kubernetes.container.name': 'server',
+			'io.kubernetes.pod.name': 'api',
+			'io.kubernetes.pod.namespace': 'billing',
+			'io.kubernetes.pod.uid': crioUid,
+		},
+	});
+	tree.addToStorageList([
+		{id: ids.crioSandbox, names: [`k8s_POD_api_billing_${crioUid}_0`], image: hexId('img'), metadata: JSON.stringify({'pod-name': `k8s_api_billing_${crioUid}_0`, 'image-name': 'registry.k8s.io/pause:3.9'})},
+		{id: ids.crioStoredOnly, names: [`k8s_migrate_api_billing_${crioUid}_0`], metadata: JSON.stringify({'image-name': 'quay.io/billing/migrate:v3'})},
+	]);
+}
+
+function buildDockerNode(tree: NodeTree): void {
+	const containers = 'var/lib/docker/containers';
+	tree.json(`${containers}/${ids.docker}/config.v2.json`, {
+		ID: ids.docker,
+		Name: '/web-frontend',
+		Config: {Hostname: ids.docker.slice(0, 12), Image: 'nginx:alpine', Labels: {'com.docker.compose.service': 'web'}},
+		State: {Pid: 4242, Running: true},
+	});
+	// Docker containers also run as containerd tasks in the `moby` namespace, without CRI annotations.
+	tree.containerdTask(ids.docker, {}, {}, 'moby');
+	const kubeletLabels = {'io.kubernetes.pod.name': 'legacy', 'io.kubernetes.pod.namespace': 'ops', 'io.kubernetes.pod.uid': dockerdUid};
+	tree.json(`${containers}/${ids.dockerSandbox}/config.v2.json`, {
+		Name: `/k8s_POD_legacy_ops_${dockerdUid}_0`,
+		Config: {Hostname: 'legacy', Image: 'registry.k8s.io/pause:3.9', Labels: {...kubeletLabels, 'io.kubernetes.container.name': 'POD', 'io.kubernetes.docker.type': 'podsandbox'}},
+	});
+	tree.json(`${containers}/${ids.dockerApp}/config.v2.json`, {
+		Name: `/k8s_app_legacy_ops_${dockerdUid}_1`,
+		Config: {
+			Image: 'sha256:0123',
+			Labels: {...kubeletLabels, 'io.kubernetes.container.name': 'app', 'io.kubernetes.docker.type': 'container', 'io.kubernetes.sandbox.id': ids.dockerSandbox},
+		},
+	});
+}
+
+/** What podman 4.3 wrote on this kind of machine for `podman pod create --name rn-pod` and two containers. */
+function buildPodmanNode(tree: NodeTree): void {
+	const graphroot = 'var/lib/containers/storage/overlay-containers';
+	const libpod = {'io.container.manager': 'libpod', 'io.podman.annotations.autoremove': 'FALSE', 'io.kubernetes.cri-o.TTY': 'false'};
+	tree.json(`${graphroot}/${ids.podmanInfra}/userdata/config.json`, {hostname: 'rn-pod', annotations: libpod});
+	tree.json(`${graphroot}/${ids.podmanApp}/userdata/config.json`, {
+		annotations: {...libpod, 'io.kubernetes.cri-o.ContainerType': 'container', 'io.kubernetes.cri-o.SandboxID': ids.podmanInfra},
+	});
+	tree.json(`${graphroot}/${ids.podmanSolo}/userdata/config.json`, {hostname: ids.podmanSolo.slice(0, 12), annotations: libpod});
+	const entry = (id: string, name: string, imageName: string) => ({
+		id,
+		names: [name],
+		image: '',
+		layer: hexId(`layer-${name}`),
+		metadata: JSON.stringify({'image-name': imageName, 'image-id': '', name, 'created-at': 1795450242}),
+		created: '2026-11-23T16:10:42.905873298Z',
+		flags: {MountLabel: '', ProcessLabel: ''},
+	});
+	tree.addToStorageList([
+		entry(ids.podmanInfra, `${podmanPodId.slice(0, 12)}-infra`, 'localhost/podman-pause:4.3.1-0'),
+		entry(ids.podmanApp, 'rn-pod-app', ''),
+		entry(ids.podmanSolo, 'rn-solo', ''),
+	]);
+}
+
+/** Metadata that must be ignored or bounded, never trusted or followed. */
+function buildHostileMetadata(tree: NodeTree): string {
+	const tasks = 'run/containerd/io.containerd.runtime.v2.task/k8s.io';
+	const padding = 'x'.repeat(maxMetadataBytes);
+	tree.write(`${tasks}/${ids.oversized}/config.json`, JSON.stringify({annotations: {'io.kubernetes.cri.container-name': 'too-big', padding}}));
+	tree.write(`${tasks}/${ids.invalidJson}/config.json`, '{"annotations": {"io.kubernetes.cri.container-name": "half');
+	tree.write(`${tasks}/${ids.notAnObject}/config.json`, '[{"annotations": {"io.kubernetes.cri.container-name": "in-array"}}]');
+	tree.containerdTask(ids.wrongTypes, {
+		'io.kubernetes.cri.container-name': 42,
+		'io.kubernetes.cri.sandbox-name': {name: 'object'},
+		'io.kubernetes.cri.sandbox-namespace': ['list'],
+		'io.kubernetes.cri.sandbox-uid': null,
+		'io.kubernetes.cri.image-name': 'x'.repeat(maxFieldLength + 1),
+		'io.kubernetes.cri.container-type': 'sidecar',
+		'io.kubernetes.cri.sandbox-id': '../../../etc',
+	}, {hostname: true});
+	tree.containerdTask(ids.controlCharacters, {
+		'io.kubernetes.cri.container-name': 'evil\u001b[2J\u0007name',
+		'io.kubernetes.cri.sandbox-name': 'pod\nwith\rnewlines\u009b',
+		'io.kubernetes.cri.sandbox-namespace': 'x'.repeat(maxFieldLength),
+	});
+	const secret = tree.write('etc/secret.json', JSON.stringify({annotations: {'io.kubernetes.cri.container-name': 'SECRET-FROM-SYMLINK'}}));
+	tree.symlink(`${tasks}/${ids.symlinked}/config.json`, secret);
+	fs.mkdirSync(path.join(tree.root, tasks, ids.fifo), {recursive: true});
+	execFileSync('mkfifo', [path.join(tree.root, tasks, ids.fifo, 'config.json')]);
+	return secret;
+}
+
+describe('RuntimeNameResolver', () => {
+	const tree = new NodeTree();
+	buildContainerdNode(tree);
+	buildCrioNode(tree);
+	buildDockerNode(tree);
+	buildPodmanNode(tree);
+	const secretPath = buildHostileMetadata(tree);
+	after(() => tree.remove());
+
+	test('Kubernetes on containerd: a Burstable pod with nginx, a curl sidecar and the pause sandbox', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		const pod = {runtime: 'containerd', podName: 'web', podNamespace: 'shop', podUid: webUid, sandboxId: ids.pause} as const;
+		assert.deepEqual(resolver.resolve(ids.nginx), names({...pod, containerId: ids.nginx, containerName: 'nginx', image: 'docker.io/library/nginx:1.27', containerType: 'container'}));
+		assert.deepEqual(resolver.resolve(ids.curl), names({...pod, containerId: ids.curl, containerName: 'curl', image: 'docker.io/curlimages/curl:8.8.0', containerType: 'container'}));
+		assert.deepEqual(resolver.resolve(ids.pause), names({...pod, containerId: ids.pause, containerType: 'sandbox', hostname: 'web'}));
+		assert.deepEqual(resolver.podNames(webUid), {podName: 'web', podNamespace: 'shop', podUid: webUid, infraContainerId: ids.pause, hostname: 'web'});
+	});
+
+	test('the kubelet log names alone name a container and its pod', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		const podUid = '11111111-2222-4333-8444-555555555555';
+		assert.deepEqual(
+			resolver.resolve(ids.loggedOnly),
+			names({containerId: ids.loggedOnly, containerName: 'report', podName: 'report-28901', podNamespace: 'batch', podUid}),
+		);
+		assert.deepEqual(resolver.podNames(podUid), {podName: 'report-28901', podNamespace: 'batch', podUid, infraContainerId: null, hostname: null});
+	});
+
+	test('CRI-O: sandbox and container from the annotations, a stored-only container from containers.json', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		const pod = {runtime: 'cri-o', podName: 'api', podNamespace: 'billing', podUid: crioUid, sandboxId: ids.crioSandbox} as const;
+		assert.deepEqual(resolver.resolve(ids.crioSandbox), names({...pod, containerId: ids.crioSandbox, containerType: 'sandbox', image: 'registry.k8s.io/pause:3.9', hostname: 'api'}));
+		assert.deepEqual(resolver.resolve(ids.crioApp), names({...pod, containerId: ids.crioApp, containerName: 'server', containerType: 'container', image: 'quay.io/billing/server:v3'}));
+		assert.deepEqual(
+			resolver.resolve(ids.crioStoredOnly),
+			names({containerId: ids.crioStoredOnly, containerName: 'migrate', podName: 'api', podNamespace: 'billing', podUid: crioUid, containerType: 'container', image: 'quay.io/billing/migrate:v3'}),
+		);
+		assert.deepEqual(resolver.podNames(crioUid), {podName: 'api', podNamespace: 'billing', podUid: crioUid, infraContainerId: ids.crioSandbox, hostname: 'api'});
+	});
+
+	test('Docker: its own name and image, though the task also sits in containerd\'s moby namespace', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		assert.deepEqual(
+			resolver.resolve(ids.docker),
+			names({containerId: ids.docker, runtime: 'docker', containerName: 'web-frontend', image: 'nginx:alpine', hostname: ids.docker.slice(0, 12)}),
+		);
+	});
+
+	test('cri-dockerd: the kubelet labels on Docker containers', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		const pod = {runtime: 'cri-dockerd', podName: 'legacy', podNamespace: 'ops', podUid: dockerdUid} as const;
+		assert.deepEqual(
+			resolver.resolve(ids.dockerSandbox),
+			names({...pod, containerId: ids.dockerSandbox, containerType: 'sandbox', image: 'registry.k8s.io/pause:3.9', hostname: 'legacy'}),
+		);
+		assert.deepEqual(
+			resolver.resolve(ids.dockerApp),
+			names({...pod, containerId: ids.dockerApp, containerName: 'app', containerType: 'container', image: 'sha256:0123', sandboxId: ids.dockerSandbox}),
+		);
+	});
+
+	test('podman: names from containers.json, the pod from its infra container', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		assert.deepEqual(
+			resolver.resolve(ids.podmanInfra),
+			names({containerId: ids.podmanInfra, runtime: 'podman', containerName: '81531a533f36-infra', containerType: 'sandbox', image: 'localhost/podman-pause:4.3.1-0', hostname: 'rn-pod'}),
+		);
+		assert.deepEqual(
+			resolver.resolve(ids.podmanApp),
+			names({containerId: ids.podmanApp, runtime: 'podman', containerName: 'rn-pod-app', containerType: 'container', sandboxId: ids.podmanInfra}),
+		);
+		assert.deepEqual(resolver.resolve(ids.podmanSolo), names({containerId: ids.podmanSolo, runtime: 'podman', containerName: 'rn-solo', hostname: ids.podmanSolo.slice(0, 12)}));
+		assert.deepEqual(resolver.podNames(podmanPodId), {podName: null, podNamespace: null, podUid: null, infraContainerId: ids.podmanInfra, hostname: 'rn-pod'});
+	});
+
+	test('unknown ids and ids that are not ids', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		assert.equal(resolver.resolve(hexId('nobody')), null);
+		assert.equal(resolver.resolve('../../../etc/passwd'), null);
+		assert.equal(resolver.resolve(ids.nginx.toUpperCase()), null);
+		assert.equal(resolver.podNames('00000000-0000-4000-8000-000000000000'), null);
+		assert.equal(resolver.podNames('not-a-pod'), null);
+	});
+
+	test('oversized, invalid, non-object and FIFO metadata is ignored without hanging', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		const started = performance.now();
+		for (const id of [ids.oversized, ids.invalidJson, ids.notAnObject, ids.fifo]) assert.equal(resolver.resolve(id), null, id);
+		assert.ok(performance.now() - started < 2000);
+	});
+
+	test('a symlink in place of config.json is not followed', () => {
+		assert.ok(fs.readFileSync(secretPath, 'utf8').includes('SECRET-FROM-SYMLINK'));
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		assert.equal(resolver.resolve(ids.symlinked), null);
+	});
+
+	test('fields of the wrong type or length are dropped; control characters are kept for the display to escape', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		assert.deepEqual(resolver.resolve(ids.wrongTypes), names({containerId: ids.wrongTypes, runtime: 'containerd'}));
+		assert.deepEqual(
+			resolver.resolve(ids.controlCharacters),
+			names({
+				containerId: ids.controlCharacters,
+				runtime: 'containerd',
+				containerName: 'evil\u001b[2J\u0007name',
+				podName: 'pod\nwith\rnewlines\u009b',
+				podNamespace: 'x'.repeat(maxFieldLength),
+			}),
+		);
+	});
+
+	test('metadata is read once per id; refresh() finds new containers and retries unknown ids', () => {
+		const scratch = new NodeTree();
+		try {
+			const first = hexId('first');
+			const second = hexId('second');
+			scratch.containerdTask(first, {'io.kubernetes.cri.container-name': 'one'});
+			const resolver = new RuntimeNameResolver({root: scratch.root});
+			assert.equal(resolver.resolve(first)?.containerName, 'one');
+			assert.equal(resolver.resolve(second), null);
+			scratch.containerdTask(first, {'io.kubernetes.cri.container-name': 'rewritten'});
+			scratch.containerdTask(second, {'io.kubernetes.cri.container-name': 'two'});
+			scratch.kubeletLogs('default', 'late', '22222222-3333-4444-8555-666666666666', {app: hexId('late')});
+			assert.equal(resolver.resolve(first)?.containerName, 'one', 'cached');
+			assert.equal(resolver.resolve(second), null, 'unknown until refresh');
+			assert.equal(resolver.resolve(hexId('late')), null, 'listings are re-read only by refresh');
+			resolver.refresh();
+			assert.equal(resolver.resolve(first)?.containerName, 'one', 'still cached: resolved since the last refresh');
+			assert.equal(resolver.resolve(second)?.containerName, 'two');
+			assert.equal(resolver.resolve(hexId('late'))?.podName, 'late');
+			resolver.refresh();
+			resolver.refresh();
+			assert.equal(resolver.resolve(first)?.containerName, 'rewritten', 'forgotten after a refresh period without being asked for');
+		} finally {
+			scratch.remove();
+		}
+	});
+
+	test('a containers.json that is a symlink is not read', () => {
+		const scratch = new NodeTree();
+		try {
+			const target = scratch.write('elsewhere/containers.json', JSON.stringify([{id: hexId('linked'), names: ['SECRET-FROM-SYMLINK']}]));
+			scratch.symlink('var/lib/containers/storage/overlay-containers/containers.json', target);
+			assert.equal(new RuntimeNameResolver({root: scratch.root}).resolve(hexId('linked')), null);
+		} finally {
+			scratch.remove();
+		}
+	});
+
+	test('a missing root gives no names and no errors', () => {
+		const resolver = new RuntimeNameResolver({root: path.join(tree.root, 'absent')});
+		assert.equal(resolver.resolve(ids.nginx), null);
+		resolver.refresh();
+	});
+});
+
+describe('readHostnameFromEnviron', () => {
+	const tree = new NodeTree();
+	after(() => tree.remove());
+
+	test('returns HOSTNAME and nothing else', () => {
+		tree.write('proc/10/environ', 'PATH=/usr/bin\0DB_PASSWORD=hunter2\0HOSTNAME=web-7d9f8\0API_TOKEN=abc\0');
+		assert.equal(readHostnameFromEnviron(path.join(tree.root, 'proc'), 10), 'web-7d9f8');
+	});
+
+	test('null when absent, empty, unterminated, too long, past the bound, or for a bad pid', () => {
+		const proc = path.join(tree.root, 'proc');
+		tree.write('proc/11/environ', 'PATH=/usr/bin\0MY_HOSTNAME=not-this\0');
+		tree.write('proc/12/environ', 'HOSTNAME=\0');
+		tree.write('proc/13/environ', 'PATH=/usr/bin\0HOSTNAME=cut-off');
+		tree.write('proc/14/environ', `HOSTNAME=${'h'.repeat(256)}\0`);
+		tree.write('proc/15/environ', `PADDING=${'p'.repeat(64 * 1024)}\0HOSTNAME=too-far\0`);
+		for (const pid of [11, 12, 13, 14, 15, 16, 0, -1, 1.5]) assert.equal(readHostnameFromEnviron(proc, pid), null, String(pid));
+	});
+
+	test('a symlink in place of environ is not followed', () => {
+		const secret = tree.write('secret-environ', 'HOSTNAME=from-symlink\0');
+		tree.symlink('proc/17/environ', secret);
+		assert.equal(readHostnameFromEnviron(path.join(tree.root, 'proc'), 17), null);
+	});
+
+	test('reads a real process', async () => {
+		const child = spawn('sleep', ['30'], {env: {PATH: process.env.PATH, HOSTNAME: 'real-child', SECRET: 's3cr3t'}, stdio: 'ignore'});
+		try {
+			await new Promise((resolve) => child.once('spawn', resolve));
+			assert.equal(readHostnameFromEnviron('/proc', child.pid as number), 'real-child');
+		} finally {
+			child.kill();
+		}
+	});
+});
