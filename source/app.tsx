@@ -1,28 +1,24 @@
 import {constants} from 'node:os';
 import {format} from 'node:util';
-import {useMemo, useReducer} from 'react';
+import {useEffect, useMemo, useReducer} from 'react';
 import {Box, render, Text, useApp, useInput, useStdin} from 'ink';
 import {useRefresh} from './hooks/use-refresh.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor} from './model/monitor.js';
-import {sanitizeForTerminal} from './model/sanitize.js';
 import type {HostFacts} from './model/types.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
-import {commandForKey} from './view/key-map.js';
-import {labelNamespaces} from './view/namespace-labels.js';
+import {splitKeyPresses} from './view/key-map.js';
+import {keyPressReducer} from './view/key-press.js';
 import {NamespaceMatrix} from './view/namespace-matrix.js';
 import {buildNamespaceSharing} from './view/namespace-sharing.js';
 import {PodTree} from './view/pod-tree.js';
 import {ColorContext} from './view/theme.js';
-import {buildContainerRows, buildTreeRows, type TreeRow} from './view/tree-rows.js';
-import {initialUiState, selectedIndex, uiReducer} from './view/ui-state.js';
-
-/** From this width on, the detail pane sits beside the tree instead of replacing it. */
-export const wideColumns = 140;
+import {effectiveView, screenRows, wideColumns} from './view/screen-rows.js';
+import {initialUiState, selectedIndex} from './view/ui-state.js';
 
 export type AppProps = {
 	monitor: Monitor;
@@ -36,28 +32,22 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
 	const {columns, rows: terminalRows} = useTerminalSize();
-	const [state, dispatch] = useReducer(uiReducer, initialIntervalMs, initialUiState);
+	const [state, dispatch] = useReducer(keyPressReducer, initialIntervalMs, initialUiState);
 	const model = useRefresh(monitor, state.intervalMs, state.paused);
 	const {expansion, filter, sortKey, sortReversed} = state;
-	const wide = columns >= wideColumns;
-	const view = wide && state.view === 'detail' ? 'tree' : state.view;
-
-	const treeRows = useMemo(
-		() => (model ? buildTreeRows(model, {expansion, filter, sortKey, sortReversed}) : []),
-		[model, expansion, filter, sortKey, sortReversed],
-	);
-	const matrixRows = useMemo(
-		() => (model && view === 'matrix' ? buildContainerRows(model, {filter, sortKey, sortReversed}) : []),
-		[model, view, filter, sortKey, sortReversed],
+	const view = effectiveView(state.view, columns);
+	const {treeRows, navigableRows} = useMemo(
+		() => screenRows(model, {expansion, filter, sortKey, sortReversed}, view),
+		[model, expansion, filter, sortKey, sortReversed, view],
 	);
 	const sharing = useMemo(() => (model ? buildNamespaceSharing(model) : null), [model]);
 
-	const navigableRows: readonly TreeRow[] = view === 'matrix' ? matrixRows : treeRows;
 	const selected = selectedIndex(navigableRows, state.selectedPath);
 	const selectedRow = navigableRows[selected];
-	// One line short of the terminal: a frame as tall as the terminal makes Ink clear the screen on every update.
-	const bodyHeight = Math.max(1, terminalRows - 1 - headerHeight - footerHeight(model));
-	const sidePaneShown = view === 'tree' && wide && !state.sidePaneHidden;
+	// The frame fills the terminal exactly: Ink then redraws it from the top-left corner every time, which
+	// stays right across resizes, where drawing relative to the cursor leaves stale rows behind.
+	const bodyHeight = Math.max(1, terminalRows - headerHeight - footerHeight(model));
+	const sidePaneShown = view === 'tree' && columns >= wideColumns && !state.sidePaneHidden;
 	const detailShown = sidePaneShown || view === 'detail';
 	const detail = useMemo(
 		() => (model && sharing && detailShown ? detailLines(model, selectedRow, sharing) : []),
@@ -66,18 +56,13 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 
 	useInput(
 		(input, key) => {
-			const command = commandForKey(input, key, {
-				state,
-				treeRows,
-				navigableRows,
-				pageSize: bodyHeight - (view === 'matrix' ? 2 : 1),
-				wide,
-			});
-			if (command?.type === 'quit') exit();
-			else if (command) dispatch(command);
+			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight});
 		},
 		{isActive: isRawModeSupported},
 	);
+	useEffect(() => {
+		if (state.quitRequested) exit();
+	}, [state.quitRequested, exit]);
 
 	let body;
 	if (!model) {
@@ -87,21 +72,19 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	} else if (view === 'matrix') {
 		body = (
 			<NamespaceMatrix
-				rows={matrixRows.map((row) => ({key: row.key, name: matrixRowName(row)}))}
-				cells={labelNamespaces(
-					matrixRows.map((row) => (row.subject.kind === 'container' ? row.subject.container.namespaces : model.hostNamespaces)),
-					model.hostNamespaces,
-				)}
+				rows={navigableRows}
+				hostNamespaces={model.hostNamespaces}
+				hostNamespaceSource={model.hostNamespaceSource}
 				selected={selected}
 				width={columns}
 				height={bodyHeight}
-				hostNamespaceSource={model.hostNamespaceSource}
 			/>
 		);
 	} else if (view === 'detail') {
 		body = <DetailPane lines={detail} width={columns} height={bodyHeight} side={false} />;
 	} else {
-		const sidePaneWidth = sidePaneShown ? Math.min(72, Math.floor(columns * 0.4)) : 0;
+		// The tree keeps room for its bar; the pane takes the rest, within reason.
+		const sidePaneWidth = sidePaneShown ? Math.min(80, Math.max(50, columns - 90)) : 0;
 		body = (
 			<>
 				<PodTree
@@ -131,12 +114,6 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	);
 }
 
-function matrixRowName(row: TreeRow): string {
-	if (row.subject.kind !== 'container') return row.label;
-	const {pod, container} = row.subject;
-	return `${sanitizeForTerminal(pod.name)}/${row.label}${container.infra ? ' (infra)' : ''}`;
-}
-
 export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean};
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -156,7 +133,9 @@ export async function runTui({monitor, intervalMs, color}: TuiOptions): Promise<
 		exitOnCtrlC: false,
 		patchConsole: false,
 		maxFps: 30,
-		incrementalRendering: true,
+		// A frame as tall as the terminal is always redrawn whole, inside a synchronized update, so
+		// incremental rendering would not apply; Ink 6.8's also misplaces lines (and see ink#1023).
+		incrementalRendering: false,
 	});
 
 	let restored = false;

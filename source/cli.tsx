@@ -32,6 +32,7 @@ const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
+	  $ podtop events [--json] [--interval <ms>] [--proc <dir>] [--cgroup <dir>]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -45,6 +46,10 @@ const cli = meow(
 	  --no-color         Monochrome (also when NO_COLOR is set)
 	  --version          Print the version
 	  --help             Print this help
+
+	Commands
+	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
+	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -127,7 +132,18 @@ async function stream(monitor: Monitor, intervalMs: number): Promise<void> {
 	monitor.close();
 }
 
+async function runEvents(intervalMs: number): Promise<void> {
+	const {runEventsCommand} = await import('./events-command.js');
+	try {
+		process.exitCode = await runEventsCommand({json: cli.flags.json, intervalMs, procRoot: cli.flags.proc, cgroupRoot: cli.flags.cgroup ?? null});
+	} catch (error) {
+		if (error instanceof CollectorSetupError) fail(error.message);
+		throw error;
+	}
+}
+
 async function main(): Promise<void> {
+	if (cli.input[0] === 'events' && cli.input.length === 1) return runEvents(parseInterval(cli.flags.interval));
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
 	const monitor = openMonitor();

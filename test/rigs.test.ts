@@ -2,8 +2,18 @@ import assert from 'node:assert/strict';
 import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
-import {cgroupRoot} from './helpers/cgroups.js';
-import {hostReferencePid, isAlive, type NamespaceKind, readCgroupPath, readNamespaces, run} from './helpers/processes.js';
+import {cgroupRoot, rigHierarchies} from './helpers/cgroups.js';
+import {
+	commandExists,
+	hostReferencePid,
+	isAlive,
+	type NamespaceKind,
+	type Namespaces,
+	readCgroupPath,
+	readNamespaces,
+	run,
+} from './helpers/processes.js';
+import {isRoot} from './helpers/require.js';
 import {
 	cgroupDirsLeft,
 	createNetPair,
@@ -33,19 +43,21 @@ function statField(text: string, key: string): number {
 	return Number(line.split(' ')[1]);
 }
 
-function assertSame(a: {namespaces: Record<NamespaceKind, number>}, b: {namespaces: Record<NamespaceKind, number>}, kinds: NamespaceKind[]) {
+type HasNamespaces = {namespaces: Namespaces};
+
+async function namespacesOf(pid: number): Promise<HasNamespaces> {
+	return {namespaces: await readNamespaces(pid)};
+}
+
+function assertSame(a: HasNamespaces, b: HasNamespaces, kinds: NamespaceKind[]) {
 	for (const kind of kinds) assert.equal(a.namespaces[kind], b.namespaces[kind], `${kind} namespace shared`);
 }
 
-function assertDifferent(a: {namespaces: Record<NamespaceKind, number>}, b: {namespaces: Record<NamespaceKind, number>}, kinds: NamespaceKind[]) {
+function assertDifferent(a: HasNamespaces, b: HasNamespaces, kinds: NamespaceKind[]) {
 	for (const kind of kinds) assert.notEqual(a.namespaces[kind], b.namespaces[kind], `${kind} namespace not shared`);
 }
 
-async function host() {
-	return {namespaces: await readNamespaces(hostReferencePid)};
-}
-
-async function assertInCgroup(pid: number, cgroup: string, hierarchies = ['memory', 'cpu', 'cpuacct', 'pids']) {
+async function assertInCgroup(pid: number, cgroup: string, hierarchies: readonly string[] = rigHierarchies) {
 	for (const hierarchy of hierarchies) assert.equal(await readCgroupPath(pid, hierarchy), cgroup, `${hierarchy} cgroup of ${pid}`);
 }
 
@@ -56,7 +68,7 @@ async function assertAllDead(pids: number[]) {
 }
 
 async function procsOf(cgroup: string): Promise<number[]> {
-	return (await readMemoryFile(cgroup, 'cgroup.procs')).split('\n').filter(Boolean).map(Number).sort();
+	return (await readMemoryFile(cgroup, 'cgroup.procs')).split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
 }
 
 async function ourCgroupsLeft(): Promise<string[]> {
@@ -67,21 +79,17 @@ async function ourCgroupsLeft(): Promise<string[]> {
 }
 
 after(async () => {
-	if (process.getuid?.() !== 0) return;
+	if (!isRoot) return;
 	assert.deepEqual(await ourCgroupsLeft(), [], 'podtop-test-* cgroups left behind');
-	if (await isOnPath('podman')) {
+	if (commandExists('podman')) {
 		assert.doesNotMatch(await run('podman', ['pod', 'ps', '--format', '{{.Name}}']), /podtop-test-/, 'pods left behind');
 	}
 });
 
-async function isOnPath(command: string): Promise<boolean> {
-	return run('/bin/sh', ['-c', `command -v ${command}`]).then(() => true, () => false);
-}
-
 test('unshare pod: apps share net, ipc and uts with infra, own pid and mnt, own cgroups and limits', async (t) => {
 	if (!requireRigs(t, 'unshare')) return;
 	const pod = await withRig(t, () => createUnsharePod());
-	const hostNs = await host();
+	const hostNs = await namespacesOf(hostReferencePid);
 	const [app1, app2] = pod.apps;
 
 	assert.deepEqual(pod.apps.map((app) => app.name), ['app1', 'app2']);
@@ -118,7 +126,7 @@ test('unshare pod with options: kept wrappers share cgroup and mnt ns with their
 	if (!requireRigs(t, 'unshare')) return;
 	const apps = [{name: 'web'}, {name: 'db', memoryLimitBytes: 32 * MiB}, {name: 'cache'}];
 	const pod = await withRig(t, () => createUnsharePod({apps, podMemoryLimitBytes: null, hostname: 'rig-pod', keepWrappers: true}));
-	const hostNs = await host();
+	const hostNs = await namespacesOf(hostReferencePid);
 
 	assert.equal(pod.hostname, 'rig-pod');
 	assert.equal(await readMemoryLimit(pod.cgroup), null);
@@ -126,15 +134,15 @@ test('unshare pod with options: kept wrappers share cgroup and mnt ns with their
 	assert.equal(await readMemoryLimit(`${pod.cgroup}/db`), 32 * MiB);
 	for (const container of [pod.infra, ...pod.apps]) {
 		assert.ok(container.wrapperPid);
-		const wrapper = {namespaces: await readNamespaces(container.wrapperPid)};
-		assert.deepEqual(await procsOf(container.cgroup), [container.wrapperPid, container.pid].sort());
+		const wrapper = await namespacesOf(container.wrapperPid);
+		assert.deepEqual(await procsOf(container.cgroup), [container.wrapperPid, container.pid].sort((a, b) => a - b));
 		assertSame(wrapper, container, ['mnt']);
 		assertSame(wrapper, hostNs, ['pid']);
 	}
 
 	await pod.cleanup();
 	assert.deepEqual(await cgroupDirsLeft(pod.cgroup), []);
-	await assertAllDead([pod.infra, ...pod.apps].flatMap((container) => [container.pid, container.wrapperPid ?? 0]));
+	await assertAllDead([pod.infra, ...pod.apps].flatMap((container) => [container.pid, container.wrapperPid]).filter((pid) => pid !== null));
 });
 
 test('a failed creation undoes what it made', async (t) => {
@@ -154,6 +162,7 @@ test('withRig cleans up when the test ends', async (t) => {
 		pair = [rig.owner, rig.joiner];
 		cgroup = rig.cgroup;
 	});
+	assert.ok(cgroup);
 	assert.deepEqual(await cgroupDirsLeft(cgroup), []);
 	await assertAllDead(pair.map((container) => container.pid));
 });
@@ -161,7 +170,7 @@ test('withRig cleans up when the test ends', async (t) => {
 test('net pair: the joiner shares only the net namespace of the owner', async (t) => {
 	if (!requireRigs(t, 'unshare')) return;
 	const {owner, joiner, cgroup, cleanup} = await withRig(t, () => createNetPair());
-	const hostNs = await host();
+	const hostNs = await namespacesOf(hostReferencePid);
 
 	assertSame(joiner, owner, ['net', ...hostOnlyNamespaces]);
 	assertDifferent(joiner, owner, ['ipc', 'uts', 'pid', 'mnt']);
@@ -184,7 +193,7 @@ test('memory climber: grows in a container until its 64 MiB limit OOM-kills it',
 
 	assert.equal(climber.comm, 'busybox');
 	await assertInCgroup(climber.pid, app1.cgroup);
-	assertSame({namespaces: await readNamespaces(climber.pid)}, app1, ['pid', 'mnt', 'net', 'ipc', 'uts']);
+	assertSame(await namespacesOf(climber.pid), app1, ['pid', 'mnt', 'net', 'ipc', 'uts']);
 	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'});
 	t.diagnostic(`OOM-killed after ${Math.round(performance.now() - started)} ms`);
 
@@ -210,7 +219,7 @@ test('podman pod: podman\'s ground truth matches the namespaces, cgroups and lim
 	for (const container of [pod.infra, a, b]) {
 		assert.equal(Number(await run('podman', ['inspect', '-f', '{{.State.Pid}}', container.id])), container.pid);
 		assert.equal(container.cgroup, `${pod.cgroup}/libpod-${container.id}`);
-		await assertInCgroup(container.pid, container.cgroup, ['memory', 'cpu', 'cpuacct', 'pids', 'name=systemd', '']);
+		await assertInCgroup(container.pid, container.cgroup, [...rigHierarchies, 'name=systemd', '']);
 		await assertInCgroup(container.conmonPid, `${pod.cgroup}/conmon`);
 	}
 	for (const container of [a, b]) {
@@ -247,7 +256,7 @@ test('runc containers: a Kubernetes cgroupfs layout, joined to a pause container
 	assert.equal(app.cgroup, `${podCgroup}/${app.id}`);
 	assert.equal(guaranteed.cgroup, `/kubepods/pod${guaranteed.podUid}/${guaranteed.id}`);
 	for (const container of [pause, app, guaranteed]) {
-		await assertInCgroup(container.pid, container.cgroup, ['memory', 'cpu', 'cpuacct', 'pids', 'name=systemd', '']);
+		await assertInCgroup(container.pid, container.cgroup, [...rigHierarchies, 'name=systemd', '']);
 		assert.equal(JSON.parse(await run('runc', ['state', container.id])).status, 'running');
 	}
 	assertSame(app, pause, [...podNamespaces, ...hostOnlyNamespaces]);
@@ -276,18 +285,18 @@ test('population: n sleepers, a tenth of them in groups with their own net, ipc 
 	const started = performance.now();
 	const population = await withRig(t, () => startPopulation(2000));
 	t.diagnostic(`2000 sleepers started in ${Math.round(performance.now() - started)} ms`);
-	const hostNs = await host();
+	const hostNs = await namespacesOf(hostReferencePid);
 
 	assert.equal(population.pids.length, 2000);
 	assert.equal(new Set(population.pids).size, 2000);
 	assert.equal(population.hostPids.length, 1800);
 	assert.deepEqual(population.groups.map((group) => group.pids.length), Array(40).fill(5));
-	for (const pid of population.hostPids) assertSame({namespaces: await readNamespaces(pid)}, hostNs, ['net', 'ipc', 'uts', 'pid']);
+	for (const pid of population.hostPids) assertSame(await namespacesOf(pid), hostNs, ['net', 'ipc', 'uts', 'pid']);
 	const groupNets = new Set(population.groups.map((group) => group.namespaces.net));
 	assert.equal(groupNets.size, 40);
 	for (const group of population.groups) {
 		assertDifferent(group, hostNs, podNamespaces);
-		for (const pid of group.pids) assertSame({namespaces: await readNamespaces(pid)}, group, [...podNamespaces, 'pid']);
+		for (const pid of group.pids) assertSame(await namespacesOf(pid), group, [...podNamespaces, 'pid']);
 	}
 
 	const cleanupStarted = performance.now();

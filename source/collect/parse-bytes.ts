@@ -98,7 +98,9 @@ function parseDecimal(buffer: Uint8Array, start: number, end: number): number | 
 	const whole = parseUnsigned(buffer, start, dot);
 	const fraction = parseUnsigned(buffer, dot + 1, end);
 	if (whole === null || fraction === null) return null;
-	return whole + fraction / 10 ** (end - dot - 1);
+	// One division of two integers gives the same double as parsing the decimal text would.
+	const scale = 10 ** (end - dot - 1);
+	return (whole * scale + fraction) / scale;
 }
 
 /** One line of a PSI file ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0"); null when absent or malformed. */

@@ -46,6 +46,8 @@ export const maxFieldLength = 1024;
 /** Entries read from one directory listing at most. */
 const maxListingEntries = 100_000;
 const maxEnvironBytes = 64 * 1024;
+/** Longer HOSTNAME values are no hostname (the kernel allows 64 bytes; DNS names 253). */
+const maxHostnameBytes = 255;
 
 const containerIdShape = /^[0-9a-f]{12,64}$/;
 const containerdNamespaceShape = /^[A-Za-z0-9][A-Za-z0-9._-]{0,75}$/;
@@ -56,7 +58,7 @@ const kubeletPodDirectoryName = /^([^_]+)_([^_]+)_([^_]+)$/;
 /** The names dockershim, cri-dockerd and CRI-O give their containers: k8s_<container>_<pod>_<namespace>_<uid>_<attempt>. */
 const kubernetesContainerName = /^\/?k8s_([^_]+)_([^_]+)_([^_]+)_([^_]+)_\d+$/;
 /** podman names a pod's infra container `<first 12 of the pod id>-infra`. */
-const podmanInfraName = /^([0-9a-f]{12})-infra$/;
+const podmanInfraName = /^[0-9a-f]{12}-infra$/;
 
 type JsonObject = Record<string, unknown>;
 
@@ -91,7 +93,7 @@ function containerTypeFrom(value: string | null): ContainerType | null {
  * The content of a regular file of at most maxBytes, or null. Never follows a symlink in the last
  * component, and never blocks on a FIFO or device: it is opened non-blocking and rejected by fstat.
  */
-export function readBoundedRegularFile(filePath: string, maxBytes: number): Buffer | null {
+function readBoundedRegularFile(filePath: string, maxBytes: number): Buffer | null {
 	let descriptor: number;
 	try {
 		const {O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY} = fs.constants;
@@ -101,7 +103,7 @@ export function readBoundedRegularFile(filePath: string, maxBytes: number): Buff
 	}
 	try {
 		const stat = fs.fstatSync(descriptor);
-		if (stat.size > maxBytes) return null;
+		if (!stat.isFile() || stat.size > maxBytes) return null;
 		// One byte more than fstat said tells a file that changed while being read.
 		const buffer = Buffer.alloc(stat.size + 1);
 		const length = readUntilFull(descriptor, buffer);
@@ -259,7 +261,7 @@ function namesFromDockerConfig(containerId: string, content: unknown): Container
 type StorageEntry = {name: string | null; image: string | null};
 type KubeletContainer = {podName: string; podNamespace: string; containerName: string};
 type KubeletPod = {podName: string; podNamespace: string};
-type StorageIndexFile = {filePath: string; mtimeMs: number; size: number; entries: Map<string, StorageEntry>};
+type StorageIndexFile = {filePath: string; inode: number; mtimeMs: number; size: number; entries: Map<string, StorageEntry>};
 
 /** One containers-storage list (containers.json): id → first name and image name. */
 function parseStorageIndex(content: unknown): Map<string, StorageEntry> {
@@ -338,7 +340,10 @@ export class RuntimeNameResolver {
 		return names;
 	}
 
-	/** Names of a Kubernetes pod by UID, or of a podman pod by id. */
+	/**
+	 * Names of a Kubernetes pod by UID, or of a podman pod by id. A Kubernetes pod's infra container
+	 * and hostname are known once its sandbox has been resolved.
+	 */
 	podNames(podUidOrId: string): PodNames | null {
 		return this.kubernetesPodNames(podUidOrId) ?? this.podmanPodNames(podUidOrId);
 	}
@@ -422,7 +427,7 @@ export class RuntimeNameResolver {
 		}
 	}
 
-	/** containers.json and volatile-containers.json of both stores; a list is parsed again only when its size or mtime changed. */
+	/** containers.json and volatile-containers.json of both stores; a list is parsed again only when it was replaced or changed. */
 	private readStorageIndexes(): void {
 		const previous = new Map(this.storageIndexFiles.map((file) => [file.filePath, file]));
 		this.storageIndexFiles = [];
@@ -436,12 +441,12 @@ export class RuntimeNameResolver {
 					continue;
 				}
 				const known = previous.get(filePath);
-				if (known !== undefined && known.mtimeMs === stat.mtimeMs && known.size === stat.size) {
+				if (known !== undefined && known.inode === stat.ino && known.mtimeMs === stat.mtimeMs && known.size === stat.size) {
 					this.storageIndexFiles.push(known);
 					continue;
 				}
 				const entries = parseStorageIndex(readJsonFile(filePath));
-				this.storageIndexFiles.push({filePath, mtimeMs: stat.mtimeMs, size: stat.size, entries});
+				this.storageIndexFiles.push({filePath, inode: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size, entries});
 			}
 		}
 	}
@@ -480,7 +485,7 @@ function hostnameIn(environ: Buffer): string | null {
 		if (end === -1) return null;
 		if (end - start > hostnameKey.length && environ.compare(hostnameKey, 0, hostnameKey.length, start, start + hostnameKey.length) === 0) {
 			const valueStart = start + hostnameKey.length;
-			return end - valueStart <= 255 ? decodeText(environ, valueStart, end) : null;
+			return end - valueStart <= maxHostnameBytes ? decodeText(environ, valueStart, end) : null;
 		}
 		start = end + 1;
 	}

@@ -210,7 +210,7 @@ function firstSharedNamespaceId(containers: ContainerShape[], host: NamespaceIno
 			if (inode !== null && inode !== host[type]) return `pod-${type}-${inode}`;
 		}
 	}
-	return `pod-${containers[0].id}`;
+	return containers[0].id;
 }
 
 function namespaceTable(processes: readonly ProcessRecord[], host: NamespaceInodes): NamespaceEntry[] {

@@ -2,9 +2,24 @@ import {buildModel} from './build-model.js';
 import {inferTopology, type InferenceOptions, type Topology} from './infer-pods.js';
 import type {PodModel, Snapshot} from './types.js';
 
-export type Monitor = {refresh(): PodModel; close(): void};
+export type Monitor = {
+	refresh(): PodModel;
+	/**
+	 * Re-reads these cgroups' files at once (a watched events file changed; pass its ancestors too, v2
+	 * counts events up the tree) and rebuilds the model from the last sample, without rescanning processes.
+	 * Null before the first refresh, or when the source cannot re-read or tracks none of them. The model's
+	 * time is now; rates stay those of the last refresh.
+	 */
+	refreshCgroups?(cgroupPaths: Iterable<string>): PodModel | null;
+	close(): void;
+};
 
-export type SnapshotSource = {sample(): Snapshot; close(): void};
+export type SnapshotSource = {
+	sample(): Snapshot;
+	/** Re-reads one tracked cgroup into the map the last snapshot holds; false when it is not tracked. */
+	readCgroupNow?(cgroupPath: string): boolean;
+	close(): void;
+};
 
 /**
  * The one owner of model state: samples, re-infers pods only when the process structure changed,
@@ -13,6 +28,7 @@ export type SnapshotSource = {sample(): Snapshot; close(): void};
 export function createMonitor(source: SnapshotSource, options: InferenceOptions): Monitor {
 	let topology: Topology | null = null;
 	let topologyVersion = -1;
+	let lastSnapshot: Snapshot | null = null;
 	return {
 		refresh() {
 			const snapshot = source.sample();
@@ -20,7 +36,14 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 				topology = inferTopology(snapshot, options);
 				topologyVersion = snapshot.structureVersion;
 			}
+			lastSnapshot = snapshot;
 			return buildModel(snapshot, topology);
+		},
+		refreshCgroups(cgroupPaths) {
+			if (lastSnapshot === null || topology === null || !source.readCgroupNow) return null;
+			let read = false;
+			for (const cgroupPath of cgroupPaths) if (source.readCgroupNow(cgroupPath)) read = true;
+			return read ? buildModel({...lastSnapshot, time: Date.now()}, topology) : null;
 		},
 		close() {
 			source.close();

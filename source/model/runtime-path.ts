@@ -45,7 +45,7 @@ function podUidFrom(text: string): string | null {
 	return podUidShape.test(uid) ? uid : null;
 }
 
-function kubePod(podUid: string | null, qos: QosClass | null): PodMarker | null {
+function kubePod(podUid: string | null, qos: QosClass): PodMarker | null {
 	return podUid === null ? null : {kind: 'pod', runtime: 'kubernetes', podUid, podId: null, qos};
 }
 

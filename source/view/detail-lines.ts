@@ -1,3 +1,4 @@
+import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import {
 	namespaceTypes,
@@ -10,21 +11,22 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {formatBytes, formatCores, formatPercent, memoryLevel} from './format.js';
-import {namespaceKey, type NamespaceSharing} from './namespace-sharing.js';
-import {processCpuPercent} from './process-cpu.js';
+import {formatBytes, formatCores, formatPercent, memoryLevel, plural} from './format.js';
+import {namespaceShortNames} from './namespace-labels.js';
+import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
 import type {Tone} from './theme.js';
 import {podBadges, type TreeRow} from './tree-rows.js';
 
 export type DetailSegment = {text: string; tone?: Tone};
-export type DetailLine = readonly DetailSegment[];
+/** Paths are cut in the middle: their ends tell cgroups apart. */
+export type DetailLine = {segments: readonly DetailSegment[]; cut: 'end' | 'middle'};
 
 const labelWidth = 8;
 const listedSharers = 3;
 
 /** The detail pane's lines for the selected row. */
 export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: NamespaceSharing): DetailLine[] {
-	if (!row) return [[{text: 'nothing selected', tone: 'muted'}]];
+	if (!row) return [line({text: 'nothing selected', tone: 'muted'})];
 	const {subject} = row;
 	switch (subject.kind) {
 		case 'pod':
@@ -32,7 +34,7 @@ export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: 
 		case 'container':
 			return containerLines(model, subject.pod, subject.container, sharing);
 		case 'process':
-			return processLines(model, subject.process, subject.container, sharing);
+			return processLines(model, subject.process, subject.owner, sharing);
 		case 'host':
 			return hostLines(model, sharing);
 	}
@@ -40,8 +42,14 @@ export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: 
 
 const safe = sanitizeForTerminal;
 
+const line = (...segments: DetailSegment[]): DetailLine => ({segments, cut: 'end'});
+
 function field(label: string, value: string, tone?: Tone): DetailLine {
-	return [{text: label.padEnd(labelWidth), tone: 'muted'}, {text: value, tone}];
+	return line({text: label.padEnd(labelWidth), tone: 'muted'}, {text: value, tone});
+}
+
+function pathField(label: string, path: string | null, unknown = 'unknown'): DetailLine {
+	return path === null ? field(label, unknown, 'muted') : {...field(label, safe(path)), cut: 'middle'};
 }
 
 /** `label value` pairs joined by ` · `, leaving out the unknown ones. */
@@ -60,9 +68,13 @@ function podLines(pod: Pod): DetailLine[] {
 	const shared = sharedNamespaceTypes.filter((type) => pod.shared[type]);
 	const containers = pod.containers.map((container) => safe(container.name) + (container.infra ? ' (infra)' : ''));
 	const lines: DetailLine[] = [
-		[{text: 'pod ', tone: 'muted'}, {text: safe(pod.name), tone: 'heading'}, {text: badges.length > 0 ? `  ${badges.join(' ')}` : '', tone: 'badge'}],
-		field('id', safe(pod.id)),
-		field('cgroup', pod.cgroup === null ? 'none of its own' : safe(pod.cgroup)),
+		line(
+			{text: 'pod ', tone: 'muted'},
+			{text: safe(pod.name), tone: 'heading'},
+			{text: badges.length > 0 ? `  ${badges.join(' ')}` : '', tone: 'badge'},
+		),
+		...(pod.id === pod.cgroup ? [] : [pathField('id', pod.id)]),
+		pathField('cgroup', pod.cgroup, 'none of its own'),
 		field('members', `${pod.containers.length}: ${containers.join(', ')}`),
 		field('shared', shared.length > 0 ? shared.join(' ') : 'nothing'),
 		field('host ns', pod.hostShared.length > 0 ? pod.hostShared.join(' ') : 'none', pod.hostShared.length > 0 ? 'host' : undefined),
@@ -75,31 +87,39 @@ function podLines(pod: Pod): DetailLine[] {
 function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing): DetailLine[] {
 	const firstProcess = container.processes[0];
 	return [
-		[
+		line(
 			{text: 'container ', tone: 'muted'},
 			{text: safe(container.name), tone: 'heading'},
 			{text: container.infra ? ' (infra)' : ''},
 			{text: `  in pod ${safe(pod.name)}`, tone: 'muted'},
-		],
-		field('cgroup', container.cgroup === null ? 'unknown' : safe(container.cgroup)),
+		),
+		pathField('cgroup', container.cgroup),
 		...gaugeLines(container.gauges, container.cgroup),
 		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
-		...namespaceLines(model, container.namespaces, container, sharing),
+		...namespaceLines(model, container.namespaces, {pod, container}, sharing),
 	];
 }
 
-function processLines(model: PodModel, process: ProcessRecord, container: Container | null, sharing: NamespaceSharing): DetailLine[] {
+function processLines(model: PodModel, process: ProcessRecord, owner: ContainerRef | null, sharing: NamespaceSharing): DetailLine[] {
 	const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
 	const lines: DetailLine[] = [
-		[{text: 'process ', tone: 'muted'}, {text: `${process.pid} ${safe(process.comm)}`, tone: 'heading'}],
-		field('state', facts([['', process.state], ['uid', process.uid < 0 ? null : String(process.uid)], ['threads', String(process.threads)], ['ppid', String(process.ppid)]])),
+		line({text: 'process ', tone: 'muted'}, {text: `${process.pid} ${safe(process.comm)}`, tone: 'heading'}),
+		field(
+			'state',
+			facts([
+				['', process.state],
+				['uid', process.uid < 0 ? null : String(process.uid)],
+				['threads', String(process.threads)],
+				['ppid', String(process.ppid)],
+			]),
+		),
 		field('memory', `rss ${formatBytes(process.rssBytes)}`),
 		field('cpu', percent === null ? 'known after the next sample' : `${formatCores(percent / 100)} cores`),
-		field('cgroup', process.cgroups.container === null ? 'unknown' : safe(process.cgroups.container)),
+		pathField('cgroup', process.cgroups.container),
 		field('cmd', commandLine(process)),
 	];
 	if (process.namespacesUnreadable) lines.push(field('ns', 'unreadable: run as root', 'warn'));
-	else lines.push(...namespaceLines(model, process.namespaces, container, sharing));
+	else lines.push(...namespaceLines(model, process.namespaces, owner, sharing));
 	return lines;
 }
 
@@ -107,8 +127,8 @@ function hostLines(model: PodModel, sharing: NamespaceSharing): DetailLine[] {
 	const kernelThreads = model.hostProcesses.filter((process) => process.isKernelThread).length;
 	const source = model.hostNamespaceSource === 'none' ? 'unknown' : `from ${model.hostNamespaceSource}`;
 	return [
-		[{text: 'host processes', tone: 'heading'}, {text: `  outside any container`, tone: 'muted'}],
-		field('count', `${model.hostProcesses.length} (${kernelThreads} kernel threads)`),
+		line({text: 'host processes', tone: 'heading'}, {text: '  outside any container', tone: 'muted'}),
+		field('count', `${model.hostProcesses.length} (${plural(kernelThreads, 'kernel thread')})`),
 		field('host ns', source),
 		...namespaceLines(model, model.hostNamespaces, null, sharing),
 	];
@@ -120,26 +140,62 @@ function commandLine(process: ProcessRecord): string {
 
 function gaugeLines(gauges: Gauges, ownCgroup: string | null): DetailLine[] {
 	const {memory, cpu, pids} = gauges;
-	const usage =
-		memory.current === null
-			? 'unknown'
-			: memory.effectiveMax === null
-				? `${formatBytes(memory.current)}, unlimited`
-				: `${formatBytes(memory.current)} of ${formatBytes(memory.effectiveMax)}` + (memory.usedFraction === null ? '' : ` (${formatPercent(memory.usedFraction)})`);
+	const usage = memoryUsage(memory.current, memory.effectiveMax, memory.usedFraction);
 	const limitSetter =
 		memory.effectiveMaxCgroup !== null && memory.effectiveMaxCgroup !== ownCgroup ? `set by ${safe(lastPathPart(memory.effectiveMaxCgroup))}` : null;
 	const throttling =
-		cpu.nrThrottled === null
-			? null
-			: `${cpu.nrThrottled} periods` + (cpu.throttledUsec === null ? '' : ` (${(cpu.throttledUsec / 1e6).toFixed(1)}s)`);
+		cpu.nrThrottled === null || cpu.nrThrottled === 0
+			? countOrNull(cpu.nrThrottled)
+			: `${cpu.nrThrottled}×` + (cpu.throttledUsec === null ? '' : ` (${(cpu.throttledUsec / 1e6).toFixed(1)}s)`);
 	return [
 		field('memory', usage, memory.usedFraction === null ? undefined : levelTone(memory.usedFraction)),
-		field('', facts([['limit', bytesOrNull(memory.max) ?? 'none'], ['', limitSetter], ['high', bytesOrNull(memory.high)], ['peak', bytesOrNull(memory.peak)], ['working set', bytesOrNull(memory.workingSet)]])),
-		field('', facts([['anon', bytesOrNull(memory.stat.anon)], ['file', bytesOrNull(memory.stat.file)], ['kernel', bytesOrNull(memory.stat.kernel)], ['sock', bytesOrNull(memory.stat.sock)], ['shmem', bytesOrNull(memory.stat.shmem)]])),
-		field('', facts([['oom', countOrNull(memory.events.oom)], ['oom_kill', countOrNull(memory.events.oomKill)], ['at max', countOrNull(memory.events.max)], ['failcnt', countOrNull(memory.failcnt)]]) || 'no OOM counters'),
-		field('cpu', facts([['', cpu.percent === null ? 'usage known after the next sample' : `${formatCores(cpu.percent / 100)} cores`], ['quota', cpu.quotaCores === null ? 'none' : `${formatCores(cpu.quotaCores)} cores`], ['throttled', throttling]]), (cpu.nrThrottled ?? 0) > 0 ? 'warn' : undefined),
+		field(
+			'',
+			facts([
+				['limit', bytesOrNull(memory.max) ?? 'none'],
+				['', limitSetter],
+				['high', bytesOrNull(memory.high)],
+				['peak', bytesOrNull(memory.peak)],
+				['working set', bytesOrNull(memory.workingSet)],
+			]),
+		),
+		field(
+			'',
+			facts([
+				['anon', bytesOrNull(memory.stat.anon)],
+				['file', bytesOrNull(memory.stat.file)],
+				['kernel', bytesOrNull(memory.stat.kernel)],
+				['sock', bytesOrNull(memory.stat.sock)],
+				['shmem', bytesOrNull(memory.stat.shmem)],
+			]),
+		),
+		field(
+			'',
+			facts([
+				['oom', countOrNull(memory.events.oom)],
+				['oom_kill', countOrNull(memory.events.oomKill)],
+				['at max', countOrNull(memory.events.max)],
+				['failcnt', countOrNull(memory.failcnt)],
+			]) || 'no OOM counters',
+		),
+		field(
+			'cpu',
+			facts([
+				['', cpu.percent === null ? 'usage known after the next sample' : `${formatCores(cpu.percent / 100)} cores`],
+				['quota', cpu.quotaCores === null ? 'none' : formatCores(cpu.quotaCores)],
+				['throttled', throttling],
+			]),
+			(cpu.nrThrottled ?? 0) > 0 ? 'warn' : undefined,
+		),
 		field('pids', `${pids.current ?? '?'} of ${pids.max ?? 'unlimited'}`),
 	];
+}
+
+function memoryUsage(current: number | null, limit: number | null, fraction: number | null): string {
+	if (current === null) return 'unknown';
+	if (limit === null) return `${formatBytes(current)}, unlimited`;
+	const percent = fraction === null ? '' : ` (${formatPercent(fraction)})`;
+	return `${formatBytes(current)} of ${formatBytes(limit)}${percent}`;
 }
 
 function levelTone(fraction: number): Tone {
@@ -152,31 +208,39 @@ function lastPathPart(path: string): string {
 }
 
 /** Each namespace: inode, whether it is the host's, and which other containers are in it. */
-function namespaceLines(model: PodModel, namespaces: NamespaceInodes, self: Container | null, sharing: NamespaceSharing): DetailLine[] {
-	const typeWidth = Math.max(...namespaceTypes.map((type) => type.length));
+function namespaceLines(model: PodModel, namespaces: NamespaceInodes, self: ContainerRef | null, sharing: NamespaceSharing): DetailLine[] {
 	return [
-		[{text: 'namespaces', tone: 'muted'}],
+		line({text: 'namespaces', tone: 'muted'}),
 		...namespaceTypes.map((type): DetailLine => {
 			const inode = namespaces[type];
-			const name = {text: `  ${type.padEnd(typeWidth)} `, tone: 'muted' as const};
-			if (inode === null) return [name, {text: 'unknown', tone: 'muted'}];
-			return [name, {text: `${inode}  `}, ...namespaceSharers(model, type, inode, self, sharing)];
+			const name = {text: `  ${namespaceShortNames[type].padEnd(5)} `, tone: 'muted' as const};
+			if (inode === null) return line(name, {text: 'unknown', tone: 'muted'});
+			return line(name, {text: `${inode}  `}, ...namespaceSharers(model, type, inode, self, sharing));
 		}),
 	];
 }
 
-function namespaceSharers(model: PodModel, type: NamespaceType, inode: number, self: Container | null, sharing: NamespaceSharing): DetailSegment[] {
+function namespaceSharers(
+	model: PodModel,
+	type: NamespaceType,
+	inode: number,
+	self: ContainerRef | null,
+	sharing: NamespaceSharing,
+): DetailSegment[] {
 	const key = namespaceKey(type, inode);
-	const others = (sharing.containers.get(key) ?? []).filter(({container}) => container !== self);
+	const others = (sharing.containers.get(key) ?? []).filter(({container}) => container !== self?.container);
 	const processes = sharing.entries.get(key)?.processes;
-	const processText = processes === undefined ? '' : ` · ${processes} proc${processes === 1 ? '' : 's'}`;
+	const processText = processes === undefined ? '' : ` · ${plural(processes, 'proc')}`;
 	if (inode === model.hostNamespaces[type]) {
-		const containerText = others.length > 0 ? ` · ${others.length} container${others.length === 1 ? '' : 's'}` : '';
+		const containerText = others.length > 0 ? ` · ${plural(others.length, 'container')}` : '';
 		return [{text: 'host', tone: 'host'}, {text: containerText + processText, tone: 'muted'}];
 	}
 
 	if (others.length === 0) return [{text: 'own', tone: 'muted'}, {text: processText, tone: 'muted'}];
-	const names = others.slice(0, listedSharers).map(({pod, container}) => `${safe(pod.name)}/${safe(container.name)}`);
+	// Containers of the same pod go by their own names.
+	const names = others
+		.slice(0, listedSharers)
+		.map(({pod, container}) => (pod === self?.pod ? safe(container.name) : `${safe(pod.name)}/${safe(container.name)}`));
 	const more = others.length > listedSharers ? ` +${others.length - listedSharers}` : '';
 	return [{text: 'shared', tone: 'accent'}, {text: ` with ${names.join(', ')}${more}`}];
 }

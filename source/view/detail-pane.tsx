@@ -27,8 +27,8 @@ export function DetailPane({lines, width, height, side}: DetailPaneProps) {
 			borderDimColor
 		>
 			{lines.slice(0, height).map((line, index) => (
-				<Text key={index} wrap="truncate-end">
-					{line.map((segment, segmentIndex) => (
+				<Text key={index} wrap={line.cut === 'middle' ? 'truncate-middle' : 'truncate-end'}>
+					{line.segments.map((segment, segmentIndex) => (
 						<Text key={segmentIndex} {...toneStyle(segment.tone, color)}>
 							{segment.text}
 						</Text>

@@ -26,6 +26,10 @@ export function formatCores(cores: number): string {
 	return String(Math.round(cores));
 }
 
+export function plural(count: number, one: string, many = `${one}s`): string {
+	return `${count} ${count === 1 ? one : many}`;
+}
+
 export function formatUptime(seconds: number): string {
 	const minutes = Math.floor(seconds / 60);
 	const hours = Math.floor(minutes / 60);

@@ -2,7 +2,7 @@ import {useContext} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {HostFacts, PodModel} from '../model/types.js';
-import {formatBytes, formatInterval, formatUptime} from './format.js';
+import {formatBytes, formatInterval, formatUptime, plural} from './format.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 export const headerHeight = 2;
@@ -19,22 +19,28 @@ type HeaderProps = {
 export function Header({model, hostFacts, intervalMs, paused}: HeaderProps) {
 	const color = useContext(ColorContext);
 	const host = model?.host ?? hostFacts;
+	const load = model?.load ?? null;
+	const uptime = model?.uptimeSeconds ?? null;
 	const hostText = host
 		? [
 				sanitizeForTerminal(host.hostname),
 				sanitizeForTerminal(host.kernel),
 				`cgroup ${host.cgroupMode}`,
-				`${host.cpus} CPU${host.cpus === 1 ? '' : 's'}`,
+				plural(host.cpus, 'CPU'),
 				memoryText(model, host),
-				model?.load ? `load ${model.load.map((load) => load.toFixed(2)).join(' ')}` : null,
-				model?.uptimeSeconds == null ? null : `up ${formatUptime(model.uptimeSeconds)}`,
+				load === null ? null : `load ${load.map((average) => average.toFixed(2)).join(' ')}`,
+				uptime === null ? null : `up ${formatUptime(uptime)}`,
 			]
 				.filter((part) => part !== null)
 				.join('  ')
 		: '';
 	const counts = model
-		? `${model.counts.pods} pods  ${model.counts.containers} containers  ${model.counts.processes} processes`
-		: 'reading /proc…';
+		? [
+				plural(model.counts.pods, 'pod'),
+				plural(model.counts.containers, 'container'),
+				plural(model.counts.processes, 'process', 'processes'),
+			].join('  ')
+		: '';
 	return (
 		<Box flexDirection="column" height={headerHeight}>
 			<Text wrap="truncate-end">

@@ -12,7 +12,7 @@ const helpEntries: ReadonlyArray<readonly [string, string]> = [
 	['/', 'filter by name, pid or command (Enter keeps, Esc clears)'],
 	['s', 'sort by memory %, memory, CPU, name, tasks'],
 	['r', 'reverse the sort'],
-	['n', 'namespace matrix: equal letters share a namespace, H is the host\'s'],
+	['n', 'namespace matrix: equal letters share a namespace, H is the host\'s, pidc is pid_for_children'],
 	['d', 'details of the selection (beside the tree when wide)'],
 	['p', 'pause refreshing'],
 	['+ -', 'longer / shorter refresh interval'],

@@ -1,11 +1,11 @@
 import type {Key} from 'ink';
 import type {TreeRow} from './tree-rows.js';
-import type {NavigableRow, UiAction, UiState} from './ui-state.js';
-
-export type KeyCommand = UiAction | {type: 'quit'};
+import type {NavigableRow, UiAction, UiState, ViewName} from './ui-state.js';
 
 export type KeyContext = {
 	state: UiState;
+	/** The view on screen, which on a wide terminal is the tree even when the state asks for details. */
+	view: ViewName;
 	/** The rows of the tree, which expand and collapse act on. */
 	treeRows: readonly TreeRow[];
 	/** The rows the selection moves through in the current view. */
@@ -17,7 +17,7 @@ export type KeyContext = {
 const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 
 /** Maps a key press to what it does, htop and k9s style; null for keys that do nothing here. */
-export function commandForKey(input: string, key: Key, context: KeyContext): KeyCommand | null {
+export function commandForKey(input: string, key: Key, context: KeyContext): UiAction | null {
 	const {state} = context;
 	if (key.ctrl && input === 'c') return {type: 'quit'};
 	if (state.helpOpen) return {type: 'toggleHelp'};
@@ -33,11 +33,11 @@ export function commandForKey(input: string, key: Key, context: KeyContext): Key
 
 	if (arrowMove) return arrowMove;
 	if (key.escape) return {type: 'escape'};
-	const treeShown = state.view === 'tree';
+	const treeShown = context.view === 'tree';
 	if (key.rightArrow || key.return || input === 'l') return treeShown ? {type: 'expand', rows: context.treeRows} : null;
 	if (key.leftArrow || input === 'h') return treeShown ? {type: 'collapse', rows: context.treeRows} : null;
 
-	const move = (delta: number): KeyCommand => ({type: 'move', rows: context.navigableRows, delta});
+	const move = (delta: number): UiAction => ({type: 'move', rows: context.navigableRows, delta});
 	switch (input) {
 		case 'q':
 			return {type: 'quit'};
@@ -74,7 +74,7 @@ export function commandForKey(input: string, key: Key, context: KeyContext): Key
 	}
 }
 
-function arrowMovement(key: Key, context: KeyContext): KeyCommand | null {
+function arrowMovement(key: Key, context: KeyContext): UiAction | null {
 	const page = Math.max(1, context.pageSize);
 	let delta: number | null = null;
 	if (key.upArrow) delta = -1;
@@ -84,4 +84,34 @@ function arrowMovement(key: Key, context: KeyContext): KeyCommand | null {
 	else if (key.home) delta = -Infinity;
 	else if (key.end) delta = Infinity;
 	return delta === null ? null : {type: 'move', rows: context.navigableRows, delta};
+}
+
+export type KeyPress = {input: string; key: Key};
+
+const plainKey = (base: Key): Key => ({...base, return: false, backspace: false, delete: false, tab: false, ctrl: false, shift: false});
+
+/**
+ * One press per character. Ink hands over a run of plain characters as one input, which happens
+ * whenever keys arrive faster than a refresh lets the app read them (a held `j`, a pasted filter).
+ */
+export function splitKeyPresses(input: string, key: Key): KeyPress[] {
+	const characters = [...input];
+	if (characters.length <= 1) return [{input, key}];
+	return characters.map((character): KeyPress => {
+		const plain = plainKey(key);
+		switch (character) {
+			case '\r':
+				return {input: '', key: {...plain, return: true}};
+			case '\u007F':
+				return {input: '', key: {...plain, delete: true}};
+			case '\b':
+				return {input: '', key: {...plain, backspace: true}};
+			case '\t':
+				return {input: '', key: {...plain, tab: true}};
+		}
+
+		const code = character.codePointAt(0) ?? 0;
+		if (code >= 1 && code <= 26) return {input: String.fromCharCode(code + 96), key: {...plain, ctrl: true}};
+		return {input: character, key: {...plain, shift: /^[A-Z]$/.test(character)}};
+	});
 }

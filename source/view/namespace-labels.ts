@@ -1,4 +1,17 @@
-import {namespaceTypes, type NamespaceInodes} from '../model/types.js';
+import {namespaceTypes, type NamespaceInodes, type NamespaceType} from '../model/types.js';
+
+/** Column-sized names of the namespace types; `pidc` is pid_for_children. */
+export const namespaceShortNames: Record<NamespaceType, string> = {
+	cgroup: 'cgrp',
+	ipc: 'ipc',
+	mnt: 'mnt',
+	net: 'net',
+	pid: 'pid',
+	pid_for_children: 'pidc',
+	time: 'time',
+	user: 'user',
+	uts: 'uts',
+};
 
 export type NamespaceCell =
 	| {kind: 'host'; label: 'H'}

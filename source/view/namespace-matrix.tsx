@@ -1,43 +1,47 @@
-import {useContext} from 'react';
+import {useContext, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import {useScrollOffset} from '../hooks/use-scroll-offset.js';
-import {namespaceTypes, type HostNamespaceSource, type NamespaceType} from '../model/types.js';
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import {namespaceTypes, type HostNamespaceSource, type NamespaceInodes} from '../model/types.js';
 import {fitCells} from './format.js';
-import type {NamespaceCell} from './namespace-labels.js';
+import {labelNamespaces, namespaceShortNames, type NamespaceCell} from './namespace-labels.js';
 import {ColorContext, labelPalette, toneStyle, type TextStyle} from './theme.js';
-
-export type MatrixRow = {key: string; name: string};
+import type {TreeRow} from './tree-rows.js';
 
 const cellWidth = 5;
-const shortTypeNames: Record<NamespaceType, string> = {
-	cgroup: 'cgrp',
-	ipc: 'ipc',
-	mnt: 'mnt',
-	net: 'net',
-	pid: 'pid',
-	pid_for_children: 'pidc',
-	time: 'time',
-	user: 'user',
-	uts: 'uts',
-};
-
 type NamespaceMatrixProps = {
-	rows: readonly MatrixRow[];
-	/** Per row, one cell per type in `namespaceTypes` order. */
-	cells: readonly NamespaceCell[][];
+	/** Container rows; the selection moves through them. */
+	rows: readonly TreeRow[];
+	hostNamespaces: NamespaceInodes;
+	hostNamespaceSource: HostNamespaceSource;
 	selected: number;
 	width: number;
 	height: number;
-	hostNamespaceSource: HostNamespaceSource;
 };
 
+type MatrixLine = {key: string; name: string; cells: readonly NamespaceCell[]};
+
+function matrixLines(rows: readonly TreeRow[], hostNamespaces: NamespaceInodes): MatrixLine[] {
+	const containers = rows.flatMap((row) => (row.subject.kind === 'container' ? [{key: row.key, ...row.subject}] : []));
+	const cells = labelNamespaces(
+		containers.map(({container}) => container.namespaces),
+		hostNamespaces,
+	);
+	return containers.map(({key, pod, container}, index) => ({
+		key,
+		name: `${sanitizeForTerminal(pod.name)}/${sanitizeForTerminal(container.name)}${container.infra ? ' (infra)' : ''}`,
+		cells: cells[index],
+	}));
+}
+
 /** Containers against namespace types: equal labels mean one shared namespace, `H` the host's own. */
-export function NamespaceMatrix({rows, cells, selected, width, height, hostNamespaceSource}: NamespaceMatrixProps) {
+export function NamespaceMatrix({rows, hostNamespaces, hostNamespaceSource, selected, width, height}: NamespaceMatrixProps) {
 	const color = useContext(ColorContext);
+	const lines = useMemo(() => matrixLines(rows, hostNamespaces), [rows, hostNamespaces]);
 	const nameWidth = Math.max(8, width - namespaceTypes.length * cellWidth);
 	const rowsHeight = Math.max(0, height - 2);
-	const offset = useScrollOffset(selected, rowsHeight, rows.length);
-	const header = fitCells('CONTAINER', nameWidth) + namespaceTypes.map((type) => shortTypeNames[type].padStart(cellWidth)).join('');
+	const offset = useScrollOffset(selected, rowsHeight, lines.length);
+	const header = fitCells('CONTAINER', nameWidth) + namespaceTypes.map((type) => namespaceShortNames[type].padStart(cellWidth)).join('');
 	const hostText = hostNamespaceSource === 'none' ? 'host namespaces unknown' : `H host's (${hostNamespaceSource})`;
 	return (
 		<Box flexDirection="column" width={width} height={height}>
@@ -45,17 +49,17 @@ export function NamespaceMatrix({rows, cells, selected, width, height, hostNames
 				{header}
 			</Text>
 			<Box flexDirection="column" height={rowsHeight}>
-				{rows.slice(offset, offset + rowsHeight).map((row, index) => (
-					<Text key={row.key} wrap="truncate-end" inverse={offset + index === selected}>
-						{fitCells(row.name, nameWidth)}
-						{cells[offset + index].map((cell, typeIndex) => (
+				{lines.slice(offset, offset + rowsHeight).map((line, index) => (
+					<Text key={line.key} wrap="truncate-end" inverse={offset + index === selected}>
+						{fitCells(line.name, nameWidth)}
+						{line.cells.map((cell, typeIndex) => (
 							<Text key={typeIndex} {...cellStyle(cell, color)}>
 								{cell.label.padStart(cellWidth)}
 							</Text>
 						))}
 					</Text>
 				))}
-				{rows.length === 0 && <Text dimColor>no containers</Text>}
+				{lines.length === 0 && <Text dimColor>no containers</Text>}
 			</Box>
 			<Text wrap="truncate-end" dimColor>
 				same letter = same namespace · {hostText} · ? unreadable · n back to the tree

@@ -1,6 +1,7 @@
+import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
-import {processCpuPercent} from './process-cpu.js';
+import type {ContainerRef} from './namespace-sharing.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -28,7 +29,8 @@ export type RowMetrics = {
 export type RowSubject =
 	| {kind: 'pod'; pod: Pod}
 	| {kind: 'container'; pod: Pod; container: Container}
-	| {kind: 'process'; process: ProcessRecord; container: Container | null}
+	/** `owner` is null for host processes. */
+	| {kind: 'process'; process: ProcessRecord; owner: ContainerRef | null}
 	| {kind: 'host'};
 
 export type TreeRow = {
@@ -49,8 +51,10 @@ type TreeNode = {
 	label: string;
 	tags: readonly string[];
 	metrics: RowMetrics;
-	/** For pods without a cgroup of their own: the fullest container, so memory-% sorting finds pods near an OOM. */
+	/** What memory-% sorts by: a pod without a limit of its own goes by its fullest container, so that pods near an OOM come first. */
 	sortFraction: number | null;
+	/** What name sorting uses: a process sorts by its command, not by the pid its label starts with. */
+	sortName: string;
 	subject: RowSubject;
 	children: readonly TreeNode[];
 	/** Pods start expanded; containers and the host group start collapsed unless the filter matched inside them. */
@@ -142,6 +146,7 @@ function podNode(pod: Pod, model: PodModel, query: string): TreeNode | null {
 		tags: podBadges(pod),
 		metrics,
 		sortFraction: metrics.memoryFraction ?? maxOrNull(allContainerMetrics.map((container) => container.memoryFraction)),
+		sortName: pod.name.toLowerCase(),
 		subject: {kind: 'pod', pod},
 		children,
 		openByDefault: true,
@@ -159,8 +164,9 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 		tags: container.infra ? ['(infra)'] : [],
 		metrics,
 		sortFraction: metrics.memoryFraction,
+		sortName: container.name.toLowerCase(),
 		subject: {kind: 'container', pod, container},
-		children: processes.map((process) => processNode(process, container, model)),
+		children: processes.map((process) => processNode(process, {pod, container}, model)),
 		openByDefault: !containerMatches,
 	};
 }
@@ -183,13 +189,14 @@ function hostNode(model: PodModel, query: string): TreeNode | null {
 			memoryFraction: null,
 		},
 		sortFraction: null,
+		sortName: 'host',
 		subject: {kind: 'host'},
 		children: processes.map((process) => processNode(process, null, model)),
 		openByDefault: query !== '',
 	};
 }
 
-function processNode(process: ProcessRecord, container: Container | null, model: PodModel): TreeNode {
+function processNode(process: ProcessRecord, owner: ContainerRef | null, model: PodModel): TreeNode {
 	const comm = sanitizeForTerminal(process.comm);
 	return {
 		key: processRowKey(process),
@@ -197,7 +204,8 @@ function processNode(process: ProcessRecord, container: Container | null, model:
 		tags: [],
 		metrics: processMetrics(process, model),
 		sortFraction: null,
-		subject: {kind: 'process', process, container},
+		sortName: process.comm.toLowerCase(),
+		subject: {kind: 'process', process, owner},
 		children: [],
 		openByDefault: false,
 	};
@@ -274,7 +282,7 @@ function sortValues(node: TreeNode, key: SortKey): SortValue[] {
 		case 'pids':
 			return [metrics.pids];
 		case 'name':
-			return [node.label.toLowerCase()];
+			return [node.sortName];
 	}
 }
 

@@ -20,6 +20,8 @@ export type UiState = {
 	selectedPath: readonly string[];
 	paused: boolean;
 	intervalMs: number;
+	/** Set by q or Ctrl-C; the app exits when it sees it. */
+	quitRequested: boolean;
 };
 
 export type UiAction =
@@ -39,15 +41,11 @@ export type UiAction =
 	| {type: 'toggleHelp'}
 	| {type: 'escape'}
 	| {type: 'togglePause'}
-	| {type: 'stepInterval'; direction: 1 | -1};
+	| {type: 'stepInterval'; direction: 1 | -1}
+	| {type: 'quit'};
 
+/** What + and - step through; an interval given on the command line is kept until the first step. */
 export const intervalStepsMs = [250, 500, 1000, 2000, 3000, 5000, 10_000] as const;
-export const minIntervalMs = intervalStepsMs[0];
-export const maxIntervalMs = intervalStepsMs[intervalStepsMs.length - 1];
-
-export function clampInterval(intervalMs: number): number {
-	return Math.min(maxIntervalMs, Math.max(minIntervalMs, Math.round(intervalMs)));
-}
 
 export function initialUiState(intervalMs: number): UiState {
 	return {
@@ -61,7 +59,8 @@ export function initialUiState(intervalMs: number): UiState {
 		expansion: new Map(),
 		selectedPath: [],
 		paused: false,
-		intervalMs: clampInterval(intervalMs),
+		intervalMs,
+		quitRequested: false,
 	};
 }
 
@@ -105,7 +104,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			return row?.expandable ? withExpansion(state, row.key, !row.expanded) : state;
 		}
 		case 'filterStart':
-			return {...state, filterEditing: true, helpOpen: false};
+			return {...state, filterEditing: true};
 		case 'filterType':
 			return {...state, filter: state.filter + action.text};
 		case 'filterBackspace':
@@ -133,6 +132,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			return {...state, paused: !state.paused};
 		case 'stepInterval':
 			return {...state, intervalMs: nextInterval(state.intervalMs, action.direction)};
+		case 'quit':
+			return {...state, quitRequested: true};
 	}
 }
 

@@ -83,6 +83,8 @@ describe('numbers and keyed files', () => {
 		const text = bytes('some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\nfull avg10=0.50 avg60=0.00 avg300=0.00 total=678\n');
 		assert.deepEqual(parsePressureLine(text, text.length, 'some'), {avg10: 1.5, avg60: 0.25, avg300: 0, total: 12345});
 		assert.deepEqual(parsePressureLine(text, text.length, 'full'), {avg10: 0.5, avg60: 0, avg300: 0, total: 678});
+		const inexact = bytes('some avg10=1.89 avg60=1.39 avg300=1.61 total=1\n');
+		assert.deepEqual(parsePressureLine(inexact, inexact.length, 'some'), {avg10: 1.89, avg60: 1.39, avg300: 1.61, total: 1});
 		const broken = bytes('some avg10=x avg60=0 avg300=0 total=1\n');
 		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
 	});

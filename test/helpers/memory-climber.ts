@@ -1,6 +1,6 @@
 import {busyboxPath} from './busybox-rootfs.js';
 import {cgroupProcsFilesOf, MiB, spawnInCgroups} from './cgroups.js';
-import {spawnedPid, waitForChild} from './processes.js';
+import {isRunning, killAndWait, spawnedPid, stopChild, waitForChild} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
 export type ClimberOptions = {stepMiB?: number; everyMs?: number};
@@ -39,10 +39,14 @@ export function startMemoryClimber(container: {pid: number}, options: ClimberOpt
 			clearInterval(ticker);
 			resolve({code, signal});
 		}));
-		const pids = [spawnedPid(nsenter)];
-		teardown.killOnCleanup(pids);
+		const allocators: number[] = [];
+		teardown.defer(async () => {
+			// While nsenter runs, it has not reaped the allocator: the pid cannot belong to another process yet.
+			if (isRunning(nsenter)) await killAndWait(allocators);
+			await stopChild(nsenter);
+		});
 		const pid = await waitForChild(nsenter, comm);
-		pids.push(pid);
-		return {pid, comm, wrapperPid: pids[0], exited};
+		allocators.push(pid);
+		return {pid, comm, wrapperPid: spawnedPid(nsenter), exited};
 	});
 }

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createBusyboxRootfs} from './busybox-rootfs.js';
 import {MiB, removeCgroupIfEmpty, removeCgroupTree, uniqueRigName} from './cgroups.js';
-import {killAndWait, type Namespaces, readNamespaces, run} from './processes.js';
+import {type Namespaces, readNamespaces, run, waitForExit} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
 export type PodmanContainerSpec = {name: string; memoryLimitBytes?: number | null};
@@ -107,7 +107,7 @@ export function createPodmanPod(options: PodmanPodOptions = {}): Promise<PodmanP
 		const pids: number[] = [];
 		teardown.defer(async () => {
 			await podman('pod', 'rm', '--force', '--ignore', '--time', '0', id);
-			await killAndWait(pids);
+			await waitForExit(pids);
 			await removeCgroupTree(`/libpod_parent/${id}`);
 			await removeCgroupIfEmpty('/libpod_parent');
 		});

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
-import {killAndWait, type Namespaces, readNamespaces, spawnedPid} from './processes.js';
+import {killAndWait, type Namespaces, readNamespaces, stopChild} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
 /** Sleepers sharing their own net, ipc and uts namespaces; the first pid is the unshare'd leader. */
@@ -54,8 +54,10 @@ export function startPopulation(n: number, {groupSize = 5} = {}): Promise<Popula
 		shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
 		shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		const lines = () => stdout.split('\n').filter(Boolean).map((line) => line.split(' '));
-		const shellPid = spawnedPid(shell);
-		teardown.defer(() => killAndWait([shellPid, ...lines().map(([, pid]) => Number(pid))]));
+		teardown.defer(async () => {
+			await stopChild(shell);
+			await killAndWait(lines().map(([, pid]) => Number(pid)));
+		});
 
 		const [code] = await once(shell, 'close', {signal: AbortSignal.timeout(10_000 + n * 5)});
 		if (code !== 0) throw new Error(`starting ${n} sleepers failed (${code}): ${stderr}`);

@@ -1,5 +1,8 @@
 import {type ChildProcess, execFile} from 'node:child_process';
+import {once} from 'node:events';
+import {accessSync, constants} from 'node:fs';
 import {readFile, readlink} from 'node:fs/promises';
+import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {promisify} from 'node:util';
 
@@ -10,7 +13,7 @@ export type NamespaceKind = (typeof namespaceKinds)[number];
 /** Namespace inodes as `readlink /proc/<pid>/ns/<kind>` shows them (`net:[4026531840]`). */
 export type Namespaces = Record<NamespaceKind, number>;
 
-/** Host processes whose namespaces are the initial ones. PID 1 is unreadable on some machines: kthreadd is not. */
+/** A process in the initial namespaces: PID 1's are unreadable on some machines, kthreadd's are not. */
 export const hostReferencePid = 2;
 
 /** Polls until the predicate returns a truthy value and resolves with it; rejects after timeoutMs. */
@@ -72,6 +75,10 @@ export async function childPids(pid: number): Promise<number[]> {
 	return (children ?? '').split(' ').filter(Boolean).map(Number);
 }
 
+export function isRunning(child: ChildProcess): boolean {
+	return child.exitCode === null && child.signalCode === null;
+}
+
 export function spawnedPid(child: ChildProcess): number {
 	if (child.pid === undefined) throw new Error(`could not spawn ${child.spawnargs.join(' ')}`);
 	return child.pid;
@@ -85,7 +92,7 @@ export async function waitForChild(parent: ChildProcess, comm: string, timeoutMs
 	const pid = spawnedPid(parent);
 	const {spawnargs} = parent;
 	return waitFor(async () => {
-		if (parent.exitCode !== null || parent.signalCode !== null) {
+		if (!isRunning(parent)) {
 			throw new Error(`${spawnargs.join(' ')} exited (${parent.exitCode ?? parent.signalCode}) before running ${comm}`);
 		}
 		for (const child of await childPids(pid)) if ((await readComm(child)) === comm) return child;
@@ -93,7 +100,14 @@ export async function waitForChild(parent: ChildProcess, comm: string, timeoutMs
 	}, timeoutMs, `${comm} to start under ${spawnargs.join(' ')}`);
 }
 
-/** SIGKILLs each live pid (never by name) and waits until none runs: zombies count as dead. */
+/** Waits until none of the pids runs; zombies count as exited. */
+export async function waitForExit(pids: Iterable<number>, timeoutMs = 5000): Promise<void> {
+	const targets = [...pids];
+	const what = `${targets.length} processes to exit (${targets.slice(0, 8).join(' ')}${targets.length > 8 ? ' …' : ''})`;
+	await waitFor(async () => (await Promise.all(targets.map(isAlive))).every((alive) => !alive), timeoutMs, what);
+}
+
+/** SIGKILLs each live pid (never by name) and waits until none runs. */
 export async function killAndWait(pids: Iterable<number>, timeoutMs = 5000): Promise<void> {
 	const targets = [...pids];
 	for (const pid of targets) {
@@ -104,11 +118,16 @@ export async function killAndWait(pids: Iterable<number>, timeoutMs = 5000): Pro
 			if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
 		}
 	}
-	await waitFor(
-		async () => (await Promise.all(targets.map(isAlive))).every((alive) => !alive),
-		timeoutMs,
-		`pids ${targets.join(' ')} to exit`,
-	);
+	await waitForExit(targets, timeoutMs);
+}
+
+/** SIGKILLs a child of this process and waits for its exit. Safe after it exited: node never signals a reaped pid. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+	if (!isRunning(child)) return;
+	const exited = once(child, 'exit');
+	child.ref(); // an unref'd child would not keep node waiting for its exit
+	child.kill('SIGKILL');
+	await exited;
 }
 
 /** Runs a command to completion and returns its stdout; the error names the command and carries its stderr. */
@@ -120,4 +139,18 @@ export async function run(file: string, args: readonly string[], env?: NodeJS.Pr
 		const {stderr} = error as {stderr?: string};
 		throw new Error(`${file} ${args.join(' ')} failed: ${stderr?.trim() || String(error)}`, {cause: error});
 	}
+}
+
+export function isExecutable(path: string): boolean {
+	try {
+		accessSync(path, constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Whether a command is on PATH, as a shell would find it. */
+export function commandExists(command: string): boolean {
+	return (process.env.PATH ?? '').split(':').some((dir) => dir && isExecutable(join(dir, command)));
 }

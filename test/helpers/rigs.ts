@@ -1,13 +1,14 @@
 /**
- * Real pods, containers and processes for tests, made the ways /work/shared/rigs.md measured on this kind of
- * machine (root, hybrid cgroups with memory in v1). Each creator returns a handle whose cleanup() kills only the
- * pids it started, waits for them and removes the cgroups (and pods) it made; withRig ties that to a test.
+ * Real pods, containers and processes for tests, for machines like the ones podtop is developed on: root, hybrid
+ * cgroups with memory in v1, no systemd. Each creator returns a handle whose cleanup() kills only the pids it
+ * started, waits for them to exit and removes the cgroups (and pods) it made; withRig ties that to a test.
  */
-import {accessSync, constants, existsSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import type {TestContext} from 'node:test';
 import {busyboxPath} from './busybox-rootfs.js';
 import {cgroupRoot} from './cgroups.js';
+import {commandExists, isExecutable} from './processes.js';
 import {isRoot, requireOrSkip} from './require.js';
 import type {Rig} from './teardown.js';
 
@@ -43,22 +44,9 @@ const commandsPerRig = {
 } as const;
 export type RigKind = keyof typeof commandsPerRig;
 
-function isExecutable(path: string): boolean {
-	try {
-		accessSync(path, constants.X_OK);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-function onPath(command: string): boolean {
-	return (process.env.PATH ?? '').split(':').some((dir) => dir && isExecutable(join(dir, command)));
-}
-
 /** Skips the test (fails it under PODTOP_REQUIRE_ALL=1) unless this machine can make the given rigs. */
 export function requireRigs(t: TestContext, ...kinds: RigKind[]): boolean {
-	const missing: string[] = [...new Set(kinds.flatMap((kind) => commandsPerRig[kind]))].filter((command) => !onPath(command));
+	const missing: string[] = [...new Set(kinds.flatMap((kind) => commandsPerRig[kind]))].filter((command) => !commandExists(command));
 	if (!isExecutable(busyboxPath)) missing.push(busyboxPath);
 	if (!existsSync(join(cgroupRoot, 'memory/memory.limit_in_bytes'))) missing.push('a v1 memory cgroup hierarchy');
 	return requireOrSkip(t, isRoot && missing.length === 0, isRoot ? `missing ${missing.join(', ')}` : 'needs root');

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {createBusyboxRootfs} from './busybox-rootfs.js';
 import {MiB, removeCgroupIfEmpty, removeCgroupTree} from './cgroups.js';
-import {killAndWait, type Namespaces, readNamespaces, run} from './processes.js';
+import {type Namespaces, readNamespaces, run, waitForExit} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
 export type QosClass = 'guaranteed' | 'burstable' | 'besteffort';
@@ -40,15 +40,16 @@ export type RuncContainer = Rig & {
 
 type OciNamespace = {type: string; path?: string};
 
-async function writeConfig(bundle: string, cgroup: string, options: RuncContainerOptions): Promise<void> {
+type BundleConfig = {cgroup: string; command: readonly string[]; memoryLimitBytes: number | null; joinNamespacesOf?: number};
+
+async function writeConfig(bundle: string, {cgroup, command, memoryLimitBytes, joinNamespacesOf}: BundleConfig): Promise<void> {
 	await run('runc', ['spec', '--bundle', bundle]);
 	const configPath = join(bundle, 'config.json');
 	const config = JSON.parse(await readFile(configPath, 'utf8'));
 	config.root.path = join(bundle, 'rootfs');
 	config.process.terminal = false;
-	config.process.args = options.command ?? ['/bin/sleep', 'infinity'];
+	config.process.args = command;
 	config.linux.cgroupsPath = cgroup;
-	const {memoryLimitBytes = 64 * MiB, joinNamespacesOf} = options;
 	if (memoryLimitBytes !== null) config.linux.resources.memory = {limit: memoryLimitBytes};
 	if (joinNamespacesOf !== undefined) {
 		const joined: Record<string, string> = {network: 'net', ipc: 'ipc', uts: 'uts'};
@@ -68,7 +69,7 @@ async function deleteContainer(id: string): Promise<void> {
 
 /** Starts a detached runc container from a busybox bundle in a temp dir. */
 export function createRuncContainer(options: RuncContainerOptions = {}): Promise<RuncContainer> {
-	const {podUid = randomUUID(), qos = 'burstable', memoryLimitBytes = 64 * MiB} = options;
+	const {podUid = randomUUID(), qos = 'burstable', memoryLimitBytes = 64 * MiB, command = ['/bin/sleep', 'infinity']} = options;
 	return buildRig(async (teardown) => {
 		const id = randomBytes(32).toString('hex');
 		const podCgroup = qos === 'guaranteed' ? `/kubepods/pod${podUid}` : `/kubepods/${qos}/pod${podUid}`;
@@ -76,12 +77,12 @@ export function createRuncContainer(options: RuncContainerOptions = {}): Promise
 		const bundle = await mkdtemp(join(tmpdir(), 'podtop-test-runc-'));
 		teardown.defer(() => rm(bundle, {recursive: true, force: true}));
 		await createBusyboxRootfs(join(bundle, 'rootfs'));
-		await writeConfig(bundle, cgroup, {...options, memoryLimitBytes});
+		await writeConfig(bundle, {cgroup, command, memoryLimitBytes, joinNamespacesOf: options.joinNamespacesOf});
 
 		const pids: number[] = [];
 		teardown.defer(async () => {
 			await deleteContainer(id);
-			await killAndWait(pids);
+			await waitForExit(pids);
 			await removeCgroupTree(cgroup);
 			// Parents shared with other containers of the pod stay until the last one goes.
 			for (let parent = podCgroup; parent !== '/'; parent = dirname(parent)) await removeCgroupIfEmpty(parent);

@@ -7,7 +7,7 @@ import {
 	spawnInCgroups,
 	uniqueRigName,
 } from './cgroups.js';
-import {killAndWait, type Namespaces, readNamespaces, run, spawnedPid, waitForChild} from './processes.js';
+import {type Namespaces, readNamespaces, run, spawnedPid, stopChild, waitForChild} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
 /** A hand-made container: one process in its own cgroup (in the memory, cpu, cpuacct and pids hierarchies). */
@@ -70,22 +70,25 @@ type ContainerSpec = {
 	keepWrapper: boolean;
 };
 
-/** Starts a container; every pid it makes goes into `pids` at once, for the rig's cleanup. */
+/** Starts a container; the pids it leaves running go into `pids`, for the rig's cleanup. */
 async function startContainer(spec: ContainerSpec, pids: number[]): Promise<RigContainer> {
 	const cgroup = `${spec.parentCgroup}/${spec.name}`;
 	await createCgroup(cgroup);
 	if (spec.memoryLimitBytes !== null) await setMemoryLimit(cgroup, spec.memoryLimitBytes);
 	const wrapper = spawnInCgroups(cgroupProcsFiles(cgroup), spec.argv);
 	wrapper.unref();
-	const wrapperPid = spawnedPid(wrapper);
-	pids.push(wrapperPid);
-	const pid = await waitForChild(wrapper, spec.comm);
+	const pid = await waitForChild(wrapper, spec.comm).catch(async (error: unknown) => {
+		await stopChild(wrapper);
+		throw error;
+	});
 	pids.push(pid);
-	if (!spec.keepWrapper) await killAndWait([wrapperPid]);
+	const wrapperPid = spec.keepWrapper ? spawnedPid(wrapper) : null;
+	if (wrapperPid === null) await stopChild(wrapper);
+	else pids.push(wrapperPid);
 	return {
 		name: spec.name,
 		pid,
-		wrapperPid: spec.keepWrapper ? wrapperPid : null,
+		wrapperPid,
 		cgroup,
 		namespaces: await readNamespaces(pid),
 		memoryLimitBytes: spec.memoryLimitBytes,
@@ -114,13 +117,16 @@ export function createUnsharePod(options: UnsharePodOptions = {}): Promise<Unsha
 		}, pids);
 		await run('nsenter', ['-t', String(infra.pid), '--uts', 'hostname', hostname]);
 		const joinInfra = ['nsenter', '-t', String(infra.pid), '--net', '--ipc', '--uts'];
-		const appContainers = await Promise.all(apps.map((app) => startContainer({
-			...common,
-			name: app.name,
-			argv: [...joinInfra, 'unshare', '--pid', '--fork', '--mount-proc', 'sleep', 'infinity'],
-			comm: 'sleep',
-			memoryLimitBytes: app.memoryLimitBytes ?? null,
-		}, pids)));
+		const appContainers: RigContainer[] = [];
+		for (const app of apps) {
+			appContainers.push(await startContainer({
+				...common,
+				name: app.name,
+				argv: [...joinInfra, 'unshare', '--pid', '--fork', '--mount-proc', 'sleep', 'infinity'],
+				comm: 'sleep',
+				memoryLimitBytes: app.memoryLimitBytes ?? null,
+			}, pids));
+		}
 		return {hostname, cgroup, memoryLimitBytes: podMemoryLimitBytes, infra, apps: appContainers};
 	});
 }

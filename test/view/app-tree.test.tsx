@@ -1,4 +1,4 @@
-import {keys, renderScreen, stripAnsi, type Screen} from '../helpers/terminal.js';
+import {keys, renderScreen, settle, stripAnsi, type Screen} from '../helpers/terminal.js';
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import {App} from '../../source/app.js';
@@ -141,11 +141,11 @@ test('the selection follows the same pod when a refresh reorders the pods', asyn
 	assert.equal(treeNames(screen)[4], '▾ kube-proxy-x2x7b hostNet');
 
 	t.mock.timers.tick(1000);
-	await screen.press();
+	await settle();
 	assert.equal(monitor.refreshes, 2);
 	assert.equal(treeNames(screen)[0], '▾ kube-proxy-x2x7b hostNet');
 	assert.match(selectedLine(screen), /^▾ kube-proxy-x2x7b hostNet/);
-	assert.match(lineWith(screen, '▸ kube-proxy'), /153M\/256M {3}60%$/);
+	assert.match(lineWith(screen, '▸ kube-proxy'), /154M\/256M {3}60%$/);
 });
 
 test('a selected process that exits hands the selection to its container', async (t) => {
@@ -160,7 +160,7 @@ test('a selected process that exits hands the selection to its container', async
 	await screen.press('j', 'j', keys.enter, keys.enter);
 	assert.match(selectedLine(screen), /^ {6}2102 nginx/);
 	t.mock.timers.tick(1000);
-	await screen.press();
+	await settle();
 	assert.match(selectedLine(screen), /^ {2}▾ nginx/);
 });
 
@@ -187,7 +187,7 @@ test('p pauses refreshing, + and - change the interval', async (t) => {
 	assert.equal(monitor.refreshes, 3);
 });
 
-test('q and Ctrl-C quit, but q is text while typing a filter', async () => {
+test('q and Ctrl-C quit, but q is text while typing a filter', {timeout: 5000}, async () => {
 	for (const quitKey of ['q', keys.ctrlC]) {
 		const screen = await renderApp();
 		let exited = false;
@@ -195,8 +195,22 @@ test('q and Ctrl-C quit, but q is text while typing a filter', async () => {
 			exited = true;
 		});
 		await screen.press('/', 'q');
+		await settle();
 		assert.equal(exited, false);
+		assert.match(screen.lines().at(-1) ?? '', /^\/q /);
 		await screen.press(keys.escape, quitKey);
-		assert.equal(exited, true);
+		await screen.exited;
 	}
+});
+
+test('keys that arrive together, as when a refresh holds up reading them, each count', async (t) => {
+	const screen = await renderApp();
+	t.after(() => screen.unmount());
+	await screen.press('jj');
+	assert.match(selectedLine(screen), /^ {2}▸ nginx/);
+	await screen.press('l\rj');
+	assert.match(selectedLine(screen), /^ {6}2101 nginx/, 'expanded nginx, stepped into it, moved down');
+	await screen.press('/kubelet\r');
+	assert.deepEqual(treeNames(screen), ['▾ host', '    900 kubelet']);
+	assert.match(screen.lines().at(-1) ?? '', /^filter kubelet/);
 });

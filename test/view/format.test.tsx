@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {cellWidth, fitCells, formatBytes, formatCores, formatInterval, formatPercent, formatUptime, memoryLevel, truncateCells} from '../../source/view/format.js';
 import {memoryGaugeCells} from '../../source/view/memory-gauge.js';
-import {processCpuPercent} from '../../source/view/process-cpu.js';
-import {MiB} from '../fixtures/models.js';
+import {processCpuPercent} from '../../source/model/gauges.js';
+import {makeProcess, MiB} from '../fixtures/models.js';
 
 test('bytes are compact binary sizes of at most five cells', () => {
 	assert.equal(formatBytes(0), '0B');
@@ -59,8 +59,8 @@ test('memory gauge: bar and amount against the limit, or the amount alone when u
 	assert.deepEqual(memoryGaugeCells(300 * MiB, null, null, 4), {filled: '', empty: '    ', amount: ' 300M           ', percent: '', level: null});
 });
 
-test('process CPU % is the tick delta over the interval, unknown for new processes and first samples', () => {
-	const process = {utime: 1030, stime: 212, previousCpuTicks: 1200};
+test('process CPU % (the model\'s helper) is the tick delta over the interval, unknown for new processes and first samples', () => {
+	const process = makeProcess({pid: 2101, comm: 'nginx', utime: 1030, stime: 212, previousCpuTicks: 1200});
 	assert.equal(processCpuPercent(process, 1000, 100), 42);
 	assert.equal(processCpuPercent(process, 2000, 100), 21);
 	assert.equal(processCpuPercent({...process, previousCpuTicks: -1}, 1000, 100), null);

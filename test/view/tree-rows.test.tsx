@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import type {Key} from 'ink';
 import test from 'node:test';
 import {keepInView} from '../../source/hooks/use-scroll-offset.js';
 import {labelNamespaces, letterLabel} from '../../source/view/namespace-labels.js';
 import {buildTreeRows, podBadges, type TreeOptions} from '../../source/view/tree-rows.js';
+import {splitKeyPresses} from '../../source/view/key-map.js';
 import {initialUiState, selectedIndex, uiReducer} from '../../source/view/ui-state.js';
 import {hostNamespaces, makeModel, makePods, namespacesWith} from '../fixtures/models.js';
 
@@ -113,7 +115,7 @@ test('a selection falls back to its nearest ancestor, then to its first descenda
 	assert.equal(selectedIndex([], ['pod:a']), -1);
 });
 
-test('the interval steps within 250 ms and 10 s', () => {
+test('+ and - step the interval between 250 ms and 10 s, from wherever the command line set it', () => {
 	let state = initialUiState(1000);
 	const step = (direction: 1 | -1) => {
 		state = uiReducer(state, {type: 'stepInterval', direction});
@@ -122,10 +124,12 @@ test('the interval steps within 250 ms and 10 s', () => {
 
 	assert.deepEqual([step(1), step(1), step(1), step(1), step(1), step(1)], [2000, 3000, 5000, 10_000, 10_000, 10_000]);
 	assert.deepEqual([step(-1), step(-1), step(-1), step(-1), step(-1), step(-1), step(-1)], [5000, 3000, 2000, 1000, 500, 250, 250]);
-	assert.equal(initialUiState(60_000).intervalMs, 10_000);
-	assert.equal(initialUiState(1500).intervalMs, 1500);
 	state = initialUiState(1500);
 	assert.equal(step(1), 2000);
+	state = initialUiState(60_000);
+	assert.deepEqual([step(1), step(-1)], [60_000, 10_000]);
+	state = initialUiState(100);
+	assert.deepEqual([step(-1), step(1)], [100, 250]);
 });
 
 test('the scroll window moves only as far as the selection needs', () => {
@@ -134,4 +138,42 @@ test('the scroll window moves only as far as the selection needs', () => {
 	assert.equal(keepInView(3, 2, 10, 50), 2);
 	// Rows went away: the window shrinks back to show a full page.
 	assert.equal(keepInView(40, 15, 10, 20), 10);
+});
+
+test('a run of characters splits into one key press each, Enter, Backspace and Ctrl keys included', () => {
+	// What Ink reports for a run of plain text: no special key.
+	const none: Key = {
+		upArrow: false,
+		downArrow: false,
+		leftArrow: false,
+		rightArrow: false,
+		pageDown: false,
+		pageUp: false,
+		home: false,
+		end: false,
+		return: false,
+		escape: false,
+		ctrl: false,
+		shift: false,
+		tab: false,
+		backspace: false,
+		delete: false,
+		meta: false,
+		super: false,
+		hyper: false,
+		capsLock: false,
+		numLock: false,
+	};
+	const presses = splitKeyPresses('jG\r\u007F\u0003', none);
+	assert.deepEqual(
+		presses.map(({input, key}) => [input, key.shift, key.return, key.delete, key.ctrl]),
+		[
+			['j', false, false, false, false],
+			['G', true, false, false, false],
+			['', false, true, false, false],
+			['', false, false, true, false],
+			['c', false, false, false, true],
+		],
+	);
+	assert.deepEqual(splitKeyPresses('j', none), [{input: 'j', key: none}]);
 });

@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import type {KernelOomKill} from '../model/events.js';
+
+export type {KernelOomKill} from '../model/events.js';
+
+/** One /dev/kmsg record: `<prefix>,<sequence>,<µs since boot>,<flags>[,...];<message>` then ` KEY=value` lines. */
+export type KmsgRecord = {priority: number; sequence: number; bootUsec: number; message: string};
+
+const maxComm = 64;
+const maxPath = 4096;
+
+function bound(text: string, max: number): string {
+	return text.length > max ? text.slice(0, max) : text;
+}
+
+/** kmsg escapes non-printable bytes as \xNN; undo that so comm and paths read as the kernel has them. */
+function unescapeKmsg(text: string): string {
+	return text.includes('\\x') ? text.replace(/\\x([0-9a-f]{2})/gi, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
+}
+
+export function parseKmsgRecord(text: string): KmsgRecord | null {
+	const semicolon = text.indexOf(';');
+	if (semicolon < 0) return null;
+	const fields = text.slice(0, semicolon).split(',');
+	if (fields.length < 3) return null;
+	const priority = Number(fields[0]);
+	const sequence = Number(fields[1]);
+	const bootUsec = Number(fields[2]);
+	if (!Number.isFinite(priority) || !Number.isFinite(sequence) || !Number.isFinite(bootUsec)) return null;
+	const newline = text.indexOf('\n', semicolon);
+	const message = text.slice(semicolon + 1, newline < 0 ? text.length : newline);
+	return {priority, sequence, bootUsec, message};
+}
+
+export type OomKillSummary = {pid: number; comm: string; oomMemcg: string | null; taskMemcg: string | null; uid: number | null};
+
+/** `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/x,task_memcg=/x/y,task=node,pid=1234,uid=0` */
+export function parseOomKillLine(message: string): OomKillSummary | null {
+	const start = message.indexOf('oom-kill:');
+	if (start < 0) return null;
+	const body = message.slice(start + 'oom-kill:'.length);
+	// task= comes before pid=; a comm may hold commas, so take it up to the last ",pid=".
+	const pidAt = body.lastIndexOf(',pid=');
+	const taskAt = body.lastIndexOf(',task=', pidAt);
+	if (pidAt < 0) return null;
+	const pidMatch = /^,pid=(\d+)(?:,uid=(\d+))?/.exec(body.slice(pidAt));
+	if (!pidMatch) return null;
+	const head = taskAt < 0 ? body.slice(0, pidAt) : body.slice(0, taskAt);
+	const field = (name: string): string | null => {
+		const at = head.indexOf(`${name}=`);
+		if (at < 0 || (at > 0 && head[at - 1] !== ',')) return null;
+		// Paths may hold commas too: a memcg path runs up to the next known key.
+		const rest = head.slice(at + name.length + 1);
+		const next = /,(?:constraint|nodemask|cpuset|mems_allowed|oom_memcg|task_memcg|global_oom)=/.exec(rest);
+		return bound(unescapeKmsg(next ? rest.slice(0, next.index) : rest), maxPath);
+	};
+	return {
+		pid: Number(pidMatch[1]),
+		comm: taskAt < 0 ? '' : bound(unescapeKmsg(body.slice(taskAt + ',task='.length, pidAt)), maxComm),
+		oomMemcg: field('oom_memcg'),
+		taskMemcg: field('task_memcg'),
+		uid: pidMatch[2] === undefined ? null : Number(pidMatch[2]),
+	};
+}
+
+/** `Memory cgroup out of memory: Killed process 1234 (node) total-vm:...` (or `Out of memory: ...` for a global OOM). */
+export function parseKilledProcessLine(message: string): {pid: number; comm: string; memcg: boolean} | null {
+	const match = /(Memory cgroup out of memory|Out of memory[^:]*): Killed process (\d+) \((.*)\)(?: total-vm:|,|$)/.exec(message);
+	if (!match) return null;
+	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3]), maxComm), memcg: match[1].startsWith('Memory cgroup')};
+}
+
+/**
+ * Turns kmsg records into kills. The `oom-kill:` summary comes first and names the cgroups, so a kill is
+ * reported at once from it (the cgroup counter rises before the `Killed process` line is printed); a
+ * `Killed process` line with no summary before it (older kernels) is reported on its own.
+ */
+export class OomKillParser {
+	private readonly summarized: number[] = [];
+
+	/** `toTime` turns µs since boot into ms since the epoch. */
+	constructor(private readonly toTime: (bootUsec: number) => number = () => Date.now()) {}
+
+	push(record: KmsgRecord): KernelOomKill | null {
+		const summary = parseOomKillLine(record.message);
+		if (summary) {
+			this.summarized.push(summary.pid);
+			if (this.summarized.length > 16) this.summarized.shift();
+			return {pid: summary.pid, comm: summary.comm, oomMemcg: summary.oomMemcg, taskMemcg: summary.taskMemcg, time: this.toTime(record.bootUsec), sequence: record.sequence};
+		}
+		const killed = parseKilledProcessLine(record.message);
+		if (!killed) return null;
+		const index = this.summarized.lastIndexOf(killed.pid);
+		if (index >= 0) {
+			this.summarized.splice(index, 1);
+			return null;
+		}
+		return {pid: killed.pid, comm: killed.comm, oomMemcg: null, taskMemcg: null, time: this.toTime(record.bootUsec), sequence: record.sequence};
+	}
+}
+
+export type KmsgReaderOptions = {
+	path?: string;
+	/** Records read per poll at most, so a flood cannot stall a refresh; default 4096. */
+	maxRecordsPerPoll?: number;
+	/**
+	 * Only records of the kernel facility (0) count; default true. Root may write to /dev/kmsg, but the
+	 * kernel gives such records the user facility, so a forged `oom-kill:` line is ignored. Tests turn it off.
+	 */
+	kernelOnly?: boolean;
+};
+
+/** Microseconds since boot now, on the clock kmsg stamps records with (CLOCK_MONOTONIC here). */
+function monotonicUsec(): number {
+	return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * Reads OOM kills from /dev/kmsg as they are logged, without blocking: opened non-blocking, the records
+ * already there are skipped at open, each poll() reads what came since. Unavailable (not root, no
+ * /dev/kmsg, dmesg_restrict) is reported, never thrown.
+ */
+export class KmsgReader {
+	readonly available: boolean;
+	/** Why the kernel log cannot be read, when it cannot. */
+	readonly unavailableReason: string | null;
+	private descriptor: number;
+	private readonly buffer = Buffer.alloc(16 * 1024);
+	private readonly parser = new OomKillParser((bootUsec) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000));
+	private readonly maxRecords: number;
+	private readonly kernelOnly: boolean;
+
+	constructor(options: KmsgReaderOptions = {}) {
+		this.maxRecords = options.maxRecordsPerPoll ?? 4096;
+		this.kernelOnly = options.kernelOnly ?? true;
+		try {
+			this.descriptor = fs.openSync(options.path ?? '/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+			this.available = true;
+			this.unavailableReason = null;
+		} catch (error) {
+			this.descriptor = -1;
+			this.available = false;
+			this.unavailableReason = (error as NodeJS.ErrnoException).code ?? String(error);
+			return;
+		}
+		// What the log already holds is not news; read it to the end (no lseek(SEEK_END) in Node).
+		while (this.readRecord() !== null);
+	}
+
+	/** The kills logged since the last poll. */
+	poll(): KernelOomKill[] {
+		const kills: KernelOomKill[] = [];
+		for (let count = 0; count < this.maxRecords; count++) {
+			const record = this.readRecord();
+			if (record === null) break;
+			const parsed = parseKmsgRecord(record);
+			if (!parsed || (this.kernelOnly && parsed.priority >> 3 !== 0)) continue;
+			const kill = this.parser.push(parsed);
+			if (kill) kills.push(kill);
+		}
+		return kills;
+	}
+
+	close(): void {
+		if (this.descriptor >= 0) fs.closeSync(this.descriptor);
+		this.descriptor = -1;
+	}
+
+	/** One record, or null when there is none yet (EAGAIN) or the log cannot be read. */
+	private readRecord(): string | null {
+		if (this.descriptor < 0) return null;
+		for (;;) {
+			try {
+				const length = fs.readSync(this.descriptor, this.buffer, 0, this.buffer.length, null);
+				return length <= 0 ? null : this.buffer.toString('utf8', 0, length);
+			} catch (error) {
+				// EPIPE: records were overwritten before they were read; the next read goes on from the oldest.
+				if ((error as NodeJS.ErrnoException).code === 'EPIPE') continue;
+				return null;
+			}
+		}
+	}
+}

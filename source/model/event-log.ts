@@ -1,0 +1,296 @@
+import type {PodtopEvent} from './events.js';
+import type {Gauges, PodModel} from './types.js';
+
+/** One point of a container's history. */
+export type GaugeSample = {
+	/** ms since the epoch (the model's time). */
+	time: number;
+	/** memory.current in bytes; null when unknown. */
+	memory: number | null;
+	/** The effective limit at that time; null when unlimited or unknown. */
+	limit: number | null;
+	/** Percent of one core; null when unknown. */
+	cpuPercent: number | null;
+};
+
+export type TimeToLimit = {
+	/** Seconds until the trend reaches the effective limit (0 when already there). */
+	secondsToLimit: number;
+	/** The slope of the fit: bytes per second, > 0. */
+	bytesPerSecond: number;
+};
+
+/** What the log knows of one container, present or gone. */
+export type ContainerHistory = {
+	containerId: string;
+	containerName: string;
+	podId: string;
+	podName: string;
+	cgroup: string | null;
+	/** Oldest first, at most `samplesPerContainer`. */
+	samples: readonly GaugeSample[];
+	/** The gauges of the last model that had the container. */
+	lastGauges: Gauges;
+	/** The pids it had in that model. */
+	lastPids: readonly number[];
+	lastSeen: number;
+	/** Newest first, at most `eventsPerContainer`. */
+	events: readonly PodtopEvent[];
+	/** Set (clock time) once the container is missing from a model; it is then a tombstone. */
+	goneAt: number | null;
+};
+
+/** A container no longer in the model (its cgroup was removed, e.g. by the runtime after an OOM kill), kept for a while. */
+export type Tombstone = ContainerHistory & {goneAt: number; expiresAt: number};
+
+export type EventLogOptions = {
+	/** The log of all events, newest first; default 500. */
+	maxEvents?: number;
+	/** The samples kept per container, for sparklines; default 120. */
+	samplesPerContainer?: number;
+	/** Events kept per container; default 50. */
+	eventsPerContainer?: number;
+	/** How long a gone container stays listed; default 60 000 ms. */
+	tombstoneMs?: number;
+	/** Samples the time-to-limit fit uses; default 10. */
+	trendSamples?: number;
+	/** The clock tombstones expire by (ms); default Date.now. */
+	now?: () => number;
+};
+
+/** A fixed-size ring: push is O(1), toArray gives oldest first. */
+export class Ring<T> {
+	private readonly items: T[] = [];
+	private start = 0;
+
+	constructor(readonly capacity: number) {
+		if (capacity < 1) throw new RangeError('a ring holds at least one item');
+	}
+
+	get length(): number {
+		return this.items.length;
+	}
+
+	push(item: T): void {
+		if (this.items.length < this.capacity) {
+			this.items.push(item);
+		} else {
+			this.items[this.start] = item;
+			this.start = (this.start + 1) % this.capacity;
+		}
+	}
+
+	/** The newest `count` items (all by default), oldest first. */
+	toArray(count = this.items.length): T[] {
+		const ordered = this.start === 0 ? this.items.slice() : [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+		return count >= ordered.length ? ordered : ordered.slice(ordered.length - count);
+	}
+
+	last(): T | undefined {
+		if (this.items.length === 0) return undefined;
+		return this.items[(this.start + this.items.length - 1) % this.items.length];
+	}
+}
+
+/**
+ * Least-squares line through the samples (time in s, memory in bytes); when it climbs, the seconds until it
+ * reaches the limit from the last sample's usage. Null when flat or falling, unlimited, or fewer than 3 points.
+ */
+export function estimateTimeToLimit(samples: readonly GaugeSample[], limit: number | null): TimeToLimit | null {
+	if (limit === null || limit <= 0) return null;
+	const points = samples.filter((sample): sample is GaugeSample & {memory: number} => sample.memory !== null);
+	if (points.length < 3) return null;
+	const t0 = points[0].time;
+	let sumX = 0;
+	let sumY = 0;
+	for (const point of points) {
+		sumX += (point.time - t0) / 1000;
+		sumY += point.memory;
+	}
+	const meanX = sumX / points.length;
+	const meanY = sumY / points.length;
+	let numerator = 0;
+	let denominator = 0;
+	for (const point of points) {
+		const dx = (point.time - t0) / 1000 - meanX;
+		numerator += dx * (point.memory - meanY);
+		denominator += dx * dx;
+	}
+	if (denominator === 0) return null;
+	const bytesPerSecond = numerator / denominator;
+	if (!(bytesPerSecond > 0)) return null;
+	const latest = points[points.length - 1].memory;
+	return {secondsToLimit: Math.max(0, (limit - latest) / bytesPerSecond), bytesPerSecond};
+}
+
+type Entry = {
+	containerId: string;
+	containerName: string;
+	podId: string;
+	podName: string;
+	cgroup: string | null;
+	samples: Ring<GaugeSample>;
+	lastGauges: Gauges;
+	lastPids: number[];
+	lastSeen: number;
+	events: PodtopEvent[];
+	goneAt: number | null;
+};
+
+/**
+ * The history the views show beside the live model: a bounded newest-first event log, per-container
+ * rings of memory and CPU samples, a time-to-limit trend, and tombstones for containers that vanished
+ * (the runtime removes a container's cgroup right after its OOM kill) so their last gauges and events
+ * stay visible for `tombstoneMs`. Pure: fed models and events, no I/O; time from the models and `now`.
+ */
+export class EventLog {
+	private readonly log: PodtopEvent[] = [];
+	private readonly entries = new Map<string, Entry>();
+	private readonly podEvents = new Map<string, PodtopEvent[]>();
+	private readonly maxEvents: number;
+	private readonly samplesPerContainer: number;
+	private readonly eventsPerContainer: number;
+	private readonly tombstoneMs: number;
+	private readonly trendSamples: number;
+	private readonly now: () => number;
+
+	constructor(options: EventLogOptions = {}) {
+		this.maxEvents = options.maxEvents ?? 500;
+		this.samplesPerContainer = options.samplesPerContainer ?? 120;
+		this.eventsPerContainer = options.eventsPerContainer ?? 50;
+		this.tombstoneMs = options.tombstoneMs ?? 60_000;
+		this.trendSamples = options.trendSamples ?? 10;
+		this.now = options.now ?? Date.now;
+	}
+
+	/** Takes a model and the events detected for it (EventDetector.next). Call once per model, in order. */
+	ingest(model: PodModel, events: readonly PodtopEvent[] = []): void {
+		const now = this.now();
+		const seen = new Set<string>();
+		for (const pod of model.pods) {
+			for (const container of pod.containers) {
+				seen.add(container.id);
+				let entry = this.entries.get(container.id);
+				if (!entry) {
+					entry = {
+						containerId: container.id,
+						containerName: container.name,
+						podId: pod.id,
+						podName: pod.name,
+						cgroup: container.cgroup,
+						samples: new Ring(this.samplesPerContainer),
+						lastGauges: container.gauges,
+						lastPids: [],
+						lastSeen: model.time,
+						events: [],
+						goneAt: null,
+					};
+					this.entries.set(container.id, entry);
+				}
+				entry.containerName = container.name;
+				entry.podId = pod.id;
+				entry.podName = pod.name;
+				entry.cgroup = container.cgroup;
+				// The reader updates memory.stat in place: keep a copy, a tombstone shows it after the cgroup is gone.
+				entry.lastGauges = {...container.gauges, memory: {...container.gauges.memory, stat: {...container.gauges.memory.stat}}};
+				entry.lastPids = container.processes.map((process) => process.pid);
+				entry.lastSeen = model.time;
+				entry.goneAt = null;
+				const memory = container.gauges.memory;
+				const previous = entry.samples.last();
+				const sample = {time: model.time, memory: memory.current, limit: memory.effectiveMax, cpuPercent: container.gauges.cpu.percent};
+				// A rebuild between refreshes (an events file fired) gives a second model at about the same time: replace, do not add.
+				if (previous && previous.time === model.time) Object.assign(previous, sample);
+				else entry.samples.push(sample);
+			}
+		}
+		for (const [id, entry] of this.entries) {
+			if (seen.has(id)) continue;
+			entry.goneAt ??= now;
+			if (now - entry.goneAt >= this.tombstoneMs) this.entries.delete(id);
+		}
+		for (const event of events) this.record(event);
+		const livePods = new Set(model.pods.map((pod) => pod.id));
+		for (const entry of this.entries.values()) livePods.add(entry.podId);
+		for (const podId of this.podEvents.keys()) if (!livePods.has(podId)) this.podEvents.delete(podId);
+	}
+
+	/** All events, newest first. */
+	get events(): readonly PodtopEvent[] {
+		return this.log;
+	}
+
+	/** A container's events, newest first (also for a tombstone). */
+	eventsFor(containerId: string): readonly PodtopEvent[] {
+		return this.entries.get(containerId)?.events ?? [];
+	}
+
+	/** Events of a pod's own cgroup and of its containers, newest first. */
+	eventsForPod(podId: string): readonly PodtopEvent[] {
+		return this.podEvents.get(podId) ?? [];
+	}
+
+	/** Samples of a container, oldest first. */
+	samples(containerId: string): readonly GaugeSample[] {
+		return this.entries.get(containerId)?.samples.toArray() ?? [];
+	}
+
+	/** Where the container's memory is heading, from the last `trendSamples` samples; null unless climbing toward a limit. */
+	timeToLimit(containerId: string): TimeToLimit | null {
+		const entry = this.entries.get(containerId);
+		if (!entry || entry.goneAt !== null) return null;
+		const limit = entry.samples.last()?.limit ?? entry.lastGauges.memory.effectiveMax;
+		return estimateTimeToLimit(entry.samples.toArray(this.trendSamples), limit);
+	}
+
+	history(containerId: string): ContainerHistory | undefined {
+		const entry = this.entries.get(containerId);
+		return entry ? this.view(entry) : undefined;
+	}
+
+	/** Containers gone from the model but still within `tombstoneMs`, most recently gone first. */
+	tombstones(): Tombstone[] {
+		const now = this.now();
+		const result: Tombstone[] = [];
+		for (const entry of this.entries.values()) {
+			if (entry.goneAt === null || now - entry.goneAt >= this.tombstoneMs) continue;
+			result.push({...this.view(entry), goneAt: entry.goneAt, expiresAt: entry.goneAt + this.tombstoneMs});
+		}
+		return result.sort((a, b) => b.goneAt - a.goneAt);
+	}
+
+	/** Tombstones of one pod (the pod itself may be gone from the model too). */
+	tombstonesOf(podId: string): Tombstone[] {
+		return this.tombstones().filter((tombstone) => tombstone.podId === podId);
+	}
+
+	private record(event: PodtopEvent): void {
+		this.log.unshift(event);
+		if (this.log.length > this.maxEvents) this.log.length = this.maxEvents;
+		let podList = this.podEvents.get(event.podId);
+		if (!podList) this.podEvents.set(event.podId, (podList = []));
+		podList.unshift(event);
+		if (podList.length > this.eventsPerContainer) podList.length = this.eventsPerContainer;
+		if (event.containerId === null) return;
+		const entry = this.entries.get(event.containerId);
+		if (!entry) return;
+		entry.events.unshift(event);
+		if (entry.events.length > this.eventsPerContainer) entry.events.length = this.eventsPerContainer;
+	}
+
+	private view(entry: Entry): ContainerHistory {
+		return {
+			containerId: entry.containerId,
+			containerName: entry.containerName,
+			podId: entry.podId,
+			podName: entry.podName,
+			cgroup: entry.cgroup,
+			samples: entry.samples.toArray(),
+			lastGauges: entry.lastGauges,
+			lastPids: entry.lastPids,
+			lastSeen: entry.lastSeen,
+			events: entry.events,
+			goneAt: entry.goneAt,
+		};
+	}
+}

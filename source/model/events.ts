@@ -1,0 +1,481 @@
+import type {Container, Gauges, Pod, PodModel, ProcessRecord} from './types.js';
+
+/**
+ * What happened to a cgroup between two models.
+ * - `memory.high`, `memory.max`, `oom`, `oom-kill`: v2 memory.events counters (`oom-kill` also v1 oom_control's oom_kill)
+ * - `limit-hit`: v1 memory.failcnt rose (usage reached the limit; reclaim or an OOM follows)
+ * - `under-oom`: v1 oom_control under_oom turned on (OOM killer disabled: the tasks hang)
+ * - `peak-at-limit`: the peak newly reached the effective limit (≥ 99 %) with no counter saying so
+ * - `pids.max`: pids.current reached the effective pids.max
+ * - `cpu-throttled`: nr_throttled started rising after a quiet spell
+ */
+export const eventKinds = ['memory.high', 'memory.max', 'limit-hit', 'peak-at-limit', 'oom', 'under-oom', 'oom-kill', 'pids.max', 'cpu-throttled'] as const;
+export type PodtopEventKind = (typeof eventKinds)[number];
+
+export type Victim = {pid: number; comm: string};
+
+export type PodtopEvent = {
+	/** ms since the epoch: the time of the model that showed it. */
+	time: number;
+	kind: PodtopEventKind;
+	/** The cgroup whose file changed (memory, pids or cpu hierarchy path), relative to the hierarchy root. */
+	cgroup: string;
+	podId: string;
+	podName: string;
+	/** null for an event on the pod's own cgroup that none of its containers accounts for. */
+	containerId: string | null;
+	containerName: string | null;
+	/** How much the counter rose; 1 for a state that turned on (under-oom, peak-at-limit, pids.max). */
+	delta: number;
+	/** The counter's new value, or the peak (bytes) / pids.current the event is about. */
+	value?: number | null;
+	/** For `oom-kill`: the killed process, from the kernel log or the process that vanished; null when unknown. */
+	victim?: Victim | null;
+};
+
+/** An OOM kill as the kernel logged it (see collect/kmsg-reader.ts). */
+export type KernelOomKill = {
+	pid: number;
+	comm: string;
+	/** The memory cgroup whose limit was hit; null for a global OOM. */
+	oomMemcg: string | null;
+	/** The victim's memory cgroup. */
+	taskMemcg: string | null;
+	/** ms since the epoch. */
+	time: number;
+	/** The kmsg sequence number: tells two kills of one pid apart. */
+	sequence: number;
+};
+
+export type DetectOptions = {
+	/** Kernel-logged kills not yet attributed to an event; the ones used are reported through `onVictimUsed`. */
+	kernelKills?: readonly KernelOomKill[];
+	onVictimUsed?: (kill: KernelOomKill) => void;
+	/** Whether the cpu cgroup was already being throttled (nr_throttled rose recently); default: never. */
+	wasThrottling?: (cpuCgroup: string) => boolean;
+	/** The fraction of the effective limit a peak must reach for `peak-at-limit`; default 0.99. */
+	peakFraction?: number;
+};
+
+type Scope = {
+	pod: Pod;
+	container: Container | null;
+	gauges: Gauges;
+	memoryCgroup: string | null;
+	pidsCgroup: string | null;
+	cpuCgroup: string | null;
+};
+
+type CounterKind = 'memory.high' | 'memory.max' | 'limit-hit' | 'oom' | 'oom-kill';
+const counterKinds: readonly CounterKind[] = ['memory.high', 'memory.max', 'limit-hit', 'oom', 'oom-kill'];
+
+function counterValue(gauges: Gauges, kind: CounterKind): number | null {
+	const memory = gauges.memory;
+	switch (kind) {
+		case 'memory.high':
+			return memory.events.high;
+		case 'memory.max':
+			return memory.events.max;
+		case 'limit-hit':
+			return memory.failcnt;
+		case 'oom':
+			return memory.events.oom;
+		case 'oom-kill':
+			return memory.events.oomKill;
+	}
+}
+
+/** The rise of a counter; 0 when unknown or when it went down (the cgroup was made anew). */
+function counterDelta(previous: number | null, current: number | null): number {
+	if (previous === null || current === null || current <= previous) return 0;
+	return current - previous;
+}
+
+function containerScope(pod: Pod, container: Container): Scope {
+	return {
+		pod,
+		container,
+		gauges: container.gauges,
+		memoryCgroup: container.cgroups.memory,
+		pidsCgroup: container.cgroups.pids,
+		cpuCgroup: container.cgroups.cpu ?? container.cgroups.cpuacct,
+	};
+}
+
+function podScope(pod: Pod): Scope | null {
+	if (pod.cgroup === null || pod.gauges === null) return null;
+	return {pod, container: null, gauges: pod.gauges, memoryCgroup: pod.cgroup, pidsCgroup: pod.cgroup, cpuCgroup: pod.cgroup};
+}
+
+function isAtOrBelow(cgroup: string, ancestor: string): boolean {
+	return cgroup === ancestor || ancestor === '/' || cgroup.startsWith(ancestor + '/');
+}
+
+/** Bounds a comm or path taken from the kernel or /proc: the display sanitizes, this only caps the length. */
+export function boundText(text: string, max = 256): string {
+	return text.length > max ? text.slice(0, max) : text;
+}
+
+/**
+ * The process an OOM kill most likely took, when the kernel log is not readable: of the processes in
+ * `before` missing from `after` (same pid and start time), the one with the largest RSS.
+ */
+export function vanishedVictim(before: readonly ProcessRecord[], after: readonly ProcessRecord[]): Victim | null {
+	const still = new Set<string>();
+	for (const process of after) still.add(`${process.pid}:${process.starttime}`);
+	let best: ProcessRecord | null = null;
+	for (const process of before) {
+		if (still.has(`${process.pid}:${process.starttime}`)) continue;
+		if (best === null || process.rssBytes > best.rssBytes) best = process;
+	}
+	return best === null ? null : {pid: best.pid, comm: boundText(best.comm, 64)};
+}
+
+/**
+ * A copy of the model that later refreshes cannot change: the monitor's process records are pooled and
+ * updated in place, so a model kept as "previous" must have its containers' processes copied.
+ */
+export function detachModel(model: PodModel): PodModel {
+	return {
+		...model,
+		pods: model.pods.map((pod) => ({
+			...pod,
+			containers: pod.containers.map((container) => ({
+				...container,
+				processes: container.processes.map((process) => ({
+					pid: process.pid,
+					ppid: process.ppid,
+					comm: process.comm,
+					state: process.state,
+					utime: process.utime,
+					stime: process.stime,
+					previousCpuTicks: process.previousCpuTicks,
+					starttime: process.starttime,
+					rssBytes: process.rssBytes,
+					threads: process.threads,
+					uid: process.uid,
+					cmdline: process.cmdline,
+					cgroups: process.cgroups,
+					namespaces: process.namespaces,
+					namespacesUnreadable: process.namespacesUnreadable,
+					isKernelThread: process.isKernelThread,
+				})),
+			})),
+		})),
+		hostProcesses: [],
+	};
+}
+
+class Detection {
+	readonly events: PodtopEvent[] = [];
+	private readonly unusedKills: KernelOomKill[];
+
+	constructor(
+		private readonly current: PodModel,
+		private readonly options: DetectOptions,
+	) {
+		this.unusedKills = [...(options.kernelKills ?? [])];
+	}
+
+	emit(scope: Scope, kind: PodtopEventKind, cgroup: string, delta: number, value: number | null, victim?: Victim | null): PodtopEvent {
+		const event: PodtopEvent = {
+			time: this.current.time,
+			kind,
+			cgroup,
+			podId: scope.pod.id,
+			podName: scope.pod.name,
+			containerId: scope.container?.id ?? null,
+			containerName: scope.container?.name ?? null,
+			delta,
+			value,
+		};
+		if (kind === 'oom-kill') event.victim = victim ?? null;
+		this.events.push(event);
+		return event;
+	}
+
+	/** The kernel-logged kill of a task in `memoryCgroup` (or below it, when `below`), taken so it is used once. */
+	takeKill(memoryCgroup: string, below: boolean, pids: ReadonlySet<number> | null): KernelOomKill | null {
+		const index = this.unusedKills.findIndex((kill) => {
+			if (kill.taskMemcg !== null) return below ? isAtOrBelow(kill.taskMemcg, memoryCgroup) : kill.taskMemcg === memoryCgroup;
+			return pids !== null && pids.has(kill.pid);
+		});
+		if (index < 0) return null;
+		const [kill] = this.unusedKills.splice(index, 1);
+		this.options.onVictimUsed?.(kill);
+		return kill;
+	}
+}
+
+function pidsOf(containers: readonly Container[]): Set<number> {
+	const pids = new Set<number>();
+	for (const container of containers) for (const process of container.processes) pids.add(process.pid);
+	return pids;
+}
+
+function victimFor(
+	detection: Detection,
+	scope: Scope,
+	before: readonly Container[],
+	after: readonly Container[],
+): Victim | null {
+	const below = scope.container === null;
+	const kill = scope.memoryCgroup === null ? null : detection.takeKill(scope.memoryCgroup, below, pidsOf(before));
+	if (kill) return {pid: kill.pid, comm: boundText(kill.comm, 64)};
+	return vanishedVictim(
+		before.flatMap((container) => container.processes),
+		after.flatMap((container) => container.processes),
+	);
+}
+
+/** Events of one scope (a container, or a pod cgroup with what its containers account for taken off). */
+function detectScope(
+	detection: Detection,
+	scope: Scope,
+	previousGauges: Gauges,
+	explained: Map<CounterKind, number> | null,
+	before: readonly Container[],
+	after: readonly Container[],
+	options: DetectOptions,
+): Map<CounterKind, number> {
+	const deltas = new Map<CounterKind, number>();
+	const memoryCgroup = scope.memoryCgroup;
+	const memory = scope.gauges.memory;
+	let limitCounted = false;
+	if (memoryCgroup !== null) {
+		for (const kind of counterKinds) {
+			const value = counterValue(scope.gauges, kind);
+			const rawDelta = counterDelta(counterValue(previousGauges, kind), value);
+			deltas.set(kind, rawDelta);
+			const delta = rawDelta - (explained?.get(kind) ?? 0);
+			if (delta <= 0) continue;
+			if (kind === 'limit-hit' || kind === 'memory.max') limitCounted = true;
+			// Several kills in one interval: one victim is named, the delta counts them all.
+			const victim = kind === 'oom-kill' ? victimFor(detection, scope, before, after) : undefined;
+			detection.emit(scope, kind, memoryCgroup, delta, value, victim);
+		}
+		const fraction = options.peakFraction ?? 0.99;
+		const limit = memory.effectiveMax;
+		const peak = memory.peak;
+		const previousPeak = previousGauges.memory.peak;
+		if (!limitCounted && limit !== null && limit > 0 && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
+			detection.emit(scope, 'peak-at-limit', memoryCgroup, 1, peak);
+		}
+		if (memory.underOom === true && previousGauges.memory.underOom === false) {
+			detection.emit(scope, 'under-oom', memoryCgroup, 1, memory.current);
+		}
+	}
+	const pids = scope.gauges.pids;
+	const previousPids = previousGauges.pids;
+	if (
+		scope.pidsCgroup !== null &&
+		pids.current !== null &&
+		pids.max !== null &&
+		pids.current >= pids.max &&
+		previousPids.current !== null &&
+		(previousPids.max === null || previousPids.current < previousPids.max)
+	) {
+		detection.emit(scope, 'pids.max', scope.pidsCgroup, 1, pids.current);
+	}
+	const throttled = counterDelta(previousGauges.cpu.nrThrottled, scope.gauges.cpu.nrThrottled);
+	if (scope.cpuCgroup !== null && throttled > 0 && !(options.wasThrottling?.(scope.cpuCgroup) ?? false)) {
+		detection.emit(scope, 'cpu-throttled', scope.cpuCgroup, throttled, scope.gauges.cpu.nrThrottled);
+	}
+	return deltas;
+}
+
+/**
+ * The events between two models: counters compared per container (matched by id) and per pod cgroup.
+ * A pod cgroup reports only what its containers' own counters do not account for (v2 memory.events
+ * are hierarchical: a kill in a container also counts in its pod). Nothing is news on the first model.
+ * `previous` must not share pooled records with `current`: keep it through `detachModel`.
+ */
+export function detectEvents(previous: PodModel | null, current: PodModel, options: DetectOptions = {}): PodtopEvent[] {
+	if (previous === null) return [];
+	const detection = new Detection(current, options);
+	const previousPods = new Map(previous.pods.map((pod) => [pod.id, pod]));
+	const previousContainers = new Map<string, Container>();
+	for (const pod of previous.pods) for (const container of pod.containers) previousContainers.set(container.id, container);
+	const currentContainerIds = new Set<string>();
+	const currentPerCgroup = new Map<string, number>();
+	for (const pod of current.pods) {
+		for (const container of pod.containers) {
+			currentContainerIds.add(container.id);
+			if (container.cgroup !== null) currentPerCgroup.set(container.cgroup, (currentPerCgroup.get(container.cgroup) ?? 0) + 1);
+		}
+	}
+	// Counters belong to cgroups: a container whose id changed (a second mount namespace came or went in
+	// its cgroup) is compared with the one container its cgroup held before, when that is unambiguous.
+	const previousByCgroup = new Map<string, Container | null>();
+	for (const pod of previous.pods) {
+		for (const container of pod.containers) {
+			if (container.cgroup === null) continue;
+			previousByCgroup.set(container.cgroup, previousByCgroup.has(container.cgroup) ? null : container);
+		}
+	}
+	const previousOf = (container: Container): Container | undefined => {
+		const byId = previousContainers.get(container.id);
+		if (byId || container.cgroup === null || currentPerCgroup.get(container.cgroup) !== 1) return byId;
+		const byCgroup = previousByCgroup.get(container.cgroup);
+		return byCgroup && !currentContainerIds.has(byCgroup.id) ? byCgroup : undefined;
+	};
+	const cgroupStillThere = (container: Container) => container.cgroup !== null && currentPerCgroup.has(container.cgroup);
+
+	for (const pod of current.pods) {
+		const explained = new Map<CounterKind, number>();
+		const podScopeNow = podScope(pod);
+		const addExplained = (deltas: Map<CounterKind, number>) => {
+			for (const [kind, delta] of deltas) explained.set(kind, (explained.get(kind) ?? 0) + delta);
+		};
+		for (const container of pod.containers) {
+			const before = previousOf(container);
+			if (!before || container.cgroup === null) continue;
+			const scope = containerScope(pod, container);
+			const deltas = detectScope(detection, scope, before.gauges, null, [before], [container], options);
+			// v2 counts a container's events in its ancestors too: the pod reports only the rest.
+			if (podScopeNow?.memoryCgroup && scope.memoryCgroup !== null && isAtOrBelow(scope.memoryCgroup, podScopeNow.memoryCgroup)) addExplained(deltas);
+		}
+		const previousPod = previousPods.get(pod.id);
+		if (podScopeNow === null || !previousPod || previousPod.gauges === null || previousPod.cgroup !== pod.cgroup) continue;
+		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
+		const gone = previousPod.containers.filter((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container));
+		for (const container of gone) {
+			const memoryCgroup = container.cgroups.memory;
+			if (memoryCgroup === null) continue;
+			const kill = detection.takeKill(memoryCgroup, false, null);
+			if (!kill) continue;
+			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)});
+			explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + 1);
+		}
+		detectScope(detection, podScopeNow, previousPod.gauges, explained, previousPod.containers, pod.containers, {
+			...options,
+			wasThrottling: (cgroup) => (options.wasThrottling?.(cgroup) ?? false) || detection.events.some((event) => event.kind === 'cpu-throttled' && event.podId === pod.id),
+		});
+	}
+	// Pods gone altogether (cgroups removed right after a kill): only the kernel log can tell.
+	const currentPodIds = new Set(current.pods.map((pod) => pod.id));
+	for (const pod of previous.pods) {
+		if (currentPodIds.has(pod.id)) continue;
+		for (const container of pod.containers) {
+			const memoryCgroup = container.cgroups.memory;
+			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
+			const kill = detection.takeKill(memoryCgroup, false, null);
+			if (kill) detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)});
+		}
+	}
+	return detection.events;
+}
+
+/** The cpu cgroups whose nr_throttled rose between the two models. */
+export function throttledCgroups(previous: PodModel | null, current: PodModel): Set<string> {
+	const throttled = new Set<string>();
+	if (previous === null) return throttled;
+	const before = new Map<string, number | null>();
+	const note = (cgroup: string | null, value: number | null) => {
+		if (cgroup !== null) before.set(cgroup, value);
+	};
+	for (const pod of previous.pods) {
+		if (pod.gauges) note(pod.cgroup, pod.gauges.cpu.nrThrottled);
+		for (const container of pod.containers) note(container.cgroups.cpu ?? container.cgroups.cpuacct, container.gauges.cpu.nrThrottled);
+	}
+	const check = (cgroup: string | null, value: number | null) => {
+		if (cgroup === null || !before.has(cgroup)) return;
+		if (counterDelta(before.get(cgroup) ?? null, value) > 0) throttled.add(cgroup);
+	};
+	for (const pod of current.pods) {
+		if (pod.gauges) check(pod.cgroup, pod.gauges.cpu.nrThrottled);
+		for (const container of pod.containers) check(container.cgroups.cpu ?? container.cgroups.cpuacct, container.gauges.cpu.nrThrottled);
+	}
+	return throttled;
+}
+
+export type EventDetectorOptions = {
+	/** A cgroup whose nr_throttled rose less than this long ago is still "being throttled"; default 5000 ms. */
+	throttleQuietMs?: number;
+	/** Kernel kills not matched to an event are forgotten after this long; default 30000 ms. */
+	kernelKillTtlMs?: number;
+	peakFraction?: number;
+};
+
+/**
+ * The state detectEvents needs across models: the previous model (detached), when each cpu cgroup was
+ * last throttled, and the kernel's kill records waiting for their counter. Pure: no I/O, time from the models.
+ */
+export class EventDetector {
+	private previous: PodModel | null = null;
+	private readonly lastThrottled = new Map<string, number>();
+	private kills: KernelOomKill[] = [];
+	/** Kills counted on a cgroup before the kernel log named them: their records, when they come, are not new kills. */
+	private owed = new Map<string, {count: number; time: number}>();
+	private readonly throttleQuietMs: number;
+	private readonly kernelKillTtlMs: number;
+
+	constructor(private readonly options: EventDetectorOptions = {}) {
+		this.throttleQuietMs = options.throttleQuietMs ?? 5000;
+		this.kernelKillTtlMs = options.kernelKillTtlMs ?? 30_000;
+	}
+
+	/** Kernel-logged kills, to name victims; kept until an event uses them or they grow old. */
+	addKernelKills(kills: readonly KernelOomKill[]): void {
+		for (const kill of kills) {
+			if (this.kills.some((known) => known.sequence === kill.sequence)) continue;
+			if (this.payOwed(kill)) continue;
+			this.kills.push(kill);
+		}
+		if (this.kills.length > 256) this.kills = this.kills.slice(-256);
+	}
+
+	/** The events since the previous model; none for the first. */
+	next(model: PodModel): PodtopEvent[] {
+		const used = new Set<KernelOomKill>();
+		const events = detectEvents(this.previous, model, {
+			kernelKills: this.kills,
+			onVictimUsed: (kill) => used.add(kill),
+			wasThrottling: (cgroup) => {
+				const last = this.lastThrottled.get(cgroup);
+				return last !== undefined && model.time - last < this.throttleQuietMs;
+			},
+			peakFraction: this.options.peakFraction,
+		});
+		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
+		const usedPerCgroup = [...used];
+		for (const event of events) {
+			if (event.kind !== 'oom-kill') continue;
+			let unnamed = event.delta;
+			for (let index = usedPerCgroup.length - 1; index >= 0 && unnamed > 0; index--) {
+				const taskMemcg = usedPerCgroup[index].taskMemcg;
+				if (taskMemcg === null || isAtOrBelow(taskMemcg, event.cgroup)) {
+					usedPerCgroup.splice(index, 1);
+					unnamed--;
+				}
+			}
+			if (unnamed > 0) {
+				const owed = this.owed.get(event.cgroup);
+				this.owed.set(event.cgroup, {count: (owed?.count ?? 0) + unnamed, time: model.time});
+			}
+		}
+		for (const [cgroup, owed] of this.owed) if (model.time - owed.time >= this.kernelKillTtlMs) this.owed.delete(cgroup);
+		for (const cgroup of throttledCgroups(this.previous, model)) this.lastThrottled.set(cgroup, model.time);
+		for (const [cgroup, time] of this.lastThrottled) if (model.time - time >= this.throttleQuietMs) this.lastThrottled.delete(cgroup);
+		this.previous = detachModel(model);
+		return events;
+	}
+
+	reset(): void {
+		this.previous = null;
+		this.lastThrottled.clear();
+		this.kills = [];
+		this.owed.clear();
+	}
+
+	/** True when the kill was already counted (without a name) on its cgroup or an ancestor. */
+	private payOwed(kill: KernelOomKill): boolean {
+		if (kill.taskMemcg === null) return false;
+		for (const [cgroup, owed] of this.owed) {
+			if (!isAtOrBelow(kill.taskMemcg, cgroup)) continue;
+			if (--owed.count <= 0) this.owed.delete(cgroup);
+			return true;
+		}
+		return false;
+	}
+}

@@ -1,0 +1,32 @@
+import type {Key} from 'ink';
+import type {PodModel} from '../model/types.js';
+import {commandForKey} from './key-map.js';
+import {effectiveView, screenRows, wideColumns} from './screen-rows.js';
+import {uiReducer, type UiState} from './ui-state.js';
+
+export type KeyPressAction = {
+	input: string;
+	key: Key;
+	model: PodModel | null;
+	columns: number;
+	/** Lines between the header and the footer. */
+	bodyHeight: number;
+};
+
+/**
+ * Applies one key press to the state it finds, so that presses dispatched one after another each see
+ * the rows the previous ones left (a `/` before the text it filters by, an expand before a move).
+ */
+export function keyPressReducer(state: UiState, {input, key, model, columns, bodyHeight}: KeyPressAction): UiState {
+	const view = effectiveView(state.view, columns);
+	const {treeRows, navigableRows} = screenRows(model, state, view);
+	const command = commandForKey(input, key, {
+		state,
+		view,
+		treeRows,
+		navigableRows,
+		pageSize: bodyHeight - (view === 'matrix' ? 2 : 1),
+		wide: columns >= wideColumns,
+	});
+	return command ? uiReducer(state, command) : state;
+}

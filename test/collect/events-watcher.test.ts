@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {PassThrough} from 'node:stream';
+import {after, describe, test} from 'node:test';
+import {setTimeout as delay} from 'node:timers/promises';
+import {createEventsWatcher} from '../../source/collect/events-watcher.js';
+import {runEventsCommand} from '../../source/events-command.js';
+import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+
+const MiB = 1024 * 1024;
+
+async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = check();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await delay(20);
+	}
+}
+
+const events = (counters: {max?: number; oom?: number; oomKill?: number; high?: number}) =>
+	`low 0\nhigh ${counters.high ?? 0}\nmax ${counters.max ?? 0}\noom ${counters.oom ?? 0}\noom_kill ${counters.oomKill ?? 0}\noom_group_kill 0\n`;
+
+describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
+	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-watch-'));
+	after(() => fs.rmSync(root, {recursive: true, force: true}));
+	for (const cgroup of ['a', 'b', 'c']) {
+		fs.mkdirSync(path.join(root, cgroup));
+		fs.writeFileSync(path.join(root, cgroup, 'memory.events'), events({}));
+	}
+	fs.writeFileSync(path.join(root, 'a', 'pids.events'), 'max 0\n');
+
+	test('calls back with the cgroup path when its memory.events or pids.events changes; setWatched diffs', async () => {
+		const changed: string[] = [];
+		const watcher = createEventsWatcher({root, onChange: (cgroup) => changed.push(cgroup)});
+		try {
+			watcher.setWatched(['/a', '/b', '/v1-only']);
+			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'a/memory.events'), path.join(root, 'a/pids.events'), path.join(root, 'b/memory.events')]);
+			await delay(300);
+			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 3}));
+			await waitFor('a change of /a', () => changed.includes('/a'));
+			fs.writeFileSync(path.join(root, 'a', 'pids.events'), 'max 1\n');
+			changed.length = 0;
+			await waitFor('a pids.events change of /a', () => changed.includes('/a'));
+
+			watcher.setWatched(['/b', '/c']);
+			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'b/memory.events'), path.join(root, 'c/memory.events')]);
+			await delay(300);
+			changed.length = 0;
+			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 4}));
+			fs.writeFileSync(path.join(root, 'c', 'memory.events'), events({max: 1}));
+			await waitFor('a change of /c', () => changed.includes('/c'));
+			await delay(200);
+			assert.equal(changed.includes('/a'), false, 'an unwatched cgroup is silent');
+		} finally {
+			await watcher.close();
+		}
+		assert.equal(watcher.watchedFiles.size, 0);
+		changed.length = 0;
+		fs.writeFileSync(path.join(root, 'b', 'memory.events'), events({max: 9}));
+		await delay(200);
+		assert.deepEqual(changed, [], 'closed: no callback');
+	});
+});
+
+describe('podtop events on a v2 fixture tree: the watcher path', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	const pod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
+	const app = `${pod}/${'b'.repeat(64)}`;
+	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
+	tree.write('cgroup/cgroup.procs', '');
+	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
+	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
+	tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
+	tree.cgroupFiles(app, v2MemoryFiles(60 * MiB, 64 * MiB, {'memory.events': events({max: 2})}));
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 200, comm: 'node', cmdline: ['node', 'server.js'], cgroup: `0::${app}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532203, mnt: 4026532204}});
+
+	test('a rewritten memory.events is reported at once, with the counter deltas, long before the next refresh', async () => {
+		const output = new PassThrough();
+		const lines: string[] = [];
+		let buffered = '';
+		output.on('data', (chunk: Buffer) => {
+			buffered += chunk.toString();
+			const parts = buffered.split('\n');
+			buffered = parts.pop() ?? '';
+			lines.push(...parts);
+		});
+		const status = new PassThrough();
+		let statusText = '';
+		status.on('data', (chunk: Buffer) => (statusText += chunk.toString()));
+		let stop!: () => void;
+		const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+		const finished = runEventsCommand({
+			json: true,
+			intervalMs: 3_600_000,
+			procRoot: tree.proc,
+			cgroupRoot: tree.cgroup,
+			kmsgPath: '/nonexistent/kmsg',
+			output,
+			status,
+			stopSignal,
+		});
+		try {
+			await waitFor('the status line', () => statusText.includes('\n'));
+			assert.match(statusText, /watching v2 memory\.events/);
+			assert.match(statusText, /kernel log unreadable \(ENOENT\)/);
+			await delay(400); // chokidar sets fs.watch up asynchronously
+			assert.deepEqual(lines, [], 'the counters at start are not news');
+			const started = Date.now();
+			// As the kernel does: the container's counters and, at the same moment, its ancestors' (v2 is hierarchical).
+			tree.cgroupFiles(app, {'memory.events': events({max: 9, oom: 1, oomKill: 1})});
+			tree.cgroupFiles(pod, {'memory.events': events({max: 7, oom: 1, oomKill: 1})});
+			await waitFor('three events', () => lines.length >= 3);
+			assert.ok(Date.now() - started < 3000);
+			const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+			assert.deepEqual(
+				parsed.map((event) => [event.kind, event.delta, event.value, event.cgroup, event.containerId, event.podId]),
+				[
+					['memory.max', 7, 9, app, app, pod],
+					['oom', 1, 1, app, app, pod],
+					['oom-kill', 1, 1, app, app, pod],
+				],
+			);
+			assert.equal(parsed[2].victim, null, 'no kernel log and no rescan between: the victim is unknown');
+			assert.equal(parsed[0].victim, undefined);
+			await delay(300);
+			assert.equal(lines.length, 3, 'the pod counted the same events: no second report');
+			// The pod's own limit hit: only the pod's counter rises.
+			tree.cgroupFiles(pod, {'memory.events': events({max: 12, oom: 1, oomKill: 1})});
+			await waitFor('a pod event', () => lines.length >= 4);
+			assert.deepEqual(JSON.parse(lines[3]), {
+				time: JSON.parse(lines[3]).time,
+				kind: 'memory.max',
+				cgroup: pod,
+				podId: pod,
+				podName: JSON.parse(lines[3]).podName,
+				containerId: null,
+				containerName: null,
+				delta: 5,
+				value: 12,
+			});
+		} finally {
+			stop();
+			assert.equal(await finished, 0);
+		}
+	});
+});

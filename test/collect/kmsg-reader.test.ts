@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import {describe, test} from 'node:test';
+import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine} from '../../source/collect/kmsg-reader.js';
+import {isRoot, requireOrSkip} from '../helpers/require.js';
+
+// As kernel 6.x writes them (kernel 6.18 on this machine, `dmesg` after a rig's OOM kill).
+const summaryLine =
+	'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/podtop-x/app1,task_memcg=/podtop-x/app1,task=node,pid=1234,uid=0';
+const killedLine =
+	'Memory cgroup out of memory: Killed process 1234 (node) total-vm:1049032kB, anon-rss:63744kB, file-rss:3592kB, shmem-rss:0kB, UID:0 pgtables:576kB oom_score_adj:0';
+
+describe('kmsg records', () => {
+	test('a record: priority, sequence, µs since boot, message; continuation lines dropped', () => {
+		assert.deepEqual(parseKmsgRecord(`3,1234,5678,-;${killedLine}\n SUBSYSTEM=x\n`), {priority: 3, sequence: 1234, bootUsec: 5678, message: killedLine});
+		assert.deepEqual(parseKmsgRecord('6,1,2,c,caller=T12;hello'), {priority: 6, sequence: 1, bootUsec: 2, message: 'hello'});
+		assert.equal(parseKmsgRecord('garbage'), null);
+		assert.equal(parseKmsgRecord('a,b,c;x'), null);
+	});
+
+	test('the oom-kill summary line: victim, cgroups, uid', () => {
+		assert.deepEqual(parseOomKillLine(summaryLine), {pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', uid: 0});
+		const podLimit = summaryLine.replace('oom_memcg=/podtop-x/app1', 'oom_memcg=/podtop-x');
+		assert.equal(parseOomKillLine(podLimit)?.oomMemcg, '/podtop-x');
+		// A comm with a comma and a cgroup path with one.
+		const odd = 'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,b,task_memcg=/a,b/c,task=x,y,pid=42,uid=1000';
+		assert.deepEqual(parseOomKillLine(odd), {pid: 42, comm: 'x,y', oomMemcg: '/a,b', taskMemcg: '/a,b/c', uid: 1000});
+		// A global OOM has no oom_memcg.
+		const global = 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=chrome,pid=77,uid=1000';
+		assert.deepEqual(parseOomKillLine(global), {pid: 77, comm: 'chrome', oomMemcg: null, taskMemcg: '/user.slice', uid: 1000});
+		assert.equal(parseOomKillLine('node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0'), null);
+	});
+
+	test('the Killed process line, comm from the first ( to the last ) before total-vm', () => {
+		assert.deepEqual(parseKilledProcessLine(killedLine), {pid: 1234, comm: 'node', memcg: true});
+		assert.deepEqual(parseKilledProcessLine(killedLine.replace('(node)', '(a) b (c)')), {pid: 1234, comm: 'a) b (c', memcg: true});
+		assert.deepEqual(parseKilledProcessLine('Out of memory: Killed process 9 (x) total-vm:1kB, anon-rss:1kB'), {pid: 9, comm: 'x', memcg: false});
+		assert.equal(parseKilledProcessLine('Memory cgroup stats for /podtop-x/app1:'), null);
+	});
+
+	test('kmsg escapes are undone and lengths bounded', () => {
+		assert.equal(parseOomKillLine(summaryLine.replace('task=node', 'task=a\\x0ab'))?.comm, 'a\nb');
+		assert.equal(parseOomKillLine(summaryLine.replace('task=node', `task=${'x'.repeat(300)}`))?.comm.length, 64);
+		assert.equal(parseOomKillLine(summaryLine.replace('task_memcg=/podtop-x/app1', `task_memcg=/${'p'.repeat(9000)}`))?.taskMemcg?.length, 4096);
+	});
+
+	test('the parser reports a kill once: from the summary, the Killed line after it adding nothing', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const records = [
+			'4,500,372102381,-;node invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0',
+			`6,501,372108854,-;${summaryLine}`,
+			`3,502,372108900,-;${killedLine}`,
+		];
+		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills, [{pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', time: 372108.854, sequence: 501}]);
+		// An older kernel with no summary line: the Killed line alone.
+		assert.deepEqual(parser.push(parseKmsgRecord(`3,503,1000,-;${killedLine.replace('1234', '4321')}`)!), {
+			pid: 4321,
+			comm: 'node',
+			oomMemcg: null,
+			taskMemcg: null,
+			time: 1,
+			sequence: 503,
+		});
+	});
+});
+
+describe('KmsgReader', () => {
+	test('a log that cannot be opened is reported unavailable, never thrown', () => {
+		const reader = new KmsgReader({path: '/nonexistent/kmsg'});
+		assert.equal(reader.available, false);
+		assert.equal(reader.unavailableReason, 'ENOENT');
+		assert.deepEqual(reader.poll(), []);
+		reader.close();
+	});
+
+	test('the real /dev/kmsg: old records skipped, new ones read without blocking; forged user records ignored by default', (t) => {
+		if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root and /dev/kmsg')) return;
+		const strict = new KmsgReader();
+		const loose = new KmsgReader({kernelOnly: false});
+		try {
+			assert.equal(strict.available, true);
+			const started = Date.now();
+			loose.poll();
+			strict.poll();
+			assert.ok(Date.now() - started < 1000, 'a poll with nothing new returns at once');
+			const pid = 4_000_000 + (process.pid % 100_000);
+			const forged = summaryLine.replace('pid=1234', `pid=${pid}`).replace('task=node', 'task=podtop-test');
+			fs.writeFileSync('/dev/kmsg', `<6>podtop test record (ignore): ${forged}\n`);
+			const seen = loose.poll().filter((kill) => kill.pid === pid);
+			assert.deepEqual(seen.map((kill) => [kill.comm, kill.taskMemcg]), [['podtop-test', '/podtop-x/app1']]);
+			assert.ok(Math.abs(seen[0].time - Date.now()) < 5000, `time ${seen[0].time} near now`);
+			assert.deepEqual(strict.poll().filter((kill) => kill.pid === pid), [], 'a record written by root has the user facility');
+		} finally {
+			strict.close();
+			loose.close();
+		}
+	});
+});

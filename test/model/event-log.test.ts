@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {estimateTimeToLimit, EventLog, Ring, type GaugeSample} from '../../source/model/event-log.js';
+import {EventDetector, type PodtopEvent} from '../../source/model/events.js';
+import {app1Cgroup, app2Cgroup, shopModel} from '../fixtures/event-models.js';
+import {MiB} from '../fixtures/models.js';
+
+const t0 = Date.parse('2025-11-23T16:00:00Z');
+
+function clock(start = t0) {
+	const state = {now: start};
+	return {state, now: () => state.now};
+}
+
+function event(kind: PodtopEvent['kind'], time: number, containerName: string | null = 'app1'): PodtopEvent {
+	return {
+		time,
+		kind,
+		cgroup: containerName ? `/podtop-x/${containerName}` : '/podtop-x',
+		podId: '/podtop-x',
+		podName: 'podtop-x',
+		containerId: containerName ? `/podtop-x/${containerName}` : null,
+		containerName,
+		delta: 1,
+	};
+}
+
+describe('Ring', () => {
+	test('keeps the newest capacity items, oldest first', () => {
+		const ring = new Ring<number>(3);
+		assert.deepEqual(ring.toArray(), []);
+		assert.equal(ring.last(), undefined);
+		for (let value = 1; value <= 7; value++) ring.push(value);
+		assert.deepEqual(ring.toArray(), [5, 6, 7]);
+		assert.deepEqual(ring.toArray(2), [6, 7]);
+		assert.equal(ring.last(), 7);
+		assert.equal(ring.length, 3);
+	});
+});
+
+describe('estimateTimeToLimit', () => {
+	const climb = (bytesPerSecond: number, count: number, start = 10 * MiB): GaugeSample[] =>
+		Array.from({length: count}, (_, index) => ({time: t0 + index * 1000, memory: start + index * bytesPerSecond, limit: 64 * MiB, cpuPercent: null}));
+
+	test('a steady climb: the slope, and the seconds from the last usage to the limit', () => {
+		const estimate = estimateTimeToLimit(climb(2 * MiB, 10), 64 * MiB);
+		assert.ok(estimate);
+		assert.ok(Math.abs(estimate.bytesPerSecond - 2 * MiB) < 1e-6);
+		// last = 10 + 9*2 = 28 MiB; 36 MiB to go at 2 MiB/s
+		assert.ok(Math.abs(estimate.secondsToLimit - 18) < 1e-9);
+	});
+
+	test('noise around a climb fits the least-squares slope', () => {
+		const samples = climb(1 * MiB, 5).map((sample, index) => ({...sample, memory: sample.memory! + (index % 2 === 0 ? 0.5 : -0.5) * MiB}));
+		const estimate = estimateTimeToLimit(samples, 64 * MiB);
+		assert.ok(estimate);
+		// x = 0..4, y offsets +.5 -.5 +.5 -.5 +.5: slope of the offsets is 0, so 1 MiB/s.
+		assert.ok(Math.abs(estimate.bytesPerSecond - MiB) < 1);
+	});
+
+	test('null when flat, falling, unlimited, or too few samples; 0 s when already over', () => {
+		assert.equal(estimateTimeToLimit(climb(0, 10), 64 * MiB), null);
+		assert.equal(estimateTimeToLimit(climb(-MiB, 10, 40 * MiB), 64 * MiB), null);
+		assert.equal(estimateTimeToLimit(climb(MiB, 10), null), null);
+		assert.equal(estimateTimeToLimit(climb(MiB, 2), 64 * MiB), null);
+		assert.equal(estimateTimeToLimit(climb(8 * MiB, 10), 64 * MiB)?.secondsToLimit, 0);
+		const withGaps = climb(MiB, 10).map((sample, index) => (index % 2 ? {...sample, memory: null} : sample));
+		assert.ok(estimateTimeToLimit(withGaps, 64 * MiB));
+	});
+});
+
+describe('EventLog', () => {
+	test('the log is newest first and bounded; per container rings are bounded', () => {
+		const log = new EventLog({maxEvents: 5, samplesPerContainer: 4, now: clock().now});
+		for (let index = 0; index < 8; index++) {
+			log.ingest(shopModel(t0 + index * 1000, {app1: {current: (10 + index) * MiB}}), [event('limit-hit', t0 + index * 1000)]);
+		}
+		assert.equal(log.events.length, 5);
+		assert.deepEqual(log.events.map((entry) => entry.time), [7, 6, 5, 4, 3].map((second) => t0 + second * 1000));
+		assert.deepEqual(log.samples(app1Cgroup).map((sample) => sample.memory), [14, 15, 16, 17].map((value) => value * MiB));
+		assert.equal(log.eventsFor(app1Cgroup)[0].time, t0 + 7000);
+		assert.equal(log.eventsFor(app2Cgroup).length, 0);
+		assert.equal(log.eventsForPod('/podtop-x').length, 8);
+	});
+
+	test('a rebuild at the same model time replaces the sample instead of adding one', () => {
+		const log = new EventLog();
+		log.ingest(shopModel(t0, {app1: {current: 10 * MiB}}));
+		log.ingest(shopModel(t0, {app1: {current: 11 * MiB}}));
+		assert.deepEqual(log.samples(app1Cgroup).map((sample) => sample.memory), [11 * MiB]);
+	});
+
+	test('time to limit for a climbing container, from the last samples only', () => {
+		const log = new EventLog({trendSamples: 4});
+		// Flat for a long time, then 4 MiB/s: only the climb counts.
+		for (let second = 0; second < 10; second++) log.ingest(shopModel(t0 + second * 1000, {app1: {current: 20 * MiB}}));
+		for (let second = 10; second < 14; second++) log.ingest(shopModel(t0 + second * 1000, {app1: {current: (20 + (second - 9) * 4) * MiB}}));
+		const estimate = log.timeToLimit(app1Cgroup);
+		assert.ok(estimate);
+		assert.ok(Math.abs(estimate.bytesPerSecond - 4 * MiB) < 1);
+		// last 36 MiB, 28 MiB to 64 MiB at 4 MiB/s
+		assert.ok(Math.abs(estimate.secondsToLimit - 7) < 1e-6);
+		assert.equal(log.timeToLimit(app2Cgroup), null, 'flat');
+	});
+
+	test('a container killed and removed stays as a tombstone with its last gauges and events, then expires', () => {
+		const time = clock();
+		const log = new EventLog({tombstoneMs: 60_000, now: time.now});
+		const detector = new EventDetector();
+		const feed = (second: number, states: Parameters<typeof shopModel>[1]) => {
+			time.state.now = t0 + second * 1000;
+			const model = shopModel(t0 + second * 1000, states);
+			log.ingest(model, detector.next(model));
+		};
+		feed(0, {app1: {current: 40 * MiB, failcnt: 0, oomKill: 0}});
+		feed(1, {app1: {current: 63 * MiB, failcnt: 12, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}});
+		// The runtime removes the cgroup right after the kill.
+		feed(2, {app1: null});
+		const tombstones = log.tombstones();
+		assert.equal(tombstones.length, 1);
+		const [tombstone] = tombstones;
+		assert.equal(tombstone.containerId, app1Cgroup);
+		assert.equal(tombstone.containerName, 'app1');
+		assert.equal(tombstone.podName, 'podtop-x');
+		assert.equal(tombstone.goneAt, t0 + 2000);
+		assert.equal(tombstone.expiresAt, t0 + 62_000);
+		assert.equal(tombstone.lastGauges.memory.current, 63 * MiB);
+		assert.equal(tombstone.lastGauges.memory.events.oomKill, 1);
+		assert.deepEqual(tombstone.lastPids, [1240]);
+		assert.deepEqual(tombstone.events.map((entry) => [entry.kind, entry.victim?.pid]), [['oom-kill', 1234], ['limit-hit', undefined]]);
+		assert.equal(log.timeToLimit(app1Cgroup), null, 'no trend for the dead');
+		assert.deepEqual(log.tombstonesOf('/podtop-x').map((entry) => entry.containerName), ['app1']);
+		assert.equal(log.events.length, 2, 'the log keeps them too');
+
+		feed(61, {app1: null});
+		assert.equal(log.tombstones().length, 1, 'still within 60 s');
+		feed(62, {app1: null});
+		assert.deepEqual(log.tombstones(), []);
+		assert.equal(log.history(app1Cgroup), undefined);
+		assert.equal(log.events.length, 2, 'the global log outlives the tombstone');
+	});
+
+	test('a container gone in the same interval as its kill: the event reaches its tombstone', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		const detector = new EventDetector();
+		const first = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
+		log.ingest(first, detector.next(first));
+		detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, time: t0 + 500, sequence: 77}]);
+		time.state.now = t0 + 1000;
+		const second = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 1}});
+		log.ingest(second, detector.next(second));
+		const [tombstone] = log.tombstones();
+		assert.equal(tombstone.containerName, 'app1');
+		assert.deepEqual(tombstone.events.map((entry) => [entry.kind, entry.victim]), [['oom-kill', {pid: 1234, comm: 'node'}]]);
+	});
+
+	test('a container that comes back is live again', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		log.ingest(shopModel(t0, {}));
+		time.state.now = t0 + 1000;
+		log.ingest(shopModel(t0 + 1000, {app1: null}));
+		assert.equal(log.tombstones().length, 1);
+		time.state.now = t0 + 2000;
+		log.ingest(shopModel(t0 + 2000, {}));
+		assert.deepEqual(log.tombstones(), []);
+		assert.equal(log.history(app1Cgroup)?.goneAt, null);
+		assert.equal(log.samples(app1Cgroup).length, 2);
+	});
+});

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {detachModel, detectEvents, EventDetector, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
+import {makeProcess, MiB} from '../fixtures/models.js';
+
+const t0 = Date.parse('2025-11-23T16:00:00Z');
+
+function summary(events: readonly PodtopEvent[]) {
+	return events.map((event) => [event.kind, event.containerName ?? '(pod)', event.delta]);
+}
+
+function kill(fields: Partial<KernelOomKill> & {pid: number}): KernelOomKill {
+	return {comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, time: t0, sequence: fields.pid, ...fields};
+}
+
+describe('detectEvents', () => {
+	test('nothing is news on the first model, however high the counters', () => {
+		const model = shopModel(t0, {app1: {failcnt: 40, oomKill: 3, underOom: true, nrThrottled: 9, pids: 5, pidsMax: 5}});
+		assert.deepEqual(detectEvents(null, model), []);
+		assert.deepEqual(new EventDetector().next(model), []);
+	});
+
+	test('unchanged counters give no event', () => {
+		const state = {app1: {failcnt: 40, oomKill: 3, nrThrottled: 9}};
+		assert.deepEqual(detectEvents(shopModel(t0, state), shopModel(t0 + 1000, state)), []);
+	});
+
+	test('v1: failcnt rising is limit-hit, oom_control oom_kill rising is oom-kill, both with deltas and the container', () => {
+		const before = shopModel(t0, {app1: {failcnt: 0, oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: {failcnt: 37, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}});
+		const events = detectEvents(before, after);
+		assert.deepEqual(summary(events), [['limit-hit', 'app1', 37], ['oom-kill', 'app1', 1]]);
+		const [limitHit, oomKill] = events;
+		assert.deepEqual(
+			{...limitHit},
+			{time: t0 + 1000, kind: 'limit-hit', cgroup: app1Cgroup, podId: shopPodCgroup, podName: 'podtop-x', containerId: app1Cgroup, containerName: 'app1', delta: 37, value: 37},
+		);
+		assert.equal(oomKill.value, 1);
+		// No kernel log: the process that vanished from the container is the victim.
+		assert.deepEqual(oomKill.victim, {pid: 1234, comm: 'node'});
+		assert.equal('victim' in limitHit, false);
+	});
+
+	test('v2: memory.events high, max, oom and oom_kill each give their event', () => {
+		const before = shopModel(t0, {app1: {high: 2, eventsMax: 10, oom: 0, oomKill: 0, failcnt: null}});
+		const after = shopModel(t0 + 1000, {app1: {high: 5, eventsMax: 35, oom: 1, oomKill: 1, failcnt: null}});
+		assert.deepEqual(summary(detectEvents(before, after)), [['memory.high', 'app1', 3], ['memory.max', 'app1', 25], ['oom', 'app1', 1], ['oom-kill', 'app1', 1]]);
+	});
+
+	test('v2 events counted in the pod too (hierarchical) are reported once, on the container', () => {
+		const before = shopModel(t0, {app1: {eventsMax: 0, oomKill: 0}, pod: {eventsMax: 0, oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: {eventsMax: 20, oomKill: 1}, pod: {eventsMax: 20, oomKill: 1}});
+		assert.deepEqual(summary(detectEvents(before, after)), [['memory.max', 'app1', 20], ['oom-kill', 'app1', 1]]);
+	});
+
+	test('the pod limit hit: the pod reports what its containers do not account for', () => {
+		const before = shopModel(t0, {app2: {oomKill: 0}, pod: {eventsMax: 0, oom: 0, oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app2: {oomKill: 1, processes: []}, pod: {eventsMax: 12, oom: 1, oomKill: 1}});
+		const events = detectEvents(before, after);
+		assert.deepEqual(summary(events), [['oom-kill', 'app2', 1], ['memory.max', '(pod)', 12], ['oom', '(pod)', 1]]);
+		const podEvent = events[1];
+		assert.equal(podEvent.containerId, null);
+		assert.equal(podEvent.cgroup, shopPodCgroup);
+		assert.deepEqual(events[0].victim, {pid: 1300, comm: 'sleep'});
+	});
+
+	test('a counter that went down (cgroup made anew) or became unreadable is no event', () => {
+		const before = shopModel(t0, {app1: {failcnt: 50, oomKill: 2}});
+		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {failcnt: 0, oomKill: 0}})), []);
+		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {failcnt: null, oomKill: null}})), []);
+	});
+
+	test('under_oom turning on is under-oom, once', () => {
+		const before = shopModel(t0, {app1: {underOom: false}});
+		const hanging = shopModel(t0 + 1000, {app1: {underOom: true, current: 64 * MiB, failcnt: 5}});
+		assert.deepEqual(summary(detectEvents(before, hanging)), [['limit-hit', 'app1', 5], ['under-oom', 'app1', 1]]);
+		assert.deepEqual(detectEvents(hanging, shopModel(t0 + 2000, {app1: {underOom: true, current: 64 * MiB, failcnt: 5}})), []);
+	});
+
+	test('a new peak at 99 % of the effective limit is peak-at-limit, unless a counter said so already', () => {
+		const before = shopModel(t0, {app1: {peak: 40 * MiB, failcnt: null}});
+		const atLimit = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: null}});
+		const events = detectEvents(before, atLimit);
+		assert.deepEqual(summary(events), [['peak-at-limit', 'app1', 1]]);
+		assert.equal(events[0].value, 64 * MiB - 100 * 1024);
+		assert.deepEqual(detectEvents(atLimit, shopModel(t0 + 2000, {app1: {peak: 64 * MiB, failcnt: null}})), [], 'already at the limit: not new');
+		const withCounter = shopModel(t0 + 1000, {app1: {peak: 64 * MiB, failcnt: 3}});
+		assert.deepEqual(summary(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: 0}}), withCounter)), [['limit-hit', 'app1', 3]]);
+		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {peak: 60 * MiB, failcnt: null}})), [], '94 %: below');
+	});
+
+	test('pids.current reaching pids.max is pids.max, once', () => {
+		const before = shopModel(t0, {app2: {pids: 3, pidsMax: 4}});
+		const full = shopModel(t0 + 1000, {app2: {pids: 4, pidsMax: 4}});
+		const events = detectEvents(before, full);
+		assert.deepEqual(summary(events), [['pids.max', 'app2', 1]]);
+		assert.equal(events[0].value, 4);
+		assert.deepEqual(detectEvents(full, shopModel(t0 + 2000, {app2: {pids: 4, pidsMax: 4}})), []);
+	});
+
+	test('cpu throttling is an event when it starts, not while it goes on', () => {
+		const detector = new EventDetector({throttleQuietMs: 3000});
+		const at = (second: number, nrThrottled: number) => shopModel(t0 + second * 1000, {app1: {nrThrottled}});
+		assert.deepEqual(detector.next(at(0, 5)), []);
+		const started = detector.next(at(1, 9));
+		assert.deepEqual(summary(started), [['cpu-throttled', 'app1', 4]]);
+		assert.equal(started[0].value, 9);
+		assert.deepEqual(detector.next(at(2, 14)), [], 'still rising: the same spell');
+		assert.deepEqual(detector.next(at(3, 14)), []);
+		assert.deepEqual(detector.next(at(4, 14)), []);
+		assert.deepEqual(detector.next(at(5, 14)), []);
+		assert.deepEqual(summary(detector.next(at(6, 20))), [['cpu-throttled', 'app1', 6]], 'after a quiet spell: a new start');
+		// Without state, every rise is a start.
+		assert.equal(detectEvents(at(0, 1), at(1, 2)).length, 1);
+	});
+
+	test('the kernel log names the victim of the kill in its cgroup, and is used once', () => {
+		const before = shopModel(t0, {app1: {oomKill: 0}, app2: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: {oomKill: 1}, app2: {oomKill: 1}});
+		const used: KernelOomKill[] = [];
+		const kills = [kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup}), kill({pid: 1234})];
+		const events = detectEvents(before, after, {kernelKills: kills, onVictimUsed: (used1) => used.push(used1)});
+		assert.deepEqual(events.map((event) => [event.containerName, event.victim]), [['app1', {pid: 1234, comm: 'node'}], ['app2', {pid: 1300, comm: 'sleep'}]]);
+		assert.equal(used.length, 2);
+	});
+
+	test('a container whose cgroup vanished with the kill gets the event when the kernel logged it', () => {
+		const before = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 1}});
+		const events = detectEvents(before, after, {kernelKills: [kill({pid: 1234})]});
+		assert.deepEqual(summary(events), [['oom-kill', 'app1', 1]], 'the pod counter is the same kill');
+		assert.deepEqual(events[0].victim, {pid: 1234, comm: 'node'});
+		assert.equal(events[0].containerId, app1Cgroup);
+		// Without the kernel log only the pod counter knows; the vanished processes name the victim.
+		const guessed = detectEvents(before, after);
+		assert.deepEqual(summary(guessed), [['oom-kill', '(pod)', 1]]);
+		assert.deepEqual(guessed[0].victim, {pid: 1234, comm: 'node'});
+	});
+
+	test('a container whose id changed but whose cgroup stayed is compared by its cgroup', () => {
+		const before = shopModel(t0, {app1: {failcnt: 0}});
+		const after = shopModel(t0 + 1000, {app1: {failcnt: 4}});
+		const renamed = {...after, pods: after.pods.map((pod) => ({...pod, containers: pod.containers.map((container) => (container.name === 'app1' ? {...container, id: `${container.id}#4026533099`} : container))}))};
+		const events = detectEvents(before, renamed);
+		assert.deepEqual(summary(events), [['limit-hit', 'app1', 4]]);
+		assert.equal(events[0].containerId, `${app1Cgroup}#4026533099`);
+		// Two containers in that cgroup now: ambiguous, no comparison.
+		const [app1] = renamed.pods[0].containers;
+		const split = {...renamed, pods: renamed.pods.map((pod) => ({...pod, containers: [...pod.containers, {...app1, id: `${app1Cgroup}#4026533100`}]}))};
+		assert.deepEqual(summary(detectEvents(before, split)), []);
+	});
+
+	test('EventDetector keeps kernel kills until a counter uses them, and a late record of a counted kill is not reused', () => {
+		const detector = new EventDetector();
+		detector.next(shopModel(t0, {app1: {oomKill: 0}}));
+		// The counter rose before the kernel's record was read: the vanished process names the victim.
+		const first = detector.next(shopModel(t0 + 1000, {app1: {oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}));
+		assert.deepEqual(first.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
+		detector.addKernelKills([kill({pid: 1234, sequence: 10})]);
+		// Then the container's cgroup is removed: the late record must not make a second kill.
+		assert.deepEqual(detector.next(shopModel(t0 + 2000, {app1: null})), []);
+		// A later kill whose record comes first is named from it.
+		const detector2 = new EventDetector();
+		detector2.next(shopModel(t0, {app1: {oomKill: 0}}));
+		detector2.addKernelKills([kill({pid: 1234, comm: 'node', sequence: 11})]);
+		const named = detector2.next(shopModel(t0 + 1000, {app1: {oomKill: 1}}));
+		assert.deepEqual(named.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
+	});
+
+	test('EventDetector keeps its previous model safe from pooled records updated in place', () => {
+		const detector = new EventDetector();
+		const model = shopModel(t0, {app1: {oomKill: 0}});
+		detector.next(model);
+		// The collector reuses the record of the dead process for a new one.
+		const record = model.pods[0].containers[0].processes[0] as {pid: number; comm: string};
+		record.pid = 5555;
+		record.comm = 'other';
+		const events = detector.next(shopModel(t0 + 1000, {app1: {oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}));
+		assert.deepEqual(events[0].victim, {pid: 1234, comm: 'node'});
+	});
+});
+
+describe('vanishedVictim and detachModel', () => {
+	test('the largest process that vanished, a reused pid (other start time) counting as vanished', () => {
+		const before = [makeProcess({pid: 1, comm: 'a', rssBytes: 5}), makeProcess({pid: 2, comm: 'b', rssBytes: 50, starttime: 10}), makeProcess({pid: 3, comm: 'c', rssBytes: 9})];
+		assert.deepEqual(vanishedVictim(before, [before[0], makeProcess({pid: 2, comm: 'b2', starttime: 99})]), {pid: 2, comm: 'b'});
+		assert.equal(vanishedVictim(before, before), null);
+		assert.deepEqual(vanishedVictim([makeProcess({pid: 7, comm: 'x'.repeat(500)})], [])?.comm.length, 64);
+	});
+
+	test('detachModel copies the processes, not the counters', () => {
+		const model = shopModel(t0, {});
+		const detached = detachModel(model);
+		assert.notEqual(detached.pods[0].containers[0].processes[0], model.pods[0].containers[0].processes[0]);
+		assert.deepEqual(detached.pods[0].containers[0].processes, model.pods[0].containers[0].processes);
+		assert.equal(detached.pods[0].containers[0].gauges, model.pods[0].containers[0].gauges);
+	});
+});

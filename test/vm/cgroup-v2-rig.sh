@@ -1,0 +1,140 @@
+#!/bin/sh
+# Runs as root inside the cgroup v2 VM (test/vm/harness.ts) for test/vm/cgroup-v2.test.ts, in one boot.
+# Builds, in real v2 cgroups under /sys/fs/cgroup/podtop-v2 (memory.max 256M and pids.max 64 on pod):
+#   pod/infra   catatonit in new net, ipc, uts, pid and mnt namespaces
+#   pod/app1    a busy loop joined to infra's net/ipc/uts (own pid, mnt), memory.max 64M, cpu.max 0.2 core
+#   pod/app2    perl growing towards 32 MiB under memory.high 8M, same namespaces as app1, pids.max 16
+#   oom/victim  a shell in its own pid and mnt namespaces whose perl child allocates until OOM-killed at
+#               memory.max 32M (swap.max 0); the shell lives on as `sleep`
+# Each container is one process, as runtimes leave them: the unshare wrappers are killed.
+# Then it runs `podtop --once --json` and prints, one per line:
+#   set <name> <value>                     pids and what it checked
+#   ns /proc/<pid>/ns/<type> <inode>       namespaces of PID 1 and of each container process
+#   file <phase> <path> <line>             every line of each cgroup file, before and after podtop
+#   podtop-status <code>, then podtop's stdout between `--- podtop json begin` and `--- podtop json end`
+# Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
+set -eu
+: "${PODTOP_CLI:?the path of dist/cli.js}"
+
+root=/sys/fs/cgroup
+base=/podtop-v2
+pod=$base/pod
+oom=$base/oom
+
+fail() {
+	echo "cgroup-v2-rig: $*" >&2
+	exit 1
+}
+
+mark() {
+	echo "cgroup-v2-rig: $(cut -d' ' -f1 /proc/uptime) $*" >&2
+}
+
+# Runs the command after the first argument until it succeeds, up to $1 times 0.1 s.
+wait_for() {
+	limit=$1
+	shift
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		[ $tries -lt "$limit" ] || return 1
+		sleep 0.1
+	done
+}
+
+# Starts a command in the background in a cgroup: a shell joins it, then execs the command.
+start_in() {
+	cg=$1
+	shift
+	sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' start-in "$root$cg" "$@" </dev/null >/dev/null 2>&1 &
+}
+
+# The child an `unshare --fork` wrapper has forked; empty before it has.
+child_of() {
+	cat "/proc/$1/task/$1/children" 2>/dev/null | tr -d ' '
+}
+
+has_child() {
+	[ -n "$(child_of "$1")" ]
+}
+
+# Waits for the wrapper's child, kills the wrapper and prints the child's pid.
+unwrap() {
+	wait_for 100 has_child "$1" || fail "pid $1 forked no child"
+	child=$(child_of "$1")
+	kill -KILL "$1"
+	echo "$child"
+}
+
+# True when the key of a flat keyed file (memory.events) is above 0.
+counter_positive() {
+	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
+}
+
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+dump() {
+	files=
+	for cg in $base $pod $pod/infra $pod/app1 $pod/app2 $oom $oom/victim; do
+		for file in memory.current memory.max memory.high memory.peak memory.events memory.stat memory.pressure \
+			cpu.stat cpu.max cpu.pressure pids.current pids.max; do
+			files="$files $root$cg/$file"
+		done
+	done
+	# One awk for all the files: every process costs tens of ms under emulation.
+	# shellcheck disable=SC2086
+	awk -v phase="$1" '{ print "file", phase, FILENAME, $0 }' $files
+}
+
+# v2 lets processes live only in leaves, and a controller only where the parent's subtree_control enables it.
+mkdir "$root$base" "$root$pod" "$root$pod/infra" "$root$pod/app1" "$root$pod/app2" "$root$oom" "$root$oom/victim"
+for cg in $base $pod $oom; do echo '+cpu +memory +pids' > "$root$cg/cgroup.subtree_control"; done
+echo 256M > "$root$pod/memory.max"
+echo 64 > "$root$pod/pids.max"
+echo 64M > "$root$pod/app1/memory.max"
+echo '20000 100000' > "$root$pod/app1/cpu.max"
+echo 8M > "$root$pod/app2/memory.high"
+echo 16 > "$root$pod/app2/pids.max"
+echo 32M > "$root$oom/victim/memory.max"
+echo 0 > "$root$oom/victim/memory.swap.max"
+
+start_in $oom/victim unshare --pid --mount --fork --mount-proc \
+	sh -c 'perl -e "my @kept; push @kept, q(x) x (1 << 20) while 1"; exec sleep 600'
+victim=$(unwrap $!)
+start_in $pod/infra unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
+infra=$(unwrap $!)
+start_in $pod/app1 nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc sh -c 'while :; do :; done'
+app1=$(unwrap $!)
+busy_since=$(cut -d' ' -f1 /proc/uptime)
+start_in $pod/app2 nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
+	perl -e 'my @kept; for (1 .. 32) { push @kept, "x" x (1 << 20); select(undef, undef, undef, 0.05) } sleep 600'
+app2=$(unwrap $!)
+mark 'pod and victim started'
+
+wait_for 300 counter_positive $oom/victim/memory.events oom_kill || fail 'the victim was never OOM-killed'
+wait_for 100 comm_is "$victim" sleep || fail "the victim's shell did not go on to sleep"
+mark 'victim OOM-killed'
+wait_for 300 counter_positive $pod/app2/memory.events high || fail 'app2 never went over memory.high'
+mark 'app2 over memory.high'
+# Let the busy loop run into its quota for 2 s at least.
+sleep "$(awk -v since="$busy_since" -v now="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { left = since + 2 - now; print (left > 0 ? left : 0) }')"
+
+echo "set pid.infra $infra"
+echo "set pid.app1 $app1"
+echo "set pid.app2 $app2"
+echo "set pid.victim $victim"
+stat -L -c 'ns %n %i' /proc/1/ns/* "/proc/$infra/ns/"* "/proc/$app1/ns/"* "/proc/$app2/ns/"* "/proc/$victim/ns/"*
+
+dump before
+mark 'podtop starts'
+status=0
+node "$PODTOP_CLI" --once --json > /tmp/podtop.json 2> /tmp/podtop.err || status=$?
+mark 'podtop done'
+dump after
+echo "podtop-status $status"
+cat /tmp/podtop.err >&2
+echo '--- podtop json begin'
+cat /tmp/podtop.json
+echo '--- podtop json end'
