@@ -53,6 +53,7 @@ export class Collector {
 	private readonly cgroupReader: CgroupReader | null;
 	private readonly figures: HostFigureReader;
 	private readonly previousCgroupCpuUsec = new Map<string, number>();
+	private readonly previousCgroupThrottled = new Map<string, number>();
 	private wanted: ReadonlySet<string> = new Set();
 	private wantedForStructure = -1;
 	private previousMonotonicMs: number | null = null;
@@ -94,6 +95,7 @@ export class Collector {
 			processes,
 			cgroups,
 			previousCgroupCpuUsec: this.previousCgroupCpuUsec,
+			previousCgroupThrottled: this.previousCgroupThrottled,
 			structureVersion: this.scanner.structureVersion,
 			memory: figures.memory,
 			load: figures.load,
@@ -127,8 +129,10 @@ export class Collector {
 
 	private rememberCpuUsage(stats: ReadonlyMap<string, CgroupStats>): void {
 		this.previousCgroupCpuUsec.clear();
+		this.previousCgroupThrottled.clear();
 		for (const [cgroupPath, entry] of stats) {
 			if (entry.cpu.usageUsec !== null) this.previousCgroupCpuUsec.set(cgroupPath, entry.cpu.usageUsec);
+			if (entry.cpu.nrThrottled !== null) this.previousCgroupThrottled.set(cgroupPath, entry.cpu.nrThrottled);
 		}
 	}
 }

@@ -1,6 +1,6 @@
 import type {CgroupStats, Gauges, ProcessCgroups, ProcessRecord, Snapshot} from './types.js';
 
-type CgroupSource = Pick<Snapshot, 'cgroups' | 'previousCgroupCpuUsec' | 'monotonicMs' | 'previousMonotonicMs'>;
+type CgroupSource = Pick<Snapshot, 'cgroups' | 'previousCgroupCpuUsec' | 'previousCgroupThrottled' | 'monotonicMs' | 'previousMonotonicMs'>;
 
 function parentOf(cgroupPath: string): string | null {
 	if (cgroupPath === '/' || cgroupPath === '') return null;
@@ -43,7 +43,7 @@ export const emptyGauges: Gauges = Object.freeze({
 		pressure: null,
 		usedFraction: null,
 	},
-	cpu: {usageUsec: null, percent: null, quotaCores: null, nrThrottled: null, throttledUsec: null, pressure: null},
+	cpu: {usageUsec: null, percent: null, quotaCores: null, nrThrottled: null, throttledNow: null, throttledUsec: null, pressure: null},
 	pids: {current: null, max: null},
 });
 
@@ -85,6 +85,8 @@ function cpuGauge(cgroupPaths: ProcessCgroups, source: CgroupSource): Gauges['cp
 	const throttling = quotaPath === null ? undefined : source.cgroups.get(quotaPath);
 	const usageUsec = usage?.cpu.usageUsec ?? null;
 	const previous = usagePath === null ? undefined : source.previousCgroupCpuUsec.get(usagePath);
+	const nrThrottled = throttling?.cpu.nrThrottled ?? null;
+	const previousThrottled = quotaPath === null ? undefined : source.previousCgroupThrottled.get(quotaPath);
 	const elapsedMs = source.previousMonotonicMs === null ? null : source.monotonicMs - source.previousMonotonicMs;
 	const percent =
 		usageUsec === null || previous === undefined || elapsedMs === null || elapsedMs <= 0 ? null : Math.max(0, ((usageUsec - previous) / (elapsedMs * 1000)) * 100);
@@ -92,7 +94,8 @@ function cpuGauge(cgroupPaths: ProcessCgroups, source: CgroupSource): Gauges['cp
 		usageUsec,
 		percent,
 		quotaCores: quotaPath === null ? null : smallestUpward(quotaPath, source.cgroups, (entry) => entry.cpu.quotaCores).value,
-		nrThrottled: throttling?.cpu.nrThrottled ?? null,
+		nrThrottled,
+		throttledNow: nrThrottled === null || previousThrottled === undefined ? null : nrThrottled > previousThrottled,
 		throttledUsec: throttling?.cpu.throttledUsec ?? null,
 		pressure: throttling?.cpu.pressure ?? usage?.cpu.pressure ?? null,
 	};

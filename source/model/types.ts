@@ -141,6 +141,8 @@ export type Snapshot = {
 	readonly cgroups: ReadonlyMap<string, CgroupStats>;
 	/** Previous cpu usage (µs) per cgroup path, for CPU rates. */
 	readonly previousCgroupCpuUsec: ReadonlyMap<string, number>;
+	/** Previous count of throttled periods per cgroup path: throttling now, not once upon a time. */
+	readonly previousCgroupThrottled: ReadonlyMap<string, number>;
 	/** Changes whenever a process appears, disappears, execs, or changes namespaces or cgroups. */
 	readonly structureVersion: number;
 	readonly memory: {usedBytes: number | null; totalBytes: number | null};
@@ -188,6 +190,8 @@ export type CpuGauge = {
 	percent: number | null;
 	quotaCores: number | null;
 	nrThrottled: number | null;
+	/** Whether periods were throttled since the previous sample; null until two samples exist. */
+	throttledNow: boolean | null;
 	throttledUsec: number | null;
 	pressure: Pressure | null;
 };

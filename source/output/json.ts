@@ -44,6 +44,7 @@ function gaugesJson(gauges: Gauges) {
 			percent: round(cpu.percent, 1),
 			quotaCores: round(cpu.quotaCores, 3),
 			nrThrottled: cpu.nrThrottled,
+			throttledNow: cpu.throttledNow,
 			throttledUsec: cpu.throttledUsec,
 			pressure: cpu.pressure,
 		},

@@ -16,10 +16,10 @@ export function memoryText(gauges: Gauges): string {
 }
 
 export function cpuText(gauges: Gauges): string {
-	const {percent, quotaCores, nrThrottled} = gauges.cpu;
+	const {percent, quotaCores, throttledNow} = gauges.cpu;
 	if (percent === null) return '-';
 	const used = formatCores(percent / 100);
-	const throttled = nrThrottled !== null && nrThrottled > 0 ? '!' : '';
+	const throttled = throttledNow ? '!' : '';
 	return quotaCores === null ? used + throttled : `${used}/${formatCores(quotaCores)}${throttled}`;
 }
 

@@ -230,7 +230,7 @@ function gaugeMetrics(gauges: Gauges, pids: number | null): RowMetrics {
 		pids: gauges.pids.current ?? pids,
 		cpuCores: cpu.percent === null ? null : cpu.percent / 100,
 		quotaCores: cpu.quotaCores,
-		throttled: (cpu.nrThrottled ?? 0) > 0,
+		throttled: cpu.throttledNow === true,
 		memoryBytes: memory.current,
 		memoryLimit: memory.effectiveMax,
 		memoryFraction: memory.usedFraction,

@@ -92,6 +92,7 @@ describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit'
 		assert.equal(app.gauges.cpu.quotaCores, 0.5);
 		assert.equal(app.gauges.cpu.nrThrottled, 12);
 		assert.equal(app.gauges.cpu.throttledUsec, 3456);
+		assert.equal(app.gauges.cpu.throttledNow, false, 'throttled long ago, not between these two samples');
 		assert.equal(sidecar.gauges.memory.max, null);
 		assert.equal(sidecar.gauges.memory.effectiveMax, 512 * MiB);
 		assert.equal(sidecar.gauges.memory.effectiveMaxCgroup, podSlice);
@@ -100,6 +101,28 @@ describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit'
 		assert.equal(pod.gauges?.memory.max, 512 * MiB);
 		assert.equal(pod.gauges?.memory.current, 100 * MiB);
 	});
+});
+
+test('throttling is marked only while periods are being throttled', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.write('cgroup/cgroup.procs', '');
+		const cpuStat = (throttled: number) => `usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 50\nnr_throttled ${throttled}\nthrottled_usec 0\n`;
+		tree.cgroupFiles(`/docker/${id('a')}`, v2MemoryFiles(MiB, 'max', {'cpu.stat': cpuStat(3)}));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 9, comm: 'busy', cgroup: `0::/docker/${id('a')}\n`, namespaces: {pid: 4026532001}});
+		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
+		const throttledNow = () => monitor.refresh().pods[0].containers[0].gauges.cpu.throttledNow;
+		assert.equal(throttledNow(), null, 'unknown from one sample');
+		assert.equal(throttledNow(), false);
+		tree.cgroupFiles(`/docker/${id('a')}`, {'cpu.stat': cpuStat(9)});
+		assert.equal(throttledNow(), true);
+		assert.equal(throttledNow(), false);
+		monitor.close();
+	} finally {
+		tree.remove();
+	}
 });
 
 describe('cgroup v1: Docker containers paired with --net=container', () => {
