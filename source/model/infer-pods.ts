@@ -105,6 +105,20 @@ function containerCgroupOf(process: ProcessRecord, identify: Identify): string {
 	return identity?.role === 'container' ? identity.containerCgroup : cgroupPath;
 }
 
+/** Runtimes' ids are 64 hex digits; 12 tell them apart, as docker and podman print them. */
+const shortIdLength = 12;
+
+/** A cgroup's name for people: the id a runtime gave it (short), else its last path element. */
+function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
+	const identity = identify(cgroupPath);
+	if (identity?.role === 'container' && identity.containerCgroup === cgroupPath && identity.containerId) return identity.containerId.slice(0, shortIdLength);
+	if (identity?.role === 'pod' && identity.podCgroup === cgroupPath) {
+		if (identity.podUid) return `pod-${identity.podUid}`;
+		if (identity.podId) return `pod-${identity.podId.slice(0, shortIdLength)}`;
+	}
+	return leafName(cgroupPath);
+}
+
 function leafName(cgroupPath: string): string {
 	return cgroupPath.slice(cgroupPath.lastIndexOf('/') + 1);
 }
@@ -171,7 +185,7 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		const id = ownCgroup ?? `${cgroupPath}#mnt:${first.namespaces.mnt ?? first.pid}`;
 		containers.push({
 			id,
-			name: ownCgroup ? leafName(ownCgroup) : first.comm,
+			name: ownCgroup ? cgroupDisplayName(ownCgroup, identify) : first.comm,
 			infra: false,
 			cgroup: ownCgroup,
 			cgroups: first.cgroups,
@@ -305,7 +319,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	}
 	for (const pod of pods) {
 		pod.id = pod.cgroup ?? firstSharedNamespaceId(pod.containers, host);
-		pod.name = pod.cgroup ? leafName(pod.cgroup) : pod.containers.length === 1 ? pod.containers[0].name : pod.id;
+		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : pod.containers.length === 1 ? pod.containers[0].name : pod.id;
 	}
 	pods.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);

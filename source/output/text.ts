@@ -1,7 +1,7 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
-import {fitCells, formatBytes, formatCores, formatPercent, truncateCells} from '../view/format.js';
+import {cellWidth, fitCells, formatBytes, formatCores, formatPercent, truncateCells} from '../view/format.js';
 
 const pidsWidth = 5;
 const cpuWidth = 11;
@@ -43,10 +43,15 @@ function plural(count: number, one: string, many = `${one}s`): string {
 	return `${count} ${count === 1 ? one : many}`;
 }
 
-type Line = {name: string; pids: string; cpu: string; memory: string};
+/** A name cell: the tree prefix and the marks after the name (infra, badges) survive truncation. */
+type Line = {prefix?: string; name: string; marks?: string; pids: string; cpu: string; memory: string};
 
 function render(line: Line, nameWidth: number): string {
-	return `${fitCells(line.name, nameWidth)} ${line.pids.padStart(pidsWidth)} ${line.cpu.padStart(cpuWidth)} ${truncateCells(line.memory, memoryWidth)}`.trimEnd();
+	const prefix = line.prefix ?? '';
+	const marks = line.marks ? ` ${line.marks}` : '';
+	const room = Math.max(8, nameWidth - cellWidth(prefix) - cellWidth(marks));
+	const name = fitCells(prefix + truncateCells(line.name, room) + marks, nameWidth);
+	return `${name} ${line.pids.padStart(pidsWidth)} ${line.cpu.padStart(cpuWidth)} ${truncateCells(line.memory, memoryWidth)}`.trimEnd();
 }
 
 function processLine(process: ProcessRecord, prefix: string, model: PodModel): Line {
@@ -76,7 +81,8 @@ export function modelToText(model: PodModel, width: number): string {
 		lines.push(
 			render(
 				{
-					name: `${sanitizeForTerminal(pod.name)}${badges ? `  ${badges}` : ''}`,
+					name: sanitizeForTerminal(pod.name),
+					marks: badges,
 					pids: String(pod.gauges?.pids.current ?? pidCount),
 					cpu: pod.gauges ? cpuText(pod.gauges) : '',
 					memory: pod.gauges ? memoryText(pod.gauges) : '',
@@ -89,7 +95,9 @@ export function modelToText(model: PodModel, width: number): string {
 			lines.push(
 				render(
 					{
-						name: `${last ? '└─' : '├─'} ${sanitizeForTerminal(container.name)}${container.infra ? ' (infra)' : ''}`,
+						prefix: last ? '└─ ' : '├─ ',
+						name: sanitizeForTerminal(container.name),
+						marks: container.infra ? '(infra)' : '',
 						pids: String(container.gauges.pids.current ?? container.processes.length),
 						cpu: cpuText(container.gauges),
 						memory: memoryText(container.gauges),

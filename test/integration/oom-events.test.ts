@@ -3,23 +3,12 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
-import {runEventsCommand} from '../../source/events-command.js';
+import {eventToJson, runEventsCommand} from '../../source/events-command.js';
 import {cliPath} from '../helpers/podtop.js';
 import {isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 
-type JsonEvent = {
-	time: number;
-	kind: string;
-	cgroup: string;
-	podId: string;
-	podName: string;
-	containerId: string | null;
-	containerName: string | null;
-	delta: number;
-	value: number | null;
-	victim?: {pid: number; comm: string} | null;
-};
+type JsonEvent = ReturnType<typeof eventToJson>;
 
 /** `podtop events --json` as a child process, its NDJSON parsed as it comes. */
 function startPodtopEvents(args: readonly string[]): {child: ChildProcess; events: JsonEvent[]; stderr: () => string} {
