@@ -1,0 +1,182 @@
+#!/bin/sh
+# Runs as root inside the cgroup v2 VM (test/vm/harness.ts) for test/vm/events-v2.test.ts, in one boot.
+# Builds one pod in real v2 cgroups under /sys/fs/cgroup/podtop-events/pod:
+#   infra   catatonit in new net, ipc, uts, pid and mnt namespaces
+#   victim  a shell joined to infra's net/ipc/uts (own pid, mnt), memory.max 32M, swap.max 0, whose
+#           perl child waits on a FIFO, then allocates until OOM-killed; the shell lives on as `sleep`
+#   highc   perl, same namespaces, memory.high 8M, waiting on a FIFO, then growing to 24 MiB
+# Starts `podtop events --json --interval 5000`, waits for its status line and for its inotify watches on
+# the containers' memory.events, then opens both FIFOs and stops podtop with SIGINT once it printed the
+# victim's oom-kill and highc's memory.high (at most 2.5 s later).
+# Prints, one per line: `set <name> <value>` (pids, times in ms since the epoch, exit codes), then
+# podtop's NDJSON between `--- events begin`/`--- events end`, its stderr between `--- status begin`/
+# `--- status end`, and `podtop --once --json` between `--- podtop json begin`/`--- podtop json end`.
+# Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
+set -eu
+: "${PODTOP_CLI:?the path of dist/cli.js}"
+
+root=/sys/fs/cgroup
+pod=/podtop-events/pod
+work=/tmp/podtop-events
+mkdir -p $work
+mkfifo $work/victim.fifo $work/highc.fifo
+
+fail() {
+	echo "events-v2-rig: $*" >&2
+	[ ! -f $work/status ] || cat $work/status >&2
+	for pid in $(pgrep perl); do echo "perl $pid: $(cat /proc/$pid/wchan) $(cut -d' ' -f3 /proc/$pid/stat) $(grep VmRSS /proc/$pid/status)" >&2; done
+	grep . $root$pod/*/memory.current $root$pod/*/memory.events >&2 || true
+	cat $work/events.ndjson >&2 || true
+	exit 1
+}
+
+mark() {
+	echo "events-v2-rig: $(cut -d' ' -f1 /proc/uptime) $*" >&2
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+wait_for() {
+	limit=$1
+	shift
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		[ $tries -lt "$limit" ] || return 1
+		sleep 0.1
+	done
+}
+
+start_in() {
+	cg=$1
+	shift
+	sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' start-in "$root$cg" "$@" </dev/null >/dev/null 2>&1 &
+}
+
+child_of() {
+	cat "/proc/$1/task/$1/children" 2>/dev/null | tr -d ' '
+}
+
+has_child() {
+	[ -n "$(child_of "$1")" ]
+}
+
+unwrap() {
+	wait_for 100 has_child "$1" || fail "pid $1 forked no child"
+	child=$(child_of "$1")
+	kill -KILL "$1"
+	echo "$child"
+}
+
+counter_positive() {
+	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
+}
+
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# True once podtop's status line is out; before each look, notes the time it was last seen missing.
+status_printed() {
+	not_before=$(now_ms)
+	[ -n "$(cat $work/status 2>/dev/null)" ]
+}
+
+# True when podtop holds an inotify watch on the inode of each file given (fdinfo shows inodes in hex).
+watching() {
+	watches=$(cat /proc/"$podtop"/fdinfo/* 2>/dev/null | awk '$1 == "inotify" { print $3 }')
+	for file in "$@"; do
+		echo "$watches" | grep -qx "ino:$(printf %x "$(stat -c %i "$file")")" || return 1
+	done
+}
+
+# True once podtop printed the victim's oom-kill and highc's memory.high.
+events_out() {
+	grep -q '"kind":"oom-kill","cgroup":"/podtop-events/pod/victim"' $work/events.ndjson &&
+		grep -q '"kind":"memory.high","cgroup":"/podtop-events/pod/highc"' $work/events.ndjson
+}
+
+mkdir -p "$root$pod/infra" "$root$pod/victim" "$root$pod/highc"
+echo '+cpu +memory +pids' > "$root/podtop-events/cgroup.subtree_control"
+echo '+cpu +memory +pids' > "$root$pod/cgroup.subtree_control"
+echo 32M > "$root$pod/victim/memory.max"
+echo 0 > "$root$pod/victim/memory.swap.max"
+echo 8M > "$root$pod/highc/memory.high"
+
+# Page cache is charged to the cgroup that first read it: perl run here first keeps its text out of the
+# victim's memory. Else reclaim at memory.max drops and refaults perl's own pages over and over, and the
+# OOM kill may take seconds instead of a fraction of one.
+perl -e 'my @kept; push @kept, q(x) x (1 << 20) for 1 .. 4'
+
+start_in $pod/infra unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
+infra=$(unwrap $!)
+# A subshell opens the FIFO (and blocks there), then execs perl: perl's pid is known before it allocates.
+start_in $pod/victim nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
+	sh -c "(exec perl -e '<STDIN>; my @kept; push @kept, q(x) x (1 << 20) while 1' < $work/victim.fifo); exec sleep 60"
+victim=$(unwrap $!)
+wait_for 100 has_child "$victim" || fail 'the victim shell forked no perl'
+perl=$(child_of "$victim")
+start_in $pod/highc nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
+	sh -c "exec perl -e '<STDIN>; my @kept; for (1 .. 24) { push @kept, q(x) x (1 << 20) } sleep 60' < $work/highc.fifo"
+highc=$(unwrap $!)
+mark 'pod started'
+
+if head -c 0 /dev/kmsg 2>/dev/null && dd if=/dev/kmsg bs=8192 count=1 iflag=nonblock of=/dev/null 2>/dev/null; then kmsg=1; else kmsg=0; fi
+
+launched=$(now_ms)
+node "$PODTOP_CLI" events --json --interval 5000 > $work/events.ndjson 2> $work/status &
+podtop=$!
+wait_for 300 status_printed || fail 'podtop events printed no status line'
+status_seen=$(now_ms)
+mark 'podtop events status line'
+wait_for 100 watching "$root$pod/victim/memory.events" "$root$pod/highc/memory.events" || fail 'podtop events never watched the memory.events files'
+watched=$(now_ms)
+mark 'podtop events watches memory.events'
+
+# podtop's next refresh comes 5 s after its first sample ends, which is after the status line: all the
+# events must come from the memory.events watches if they are out before then. So trigger at once,
+# and stop podtop as soon as the events are out (at most 2.5 s later).
+trigger=$(now_ms)
+echo go > $work/victim.fifo
+echo go > $work/highc.fifo
+mark 'triggered'
+wait_for 25 events_out || true
+interrupted=$(now_ms)
+kill -INT "$podtop"
+code=0
+wait "$podtop" || code=$?
+mark "podtop events exited $code"
+counter_positive $pod/victim/memory.events oom_kill || fail 'the victim was not OOM-killed'
+counter_positive $pod/highc/memory.events high || fail 'highc did not go over memory.high'
+wait_for 20 comm_is "$victim" sleep || fail "the victim's shell did not go on to sleep"
+
+podtop_once=0
+node "$PODTOP_CLI" --once --json > $work/podtop.json 2> $work/podtop.err || podtop_once=$?
+mark 'podtop --once done'
+
+echo "set pid.infra $infra"
+echo "set pid.victim $victim"
+echo "set pid.perl $perl"
+echo "set pid.highc $highc"
+echo "set kmsg.readable $kmsg"
+echo "set time.launched $launched"
+echo "set time.notBefore $not_before"
+echo "set time.statusSeen $status_seen"
+echo "set time.watched $watched"
+echo "set time.trigger $trigger"
+echo "set time.interrupted $interrupted"
+echo "set exit.events $code"
+echo "set exit.once $podtop_once"
+awk '{ print "file", FILENAME, $0 }' "$root$pod/victim/memory.events" "$root$pod/highc/memory.events"
+cat $work/podtop.err >&2
+echo '--- status begin'
+cat $work/status
+echo '--- status end'
+echo '--- events begin'
+cat $work/events.ndjson
+echo '--- events end'
+echo '--- podtop json begin'
+cat $work/podtop.json
+echo '--- podtop json end'
