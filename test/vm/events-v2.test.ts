@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {before, describe, test} from 'node:test';
+import type {eventToJson} from '../../source/events-command.js';
 import {cliPath, type PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {runInVm, vmAvailable} from './harness.js';
@@ -23,18 +24,7 @@ const cg = {
 	highc: '/podtop-events/pod/highc',
 } as const;
 
-type EventLine = {
-	time: number;
-	kind: string;
-	cgroup: string;
-	podId: string;
-	podName: string;
-	containerId: string | null;
-	containerName: string | null;
-	delta: number;
-	value: number | null;
-	victim?: {pid: number; comm: string} | null;
-};
+type EventLine = ReturnType<typeof eventToJson>;
 
 type Rig = {
 	set: Map<string, string>;
