@@ -161,7 +161,7 @@ const v1Files: FileSpec[] = [
 	{controller: 'pids', name: 'pids.events', detailed: false, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
 ];
 
-export function emptyCgroupStats(cgroupPath: string): CgroupStats {
+function emptyCgroupStats(cgroupPath: string): CgroupStats {
 	return {
 		path: cgroupPath,
 		memory: {

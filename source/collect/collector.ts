@@ -74,7 +74,8 @@ export class Collector {
 
 	sample(): Snapshot {
 		const monotonicMs = performance.now();
-		const processes = this.scanner.scan();
+		const figures = this.figures.read();
+		const processes = this.scanner.scan(figures.lastAllocatedPid);
 		let cgroups: ReadonlyMap<string, CgroupStats> = new Map();
 		if (this.cgroupReader) {
 			if (this.wantedForStructure !== this.scanner.structureVersion) {
@@ -84,7 +85,6 @@ export class Collector {
 			this.rememberCpuUsage(this.cgroupReader.stats);
 			cgroups = this.cgroupReader.read(this.wanted);
 		}
-		const figures = this.figures.read();
 		const snapshot: Snapshot = {
 			time: Date.now(),
 			monotonicMs,
@@ -115,10 +115,6 @@ export class Collector {
 	/** Re-reads one cgroup's files at once, outside the refresh (an events file changed). */
 	readCgroupNow(cgroupPath: string): boolean {
 		return this.cgroupReader?.readNow(cgroupPath) ?? false;
-	}
-
-	get keptDescriptors(): number {
-		return this.reader.keptCount;
 	}
 
 	close(): void {

@@ -90,10 +90,6 @@ export class FileReader {
 		}
 	}
 
-	get keptCount(): number {
-		return this.keptDescriptors;
-	}
-
 	private recordFailure(error: unknown): void {
 		const code = (error as NodeJS.ErrnoException).code;
 		this.lastFailure = code === 'ENOENT' || code === 'ESRCH' ? 'gone' : code === 'EACCES' || code === 'EPERM' ? 'denied' : 'other';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import {namespaceTypes, type CgroupMode, type HostFacts, type HostNamespaceSource, type NamespaceInodes} from '../model/types.js';
+import {type CgroupMode, type HostFacts, type HostNamespaceSource, type NamespaceInodes} from '../model/types.js';
 import type {FileReader} from './file-reader.js';
 import {decodeText, parseUnsigned} from './parse-bytes.js';
-import {emptyNamespaces, parseNamespaceLink} from './process-scanner.js';
+import {emptyNamespaces, readNamespaceLinks} from './process-scanner.js';
 
 function readSmallText(filePath: string): string | null {
 	try {
@@ -45,16 +45,8 @@ function readSmallCpuCount(procRoot: string): number | null {
 
 function readNamespacesOf(procRoot: string, pid: number): NamespaceInodes | null {
 	const namespaces = emptyNamespaces();
-	let any = false;
-	for (const type of namespaceTypes) {
-		try {
-			namespaces[type] = parseNamespaceLink(fs.readlinkSync(`${procRoot}/${pid}/ns/${type}`));
-			any = true;
-		} catch {
-			// Unreadable type: stays null.
-		}
-	}
-	return any && namespaces.net !== null ? namespaces : null;
+	readNamespaceLinks(procRoot, pid, namespaces);
+	return namespaces.net !== null ? namespaces : null;
 }
 
 /**
@@ -83,6 +75,8 @@ export function readPageSize(procRoot: string): number {
 export type HostFigures = {
 	memory: {usedBytes: number | null; totalBytes: number | null};
 	load: [number, number, number] | null;
+	/** The last pid the kernel handed out (the end of loadavg); null when unknown. */
+	lastAllocatedPid: number | null;
 	uptimeSeconds: number | null;
 };
 
@@ -113,11 +107,13 @@ export class HostFigureReader {
 			usedBytes = total === null || available === null ? null : (total - available) * 1024;
 		}
 		let load: [number, number, number] | null = null;
+		let lastAllocatedPid: number | null = null;
 		length = this.loadavg >= 0 ? this.reader.readKept(this.loadavg, 128) : -1;
 		if (length > 0) {
-			const fields = buffer.toString('latin1', 0, length).split(' ');
+			const fields = buffer.toString('latin1', 0, length).trim().split(' ');
 			const values = fields.slice(0, 3).map(Number);
 			if (values.length === 3 && values.every((value) => Number.isFinite(value))) load = [values[0], values[1], values[2]];
+			lastAllocatedPid = fields.length === 5 && /^\d+$/.test(fields[4]) ? Number(fields[4]) : null;
 		}
 		let uptimeSeconds: number | null = null;
 		length = this.uptime >= 0 ? this.reader.readKept(this.uptime, 128) : -1;
@@ -125,7 +121,7 @@ export class HostFigureReader {
 			const dot = buffer.indexOf(0x2e);
 			uptimeSeconds = dot > 0 && dot < length ? parseUnsigned(buffer, 0, dot) : null;
 		}
-		return {memory: {usedBytes, totalBytes}, load, uptimeSeconds};
+		return {memory: {usedBytes, totalBytes}, load, lastAllocatedPid, uptimeSeconds};
 	}
 
 	close(): void {

@@ -62,7 +62,6 @@ export class ProcessScanner {
 	private readonly pool: ProcessSlot[] = [];
 	private readonly stat = createStatFields();
 	private readonly cgroupCache = new Map<number, CachedCgroups>();
-	private readonly loadavgDescriptor: number;
 	private readonly pageSize: number;
 	private scanCount = 0;
 	private lastAllocatedPid = -1;
@@ -75,18 +74,19 @@ export class ProcessScanner {
 		pageSize = 4096,
 	) {
 		this.pageSize = pageSize;
-		this.loadavgDescriptor = reader.keep(`${procRoot}/loadavg`);
 	}
 
-	get processes(): readonly ProcessRecord[] {
-		return this.live;
-	}
-
-	scan(): readonly ProcessRecord[] {
+	/**
+	 * Reads every process. `lastAllocatedPid` (the end of /proc/loadavg) unchanged since the last scan
+	 * means nothing was forked: the known processes are re-read without listing the directory.
+	 */
+	scan(lastAllocatedPid: number | null): readonly ProcessRecord[] {
 		this.scanCount++;
 		const scan = this.scanCount;
 		let changed = false;
-		if (this.somethingForked() || scan % forcedListingEvery === 1) {
+		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
+		this.lastAllocatedPid = lastAllocatedPid ?? -1;
+		if (forked || scan % forcedListingEvery === 1) {
 			for (const entry of this.listPids()) {
 				const pid = Number(entry);
 				const slot = this.slots.get(pid);
@@ -111,7 +111,6 @@ export class ProcessScanner {
 
 	close(): void {
 		for (const slot of this.live) this.releaseDescriptors(slot);
-		this.reader.release(this.loadavgDescriptor);
 		this.live.length = 0;
 		this.slots.clear();
 	}
@@ -122,22 +121,6 @@ export class ProcessScanner {
 		} catch {
 			return [];
 		}
-	}
-
-	/** /proc/loadavg ends with the last pid allocated: unchanged means no process started since. */
-	private somethingForked(): boolean {
-		if (this.loadavgDescriptor < 0) return true;
-		const length = this.reader.readKept(this.loadavgDescriptor, 128);
-		if (length <= 0) return true;
-		const buffer = this.reader.buffer;
-		let end = length;
-		while (end > 0 && (buffer[end - 1] === 0x0a || buffer[end - 1] === 0x20)) end--;
-		const start = buffer.lastIndexOf(0x20, end - 1) + 1;
-		let lastPid = 0;
-		for (let index = start; index < end; index++) lastPid = lastPid * 10 + buffer[index] - 0x30;
-		const forked = lastPid !== this.lastAllocatedPid;
-		this.lastAllocatedPid = lastPid;
-		return forked;
 	}
 
 	private admit(pid: number, scan: number): boolean {
@@ -244,24 +227,9 @@ export class ProcessScanner {
 
 	/** True when the namespaces differ from what was known. */
 	private readNamespaces(slot: ProcessSlot): boolean {
-		let changed = false;
-		let denied = false;
-		const namespaces = slot.namespaces;
-		for (const type of namespaceTypes) {
-			let inode: number | null = null;
-			try {
-				inode = parseNamespaceLink(fs.readlinkSync(`${this.procRoot}/${slot.pid}/ns/${type}`));
-			} catch (error) {
-				const code = (error as NodeJS.ErrnoException).code;
-				if (code === 'EACCES' || code === 'EPERM') denied = true;
-			}
-			if (namespaces[type] !== inode) {
-				namespaces[type] = inode;
-				changed = true;
-			}
-		}
-		slot.namespacesUnreadable = denied;
-		return changed;
+		const result = readNamespaceLinks(this.procRoot, slot.pid, slot.namespaces);
+		slot.namespacesUnreadable = result.denied;
+		return result.changed;
 	}
 
 	private recheckNamespaces(): boolean {
@@ -323,6 +291,29 @@ export class ProcessScanner {
 		slot.statDescriptor = -1;
 		slot.cgroupDescriptor = -1;
 	}
+}
+
+/**
+ * Reads a process's namespace links into `into`: null where a link is missing (a zombie, an older
+ * kernel) or refused (EACCES as non-root: unknown, not gone).
+ */
+export function readNamespaceLinks(procRoot: string, pid: number, into: NamespaceInodes): {changed: boolean; denied: boolean} {
+	let changed = false;
+	let denied = false;
+	for (const type of namespaceTypes) {
+		let inode: number | null = null;
+		try {
+			inode = parseNamespaceLink(fs.readlinkSync(`${procRoot}/${pid}/ns/${type}`));
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code === 'EACCES' || code === 'EPERM') denied = true;
+		}
+		if (into[type] !== inode) {
+			into[type] = inode;
+			changed = true;
+		}
+	}
+	return {changed, denied};
 }
 
 /** "net:[4026531840]" → 4026531840; null when the link is not of that form. */

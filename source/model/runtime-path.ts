@@ -129,9 +129,3 @@ export function parseRuntimeCgroupPath(path: string): RuntimeCgroupIdentity | nu
 	if (deepest + 1 < named.length) return {...pod, containerId: null, role: 'container', containerCgroup: cgroupAt(deepest + 1)};
 	return {...pod, containerId: null, role: 'pod', containerCgroup: cgroupAt(deepest)};
 }
-
-/** True when the path is a container's cgroup (or its conmon's), not a pod's or a runtime-less one. */
-export function isContainerCgroupPath(path: string): boolean {
-	const identity = parseRuntimeCgroupPath(path);
-	return identity !== null && identity.role !== 'pod';
-}

@@ -1,7 +1,8 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
-import {cellWidth, fitCells, formatBytes, formatCores, formatPercent, truncateCells} from '../view/format.js';
+import {cellWidth, fitCells, formatBytes, formatCores, formatPercent, plural, truncateCells} from '../view/format.js';
+import {problemNotes} from './problem-notes.js';
 
 const pidsWidth = 5;
 const cpuWidth = 11;
@@ -32,24 +33,16 @@ function podBadges(pod: Pod): string {
 	return badges.join(' ');
 }
 
-export function unreadableNamespacesNote(count: number, runningAsRoot: boolean): string {
-	const processes = plural(count, 'process', 'processes');
-	return runningAsRoot
-		? `namespaces of ${processes} refused even to root (a sandbox's PID 1, say): counted as host`
-		: `namespaces of ${processes} unreadable: run as root for the full view`;
-}
+/** Room kept after a name for its marks: enough for ` (infra)`; longer badges give way to the name. */
+const markRoom = 8;
 
-function plural(count: number, one: string, many = `${one}s`): string {
-	return `${count} ${count === 1 ? one : many}`;
-}
-
-/** A name cell: the tree prefix and the marks after the name (infra, badges) survive truncation. */
+/** A name cell: the tree prefix, the name, then marks (infra, badges) in what room is left. */
 type Line = {prefix?: string; name: string; marks?: string; pids: string; cpu: string; memory: string};
 
 function render(line: Line, nameWidth: number): string {
 	const prefix = line.prefix ?? '';
 	const marks = line.marks ? ` ${line.marks}` : '';
-	const room = Math.max(8, nameWidth - cellWidth(prefix) - cellWidth(marks));
+	const room = Math.max(markRoom, nameWidth - cellWidth(prefix) - Math.min(cellWidth(marks), markRoom));
 	const name = fitCells(prefix + truncateCells(line.name, room) + marks, nameWidth);
 	return `${name} ${line.pids.padStart(pidsWidth)} ${line.cpu.padStart(cpuWidth)} ${truncateCells(line.memory, memoryWidth)}`.trimEnd();
 }
@@ -109,9 +102,6 @@ export function modelToText(model: PodModel, width: number): string {
 		});
 	}
 	lines.push(render({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''}, nameWidth));
-	const unreadable = model.problems.unreadableNamespaces;
-	if (unreadable > 0) lines.push(unreadableNamespacesNote(unreadable, model.problems.runningAsRoot));
-	if (model.problems.noCgroupfs) lines.push('no cgroup filesystem found: limits and usage are unknown');
-	if (model.problems.fdBudgetExhausted) lines.push('out of file descriptors to keep open: some files are re-opened every refresh');
+	lines.push(...problemNotes(model));
 	return lines.join('\n') + '\n';
 }

@@ -2,19 +2,12 @@ import {useContext} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {PodModel} from '../model/types.js';
-import {unreadableNamespacesNote} from '../output/text.js';
+import {problemNotes} from '../output/problem-notes.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 /** The collector's problems, for the status line. */
 export function statusMessages(model: PodModel | null): string[] {
-	if (!model) return [];
-	const {problems} = model;
-	const messages: string[] = [];
-	if (problems.unreadableNamespaces > 0) messages.push(unreadableNamespacesNote(problems.unreadableNamespaces, problems.runningAsRoot));
-	if (problems.noCgroupfs) messages.push('no cgroup filesystem found: limits and usage are unknown');
-	if (problems.fdBudgetExhausted) messages.push('out of file descriptors to keep open: some files are re-opened every refresh');
-	if (model.hostNamespaceSource === 'none') messages.push('host namespaces unknown: neither /proc/1 nor /proc/2 was readable');
-	return messages;
+	return model ? problemNotes(model) : [];
 }
 
 export function footerHeight(model: PodModel | null): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {isContainerCgroupPath, parseRuntimeCgroupPath, type RuntimeCgroupIdentity} from '../../source/model/runtime-path.js';
+import {parseRuntimeCgroupPath, type RuntimeCgroupIdentity} from '../../source/model/runtime-path.js';
 
 const id = '3f2a8c5e9b1d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a';
 const sandboxId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -190,16 +190,5 @@ describe('parseRuntimeCgroupPath', () => {
 		const systemdInside = parseRuntimeCgroupPath(`/system.slice/docker-${id}.scope/system.slice/nginx.service`);
 		assert.equal(systemdInside?.containerId, id);
 		assert.equal(systemdInside?.containerCgroup, `/system.slice/docker-${id}.scope`);
-	});
-});
-
-describe('isContainerCgroupPath', () => {
-	test('containers and conmon, not pods or host cgroups', () => {
-		assert.equal(isContainerCgroupPath(`${burstableSlice}/cri-containerd-${id}.scope`), true);
-		assert.equal(isContainerCgroupPath(`${burstableSlice}/crio-conmon-${id}.scope`), true);
-		assert.equal(isContainerCgroupPath(`/libpod_parent/${podId}/conmon`), true);
-		assert.equal(isContainerCgroupPath(burstableSlice), false);
-		assert.equal(isContainerCgroupPath(`/libpod_parent/${podId}`), false);
-		assert.equal(isContainerCgroupPath('/user.slice'), false);
 	});
 });

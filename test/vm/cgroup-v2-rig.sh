@@ -20,59 +20,12 @@ root=/sys/fs/cgroup
 base=/podtop-v2
 pod=$base/pod
 oom=$base/oom
+rig_name=cgroup-v2-rig
+. "$(dirname "$0")/rig-lib.sh"
 
 fail() {
 	echo "cgroup-v2-rig: $*" >&2
 	exit 1
-}
-
-mark() {
-	echo "cgroup-v2-rig: $(cut -d' ' -f1 /proc/uptime) $*" >&2
-}
-
-# Runs the command after the first argument until it succeeds, up to $1 times 0.1 s.
-wait_for() {
-	limit=$1
-	shift
-	tries=0
-	until "$@"; do
-		tries=$((tries + 1))
-		[ $tries -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
-
-# Starts a command in the background in a cgroup: a shell joins it, then execs the command.
-start_in() {
-	cg=$1
-	shift
-	sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' start-in "$root$cg" "$@" </dev/null >/dev/null 2>&1 &
-}
-
-# The child an `unshare --fork` wrapper has forked; empty before it has.
-child_of() {
-	cat "/proc/$1/task/$1/children" 2>/dev/null | tr -d ' '
-}
-
-has_child() {
-	[ -n "$(child_of "$1")" ]
-}
-
-# Waits for the wrapper's child, kills the wrapper and prints the child's pid.
-unwrap() {
-	wait_for 100 has_child "$1" || fail "pid $1 forked no child"
-	child=$(child_of "$1")
-	kill -KILL "$1"
-	echo "$child"
-}
-
-# True when the key of a flat keyed file (memory.events) is above 0.
-counter_positive() {
-	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
-}
-
-comm_is() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
 dump() {

@@ -7,12 +7,12 @@
  * cgroups exactly when the kernel's value did not move meanwhile.
  */
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {before, describe, test} from 'node:test';
-import {cliPath, type PodtopJson} from '../helpers/podtop.js';
+import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
-import {runInVm, vmAvailable} from './harness.js';
+import {vmAvailable} from './harness.js';
+import {runVmRig} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('cgroup-v2-rig.sh', import.meta.url));
@@ -96,13 +96,8 @@ function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 }
 
 async function runRig(): Promise<Rig> {
-	assert.ok(existsSync(cliPath), `${cliPath} is missing: run npm run build first`);
-	const started = Date.now();
-	// Generous: under emulation Node takes seconds to start, more when the host is busy.
-	const result = await runInVm(`sh ${rigScript}`, {timeoutMs: 80_000, env: {PODTOP_CLI: cliPath}});
-	const context = `exit ${result.code}${result.timedOut ? ' (timed out)' : ''}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
-	assert.equal(result.code, 0, context);
-	return parseRig(result.stdout, result.stderr, Date.now() - started);
+	const {stdout, stderr, elapsedMs} = await runVmRig(rigScript);
+	return parseRig(stdout, stderr, elapsedMs);
 }
 
 /** The kernel's view, from the rig's dump of the cgroup files. */

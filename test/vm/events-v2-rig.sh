@@ -20,6 +20,8 @@ pod=/podtop-events/pod
 work=/tmp/podtop-events
 mkdir -p $work
 mkfifo $work/victim.fifo $work/highc.fifo
+rig_name=events-v2-rig
+. "$(dirname "$0")/rig-lib.sh"
 
 fail() {
 	echo "events-v2-rig: $*" >&2
@@ -30,52 +32,8 @@ fail() {
 	exit 1
 }
 
-mark() {
-	echo "events-v2-rig: $(cut -d' ' -f1 /proc/uptime) $*" >&2
-}
-
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
-}
-
-wait_for() {
-	limit=$1
-	shift
-	tries=0
-	until "$@"; do
-		tries=$((tries + 1))
-		[ $tries -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
-
-start_in() {
-	cg=$1
-	shift
-	sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' start-in "$root$cg" "$@" </dev/null >/dev/null 2>&1 &
-}
-
-child_of() {
-	cat "/proc/$1/task/$1/children" 2>/dev/null | tr -d ' '
-}
-
-has_child() {
-	[ -n "$(child_of "$1")" ]
-}
-
-unwrap() {
-	wait_for 100 has_child "$1" || fail "pid $1 forked no child"
-	child=$(child_of "$1")
-	kill -KILL "$1"
-	echo "$child"
-}
-
-counter_positive() {
-	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
-}
-
-comm_is() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
 # True once podtop's status line is out; before each look, notes the time it was last seen missing.

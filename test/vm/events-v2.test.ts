@@ -6,13 +6,13 @@
  * came from the memory.events watches: the tests check the events against the kernel and the rig's clock.
  */
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {before, describe, test} from 'node:test';
 import type {eventToJson} from '../../source/events-command.js';
-import {cliPath, type PodtopJson} from '../helpers/podtop.js';
+import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
-import {runInVm, vmAvailable} from './harness.js';
+import {vmAvailable} from './harness.js';
+import {runVmRig} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('events-v2-rig.sh', import.meta.url));
@@ -64,12 +64,8 @@ function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 }
 
 async function runRig(): Promise<Rig> {
-	assert.ok(existsSync(cliPath), `${cliPath} is missing: run npm run build first`);
-	const started = Date.now();
-	const result = await runInVm(`sh ${rigScript}`, {timeoutMs: 80_000, env: {PODTOP_CLI: cliPath}});
-	const context = `exit ${result.code}${result.timedOut ? ' (timed out)' : ''}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
-	assert.equal(result.code, 0, context);
-	return parseRig(result.stdout, result.stderr, Date.now() - started);
+	const {stdout, stderr, elapsedMs} = await runVmRig(rigScript);
+	return parseRig(stdout, stderr, elapsedMs);
 }
 
 describe('podtop events on cgroup v2 (qemu VM)', {timeout: 120_000}, () => {
