@@ -8,6 +8,10 @@ import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson} from './output/json.js';
 import {modelToText} from './output/text.js';
 
+/** Set by the one-file build, which has no package.json beside it. */
+declare const PODTOP_VERSION: string | undefined;
+const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
+
 const valueFlags = new Set(['interval', 'proc', 'cgroup']);
 const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
 
@@ -66,6 +70,7 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		pkg: bundledVersion ? {name: 'podtop', version: bundledVersion} : undefined,
 		allowUnknownFlags: false,
 		flags: {
 			once: {type: 'boolean', default: false},
