@@ -1,13 +1,15 @@
 import {constants} from 'node:os';
 import {format} from 'node:util';
-import {useEffect, useMemo, useReducer} from 'react';
+import {useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, render, Text, useApp, useInput, useStdin} from 'ink';
-import {useRefresh} from './hooks/use-refresh.js';
+import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor} from './model/monitor.js';
 import type {HostFacts} from './model/types.js';
+import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
+import {EventPane, eventPaneHeight} from './view/event-pane.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
@@ -26,19 +28,41 @@ export type AppProps = {
 	color: boolean;
 	/** Shown in the header until the first refresh. */
 	hostFacts?: HostFacts;
+	/** The watches and the kernel log events come from besides the counters, and the clock (a stable object); none by default. */
+	events?: LiveEventOptions;
 };
 
-export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
+const systemClock = () => Date.now();
+const noRowAlerts = {alerts: new Map(), flashEndsAt: null};
+
+export function App({monitor, initialIntervalMs, color, hostFacts, events: eventOptions}: AppProps) {
+	const now = eventOptions?.now ?? systemClock;
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
 	const {columns, rows: terminalRows} = useTerminalSize();
 	const [state, dispatch] = useReducer(keyPressReducer, initialIntervalMs, initialUiState);
-	const model = useRefresh(monitor, state.intervalMs, state.paused);
-	const {expansion, filter, sortKey, sortReversed} = state;
+	const {model, events} = useRefresh(monitor, state.intervalMs, state.paused, eventOptions);
+	const {expansion, filter, sortKey, sortReversed, intervalMs} = state;
 	const view = effectiveView(state.view, columns);
+
+	// Rows turn red and flash from the events and the time at render; the one timer below only redraws
+	// when the last flash ends, in case no refresh comes first.
+	const [flashCheckedAt, setFlashCheckedAt] = useState(0);
+	const {alerts, flashEndsAt} = useMemo(
+		() => (model && events ? rowAlerts(model, events.log.events, Math.max(now(), flashCheckedAt), intervalMs) : noRowAlerts),
+		[model, events, now, flashCheckedAt, intervalMs],
+	);
+	useEffect(() => {
+		if (flashEndsAt === null) return;
+		const timer = setTimeout(() => setFlashCheckedAt(now()), Math.max(0, flashEndsAt - now()) + 50);
+		return () => clearTimeout(timer);
+	}, [flashEndsAt, now]);
+	const tombstones = useMemo(() => (model && events ? oomTombstones(events.log.tombstones()) : []), [model, events]);
+	const extras = useMemo(() => ({alerts, tombstones}), [alerts, tombstones]);
+
 	const {treeRows, navigableRows} = useMemo(
-		() => screenRows(model, {expansion, filter, sortKey, sortReversed}, view),
-		[model, expansion, filter, sortKey, sortReversed, view],
+		() => screenRows(model, {expansion, filter, sortKey, sortReversed}, view, extras),
+		[model, expansion, filter, sortKey, sortReversed, view, extras],
 	);
 	const sharing = useMemo(() => (model ? buildNamespaceSharing(model) : null), [model]);
 
@@ -47,16 +71,21 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	// The frame fills the terminal exactly: Ink then redraws it from the top-left corner every time, which
 	// stays right across resizes, where drawing relative to the cursor leaves stale rows behind.
 	const bodyHeight = Math.max(1, terminalRows - headerHeight - footerHeight(model));
+	const eventsHeight = state.eventsShown && !state.helpOpen && model ? Math.min(bodyHeight - 1, eventPaneHeight(bodyHeight)) : 0;
+	const mainHeight = bodyHeight - eventsHeight;
 	const sidePaneShown = view === 'tree' && columns >= wideColumns && !state.sidePaneHidden;
+	// The tree keeps room for its bar; the pane takes the rest, within reason.
+	const sidePaneWidth = sidePaneShown ? Math.min(80, Math.max(50, columns - 90)) : 0;
 	const detailShown = sidePaneShown || view === 'detail';
+	const detailWidth = sidePaneShown ? sidePaneWidth - 2 : columns;
 	const detail = useMemo(
-		() => (model && sharing && detailShown ? detailLines(model, selectedRow, sharing) : []),
-		[model, sharing, detailShown, selectedRow],
+		() => (model && sharing && detailShown ? detailLines(model, selectedRow, sharing, events ? {log: events.log, width: detailWidth} : undefined) : []),
+		[model, sharing, detailShown, selectedRow, events, detailWidth],
 	);
 
 	useInput(
 		(input, key) => {
-			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight});
+			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight: mainHeight, extras});
 		},
 		{isActive: isRawModeSupported},
 	);
@@ -77,26 +106,24 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 				hostNamespaceSource={model.hostNamespaceSource}
 				selected={selected}
 				width={columns}
-				height={bodyHeight}
+				height={mainHeight}
 			/>
 		);
 	} else if (view === 'detail') {
-		body = <DetailPane lines={detail} width={columns} height={bodyHeight} side={false} />;
+		body = <DetailPane lines={detail} width={columns} height={mainHeight} side={false} />;
 	} else {
-		// The tree keeps room for its bar; the pane takes the rest, within reason.
-		const sidePaneWidth = sidePaneShown ? Math.min(80, Math.max(50, columns - 90)) : 0;
 		body = (
 			<>
 				<PodTree
 					rows={treeRows}
 					selected={selected}
 					width={columns - sidePaneWidth}
-					height={bodyHeight}
+					height={mainHeight}
 					sortKey={sortKey}
 					sortReversed={sortReversed}
 					emptyText={filter === '' ? 'no processes' : 'nothing matches the filter'}
 				/>
-				{sidePaneShown && <DetailPane lines={detail} width={sidePaneWidth} height={bodyHeight} side />}
+				{sidePaneShown && <DetailPane lines={detail} width={sidePaneWidth} height={mainHeight} side />}
 			</>
 		);
 	}
@@ -104,9 +131,18 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	return (
 		<ColorContext.Provider value={color}>
 			<Box flexDirection="column" width={columns}>
-				<Header model={model} hostFacts={hostFacts} intervalMs={state.intervalMs} paused={state.paused} />
-				<Box height={bodyHeight} overflow="hidden">
-					{body}
+				<Header
+					model={model}
+					hostFacts={hostFacts}
+					intervalMs={state.intervalMs}
+					paused={state.paused}
+					events={events ? {events: events.counts.events, oomKills: events.counts.oomKills} : undefined}
+				/>
+				<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+					<Box height={mainHeight} overflow="hidden">
+						{body}
+					</Box>
+					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} height={eventsHeight} />}
 				</Box>
 				<Footer model={model} filter={filter} filterEditing={state.filterEditing} />
 			</Box>
@@ -114,7 +150,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts}: AppProps) {
 	);
 }
 
-export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean};
+export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean; events?: LiveEventOptions};
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
 const leaveAlternateScreen = '\u001B[?1049l';
@@ -126,10 +162,10 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * uncaught error it restores the terminal, closes the monitor and exits the process itself: with
  * 128 + the signal number, or with 1 after printing the error.
  */
-export async function runTui({monitor, intervalMs, color}: TuiOptions): Promise<void> {
+export async function runTui({monitor, intervalMs, color, events}: TuiOptions): Promise<void> {
 	const {stdout, stderr} = process;
 	stdout.write(enterAlternateScreen);
-	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} />, {
+	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} />, {
 		exitOnCtrlC: false,
 		patchConsole: false,
 		maxFps: 30,

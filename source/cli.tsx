@@ -1,18 +1,20 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
 import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
 import meow from 'meow';
 import {Collector, CollectorSetupError} from './collect/collector.js';
 import {createMonitor, type Monitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {modelToJson} from './output/json.js';
+import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
 const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
 
-const valueFlags = new Set(['interval', 'proc', 'cgroup']);
+const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root']);
 const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
 
 /** meow reports unknown flags over two lines; podtop's errors are one line. */
@@ -36,7 +38,7 @@ const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
-	  $ podtop events [--json] [--interval <ms>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -47,6 +49,8 @@ const cli = meow(
 	  --interval <ms>    Sampling gap in milliseconds (default 1000, 100 to 3600000)
 	  --proc <dir>       Read processes from this procfs (default /proc)
 	  --cgroup <dir>     Read cgroups from this tree (default: found from mountinfo)
+	  --root <dir>       A host's root mounted elsewhere: <dir>/proc, <dir>/sys/fs/cgroup, and container
+	                     names from <dir>/run, <dir>/var/lib, <dir>/var/log (--proc, --cgroup override)
 	  --no-color         Monochrome (also when NO_COLOR is set)
 	  --version          Print the version
 	  --help             Print this help
@@ -59,14 +63,14 @@ const cli = meow(
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
 	  →/l/Enter expand      ←/h collapse   Space  toggle
 	  /  filter (Esc clears) s  sort        r  reverse
-	  n  namespace matrix   d  details     p  pause
-	  +/-  interval         ?  help        q  quit
+	  n  namespace matrix   d  details     e  event log
+	  p  pause              +/-  interval  ?  help        q  quit
 
 	Examples
 	  $ sudo podtop
 	  $ sudo podtop --once
 	  $ sudo podtop --once --json | jq '.pods[] | {name, containers: [.containers[].name]}'
-	  $ podtop --proc /host/proc --cgroup /host/sys/fs/cgroup --once
+	  $ podtop --root /host --once
 `,
 	{
 		importMeta: import.meta,
@@ -76,8 +80,9 @@ const cli = meow(
 			once: {type: 'boolean', default: false},
 			json: {type: 'boolean', default: false},
 			interval: {type: 'string', default: '1000'},
-			proc: {type: 'string', default: '/proc'},
+			proc: {type: 'string'},
 			cgroup: {type: 'string'},
+			root: {type: 'string'},
 			color: {type: 'boolean', default: true},
 		},
 	},
@@ -95,10 +100,21 @@ function parseInterval(text: string): number {
 	return interval;
 }
 
-function openMonitor(): Monitor {
+type Roots = {procRoot: string; cgroupRoot: string | null; root: string};
+
+/** Where to read: --root <dir> means <dir>/proc, <dir>/sys/fs/cgroup and names under <dir>; --proc and --cgroup override. */
+function roots(): Roots {
+	const root = cli.flags.root;
+	if (root === undefined) return {procRoot: cli.flags.proc ?? '/proc', cgroupRoot: cli.flags.cgroup ?? null, root: '/'};
+	const procRoot = cli.flags.proc ?? path.join(root, 'proc');
+	if (cli.flags.proc === undefined && !fs.existsSync(procRoot)) fail(`--root ${root} has no proc directory (${procRoot})`);
+	return {procRoot, cgroupRoot: cli.flags.cgroup ?? path.join(root, 'sys/fs/cgroup'), root};
+}
+
+function openMonitor(): {monitor: Monitor; collector: Collector} {
 	try {
-		const collector = new Collector({procRoot: cli.flags.proc, cgroupRoot: cli.flags.cgroup ?? null});
-		return createMonitor(collector, {identify: parseRuntimeCgroupPath});
+		const collector = new Collector(roots());
+		return {monitor: createMonitor(collector, {identify: parseRuntimeCgroupPath}), collector};
 	} catch (error) {
 		if (error instanceof CollectorSetupError) fail(error.message);
 		throw error;
@@ -108,7 +124,7 @@ function openMonitor(): Monitor {
 function print(monitor: Monitor): void {
 	const model = monitor.refresh();
 	if (cli.flags.json) {
-		process.stdout.write(JSON.stringify(modelToJson(model, {version: cli.pkg.version ?? '0.0.0'})) + '\n');
+		process.stdout.write(toJsonText(modelToJson(model, {version: cli.pkg.version ?? '0.0.0'})) + '\n');
 	} else {
 		process.stdout.write(modelToText(model, process.stdout.isTTY ? process.stdout.columns : 80));
 	}
@@ -140,7 +156,8 @@ async function stream(monitor: Monitor, intervalMs: number): Promise<void> {
 async function runEvents(intervalMs: number): Promise<void> {
 	const {runEventsCommand} = await import('./events-command.js');
 	try {
-		process.exitCode = await runEventsCommand({json: cli.flags.json, intervalMs, procRoot: cli.flags.proc, cgroupRoot: cli.flags.cgroup ?? null});
+		const {procRoot, cgroupRoot} = roots();
+		process.exitCode = await runEventsCommand({json: cli.flags.json, intervalMs, procRoot, cgroupRoot});
 	} catch (error) {
 		if (error instanceof CollectorSetupError) fail(error.message);
 		throw error;
@@ -151,16 +168,19 @@ async function main(): Promise<void> {
 	if (cli.input[0] === 'events' && cli.input.length === 1) return runEvents(parseInterval(cli.flags.interval));
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
-	const monitor = openMonitor();
+	const {monitor, collector} = openMonitor();
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
 		await printOnce(monitor, intervalMs);
 	} else if (cli.flags.json) {
 		await stream(monitor, intervalMs);
 	} else {
+		// React's development build prints warnings (with process-made text in them) to the terminal.
+		process.env.NODE_ENV = 'production';
 		const {runTui} = await import('./app.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
-		await runTui({monitor, intervalMs, color});
+		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
+		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg'}});
 	}
 }
 

@@ -1,12 +1,11 @@
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
-import {createEventsWatcher, type EventsWatcher} from './collect/events-watcher.js';
-import {KmsgReader} from './collect/kmsg-reader.js';
-import {EventDetector, type PodtopEvent} from './model/events.js';
+import {createEventSource, type EventUpdate} from './event-source.js';
+import type {PodtopEvent} from './model/events.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {sanitizeForTerminal} from './model/sanitize.js';
-import type {PodModel} from './model/types.js';
+import {toJsonText} from './output/json.js';
 
 export type EventsCommandOptions = {
 	json: boolean;
@@ -49,25 +48,6 @@ export function eventToJson(event: PodtopEvent) {
 	};
 }
 
-/** The cgroups whose v2 event files are worth watching: each container's memory and pids cgroup, and each pod's. */
-function cgroupsToWatch(model: PodModel): Set<string> {
-	const cgroups = new Set<string>();
-	for (const pod of model.pods) {
-		if (pod.cgroup !== null) cgroups.add(pod.cgroup);
-		for (const container of pod.containers) {
-			if (container.cgroups.memory !== null) cgroups.add(container.cgroups.memory);
-			if (container.cgroups.pids !== null) cgroups.add(container.cgroups.pids);
-		}
-	}
-	return cgroups;
-}
-
-function selfAndAncestors(cgroupPath: string): string[] {
-	const paths: string[] = [];
-	for (let current = cgroupPath; current.length > 1; current = current.slice(0, Math.max(1, current.lastIndexOf('/')))) paths.push(current);
-	return paths;
-}
-
 function signalled(): {promise: Promise<void>; dispose(): void} {
 	let resolve!: () => void;
 	const promise = new Promise<void>((done) => (resolve = done));
@@ -94,8 +74,6 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 	const status = options.status ?? process.stderr;
 	const collector = new Collector({procRoot: options.procRoot, cgroupRoot: options.cgroupRoot});
 	const monitor = createMonitor(collector, {identify: parseRuntimeCgroupPath});
-	const kmsg = new KmsgReader({path: options.kmsgPath});
-	const detector = new EventDetector();
 	const signals = options.stopSignal ? null : signalled();
 	let stopped = false;
 	let stopRequested!: () => void;
@@ -107,56 +85,29 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 	void (options.stopSignal ?? signals!.promise).then(stop);
 	output.on('error', stop);
 
-	const handle = (model: PodModel) => {
-		detector.addKernelKills(kmsg.poll());
-		for (const event of detector.next(model)) {
+	const print = ({events}: EventUpdate) => {
+		for (const event of events) {
 			if (stopped) return;
-			output.write((options.json ? JSON.stringify(eventToJson(event)) : formatEventText(event)) + '\n');
+			output.write((options.json ? toJsonText(eventToJson(event)) : formatEventText(event)) + '\n');
 		}
 	};
-
-	const layout = collector.layout;
-	const unified = layout?.unified ?? null;
-	const watchesV2 = unified !== null && (layout?.controllers.memory === unified || layout?.controllers.pids === unified);
-	let watcher: EventsWatcher | null = null;
-	const pending = new Set<string>();
-	let flushScheduled = false;
-	const flush = () => {
-		flushScheduled = false;
-		if (stopped || pending.size === 0) return;
-		// v2 counts an event in every ancestor at once: re-read them with the cgroup, or the pod would
-		// later show the same kill as its own.
-		const toRead = new Set<string>();
-		for (const cgroupPath of pending) for (const ancestor of selfAndAncestors(cgroupPath)) toRead.add(ancestor);
-		pending.clear();
-		const model = monitor.refreshCgroups?.(toRead) ?? null;
-		if (model) handle(model);
-	};
-	if (watchesV2 && unified) {
-		watcher = createEventsWatcher({
-			root: unified.directory,
-			onChange(cgroupPath) {
-				pending.add(cgroupPath);
-				if (!flushScheduled) {
-					flushScheduled = true;
-					setImmediate(flush);
-				}
-			},
-			onError: () => {}, // a cgroup removed under the watcher: the next refresh unwatches it
-		});
-	}
-
+	const source = createEventSource({
+		monitor,
+		layout: collector.layout,
+		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
+		onImmediate: print,
+		// Only the newest events matter here: keep no history.
+		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
+	});
 	const refresh = () => {
-		if (stopped) return;
-		const model = monitor.refresh();
-		handle(model);
-		watcher?.setWatched(cgroupsToWatch(model));
+		if (!stopped) print(source.refresh());
 	};
 
+	const kernelLog = source.kernelLog;
 	status.write(
 		`podtop events: every ${options.intervalMs} ms` +
-			(watcher ? ', watching v2 memory.events/pids.events' : ', comparing counters (no v2 events files to watch)') +
-			(kmsg.available ? ', victims from the kernel log' : `, kernel log unreadable (${kmsg.unavailableReason}): victims guessed from vanished processes`) +
+			(source.watching ? ', watching v2 memory.events/pids.events' : ', comparing counters (no v2 events files to watch)') +
+			(kernelLog.available ? ', victims from the kernel log' : `, kernel log unreadable (${kernelLog.unavailableReason}): victims guessed from vanished processes`) +
 			'\n',
 	);
 	refresh();
@@ -166,8 +117,7 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 	} finally {
 		clearInterval(timer);
 		signals?.dispose();
-		await watcher?.close();
-		kmsg.close();
+		await source.close();
 		monitor.close();
 		output.off('error', stop);
 	}

@@ -34,11 +34,26 @@ describe('the command line', () => {
 		}
 	});
 
+	test('--root without a proc directory: a one-line error and exit code 2; --proc overrides it', async () => {
+		const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-no-root-'));
+		try {
+			const result = await runPodtop(['--once', '--root', empty]);
+			assert.equal(result.code, 2);
+			assert.equal(result.stderr, `podtop: --root ${empty} has no proc directory (${path.join(empty, 'proc')})\n`);
+			assert.equal(result.stdout, '');
+			const overridden = await runPodtop(['--once', '--root', empty, '--proc', empty]);
+			assert.equal(overridden.code, 2);
+			assert.equal(overridden.stderr.trim(), `podtop: ${empty} is not a procfs (no process directories with a stat file)`, 'the --proc given is read, not <root>/proc');
+		} finally {
+			fs.rmSync(empty, {recursive: true});
+		}
+	});
+
 	test('--version and --help', async () => {
 		const version = await runPodtop(['--version']);
 		assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
 		const help = await runPodtop(['--help']);
-		for (const flag of ['--once', '--json', '--interval', '--proc', '--cgroup', '--no-color']) assert.ok(help.stdout.includes(flag), flag);
+		for (const flag of ['--once', '--json', '--interval', '--proc', '--cgroup', '--root', '--no-color']) assert.ok(help.stdout.includes(flag), flag);
 	});
 
 	test('without a terminal and without --once, podtop prints the --once tree instead of failing', async () => {

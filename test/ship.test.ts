@@ -21,7 +21,7 @@ describe('shipping podtop to a node', () => {
 		const directory = temporaryDirectory('podtop-one-file-');
 		const bundle = path.join(directory, 'podtop.mjs');
 		fs.copyFileSync(path.join(projectRoot, 'dist', 'podtop.mjs'), bundle);
-		const options = {cwd: directory, env: {PATH: process.env.PATH}};
+		const options = {cwd: directory, env: {PATH: process.env.PATH}, maxBuffer: 256 * 1024 * 1024};
 		assert.equal((await run(process.execPath, [bundle, '--version'], options)).stdout.trim(), version);
 		const json = JSON.parse((await run(process.execPath, [bundle, '--once', '--json'], options)).stdout) as PodtopJson;
 		assert.equal(json.version, version);

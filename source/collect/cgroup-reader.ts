@@ -197,7 +197,11 @@ type Entry = {
 	wantedIn: number;
 };
 
-/** Every cgroup path that holds a process, and every ancestor of one, but the root. */
+/**
+ * Every cgroup path that holds a process, and every ancestor of one, but the root; ancestors before their
+ * descendants, which is the order they are read in. v2 counts an event in a cgroup, then in each ancestor:
+ * read parents first, a container's counters are never older than its pod's (events.ts relies on that).
+ */
 export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Set<string> {
 	const seen = new Set<ProcessCgroups>();
 	const wanted = new Set<string>();
@@ -212,7 +216,8 @@ export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Set<stri
 			}
 		}
 	}
-	return wanted;
+	// A path sorts before every path it is a prefix of.
+	return new Set([...wanted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

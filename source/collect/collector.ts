@@ -6,12 +6,18 @@ import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
 import {FileReader} from './file-reader.js';
 import {HostFigureReader, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
 import {ProcessScanner} from './process-scanner.js';
+import {RuntimeFacts} from './runtime-facts.js';
 
 export type CollectorOptions = {
 	/** A procfs: /proc, or a host's mounted elsewhere. */
 	procRoot: string;
 	/** A cgroup tree; null finds this host's from mountinfo. */
 	cgroupRoot: string | null;
+	/**
+	 * The host's root directory, where container names are read (<root>/run, <root>/var/lib, <root>/var/log):
+	 * '/' by default, a host's root mounted elsewhere (`/host`), or null to look for no names.
+	 */
+	root?: string | null;
 };
 
 export class CollectorSetupError extends Error {}
@@ -52,6 +58,8 @@ export class Collector {
 	private readonly scanner: ProcessScanner;
 	private readonly cgroupReader: CgroupReader | null;
 	private readonly figures: HostFigureReader;
+	private readonly facts: RuntimeFacts | null;
+	private factsForStructure = -1;
 	private readonly previousCgroupCpuUsec = new Map<string, number>();
 	private readonly previousCgroupThrottled = new Map<string, number>();
 	private wanted: ReadonlySet<string> = new Set();
@@ -70,6 +78,8 @@ export class Collector {
 		this.scanner = new ProcessScanner(options.procRoot, this.layout, this.reader, readPageSize(options.procRoot));
 		this.cgroupReader = this.layout ? new CgroupReader(this.layout, this.reader) : null;
 		this.figures = new HostFigureReader(options.procRoot, this.reader);
+		const root = options.root === undefined ? '/' : options.root;
+		this.facts = root === null ? null : new RuntimeFacts({procRoot: options.procRoot, root});
 	}
 
 	sample(): Snapshot {
@@ -84,6 +94,13 @@ export class Collector {
 			}
 			this.rememberCpuUsage(this.cgroupReader.stats);
 			cgroups = this.cgroupReader.read(this.wanted);
+		}
+		if (this.facts) {
+			if (this.factsForStructure !== this.scanner.structureVersion) {
+				this.facts.prune(processes);
+				this.factsForStructure = this.scanner.structureVersion;
+			}
+			this.facts.tick(monotonicMs);
 		}
 		const snapshot: Snapshot = {
 			time: Date.now(),
@@ -107,6 +124,7 @@ export class Collector {
 				fdBudgetExhausted: this.reader.budgetExhausted,
 				noCgroupfs: this.layout === null,
 			},
+			...(this.facts ? {facts: this.facts} : {}),
 		};
 		this.previousMonotonicMs = monotonicMs;
 		return snapshot;

@@ -38,6 +38,8 @@ export class FileReader {
 	keep(filePath: string): number {
 		if (this.keptDescriptors >= this.descriptorBudget) {
 			this.budgetExhausted = true;
+			// Not a failure of this file: the caller must not take it for gone or denied (a stale value would).
+			this.lastFailure = 'other';
 			return -1;
 		}
 		try {

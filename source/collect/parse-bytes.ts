@@ -141,6 +141,19 @@ export function hashBytes(buffer: Uint8Array, start: number, end: number): numbe
 const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
 
 /**
+ * The end of [start, end) without a UTF-8 character cut short at the end: for a read that stopped at its
+ * limit in the middle of a character, which would otherwise make the whole text invalid UTF-8.
+ */
+export function utf8CompleteEnd(buffer: Uint8Array, start: number, end: number): number {
+	let lead = end - 1;
+	while (lead >= start && lead > end - 4 && (buffer[lead] & 0xc0) === 0x80) lead--;
+	if (lead < start) return end;
+	const byte = buffer[lead];
+	const length = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+	return length > 1 && lead + length > end ? lead : end;
+}
+
+/**
  * Text from a process or a file it controls. Valid UTF-8 decodes as is; otherwise every byte
  * outside ASCII is written as a visible `\xNN`, so invalid bytes stay visible and never turn into
  * terminal input.

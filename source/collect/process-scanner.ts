@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import {namespaceTypes, type NamespaceInodes, type ProcessCgroups, type ProcessRecord} from '../model/types.js';
 import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
-import {decodeText, hashBytes} from './parse-bytes.js';
+import {decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
 import {createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
@@ -11,6 +11,7 @@ const cmdlineLimit = 4096;
 const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
+const namespaceRechecksAfterExec = 3;
 const cgroupCacheLimit = 4096;
 
 export function emptyNamespaces(): NamespaceInodes {
@@ -41,6 +42,8 @@ class ProcessSlot implements ProcessRecord {
 	statDescriptor = -1;
 	cgroupDescriptor = -1;
 	seenInScan = 0;
+	/** Scans left in which the namespaces are read again: set at start and exec, when setns is likeliest. */
+	namespaceRechecksLeft = 0;
 	statPath = '';
 	cgroupPath = '';
 }
@@ -165,6 +168,9 @@ export class ProcessScanner {
 		if (slot.commHash !== previousCommHash) {
 			this.readIdentity(slot);
 			changed = true;
+		} else if (slot.namespaceRechecksLeft > 0) {
+			slot.namespaceRechecksLeft--;
+			if (this.readNamespaces(slot)) changed = true;
 		}
 		if (this.readCgroups(slot)) changed = true;
 		return changed;
@@ -203,6 +209,8 @@ export class ProcessScanner {
 	/** What changes only with a new process or an exec: namespaces, cmdline, uid. */
 	private readIdentity(slot: ProcessSlot): void {
 		this.readNamespaces(slot);
+		// nsenter, runc init and the like exec, then setns: look again on the next scans.
+		slot.namespaceRechecksLeft = namespaceRechecksAfterExec;
 		slot.cmdline = this.readCmdline(slot.pid);
 		slot.uid = this.readUid(slot);
 	}
@@ -211,7 +219,8 @@ export class ProcessScanner {
 		const length = this.reader.readPath(`${this.procRoot}/${pid}/cmdline`, cmdlineLimit);
 		if (length <= 0) return '';
 		const buffer = this.reader.buffer;
-		let end = length;
+		// A cmdline cut at the limit may end inside a character: drop that part, not the whole text's UTF-8.
+		let end = length >= cmdlineLimit ? utf8CompleteEnd(buffer, 0, length) : length;
 		while (end > 0 && buffer[end - 1] === 0) end--;
 		for (let index = 0; index < end; index++) if (buffer[index] === 0) buffer[index] = 0x20;
 		return decodeText(buffer, 0, end);

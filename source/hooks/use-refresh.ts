@@ -1,21 +1,60 @@
 import {useEffect, useState} from 'react';
+import type {CgroupLayout} from '../collect/cgroup-layout.js';
+import {createEventSource, type EventSource} from '../event-source.js';
 import type {Monitor} from '../model/monitor.js';
 import type {PodModel} from '../model/types.js';
 
+/** Where the live view's events come from besides the counters each refresh compares. */
+export type LiveEventOptions = {
+	/** The collector's layout: on v2 the containers' memory.events are watched, and a change re-reads that cgroup at once. */
+	layout?: CgroupLayout | null;
+	/** The kernel log naming OOM victims (/dev/kmsg); none when absent. */
+	kmsgPath?: string | null;
+	/** The clock tombstones expire and OOM-kill flashes end by; default Date.now. */
+	now?: () => number;
+};
+
+export type Live = {
+	model: PodModel | null;
+	/** The detector, event log and counts every model went through; null until the first refresh. */
+	events: EventSource | null;
+};
+
+const noEventOptions: LiveEventOptions = {};
+/** Watched files can change a hundred times a second: the view redraws for them at most this often. */
+const immediateGapMs = 100;
+
 /**
- * The latest model: one refresh at mount, then one per interval while not paused. Each refresh sets
- * state once. A chain of timeouts rather than an interval, so that a slow refresh never queues up more.
+ * The latest model and the events found in it: one refresh at mount, then one per interval while not paused,
+ * and on v2 one at once whenever a watched events file changes. Every model goes through one event source
+ * (EventDetector + EventLog, see event-source.ts); each sets state once. A chain of timeouts rather than an
+ * interval, so that a slow refresh never queues up more.
  */
-export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean): PodModel | null {
-	const [model, setModel] = useState<PodModel | null>(null);
+export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean, eventOptions: LiveEventOptions = noEventOptions): Live {
+	const [live, setLive] = useState<Live>({model: null, events: null});
 	useEffect(() => {
-		setModel(monitor.refresh());
-	}, [monitor]);
+		const events = createEventSource({
+			monitor,
+			layout: eventOptions.layout,
+			kmsgPath: eventOptions.kmsgPath,
+			immediateGapMs,
+			log: {now: eventOptions.now},
+			onImmediate: ({model}) => setLive({model, events}),
+		});
+		setLive({model: events.refresh().model, events});
+		return () => {
+			void events.close();
+		};
+	}, [monitor, eventOptions]);
+	const {events} = live;
 	useEffect(() => {
-		if (paused) return;
+		events?.setPaused(paused);
+	}, [events, paused]);
+	useEffect(() => {
+		if (paused || !events) return;
 		let timer: NodeJS.Timeout;
 		const tick = () => {
-			setModel(monitor.refresh());
+			setLive({model: events.refresh().model, events});
 			timer = setTimeout(tick, intervalMs);
 		};
 
@@ -23,6 +62,6 @@ export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean
 		return () => {
 			clearTimeout(timer);
 		};
-	}, [monitor, intervalMs, paused]);
-	return model;
+	}, [events, intervalMs, paused]);
+	return live;
 }

@@ -55,7 +55,18 @@ export type DetectOptions = {
 	wasThrottling?: (cpuCgroup: string) => boolean;
 	/** The fraction of the effective limit a peak must reach for `peak-at-limit`; default 0.99. */
 	peakFraction?: number;
+	/**
+	 * v2 only: per pod and counter, what its containers' counters showed that the pod's had not counted yet
+	 * (the pod cgroup is read first, then its containers, while the kernel still counts). Read as the credit
+	 * from the previous model, rewritten with this model's; see `podCreditKey`.
+	 */
+	podCredit?: Map<string, number>;
 };
+
+/** The key of a pod's credit for one counter in `DetectOptions.podCredit`. */
+export function podCreditKey(podId: string, kind: PodtopEventKind): string {
+	return `${kind} ${podId}`;
+}
 
 type Scope = {
 	pod: Pod;
@@ -321,6 +332,14 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 	};
 	const cgroupStillThere = (container: Container) => container.cgroup !== null && currentPerCgroup.has(container.cgroup);
 
+	// v2 counts each event in the container and then in every ancestor: its pod cgroup is read before its
+	// containers (collector and monitor read ancestors first), so a container may show events its pod's counter
+	// had not reached yet. Those are carried to the next model, where the pod's counter shows them: without the
+	// carry they would be reported there as the pod's own. Bounded by the containers' rise in this model, so a
+	// stale credit never hides a later event of the pod's own.
+	const hierarchical = current.host.cgroupMode === 'v2';
+	const previousCredit = new Map(options.podCredit ?? []);
+	options.podCredit?.clear();
 	for (const pod of current.pods) {
 		const explained = new Map<CounterKind, number>();
 		const podScopeNow = podScope(pod);
@@ -347,10 +366,22 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)});
 			explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + 1);
 		}
-		detectScope(detection, podScopeNow, previousPod.gauges, explained, previousPod.containers, pod.containers, {
+		const explainedWithCredit = new Map(explained);
+		if (hierarchical) {
+			for (const kind of counterKinds) {
+				const credit = previousCredit.get(podCreditKey(pod.id, kind)) ?? 0;
+				if (credit > 0) explainedWithCredit.set(kind, (explained.get(kind) ?? 0) + credit);
+			}
+		}
+		const podDeltas = detectScope(detection, podScopeNow, previousPod.gauges, explainedWithCredit, previousPod.containers, pod.containers, {
 			...options,
 			wasThrottling: (cgroup) => (options.wasThrottling?.(cgroup) ?? false) || detection.events.some((event) => event.kind === 'cpu-throttled' && event.podId === pod.id),
 		});
+		if (!hierarchical || !options.podCredit) continue;
+		for (const kind of counterKinds) {
+			const ahead = Math.min(explained.get(kind) ?? 0, (explainedWithCredit.get(kind) ?? 0) - (podDeltas.get(kind) ?? 0));
+			if (ahead > 0) options.podCredit.set(podCreditKey(pod.id, kind), ahead);
+		}
 	}
 	// Pods gone altogether (cgroups removed right after a kill): only the kernel log can tell.
 	const currentPodIds = new Set(current.pods.map((pod) => pod.id));
@@ -407,6 +438,8 @@ export class EventDetector {
 	private kills: KernelOomKill[] = [];
 	/** Kills counted on a cgroup before the kernel log named them: their records, when they come, are not new kills. */
 	private owed = new Map<string, {count: number; time: number}>();
+	/** v2: container counts their pod's counter had not reached when it was read (see DetectOptions.podCredit). */
+	private readonly podCredit = new Map<string, number>();
 	private readonly throttleQuietMs: number;
 	private readonly kernelKillTtlMs: number;
 
@@ -436,6 +469,7 @@ export class EventDetector {
 				return last !== undefined && model.time - last < this.throttleQuietMs;
 			},
 			peakFraction: this.options.peakFraction,
+			podCredit: this.podCredit,
 		});
 		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
 		const usedPerCgroup = [...used];
@@ -466,6 +500,7 @@ export class EventDetector {
 		this.lastThrottled.clear();
 		this.kills = [];
 		this.owed.clear();
+		this.podCredit.clear();
 	}
 
 	/** True when the kill was already counted (without a name) on its cgroup or an ancestor. */

@@ -9,14 +9,21 @@ import {
 	type ProcessRecord,
 	type SharedNamespaceType,
 	type Snapshot,
+	type ContainerFacts,
+	type KnownContainerNames,
+	type SecurityFacts,
 } from './types.js';
-import type {RuntimeCgroupIdentity} from './runtime-path.js';
+import type {CgroupRuntime, QosClass, RuntimeCgroupIdentity} from './runtime-path.js';
 
 /** A container as inference sees it: its processes and cgroups, before any counter is read. */
 export type ContainerShape = {
 	id: string;
 	name: string;
 	infra: boolean;
+	runtime: CgroupRuntime | null;
+	containerId: string | null;
+	image: string | null;
+	security: SecurityFacts;
 	/** The container's own cgroup; null when its processes sit in a cgroup shared with others. */
 	cgroup: string | null;
 	cgroups: ProcessCgroups;
@@ -27,6 +34,11 @@ export type ContainerShape = {
 export type PodShape = {
 	id: string;
 	name: string;
+	namespace: string | null;
+	uid: string | null;
+	qos: QosClass | null;
+	runtime: CgroupRuntime | null;
+	notes: string[];
 	cgroup: string | null;
 	infraContainerId: string | null;
 	shared: Record<SharedNamespaceType, boolean>;
@@ -39,6 +51,25 @@ export type Topology = {
 	hostProcesses: ProcessRecord[];
 	namespaces: NamespaceEntry[];
 };
+
+/**
+ * Namespaces that join processes into one pod: a non-host net, ipc or uts namespace makes a pod, and
+ * processes in one non-host pid namespace can only be one container or one pod sharing it.
+ */
+const joiningNamespaceTypes = [...podNamespaceTypes, 'pid'] as const;
+
+/**
+ * Ids must tell pods and containers apart (the views key rows by them); two groups that would get the
+ * same id (processes in one cgroup and mount namespace that share nothing else) get `~2`, `~3`, ….
+ */
+function makeIdsUnique(items: {id: string}[]): void {
+	const seen = new Map<string, number>();
+	for (const item of items) {
+		const count = (seen.get(item.id) ?? 0) + 1;
+		seen.set(item.id, count);
+		if (count > 1) item.id = `${item.id}~${count}`;
+	}
+}
 
 /** Programs whose only job is to hold a pod's namespaces. */
 const pauseCommands = new Set(['pause', 'catatonit', 'podman-pause', 'infra']);
@@ -163,7 +194,34 @@ function looksLikeInfra(processes: ProcessRecord[]): boolean {
 	return processes.every((process) => pausePids.has(process.pid) || parentsOfPause.has(process.pid));
 }
 
-function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<string>, identify: Identify): ContainerShape[] {
+/** What naming needs of a container beyond its shape: its main process, runtime identity and names on disk. */
+type ContainerDetail = {
+	main: ProcessRecord;
+	identity: RuntimeCgroupIdentity | null;
+	names: KnownContainerNames | null;
+	/** HOSTNAME of the main process, read only for a runtime's container whose names are nowhere on disk. */
+	environHostname: string | null;
+};
+
+type Built = {shape: ContainerShape; detail: ContainerDetail};
+
+function isHostInode(inode: number | null, type: NamespaceType, host: NamespaceInodes): boolean {
+	return inode !== null && host[type] !== null && inode === host[type];
+}
+
+function securityOf(namespaces: NamespaceInodes, main: ProcessRecord, host: NamespaceInodes, facts: ContainerFacts | undefined): SecurityFacts {
+	return {
+		hostNetwork: isHostInode(namespaces.net, 'net', host),
+		hostIPC: isHostInode(namespaces.ipc, 'ipc', host),
+		hostPID: isHostInode(namespaces.pid, 'pid', host),
+		hostUTS: isHostInode(namespaces.uts, 'uts', host),
+		hostUser: isHostInode(namespaces.user, 'user', host),
+		privileged: facts ? facts.fullCapabilities(main) : null,
+		sharedPidNamespace: false,
+	};
+}
+
+function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<string>, identify: Identify, host: NamespaceInodes, facts: ContainerFacts | undefined): Built[] {
 	const groups = new Map<string, ProcessRecord[]>();
 	for (const process of members) {
 		const key = `${containerCgroupOf(process, identify)}\u0000${process.namespaces.mnt ?? 'unknown'}`;
@@ -176,21 +234,36 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		const cgroupPath = containerCgroupOf(group[0], identify);
 		mountCountPerCgroup.set(cgroupPath, (mountCountPerCgroup.get(cgroupPath) ?? 0) + 1);
 	}
-	const containers: ContainerShape[] = [];
+	const containers: Built[] = [];
 	for (const processes of groups.values()) {
 		processes.sort((a, b) => a.pid - b.pid);
 		const first = [...processes].sort(byStartThenPid)[0];
 		const cgroupPath = containerCgroupOf(first, identify);
 		const ownCgroup = cgroupPath !== '/' && !hostCgroups.has(cgroupPath) && mountCountPerCgroup.get(cgroupPath) === 1 ? cgroupPath : null;
 		const id = ownCgroup ?? `${cgroupPath}#mnt:${first.namespaces.mnt ?? first.pid}`;
+		const identity = identify(cgroupPath);
+		const containerId = identity?.role === 'container' ? identity.containerId : null;
+		const names = containerId !== null && facts ? facts.containerNames(containerId) : null;
+		// The last resort, and only where the runtime gave the container a hostname of its own: environments hold secrets.
+		const ownUts = first.namespaces.uts !== null && !isHostInode(first.namespaces.uts, 'uts', host);
+		const environHostname = containerId !== null && names === null && ownUts && facts ? facts.hostname(first) : null;
+		const inPod = identity !== null && (identity.podUid !== null || identity.podId !== null);
+		const fallbackName = ownCgroup ? cgroupDisplayName(ownCgroup, identify) : first.comm;
 		containers.push({
-			id,
-			name: ownCgroup ? cgroupDisplayName(ownCgroup, identify) : first.comm,
-			infra: false,
-			cgroup: ownCgroup,
-			cgroups: first.cgroups,
-			namespaces: first.namespaces,
-			processes,
+			shape: {
+				id,
+				name: names?.containerName ?? (inPod ? null : environHostname) ?? fallbackName,
+				infra: false,
+				runtime: names?.runtime ?? (identity?.role === 'container' ? identity.runtime : null),
+				containerId,
+				image: names?.image ?? null,
+				security: securityOf(first.namespaces, first, host, facts),
+				cgroup: ownCgroup,
+				cgroups: first.cgroups,
+				namespaces: first.namespaces,
+				processes,
+			},
+			detail: {main: first, identity, names, environHostname},
 		});
 	}
 	return containers;
@@ -246,14 +319,89 @@ function namespaceTable(processes: readonly ProcessRecord[], host: NamespaceInod
 	return [...entries.values()].sort((a, b) => a.inode - b.inode);
 }
 
+/** Two pods' processes in one namespace that the cgroups keep apart. */
+type SharedAcross = {type: NamespaceType; inode: number; a: number; b: number};
+
+function join(words: string[]): string {
+	return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** How many groups the containers form by shared non-host net, ipc and uts namespaces alone. */
+function namespaceGroupCount(containers: ContainerShape[], host: NamespaceInodes): number {
+	const sets = new DisjointSets(containers.length);
+	const holders = new Map<string, number>();
+	containers.forEach((container, index) => {
+		for (const type of podNamespaceTypes) {
+			const inode = container.namespaces[type];
+			if (inode === null || isHostInode(inode, type, host)) continue;
+			const holder = holders.get(`${type}:${inode}`);
+			if (holder === undefined) holders.set(`${type}:${inode}`, index);
+			else sets.union(holder, index);
+		}
+	});
+	return new Set(containers.map((_, index) => sets.find(index))).size;
+}
+
+function commonValue<T>(values: Array<T | null>): T | null {
+	const known = values.filter((value): value is T => value !== null);
+	return known.length > 0 && known.every((value) => value === known[0]) ? known[0] : null;
+}
+
+/** Kubernetes and podman names of the pod, its UID, QoS and runtime, from its cgroups and what the collect layer found. */
+function describePod(pod: PodShape, built: Built[], identify: Identify, facts: ContainerFacts | undefined): void {
+	const podIdentity = pod.cgroup === null ? null : identify(pod.cgroup);
+	const identities = built.map((entry) => entry.detail.identity);
+	const names = built.map((entry) => entry.detail.names);
+	const podUid = podIdentity?.podUid ?? commonValue(identities.map((identity) => identity?.podUid ?? null)) ?? commonValue(names.map((entry) => entry?.podUid ?? null));
+	const podId = podIdentity?.podId ?? commonValue(identities.map((identity) => identity?.podId ?? null));
+	const known = facts && podUid !== null ? facts.podNames(podUid) : null;
+	const podName = known?.podName ?? commonValue(names.map((entry) => entry?.podName ?? null));
+	const podNamespace = known?.podNamespace ?? commonValue(names.map((entry) => entry?.podNamespace ?? null));
+	const podmanName = facts && podUid === null && podId !== null ? (facts.podNames(podId)?.hostname ?? null) : null;
+	const environName = commonValue(built.map((entry) => (entry.detail.identity?.podUid ?? entry.detail.identity?.podId) ? entry.detail.environHostname : null));
+	pod.namespace = podName !== null ? podNamespace : null;
+	if (podName !== null && podNamespace !== null) pod.name = `${podNamespace}/${podName}`;
+	else pod.name = podName ?? podmanName ?? environName ?? pod.name;
+	pod.uid = podUid ?? podId;
+	pod.qos = podIdentity?.qos ?? commonValue(identities.map((identity) => identity?.qos ?? null));
+	pod.runtime = commonValue(pod.containers.map((container) => container.runtime)) ?? podIdentity?.runtime ?? null;
+}
+
+/** The notes of a pod whose namespaces and cgroups tell different stories, or whose namespaces no infra process holds. */
+function podNotes(pod: PodShape, host: NamespaceInodes, facts: ContainerFacts | undefined): string[] {
+	const notes: string[] = [];
+	// Unreadable namespace links (not root) tell nothing: no note from them.
+	const readable = pod.containers.every((container) => podNamespaceTypes.every((type) => container.namespaces[type] !== null));
+	if (pod.containers.length > 1 && readable && namespaceGroupCount(pod.containers, host) > 1) {
+		const hostTypes = podNamespaceTypes.filter((type) => pod.containers.every((container) => isHostInode(container.namespaces[type], type, host)));
+		const hostText = hostTypes.length > 0 ? ` (in the host's ${join(hostTypes.map((type) => (type === 'ipc' || type === 'uts' ? type.toUpperCase() : type)))})` : '';
+		notes.push(`joined by the pod cgroup alone: its containers share no net, IPC or UTS namespace${hostText}`);
+	}
+	if (pod.infraContainerId === null && facts) {
+		const pins: string[] = [];
+		for (const type of podNamespaceTypes) {
+			const inode = commonValue(pod.containers.map((container) => container.namespaces[type]));
+			if (inode === null || isHostInode(inode, type, host)) continue;
+			if (pod.containers.some((container) => container.namespaces[type] !== inode)) continue;
+			const pin = facts.pinnedNamespace(type, inode);
+			if (pin !== null) pins.push(`${type} at ${pin}`);
+		}
+		if (pins.length > 0) notes.push(`no infra process holds the pod's namespaces: they are pinned as files, ${join(pins)}`);
+	}
+	return notes;
+}
+
 /**
- * Pods from shared namespaces: processes joined by a non-host net, ipc or uts namespace form a pod;
- * a process isolated otherwise (its own pid namespace, or a runtime's container cgroup) is a pod of
- * one container. Containers are split by container cgroup and mount namespace. Everything else is
- * the host.
+ * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
+ * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
+ * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
+ * shared by two runtime pods, their cgroups keep them apart and each gets a note. Containers are split
+ * by container cgroup and mount namespace. Everything else is the host. Names, image and capabilities
+ * come from `snapshot.facts`, when the collect layer gave it.
  */
-export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces'>, options: InferenceOptions): Topology {
+export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces' | 'facts'>, options: InferenceOptions): Topology {
 	const host = snapshot.hostNamespaces;
+	const facts = snapshot.facts;
 	const identify = memoized(options);
 	const isolated: ProcessRecord[] = [];
 	const hostProcesses: ProcessRecord[] = [];
@@ -261,19 +409,47 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 
 	const sets = new DisjointSets(isolated.length);
 	const firstHolder = new Map<string, number>();
-	const join = (key: string, index: number) => {
+	const podKeyOfRoot = new Map<number, string>();
+	const sharedAcross: SharedAcross[] = [];
+	const joinByCgroup = (key: string, index: number) => {
 		const holder = firstHolder.get(key);
 		if (holder === undefined) firstHolder.set(key, index);
 		else sets.union(holder, index);
 	};
+	// First the cgroups runtimes made: a pod's own cgroup is its identity.
 	isolated.forEach((process, index) => {
-		for (const type of podNamespaceTypes) {
-			if (!isHostNamespace(process, type, host)) join(`${type}:${process.namespaces[type]}`, index);
-		}
 		const identity = identify(process.cgroups.container);
 		if (identity?.role === 'container') {
-			join(`cgroup:${identity.containerCgroup}`, index);
-			if (identity.podCgroup !== null) join(`pod:${identity.podCgroup}`, index);
+			joinByCgroup(`cgroup:${identity.containerCgroup}`, index);
+			if (identity.podCgroup !== null) joinByCgroup(`pod:${identity.podCgroup}`, index);
+		}
+	});
+	isolated.forEach((process, index) => {
+		const identity = identify(process.cgroups.container);
+		if (identity?.role === 'container' && identity.podCgroup !== null) podKeyOfRoot.set(sets.find(index), identity.podCgroup);
+	});
+	// Then namespaces, which never join two pods that runtimes' cgroups tell apart.
+	isolated.forEach((process, index) => {
+		for (const type of joiningNamespaceTypes) {
+			if (isHostNamespace(process, type, host)) continue;
+			const key = `${type}:${process.namespaces[type]}`;
+			const holder = firstHolder.get(key);
+			if (holder === undefined) {
+				firstHolder.set(key, index);
+				continue;
+			}
+			const rootA = sets.find(holder);
+			const rootB = sets.find(index);
+			if (rootA === rootB) continue;
+			const keyA = podKeyOfRoot.get(rootA);
+			const keyB = podKeyOfRoot.get(rootB);
+			if (keyA !== undefined && keyB !== undefined && keyA !== keyB) {
+				sharedAcross.push({type, inode: process.namespaces[type] as number, a: holder, b: index});
+				continue;
+			}
+			sets.union(rootA, rootB);
+			const key2 = keyA ?? keyB;
+			if (key2 !== undefined) podKeyOfRoot.set(sets.find(index), key2);
 		}
 	});
 
@@ -289,22 +465,38 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
 
 	const pods: PodShape[] = [];
-	for (const group of members.values()) {
-		const containers = buildContainers(group, hostCgroups, identify);
-		const candidates = containers.filter((container) => looksLikeInfra(container.processes));
+	const builtOf = new Map<PodShape, Built[]>();
+	const podOfRoot = new Map<number, PodShape>();
+	for (const [root, group] of members) {
+		const built = buildContainers(group, hostCgroups, identify, host, facts);
+		const containers = built.map((entry) => entry.shape);
+		const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
 		const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
 		if (infra && containers.length > 1) infra.infra = true;
+		for (const container of containers) {
+			const pid = container.namespaces.pid;
+			container.security.sharedPidNamespace =
+				pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
+		}
 		containers.sort(byInfraThenName);
 		const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
-		pods.push({
+		const pod: PodShape = {
 			id: '',
 			name: '',
+			namespace: null,
+			uid: null,
+			qos: null,
+			runtime: null,
+			notes: [],
 			cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify) : null,
 			infraContainerId: infra?.infra ? infra.id : null,
 			shared: sharedTypes(containers, host),
 			hostShared: hostSharedTypes(containers, host),
 			containers,
-		});
+		};
+		pods.push(pod);
+		builtOf.set(pod, built);
+		podOfRoot.set(root, pod);
 	}
 
 	// A pod's cgroup must be its own: no host process sits in it and no other pod's container under it.
@@ -317,9 +509,26 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pods.some((other) => other !== pod && other.containers.some((container) => container.cgroup !== null && isUnder(container.cgroup, podCgroup)));
 		if (claimedElsewhere) pod.cgroup = null;
 	}
-	for (const pod of pods) {
+	for (const pod of podOfRoot.values()) {
 		pod.id = pod.cgroup ?? firstSharedNamespaceId(pod.containers, host);
 		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : pod.containers.length === 1 ? pod.containers[0].name : pod.id;
+		describePod(pod, builtOf.get(pod) ?? [], identify, facts);
+		pod.notes = podNotes(pod, host, facts);
+	}
+	makeIdsUnique([...podOfRoot.values()]);
+	makeIdsUnique([...podOfRoot.values()].flatMap((pod) => pod.containers));
+	for (const pod of podOfRoot.values()) pod.infraContainerId = pod.containers.find((container) => container.infra)?.id ?? null;
+	const seen = new Set<string>();
+	for (const {type, inode, a, b} of sharedAcross) {
+		const podA = podOfRoot.get(sets.find(a));
+		const podB = podOfRoot.get(sets.find(b));
+		if (!podA || !podB || podA === podB) continue;
+		for (const [pod, other] of [[podA, podB], [podB, podA]]) {
+			const key = `${pod.id}\u0000${other.id}\u0000${type}`;
+			if (seen.has(key)) continue;
+			seen.add(key);
+			pod.notes.push(`shares its ${type === 'net' ? 'network' : type.toUpperCase()} namespace ${inode} with pod ${other.name}: kept apart by their cgroups`);
+		}
 	}
 	pods.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);

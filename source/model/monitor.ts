@@ -7,6 +7,8 @@ export type Monitor = {
 	/**
 	 * Re-reads these cgroups' files at once (a watched events file changed; pass its ancestors too, v2
 	 * counts events up the tree) and rebuilds the model from the last sample, without rescanning processes.
+	 * Ancestors are read before their descendants, whatever the order given: the kernel counts an event in
+	 * the cgroup first and then up the tree, so a descendant's count is never older than its ancestor's.
 	 * Null before the first refresh, or when the source cannot re-read or tracks none of them. The model's
 	 * time is now; rates stay those of the last refresh.
 	 */
@@ -22,19 +24,22 @@ export type SnapshotSource = {
 };
 
 /**
- * The one owner of model state: samples, re-infers pods only when the process structure changed,
- * and builds the model with fresh counters every time.
+ * The one owner of model state: samples, re-infers pods only when the process structure or the names
+ * found on disk changed, and builds the model with fresh counters every time.
  */
 export function createMonitor(source: SnapshotSource, options: InferenceOptions): Monitor {
 	let topology: Topology | null = null;
 	let topologyVersion = -1;
+	let factsVersion = -1;
 	let lastSnapshot: Snapshot | null = null;
 	return {
 		refresh() {
 			const snapshot = source.sample();
-			if (topology === null || topologyVersion !== snapshot.structureVersion) {
+			const namesVersion = snapshot.facts?.version ?? 0;
+			if (topology === null || topologyVersion !== snapshot.structureVersion || factsVersion !== namesVersion) {
 				topology = inferTopology(snapshot, options);
 				topologyVersion = snapshot.structureVersion;
+				factsVersion = namesVersion;
 			}
 			lastSnapshot = snapshot;
 			return buildModel(snapshot, topology);
@@ -42,11 +47,16 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 		refreshCgroups(cgroupPaths) {
 			if (lastSnapshot === null || topology === null || !source.readCgroupNow) return null;
 			let read = false;
-			for (const cgroupPath of cgroupPaths) if (source.readCgroupNow(cgroupPath)) read = true;
+			for (const cgroupPath of ancestorsFirst(cgroupPaths)) if (source.readCgroupNow(cgroupPath)) read = true;
 			return read ? buildModel({...lastSnapshot, time: Date.now()}, topology) : null;
 		},
 		close() {
 			source.close();
 		},
 	};
+}
+
+/** The paths without duplicates, each ancestor before its descendants (a path sorts before any path it prefixes). */
+export function ancestorsFirst(cgroupPaths: Iterable<string>): string[] {
+	return [...new Set(cgroupPaths)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,3 +1,5 @@
+import type {CgroupRuntime, QosClass} from './runtime-path.js';
+
 export const namespaceTypes = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'pid_for_children', 'time', 'user', 'uts'] as const;
 export type NamespaceType = (typeof namespaceTypes)[number];
 export type NamespaceInodes = Record<NamespaceType, number | null>;
@@ -151,6 +153,47 @@ export type Snapshot = {
 	readonly clockTicksPerSecond: number;
 	/** Things the collector could not read, for the status line. */
 	readonly problems: CollectProblems;
+	/** Names and facts the collect layer found beyond /proc's stat and cgroupfs; absent when not looked for. */
+	readonly facts?: ContainerFacts;
+};
+
+/** What a runtime or the kubelet keeps on disk about one container, as the collect layer found it; strings as found (not sanitized). */
+export type KnownContainerNames = {
+	runtime: CgroupRuntime | null;
+	containerName: string | null;
+	podName: string | null;
+	podNamespace: string | null;
+	podUid: string | null;
+	image: string | null;
+	containerType: 'sandbox' | 'container' | null;
+	/** The hostname the runtime configured for the container. */
+	hostname: string | null;
+};
+
+export type KnownPodNames = {
+	podName: string | null;
+	podNamespace: string | null;
+	podUid: string | null;
+	/** The pod's configured hostname (podman: the pod name). */
+	hostname: string | null;
+};
+
+/**
+ * Lookups the collect layer answers for inference, each cached there (a container's files are read once per
+ * id, a process's once per pid and start time). Inference asks only about the containers it builds.
+ */
+export type ContainerFacts = {
+	/** Changes whenever an answer given before may have changed (names that appeared on disk later). */
+	readonly version: number;
+	containerNames(containerId: string): KnownContainerNames | null;
+	/** A Kubernetes pod by UID, or a podman pod by id. */
+	podNames(podUidOrId: string): KnownPodNames | null;
+	/** HOSTNAME from the process's environment; null when absent or unreadable. */
+	hostname(process: ProcessRecord): string | null;
+	/** Whether the process's effective capabilities (CapEff) hold every capability the node grants; null when unknown. */
+	fullCapabilities(process: ProcessRecord): boolean | null;
+	/** The file that pins a namespace (CRI-O's /var/run/netns, ipcns, utsns), as the node shows it; null when none. */
+	pinnedNamespace(type: NamespaceType, inode: number): string | null;
 };
 
 export type CollectProblems = {
@@ -200,11 +243,32 @@ export type PidsGauge = {current: number | null; max: number | null};
 
 export type Gauges = {memory: MemoryGauge; cpu: CpuGauge; pids: PidsGauge};
 
+/** What a container may do to the host: namespaces it shares with the host, and its capabilities. */
+export type SecurityFacts = {
+	hostNetwork: boolean;
+	hostIPC: boolean;
+	hostPID: boolean;
+	hostUTS: boolean;
+	/** In the host's user namespace: root inside is root outside. */
+	hostUser: boolean;
+	/** The main process's CapEff holds every capability the node grants; null when unreadable. */
+	privileged: boolean | null;
+	/** Its pid namespace (not the host's) is shared with another container of the pod. */
+	sharedPidNamespace: boolean;
+};
+
 export type Container = {
 	/** Stable across refreshes: the container cgroup path, plus the mnt inode when one cgroup holds several. */
 	id: string;
+	/** The runtime's or Kubernetes' name where known, else the short id, cgroup leaf or first command. */
 	name: string;
 	infra: boolean;
+	/** The runtime that made the container: from its metadata on disk, else from its cgroup's name; null for none. */
+	runtime: CgroupRuntime | null;
+	/** The runtime's full container id; null when no runtime's cgroup names one. */
+	containerId: string | null;
+	image: string | null;
+	security: SecurityFacts;
 	cgroup: string | null;
 	cgroups: ProcessCgroups;
 	/** The namespaces of the container's first process (lowest start time). */
@@ -217,7 +281,16 @@ export type Container = {
 export type Pod = {
 	/** Stable across refreshes: the pod cgroup, else `pod-<type>-<inode>` of its first shared namespace. */
 	id: string;
+	/** `namespace/name` for Kubernetes pods, podman's pod name, else from its cgroup or namespace. */
 	name: string;
+	/** The Kubernetes namespace; null for other pods. */
+	namespace: string | null;
+	/** The Kubernetes pod UID, or podman's pod id. */
+	uid: string | null;
+	qos: QosClass | null;
+	runtime: CgroupRuntime | null;
+	/** Where the namespaces and the cgroups tell different stories, or the pod is unusual: for people to read. */
+	notes: string[];
 	/** The pod's own cgroup: its containers' nearest common parent, when that is not a shared root. */
 	cgroup: string | null;
 	infraContainerId: string | null;

@@ -57,6 +57,10 @@ function containerJson(container: Container, model: PodModel) {
 		id: container.id,
 		name: container.name,
 		infra: container.infra,
+		runtime: container.runtime,
+		containerId: container.containerId,
+		image: container.image,
+		security: container.security,
 		cgroup: container.cgroup,
 		cgroups: {memory: container.cgroups.memory, cpu: container.cgroups.cpu, cpuacct: container.cgroups.cpuacct, pids: container.cgroups.pids},
 		namespaces: container.namespaces,
@@ -89,6 +93,11 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 		pods: model.pods.map((pod) => ({
 			id: pod.id,
 			name: pod.name,
+			namespace: pod.namespace,
+			uid: pod.uid,
+			qos: pod.qos,
+			runtime: pod.runtime,
+			notes: pod.notes,
 			cgroup: pod.cgroup,
 			infra: pod.infraContainerId,
 			shared: pod.shared,
@@ -98,4 +107,13 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 		})),
 		hostProcesses: model.hostProcesses.map((process) => processJson(process, model)),
 	};
+}
+
+/**
+ * JSON text that is safe on a terminal too: JSON.stringify leaves C1 controls (U+009B is a CSI on
+ * terminals that take C1 from UTF-8), line separators and bidi controls as they are. They can only
+ * stand inside strings, where a \u escape means the same.
+ */
+export function toJsonText(value: unknown): string {
+	return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

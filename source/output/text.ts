@@ -1,6 +1,6 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
-import type {Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import type {Container, Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import {cellWidth, fitCells, formatBytes, formatCores, formatPercent, plural, truncateCells} from '../view/format.js';
 import {problemNotes} from './problem-notes.js';
 
@@ -31,6 +31,59 @@ function podBadges(pod: Pod): string {
 	const hostBadges: Record<string, string> = {net: 'hostNet', ipc: 'hostIPC', pid: 'hostPID', uts: 'hostUTS', user: 'root=host'};
 	for (const type of pod.hostShared) if (hostBadges[type]) badges.push(hostBadges[type]);
 	return badges.join(' ');
+}
+
+/** A container's marks: infra, then what it may do to the host. */
+function containerMarks(container: Container): string {
+	const marks: string[] = [];
+	if (container.infra) marks.push('(infra)');
+	const {security} = container;
+	if (security.privileged) marks.push('privileged');
+	if (security.hostNetwork) marks.push('hostNet');
+	if (security.hostIPC) marks.push('hostIPC');
+	if (security.hostPID) marks.push('hostPID');
+	if (security.hostUTS) marks.push('hostUTS');
+	return marks.join(' ');
+}
+
+/** Runtimes' 64-hex ids as docker and podman print them; UUIDs whole. */
+function shortId(id: string): string {
+	return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
+}
+
+/** `containerd · burstable · uid …` for a pod; empty when nothing is known. */
+function podFacts(pod: Pod): string {
+	const facts: string[] = [];
+	if (pod.runtime) facts.push(pod.runtime);
+	if (pod.qos) facts.push(pod.qos);
+	if (pod.uid) facts.push(`uid ${shortId(pod.uid)}`);
+	return sanitizeForTerminal(facts.join(' · '));
+}
+
+/** `containerd · id 0123456789ab · docker.io/library/nginx:1.27` for a container; empty when nothing is known. */
+function containerFacts(container: Container): string {
+	const facts: string[] = [];
+	if (container.runtime) facts.push(container.runtime);
+	if (container.containerId) facts.push(`id ${shortId(container.containerId)}`);
+	if (container.image) facts.push(container.image);
+	return sanitizeForTerminal(facts.join(' · '));
+}
+
+/** Text over as many lines as the width needs, broken at spaces; the first line after `first`, the others after `rest`. */
+function wrapped(text: string, first: string, rest: string, width: number): string[] {
+	const lines: string[] = [];
+	let line = first;
+	for (const word of text.split(' ')) {
+		const candidate = line === first || line === rest ? line + word : `${line} ${word}`;
+		if (cellWidth(candidate) > width && line !== first && line !== rest) {
+			lines.push(line);
+			line = rest + word;
+		} else {
+			line = candidate;
+		}
+	}
+	lines.push(line);
+	return lines.map((entry) => truncateCells(entry, width));
 }
 
 /** Room kept after a name for its marks: enough for ` (infra)`; longer badges give way to the name. */
@@ -83,6 +136,9 @@ export function modelToText(model: PodModel, width: number): string {
 				nameWidth,
 			),
 		);
+		const podFactsText = podFacts(pod);
+		if (podFactsText) lines.push(truncateCells(`│  ${podFactsText}`, width));
+		for (const note of pod.notes) lines.push(...wrapped(sanitizeForTerminal(note), '│  note: ', '│        ', width));
 		pod.containers.forEach((container, index) => {
 			const last = index === pod.containers.length - 1;
 			lines.push(
@@ -90,7 +146,7 @@ export function modelToText(model: PodModel, width: number): string {
 					{
 						prefix: last ? '└─ ' : '├─ ',
 						name: sanitizeForTerminal(container.name),
-						marks: container.infra ? '(infra)' : '',
+						marks: containerMarks(container),
 						pids: String(container.gauges.pids.current ?? container.processes.length),
 						cpu: cpuText(container.gauges),
 						memory: memoryText(container.gauges),
@@ -98,10 +154,12 @@ export function modelToText(model: PodModel, width: number): string {
 					nameWidth,
 				),
 			);
+			const factsText = containerFacts(container);
+			if (factsText) lines.push(truncateCells(`${last ? '   ' : '│  '}  ${factsText}`, width));
 			for (const process of container.processes) lines.push(render(processLine(process, last ? '     ' : '│    ', model), nameWidth));
 		});
 	}
 	lines.push(render({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''}, nameWidth));
-	lines.push(...problemNotes(model));
+	lines.push(...problemNotes(model).map((note) => truncateCells(note, width)));
 	return lines.join('\n') + '\n';
 }

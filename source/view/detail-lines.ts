@@ -1,3 +1,5 @@
+import type {EventLog, Tombstone} from '../model/event-log.js';
+import type {PodtopEvent} from '../model/events.js';
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import {
@@ -11,7 +13,8 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {formatBytes, formatCores, formatPercent, memoryLevel, plural} from './format.js';
+import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
+import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, memoryLevel, plural, sparkline} from './format.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
 import type {Tone} from './theme.js';
@@ -23,21 +26,94 @@ export type DetailLine = {segments: readonly DetailSegment[]; cut: 'end' | 'midd
 
 const labelWidth = 8;
 const listedSharers = 3;
+/** Events listed in the details of a container or pod. */
+const listedEvents = 4;
+/** A time to the limit further off than this is no news. */
+const timeToLimitHorizonSeconds = 3600;
+
+/** What the event log adds to the details: a container's memory history, where it is heading, its events. */
+export type DetailHistory = {
+	log: EventLog;
+	/** The pane's width in cells, for the sparkline. */
+	width: number;
+};
 
 /** The detail pane's lines for the selected row. */
-export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: NamespaceSharing): DetailLine[] {
+export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: NamespaceSharing, history?: DetailHistory): DetailLine[] {
 	if (!row) return [line({text: 'nothing selected', tone: 'muted'})];
 	const {subject} = row;
 	switch (subject.kind) {
 		case 'pod':
-			return podLines(subject.pod);
-		case 'container':
-			return containerLines(model, subject.pod, subject.container, sharing);
+			return [...podLines(subject.pod), ...eventLines(history?.log.eventsForPod(subject.pod.id) ?? [])];
+		case 'container': {
+			const id = subject.container.id;
+			const recent = [...historyLines(id, history), ...eventLines(history?.log.eventsFor(id) ?? [])];
+			return containerLines(model, subject.pod, subject.container, sharing, recent);
+		}
 		case 'process':
 			return processLines(model, subject.process, subject.owner, sharing);
 		case 'host':
 			return hostLines(model, sharing);
+		case 'tombstone':
+			return tombstoneLines(subject.tombstone, history);
+		case 'gone-pod':
+			return [
+				line({text: 'pod ', tone: 'muted'}, {text: safe(subject.podName), tone: 'heading'}, {text: '  † gone', tone: 'muted'}),
+				field('members', subject.tombstones.map((tombstone) => `${safe(tombstone.containerName)} † oom-killed`).join(', ')),
+				...eventLines(history?.log.eventsForPod(subject.podId) ?? []),
+			];
 	}
+}
+
+/** The memory sparkline of a container and, when it climbs toward its limit, when it gets there. */
+function historyLines(containerId: string, history: DetailHistory | undefined, live = true): DetailLine[] {
+	if (!history) return [];
+	const samples = history.log.samples(containerId);
+	if (samples.length < 2) return [];
+	const limit = samples.at(-1)?.limit ?? null;
+	const values = samples.map((sample) => sample.memory);
+	const peak = Math.max(...values.map((value) => value ?? 0));
+	const cells = Math.max(8, history.width - labelWidth - 12);
+	const scale = limit ?? peak;
+	const lines = [field('history', sparkline(values, scale, cells) + `  ${limit === null ? 'max' : 'limit'} ${formatBytes(scale)}`)];
+	const estimate = live ? history.log.timeToLimit(containerId) : null;
+	if (estimate && estimate.secondsToLimit <= timeToLimitHorizonSeconds) {
+		const when = estimate.secondsToLimit < 1 ? 'at the limit' : `limit in ${formatEstimate(estimate.secondsToLimit)}`;
+		lines.push(field('', `${when} at ${formatRate(estimate.bytesPerSecond)}`, estimate.secondsToLimit < 60 ? 'critical' : 'warn'));
+	}
+	return lines;
+}
+
+/** The newest events, one per line. */
+function eventLines(events: readonly PodtopEvent[]): DetailLine[] {
+	return events.slice(0, listedEvents).map((event, index) => {
+		const victim = eventVictim(event);
+		return line(
+			{text: (index === 0 ? 'events' : '').padEnd(labelWidth), tone: 'muted'},
+			{text: `${formatEventTime(event.time)} `, tone: 'muted'},
+			{text: event.kind, tone: eventTone(event)},
+			{text: `${event.containerId === null ? ` ${eventSubject(event)}` : ''}${victim ? ` ${victim}` : ''} +${event.delta}`},
+		);
+	});
+}
+
+/** A container gone after its OOM kill: when, its last gauges, its history and events. */
+function tombstoneLines(tombstone: Tombstone, history: DetailHistory | undefined): DetailLine[] {
+	return [
+		line(
+			{text: 'container ', tone: 'muted'},
+			{text: safe(tombstone.containerName), tone: 'heading'},
+			{text: ' † oom-killed', tone: 'critical'},
+			{text: `  in pod ${safe(tombstone.podName)}`, tone: 'muted'},
+		),
+		field('gone', `since ${formatEventTime(tombstone.goneAt)}, listed until ${formatEventTime(tombstone.expiresAt)}`, 'muted'),
+		pathField('cgroup', tombstone.cgroup),
+		line({text: 'last seen', tone: 'muted'}),
+		...gaugeLines(tombstone.lastGauges, tombstone.cgroup),
+		field('procs', tombstone.lastPids.length > 0 ? tombstone.lastPids.join(' ') : 'none'),
+		...historyLines(tombstone.containerId, history, false),
+		...eventLines(tombstone.events),
+	];
 }
 
 const safe = sanitizeForTerminal;
@@ -84,7 +160,8 @@ function podLines(pod: Pod): DetailLine[] {
 	return lines;
 }
 
-function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing): DetailLine[] {
+/** `recent` (history and events) follows the gauges. */
+function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing, recent: readonly DetailLine[]): DetailLine[] {
 	const firstProcess = container.processes[0];
 	return [
 		line(
@@ -95,6 +172,7 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 		),
 		pathField('cgroup', container.cgroup),
 		...gaugeLines(container.gauges, container.cgroup),
+		...recent,
 		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
 		...namespaceLines(model, container.namespaces, {pod, container}, sharing),
 	];

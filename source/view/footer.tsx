@@ -22,6 +22,7 @@ const keyHints: ReadonlyArray<readonly [string, string]> = [
 	['r', 'reverse'],
 	['n', 'namespaces'],
 	['d', 'detail'],
+	['e', 'events'],
 	['p', 'pause'],
 	['+/-', 'interval'],
 ];

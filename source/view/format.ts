@@ -105,3 +105,36 @@ export function fitCells(text: string, width: number): string {
 	const truncated = truncateCells(text, width);
 	return truncated + ' '.repeat(Math.max(0, width - cellWidth(truncated)));
 }
+
+const sparkCharacters = '▁▂▃▄▅▆▇█';
+
+/**
+ * One cell per value, the newest `width` values: ▁ for 0 up to █ for `max` (a space where unknown).
+ * `max` is the limit when there is one, so the height reads as how full the container is.
+ */
+export function sparkline(values: ReadonlyArray<number | null>, max: number, width: number): string {
+	const shown = values.slice(Math.max(0, values.length - width));
+	return shown
+		.map((value) => {
+			if (value === null || !(max > 0)) return ' ';
+			const level = Math.round((Math.min(max, Math.max(0, value)) / max) * (sparkCharacters.length - 1));
+			return sparkCharacters[level];
+		})
+		.join('');
+}
+
+/** A memory growth rate in decimal units: `+4.1 MB/s`, `+350 KB/s`. */
+export function formatRate(bytesPerSecond: number): string {
+	if (bytesPerSecond >= 1e9) return `+${(bytesPerSecond / 1e9).toFixed(1)} GB/s`;
+	if (bytesPerSecond >= 1e6) return `+${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+	if (bytesPerSecond >= 1e3) return `+${Math.round(bytesPerSecond / 1e3)} KB/s`;
+	return `+${Math.round(bytesPerSecond)} B/s`;
+}
+
+/** An estimate of seconds: `~12 s`, `~4 min`, `~1.5 h`. */
+export function formatEstimate(seconds: number): string {
+	if (seconds < 1) return '<1 s';
+	if (seconds < 90) return `~${Math.round(seconds)} s`;
+	if (seconds < 90 * 60) return `~${Math.round(seconds / 60)} min`;
+	return `~${(seconds / 3600).toFixed(1)} h`;
+}

@@ -13,10 +13,12 @@ type HeaderProps = {
 	hostFacts: HostFacts | undefined;
 	intervalMs: number;
 	paused: boolean;
+	/** Events since start, and how many were OOM kills (the count turns red). */
+	events?: {events: number; oomKills: number};
 };
 
 /** Host facts on the first line; counts, refresh interval and the pause marker on the second. */
-export function Header({model, hostFacts, intervalMs, paused}: HeaderProps) {
+export function Header({model, hostFacts, intervalMs, paused, events}: HeaderProps) {
 	const color = useContext(ColorContext);
 	const host = model?.host ?? hostFacts;
 	const load = model?.load ?? null;
@@ -54,6 +56,12 @@ export function Header({model, hostFacts, intervalMs, paused}: HeaderProps) {
 				)}
 				{paused && ' '}
 				{counts}
+				{model && events && (
+					<Text>
+						{'  '}
+						<Text {...toneStyle(events.oomKills > 0 ? 'critical' : events.events > 0 ? 'warn' : undefined, color)}>{plural(events.events, 'event')}</Text>
+					</Text>
+				)}
 				<Text {...toneStyle('muted', color)}>  every {formatInterval(intervalMs)}</Text>
 			</Text>
 		</Box>

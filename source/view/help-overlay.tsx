@@ -14,6 +14,7 @@ const helpEntries: ReadonlyArray<readonly [string, string]> = [
 	['r', 'reverse the sort'],
 	['n', 'namespace matrix: equal letters share a namespace, H is the host\'s, pidc is pid_for_children'],
 	['d', 'details of the selection (beside the tree when wide)'],
+	['e', 'event log: limit hits, OOM kills with the victim, newest first'],
 	['p', 'pause refreshing'],
 	['+ -', 'longer / shorter refresh interval'],
 	['q  Ctrl-C', 'quit'],
@@ -36,6 +37,9 @@ export function HelpOverlay({height}: {height: number}) {
 		)),
 		<Text key="legend" wrap="truncate-end" {...toneStyle('muted', color)}>
 			badges: hostNet hostIPC hostPID hostUTS share the host&apos;s namespace · root=host: no user namespace · ! CPU throttled
+		</Text>,
+		<Text key="alerts" wrap="truncate-end" {...toneStyle('muted', color)}>
+			red row: at 95 % of its memory limit or hit it in the last interval · flashing: OOM-killed · † oom-killed: gone, kept a minute
 		</Text>,
 	];
 	return (

@@ -61,6 +61,8 @@ export function commandForKey(input: string, key: Key, context: KeyContext): UiA
 			return {type: 'toggleMatrix'};
 		case 'd':
 			return {type: 'toggleDetail', wide: context.wide};
+		case 'e':
+			return {type: 'toggleEvents'};
 		case 'p':
 			return {type: 'togglePause'};
 		case '+':

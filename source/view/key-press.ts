@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 import type {PodModel} from '../model/types.js';
 import {commandForKey} from './key-map.js';
-import {effectiveView, screenRows, wideColumns} from './screen-rows.js';
+import {effectiveView, screenRows, wideColumns, type RowExtras} from './screen-rows.js';
 import {uiReducer, type UiState} from './ui-state.js';
 
 export type KeyPressAction = {
@@ -9,17 +9,19 @@ export type KeyPressAction = {
 	key: Key;
 	model: PodModel | null;
 	columns: number;
-	/** Lines between the header and the footer. */
+	/** Lines of the tree or matrix: between the header and the footer, less the event pane. */
 	bodyHeight: number;
+	/** The tombstones on screen, which the selection moves through too. */
+	extras?: RowExtras;
 };
 
 /**
  * Applies one key press to the state it finds, so that presses dispatched one after another each see
  * the rows the previous ones left (a `/` before the text it filters by, an expand before a move).
  */
-export function keyPressReducer(state: UiState, {input, key, model, columns, bodyHeight}: KeyPressAction): UiState {
+export function keyPressReducer(state: UiState, {input, key, model, columns, bodyHeight, extras}: KeyPressAction): UiState {
 	const view = effectiveView(state.view, columns);
-	const {treeRows, navigableRows} = screenRows(model, state, view);
+	const {treeRows, navigableRows} = screenRows(model, state, view, extras);
 	const command = commandForKey(input, key, {
 		state,
 		view,

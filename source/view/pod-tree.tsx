@@ -4,7 +4,7 @@ import {useScrollOffset} from '../hooks/use-scroll-offset.js';
 import {cellWidth, fitCells, formatCores, truncateCells} from './format.js';
 import {MemoryGauge, memoryGaugeCells, memoryTextWidth, type MemoryGaugeCells} from './memory-gauge.js';
 import {ColorContext, toneStyle} from './theme.js';
-import type {SortKey, TreeRow} from './tree-rows.js';
+import type {RowAlert, SortKey, TreeRow} from './tree-rows.js';
 
 /** Cell widths of the tree columns; 0 drops a column. Each column after the name is preceded by one space. */
 export type TreeColumns = {name: number; pids: number; cpu: number; bar: number; memory: number};
@@ -56,22 +56,30 @@ export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells
 	};
 }
 
-type TreeLineProps = TreeLineCells & {pidsWidth: number; cpuWidth: number; barWidth: number; selected: boolean};
+type TreeLineProps = TreeLineCells & {pidsWidth: number; cpuWidth: number; barWidth: number; selected: boolean; alert: RowAlert | null; gone: boolean};
+
+/** The style of a whole row: red at the limit, red in inverse video while an OOM kill flashes, dimmed for a tombstone. */
+function rowStyle(alert: RowAlert | null, gone: boolean, selected: boolean, color: boolean) {
+	const style = alert === null ? {} : toneStyle('critical', color);
+	return {...style, inverse: selected || alert === 'oom-kill', dimColor: gone && alert === null};
+}
 
 const TreeLine = memo(function TreeLine(props: TreeLineProps) {
 	const color = useContext(ColorContext);
 	const cpuText = props.cpu + props.throttleMark;
+	// A red row is red throughout: its parts do not get colours of their own.
+	const plain = props.alert !== null;
 	return (
-		<Text wrap="truncate-end" inverse={props.selected}>
+		<Text wrap="truncate-end" {...rowStyle(props.alert, props.gone, props.selected, color)}>
 			{props.name}
-			<Text {...toneStyle('badge', color)}>{props.tags}</Text>
+			<Text {...toneStyle(plain ? undefined : 'badge', color)}>{props.tags}</Text>
 			{props.padding}
 			{props.pidsWidth > 0 && ` ${props.pids.padStart(props.pidsWidth)}`}
 			{props.cpuWidth > 0 && (
 				<Text>
 					{' '.repeat(Math.max(1, props.cpuWidth + 1 - cpuText.length))}
 					{props.cpu}
-					<Text {...toneStyle('warn', color)}>{props.throttleMark}</Text>
+					<Text {...toneStyle(plain ? undefined : 'warn', color)}>{props.throttleMark}</Text>
 				</Text>
 			)}{' '}
 			<MemoryGauge
@@ -79,7 +87,7 @@ const TreeLine = memo(function TreeLine(props: TreeLineProps) {
 				empty={props.empty}
 				amount={props.amount}
 				percent={props.percent}
-				level={props.level}
+				level={plain || props.gone ? null : props.level}
 				barWidth={props.barWidth}
 			/>
 		</Text>
@@ -141,6 +149,8 @@ export function PodTree({rows, selected, width, height, sortKey, sortReversed, e
 					cpuWidth={columns.cpu}
 					barWidth={columns.bar}
 					selected={offset + index === selected}
+					alert={row.alert}
+					gone={row.gone}
 				/>
 			))}
 			{rows.length === 0 && <Text dimColor>{emptyText}</Text>}

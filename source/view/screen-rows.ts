@@ -1,5 +1,5 @@
 import type {PodModel} from '../model/types.js';
-import {buildContainerRows, buildTreeRows, type TreeRow} from './tree-rows.js';
+import {buildContainerRows, buildTreeRows, type TreeOptions, type TreeRow} from './tree-rows.js';
 import type {UiState, ViewName} from './ui-state.js';
 
 /** From this width on, the detail pane sits beside the tree instead of replacing it. */
@@ -19,8 +19,11 @@ export type ScreenRows = {
 
 type RowState = Pick<UiState, 'expansion' | 'filter' | 'sortKey' | 'sortReversed'>;
 
-export function screenRows(model: PodModel | null, state: RowState, view: ViewName): ScreenRows {
+/** What the event log adds to the tree: marked rows and tombstones. */
+export type RowExtras = Pick<TreeOptions, 'alerts' | 'tombstones'>;
+
+export function screenRows(model: PodModel | null, state: RowState, view: ViewName, extras: RowExtras = {}): ScreenRows {
 	if (!model) return {treeRows: [], navigableRows: []};
-	const treeRows = buildTreeRows(model, state);
+	const treeRows = buildTreeRows(model, {expansion: state.expansion, filter: state.filter, sortKey: state.sortKey, sortReversed: state.sortReversed, ...extras});
 	return {treeRows, navigableRows: view === 'matrix' ? buildContainerRows(model, state) : treeRows};
 }

@@ -1,6 +1,7 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import type {Tombstone} from '../model/event-log.js';
 import type {ContainerRef} from './namespace-sharing.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
@@ -12,7 +13,14 @@ export type TreeOptions = {
 	filter: string;
 	sortKey: SortKey;
 	sortReversed: boolean;
+	/** Rows to mark, by row key: at or past the limit, or flashing after an OOM kill (see alerts.ts). */
+	alerts?: ReadonlyMap<string, RowAlert>;
+	/** Containers gone after an OOM kill, listed dimmed under their pod (a pod gone too gets a row of its own). */
+	tombstones?: readonly Tombstone[];
 };
+
+/** `limit`: at or past its memory limit, or hit it in the last interval; `oom-kill`: OOM-killed a moment ago (the row flashes). */
+export type RowAlert = 'limit' | 'oom-kill';
 
 export type RowMetrics = {
 	/** Tasks: the cgroup's pids.current, or a process's threads. */
@@ -31,7 +39,11 @@ export type RowSubject =
 	| {kind: 'container'; pod: Pod; container: Container}
 	/** `owner` is null for host processes. */
 	| {kind: 'process'; process: ProcessRecord; owner: ContainerRef | null}
-	| {kind: 'host'};
+	| {kind: 'host'}
+	/** A container gone after an OOM kill, kept for a while with its last gauges and events. */
+	| {kind: 'tombstone'; tombstone: Tombstone}
+	/** A pod no longer in the model whose containers are tombstones. */
+	| {kind: 'gone-pod'; podId: string; podName: string; tombstones: readonly Tombstone[]};
 
 export type TreeRow = {
 	key: string;
@@ -44,6 +56,9 @@ export type TreeRow = {
 	tags: readonly string[];
 	metrics: RowMetrics;
 	subject: RowSubject;
+	alert: RowAlert | null;
+	/** A tombstone (or a gone pod): drawn dimmed. */
+	gone: boolean;
 };
 
 type TreeNode = {
@@ -59,12 +74,16 @@ type TreeNode = {
 	children: readonly TreeNode[];
 	/** Pods start expanded; containers and the host group start collapsed unless the filter matched inside them. */
 	openByDefault: boolean;
+	gone?: boolean;
+	/** Listed after the sorted children, in this order: tombstones. */
+	trailing?: readonly TreeNode[];
 };
 
 export const hostRowKey = 'host';
 export const podRowKey = (pod: Pod): string => `pod:${pod.id}`;
 export const containerRowKey = (container: Container): string => `container:${container.id}`;
 export const processRowKey = (process: ProcessRecord): string => `pid:${process.pid}`;
+export const tombstoneRowKey = (tombstone: Tombstone): string => `container:${tombstone.containerId}`;
 
 const hostBadges: ReadonlyArray<readonly [NamespaceType, string]> = [
 	['net', 'hostNet'],
@@ -84,35 +103,49 @@ export function podBadges(pod: Pod): string[] {
 export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] {
 	const query = options.filter.trim().toLowerCase();
 	const nodes: TreeNode[] = [];
+	const tombstonesByPod = new Map<string, Tombstone[]>();
+	for (const tombstone of options.tombstones ?? []) {
+		const list = tombstonesByPod.get(tombstone.podId);
+		if (list) list.push(tombstone);
+		else tombstonesByPod.set(tombstone.podId, [tombstone]);
+	}
 	for (const pod of model.pods) {
-		const node = podNode(pod, model, query);
+		const tombstones = tombstonesByPod.get(pod.id) ?? [];
+		tombstonesByPod.delete(pod.id);
+		const node = podNode(pod, model, query, tombstones);
+		if (node) nodes.push(node);
+	}
+	for (const tombstones of tombstonesByPod.values()) {
+		const node = gonePodNode(tombstones, query);
 		if (node) nodes.push(node);
 	}
 
 	const compare = nodeComparator(options.sortKey, options.sortReversed);
 	const rows: TreeRow[] = [];
-	appendRows(rows, nodes.sort(compare), [], options.expansion, compare);
+	const context: AppendContext = {expansion: options.expansion, compare, alerts: options.alerts};
+	appendRows(rows, nodes.sort(compare), [], context);
 	const host = hostNode(model, query);
-	if (host) appendRows(rows, [host], [], options.expansion, compare);
+	if (host) appendRows(rows, [host], [], context);
 	return rows;
 }
+
+type AppendContext = {
+	expansion: ReadonlyMap<string, boolean>;
+	compare: (a: TreeNode, b: TreeNode) => number;
+	alerts: ReadonlyMap<string, RowAlert> | undefined;
+};
 
 /** Every container row (with its pod as the path's parent), in tree order: the rows of the namespace matrix. */
 export function buildContainerRows(model: PodModel, options: Omit<TreeOptions, 'expansion'>): TreeRow[] {
 	return buildTreeRows(model, {...options, expansion: new Map()}).filter((row) => row.subject.kind === 'container');
 }
 
-function appendRows(
-	rows: TreeRow[],
-	nodes: readonly TreeNode[],
-	parentPath: readonly string[],
-	expansion: ReadonlyMap<string, boolean>,
-	compare: (a: TreeNode, b: TreeNode) => number,
-): void {
+function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: readonly string[], context: AppendContext): void {
 	for (const node of nodes) {
 		const path = [...parentPath, node.key];
-		const expandable = node.children.length > 0;
-		const expanded = expandable && (expansion.get(node.key) ?? node.openByDefault);
+		const trailing = node.trailing ?? [];
+		const expandable = node.children.length + trailing.length > 0;
+		const expanded = expandable && (context.expansion.get(node.key) ?? node.openByDefault);
 		rows.push({
 			key: node.key,
 			path,
@@ -123,8 +156,10 @@ function appendRows(
 			tags: node.tags,
 			metrics: node.metrics,
 			subject: node.subject,
+			alert: context.alerts?.get(node.key) ?? null,
+			gone: node.gone ?? false,
 		});
-		if (expanded) appendRows(rows, [...node.children].sort(compare), path, expansion, compare);
+		if (expanded) appendRows(rows, [...[...node.children].sort(context.compare), ...trailing], path, context);
 	}
 }
 
@@ -132,12 +167,13 @@ const matchesName = (name: string, query: string): boolean => name.toLowerCase()
 const matchesProcess = (process: ProcessRecord, query: string): boolean =>
 	String(process.pid) === query || matchesName(process.comm, query);
 
-function podNode(pod: Pod, model: PodModel, query: string): TreeNode | null {
+function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
 	const podMatches = query === '' || matchesName(pod.name, query);
 	const children = pod.containers
 		.map((container) => containerNode(container, pod, model, podMatches ? '' : query))
 		.filter((node): node is TreeNode => node !== null);
-	if (!podMatches && children.length === 0) return null;
+	const trailing = tombstones.filter((tombstone) => podMatches || matchesName(tombstone.containerName, query)).map(tombstoneNode);
+	if (!podMatches && children.length === 0 && trailing.length === 0) return null;
 	const allContainerMetrics = pod.containers.map(containerMetrics);
 	const metrics = podMetrics(pod, allContainerMetrics);
 	return {
@@ -149,7 +185,47 @@ function podNode(pod: Pod, model: PodModel, query: string): TreeNode | null {
 		sortName: pod.name.toLowerCase(),
 		subject: {kind: 'pod', pod},
 		children,
+		trailing,
 		openByDefault: true,
+	};
+}
+
+/** The mark of a container gone after its OOM kill. */
+export const tombstoneTag = '† oom-killed';
+
+function tombstoneNode(tombstone: Tombstone): TreeNode {
+	return {
+		key: tombstoneRowKey(tombstone),
+		label: sanitizeForTerminal(tombstone.containerName),
+		tags: [tombstoneTag],
+		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length),
+		sortFraction: null,
+		sortName: tombstone.containerName.toLowerCase(),
+		subject: {kind: 'tombstone', tombstone},
+		children: [],
+		openByDefault: false,
+		gone: true,
+	};
+}
+
+/** A pod gone from the model with its OOM-killed containers: listed after the live pods. */
+function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode | null {
+	const [first] = tombstones;
+	const podMatches = query === '' || matchesName(first.podName, query);
+	const trailing = tombstones.filter((tombstone) => podMatches || matchesName(tombstone.containerName, query)).map(tombstoneNode);
+	if (trailing.length === 0) return null;
+	return {
+		key: `pod:${first.podId}`,
+		label: sanitizeForTerminal(first.podName),
+		tags: ['†'],
+		metrics: {pids: 0, cpuCores: null, quotaCores: null, throttled: false, memoryBytes: null, memoryLimit: null, memoryFraction: null},
+		sortFraction: null,
+		sortName: first.podName.toLowerCase(),
+		subject: {kind: 'gone-pod', podId: first.podId, podName: first.podName, tombstones},
+		children: [],
+		trailing,
+		openByDefault: true,
+		gone: true,
 	};
 }
 

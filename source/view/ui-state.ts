@@ -11,6 +11,8 @@ export type UiState = {
 	helpOpen: boolean;
 	/** On a wide terminal the detail pane sits beside the tree unless hidden with `d`. */
 	sidePaneHidden: boolean;
+	/** The event log pane under the body, toggled with `e`. */
+	eventsShown: boolean;
 	filter: string;
 	filterEditing: boolean;
 	sortKey: SortKey;
@@ -39,6 +41,7 @@ export type UiAction =
 	| {type: 'toggleMatrix'}
 	| {type: 'toggleDetail'; wide: boolean}
 	| {type: 'toggleHelp'}
+	| {type: 'toggleEvents'}
 	| {type: 'escape'}
 	| {type: 'togglePause'}
 	| {type: 'stepInterval'; direction: 1 | -1}
@@ -52,6 +55,7 @@ export function initialUiState(intervalMs: number): UiState {
 		view: 'tree',
 		helpOpen: false,
 		sidePaneHidden: false,
+		eventsShown: false,
 		filter: '',
 		filterEditing: false,
 		sortKey: 'memoryPercent',
@@ -124,6 +128,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			return {...state, view: state.view === 'detail' ? 'tree' : 'detail'};
 		case 'toggleHelp':
 			return {...state, helpOpen: !state.helpOpen};
+		case 'toggleEvents':
+			return {...state, eventsShown: !state.eventsShown};
 		case 'escape':
 			if (state.helpOpen) return {...state, helpOpen: false};
 			if (state.filter !== '' || state.filterEditing) return {...state, filter: '', filterEditing: false};

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
@@ -119,6 +121,28 @@ test('throttling is marked only while periods are being throttled', () => {
 		tree.cgroupFiles(`/docker/${id('a')}`, {'cpu.stat': cpuStat(9)});
 		assert.equal(throttledNow(), true);
 		assert.equal(throttledNow(), false);
+		monitor.close();
+	} finally {
+		tree.remove();
+	}
+});
+
+test('a namespace change right after start or exec (setns, as nsenter does) is seen on the next scans', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/cgroup.controllers', 'memory\n');
+		tree.write('cgroup/cgroup.procs', '');
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 7, comm: 'nsenter', cgroup: '0::/rig/app\n'});
+		// Enough others that the round-robin re-check of a few processes per scan would not get to pid 7.
+		for (let pid = 100; pid < 200; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/\n'});
+		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
+		assert.equal(monitor.refresh().pods.length, 0, 'still in the host namespaces');
+		fs.rmSync(path.join(tree.proc, '7', 'ns', 'net'));
+		fs.symlinkSync('net:[4026532777]', path.join(tree.proc, '7', 'ns', 'net'));
+		const pods = monitor.refresh().pods;
+		assert.equal(pods.length, 1);
+		assert.equal(pods[0].id, 'pod-net-4026532777');
 		monitor.close();
 	} finally {
 		tree.remove();

@@ -29,17 +29,35 @@ export type FixtureProcess = {
 	utime?: number;
 	starttime?: number;
 	kernelThread?: boolean;
+	/** CapEff in /proc/<pid>/status, 16 hex digits; default Docker's default set (not privileged). */
+	capEff?: string;
+	/** /proc/<pid>/environ, when given. */
+	environ?: Record<string, string>;
+};
+
+/** Docker's and podman's default capability set: not privileged. */
+export const defaultCapEff = '00000000a80425fb';
+/** Every capability up to cap_last_cap 40 (the fixture's): a privileged container's CapEff. */
+export const fullCapEff = '000001ffffffffff';
+
+export type FixtureTreeOptions = {
+	/** Where the cgroup tree lives below the root: `cgroup` by default, `sys/fs/cgroup` for trees read through --root. */
+	cgroupDirectory?: string;
 };
 
 /** A temporary tree with a fake procfs and cgroupfs, removed by `remove`. */
 export class FixtureTree {
 	readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-fixture-'));
 	readonly proc = path.join(this.root, 'proc');
-	readonly cgroup = path.join(this.root, 'cgroup');
+	readonly cgroup: string;
+	private readonly cgroupDirectory: string;
 
-	constructor() {
+	constructor(options: FixtureTreeOptions = {}) {
+		this.cgroupDirectory = options.cgroupDirectory ?? 'cgroup';
+		this.cgroup = path.join(this.root, this.cgroupDirectory);
 		fs.mkdirSync(this.proc);
-		fs.mkdirSync(this.cgroup);
+		fs.mkdirSync(this.cgroup, {recursive: true});
+		this.write('proc/sys/kernel/cap_last_cap', '40\n');
 		this.write('proc/loadavg', '0.10 0.20 0.30 1/100 4242\n');
 		this.write('proc/uptime', '1234.56 2000.00\n');
 		this.write('proc/meminfo', 'MemTotal:       16000000 kB\nMemFree:         8000000 kB\nMemAvailable:   12000000 kB\n');
@@ -76,6 +94,15 @@ export class FixtureTree {
 		this.write(`${directory}/stat`, `${process.pid} (${process.comm}) ${fields.join(' ')} 0 0 0\n`);
 		this.write(`${directory}/cgroup`, process.cgroup);
 		this.write(`${directory}/cmdline`, process.cmdline ? process.cmdline.join('\0') + '\0' : '');
+		const capEff = process.kernelThread ? fullCapEff : (process.capEff ?? defaultCapEff);
+		this.write(
+			`${directory}/status`,
+			`Name:\t${process.comm}\nState:\tS (sleeping)\nPid:\t${process.pid}\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\nCapBnd:\t${fullCapEff}\nCapAmb:\t0000000000000000\n`,
+		);
+		if (process.environ) {
+			const environ = Object.entries(process.environ).map(([key, value]) => `${key}=${value}\0`).join('');
+			this.write(`${directory}/environ`, environ);
+		}
 		fs.mkdirSync(path.join(this.proc, String(process.pid), 'ns'), {recursive: true});
 		for (const [type, hostInode] of Object.entries(fixtureHostNamespaces)) {
 			const inode = process.namespaces?.[type as NamespaceType] ?? hostInode;
@@ -89,7 +116,41 @@ export class FixtureTree {
 
 	/** Writes cgroup files: `files` maps a file name to its content, under `cgroupPath` below the tree's cgroup root. */
 	cgroupFiles(cgroupPath: string, files: Record<string, string>): void {
-		for (const [name, content] of Object.entries(files)) this.write(path.join('cgroup', cgroupPath, name), content);
+		for (const [name, content] of Object.entries(files)) this.write(path.join(this.cgroupDirectory, cgroupPath, name), content);
+	}
+
+	json(relative: string, value: unknown): void {
+		this.write(relative, JSON.stringify(value));
+	}
+
+	/** A containerd task's OCI spec, with the CRI plugin's annotations. */
+	containerdTask(id: string, annotations: Record<string, string>, extra: Record<string, unknown> = {}, namespace = 'k8s.io'): void {
+		this.json(`run/containerd/io.containerd.runtime.v2.task/${namespace}/${id}/config.json`, {ociVersion: '1.1.0', annotations, ...extra});
+	}
+
+	/** The kubelet's /var/log/pods directory of a pod and, per container with an id, its /var/log/containers symlink. */
+	kubeletLogs(namespace: string, pod: string, uid: string, containers: Record<string, string | null>): void {
+		for (const [container, id] of Object.entries(containers)) {
+			this.write(`var/log/pods/${namespace}_${pod}_${uid}/${container}/0.log`, '');
+			if (id === null) continue;
+			const link = path.join(this.root, `var/log/containers/${pod}_${namespace}_${container}-${id}.log`);
+			fs.mkdirSync(path.dirname(link), {recursive: true});
+			fs.symlinkSync(`/var/log/pods/${namespace}_${pod}_${uid}/${container}/0.log`, link);
+		}
+	}
+
+	/** Entries of containers-storage's containers.json (CRI-O and podman) under `storage` (var/lib/containers/storage by default). */
+	addToStorageList(entries: Array<{id: string; name: string; image?: string}>, storage = 'var/lib/containers/storage'): void {
+		const list = path.join(this.root, storage, 'overlay-containers/containers.json');
+		const existing = fs.existsSync(list) ? (JSON.parse(fs.readFileSync(list, 'utf8')) as unknown[]) : [];
+		const added = entries.map(({id, name, image}) => ({id, names: [name], image: '', metadata: JSON.stringify({'image-name': image ?? '', name})}));
+		this.json(`${storage}/overlay-containers/containers.json`, [...existing, ...added]);
+	}
+
+	/** A file standing for a pinned namespace (CRI-O's pinns): its inode is what processes in that namespace must show. */
+	pinNamespace(relative: string): number {
+		this.write(relative, '');
+		return fs.statSync(path.join(this.root, relative)).ino;
 	}
 
 	remove(): void {

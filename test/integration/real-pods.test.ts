@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {describe, test} from 'node:test';
 import {podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
 import {readNamespaces} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createNetPair, createPodmanPod, createUnsharePod, MiB, withRig} from '../helpers/rigs.js';
+
+/** A capability line of /proc/<pid>/status as 16 hex digits. */
+function capabilityLine(pid: number, name: 'CapEff' | 'CapBnd'): string {
+	const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	assert.ok(match, `no ${name} for ${pid}`);
+	return match[1];
+}
 
 function hasCommand(name: string): boolean {
 	try {
@@ -79,6 +87,43 @@ describe('real pods on this machine, through podtop --once --json', {concurrency
 		assert.equal(app1.pids.current, 1);
 		assert.ok(app1.cpu.usageUsec !== null);
 		assert.equal(pod.memory?.max, 512 * MiB);
+		assert.deepEqual(
+			pod.containers.map((container) => [container.runtime, container.containerId]),
+			[[null, null], [null, null], [null, null]],
+			'no runtime made these cgroups',
+		);
+		assert.equal(pod.runtime, null);
+	});
+
+	test('privileged: a hand-made container run by root keeps every capability the node grants; podman\'s drop some', async (t) => {
+		const tools = isRoot && hasCommand('catatonit') && hasCommand('unshare') && hasCommand('podman') && hasCommand('runc');
+		if (!requireOrSkip(t, tools, 'needs root, unshare, catatonit (Rig A), podman and runc (Rig B)')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const podmanRig = await withRig(t, () => createPodmanPod());
+		// PID 1's bounding set: what every process on the node can have at most (this machine's drops CAP_SYS_RESOURCE).
+		const fullSet = capabilityLine(1, 'CapBnd');
+		assert.equal(capabilityLine(rig.apps[0].pid, 'CapEff'), fullSet, 'the rig runs with the capabilities of this shell, all the node grants');
+		const podmanPids = podmanRig.containers.map((container) => container.pid);
+		for (const pid of podmanPids) assert.notEqual(capabilityLine(pid, 'CapEff'), fullSet, `podman dropped capabilities of ${pid}`);
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.infra.pid);
+		assert.deepEqual(
+			pod.containers.map((container) => [container.name, container.security.privileged]),
+			[['infra', true], ['app1', true], ['app2', true]],
+		);
+		assert.deepEqual(pod.containers[1].security, {
+			hostNetwork: false,
+			hostIPC: false,
+			hostPID: false,
+			hostUTS: false,
+			hostUser: true,
+			privileged: true,
+			sharedPidNamespace: false,
+		});
+		for (const pid of podmanPids) {
+			const container = podHolding(json, pid).containers.find((candidate) => candidate.processes.some((process) => process.pid === pid));
+			assert.equal(container?.security.privileged, false, `podman container of pid ${pid}`);
+		}
 	});
 
 	test('hand-made containers keep their unshare wrappers in the same container', async (t) => {
@@ -119,8 +164,8 @@ describe('real pods on this machine, through podtop --once --json', {concurrency
 		const json = await podtopOnceJson();
 		const pod = podHolding(json, rig.infra.pid);
 		assert.equal(pod.cgroup, rig.cgroup);
-		const byCgroup = (a: {cgroup: string}, b: {cgroup: string}) => a.cgroup.localeCompare(b.cgroup);
-		const expected = [rig.infra, ...[...rig.containers].sort(byCgroup)];
+		const byName = (a: {name: string}, b: {name: string}) => a.name.localeCompare(b.name);
+		const expected = [rig.infra, ...[...rig.containers].sort(byName)];
 		assert.deepEqual(
 			pod.containers.map((container) => [container.cgroup, container.infra, container.processes.map((process) => process.pid)]),
 			expected.map((container) => [container.cgroup, container === rig.infra, [container.pid]]),
@@ -141,5 +186,34 @@ describe('real pods on this machine, through podtop --once --json', {concurrency
 				`conmon ${container.conmonPid} runs in the host's namespaces: a host process, not a container`,
 			);
 		}
+	});
+
+	test('a podman pod\'s names from podman\'s own files equal podman pod inspect and podman inspect', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('podman') && hasCommand('runc'), 'needs root, podman and runc (Rig B)')) return;
+		const rig = await withRig(t, () => createPodmanPod({containers: [{name: 'web', memoryLimitBytes: 64 * MiB}, {name: 'worker'}, {name: 'cache'}]}));
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, rig.infra.pid);
+		assert.equal(pod.name, rig.podInspect.Name, 'the pod name, from the infra container\'s hostname');
+		assert.equal(pod.uid, rig.podInspect.Id);
+		assert.equal(pod.runtime, 'podman');
+		assert.equal(pod.namespace, null);
+		assert.deepEqual(pod.notes, []);
+		const byName = (a: {name: string}, b: {name: string}) => a.name.localeCompare(b.name);
+		const inspected = [rig.infra, ...rig.containers];
+		assert.deepEqual(
+			pod.containers.map((container) => [container.name, container.containerId, container.infra, container.runtime]),
+			[rig.infra, ...[...rig.containers].sort(byName)].map((container) => [container.name, container.id, container === rig.infra, 'podman']),
+		);
+		assert.deepEqual(
+			pod.containers.map((container) => container.containerId).sort(),
+			rig.podInspect.Containers.map((container) => container.Id).sort(),
+			'grouping equals podman pod inspect',
+		);
+		assert.equal(pod.infra, pod.containers.find((container) => container.containerId === rig.podInspect.InfraContainerID)?.id);
+		for (const container of inspected) {
+			const shown = pod.containers.find((candidate) => candidate.containerId === container.id);
+			assert.deepEqual(shown?.processes.map((process) => process.pid), [container.pid], container.name);
+		}
+		assert.equal(pod.containers.find((container) => container.infra)?.image?.startsWith('localhost/podman-pause:'), true);
 	});
 });

@@ -5,7 +5,7 @@ import {describe, test, type TestContext} from 'node:test';
 import {cliPath} from '../helpers/podtop.js';
 import {waitFor} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
-import {createUnsharePod, withRig} from '../helpers/rigs.js';
+import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 
 function hasTmux(): boolean {
 	try {
@@ -38,10 +38,15 @@ class Terminal {
 		return this.tmux('capture-pane', '-p', '-t', 'main');
 	}
 
-	async waitForScreen(predicate: (screen: string) => boolean, what: string): Promise<string> {
+	/** The screen with its attributes as SGR escape sequences (capture-pane -e). */
+	colouredScreen(): string {
+		return this.tmux('capture-pane', '-p', '-e', '-t', 'main');
+	}
+
+	async waitForScreen(predicate: (screen: string) => boolean, what: string, {coloured = false, timeoutMs = 15_000} = {}): Promise<string> {
 		let last = '';
 		try {
-			await waitFor(() => predicate((last = this.screen())), 15_000, what);
+			await waitFor(() => predicate((last = coloured ? this.colouredScreen() : this.screen())), timeoutMs, what);
 		} catch (error) {
 			throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
 		}
@@ -102,7 +107,77 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	assert.ok(!screen.includes('NAME'), 'no frame left on the main screen');
 }
 
+/** The foreground colour in effect at `index` of a line captured with -e: 'red' for SGR 31, else 'other' or 'default'. */
+export function foregroundAt(line: string, index: number): 'red' | 'other' | 'default' {
+	let colour: 'red' | 'other' | 'default' = 'default';
+	for (const match of line.slice(0, index).matchAll(/\u001B\[([0-9;]*)m/g)) {
+		const parameters = match[1] === '' ? [0] : match[1].split(';').map(Number);
+		for (let at = 0; at < parameters.length; at++) {
+			const parameter = parameters[at];
+			if (parameter === 0 || parameter === 39) colour = 'default';
+			else if (parameter === 31) colour = 'red';
+			else if ((parameter >= 30 && parameter <= 37) || (parameter >= 90 && parameter <= 97)) colour = 'other';
+			else if (parameter === 38) {
+				colour = 'other';
+				at += parameters[at + 1] === 5 ? 2 : 4;
+			}
+		}
+	}
+	return colour;
+}
+
+/** The row of a container in a coloured capture, whose name is drawn in red. */
+function redRowOf(screen: string, name: string): string | undefined {
+	return screen.split('\n').find((line) => {
+		const at = line.indexOf(`▸ ${name} `);
+		return at >= 0 && foregroundAt(line, at) === 'red';
+	});
+}
+
 describe('the live view in a real terminal (tmux) against a real pod', {concurrency: false}, () => {
 	test('120×40', (t) => runAgainstRig(t, 120, 40));
 	test('80×24', (t) => runAgainstRig(t, 80, 24));
+
+	test('120×40: a container climbing to its 64 MiB limit turns red, and its OOM kill shows in the e pane with the victim', {timeout: 90_000}, async (t) => {
+		if (!requireRigs(t, 'unshare', 'climber') || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const app1 = rig.apps[0];
+		assert.equal(app1.memoryLimitBytes, 64 * MiB);
+		const podName = rig.cgroup.slice(1);
+		const terminal = new Terminal(120, 40);
+		t.after(() => terminal.close());
+		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
+		// Keys typed before the first refresh could reach a terminal not yet in raw mode.
+		await terminal.waitForScreen((text) => / events {2}every /.test(text), 'the live view after its first refresh');
+		// Only the rig's pod, whatever else runs on this machine.
+		terminal.type('/');
+		terminal.type('-l', podName);
+		terminal.type('Enter');
+		let screen = await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
+		assert.equal(redRowOf(terminal.colouredScreen(), 'app1'), undefined, 'app1 is not red before it climbs');
+
+		// 1 MiB steps: busybox awk needs a step's worth more to take one, so with 8 MiB steps it is killed
+		// below 95 %; with 1 MiB it spends about 3 steps (3 refreshes) at 95 % and more before the kill.
+		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250}));
+		let exited = false;
+		void climber.exited.then(() => (exited = true));
+		// Red from 95 % or a limit hit in the last interval (after the kill it flashes, inverse red, for 3 s).
+		screen = await terminal.waitForScreen((text) => exited || redRowOf(text, 'app1') !== undefined, 'the app1 row in red', {coloured: true, timeoutMs: 40_000});
+		assert.ok(!exited, `the climber was killed before its row turned red:\n${screen}`);
+		t.diagnostic(`app1 while it climbed: ${JSON.stringify(redRowOf(screen, 'app1'))}`);
+		assert.ok(!redRowOf(screen, 'app2'), 'app2 is not red');
+		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
+
+		terminal.type('e');
+		const victim = `victim ${climber.pid} (${climber.comm})`;
+		screen = await terminal.waitForScreen(
+			(text) => text.split('\n').some((line) => line.includes(`oom-kill      ${podName}/app1  ${victim}  +1`)),
+			`the oom-kill of app1 with ${victim} in the event pane`,
+		);
+		assert.match(screen, /EVENTS \d+ events? since start/);
+		assert.match(screen.split('\n')[1], /\d+ events? /, 'the header counts the events');
+		terminal.type('q');
+		await terminal.waitForScreen((text) => /\$ *$|# *$/m.test(text.trimEnd().split('\n').at(-1) ?? ''), 'the shell prompt back after q');
+	});
 });

@@ -47,7 +47,7 @@ test('rows show limited, unlimited and near-limit memory, CPU against quota, and
 	assert.match(lineWith(screen, 'kube-proxy-x2x7b'), /^▾ kube-proxy-x2x7b hostNet +9 +0\.02 +26M$/);
 	assert.match(lineWith(screen, '▸ host'), /^▸ host +4 +0\.30 +184M$/);
 	assert.equal(screen.lines()[0], 'podtop node-1  6.8.0-45-generic  cgroup v2  8 CPUs  mem 6.2G/16G  load 0.52 0.40 0.31  up 3d 4h');
-	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  every 1s');
+	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  0 events  every 1s');
 });
 
 test('gauges are green below 80 %, yellow from 80 % and red from 95 %', async (t) => {
@@ -55,8 +55,8 @@ test('gauges are green below 80 %, yellow from 80 % and red from 95 %', async (t
 	t.after(() => screen.unmount());
 	assert.match(rawLineWith(screen, 'web-7d9f4'), /\u001B\[32m████\u001B\[39m/);
 	assert.match(rawLineWith(screen, '▸ nginx'), /\u001B\[33m█████████\u001B\[39m/);
-	assert.match(rawLineWith(screen, '▸ php-fpm'), /\u001B\[31m███████████\u001B\[39m/);
-	assert.match(rawLineWith(screen, '▸ php-fpm'), /\u001B\[33m!\u001B\[39m/);
+	// From 95 % the whole row is red (and bold), its parts without colours of their own.
+	assert.match(rawLineWith(screen, '▸ php-fpm'), /^\u001B\[1m\u001B\[31m {2}▸ php-fpm +3 0\.95\/1\.00! ███████████\u001B\[2m░\u001B\[22m {2}124M\/128M {3}97%\u001B\[22m\u001B\[39m$/);
 });
 
 test('Enter and → expand or step into, ← and h collapse or step out, Space toggles', async (t) => {
@@ -171,18 +171,18 @@ test('p pauses refreshing, + and - change the interval', async (t) => {
 	t.after(() => screen.unmount());
 	assert.equal(monitor.refreshes, 1);
 	await screen.press('+');
-	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  every 2s');
+	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  0 events  every 2s');
 	t.mock.timers.tick(1999);
 	assert.equal(monitor.refreshes, 1);
 	t.mock.timers.tick(1);
 	assert.equal(monitor.refreshes, 2);
 
 	await screen.press('p');
-	assert.equal(screen.lines()[1], ' PAUSED  3 pods  5 containers  12 processes  every 2s');
+	assert.equal(screen.lines()[1], ' PAUSED  3 pods  5 containers  12 processes  0 events  every 2s');
 	t.mock.timers.tick(20_000);
 	assert.equal(monitor.refreshes, 2);
 	await screen.press('p', '-', '-', '-', '-');
-	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  every 250ms');
+	assert.equal(screen.lines()[1], '3 pods  5 containers  12 processes  0 events  every 250ms');
 	t.mock.timers.tick(250);
 	assert.equal(monitor.refreshes, 3);
 });

@@ -159,7 +159,7 @@ test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in e
 
 	assertFits('tree');
 	assert.equal(screen.lines().length, 24, 'the frame fills the terminal, so that Ink redraws it from the top');
-	assert.equal(screen.lines().at(-1), 'q quit  ? help  / filter  s sort  r reverse  n namespaces  d detail  p pause  +…');
+	assert.equal(screen.lines().at(-1), 'q quit  ? help  / filter  s sort  r reverse  n namespaces  d detail  e events  …');
 	assert.match(lineWith(screen, 'NAME'), /^NAME +PIDS +CPU MEM%▼ +$/);
 	await screen.press('G');
 	assertFits('tree at the end');

@@ -1,0 +1,59 @@
+import type {Tombstone} from '../model/event-log.js';
+import type {PodtopEvent, PodtopEventKind} from '../model/events.js';
+import type {PodModel} from '../model/types.js';
+import {containerRowKey, podRowKey, type RowAlert} from './tree-rows.js';
+
+/** How long the row of an OOM-killed container flashes. */
+export const flashMs = 3000;
+/** From this fraction of the effective limit a row is red. */
+export const limitFraction = 0.95;
+
+/** Events that mean the memory limit was reached. */
+const limitKinds: ReadonlySet<PodtopEventKind> = new Set(['memory.max', 'limit-hit', 'peak-at-limit', 'oom', 'under-oom', 'oom-kill']);
+
+export type RowAlerts = {
+	/** By tree row key. */
+	alerts: ReadonlyMap<string, RowAlert>;
+	/** When the last flash ends (ms since the epoch), so that one timer can redraw then; null when nothing flashes. */
+	flashEndsAt: number | null;
+};
+
+const rowKeyOf = (event: PodtopEvent): string => (event.containerId === null ? `pod:${event.podId}` : `container:${event.containerId}`);
+
+/**
+ * The rows to mark: red when the container (or pod cgroup) is at ≥ 95 % of its limit or had a limit event
+ * in the last interval, flashing for `flashMs` after an OOM kill. Derived from the model, the newest-first
+ * event log and the time: no state, no timer per row.
+ */
+export function rowAlerts(model: PodModel, events: readonly PodtopEvent[], now: number, intervalMs: number): RowAlerts {
+	const alerts = new Map<string, RowAlert>();
+	for (const pod of model.pods) {
+		if ((pod.gauges?.memory.usedFraction ?? 0) >= limitFraction) alerts.set(podRowKey(pod), 'limit');
+		for (const container of pod.containers) {
+			if ((container.gauges.memory.usedFraction ?? 0) >= limitFraction) alerts.set(containerRowKey(container), 'limit');
+		}
+	}
+	const recentFrom = model.time - intervalMs;
+	let flashEndsAt: number | null = null;
+	for (const event of events) {
+		const flashing = event.kind === 'oom-kill' && now - event.time < flashMs && event.time <= now;
+		if (!flashing && event.time <= recentFrom) {
+			// Newest first: once past both windows, nothing older matters.
+			if (now - event.time >= flashMs) break;
+			continue;
+		}
+		const key = rowKeyOf(event);
+		if (flashing) {
+			alerts.set(key, 'oom-kill');
+			flashEndsAt = Math.max(flashEndsAt ?? 0, event.time + flashMs);
+		} else if (limitKinds.has(event.kind) && alerts.get(key) !== 'oom-kill') {
+			alerts.set(key, 'limit');
+		}
+	}
+	return {alerts, flashEndsAt};
+}
+
+/** The containers to list as tombstones: gone after an OOM kill. */
+export function oomTombstones(tombstones: readonly Tombstone[]): Tombstone[] {
+	return tombstones.filter((tombstone) => tombstone.events.some((event) => event.kind === 'oom-kill'));
+}
