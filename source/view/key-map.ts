@@ -98,11 +98,14 @@ const plainKey = (base: Key): Key => ({...base, return: false, backspace: false,
  */
 export function splitKeyPresses(input: string, key: Key): KeyPress[] {
 	const characters = [...input];
+	// Keys typed before the terminal is in raw mode arrive with Enter turned into a newline (ICRNL).
+	if (input === '\n') return [{input: '', key: {...plainKey(key), return: true}}];
 	if (characters.length <= 1) return [{input, key}];
 	return characters.map((character): KeyPress => {
 		const plain = plainKey(key);
 		switch (character) {
 			case '\r':
+			case '\n':
 				return {input: '', key: {...plain, return: true}};
 			case '\u007F':
 				return {input: '', key: {...plain, delete: true}};

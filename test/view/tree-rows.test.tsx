@@ -176,4 +176,15 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 		],
 	);
 	assert.deepEqual(splitKeyPresses('j', none), [{input: 'j', key: none}]);
+	// Typed before raw mode, Enter arrives as a newline: alone or at the end of a burst it is still Enter.
+	assert.equal(splitKeyPresses('\n', none)[0].key.return, true);
+	assert.deepEqual(
+		splitKeyPresses('/ab\n', none).map(({input, key}) => [input, key.return]),
+		[
+			['/', false],
+			['a', false],
+			['b', false],
+			['', true],
+		],
+	);
 });
