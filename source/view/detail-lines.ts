@@ -155,8 +155,37 @@ function podLines(pod: Pod): DetailLine[] {
 		field('shared', shared.length > 0 ? shared.join(' ') : 'nothing'),
 		field('host ns', pod.hostShared.length > 0 ? pod.hostShared.join(' ') : 'none', pod.hostShared.length > 0 ? 'host' : undefined),
 	];
+	const identity = facts([
+		['', pod.runtime],
+		['ns', pod.namespace === null ? null : safe(pod.namespace)],
+		['qos', pod.qos],
+		['uid', pod.uid === null ? null : safe(pod.uid)],
+	]);
+	if (identity) lines.push(field('runtime', identity));
+	for (const note of pod.notes) lines.push(field('note', safe(note), 'warn'));
 	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup));
 	else lines.push(field('limits', 'no pod cgroup: see each container', 'muted'));
+	return lines;
+}
+
+function runtimeLines(container: Container): DetailLine[] {
+	const lines: DetailLine[] = [];
+	const identity = facts([
+		['', container.runtime],
+		['id', container.containerId === null ? null : container.containerId.slice(0, 12)],
+		['image', container.image === null ? null : safe(container.image)],
+	]);
+	if (identity) lines.push(field('runtime', identity));
+	const {security} = container;
+	const risks = [
+		security.privileged ? 'privileged (every capability)' : null,
+		security.hostUser ? 'root=host (no user namespace)' : null,
+		security.hostPID ? 'hostPID' : null,
+		security.hostNetwork ? 'hostNet' : null,
+		security.hostIPC ? 'hostIPC' : null,
+		security.sharedPidNamespace ? 'pid namespace shared in the pod' : null,
+	].filter((risk): risk is string => risk !== null);
+	lines.push(field('risks', risks.length > 0 ? risks.join(' · ') : 'none', security.privileged ? 'critical' : risks.length > 0 ? 'host' : undefined));
 	return lines;
 }
 
@@ -171,6 +200,7 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 			{text: `  in pod ${safe(pod.name)}`, tone: 'muted'},
 		),
 		pathField('cgroup', container.cgroup),
+		...runtimeLines(container),
 		...gaugeLines(container.gauges, container.cgroup),
 		...recent,
 		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),

@@ -36,7 +36,7 @@ export function HelpOverlay({height}: {height: number}) {
 			</Text>
 		)),
 		<Text key="legend" wrap="truncate-end" {...toneStyle('muted', color)}>
-			badges: hostNet hostIPC hostPID hostUTS share the host&apos;s namespace · root=host: no user namespace · ! CPU throttled
+			badges: hostNet hostIPC hostPID hostUTS share the host&apos;s namespace · root=host: no user namespace · privileged: every capability · sharedPID: one pid namespace in the pod · ! CPU throttled
 		</Text>,
 		<Text key="alerts" wrap="truncate-end" {...toneStyle('muted', color)}>
 			red row: at 95 % of its memory limit or hit it in the last interval · flashing: OOM-killed · † oom-killed: gone, kept a minute

@@ -99,6 +99,14 @@ export function podBadges(pod: Pod): string[] {
 	return badges;
 }
 
+/** A container's risks: full capabilities, and a host pid namespace where its pod does not say so already. */
+export function containerBadges(container: Container): string[] {
+	const badges: string[] = [];
+	if (container.security.privileged) badges.push('privileged');
+	if (container.security.sharedPidNamespace) badges.push('sharedPID');
+	return badges;
+}
+
 /** Flattens the model into the rows currently visible, honouring expansion, filter and sort. */
 export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] {
 	const query = options.filter.trim().toLowerCase();
@@ -237,7 +245,7 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 	return {
 		key: containerRowKey(container),
 		label: sanitizeForTerminal(container.name),
-		tags: container.infra ? ['(infra)'] : [],
+		tags: [...(container.infra ? ['(infra)'] : []), ...containerBadges(container)],
 		metrics,
 		sortFraction: metrics.memoryFraction,
 		sortName: container.name.toLowerCase(),

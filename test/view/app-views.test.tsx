@@ -77,6 +77,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 	assert.deepEqual(pane(), [
 		'container nginx  in pod web-7d9f4',
 		'cgroup  /kubepods.slice/kubepods-b…ice/cri-containerd-bbbb2222.scope',
+		'risks   none',
 		'memory  51M of 64M (80%)',
 		'limit 64M · peak 54M · working set 46M',
 		'anon 38M · file 10M · kernel 1.0M · sock 4.0K · shmem 0B',
@@ -97,7 +98,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 	]);
 
 	await screen.press('k');
-	assert.deepEqual(pane().slice(2, 7), [
+	assert.deepEqual(pane().slice(3, 8), [
 		'memory  124M of 128M (97%)',
 		'limit 128M · peak 130M · working set 112M',
 		'anon 93M · file 25M · kernel 1.0M · sock 4.0K · shmem 0B',

@@ -188,3 +188,15 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 		],
 	);
 });
+
+test('a privileged container and a pod-wide pid namespace are badged on the container row', () => {
+	const model = makeModel();
+	const [web] = model.pods;
+	const nginx = web.containers.find((container) => container.name === 'nginx');
+	assert.ok(nginx);
+	nginx.security = {...nginx.security, privileged: true, sharedPidNamespace: true};
+	const row = buildTreeRows(model, defaults).find((candidate) => candidate.label === 'nginx');
+	assert.deepEqual(row?.tags, ['privileged', 'sharedPID']);
+	const pause = buildTreeRows(model, defaults).find((candidate) => candidate.label === 'pause');
+	assert.deepEqual(pause?.tags, ['(infra)']);
+});
