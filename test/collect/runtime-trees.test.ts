@@ -1,3 +1,4 @@
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 import {RuntimeFacts} from '../../source/collect/runtime-facts.js';
@@ -450,6 +451,12 @@ describe('Docker on cgroup v2, systemd driver, read through --root alone', () =>
 		assert.deepEqual(containerRows(toolbox), [['toolbox', false, 'docker', docker.toolbox, 'debian:12', [900]]]);
 		assert.deepEqual(toolbox.containers[0].security, security({hostNetwork: true, hostPID: true, privileged: true}));
 		assert.equal(toolbox.containers[0].memory.effectiveMax, null);
+	});
+
+	test('--root gives the same result as pointing --proc and --cgroup at the same host (but for the sample time)', async () => {
+		const viaFlags = await podtopJson(tree, ['--root', tree.root, '--proc', tree.proc, '--cgroup', path.join(tree.root, 'sys/fs/cgroup')]);
+		const comparable = (document: PodtopJson) => ({...document, time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null}))}))}))});
+		assert.deepEqual(comparable(viaFlags), comparable(json));
 	});
 
 	test('text output: names, runtime, image, badges', async () => {
