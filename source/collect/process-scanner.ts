@@ -166,8 +166,11 @@ export class ProcessScanner {
 		slot.previousCpuTicks = previousCpu;
 		let changed = slot.ppid !== previousPpid;
 		if (slot.commHash !== previousCommHash) {
-			this.readIdentity(slot);
-			changed = true;
+			// Kernel workers rename themselves all the time (kworker/0:1-events); they never exec or move.
+			if (!slot.isKernelThread) {
+				this.readIdentity(slot);
+				changed = true;
+			}
 		} else if (slot.namespaceRechecksLeft > 0) {
 			slot.namespaceRechecksLeft--;
 			if (this.readNamespaces(slot)) changed = true;

@@ -149,6 +149,32 @@ test('a namespace change right after start or exec (setns, as nsenter does) is s
 	}
 });
 
+test('a kernel thread renaming itself is not a change of structure (no re-inference)', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/cgroup.controllers', 'memory\n');
+		tree.write('cgroup/cgroup.procs', '');
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 9, ppid: 2, comm: 'kworker/0:1-events', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 10, comm: 'sh', cgroup: '0::/\n'});
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup});
+		const first = collector.sample().structureVersion;
+		const rename = (pid: number, from: string, to: string) => {
+			const statPath = path.join(tree.proc, String(pid), 'stat');
+			fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(`(${from})`, `(${to})`));
+		};
+		rename(9, 'kworker/0:1-events', 'kworker/0:1-mm_percpu_wq');
+		const renamed = collector.sample();
+		assert.equal(renamed.structureVersion, first);
+		assert.equal(renamed.processes.find((process) => process.pid === 9)?.comm, 'kworker/0:1-mm_percpu_wq');
+		rename(10, 'sh', 'sleep');
+		assert.notEqual(collector.sample().structureVersion, first, 'an exec in a user process is');
+		collector.close();
+	} finally {
+		tree.remove();
+	}
+});
+
 describe('cgroup v1: Docker containers paired with --net=container', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
