@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
+import {busyPercentSince, cpuTimes} from './machine.js';
+import {median} from './stats.js';
+import {htopFrameComplete, podtopFrameComplete, stripAnsi, Terminal} from './terminal.js';
+
+export type LiveOptions = {warmupSeconds: number; seconds: number; columns: number; rows: number; intervalMs: number};
+
+export type FrameAnalysis = {
+	frames: number;
+	framesPerSecond: number;
+	bytesPerFrame: number | null;
+	/** Frames whose text (escapes stripped) equals the frame before: redrawn though nothing changed. */
+	identicalFrames: number;
+	/** Of the rows of a frame, how many differ from the frame before (median). */
+	changedRowsPerFrame: number | null;
+	rowsPerFrame: number | null;
+	/**
+	 * What a renderer that skips identical frames and rewrites only changed rows would have sent: each changed
+	 * row as podtop wrote it (with its escapes) plus a cursor move and an erase-line (~12 bytes), per second.
+	 */
+	changedRowsBytesPerSecond: number | null;
+};
+
+export type LiveResult = {
+	tool: string;
+	command: string;
+	seconds: number;
+	cpuPercent: number;
+	bytesPerSecond: number;
+	rssBytes: number | null;
+	rssMedianBytes: number | null;
+	rssPeakBytes: number | null;
+	frames: FrameAnalysis | null;
+	/** The machine's CPU use during the window by everything but the tool, in % of all CPUs: noise. */
+	othersBusyPercent: number;
+};
+
+/** Ink writes each frame inside a synchronized update (BSU … ESU): split podtop's output on BSU. */
+const beginSynchronizedUpdate = '\u001B[?2026h';
+
+export function analyzeFrames(output: Buffer, seconds: number): FrameAnalysis {
+	const chunks = output.toString('utf8').split(beginSynchronizedUpdate).slice(1);
+	let identical = 0;
+	const changed: number[] = [];
+	const rows: number[] = [];
+	let changedRowBytes = 0;
+	let previous: string[] | null = null;
+	for (const chunk of chunks) {
+		const rawLines = chunk.split('\n');
+		const lines = rawLines.map(stripAnsi);
+		rows.push(lines.length);
+		if (previous) {
+			let differing = 0;
+			for (let index = 0; index < Math.max(lines.length, previous.length); index++) {
+				if (lines[index] === previous[index]) continue;
+				differing++;
+				changedRowBytes += Buffer.byteLength(rawLines[index] ?? '') + 12;
+			}
+			changed.push(differing);
+			if (differing === 0) identical++;
+		}
+		previous = lines;
+	}
+	return {
+		frames: chunks.length,
+		framesPerSecond: chunks.length / seconds,
+		bytesPerFrame: chunks.length === 0 ? null : output.length / chunks.length,
+		identicalFrames: identical,
+		changedRowsPerFrame: median(changed),
+		rowsPerFrame: median(rows),
+		changedRowsBytesPerSecond: chunks.length < 2 ? null : changedRowBytes / seconds,
+	};
+}
+
+function fileSize(file: string): number {
+	try {
+		return fs.statSync(file).size;
+	} catch {
+		return 0;
+	}
+}
+
+function readRange(file: string, start: number, end: number): Buffer {
+	const descriptor = fs.openSync(file, 'r');
+	try {
+		const buffer = Buffer.alloc(Math.max(0, end - start));
+		fs.readSync(descriptor, buffer, 0, buffer.length, start);
+		return buffer;
+	} finally {
+		fs.closeSync(descriptor);
+	}
+}
+
+/**
+ * One tool in a tmux pane of its own: started, given `warmupSeconds` after its first complete frame, then
+ * measured for `seconds`: CPU from /proc/<pid>/stat (utime + stime), bytes the pane received (pipe-pane),
+ * RSS sampled every second.
+ */
+export async function measureTool(tool: string, argv: string[], complete: (screen: string) => boolean, options: LiveOptions, env: NodeJS.ProcessEnv): Promise<LiveResult> {
+	const file = path.join(os.tmpdir(), `podtop-bench-pane-${process.pid}-${tool}.bin`);
+	fs.rmSync(file, {force: true});
+	const terminal = new Terminal(options.columns, options.rows, ['sleep', '3600'], env);
+	try {
+		terminal.pipeTo(file);
+		terminal.respawn(argv);
+		const pid = terminal.panePid();
+		await waitFor(() => complete(terminal.screen()), 60_000, `${tool}'s first complete frame`, 50);
+		await sleep(options.warmupSeconds * 1000);
+		const ticksBefore = cpuTicks(pid);
+		const bytesBefore = fileSize(file);
+		const machineBefore = cpuTimes();
+		const started = performance.now();
+		const rss: number[] = [];
+		const deadline = started + options.seconds * 1000;
+		while (performance.now() < deadline) {
+			await sleep(Math.min(1000, deadline - performance.now()));
+			const sample = statusKiB(pid, 'VmRSS');
+			if (sample !== null) rss.push(sample);
+		}
+		const ticksAfter = cpuTicks(pid);
+		const bytesAfter = fileSize(file);
+		const machineBusy = busyPercentSince(machineBefore);
+		const seconds = (performance.now() - started) / 1000;
+		const peak = statusKiB(pid, 'VmHWM');
+		if (ticksBefore === null || ticksAfter === null) throw new Error(`${tool} exited during the measurement:\n${terminal.screen()}`);
+		const analysis = tool === 'podtop' ? analyzeFrames(readRange(file, bytesBefore, bytesAfter), seconds) : null;
+		terminal.type('q');
+		await waitFor(() => !isAlive(pid), 10_000, `${tool} to quit on q`, 50).catch(() => log(`${tool} did not quit on q; the tmux server is killed`));
+		const cpuPercent = ((ticksAfter - ticksBefore) / clockTicksPerSecond / seconds) * 100;
+		return {
+			tool,
+			command: argv.join(' '),
+			seconds,
+			cpuPercent,
+			bytesPerSecond: (bytesAfter - bytesBefore) / seconds,
+			rssBytes: rss.at(-1) ?? null,
+			rssMedianBytes: median(rss),
+			rssPeakBytes: peak,
+			frames: analysis,
+			othersBusyPercent: machineBusy - cpuPercent / os.cpus().length,
+		};
+	} finally {
+		terminal.close();
+		fs.rmSync(file, {force: true});
+	}
+}
+
+/** podtop's live view, then htop at the same interval, one after the other, each in a 120×40 tmux pane. */
+export async function measureLive(options: LiveOptions): Promise<{podtop: LiveResult; htop: LiveResult | null}> {
+	const podtopArgv = [...withoutCi, process.execPath, cliPath, '--interval', String(options.intervalMs)];
+	log(`live: podtop for ${options.seconds} s after ${options.warmupSeconds} s`);
+	const podtop = await measureTool('podtop', podtopArgv, (screen) => podtopFrameComplete(screen, options.rows), options, process.env);
+	let htop: LiveResult | null = null;
+	try {
+		// A HOME of its own: htop's defaults, and no htoprc written into the user's.
+		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-bench-htop-'));
+		try {
+			log(`live: htop for ${options.seconds} s after ${options.warmupSeconds} s`);
+			htop = await measureTool('htop', [...withoutCi, 'htop', '-d', String(Math.round(options.intervalMs / 100))], htopFrameComplete, options, {...process.env, HOME: home});
+		} finally {
+			fs.rmSync(home, {recursive: true, force: true});
+		}
+	} catch (error) {
+		log(`live: htop could not be measured: ${String(error)}`);
+	}
+	return {podtop, htop};
+}

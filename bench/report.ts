@@ -1,0 +1,212 @@
+import type {CommandTiming} from './commands.js';
+import type {EventsResult} from './events.js';
+import type {LiveResult} from './live.js';
+import type {Machine} from './machine.js';
+import type {measureRefresh} from './refresh.js';
+import type {FirstFrame} from './start.js';
+import {ratio} from './stats.js';
+
+export type PeerTiming = CommandTiming & {processes: number; microsPerProcess: number | null};
+
+export type SizeResult = {
+	size: number;
+	date: string;
+	command: string;
+	quick: boolean;
+	machine: Machine;
+	podtop: {commit: string | null; uncommittedSourceFiles: number | null};
+	population: {
+		size: number;
+		groups: Record<string, number>;
+		groupedProcesses: number;
+		cgroups: number;
+		processesInCgroups: number;
+		buildMs: number;
+		processesBefore: number;
+	};
+	busyPercentBefore: number;
+	/** The machine's CPU use in the second before each phase, in % of all CPUs: what else ran. */
+	busyPercentBeforePhase: Partial<Record<'refresh' | 'peers' | 'start' | 'live', number>>;
+	loadBefore: number[];
+	loadAfter: number[];
+	refresh?: Awaited<ReturnType<typeof measureRefresh>>;
+	peers?: Record<string, PeerTiming>;
+	start?: {firstFrame: FirstFrame; onceJson: CommandTiming};
+	live?: {podtop: LiveResult; htop: LiveResult | null; options: {seconds: number; warmupSeconds: number; intervalMs: number; columns: number; rows: number}};
+	events?: EventsResult;
+};
+
+const kB = 1000;
+const MB = 1000 * 1000;
+
+function number(value: number | null | undefined, digits = 1): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+	return value.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
+}
+
+function bytes(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+	if (Math.abs(value) >= MB) return `${number(value / MB, 1)} MB`;
+	if (Math.abs(value) >= kB) return `${number(value / kB, 1)} KB`;
+	return `${number(value, 0)} B`;
+}
+
+function times(value: number | null): string {
+	return value === null ? '–' : `${number(value, value >= 10 ? 0 : value >= 2 ? 1 : 2)}×`;
+}
+
+export type Target = {name: string; target: string; measured: string; met: boolean | null; by: string};
+
+/** The issue's targets, judged on the run at 2,000 processes (or the size nearest to it). */
+export function judgeTargets(result: SizeResult, events: EventsResult | null): Target[] {
+	const targets: Target[] = [];
+	const add = (name: string, target: string, value: number | null | undefined, limit: number, format: (value: number) => string, lessThan = false) => {
+		if (value === null || value === undefined || !Number.isFinite(value)) {
+			targets.push({name, target, measured: '–', met: null, by: 'not measured'});
+			return;
+		}
+		const met = lessThan ? value < limit : value <= limit;
+		targets.push({name, target, measured: format(value), met, by: met ? `${times(limit / value)} under` : `${times(value / limit)} over`});
+	};
+	const refresh = result.refresh;
+	add('steady refresh, nothing changed (mean)', '≤ 10 µs/process', refresh?.timing.steadyMicrosPerProcess.mean, 10, (value) => `${number(value, 2)} µs`);
+	add('refresh every 1 s on the live machine (mean)', '≤ 10 µs/process', refresh?.paced.microsPerProcess.mean, 10, (value) => `${number(value, 2)} µs`);
+	add('heap allocated per refresh', '≤ 100 KB', refresh?.allocation.bytesPerRefresh, 100 * kB, bytes);
+	add('no GC growth: live heap growth per refresh (slope after full GCs)', '≈ 0 (≤ 100 B)', refresh ? Math.max(0, refresh.timing.gc.liveGrowthBytesPerRefresh ?? 0) : null, 100, (value) => `${bytes(value)} (${bytes(value * 3600)} per hour at 1 s)`);
+	const live = result.live;
+	const htop = live?.htop;
+	add('live CPU at 1 s', `≤ half of htop's (${htop ? number(htop.cpuPercent, 2) : '–'} %)`, live?.podtop.cpuPercent, htop ? htop.cpuPercent / 2 : Number.NaN, (value) => `${number(value, 2)} %`);
+	add('bytes/s to the terminal', `≤ htop's (${htop ? bytes(htop.bytesPerSecond) : '–'}/s)`, live?.podtop.bytesPerSecond, htop ? htop.bytesPerSecond : Number.NaN, (value) => `${bytes(value)}/s`);
+	add('RSS', '≤ 60 MB', live?.podtop.rssBytes, 60 * MB, bytes);
+	add('first complete frame', '≤ 300 ms', result.start?.firstFrame.completeFrameMs.median, 300, (value) => `${number(value, 0)} ms`);
+	add('--once --json wall time', '≤ 600 ms', result.start ? (result.start.onceJson.seconds.median ?? Number.NaN) * 1000 : null, 600, (value) => `${number(value, 0)} ms`);
+	add('memory.events change → event', '< 100 ms', events?.latencyMs.median, 100, (value) => `${number(value, 1)} ms`, true);
+	return targets;
+}
+
+export function markdown(results: readonly SizeResult[], events: EventsResult | null, command: string): string {
+	const out: string[] = [];
+	const machine = results[0]?.machine;
+	if (machine) {
+		out.push(
+			`Machine: ${machine.cores} cores (${machine.cpuModel ?? 'unknown CPU'}${machine.virtualized ? ', virtualized' : ''}), ` +
+				`${bytes(machine.memoryBytes)} RAM, kernel ${machine.kernel}, Node ${machine.node}, cgroup ${machine.cgroupMode}, ` +
+				`open files ${machine.openFilesSoftHard} (soft/hard), ${machine.root ? 'root' : 'not root'}. ` +
+				`Tools: ${Object.entries(machine.tools).map(([name, version]) => `${name} ${version ?? 'absent'}`).join(', ')}.`,
+			'',
+			`Command: \`${command}\`${results[0]?.quick ? ' (quick run: fewer repetitions, shorter live window)' : ''}, ${results[0]?.date}, ` +
+				`podtop ${results[0]?.podtop.commit ?? 'unknown commit'}${results[0]?.podtop.uncommittedSourceFiles ? ` with ${results[0].podtop.uncommittedSourceFiles} uncommitted files under source/` : ''}.`,
+			'',
+		);
+	}
+	const header = ['', ...results.map((result) => `${result.size.toLocaleString('en-US')} sleepers`)];
+	const rows: string[][] = [];
+	const row = (label: string, cell: (result: SizeResult) => string) => rows.push([label, ...results.map(cell)]);
+	row('machine busy before refresh / peers / start / live, % of all CPUs', (r) =>
+		(['refresh', 'peers', 'start', 'live'] as const).map((phase) => number(r.busyPercentBeforePhase[phase], 0)).join(' / '),
+	);
+	row('processes podtop saw (pods, containers)', (r) => (r.refresh ? `${r.refresh.timing.facts.counts.processes} (${r.refresh.timing.facts.counts.pods}, ${r.refresh.timing.facts.counts.containers})` : '–'));
+	row('steady refresh, µs/process: mean (median)', (r) => (r.refresh ? `${number(r.refresh.timing.steadyMicrosPerProcess.mean, 2)} (${number(r.refresh.timing.steadyMicrosPerProcess.median, 2)})` : '–'));
+	row('… CPU in user / kernel, µs/process', (r) =>
+		r.refresh ? `${number(r.refresh.timing.steadyMicrosPerProcess.userMean, 2)} / ${number(r.refresh.timing.steadyMicrosPerProcess.systemMean, 2)}` : '–',
+	);
+	row('… of which the collector (scan + cgroups)', (r) => (r.refresh ? `${number((r.refresh.timing.collectorShareOfRefresh ?? Number.NaN) * 100, 0)} %` : '–'));
+	row('refresh every 1 s as the live view does, µs/process: mean (median); refreshes that re-inferred pods', (r) =>
+		r.refresh
+			? `${number(r.refresh.paced.microsPerProcess.mean, 2)} (${number(r.refresh.paced.microsPerProcess.median, 2)}); ${r.refresh.paced.reinferred} of ${r.refresh.paced.refreshes} ` +
+				`(kernel threads renamed ${r.refresh.paced.causes.kernelThreadRenamed ?? 0}, processes renamed ${r.refresh.paced.causes.processRenamed ?? 0}, ` +
+				`appeared ${r.refresh.paced.causes.appeared ?? 0}, exited ${r.refresh.paced.causes.exited ?? 0})`
+			: '–',
+	);
+	row('refresh after a fork or an exit, µs/process', (r) => (r.refresh ? number(r.refresh.timing.churnMicrosPerProcess, 2) : '–'));
+	row('cold first scan (new Collector + first refresh), µs/process', (r) => (r.refresh ? `${number(r.refresh.timing.coldMicrosPerProcess, 1)} (${number(r.refresh.timing.coldMs, 0)} ms)` : '–'));
+	row('heap allocated per steady refresh (collector part)', (r) => (r.refresh ? `${bytes(r.refresh.allocation.bytesPerRefresh)} (${bytes(r.refresh.allocation.collectorBytesPerRefresh)})` : '–'));
+	row('… per refresh in windows that re-inferred pods', (r) => (r.refresh ? bytes(r.refresh.allocation.bytesPerRefreshWithStructureChanges) : '–'));
+	row('GCs per refresh, GC ms per refresh', (r) => (r.refresh ? `${number(r.refresh.timing.gc.perRefresh, 2)}, ${number(r.refresh.timing.gc.msPerRefresh, 3)} ms` : '–'));
+	row('live heap after full GCs: growth per refresh (second half); live heap', (r) =>
+		r.refresh
+			? `${bytes(r.refresh.timing.gc.liveGrowthBytesPerRefresh)} (${bytes(r.refresh.timing.gc.liveGrowthSecondHalfBytesPerRefresh)}); ${bytes(r.refresh.timing.gc.liveHeapBytes)}`
+			: '–',
+	);
+	row('syscalls per refresh (per process)', (r) => (r.refresh?.syscalls ? `${number(r.refresh.syscalls.perRefresh, 0)} (${number(r.refresh.syscalls.perProcessPerRefresh, 2)})` : '–'));
+	row('file descriptors kept; budget exhausted', (r) => (r.refresh ? `${r.refresh.timing.keptDescriptors}; ${r.refresh.timing.facts.problems.fdBudgetExhausted ? '**yes**' : 'no'}` : '–'));
+	for (const name of Object.keys(results.find((r) => r.peers)?.peers ?? {})) {
+		row(`\`${name}\`, µs/process (vs podtop steady; vs cold)`, (r) => {
+			const peer = r.peers?.[name];
+			if (!peer) return '–';
+			const steady = r.refresh?.timing.steadyMicrosPerProcess.mean;
+			const cold = r.refresh?.timing.coldMicrosPerProcess;
+			const failed = peer.failedRuns > 0 ? `, ${peer.failedRuns} of ${peer.runs} runs exited non-zero` : '';
+			return `${number(peer.microsPerProcess, 1)} (${times(ratio(peer.microsPerProcess, steady))}; ${times(ratio(peer.microsPerProcess, cold))}${failed})`;
+		});
+	}
+	row('first complete frame in tmux, ms (median)', (r) => (r.start ? number(r.start.firstFrame.completeFrameMs.median, 0) : '–'));
+	row('`podtop --once --json` wall time, ms (median)', (r) => (r.start ? number((r.start.onceJson.seconds.median ?? Number.NaN) * 1000, 0) : '–'));
+	out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((cells) => `| ${cells.join(' | ')} |`), '');
+
+	const withLive = results.find((result) => result.live);
+	if (withLive?.live) {
+		const {podtop, htop, options} = withLive.live;
+		out.push(
+			`Live, ${withLive.size.toLocaleString('en-US')} sleepers, ${options.columns}×${options.rows} tmux pane, interval ${options.intervalMs} ms, ${options.seconds} s measured after ${options.warmupSeconds} s:`,
+			'',
+			'| | podtop | htop | podtop / htop |',
+			'|---|---|---|---|',
+			`| CPU, % of a core | ${number(podtop.cpuPercent, 2)} | ${number(htop?.cpuPercent, 2)} | ${times(ratio(podtop.cpuPercent, htop?.cpuPercent))} |`,
+			`| bytes/s to the terminal | ${bytes(podtop.bytesPerSecond)} | ${bytes(htop?.bytesPerSecond)} | ${times(ratio(podtop.bytesPerSecond, htop?.bytesPerSecond))} |`,
+			`| everything else on the machine meanwhile, % of all CPUs | ${number(podtop.othersBusyPercent, 1)} | ${number(htop?.othersBusyPercent, 1)} | |`,
+			`| RSS at the end (peak) | ${bytes(podtop.rssBytes)} (${bytes(podtop.rssPeakBytes)}) | ${bytes(htop?.rssBytes)} (${bytes(htop?.rssPeakBytes)}) | ${times(ratio(podtop.rssBytes, htop?.rssBytes))} |`,
+		);
+		if (podtop.frames) {
+			const frames = podtop.frames;
+			out.push(
+				`| podtop frames/s; bytes per frame | ${number(frames.framesPerSecond, 2)}; ${bytes(frames.bytesPerFrame)} | | |`,
+				`| podtop frames identical to the one before (redrawn anyway) | ${frames.identicalFrames} of ${frames.frames} | | |`,
+				`| podtop rows that changed per frame (median), of rows drawn | ${number(frames.changedRowsPerFrame, 0)} of ${number(frames.rowsPerFrame, 0)} | | |`,
+				`| bytes/s had podtop written only changed rows (estimate) | ${bytes(frames.changedRowsBytesPerSecond)} | | ${times(ratio(frames.changedRowsBytesPerSecond, htop?.bytesPerSecond))} |`,
+			);
+		}
+		out.push('');
+	}
+	if (events) {
+		out.push(
+			`Events: memory.events change → NDJSON line from \`podtop events --json\`, ${events.reported} of ${events.changes} changes reported, ` +
+				`median ${number(events.latencyMs.median, 1)} ms (min ${number(events.latencyMs.min, 1)}, max ${number(events.latencyMs.max, 1)}); ${events.note}.`,
+			'',
+		);
+	}
+	const profiled = results.find((result) => result.size === 2000) ?? results.at(-1);
+	if (profiled?.refresh) {
+		const {allocationSites, syscalls} = profiled.refresh;
+		out.push(
+			`Where a warm refresh allocates at ${profiled.size.toLocaleString('en-US')} sleepers (V8 sampling heap profiler, collected objects included, ${bytes(allocationSites.sampledBytesPerRefresh)} per refresh sampled over ${allocationSites.refreshes} refreshes, ${allocationSites.structureChanges} of which re-inferred pods): ` +
+				allocationSites.top
+					.slice(0, 6)
+					.map((site) => `\`${site.site}\` ${bytes(site.bytesPerRefresh)}`)
+					.join(', ') +
+				'.',
+			'',
+		);
+		if (syscalls) {
+			out.push(
+				`Syscalls per refresh at ${profiled.size.toLocaleString('en-US')} sleepers: ` +
+					Object.entries(syscalls.byNamePerRefresh)
+						.filter(([, calls]) => calls > 0)
+						.slice(0, 6)
+						.map(([name, calls]) => `${name} ${calls.toLocaleString('en-US')}`)
+						.join(', ') +
+					'.',
+				'',
+			);
+		}
+	}
+	const judged = results.find((result) => result.size === 2000) ?? results.find((result) => result.live) ?? results[0];
+	if (judged) {
+		out.push(`Targets (issue 7), at ${judged.size.toLocaleString('en-US')} sleepers:`, '', '| target | goal | measured | met | by |', '|---|---|---|---|---|');
+		for (const target of judgeTargets(judged, events)) {
+			out.push(`| ${target.name} | ${target.target} | ${target.measured} | ${target.met === null ? '–' : target.met ? 'yes' : '**no**'} | ${target.by} |`);
+		}
+		out.push('');
+	}
+	return out.join('\n');
+}

@@ -1,0 +1,226 @@
+/**
+ * podtop's benchmark (issue 7): `npm run bench [-- --quick] [-- --sizes 200,2000] [-- --only refresh,peers]`.
+ *
+ * For each size it builds a population of sleepers (a tenth in pod-like groups with their own
+ * net/ipc/uts, some also pid+mnt, user or per-member mnt namespaces; ~100 v1 cgroups with limits),
+ * measures podtop and its peers on it, and removes it. Results: bench/results/<date>-<size>.json, a
+ * markdown summary on stdout and in bench/results/<date>.md. Everything it starts it stops, also on
+ * an error or Ctrl-C; leftovers of a run killed outright are removed by the next run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {cleanupAll, cleanupOnSignals} from './cleanup.js';
+import {benchDir, commandExists, log, processCount, run} from './common.js';
+import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
+import {measureEvents} from './events.js';
+import {measureLive} from './live.js';
+import {busyPercentNow, describeMachine, loadAverage, waitForQuiet} from './machine.js';
+import {removeStaleRuns, startPopulation} from './population.js';
+import {measureRefresh} from './refresh.js';
+import {markdown, type PeerTiming, type SizeResult} from './report.js';
+import {measureFirstFrame} from './start.js';
+
+const phases = ['refresh', 'peers', 'start', 'live', 'events'] as const;
+type Phase = (typeof phases)[number];
+
+function usage(message?: string): never {
+	if (message) process.stderr.write(`bench: ${message}\n`);
+	process.stderr.write(
+		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events]\n' +
+			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S]\n' +
+			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
+			'  --quiet-timeout S: wait up to S seconds (default 20) for the machine to be under 15 % busy before each size\n' +
+			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n',
+	);
+	process.exit(2);
+}
+
+function parseArguments(argv: readonly string[]) {
+	let quick = process.env.PODTOP_BENCH_QUICK === '1';
+	let sizes: number[] | null = null;
+	let only: Set<Phase> = new Set(phases);
+	let liveSeconds: number | null = null;
+	let liveSize = 2000;
+	let out = path.join(benchDir, 'results');
+	let quietTimeoutSeconds = 20;
+	let report: string | null = null;
+	for (let index = 0; index < argv.length; index++) {
+		const argument = argv[index];
+		const value = () => argv[++index] ?? usage(`${argument} needs a value`);
+		if (argument === '--quick') quick = true;
+		else if (argument === '--sizes') sizes = value().split(',').map((size) => Number(size.replaceAll('_', '')));
+		else if (argument === '--only') only = new Set(value().split(',') as Phase[]);
+		else if (argument === '--live-seconds') liveSeconds = Number(value());
+		else if (argument === '--live-size') liveSize = Number(value());
+		else if (argument === '--out') out = path.resolve(value());
+		else if (argument === '--quiet-timeout') quietTimeoutSeconds = Number(value());
+		else if (argument === '--report') report = value();
+		else if (argument === '--help' || argument === '-h') usage();
+		else usage(`unknown argument ${argument}`);
+	}
+	sizes ??= quick ? [200, 2000] : [200, 2000, 10_000];
+	if (sizes.some((size) => !Number.isInteger(size) || size < 50 || size > 30_000)) usage('sizes are whole numbers from 50 to 30000');
+	for (const phase of only) if (!phases.includes(phase)) usage(`unknown phase ${phase} (${phases.join(', ')})`);
+	return {quick, sizes, only, liveSeconds: liveSeconds ?? (quick ? 15 : 60), liveSize, out, quietTimeoutSeconds, report};
+}
+
+async function toolVersions(): Promise<Record<string, string | null>> {
+	const versions: Record<string, string | null> = {};
+	const probes: [string, string[]][] = [
+		['tmux', ['-V']],
+		['htop', ['--version']],
+		['strace', ['-V']],
+		['hyperfine', ['--version']],
+		['lsns', ['--version']],
+		['ps', ['--version']],
+	];
+	for (const [tool, args] of probes) {
+		if (!commandExists(tool)) {
+			versions[tool] = null;
+			continue;
+		}
+		const result = await run(tool, args);
+		versions[tool] = /(\d+\.\d+(?:\.\d+)?[a-z]?)/.exec(result.stdout + result.stderr)?.[1] ?? 'present';
+	}
+	return versions;
+}
+
+/** The podtop that was measured: its commit, and how many files under source/ differ from it. */
+async function podtopVersion(): Promise<{commit: string | null; uncommittedSourceFiles: number | null}> {
+	const commit = await run('git', ['rev-parse', '--short', 'HEAD']);
+	const status = await run('git', ['status', '--porcelain', '--', 'source']);
+	return {
+		commit: commit.code === 0 ? commit.stdout.trim() : null,
+		uncommittedSourceFiles: status.code === 0 ? status.stdout.split('\n').filter(Boolean).length : null,
+	};
+}
+
+/** The markdown of results already written, e.g. after a change to the report's format. */
+function reprint(out: string, date: string): void {
+	const results = fs
+		.readdirSync(out)
+		.filter((name) => name.startsWith(`${date}-`) && /-\d+\.json$/.test(name))
+		.map((name) => JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as SizeResult)
+		.sort((a, b) => a.size - b.size);
+	if (results.length === 0) throw new Error(`no results of ${date} in ${out}`);
+	process.stdout.write(markdown(results, results.find((result) => result.events)?.events ?? null, results[0].command));
+}
+
+async function main(): Promise<void> {
+	const options = parseArguments(process.argv.slice(2));
+	if (options.report !== null) return reprint(options.out, options.report);
+	const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+	if (process.geteuid?.() !== 0) throw new Error('the bench builds namespaces and cgroups: run it as root');
+	cleanupOnSignals();
+	for (const leftover of await removeStaleRuns()) log(`removed a killed run's leftovers: ${leftover}`);
+
+	const machine = describeMachine();
+	machine.tools = await toolVersions();
+	const podtop = await podtopVersion();
+	const date = new Date().toISOString().slice(0, 10);
+	const quick = options.quick;
+	fs.mkdirSync(options.out, {recursive: true});
+	log(`sizes ${options.sizes.join(', ')}; phases ${[...options.only].join(', ')}${quick ? '; quick' : ''}`);
+
+	let events = null;
+	if (options.only.has('events')) {
+		log('events: memory.events latency on a v2 fixture');
+		events = await measureEvents(quick ? 10 : 30);
+	}
+
+	const results: SizeResult[] = [];
+	for (const size of options.sizes) {
+		const processesBefore = processCount();
+		log(`population of ${size}: starting`);
+		const population = await startPopulation({size});
+		try {
+			log(`population of ${size}: ${population.size} processes in ${Math.round(population.buildMs)} ms; waiting for a quiet machine`);
+			const busyPercentBefore = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
+			const result: SizeResult = {
+				size,
+				date,
+				command,
+				quick,
+				machine,
+				podtop,
+				population: {
+					size: population.size,
+					groups: population.groups,
+					groupedProcesses: population.groupedProcesses,
+					cgroups: population.cgroups,
+					processesInCgroups: population.processesInCgroups,
+					buildMs: population.buildMs,
+					processesBefore,
+				},
+				busyPercentBefore,
+				busyPercentBeforePhase: {},
+				loadBefore: loadAverage(),
+				loadAfter: [],
+			};
+			if (options.only.has('refresh')) {
+				result.busyPercentBeforePhase.refresh = await busyPercentNow();
+				result.refresh = await measureRefresh({
+					runs: quick ? 2 : 5,
+					budgetMs: quick ? 1500 : 4000,
+					churn: quick ? 4 : 10,
+					allocWindows: quick ? 20 : 50,
+					// The short run must outlast start-up: every process found at start is re-checked for three scans.
+					straceRefreshes: size >= 5000 ? [5, quick ? 10 : 15] : [5, quick ? 15 : 25],
+					pacedRefreshes: quick ? 8 : 20,
+				});
+			}
+			if (options.only.has('peers')) {
+				result.busyPercentBeforePhase.peers = await busyPercentNow();
+				log('peers: lsns -J, ps -eo …');
+				const processes = processCount();
+				const timings = await timeCommands(peerCommands(), quick ? 3 : 10, quick ? 1 : 2);
+				result.peers = Object.fromEntries(
+					Object.entries(timings).map(([name, timing]): [string, PeerTiming] => [
+						name,
+						{...timing, processes, microsPerProcess: timing.seconds.median === null ? null : (timing.seconds.median * 1e6) / processes},
+					]),
+				);
+			}
+			if (options.only.has('start')) {
+				result.busyPercentBeforePhase.start = await busyPercentNow();
+				log('start: first frame in tmux, --once --json');
+				const firstFrame = await measureFirstFrame(quick ? 3 : 7);
+				const onceJson = Object.values(await timeCommands([onceJsonCommand()], quick ? 3 : 10, 1))[0];
+				result.start = {firstFrame, onceJson};
+			}
+			if (options.only.has('live') && size === options.liveSize) {
+				result.busyPercentBeforePhase.live = await busyPercentNow();
+				const liveOptions = {seconds: options.liveSeconds, warmupSeconds: quick ? 3 : 5, intervalMs: 1000, columns: 120, rows: 40};
+				result.live = {...(await measureLive(liveOptions)), options: liveOptions};
+			}
+			if (events) result.events = events;
+			result.loadAfter = loadAverage();
+			const file = path.join(options.out, `${date}-${size}.json`);
+			fs.writeFileSync(file, JSON.stringify(result, null, '\t') + '\n');
+			log(`wrote ${path.relative(process.cwd(), file)}`);
+			results.push(result);
+		} finally {
+			log(`population of ${size}: removing`);
+			await population.cleanup();
+		}
+	}
+	const summary = markdown(results, events, command);
+	const summaryFile = path.join(options.out, `${date}.md`);
+	fs.writeFileSync(summaryFile, summary);
+	process.stdout.write(summary);
+	log(`wrote ${path.relative(process.cwd(), summaryFile)}`);
+}
+
+process.on('uncaughtException', (error) => {
+	log(`error: ${error.stack ?? String(error)}`);
+	void cleanupAll().finally(() => process.exit(1));
+});
+
+try {
+	await main();
+} catch (error) {
+	log(`error: ${(error as Error).stack ?? String(error)}`);
+	process.exitCode = 1;
+} finally {
+	await cleanupAll();
+}
