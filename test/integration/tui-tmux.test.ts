@@ -82,11 +82,16 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 		terminal.type('Enter');
 	};
 	filterBy(podName);
-	let screen = await terminal.waitForScreen((text) => text.includes(podName) && /app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
+	const footer = /q quit|filter .*Esc clears/;
+	const lastRow = (text: string) => text.replace(/\n$/, '').split('\n').at(-1) ?? '';
+	let screen = await terminal.waitForScreen(
+		(text) => text.includes(podName) && /app1 .*\/64M/.test(text) && footer.test(lastRow(text)),
+		'the rig pod with app1 at 64M, the filter confirmed',
+	);
 	const lines = screen.replace(/\n$/, '').split('\n');
 	assert.equal(lines.length, rows);
 	assert.match(lines[0], /^podtop /, 'the header is still on the first row: the frame did not scroll the terminal');
-	assert.match(lines.at(-1) ?? '', /q quit|filter .*Esc clears/, 'the footer is on the last row');
+	assert.match(lines.at(-1) ?? '', footer, 'the footer is on the last row');
 	assert.match(screen, /infra \(infra\)/);
 	assert.match(screen, /app2 .*\/512M/, 'app2 is limited by the 512M pod limit');
 	assert.equal(terminal.flag('#{alternate_on}'), '1', 'the live view runs on the alternate screen');
@@ -99,7 +104,8 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	assert.ok(!/▸ host\b/.test(screen), 'the host group holds no app1');
 
 	terminal.type('Escape');
-	filterBy(podName);
+	// The matrix lists containers: filter by their names.
+	filterBy('app');
 	terminal.type('n');
 	screen = await terminal.waitForScreen((text) => /CONTAINER/.test(text) && text.includes(`${podName}/app1`), 'the namespace matrix');
 	const matrixRow = (name: string) => screen.split('\n').find((line) => line.includes(`${podName}/${name}`)) ?? '';
