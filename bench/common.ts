@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
+import {onCleanup} from './cleanup.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDir = path.join(projectRoot, 'bench');
@@ -22,11 +23,12 @@ export type RunResult = {stdout: string; stderr: string; code: number | null; si
 /** Runs a command to completion without a shell; never rejects for a non-zero exit. */
 export function run(file: string, args: readonly string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string} = {}): Promise<RunResult> {
 	return new Promise((resolve) => {
-		execFile(
+		const child = execFile(
 			file,
 			args,
 			{env: options.env ?? process.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 256 << 20, cwd: options.cwd ?? projectRoot},
 			(error, stdout, stderr) => {
+				forget();
 				const failure = error as (Error & {code?: unknown; signal?: NodeJS.Signals}) | null;
 				resolve({
 					stdout,
@@ -36,6 +38,10 @@ export function run(file: string, args: readonly string[], options: {env?: NodeJ
 				});
 			},
 		);
+		// A run interrupted (Ctrl-C, an error elsewhere) stops what it started.
+		const forget = onCleanup(`${file} ${args.join(' ')}`, () => {
+			child.kill('SIGKILL');
+		});
 	});
 }
 
@@ -117,8 +123,12 @@ export function runJsonChild<T>(file: string, args: readonly string[], timeoutMs
 		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+		const forget = onCleanup(`${file} ${args.join(' ')}`, () => {
+			child.kill('SIGKILL');
+		});
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
+			forget();
 			if (code !== 0) {
 				reject(new Error(`${file} ${args.join(' ')} exited ${code ?? signal}: ${stderr.trim().slice(-3000)}`));
 				return;

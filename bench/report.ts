@@ -25,7 +25,7 @@ export type SizeResult = {
 		processesBefore: number;
 	};
 	busyPercentBefore: number;
-	/** The machine's CPU use in the second before each phase, in % of all CPUs: what else ran. */
+	/** The machine's CPU use in the last second before each phase (after waiting for a quiet machine), in % of all CPUs. */
 	busyPercentBeforePhase: Partial<Record<'refresh' | 'peers' | 'start' | 'live', number>>;
 	loadBefore: number[];
 	loadAfter: number[];
@@ -66,13 +66,14 @@ export function judgeTargets(result: SizeResult, events: EventsResult | null): T
 			return;
 		}
 		const met = lessThan ? value < limit : value <= limit;
-		targets.push({name, target, measured: format(value), met, by: met ? `${times(limit / value)} under` : `${times(value / limit)} over`});
+		const by = value <= 0 ? 'none measured' : met ? `${times(limit / value)} under` : `${times(value / limit)} over`;
+		targets.push({name, target, measured: format(value), met, by});
 	};
 	const refresh = result.refresh;
 	add('steady refresh, nothing changed (mean)', '≤ 10 µs/process', refresh?.timing.steadyMicrosPerProcess.mean, 10, (value) => `${number(value, 2)} µs`);
 	add('refresh every 1 s on the live machine (mean)', '≤ 10 µs/process', refresh?.paced.microsPerProcess.mean, 10, (value) => `${number(value, 2)} µs`);
 	add('heap allocated per refresh', '≤ 100 KB', refresh?.allocation.bytesPerRefresh, 100 * kB, bytes);
-	add('no GC growth: live heap growth per refresh (slope after full GCs)', '≈ 0 (≤ 100 B)', refresh ? Math.max(0, refresh.timing.gc.liveGrowthBytesPerRefresh ?? 0) : null, 100, (value) => `${bytes(value)} (${bytes(value * 3600)} per hour at 1 s)`);
+	add('no GC growth: live heap growth per refresh (slope after full GCs)', '≈ 0 (≤ 100 B)', refresh?.timing.gc.liveGrowthBytesPerRefresh, 100, (value) => (value > 0 ? `${bytes(value)} (${bytes(value * 3600)} per hour at 1 s)` : bytes(value)));
 	const live = result.live;
 	const htop = live?.htop;
 	add('live CPU at 1 s', `≤ half of htop's (${htop ? number(htop.cpuPercent, 2) : '–'} %)`, live?.podtop.cpuPercent, htop ? htop.cpuPercent / 2 : Number.NaN, (value) => `${number(value, 2)} %`);
@@ -102,7 +103,7 @@ export function markdown(results: readonly SizeResult[], events: EventsResult | 
 	const header = ['', ...results.map((result) => `${result.size.toLocaleString('en-US')} sleepers`)];
 	const rows: string[][] = [];
 	const row = (label: string, cell: (result: SizeResult) => string) => rows.push([label, ...results.map(cell)]);
-	row('machine busy before refresh / peers / start / live, % of all CPUs', (r) =>
+	row('machine busy just before refresh / peers / start / live, % of all CPUs', (r) =>
 		(['refresh', 'peers', 'start', 'live'] as const).map((phase) => number(r.busyPercentBeforePhase[phase], 0)).join(' / '),
 	);
 	row('processes podtop saw (pods, containers)', (r) => (r.refresh ? `${r.refresh.timing.facts.counts.processes} (${r.refresh.timing.facts.counts.pods}, ${r.refresh.timing.facts.counts.containers})` : '–'));

@@ -14,7 +14,7 @@ import {benchDir, commandExists, log, processCount, run} from './common.js';
 import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
 import {measureEvents} from './events.js';
 import {measureLive} from './live.js';
-import {busyPercentNow, describeMachine, loadAverage, waitForQuiet} from './machine.js';
+import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {measureRefresh} from './refresh.js';
 import {markdown, type PeerTiming, type SizeResult} from './report.js';
@@ -27,9 +27,10 @@ function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
 	process.stderr.write(
 		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events]\n' +
-			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S]\n' +
+			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S] [--report DATE]\n' +
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
-			'  --quiet-timeout S: wait up to S seconds (default 20) for the machine to be under 15 % busy before each size\n' +
+			'  --quiet-timeout S: before each size and each phase, wait up to S seconds (default 20) for 3 s in a row\n' +
+			'                     in which the machine is under 15 % busy (the bench shares the machine)\n' +
 			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n',
 	);
 	process.exit(2);
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
 				loadAfter: [],
 			};
 			if (options.only.has('refresh')) {
-				result.busyPercentBeforePhase.refresh = await busyPercentNow();
+				result.busyPercentBeforePhase.refresh = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				result.refresh = await measureRefresh({
 					runs: quick ? 2 : 5,
 					budgetMs: quick ? 1500 : 4000,
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
 				});
 			}
 			if (options.only.has('peers')) {
-				result.busyPercentBeforePhase.peers = await busyPercentNow();
+				result.busyPercentBeforePhase.peers = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				log('peers: lsns -J, ps -eo …');
 				const processes = processCount();
 				const timings = await timeCommands(peerCommands(), quick ? 3 : 10, quick ? 1 : 2);
@@ -182,14 +183,14 @@ async function main(): Promise<void> {
 				);
 			}
 			if (options.only.has('start')) {
-				result.busyPercentBeforePhase.start = await busyPercentNow();
+				result.busyPercentBeforePhase.start = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				log('start: first frame in tmux, --once --json');
 				const firstFrame = await measureFirstFrame(quick ? 3 : 7);
 				const onceJson = Object.values(await timeCommands([onceJsonCommand()], quick ? 3 : 10, 1))[0];
 				result.start = {firstFrame, onceJson};
 			}
 			if (options.only.has('live') && size === options.liveSize) {
-				result.busyPercentBeforePhase.live = await busyPercentNow();
+				result.busyPercentBeforePhase.live = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				const liveOptions = {seconds: options.liveSeconds, warmupSeconds: quick ? 3 : 5, intervalMs: 1000, columns: 120, rows: 40};
 				result.live = {...(await measureLive(liveOptions)), options: liveOptions};
 			}
