@@ -8,7 +8,7 @@ import {onCleanup} from './cleanup.js';
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDir = path.join(projectRoot, 'bench');
 /** The built CLI, as users run it (`npm run bench` builds it first). */
-export const cliPath = path.join(projectRoot, 'dist', 'cli.js');
+export const cliPath = path.join(projectRoot, 'dist', 'podtop.mjs');
 /** Ink prints only the last frame when CI is set: a user's terminal has none of these. */
 export const withoutCi = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION'];
 

@@ -8,20 +8,15 @@ import {htopFrameComplete, podtopFrameComplete, stripAnsi, Terminal} from './ter
 
 export type LiveOptions = {warmupSeconds: number; seconds: number; columns: number; rows: number; intervalMs: number};
 
-export type FrameAnalysis = {
-	frames: number;
-	framesPerSecond: number;
-	bytesPerFrame: number | null;
-	/** Frames whose text (escapes stripped) equals the frame before: redrawn though nothing changed. */
-	identicalFrames: number;
-	/** Of the rows of a frame, how many differ from the frame before (median). */
-	changedRowsPerFrame: number | null;
-	rowsPerFrame: number | null;
-	/**
-	 * What a renderer that skips identical frames and rewrites only changed rows would have sent: each changed
-	 * row as podtop wrote it (with its escapes) plus a cursor move and an erase-line (~12 bytes), per second.
-	 */
-	changedRowsBytesPerSecond: number | null;
+/** podtop writes each screen update inside a synchronized update (BSU … ESU): only the rows that changed. */
+export type UpdateAnalysis = {
+	updates: number;
+	updatesPerSecond: number;
+	bytesPerUpdate: number | null;
+	/** Rows written per update (median), of the pane's rows. */
+	rowsPerUpdate: number | null;
+	/** Updates that cleared the screen and drew every row: the first one, and the first after a resize. */
+	wholeScreenUpdates: number;
 };
 
 export type LiveResult = {
@@ -33,45 +28,22 @@ export type LiveResult = {
 	rssBytes: number | null;
 	rssMedianBytes: number | null;
 	rssPeakBytes: number | null;
-	frames: FrameAnalysis | null;
+	updates: UpdateAnalysis | null;
 	/** The machine's CPU use during the window by everything but the tool, in % of all CPUs: noise. */
 	othersBusyPercent: number;
 };
 
-/** Ink writes each frame inside a synchronized update (BSU … ESU): split podtop's output on BSU. */
 const beginSynchronizedUpdate = '\u001B[?2026h';
+const rowPosition = /\u001B\[\d+;1H/g;
 
-export function analyzeFrames(output: Buffer, seconds: number): FrameAnalysis {
-	const chunks = output.toString('utf8').split(beginSynchronizedUpdate).slice(1);
-	let identical = 0;
-	const changed: number[] = [];
-	const rows: number[] = [];
-	let changedRowBytes = 0;
-	let previous: string[] | null = null;
-	for (const chunk of chunks) {
-		const rawLines = chunk.split('\n');
-		const lines = rawLines.map(stripAnsi);
-		rows.push(lines.length);
-		if (previous) {
-			let differing = 0;
-			for (let index = 0; index < Math.max(lines.length, previous.length); index++) {
-				if (lines[index] === previous[index]) continue;
-				differing++;
-				changedRowBytes += Buffer.byteLength(rawLines[index] ?? '') + 12;
-			}
-			changed.push(differing);
-			if (differing === 0) identical++;
-		}
-		previous = lines;
-	}
+export function analyzeUpdates(output: Buffer, seconds: number): UpdateAnalysis {
+	const updates = output.toString('utf8').split(beginSynchronizedUpdate).slice(1);
 	return {
-		frames: chunks.length,
-		framesPerSecond: chunks.length / seconds,
-		bytesPerFrame: chunks.length === 0 ? null : output.length / chunks.length,
-		identicalFrames: identical,
-		changedRowsPerFrame: median(changed),
-		rowsPerFrame: median(rows),
-		changedRowsBytesPerSecond: chunks.length < 2 ? null : changedRowBytes / seconds,
+		updates: updates.length,
+		updatesPerSecond: updates.length / seconds,
+		bytesPerUpdate: updates.length === 0 ? null : output.length / updates.length,
+		rowsPerUpdate: median(updates.map((update) => update.match(rowPosition)?.length ?? 0)),
+		wholeScreenUpdates: updates.filter((update) => update.includes('\u001B[2J')).length,
 	};
 }
 
@@ -126,7 +98,7 @@ export async function measureTool(tool: string, argv: string[], complete: (scree
 		const seconds = (performance.now() - started) / 1000;
 		const peak = statusKiB(pid, 'VmHWM');
 		if (ticksBefore === null || ticksAfter === null) throw new Error(`${tool} exited during the measurement:\n${terminal.screen()}`);
-		const analysis = tool === 'podtop' ? analyzeFrames(readRange(file, bytesBefore, bytesAfter), seconds) : null;
+		const analysis = tool === 'podtop' ? analyzeUpdates(readRange(file, bytesBefore, bytesAfter), seconds) : null;
 		terminal.type('q');
 		await waitFor(() => !isAlive(pid), 10_000, `${tool} to quit on q`, 50).catch(() => log(`${tool} did not quit on q; the tmux server is killed`));
 		const cpuPercent = ((ticksAfter - ticksBefore) / clockTicksPerSecond / seconds) * 100;
@@ -139,7 +111,7 @@ export async function measureTool(tool: string, argv: string[], complete: (scree
 			rssBytes: rss.at(-1) ?? null,
 			rssMedianBytes: median(rss),
 			rssPeakBytes: peak,
-			frames: analysis,
+			updates: analysis,
 			othersBusyPercent: machineBusy - cpuPercent / os.cpus().length,
 		};
 	} finally {

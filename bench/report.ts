@@ -158,13 +158,11 @@ export function markdown(results: readonly SizeResult[], events: EventsResult | 
 			`| everything else on the machine meanwhile, % of all CPUs | ${number(podtop.othersBusyPercent, 1)} | ${number(htop?.othersBusyPercent, 1)} | |`,
 			`| RSS at the end (peak) | ${bytes(podtop.rssBytes)} (${bytes(podtop.rssPeakBytes)}) | ${bytes(htop?.rssBytes)} (${bytes(htop?.rssPeakBytes)}) | ${times(ratio(podtop.rssBytes, htop?.rssBytes))} |`,
 		);
-		if (podtop.frames) {
-			const frames = podtop.frames;
+		if (podtop.updates) {
+			const updates = podtop.updates;
 			out.push(
-				`| podtop frames/s; bytes per frame | ${number(frames.framesPerSecond, 2)}; ${bytes(frames.bytesPerFrame)} | | |`,
-				`| podtop frames identical to the one before (redrawn anyway) | ${frames.identicalFrames} of ${frames.frames} | | |`,
-				`| podtop rows that changed per frame (median), of rows drawn | ${number(frames.changedRowsPerFrame, 0)} of ${number(frames.rowsPerFrame, 0)} | | |`,
-				`| bytes/s had podtop written only changed rows (estimate) | ${bytes(frames.changedRowsBytesPerSecond)} | | ${times(ratio(frames.changedRowsBytesPerSecond, htop?.bytesPerSecond))} |`,
+				`| podtop screen updates/s; bytes per update | ${number(updates.updatesPerSecond, 2)}; ${bytes(updates.bytesPerUpdate)} | | |`,
+				`| podtop rows written per update (median), of ${options.rows}; updates that redrew every row | ${number(updates.rowsPerUpdate, 0)}; ${updates.wholeScreenUpdates} of ${updates.updates} | | |`,
 			);
 		}
 		out.push('');

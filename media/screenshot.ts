@@ -129,7 +129,7 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args]
 const rig = await createUnsharePod({hostname: 'shop'});
 try {
 	const climber = await startMemoryClimber(rig.apps[0], {stepMiB: 3, everyMs: 500});
-	tmux('new-session', '-d', '-s', 'shot', '-x', String(columns), '-y', String(rows), `env -u CI node ${path.join(here, '..', 'dist', 'cli.js')}`);
+	tmux('new-session', '-d', '-s', 'shot', '-x', String(columns), '-y', String(rows), `env -u CI node ${path.join(here, '..', 'dist', 'podtop.mjs')}`);
 	await delay(4500);
 	tmux('send-keys', '-t', 'shot', 'Down', 'Right');
 	await delay(2500);

@@ -10,6 +10,7 @@ import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
 import {EventPane, eventPaneHeight} from './view/event-pane.js';
+import {FrameWriter} from './view/frame-writer.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
@@ -68,8 +69,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 
 	const selected = selectedIndex(navigableRows, state.selectedPath);
 	const selectedRow = navigableRows[selected];
-	// The frame fills the terminal exactly: Ink then redraws it from the top-left corner every time, which
-	// stays right across resizes, where drawing relative to the cursor leaves stale rows behind.
+	// The frame fills the terminal exactly, so that every row on screen is one of the frame's.
 	const bodyHeight = Math.max(1, terminalRows - headerHeight - footerHeight(model));
 	const eventsHeight = state.eventsShown && !state.helpOpen && model ? Math.min(bodyHeight - 1, eventPaneHeight(bodyHeight)) : 0;
 	const mainHeight = bodyHeight - eventsHeight;
@@ -152,8 +152,10 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 
 export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean; events?: LiveEventOptions};
 
-const enterAlternateScreen = '\u001B[?1049h\u001B[H';
-const leaveAlternateScreen = '\u001B[?1049l';
+// Auto-wrap off: a row drawn at the old width just after a resize is cropped instead of spilling onto the next row.
+const enterAlternateScreen = '\u001B[?1049h\u001B[?7l\u001B[H';
+const leaveAlternateScreen = '\u001B[?7h\u001B[?1049l';
+const hideCursor = '\u001B[?25l';
 const showCursor = '\u001B[?25h';
 const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -164,14 +166,14 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function runTui({monitor, intervalMs, color, events}: TuiOptions): Promise<void> {
 	const {stdout, stderr} = process;
-	stdout.write(enterAlternateScreen);
+	stdout.write(enterAlternateScreen + hideCursor);
+	const frameWriter = new FrameWriter(stdout);
 	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} />, {
+		stdout: frameWriter as unknown as NodeJS.WriteStream,
+		// Debug mode hands each whole frame to the frame writer, which writes only the rows that changed.
+		debug: true,
 		exitOnCtrlC: false,
 		patchConsole: false,
-		maxFps: 30,
-		// A frame as tall as the terminal is always redrawn whole, inside a synchronized update, so
-		// incremental rendering would not apply; Ink 6.8's also misplaces lines (and see ink#1023).
-		incrementalRendering: false,
 	});
 
 	let restored = false;
@@ -181,6 +183,7 @@ export async function runTui({monitor, intervalMs, color, events}: TuiOptions): 
 		for (const signal of exitSignals) process.off(signal, onSignal);
 		process.off('uncaughtException', onError);
 		process.off('unhandledRejection', onError);
+		frameWriter.stop();
 		try {
 			instance.unmount();
 		} finally {

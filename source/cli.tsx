@@ -44,7 +44,7 @@ const cli = meow(
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
 
 	Options
-	  --once             Print the tree once (two samples over at most 500 ms) and exit
+	  --once             Print the tree once (two samples 300 ms apart, for CPU rates) and exit
 	  --json             Print JSON: one document with --once, else one line per interval
 	  --interval <ms>    Sampling gap in milliseconds (default 1000, 100 to 3600000)
 	  --proc <dir>       Read processes from this procfs (default /proc)
@@ -130,9 +130,13 @@ function print(monitor: Monitor): void {
 	}
 }
 
+const onceGapMs = 300;
+
+/** Two samples for the rates, the second 300 ms (or --interval, if shorter) after the first began. */
 async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
+	const firstSampleAt = performance.now();
 	monitor.refresh();
-	await delay(Math.min(intervalMs, 500));
+	await delay(Math.max(0, Math.min(intervalMs, onceGapMs) - (performance.now() - firstSampleAt)));
 	print(monitor);
 	monitor.close();
 }

@@ -5,7 +5,7 @@ import type {modelToJson} from '../../source/output/json.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI, as `npm start` and users run it (`npm test` builds it first). */
-export const cliPath = path.join(projectRoot, 'dist', 'cli.js');
+export const cliPath = path.join(projectRoot, 'dist', 'podtop.mjs');
 
 export type PodtopJson = ReturnType<typeof modelToJson>;
 export type PodtopRun = {stdout: string; stderr: string; code: number};

@@ -103,6 +103,21 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	assert.ok(screen.includes(podName), 'the pod of a matching container stays');
 	assert.ok(!/▸ host\b/.test(screen), 'the host group holds no app1');
 
+	// A resize draws the next frame whole at the new size: no row of the old frame stays, none wraps.
+	const filledRows = (text: string) => text.split('\n').filter((line) => line.trim() !== '').length;
+	const filledBefore = filledRows(screen);
+	for (const [newColumns, newRows] of [
+		[columns - 10, rows - 4],
+		[columns, rows],
+	]) {
+		terminal.tmux('resize-window', '-t', 'main', '-x', String(newColumns), '-y', String(newRows));
+		screen = await terminal.waitForScreen((text) => {
+			const resized = text.replace(/\n$/, '').split('\n');
+			return resized.length === newRows && /^podtop /.test(resized[0]) && /app1/.test(text) && footer.test(resized.at(-1) ?? '');
+		}, `the frame redrawn at ${newColumns}×${newRows}`);
+		assert.equal(filledRows(screen), filledBefore, `at ${newColumns}×${newRows} the same rows are filled, no leftover nor wrapped row:\n${screen}`);
+	}
+
 	terminal.type('Escape');
 	// The matrix lists containers: filter by their names.
 	filterBy('app');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import {promisify} from 'node:util';
-import {cliPath, projectRoot, type PodtopJson} from '../helpers/podtop.js';
+import {cliPath, type PodtopJson} from '../helpers/podtop.js';
 import {commandExists} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
@@ -20,14 +20,16 @@ function nobodyCanRead(file: string): boolean {
 	return spawnSync('setpriv', [...asNobody, 'test', '-r', file], {stdio: 'ignore'}).status === 0;
 }
 
-/** The CLI as nobody can run it: the checkout's, or a copy of dist and node_modules readable by all. */
+/** The one-file CLI as nobody can run it: the checkout's, or a copy readable by all. */
 function readableCli(t: TestContext): string {
-	if (nobodyCanRead(cliPath) && nobodyCanRead(path.join(projectRoot, 'node_modules/meow/package.json'))) return cliPath;
+	if (nobodyCanRead(cliPath)) return cliPath;
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-nobody-'));
 	t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
-	for (const entry of ['dist', 'node_modules', 'package.json']) fs.cpSync(path.join(projectRoot, entry), path.join(directory, entry), {recursive: true});
-	spawnSync('chmod', ['-R', 'a+rX', directory]);
-	return path.join(directory, 'dist/cli.js');
+	const copy = path.join(directory, 'podtop.mjs');
+	fs.copyFileSync(cliPath, copy);
+	fs.chmodSync(directory, 0o755);
+	fs.chmodSync(copy, 0o644);
+	return copy;
 }
 
 async function runAsNobody(cli: string, args: string[]): Promise<string> {

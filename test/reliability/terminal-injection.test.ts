@@ -160,7 +160,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		assert.ok(raw.length > 1000, 'the raw output was captured');
 		assertNothingDrivesTheTerminal(raw, 'the live view');
 		const text = raw.toString('utf8');
-		assert.equal(text.split('\x1b[2J').length, text.split('\x1b[2J\x1b[3J').length, 'a screen clear only as Ink\'s own (2J then 3J)');
+		assert.equal(text.split('\x1b[2J').length, text.split('\x1b[?2026h\x1b[H\x1b[2J').length, 'a screen clear only as podtop\'s own (at the start of a whole frame)');
 	});
 
 	test('a container of several processes in one pid namespace is one pod, and nothing reaches the terminal raw', async (t) => {

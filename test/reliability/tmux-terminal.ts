@@ -151,12 +151,12 @@ export function analyzeTerminalStream(bytes: Buffer): StreamAnalysis {
 }
 
 /**
- * The sequences podtop (through Ink) writes: SGR, cursor movement and erasing, the alternate screen, the
+ * The sequences podtop (through Ink) writes: SGR, cursor movement and erasing, the alternate screen, auto-wrap, the
  * cursor's visibility and synchronized updates. Nothing else may appear: no OSC (title, hyperlink), no
  * DCS, no bare ESC.
  */
 export function isPodtopSequence(sequence: string): boolean {
 	if (/^\x1b\[[0-9;]*m$/.test(sequence)) return true;
 	if (/^\x1b\[[0-9;]*[ABCDEFGHJK]$/.test(sequence)) return true;
-	return /^\x1b\[\?(25|1049|2026|1004|2004)[hl]$/.test(sequence);
+	return /^\x1b\[\?(7|25|1049|2026|1004|2004)[hl]$/.test(sequence);
 }
