@@ -4,7 +4,7 @@ import path from 'node:path';
 import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
 import {busyPercentSince, cpuTimes} from './machine.js';
 import {median} from './stats.js';
-import {htopFrameComplete, podtopFrameComplete, stripAnsi, Terminal} from './terminal.js';
+import {htopFrameComplete, podtopFrameComplete, Terminal} from './terminal.js';
 
 export type LiveOptions = {warmupSeconds: number; seconds: number; columns: number; rows: number; intervalMs: number};
 

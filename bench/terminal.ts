@@ -2,10 +2,6 @@ import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {onCleanup} from './cleanup.js';
 
-const ansiSequence = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[()][0-9A-Za-z]|[=>78DEHMNOc])/g;
-
-export const stripAnsi = (text: string): string => text.replace(ansiSequence, '');
-
 /**
  * A tmux server of its own (its own -L socket, no config file), one session `main` of a fixed size, so
  * nothing touches a user's tmux. The pane runs a command directly (no shell) and stays after it exits.
