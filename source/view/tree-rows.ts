@@ -173,7 +173,7 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 
 const matchesName = (name: string, query: string): boolean => name.toLowerCase().includes(query);
 const matchesProcess = (process: ProcessRecord, query: string): boolean =>
-	String(process.pid) === query || matchesName(process.comm, query);
+	String(process.pid) === query || matchesName(process.comm, query) || matchesName(process.cmdline, query);
 
 function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
 	const podMatches = query === '' || matchesName(pod.name, query);

@@ -230,3 +230,19 @@ test('the status line reports what the collector could not read', async (t) => {
 	);
 	assert.equal(screen.lines().length, 30);
 });
+
+test('the matrix filtered by a pod name lists that pod\'s containers', async (t) => {
+	const screen = await renderApp({columns: 100, rows: 30});
+	t.after(() => screen.unmount());
+	await screen.press('n', '/', 'web-7d9f4', keys.enter);
+	for (const name of ['php-fpm', 'nginx', 'pause (infra)']) lineWith(screen, `web-7d9f4/${name}`);
+	assert.ok(!screen.text().includes('kube-proxy-x2x7b/'), 'other pods are filtered out');
+});
+
+test('the filter finds a process by its command line', async (t) => {
+	const screen = await renderApp({columns: 100, rows: 30});
+	t.after(() => screen.unmount());
+	await screen.press('/', 'php-fpm.conf', keys.enter);
+	lineWith(screen, '2201 php-fpm');
+	assert.ok(!screen.text().includes('nginx'), 'processes whose command line does not match are filtered out');
+});
