@@ -9,7 +9,7 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const benchDir = path.join(projectRoot, 'bench');
 /** The built CLI, as users run it (`npm run bench` builds it first). */
 export const cliPath = path.join(projectRoot, 'dist', 'podtop.mjs');
-/** Ink prints only the last frame when CI is set: a user's terminal has none of these. */
+/** A user's terminal has none of these (tools may draw differently under them). */
 export const withoutCi = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION'];
 
 export {sleep};

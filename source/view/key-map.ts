@@ -97,6 +97,11 @@ const plainKey = (base: Key): Key => ({...base, return: false, backspace: false,
  * whenever keys arrive faster than a refresh lets the app read them (a held `j`, a pasted filter).
  */
 export function splitKeyPresses(input: string, key: Key): KeyPress[] {
+	// No key is bound with Alt: ESC and a character read together are Esc typed just before that key.
+	if (key.meta && !key.escape && printable.test(input)) {
+		const unmodified = {...key, meta: false};
+		return [{input: '', key: {...plainKey(unmodified), escape: true}}, ...splitKeyPresses(input, unmodified)];
+	}
 	const characters = [...input];
 	// Keys typed before the terminal is in raw mode arrive with Enter turned into a newline (ICRNL).
 	if (input === '\n') return [{input: '', key: {...plainKey(key), return: true}}];

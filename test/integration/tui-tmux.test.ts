@@ -21,8 +21,8 @@ class Terminal {
 	private readonly socket = `podtop-test-${randomBytes(4).toString('hex')}`;
 
 	constructor(columns: number, rows: number) {
-		// Ink prints only the last frame when CI is set: a user's terminal has no CI variable.
-		this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), 'env -u CI -u CONTINUOUS_INTEGRATION bash --norc --noprofile');
+		// CI, when set, stays set: the live view must draw the same with it (Ink alone would print only a last frame).
+		this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), 'bash --norc --noprofile');
 		this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
 	}
 
@@ -119,6 +119,7 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	}
 
 	terminal.type('Escape');
+	await terminal.waitForScreen((text) => !text.includes('filter app1'), 'Esc clears the filter');
 	// The matrix lists containers: filter by their names.
 	filterBy('app');
 	terminal.type('n');

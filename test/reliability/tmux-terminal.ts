@@ -29,8 +29,8 @@ export class TmuxTerminal {
 	private closed = false;
 
 	/**
-	 * Starts `argv` in a pane of the given size once the pipe is in place. CI is unset: Ink prints only
-	 * the last frame when it is set, and a user's terminal has no CI variable. A shell above the command
+	 * Starts `argv` in a pane of the given size once the pipe is in place, with CI unset as in a user's
+	 * terminal (the tmux test of the live view runs with it set). A shell above the command
 	 * records its exit status and then keeps the pane open without writing anything: tmux's own "Pane is
 	 * dead" line (remain-on-exit) would hide the cursor and spoil the flags the tests read.
 	 */

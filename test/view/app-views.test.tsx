@@ -246,3 +246,13 @@ test('the filter finds a process by its command line', async (t) => {
 	lineWith(screen, '2201 php-fpm');
 	assert.ok(!screen.text().includes('nginx'), 'processes whose command line does not match are filtered out');
 });
+
+test('Esc typed just before a key (one read: ESC n, which Ink takes for Alt+n) clears the filter, then the key acts', async (t) => {
+	const screen = await renderApp({columns: 100, rows: 30});
+	t.after(() => screen.unmount());
+	await screen.press('/', 'nginx', keys.enter);
+	assert.ok(!screen.text().includes('php-fpm'));
+	await screen.press('\u001Bn');
+	lineWith(screen, 'web-7d9f4/php-fpm');
+	assert.doesNotMatch(screen.text(), /filter nginx/);
+});

@@ -176,6 +176,14 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 		],
 	);
 	assert.deepEqual(splitKeyPresses('j', none), [{input: 'j', key: none}]);
+	// Esc typed just before a key arrives with it in one read, which Ink takes for Alt and that key.
+	assert.deepEqual(
+		splitKeyPresses('n', {...none, meta: true}).map(({input, key}) => [input, key.escape, key.meta]),
+		[
+			['', true, false],
+			['n', false, false],
+		],
+	);
 	// Typed before raw mode, Enter arrives as a newline: alone or at the end of a burst it is still Enter.
 	assert.equal(splitKeyPresses('\n', none)[0].key.return, true);
 	assert.deepEqual(
