@@ -3,7 +3,7 @@ import {controllers, relativeToMount, type CgroupLayout} from './cgroup-layout.j
 
 /**
  * /proc/<pid>/cgroup ("N:controllers:path" per v1 hierarchy, "0::path" for v2) as the paths of the
- * controllers podtop reads. The container path is the memory controller's, or another
+ * controllers podtop reads. `text` is from decodeBytesExactly: a path that is not UTF-8 stays exact. The container path is the memory controller's, or another
  * controller's where memory is absent or at the root.
  */
 export function parseProcessCgroups(text: string, layout: CgroupLayout): ProcessCgroups {
