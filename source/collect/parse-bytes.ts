@@ -213,7 +213,7 @@ export function decodeBytesExactly(buffer: Uint8Array, start: number, end: numbe
 }
 
 /** A byte decodeBytesExactly could not decode: a low surrogate U+DC80–U+DCFF with no high surrogate before it. */
-const escapedByte = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+const escapedByte = /[\udc80-\udcff](?<![\ud800-\udbff][\udc80-\udcff])/;
 
 /** Whether text from decodeBytesExactly holds a byte that was not valid UTF-8. */
 export function holdsEscapedBytes(text: string): boolean {
