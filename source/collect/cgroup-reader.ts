@@ -1,7 +1,7 @@
 import type {CgroupController, CgroupStats, Pressure, ProcessCgroups, ProcessRecord} from '../model/types.js';
 import {controllers, type CgroupLayout} from './cgroup-layout.js';
 import type {FileReader} from './file-reader.js';
-import {parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned, unlimitedThreshold} from './parse-bytes.js';
+import {openablePath, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned, unlimitedThreshold} from './parse-bytes.js';
 
 /** Files that rarely matter from one second to the next are read every this many refreshes. */
 const detailEvery = 5;
@@ -192,8 +192,8 @@ type Entry = {
 	stats: CgroupStats;
 	/** Per file spec: a kept descriptor, `absent`, or `unopened`. */
 	descriptors: Int32Array;
-	/** Per file spec: the file's path, made once. */
-	paths: (string | null)[];
+	/** Per file spec: the file's path, made once; its exact bytes when the cgroup's name is not UTF-8. */
+	paths: (string | Buffer | null)[];
 	wantedIn: number;
 };
 
@@ -283,7 +283,7 @@ export class CgroupReader {
 	private createEntry(cgroupPath: string): Entry {
 		const paths = this.files.map((spec) => {
 			const mount = this.layout.controllers[spec.controller];
-			return mount ? `${mount.directory}${cgroupPath}/${spec.name}` : null;
+			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
 		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, wantedIn: 0};
 	}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {watch, type FSWatcher} from 'chokidar';
+import {holdsEscapedBytes} from './parse-bytes.js';
 
 export type EventsWatcherOptions = {
 	/** The directory of the cgroup2 hierarchy the watched cgroup paths are relative to. */
@@ -68,7 +69,9 @@ export function createEventsWatcher(options: EventsWatcherOptions): EventsWatche
 			if (removed.length > 0 && watcher) watcher.unwatch(removed);
 			const added: string[] = [];
 			for (const cgroupPath of wanted) {
-				if (filesOfCgroup.has(cgroupPath)) continue;
+				// chokidar takes string paths only, which Node writes as UTF-8: a name that is not UTF-8 would
+				// name another file. Such a cgroup's events are found by the refresh instead.
+				if (filesOfCgroup.has(cgroupPath) || holdsEscapedBytes(cgroupPath)) continue;
 				const directory = path.resolve(path.join(options.root, cgroupPath));
 				const present = files.map((name) => path.join(directory, name)).filter((file) => fs.existsSync(file));
 				if (present.length === 0) continue; // a v1 cgroup, or one without the controllers: nothing to watch

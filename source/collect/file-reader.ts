@@ -35,7 +35,7 @@ export class FileReader {
 	}
 
 	/** Opens a file to keep; -1 when it cannot be opened or the budget is spent. */
-	keep(filePath: string): number {
+	keep(filePath: string | Buffer): number {
 		if (this.keptDescriptors >= this.descriptorBudget) {
 			this.budgetExhausted = true;
 			// Not a failure of this file: the caller must not take it for gone or denied (a stale value would).
@@ -74,7 +74,7 @@ export class FileReader {
 	}
 
 	/** Opens, reads and closes; the byte count, or -1. */
-	readPath(filePath: string, limit = bufferSize): number {
+	readPath(filePath: string | Buffer, limit = bufferSize): number {
 		let descriptor: number;
 		try {
 			descriptor = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type {KernelOomKill} from '../model/events.js';
+import {decodeBytesExactly, decodeText} from './parse-bytes.js';
 
 export type {KernelOomKill} from '../model/events.js';
 
@@ -13,9 +14,17 @@ function bound(text: string, max: number): string {
 	return text.length > max ? text.slice(0, max) : text;
 }
 
-/** kmsg escapes non-printable bytes as \xNN; undo that so comm and paths read as the kernel has them. */
-function unescapeKmsg(text: string): string {
-	return text.includes('\\x') ? text.replace(/\\x([0-9a-f]{2})/gi, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : text;
+/**
+ * kmsg escapes every byte outside printable ASCII, and the backslash, as \xNN; undo that so comm and paths
+ * read as /proc and cgroupfs give them: a comm as decodeText makes it, a cgroup path as the key
+ * decodeBytesExactly makes of it (a name in UTF-8 or not).
+ */
+function unescapeKmsg(text: string, decode: (buffer: Uint8Array, start: number, end: number) => string): string {
+	if (!text.includes('\\x')) return text;
+	// Literal text and escaped bytes alternate: "a\xffb" splits into "a", "ff", "b".
+	const parts = text.split(/\\x([0-9a-f]{2})/i);
+	const bytes = Buffer.concat(parts.map((part, index) => (index % 2 === 1 ? Buffer.of(Number.parseInt(part, 16)) : Buffer.from(part, 'utf8'))));
+	return decode(bytes, 0, bytes.length);
 }
 
 export function parseKmsgRecord(text: string): KmsgRecord | null {
@@ -52,11 +61,11 @@ export function parseOomKillLine(message: string): OomKillSummary | null {
 		// Paths may hold commas too: a memcg path runs up to the next known key.
 		const rest = head.slice(at + name.length + 1);
 		const next = /,(?:constraint|nodemask|cpuset|mems_allowed|oom_memcg|task_memcg|global_oom)=/.exec(rest);
-		return bound(unescapeKmsg(next ? rest.slice(0, next.index) : rest), maxPath);
+		return bound(unescapeKmsg(next ? rest.slice(0, next.index) : rest, decodeBytesExactly), maxPath);
 	};
 	return {
 		pid: Number(pidMatch[1]),
-		comm: taskAt < 0 ? '' : bound(unescapeKmsg(body.slice(taskAt + ',task='.length, pidAt)), maxComm),
+		comm: taskAt < 0 ? '' : bound(unescapeKmsg(body.slice(taskAt + ',task='.length, pidAt), decodeText), maxComm),
 		oomMemcg: field('oom_memcg'),
 		taskMemcg: field('task_memcg'),
 		uid: pidMatch[2] === undefined ? null : Number(pidMatch[2]),
@@ -67,7 +76,7 @@ export function parseOomKillLine(message: string): OomKillSummary | null {
 export function parseKilledProcessLine(message: string): {pid: number; comm: string; memcg: boolean} | null {
 	const match = /(Memory cgroup out of memory|Out of memory[^:]*): Killed process (\d+) \((.*)\)(?: total-vm:|,|$)/.exec(message);
 	if (!match) return null;
-	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3]), maxComm), memcg: match[1].startsWith('Memory cgroup')};
+	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3], decodeText), maxComm), memcg: match[1].startsWith('Memory cgroup')};
 }
 
 /**

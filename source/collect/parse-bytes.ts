@@ -170,3 +170,74 @@ export function decodeText(buffer: Uint8Array, start: number, end: number): stri
 		return text;
 	}
 }
+
+const utf8 = new TextDecoder('utf-8');
+
+/** The length of the valid UTF-8 character at `at` (Unicode's table 3-7: no overlong form, no surrogate); 0 when there is none. */
+function utf8CharacterLength(buffer: Uint8Array, at: number, end: number): number {
+	const lead = buffer[at];
+	if (lead < 0x80) return 1;
+	const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+	if (length === 0 || at + length > end) return 0;
+	const second = buffer[at + 1];
+	if (second < (lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80) || second > (lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf)) return 0;
+	for (let index = at + 2; index < at + length; index++) if ((buffer[index] & 0xc0) !== 0x80) return 0;
+	return length;
+}
+
+/**
+ * Text that keeps every byte, for cgroup paths: they are keys, and the files under them must be opened
+ * byte for byte. Valid UTF-8 decodes as is (as decodeText); a byte that is no part of a valid character
+ * becomes the lone surrogate U+DC80–U+DCFF (Python's "surrogateescape"), which no valid UTF-8 decodes
+ * to, so two different byte strings never give the same text and `openablePath` gives the bytes back.
+ * Never shown as it is: sanitizeForTerminal and the JSON output write such a surrogate as `\xNN`.
+ */
+export function decodeBytesExactly(buffer: Uint8Array, start: number, end: number): string {
+	try {
+		return strictUtf8.decode(buffer.subarray(start, end));
+	} catch {
+		let text = '';
+		let runStart = start;
+		let index = start;
+		while (index < end) {
+			const length = utf8CharacterLength(buffer, index, end);
+			if (length > 0) {
+				index += length;
+				continue;
+			}
+			text += utf8.decode(buffer.subarray(runStart, index)) + String.fromCharCode(0xdc00 | buffer[index]);
+			runStart = ++index;
+		}
+		return text + utf8.decode(buffer.subarray(runStart, end));
+	}
+}
+
+/** A byte decodeBytesExactly could not decode: a low surrogate U+DC80–U+DCFF with no high surrogate before it. */
+const escapedByte = /[\udc80-\udcff](?<![\ud800-\udbff][\udc80-\udcff])/;
+
+/** Whether text from decodeBytesExactly holds a byte that was not valid UTF-8. */
+export function holdsEscapedBytes(text: string): boolean {
+	return escapedByte.test(text);
+}
+
+/**
+ * What to open for a path made by decodeBytesExactly: the text itself when every byte of it was valid
+ * UTF-8 (Node writes a string path as UTF-8), else its exact bytes.
+ */
+export function openablePath(text: string): string | Buffer {
+	if (!holdsEscapedBytes(text)) return text;
+	const parts: Buffer[] = [];
+	let runStart = 0;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		if (code >= 0xd800 && code <= 0xdbff) {
+			index++;
+			continue;
+		}
+		if (code < 0xdc80 || code > 0xdcff) continue;
+		parts.push(Buffer.from(text.slice(runStart, index), 'utf8'), Buffer.of(code & 0xff));
+		runStart = index + 1;
+	}
+	parts.push(Buffer.from(text.slice(runStart), 'utf8'));
+	return Buffer.concat(parts);
+}

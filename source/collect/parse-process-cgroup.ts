@@ -4,7 +4,8 @@ import {controllers, relativeToMount, type CgroupLayout} from './cgroup-layout.j
 /**
  * /proc/<pid>/cgroup ("N:controllers:path" per v1 hierarchy, "0::path" for v2) as the paths of the
  * controllers podtop reads. The container path is the memory controller's, or another
- * controller's where memory is absent or at the root.
+ * controller's where memory is absent or at the root. `text` comes from decodeBytesExactly, so that a
+ * path that is not UTF-8 stays exact.
  */
 export function parseProcessCgroups(text: string, layout: CgroupLayout): ProcessCgroups {
 	const result: ProcessCgroups = {container: null, memory: null, cpu: null, cpuacct: null, pids: null};

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import {namespaceTypes, type NamespaceInodes, type ProcessCgroups, type ProcessRecord} from '../model/types.js';
 import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
-import {decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
+import {decodeBytesExactly, decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
 import {createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
@@ -271,7 +271,7 @@ export class ProcessScanner {
 		}
 		if (this.cgroupCache.size >= cgroupCacheLimit) this.cgroupCache.clear();
 		const bytes = Buffer.from(reader.buffer.subarray(0, length));
-		const cgroups = Object.freeze(parseProcessCgroups(decodeText(bytes, 0, length), this.layout));
+		const cgroups = Object.freeze(parseProcessCgroups(decodeBytesExactly(bytes, 0, length), this.layout));
 		this.cgroupCache.set(hash, {bytes, cgroups});
 		slot.cgroups = cgroups;
 		return true;

@@ -109,11 +109,22 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 	};
 }
 
+/** A lone surrogate as JSON.stringify writes it (`\udcff`), not preceded by an escaped backslash. */
+const loneSurrogateEscape = /(?<!\\)((?:\\\\)*)\\u(d[89a-f][0-9a-f]{2})/g;
+
+/** As sanitizeForTerminal shows it: `\xff` for a byte of a cgroup name that is not UTF-8, else `\udXXX`. */
+function escapedSurrogateText(_match: string, backslashes: string, hex: string): string {
+	return hex >= 'dc80' && hex <= 'dcff' ? `${backslashes}\\\\x${hex.slice(2)}` : `${backslashes}\\\\u${hex}`;
+}
+
 /**
  * JSON text that is safe on a terminal too: JSON.stringify leaves C1 controls (U+009B is a CSI on
  * terminals that take C1 from UTF-8), line separators and bidi controls as they are. They can only
- * stand inside strings, where a \u escape means the same.
+ * stand inside strings, where a \u escape means the same. Lone surrogates (the bytes of a cgroup name
+ * that is not UTF-8, see decodeBytesExactly) become the text the terminal shows, `\xff`: strict
+ * parsers reject a lone `\udcff`, and others turn it into U+FFFD.
  */
 export function toJsonText(value: unknown): string {
-	return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	const text = JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	return text.includes('\\ud') ? text.replace(loneSurrogateEscape, escapedSurrogateText) : text;
 }

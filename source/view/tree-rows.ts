@@ -171,7 +171,8 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 	}
 }
 
-const matchesName = (name: string, query: string): boolean => name.toLowerCase().includes(query);
+/** Matched as shown: a name from a cgroup that is not UTF-8 reads `\xff` on screen, and so in the filter. */
+const matchesName = (name: string, query: string): boolean => sanitizeForTerminal(name).toLowerCase().includes(query);
 const matchesProcess = (process: ProcessRecord, query: string): boolean =>
 	String(process.pid) === query || matchesName(process.comm, query) || matchesName(process.cmdline, query);
 

@@ -44,6 +44,17 @@ describe('kmsg records', () => {
 		assert.equal(parseOomKillLine(summaryLine.replace('task_memcg=/podtop-x/app1', `task_memcg=/${'p'.repeat(9000)}`))?.taskMemcg?.length, 4096);
 	});
 
+	test('escaped bytes are bytes: a cgroup path reads as the key /proc/<pid>/cgroup gives, a comm as /proc shows it', () => {
+		// kmsg escapes every byte from 0x7f and the backslash: "café" is caf\xc3\xa9 there.
+		const named = (memcg: string, task: string) => summaryLine.replaceAll('/podtop-x/app1', memcg).replace('task=node', `task=${task}`);
+		assert.deepEqual(parseOomKillLine(named('/p/caf\\xc3\\xa9', 'caf\\xc3\\xa9')), {pid: 1234, comm: 'café', oomMemcg: '/p/café', taskMemcg: '/p/café', uid: 0});
+		const invalid = parseOomKillLine(named('/p/a\\xff\\xfe\\x5cxff', 'a\\xff'));
+		// The bytes ff fe (as decodeBytesExactly keys them), then a backslash and "xff" as text: two different things.
+		assert.equal(invalid?.oomMemcg, '/p/a\udcff\udcfe\\xff');
+		assert.equal(invalid?.comm, 'a\\xff');
+		assert.equal(parseKilledProcessLine(killedLine.replace('(node)', '(caf\\xc3\\xa9)'))?.comm, 'café');
+	});
+
 	test('the parser reports a kill once: from the summary, the Killed line after it adding nothing', () => {
 		const parser = new OomKillParser((usec) => usec / 1000);
 		const records = [

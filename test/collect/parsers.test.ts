@@ -1,10 +1,24 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {layoutFromMountinfo} from '../../source/collect/cgroup-layout.js';
-import {decodeText, hashBytes, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned} from '../../source/collect/parse-bytes.js';
+import {
+	decodeBytesExactly,
+	decodeText,
+	hashBytes,
+	holdsEscapedBytes,
+	openablePath,
+	parseCpuMax,
+	parseKeyedValue,
+	parseLimit,
+	parsePressureLine,
+	parseSigned,
+	parseUnsigned,
+} from '../../source/collect/parse-bytes.js';
 import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
 import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
+import {sanitizeForTerminal} from '../../source/model/sanitize.js';
+import {toJsonText} from '../../source/output/json.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -99,6 +113,57 @@ describe('numbers and keyed files', () => {
 		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
 		const invalid = Buffer.from([0x61, 0xff, 0x62]);
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+	});
+
+	describe('cgroup paths keep their bytes', () => {
+		const raw = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
+		const decoded = (buffer: Buffer) => decodeBytesExactly(buffer, 0, buffer.length);
+		const names = {
+			invalidPair: raw('/p/a', [0xff, 0xfe]),
+			loneContinuation: raw('/p/b', [0x80]),
+			cutCharacter: raw('/p/c', [0xe4, 0xb8]),
+			overlongSlash: raw('/p/d', [0xc0, 0xaf]),
+			encodedSurrogate: raw('/p/e', [0xed, 0xb3, 0xbf]),
+			controlsAndInvalid: raw('/p/f\x01\x1b[31m', [0xff]),
+			validAfterInvalid: raw('/p/g', [0xff], '中', [0xf0, 0x90, 0x82, 0x80]),
+			textThatLooksEscaped: raw('/p/a\\xff\\xfe'),
+		};
+
+		test('valid UTF-8 decodes as decodeText does, and is opened as the same string', () => {
+			for (const text of ['/kubepods/pod1/abc', '/p/café 中文 😀', '/p/\x1b[31m\x07', '/p/\u{10080}']) {
+				const buffer = Buffer.from(text, 'utf8');
+				assert.equal(decoded(buffer), decodeText(buffer, 0, buffer.length));
+				assert.equal(decoded(buffer), text);
+				assert.equal(openablePath(text), text, 'the same string, not a Buffer');
+				assert.equal(holdsEscapedBytes(text), false);
+			}
+		});
+
+		test('every byte comes back; valid characters among invalid bytes stay characters', () => {
+			for (const [what, buffer] of Object.entries(names)) {
+				const text = decoded(buffer);
+				const path = openablePath(text);
+				assert.equal(Buffer.isBuffer(path), holdsEscapedBytes(text), what);
+				assert.deepEqual(Buffer.from(path), buffer, `${what}: opened under its exact bytes`);
+			}
+			assert.equal(decoded(names.validAfterInvalid), '/p/g\udcff中\u{10080}');
+			assert.equal(decoded(names.cutCharacter), '/p/c\udce4\udcb8');
+		});
+
+		test('two names never share a key, nor one with a name that is the text \\xff', () => {
+			const keys = Object.values(names).map(decoded);
+			assert.equal(new Set(keys).size, keys.length);
+		});
+
+		test('shown as \\xNN on the terminal and in JSON, as decodeText shows bytes', () => {
+			const text = decoded(names.controlsAndInvalid);
+			assert.equal(sanitizeForTerminal(text), '/p/f\\x01\\x1b[31m\\xff');
+			assert.equal(sanitizeForTerminal(decoded(names.invalidPair)), sanitizeForTerminal(decodeText(names.invalidPair, 0, names.invalidPair.length)));
+			assert.equal(sanitizeForTerminal(decoded(names.validAfterInvalid)), '/p/g\\xff中\u{10080}', 'a surrogate pair stays a character');
+			const json = toJsonText({cgroup: text, literal: '\\udcff', both: `\\${text}`, lone: '\ud800x'});
+			assert.doesNotMatch(json.replaceAll('\\\\', ''), /\\ud[89a-f]/, `no lone surrogate escape left: ${json}`);
+			assert.deepEqual(JSON.parse(json), {cgroup: '/p/f\x01\x1b[31m\\xff', literal: '\\udcff', both: '\\/p/f\x01\x1b[31m\\xff', lone: '\\ud800x'});
+		});
 	});
 
 	test('namespace links', () => {

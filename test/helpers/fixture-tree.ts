@@ -23,8 +23,8 @@ export type FixtureProcess = {
 	cmdline?: string[];
 	/** Namespaces other than the host's. */
 	namespaces?: Partial<Record<NamespaceType, number>>;
-	/** The /proc/<pid>/cgroup content, verbatim. */
-	cgroup: string;
+	/** The /proc/<pid>/cgroup content, verbatim (bytes for names that are not UTF-8). */
+	cgroup: string | Buffer;
 	rssPages?: number;
 	utime?: number;
 	starttime?: number;
@@ -66,7 +66,7 @@ export class FixtureTree {
 		this.write('proc/sys/kernel/osrelease', '6.1.0-fixture\n');
 	}
 
-	write(relative: string, content: string): void {
+	write(relative: string, content: string | Buffer): void {
 		const target = path.join(this.root, relative);
 		fs.mkdirSync(path.dirname(target), {recursive: true});
 		fs.writeFileSync(target, content);
@@ -114,9 +114,18 @@ export class FixtureTree {
 		fs.rmSync(path.join(this.proc, String(pid)), {recursive: true, force: true});
 	}
 
-	/** Writes cgroup files: `files` maps a file name to its content, under `cgroupPath` below the tree's cgroup root. */
-	cgroupFiles(cgroupPath: string, files: Record<string, string>): void {
-		for (const [name, content] of Object.entries(files)) this.write(path.join(this.cgroupDirectory, cgroupPath, name), content);
+	/**
+	 * Writes cgroup files: `files` maps a file name to its content, under `cgroupPath` below the tree's cgroup
+	 * root. A path given as bytes may hold names that are not UTF-8 (path.join takes strings only).
+	 */
+	cgroupFiles(cgroupPath: string | Buffer, files: Record<string, string>): void {
+		if (typeof cgroupPath === 'string') {
+			for (const [name, content] of Object.entries(files)) this.write(path.join(this.cgroupDirectory, cgroupPath, name), content);
+			return;
+		}
+		const directory = Buffer.concat([Buffer.from(this.cgroup), cgroupPath]);
+		fs.mkdirSync(directory, {recursive: true});
+		for (const [name, content] of Object.entries(files)) fs.writeFileSync(Buffer.concat([directory, Buffer.from(`/${name}`)]), content);
 	}
 
 	json(relative: string, value: unknown): void {

@@ -12,7 +12,10 @@ import {layoutFromMountinfo, parseMountinfo, type CgroupLayout} from '../../sour
 import {Collector} from '../../source/collect/collector.js';
 import {OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine} from '../../source/collect/kmsg-reader.js';
 import {
+	decodeBytesExactly,
 	decodeText,
+	holdsEscapedBytes,
+	openablePath,
 	parseCpuMax,
 	parseKeyedValue,
 	parseLimit,
@@ -34,6 +37,7 @@ import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree
 const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text);
 let totalRuns = 0;
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Runs a property and counts its cases. */
 function check<T>(arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void, numRuns: number): void {
@@ -158,6 +162,16 @@ describe('parsers fed garbage (fast-check)', () => {
 		}, 10_000);
 	});
 
+	test('decodeBytesExactly: every byte comes back, valid UTF-8 as decodeText gives it', () => {
+		const parts = fc.oneof(fc.uint8Array({maxLength: 8}), fc.string({unit: 'binary', maxLength: 8}).map(bytesOf));
+		check(fc.array(parts, {maxLength: 8}).map((chunks) => Buffer.concat(chunks)), (content) => {
+			const text = decodeBytesExactly(content, 0, content.length);
+			assert.deepEqual(Buffer.from(openablePath(text)), content);
+			if (!holdsEscapedBytes(text)) assert.equal(text, decodeText(content, 0, content.length));
+			assert.doesNotMatch(sanitizeForTerminal(text), loneSurrogate, 'no escaped byte is shown as a surrogate');
+		}, 10_000);
+	});
+
 	test('utf8CompleteEnd: a cut UTF-8 text loses only its last, cut character', () => {
 		check(fc.tuple(fc.string({unit: 'binary', maxLength: 60}), fc.nat()), ([text, cut]) => {
 			const bytes = bytesOf(text);
@@ -170,8 +184,8 @@ describe('parsers fed garbage (fast-check)', () => {
 	});
 
 	test('sanitizeForTerminal: nothing unsafe left, safe text untouched', () => {
-		const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
-		check(fc.string({unit: fc.oneof(fc.constantFrom('\x1b', '\u009b', '\u202e', '\u2066', '\u2028', '\x07', '\n', '\u200d', '中', '\\'), fc.string({unit: 'binary', minLength: 1, maxLength: 1})), maxLength: 40}), (text) => {
+		const unsafe = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]|${loneSurrogate.source}`);
+		check(fc.string({unit: fc.oneof(fc.constantFrom('\x1b', '\u009b', '\u202e', '\u2066', '\u2028', '\x07', '\n', '\u200d', '中', '\\', '\udcff', '\ud83d', '\ude00'), fc.string({unit: 'binary', minLength: 1, maxLength: 1})), maxLength: 40}), (text) => {
 			const shown = sanitizeForTerminal(text);
 			assert.ok(!unsafe.test(shown), JSON.stringify(shown));
 			if (!unsafe.test(text)) assert.equal(shown, text);

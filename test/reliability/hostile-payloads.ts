@@ -19,12 +19,13 @@ export const invalidArgv0 = bytes(`${marker} bad `, [0xff, 0xfe, 0x9b], '31m ', 
 
 export const validLeaf = 'evil\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e中文\x7f';
 export const invalidLeaf = bytes('bad', [0xff, 0x9b], '2J\x1b[5m');
+export const invalidLeafLimits = {memoryBytes: 96 * 1024 * 1024, pidsMax: 64, cpuQuotaUsec: 25_000};
 export const wideLeaf = 'wide中文字幕宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽宽';
 
 /** Containers of one process each: PID 1 of its pid namespace is the payload. */
 export const hostileSpecs: HostileContainerSpec[] = [
 	{leaf: utf8(validLeaf), payloads: [{comm: utf8(validComm), argv0: utf8(validArgv0)}]},
-	// A leaf that is not UTF-8 at all.
-	{leaf: invalidLeaf, payloads: [{comm: invalidComm, argv0: invalidArgv0}]},
+	// A leaf that is not UTF-8 at all, with limits: its counters are read under its exact bytes.
+	{leaf: invalidLeaf, payloads: [{comm: invalidComm, argv0: invalidArgv0}], limits: invalidLeafLimits},
 	{leaf: utf8(wideLeaf), payloads: [{comm: utf8('\u202eplain'), argv0: utf8(`${marker} 中文\u200d\u200b plain ${'宽'.repeat(80)}`)}]},
 ];

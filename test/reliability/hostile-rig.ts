@@ -37,7 +37,16 @@ export type HostileRig = Rig & {
 	containers: HostileContainer[];
 };
 
-export type HostileContainerSpec = {leaf: Buffer; payloads: HostilePayload[]};
+export type HostileContainerSpec = {
+	leaf: Buffer;
+	payloads: HostilePayload[];
+	/** Limits written into the container's cgroup before its process joins: memory.limit_in_bytes, pids.max, cpu.cfs_quota_us. */
+	limits?: {memoryBytes?: number; pidsMax?: number; cpuQuotaUsec?: number};
+};
+
+function cgroupFile(hierarchy: string, parent: string, leaf: Buffer, name: string): Buffer {
+	return Buffer.concat([cgroupDirectory(hierarchy, parent, leaf), Buffer.from(`/${name}`)]);
+}
 
 function cgroupDirectory(hierarchy: string, parent: string, leaf: Buffer): Buffer {
 	return Buffer.concat([Buffer.from(`${cgroupRoot}/${hierarchy}${parent}/`), leaf]);
@@ -87,6 +96,10 @@ async function startContainer(parent: string, spec: HostileContainerSpec, direct
 		fs.writeFileSync(path.join(own, `argv0-${payloadIndex}`), payload.argv0);
 	});
 	for (const hierarchy of rigHierarchies) fs.mkdirSync(cgroupDirectory(hierarchy, parent, spec.leaf));
+	const limits = spec.limits ?? {};
+	if (limits.memoryBytes !== undefined) fs.writeFileSync(cgroupFile('memory', parent, spec.leaf, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+	if (limits.pidsMax !== undefined) fs.writeFileSync(cgroupFile('pids', parent, spec.leaf, 'pids.max'), String(limits.pidsMax));
+	if (limits.cpuQuotaUsec !== undefined) fs.writeFileSync(cgroupFile('cpu', parent, spec.leaf, 'cpu.cfs_quota_us'), String(limits.cpuQuotaUsec));
 	const go = path.join(own, 'go');
 	const unshare = spawn('unshare', ['--pid', '--fork', '--', 'bash', '-c', script], {
 		stdio: 'ignore',
@@ -96,7 +109,7 @@ async function startContainer(parent: string, spec: HostileContainerSpec, direct
 	const inside = await waitFor(async () => (await childPids(spawnedPid(unshare)))[0], 5000, 'the container\'s PID 1');
 	pids.push(inside);
 	for (const hierarchy of rigHierarchies) {
-		fs.writeFileSync(Buffer.concat([cgroupDirectory(hierarchy, parent, spec.leaf), Buffer.from('/cgroup.procs')]), String(inside));
+		fs.writeFileSync(cgroupFile(hierarchy, parent, spec.leaf, 'cgroup.procs'), String(inside));
 	}
 	fs.writeFileSync(go, '');
 	const cmdlineOf = (pid: number): Buffer | null => {

@@ -18,7 +18,7 @@ import {commandExists} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {withRig} from '../helpers/rigs.js';
 import {createHostileRig, type HostileRig} from './hostile-rig.js';
-import {hostileSpecs, invalidLeaf, invalidArgv0, invalidComm, marker, utf8, validArgv0, validComm, validLeaf, wideLeaf} from './hostile-payloads.js';
+import {hostileSpecs, invalidLeaf, invalidLeafLimits, invalidArgv0, invalidComm, marker, utf8, validArgv0, validComm, validLeaf, wideLeaf} from './hostile-payloads.js';
 import {analyzeTerminalStream, hasTmux, isPodtopSequence, TmuxTerminal} from './tmux-terminal.js';
 
 const execFileAsync = promisify(execFile);
@@ -107,6 +107,12 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		assert.equal(invalidEntry.process.comm, decodeText(invalidComm, 0, invalidComm.length), 'invalid UTF-8 is written as \\xNN');
 		assert.equal(invalidEntry.process.cmdline, decodeText(invalidArgv0, 0, invalidArgv0.length) + ' 1000');
 		assert.equal(invalidEntry.container.name, decodeText(invalidLeaf, 0, invalidLeaf.length));
+		const {memory, pids, cpu} = invalidEntry.container;
+		assert.ok(memory.current !== null && memory.current > 0, `the non-UTF-8 cgroup's memory is read: ${memory.current}`);
+		assert.equal(memory.max, invalidLeafLimits.memoryBytes, 'its own memory limit');
+		assert.deepEqual([pids.current, pids.max], [1, invalidLeafLimits.pidsMax], 'its own pids');
+		assert.equal(cpu.quotaCores, invalidLeafLimits.cpuQuotaUsec / 100_000, 'its own cpu quota');
+		assert.notEqual(cpu.usageUsec, null);
 		assert.equal(find(wide.pid).container.name, wideLeaf);
 		assert.ok(utf8(validComm).length <= 15);
 	});

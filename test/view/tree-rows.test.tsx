@@ -54,6 +54,15 @@ test('the filter keeps matches and their ancestors, and opens containers to show
 	assert.deepEqual(labels({filter: 'no such thing'}), []);
 });
 
+test('the filter matches names as they are shown: escaped bytes and controls', () => {
+	const pods = makePods();
+	// The leaf of a cgroup that is not UTF-8 (bytes ff fe, as decodeBytesExactly keys them) and one with an ESC.
+	pods[0] = {...pods[0], name: 'pair\udcff\udcfe', containers: [{...pods[0].containers[0], name: 'ctl\x1b[31m'}]};
+	const matching = (filter: string) => buildTreeRows(makeModel(pods), {...defaults, filter}).map((row) => row.label);
+	assert.deepEqual(matching('pair\\xff\\xfe'), ['pair\\xff\\xfe', 'ctl\\x1b[31m']);
+	assert.deepEqual(matching('CTL\\X1B['), ['pair\\xff\\xfe', 'ctl\\x1b[31m']);
+});
+
 test('each sort key orders pods and containers; unknown values stay last; host stays at the bottom', () => {
 	const topLevel = (options: Partial<TreeOptions>) => labels(options).filter((label) => !label.startsWith(' '));
 	assert.deepEqual(topLevel({sortKey: 'memory'}), ['batch-job-x1', 'web-7d9f4', 'kube-proxy-x2x7b', 'host']);
