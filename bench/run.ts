@@ -103,7 +103,7 @@ async function podtopVersion(): Promise<{commit: string | null; uncommittedSourc
 	};
 }
 
-/** The markdown of results already written, e.g. after a change to the report's format. */
+/** The markdown of results already written (the sizes', then an events-only run's), e.g. after a change to the report's format. */
 function reprint(out: string, date: string): void {
 	const results = fs
 		.readdirSync(out)
@@ -111,19 +111,18 @@ function reprint(out: string, date: string): void {
 		.map((name) => JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as SizeResult)
 		.sort((a, b) => a.size - b.size);
 	const eventsFile = path.join(out, `${date}-events.json`);
-	if (results.length === 0 && fs.existsSync(eventsFile)) {
-		const run = JSON.parse(fs.readFileSync(eventsFile, 'utf8')) as EventsRun;
-		process.stdout.write(eventsMarkdown(run));
-		return;
+	const eventsRun = fs.existsSync(eventsFile) ? (JSON.parse(fs.readFileSync(eventsFile, 'utf8')) as EventsRun) : null;
+	if (results.length === 0 && eventsRun === null) throw new Error(`no results of ${date} in ${out}`);
+	if (results.length > 0) {
+		const events = results.find((result) => result.events)?.events;
+		process.stdout.write(markdown(results, events ? withAllParts(events) : null, results[0].command));
 	}
-	if (results.length === 0) throw new Error(`no results of ${date} in ${out}`);
-	const events = results.find((result) => result.events)?.events;
-	process.stdout.write(markdown(results, events ? withAllParts(events) : null, results[0].command));
+	if (eventsRun) process.stdout.write(eventsMarkdown(eventsRun));
 }
 
 /** Results written before the events phase had its VM and v1 parts hold the fixture's result alone. */
 function withAllParts(events: EventsResults | EventsResult): EventsResults {
-	const notMeasured = {skipped: 'not measured in this run'};
+	const notMeasured = {skipped: 'this run predates it'};
 	return 'changes' in events ? {fixture: events, vm: notMeasured, v1: notMeasured} : events;
 }
 
