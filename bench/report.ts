@@ -63,12 +63,12 @@ export type Target = {name: string; target: string; measured: string; met: boole
 /** The issue's targets, judged on the run at 2,000 processes (or the size nearest to it). */
 export function judgeTargets(result: SizeResult | null, events: EventsResults | null): Target[] {
 	const targets: Target[] = [];
-	const add = (name: string, target: string, value: number | null | undefined, limit: number, format: (value: number) => string, lessThan = false) => {
+	const add = (name: string, target: string, value: number | null | undefined, limit: number, format: (value: number) => string) => {
 		if (value === null || value === undefined || !Number.isFinite(value)) {
 			targets.push({name, target, measured: '–', met: null, by: 'not measured'});
 			return;
 		}
-		const met = lessThan ? value < limit : value <= limit;
+		const met = value <= limit;
 		const by = value <= 0 ? 'none measured' : met ? `${times(limit / value)} under` : `${times(value / limit)} over`;
 		targets.push({name, target, measured: format(value), met, by});
 	};
