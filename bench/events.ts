@@ -70,7 +70,61 @@ function makeFixture(): string {
 	return root;
 }
 
-export type EventsResult = {changes: number; reported: number; latencyMs: Summary; intervalMs: number; note: string};
+export type EventsResult = {
+	changes: number;
+	reported: number;
+	latencyMs: Summary;
+	intervalMs: number;
+	note: string;
+	/** Real cgroups: how long the observer's reads were apart; a change happened within the gap before the read that saw it. */
+	observerGapMs?: Summary;
+	/**
+	 * Real cgroups: the latency taken from the observer's read before the one that saw the change (latencyMs is
+	 * taken from the read that saw it). The change happened between the two reads: the true latency lies between.
+	 */
+	latencyFromReadBeforeMs?: Summary;
+	/** v1: whether every change was reported within one interval. */
+	withinInterval?: boolean;
+	/** The machine's CPU use in the second before this part (after waiting for a quiet machine), in % of all CPUs. */
+	busyPercentBefore?: number;
+};
+/** A part of the events phase that could not run here, and why. */
+export type EventsSkipped = {skipped: string};
+export type EventsResults = {fixture: EventsResult; vm: EventsResult | EventsSkipped; v1: EventsResult | EventsSkipped};
+
+/** What an independent observer saw: a read of the counters that differed from the read before it. */
+export type ObservedChange = {at: number; previousAt: number; counters: Record<string, number>};
+/** A line of `podtop events --json`, stamped when it arrived. */
+export type ArrivedLine = {at: number; kind: string; cgroup: string; value: number | null};
+
+/**
+ * Pairs each change the observer saw (a read after its first, the state before, in which a counter of
+ * kindOfCounter rose) with the first line that
+ * reports it: for a counter that rose in that change, the line of its event kind with at least the new
+ * value. Latency: the line's arrival minus the observer's read that saw the change (a lower bound), and minus
+ * the read before it (an upper bound). A negative latency means the observer was held up longer than podtop.
+ */
+export function matchChanges(observed: readonly ObservedChange[], lines: readonly ArrivedLine[], cgroup: string, kindOfCounter: Record<string, string>) {
+	const latencies: number[] = [];
+	const fromReadBefore: number[] = [];
+	const gaps: number[] = [];
+	let changes = 0;
+	for (let index = 1; index < observed.length; index++) {
+		const change = observed[index];
+		const before = observed[index - 1].counters;
+		const rose = Object.entries(kindOfCounter).filter(([counter]) => change.counters[counter] > before[counter]);
+		if (rose.length === 0) continue;
+		changes++;
+		gaps.push(change.at - change.previousAt);
+		const reportedAt = rose
+			.map(([counter, kind]) => lines.find((line) => line.cgroup === cgroup && line.kind === kind && (line.value ?? -1) >= change.counters[counter])?.at)
+			.filter((at) => at !== undefined);
+		if (reportedAt.length === 0) continue;
+		latencies.push(Math.min(...reportedAt) - change.at);
+		fromReadBefore.push(Math.min(...reportedAt) - change.previousAt);
+	}
+	return {changes, reported: latencies.length, latencyMs: summarize(latencies), latencyFromReadBeforeMs: summarize(fromReadBefore), observerGapMs: summarize(gaps)};
+}
 
 /**
  * `podtop events --json` (the built CLI, a child process, as a user runs it) on a cgroup v2 fixture tree,
@@ -126,7 +180,7 @@ export async function measureEvents(changes: number, gapMs = 150): Promise<Event
 			reported: latencies.length,
 			latencyMs: summarize(latencies),
 			intervalMs,
-			note: 'cgroup v2 fixture tree in a temp dir (inotify on a regular file); the same on real cgroupfs v2 needs the VM (test/vm) and is not measured yet',
+			note: 'cgroup v2 fixture tree in a temp dir (inotify on a regular file), its memory.events rewritten in place; times in the bench process from the write to the line',
 		};
 	} finally {
 		forgetChild();

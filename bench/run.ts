@@ -4,24 +4,30 @@
  * For each size it builds a population of sleepers (a tenth in pod-like groups with their own
  * net/ipc/uts, some also pid+mnt, user or per-member mnt namespaces; ~100 v1 cgroups with limits),
  * measures podtop and its peers on it, and removes it. Results: bench/results/<date>-<size>.json, a
- * markdown summary on stdout and in bench/results/<date>.md. Everything it starts it stops, also on
- * an error or Ctrl-C; leftovers of a run killed outright are removed by the next run.
+ * markdown summary on stdout and in bench/results/<date>.md. The events phase (issue 4) needs no
+ * population: alone (`--only events`) it builds none and writes bench/results/<date>-events.{json,md}.
+ * Everything it starts it stops (the VM too), also on an error or Ctrl-C; the population of a run
+ * killed outright is removed by the next run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import {cleanupAll, cleanupOnSignals} from './cleanup.js';
 import {benchDir, commandExists, log, processCount, run} from './common.js';
 import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
-import {measureEvents} from './events.js';
+import {measureEvents, type EventsResult, type EventsResults, type EventsSkipped} from './events.js';
+import {measureEventsV1} from './events-v1.js';
+import {measureEventsInVm} from './events-vm.js';
 import {measureLive} from './live.js';
 import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {measureRefresh} from './refresh.js';
-import {markdown, type PeerTiming, type SizeResult} from './report.js';
+import {eventsMarkdown, markdown, type EventsRun, type PeerTiming, type SizeResult} from './report.js';
 import {measureFirstFrame} from './start.js';
 
 const phases = ['refresh', 'peers', 'start', 'live', 'events'] as const;
 type Phase = (typeof phases)[number];
+/** The phases measured on a population of each size; events needs none. */
+const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
 
 function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
@@ -31,7 +37,8 @@ function usage(message?: string): never {
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
 			'  --quiet-timeout S: before each size and each phase, wait up to S seconds (default 20) for 3 s in a row\n' +
 			'                     in which the machine is under 15 % busy (the bench shares the machine)\n' +
-			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n',
+			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n' +
+			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n',
 	);
 	process.exit(2);
 }
@@ -96,15 +103,49 @@ async function podtopVersion(): Promise<{commit: string | null; uncommittedSourc
 	};
 }
 
-/** The markdown of results already written, e.g. after a change to the report's format. */
+/** The markdown of results already written (the sizes', then an events-only run's), e.g. after a change to the report's format. */
 function reprint(out: string, date: string): void {
 	const results = fs
 		.readdirSync(out)
 		.filter((name) => name.startsWith(`${date}-`) && /-\d+\.json$/.test(name))
 		.map((name) => JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as SizeResult)
 		.sort((a, b) => a.size - b.size);
-	if (results.length === 0) throw new Error(`no results of ${date} in ${out}`);
-	process.stdout.write(markdown(results, results.find((result) => result.events)?.events ?? null, results[0].command));
+	const eventsFile = path.join(out, `${date}-events.json`);
+	const eventsRun = fs.existsSync(eventsFile) ? (JSON.parse(fs.readFileSync(eventsFile, 'utf8')) as EventsRun) : null;
+	if (results.length === 0 && eventsRun === null) throw new Error(`no results of ${date} in ${out}`);
+	if (results.length > 0) {
+		const events = results.find((result) => result.events)?.events;
+		process.stdout.write(markdown(results, events ? withAllParts(events) : null, results[0].command));
+	}
+	if (eventsRun) process.stdout.write(eventsMarkdown(eventsRun));
+}
+
+/** Results written before the events phase had its VM and v1 parts hold the fixture's result alone. */
+function withAllParts(events: EventsResults | EventsResult): EventsResults {
+	const notMeasured = {skipped: 'this run predates it'};
+	return 'changes' in events ? {fixture: events, vm: notMeasured, v1: notMeasured} : events;
+}
+
+/** The events phase: the v2 watch on a fixture tree, real v2 in the qemu VM, real v1 here. A part that cannot run, or fails, says why. */
+async function measureAllEvents(quick: boolean, quietTimeoutMs: number): Promise<EventsResults> {
+	const part = async (what: string, measure: () => Promise<EventsResult | EventsSkipped>): Promise<EventsResult | EventsSkipped> => {
+		const busyPercentBefore = await waitForQuiet(15, quietTimeoutMs);
+		log(`events: ${what}`);
+		try {
+			const result = await measure();
+			if ('skipped' in result) log(`events: ${what}: not measured: ${result.skipped}`);
+			return 'skipped' in result ? result : {...result, busyPercentBefore};
+		} catch (error) {
+			log(`events: ${what} failed: ${(error as Error).stack ?? String(error)}`);
+			return {skipped: `failed: ${(error as Error).message.split('\n')[0]}`};
+		}
+	};
+	const busyPercentBefore = await waitForQuiet(15, quietTimeoutMs);
+	log('events: memory.events latency on a v2 fixture');
+	const fixture = {...(await measureEvents(quick ? 10 : 30)), busyPercentBefore};
+	const vm = await part('real cgroup v2 in the qemu VM', () => measureEventsInVm(quick ? 8 : 20));
+	const v1 = await part('real cgroup v1 here, podtop every 1 s', () => measureEventsV1(quick ? 5 : 12));
+	return {fixture, vm, v1};
 }
 
 async function main(): Promise<void> {
@@ -123,10 +164,17 @@ async function main(): Promise<void> {
 	fs.mkdirSync(options.out, {recursive: true});
 	log(`sizes ${options.sizes.join(', ')}; phases ${[...options.only].join(', ')}${quick ? '; quick' : ''}`);
 
-	let events = null;
-	if (options.only.has('events')) {
-		log('events: memory.events latency on a v2 fixture');
-		events = await measureEvents(quick ? 10 : 30);
+	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;
+	if (events && !populationPhases.some((phase) => options.only.has(phase))) {
+		const run: EventsRun = {date, command, quick, machine, podtop, events};
+		const file = path.join(options.out, `${date}-events.json`);
+		fs.writeFileSync(file, JSON.stringify(run, null, '\t') + '\n');
+		log(`wrote ${path.relative(process.cwd(), file)}`);
+		const summaryFile = path.join(options.out, `${date}-events.md`);
+		fs.writeFileSync(summaryFile, eventsMarkdown(run));
+		process.stdout.write(eventsMarkdown(run));
+		log(`wrote ${path.relative(process.cwd(), summaryFile)}`);
+		return;
 	}
 
 	const results: SizeResult[] = [];

@@ -20,6 +20,8 @@ export type VmRunOptions = {
 	env?: Record<string, string>;
 	memoryMb?: number;
 	cpus?: number;
+	/** Stops the VM (TERM to qemu, KILL after the grace period); runInVm resolves once qemu has exited. */
+	signal?: AbortSignal;
 };
 
 export type VmRunResult = {
@@ -300,13 +302,16 @@ export async function runInVm(command: string, options: VmRunOptions = {}): Prom
 		const qemu = spawn('timeout', ['-k', String(SHUTDOWN_GRACE_SECONDS), String(timeoutSeconds), 'qemu-system-x86_64', ...qemuArgs], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
+		const stop = () => qemu.kill('SIGTERM');
+		if (options.signal?.aborted) stop();
+		options.signal?.addEventListener('abort', stop, {once: true});
 		const consoleOutput: Buffer[] = [];
 		qemu.stdout.on('data', (chunk: Buffer) => consoleOutput.push(chunk));
 		qemu.stderr.on('data', (chunk: Buffer) => consoleOutput.push(chunk));
 		const timeoutStatus = await new Promise<number | null>((resolve, reject) => {
 			qemu.once('error', reject);
 			qemu.once('close', resolve);
-		});
+		}).finally(() => options.signal?.removeEventListener('abort', stop));
 
 		const exitCode = await readIfPresent(path.join(jobDir, 'exit-code'));
 		const stderr = (await readIfPresent(path.join(jobDir, 'stderr'))) ?? '';
