@@ -1,5 +1,6 @@
 import {constants} from 'node:os';
 import {format} from 'node:util';
+import chalk from 'chalk';
 import {useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, render, Text, useApp, useInput, useStdin} from 'ink';
 import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
@@ -166,6 +167,9 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function runTui({monitor, intervalMs, color, events}: TuiOptions): Promise<void> {
 	const {stdout, stderr} = process;
+	// Chalk guesses from the environment and turns colours off wherever CI is set without a known CI
+	// vendor; a full-screen view on a terminal is a terminal, so only --no-color and NO_COLOR turn them off.
+	chalk.level = color ? Math.max(chalk.level, 1) as typeof chalk.level : 0;
 	stdout.write(enterAlternateScreen + hideCursor);
 	const frameWriter = new FrameWriter(stdout);
 	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} />, {
