@@ -22,23 +22,28 @@ import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {measureRefresh} from './refresh.js';
 import {eventsMarkdown, markdown, type EventsRun, type PeerTiming, type SizeResult} from './report.js';
+import {measureSoak, soakMarkdown} from './soak.js';
 import {measureFirstFrame} from './start.js';
 
-const phases = ['refresh', 'peers', 'start', 'live', 'events'] as const;
+const phases = ['refresh', 'peers', 'start', 'live', 'events', 'soak'] as const;
 type Phase = (typeof phases)[number];
+/** Without --only: everything but the soak, which takes an hour. */
+const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
 
 function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
 	process.stderr.write(
-		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events]\n' +
+		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events,soak]\n' +
 			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S] [--report DATE]\n' +
+			'                        [--soak-refreshes N] [--soak-interval-ms MS]\n' +
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
 			'  --quiet-timeout S: before each size and each phase, wait up to S seconds (default 20) for 3 s in a row\n' +
 			'                     in which the machine is under 15 % busy (the bench shares the machine)\n' +
 			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n' +
-			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n',
+			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n' +
+			'  --only soak: no population; 36,000 refreshes (default) 100 ms apart (default) under churn, heap, RSS and fds\n',
 	);
 	process.exit(2);
 }
@@ -46,7 +51,9 @@ function usage(message?: string): never {
 function parseArguments(argv: readonly string[]) {
 	let quick = process.env.PODTOP_BENCH_QUICK === '1';
 	let sizes: number[] | null = null;
-	let only: Set<Phase> = new Set(phases);
+	let only: Set<Phase> = new Set(defaultPhases);
+	let soakRefreshes = 36_000;
+	let soakIntervalMs = 100;
 	let liveSeconds: number | null = null;
 	let liveSize = 2000;
 	let out = path.join(benchDir, 'results');
@@ -63,13 +70,16 @@ function parseArguments(argv: readonly string[]) {
 		else if (argument === '--out') out = path.resolve(value());
 		else if (argument === '--quiet-timeout') quietTimeoutSeconds = Number(value());
 		else if (argument === '--report') report = value();
+		else if (argument === '--soak-refreshes') soakRefreshes = Number(value());
+		else if (argument === '--soak-interval-ms') soakIntervalMs = Number(value());
 		else if (argument === '--help' || argument === '-h') usage();
 		else usage(`unknown argument ${argument}`);
 	}
 	sizes ??= quick ? [200, 2000] : [200, 2000, 10_000];
 	if (sizes.some((size) => !Number.isInteger(size) || size < 50 || size > 30_000)) usage('sizes are whole numbers from 50 to 30000');
 	for (const phase of only) if (!phases.includes(phase)) usage(`unknown phase ${phase} (${phases.join(', ')})`);
-	return {quick, sizes, only, liveSeconds: liveSeconds ?? (quick ? 15 : 60), liveSize, out, quietTimeoutSeconds, report};
+	if (!Number.isInteger(soakRefreshes) || soakRefreshes < 10 || !(soakIntervalMs >= 0)) usage('--soak-refreshes is a whole number from 10, --soak-interval-ms a number from 0');
+	return {quick, sizes, only, liveSeconds: liveSeconds ?? (quick ? 15 : 60), liveSize, out, quietTimeoutSeconds, report, soak: {refreshes: soakRefreshes, intervalMs: soakIntervalMs}};
 }
 
 async function toolVersions(): Promise<Record<string, string | null>> {
@@ -163,6 +173,16 @@ async function main(): Promise<void> {
 	const quick = options.quick;
 	fs.mkdirSync(options.out, {recursive: true});
 	log(`sizes ${options.sizes.join(', ')}; phases ${[...options.only].join(', ')}${quick ? '; quick' : ''}`);
+
+	if (options.only.has('soak')) {
+		const soak = await measureSoak(options.soak);
+		fs.writeFileSync(path.join(options.out, `${date}-soak.json`), JSON.stringify({date, command, machine, podtop, soak}, null, '\t') + '\n');
+		const summary = soakMarkdown(soak, date, command);
+		fs.writeFileSync(path.join(options.out, `${date}-soak.md`), summary);
+		process.stdout.write(summary);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-soak.md`))}`);
+		if (![...options.only].some((phase) => phase !== 'soak')) return;
+	}
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;
 	if (events && !populationPhases.some((phase) => options.only.has(phase))) {

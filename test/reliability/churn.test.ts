@@ -17,6 +17,7 @@ import {Collector} from '../../source/collect/collector.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import {cgroupRoot, createCgroup, removeCgroupTree, uniqueRigName} from '../helpers/cgroups.js';
+import {churnHierarchies, startChurnGenerator} from '../helpers/churn-generator.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
 import {commandExists, killAndWait, spawnedPid} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
@@ -24,32 +25,6 @@ import {isRoot, requireOrSkip} from '../helpers/require.js';
 const churnSeconds = Number(process.env.PODTOP_CHURN_SECONDS ?? 60);
 const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'churn-child.ts');
 
-/**
- * Bursts of /bin/true, a net and a pid namespace per round, and a cgroup per round holding a short
- * sleep, removed once empty. Counts what it forked in $DIR/forks.
- */
-const generator = `
-set -u
-round=0
-forks=0
-while [ ! -e "$DIR/stop" ]; do
-	round=$((round + 1))
-	pids=""
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true & pids="$pids $!"; done
-	unshare --net /bin/true & pids="$pids $!"
-	unshare --pid --fork /bin/true & pids="$pids $!"
-	for hierarchy in memory pids; do mkdir -p "$CGROUPS/$hierarchy$BASE/c$round"; done
-	sh -c 'for hierarchy in memory pids; do echo $$ > "$1/$hierarchy$2/cgroup.procs"; done; exec sleep 0.3' sh "$CGROUPS" "$BASE/c$round" &
-	wait $pids
-	forks=$((forks + 25))
-	for hierarchy in memory pids; do
-		for old in "$CGROUPS/$hierarchy$BASE"/c*; do rmdir "$old" 2>/dev/null || true; done
-	done
-	echo $forks > "$DIR/forks"
-	sleep 0.08
-done
-wait
-`;
 
 type Report = {
 	phase: string;
@@ -71,7 +46,7 @@ describe('races and churn', {concurrency: false}, () => {
 		const missing = ['unshare', 'bash', 'sh'].filter((tool) => !commandExists(tool));
 		if (!requireOrSkip(t, isRoot && missing.length === 0 && fs.existsSync(`${cgroupRoot}/memory/cgroup.procs`), isRoot ? `missing ${missing.join(', ') || 'a v1 memory hierarchy'}` : 'needs root (namespaces, cgroups)')) return;
 		const base = `/${uniqueRigName()}`;
-		await createCgroup(base, ['memory', 'pids']);
+		await createCgroup(base, churnHierarchies);
 		const directory = fs.mkdtempSync('/tmp/podtop-churn-');
 		const started: number[] = [];
 		// One cleanup, in order: the generator and podtop first, then what they leave behind.
@@ -89,13 +64,14 @@ describe('races and churn', {concurrency: false}, () => {
 		const nextReport = async (): Promise<Report> => JSON.parse((await once(reports, 'line'))[0] as string) as Report;
 
 		const baseline = await nextReport();
-		const churn = spawn('bash', ['-c', generator], {stdio: 'ignore', env: {...process.env, DIR: directory, CGROUPS: cgroupRoot, BASE: base}});
+		const generator = startChurnGenerator(directory, base);
+		const churn = generator.child;
 		started.push(spawnedPid(churn));
 		const startedAt = Date.now();
 		await sleep(churnSeconds * 1000);
-		fs.writeFileSync(path.join(directory, 'stop'), '');
+		generator.stop();
 		if (churn.exitCode === null) await once(churn, 'exit');
-		const forks = Number(fs.readFileSync(path.join(directory, 'forks'), 'utf8'));
+		const forks = generator.forks();
 		const perMinute = Math.round((forks * 60_000) / (Date.now() - startedAt));
 		child.stdin.end('done\n');
 		const during = await nextReport();

@@ -202,7 +202,7 @@ function expectedHostShared(rig: Rig, pids: number[]): string[] {
 	return types.filter((type) => pids.some((pid) => expectedNamespaces(rig, pid)[type] === host[type])).sort();
 }
 
-describe('podtop on real cgroup v2 (one VM boot)', {timeout: 100_000}, () => {
+describe('podtop on real cgroup v2 (one VM boot)', {timeout: 200_000}, () => {
 	let rig: Rig;
 	let kernel: Kernel;
 
@@ -210,7 +210,7 @@ describe('podtop on real cgroup v2 (one VM boot)', {timeout: 100_000}, () => {
 		if (!available.ok) return;
 		rig = await runRig();
 		kernel = new Kernel(rig.files);
-	}, {timeout: 95_000});
+	}, {timeout: 190_000});
 
 	test('runs podtop --once --json in the VM and sees cgroup v2 and the host namespaces', (t) => {
 		if (!requireOrSkip(t, available.ok, available.reason)) return;

@@ -68,7 +68,7 @@ async function runRig(): Promise<Rig> {
 	return parseRig(stdout, stderr, elapsedMs);
 }
 
-describe('podtop events on cgroup v2 (qemu VM)', {timeout: 120_000}, () => {
+describe('podtop events on cgroup v2 (qemu VM)', {timeout: 200_000}, () => {
 	let rig: Rig;
 	const number = (name: string) => {
 		const value = Number(rig.set.get(name));

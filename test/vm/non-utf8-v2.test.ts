@@ -38,14 +38,14 @@ function parseRig(stdout: string, stderr: string): Rig {
 	return {pids, json: JSON.parse(stdout.slice(begin + '--- podtop json begin\n'.length, end)) as PodtopJson};
 }
 
-describe('cgroup names that are not UTF-8 on real cgroup v2 (one VM boot)', {timeout: 100_000}, () => {
+describe('cgroup names that are not UTF-8 on real cgroup v2 (one VM boot)', {timeout: 200_000}, () => {
 	let rig: Rig;
 
 	before(async () => {
 		if (!available.ok) return;
 		const {stdout, stderr} = await runVmRig(rigScript);
 		rig = parseRig(stdout, stderr);
-	}, {timeout: 95_000});
+	}, {timeout: 190_000});
 
 	const containerOf = (pid: number) => {
 		const found = rig.json.pods.flatMap((pod) => pod.containers).find((container) => container.processes.some((process) => process.pid === pid));
