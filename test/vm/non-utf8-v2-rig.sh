@@ -22,6 +22,9 @@ fail() {
 	exit 1
 }
 
+# Page cache is charged to the cgroup that first read it: perl run here first keeps its text out of the
+# victim's memory, else reclaim at memory.max drops and refaults perl's pages and the OOM kill can take a minute.
+perl -e 'my @kept; push @kept, q(x) x (1 << 20) for 1 .. 4'
 mkdir "$root$base"
 echo '+cpu +memory +pids' > "$root$base/cgroup.subtree_control"
 index=0
