@@ -5,7 +5,7 @@
 #   victim  a shell joined to infra's net/ipc/uts (own pid, mnt), memory.max 32M, swap.max 0, whose
 #           perl child waits on a FIFO, then allocates until OOM-killed; the shell lives on as `sleep`
 #   highc   perl, same namespaces, memory.high 8M, waiting on a FIFO, then growing to 24 MiB
-# Starts `podtop events --json --interval 5000`, waits for its status line and for its inotify watches on
+# Starts `podtop events --json --interval 15000`, waits for its status line and for its inotify watches on
 # the containers' memory.events, then opens both FIFOs and stops podtop with SIGINT once it printed the
 # victim's oom-kill and highc's memory.high (at most 2.5 s later).
 # Prints, one per line: `set <name> <value>` (pids, times in ms since the epoch, exit codes), then
@@ -84,7 +84,7 @@ mark 'pod started'
 if head -c 0 /dev/kmsg 2>/dev/null && dd if=/dev/kmsg bs=8192 count=1 iflag=nonblock of=/dev/null 2>/dev/null; then kmsg=1; else kmsg=0; fi
 
 launched=$(now_ms)
-node "$PODTOP_CLI" events --json --interval 5000 > $work/events.ndjson 2> $work/status &
+node "$PODTOP_CLI" events --json --interval 15000 > $work/events.ndjson 2> $work/status &
 podtop=$!
 wait_for 300 status_printed || fail 'podtop events printed no status line'
 status_seen=$(now_ms)

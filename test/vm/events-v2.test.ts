@@ -1,7 +1,7 @@
 /**
  * `podtop events` on real cgroup v2 (test/vm/harness.ts): one VM boot runs events-v2-rig.sh, which builds
  * a pod (infra, a container OOM-killed at memory.max, one going over memory.high), starts
- * `podtop events --json --interval 5000`, triggers both once podtop watches the containers' memory.events,
+ * `podtop events --json --interval 15000`, triggers both once podtop watches the containers' memory.events,
  * and stops podtop with SIGINT before its next periodic refresh could have run. So every event it printed
  * came from the memory.events watches: the tests check the events against the kernel and the rig's clock.
  */
@@ -16,7 +16,7 @@ import {runVmRig} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('events-v2-rig.sh', import.meta.url));
-const intervalMs = 5000;
+const intervalMs = 15_000;
 
 const cg = {
 	pod: '/podtop-events/pod',
@@ -85,7 +85,7 @@ describe('podtop events on cgroup v2 (qemu VM)', {timeout: 200_000}, () => {
 
 	test('podtop events watches v2 memory.events, and exits 0 on SIGINT', (t) => {
 		if (!requireOrSkip(t, available.ok, available.reason)) return;
-		assert.match(rig.status, /^podtop events: every 5000 ms, watching v2 memory\.events\/pids\.events, /);
+		assert.match(rig.status, /^podtop events: every 15000 ms, watching v2 memory\.events\/pids\.events, /);
 		assert.equal(number('exit.events'), 0);
 		assert.equal(number('exit.once'), 0);
 	});
