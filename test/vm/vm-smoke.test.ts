@@ -95,7 +95,8 @@ describe('the cgroup v2 VM', () => {
 
 	test('stops a VM whose command outlives the timeout', async t => {
 		if (!requireOrSkip(t, available.ok, available.reason)) return;
-		const result = await runInVm('echo started; sleep 600', {timeoutMs: 10_000});
+		// Long enough for the emulated boot to reach the command on a busy host.
+		const result = await runInVm('echo started; sleep 600', {timeoutMs: 25_000});
 		assert.equal(result.timedOut, true);
 		assert.equal(result.code, null);
 		assert.equal(result.stdout, 'started\n');
