@@ -50,10 +50,11 @@ export async function measureSoak({refreshes, intervalMs}: SoakOptions): Promise
 		if (generator.child.exitCode === null && generator.child.signalCode === null) await once(generator.child, 'exit');
 	};
 	const forgetGenerator = onCleanup('the soak churn generator', stopGenerator);
-	const forgetCgroups = onCleanup(`the soak cgroups ${base}`, async () => {
+	const removeRig = async () => {
 		await removeCgroupTree(base, 15_000);
 		fs.rmSync(directory, {recursive: true, force: true});
-	});
+	};
+	const forgetCgroups = onCleanup(`the soak cgroups ${base}`, removeRig);
 	log(`soak: ${refreshes} refreshes ${intervalMs} ms apart under churn`);
 	const started = Date.now();
 	const child = await run(
@@ -65,8 +66,7 @@ export async function measureSoak({refreshes, intervalMs}: SoakOptions): Promise
 	await stopGenerator();
 	forgetGenerator();
 	const forks = generator.forks();
-	await removeCgroupTree(base, 15_000);
-	fs.rmSync(directory, {recursive: true, force: true});
+	await removeRig();
 	forgetCgroups();
 	if (child.code !== 0) throw new Error(`the soak child exited ${child.code ?? child.signal}: ${child.stderr.slice(-3000)}`);
 	const lines = child.stdout.trim().split('\n').map((line) => JSON.parse(line) as SoakCheckpoint | SoakTotals);
