@@ -12,7 +12,8 @@ const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
 const namespaceRechecksAfterExec = 3;
-const cgroupCacheLimit = 4096;
+/** Cached cgroup sets beyond those of live processes before the cache is swept of the others. */
+const cgroupCacheSlack = 256;
 
 export function emptyNamespaces(): NamespaceInodes {
 	return {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -110,6 +111,11 @@ export class ProcessScanner {
 		this.unreadableNamespaces = 0;
 		for (const slot of this.live) if (slot.namespacesUnreadable) this.unreadableNamespaces++;
 		return this.live;
+	}
+
+	/** Distinct /proc/<pid>/cgroup contents held parsed: at most the live processes' plus a slack. */
+	get cachedCgroupSets(): number {
+		return this.cgroupCache.size;
 	}
 
 	close(): void {
@@ -269,12 +275,19 @@ export class ProcessScanner {
 			slot.cgroups = cached.cgroups;
 			return true;
 		}
-		if (this.cgroupCache.size >= cgroupCacheLimit) this.cgroupCache.clear();
+		if (this.cgroupCache.size >= this.live.length + cgroupCacheSlack) this.sweepCgroupCache();
 		const bytes = Buffer.from(reader.buffer.subarray(0, length));
 		const cgroups = Object.freeze(parseProcessCgroups(decodeBytesExactly(bytes, 0, length), this.layout));
 		this.cgroupCache.set(hash, {bytes, cgroups});
 		slot.cgroups = cgroups;
 		return true;
+	}
+
+	/** Forgets the cgroup sets no live process has: churn makes a new set with every short-lived cgroup. */
+	private sweepCgroupCache(): void {
+		const inUse = new Set<number>();
+		for (const slot of this.live) inUse.add(slot.cgroupHash);
+		for (const hash of this.cgroupCache.keys()) if (!inUse.has(hash)) this.cgroupCache.delete(hash);
 	}
 
 	private dropUnseen(scan: number): boolean {

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import {after, test} from 'node:test';
+import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
+import {FileReader} from '../../source/collect/file-reader.js';
+import {ProcessScanner} from '../../source/collect/process-scanner.js';
+import {FixtureTree} from '../helpers/fixture-tree.js';
+
+test('cgroups that come and go do not grow the parsed-cgroup cache beyond the live processes plus a slack', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/churn/0\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	const changes = 2000;
+	let largest = 0;
+	for (let change = 1; change <= changes; change++) {
+		// The same file rewritten in place, as the kernel's view changes under a kept descriptor.
+		tree.write('proc/100/cgroup', `0::/churn/${change}\n`);
+		const processes = scanner.scan(null);
+		assert.equal(processes.find((process) => process.pid === 100)?.cgroups.container, `/churn/${change}`);
+		largest = Math.max(largest, scanner.cachedCgroupSets);
+	}
+	assert.ok(largest <= 3 + 256, `the cache held ${largest} cgroup sets for 3 processes`);
+	assert.ok(largest > 3, 'the cache was used at all');
+	const sshd = scanner.scan(null).find((process) => process.pid === 40);
+	assert.equal(sshd?.cgroups.container, '/system.slice/ssh.service', 'a live process keeps its cgroups across sweeps');
+});
