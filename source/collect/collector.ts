@@ -5,6 +5,7 @@ import {layoutFromDirectory, layoutFromMountinfo, type CgroupLayout} from './cgr
 import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
 import {FileReader} from './file-reader.js';
 import {HostFigureReader, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
+import {clockTicksPerSecond} from './parse-stat.js';
 import {ProcessScanner} from './process-scanner.js';
 import {RuntimeFacts} from './runtime-facts.js';
 
@@ -23,7 +24,6 @@ export type CollectorOptions = {
 export class CollectorSetupError extends Error {}
 
 const procSuperMagic = 0x9fa0;
-const clockTicksPerSecond = 100;
 
 function looksLikeProcfs(procRoot: string): boolean {
 	try {
@@ -85,7 +85,7 @@ export class Collector {
 	sample(): Snapshot {
 		const monotonicMs = performance.now();
 		const figures = this.figures.read();
-		const processes = this.scanner.scan(figures.lastAllocatedPid);
+		const processes = this.scanner.scan(figures.lastAllocatedPid, figures.uptimeSeconds);
 		let cgroups: ReadonlyMap<string, CgroupStats> = new Map();
 		if (this.cgroupReader) {
 			if (this.wantedForStructure !== this.scanner.structureVersion) {

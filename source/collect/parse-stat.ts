@@ -1,5 +1,8 @@
 import {parseSigned, parseUnsigned} from './parse-bytes.js';
 
+/** USER_HZ, the unit of times in /proc/<pid>/stat: 100 on every Linux architecture's user ABI. */
+export const clockTicksPerSecond = 100;
+
 /** The fields of /proc/<pid>/stat that podtop uses; one instance is reused for every read. */
 export type StatFields = {
 	commStart: number;

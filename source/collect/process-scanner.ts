@@ -4,7 +4,7 @@ import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
 import {decodeBytesExactly, decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
-import {createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
+import {clockTicksPerSecond, createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
 const cmdlineLimit = 4096;
 /** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
@@ -12,6 +12,14 @@ const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
 const namespaceRechecksAfterExec = 3;
+/** A process the first scan finds younger than this is re-checked as a new one would be. */
+const recentStartTicks = 10 * clockTicksPerSecond;
+/**
+ * Processes whose /proc/<pid>/cgroup is re-read per scan, round robin, beyond new pids and execs:
+ * a process moved without an exec (cgclassify, systemd) is seen within ten scans.
+ */
+const cgroupRechecksMinimum = 64;
+const cgroupRecheckScans = 10;
 /** Cached cgroup sets beyond those of live processes before the cache is swept of the others. */
 const cgroupCacheSlack = 256;
 
@@ -41,7 +49,6 @@ class ProcessSlot implements ProcessRecord {
 	namespacesUnreadable = false;
 	isKernelThread = false;
 	statDescriptor = -1;
-	cgroupDescriptor = -1;
 	seenInScan = 0;
 	/** Scans left in which the namespaces are read again: set at start and exec, when setns is likeliest. */
 	namespaceRechecksLeft = 0;
@@ -70,6 +77,8 @@ export class ProcessScanner {
 	private scanCount = 0;
 	private lastAllocatedPid = -1;
 	private recheckCursor = 0;
+	private cgroupRecheckCursor = 0;
+	private uptimeTicks: number | null = null;
 
 	constructor(
 		private readonly procRoot: string,
@@ -83,15 +92,19 @@ export class ProcessScanner {
 	/**
 	 * Reads every process. `lastAllocatedPid` (the end of /proc/loadavg) unchanged since the last scan
 	 * means nothing was forked: the known processes are re-read without listing the directory.
+	 * `uptimeSeconds` tells the first scan which processes have just started.
 	 */
-	scan(lastAllocatedPid: number | null): readonly ProcessRecord[] {
+	scan(lastAllocatedPid: number | null, uptimeSeconds: number | null = null): readonly ProcessRecord[] {
 		this.scanCount++;
+		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
 		const scan = this.scanCount;
 		let changed = false;
 		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
 		this.lastAllocatedPid = lastAllocatedPid ?? -1;
 		if (forked || scan % forcedListingEvery === 1) {
-			for (const entry of this.listPids()) {
+			for (const entry of this.listProcDirectory()) {
+				const first = entry.charCodeAt(0);
+				if (first < 0x31 || first > 0x39) continue;
 				const pid = Number(entry);
 				const slot = this.slots.get(pid);
 				if (slot) {
@@ -107,6 +120,7 @@ export class ProcessScanner {
 		}
 		if (this.dropUnseen(scan)) changed = true;
 		if (this.recheckNamespaces()) changed = true;
+		if (this.recheckCgroups()) changed = true;
 		if (changed) this.structureVersion++;
 		this.unreadableNamespaces = 0;
 		for (const slot of this.live) if (slot.namespacesUnreadable) this.unreadableNamespaces++;
@@ -124,9 +138,10 @@ export class ProcessScanner {
 		this.slots.clear();
 	}
 
-	private listPids(): string[] {
+	/** Every entry, the pid directories among them. */
+	private listProcDirectory(): string[] {
 		try {
-			return fs.readdirSync(this.procRoot).filter((entry) => entry.charCodeAt(0) >= 0x31 && entry.charCodeAt(0) <= 0x39);
+			return fs.readdirSync(this.procRoot);
 		} catch {
 			return [];
 		}
@@ -146,7 +161,8 @@ export class ProcessScanner {
 			this.pool.push(slot);
 			return false;
 		}
-		slot.cgroupDescriptor = this.reader.keep(slot.cgroupPath);
+		// Found by the first scan long after its exec: no reason to look again soon.
+		if (scan === 1 && this.uptimeTicks !== null && this.uptimeTicks - slot.starttime > recentStartTicks) slot.namespaceRechecksLeft = 0;
 		this.readCgroups(slot);
 		slot.seenInScan = scan;
 		this.slots.set(pid, slot);
@@ -175,13 +191,14 @@ export class ProcessScanner {
 			// Kernel workers rename themselves all the time (kworker/0:1-events); they never exec or move.
 			if (!slot.isKernelThread) {
 				this.readIdentity(slot);
+				this.readCgroups(slot);
 				changed = true;
 			}
 		} else if (slot.namespaceRechecksLeft > 0) {
 			slot.namespaceRechecksLeft--;
 			if (this.readNamespaces(slot)) changed = true;
+			if (this.readCgroups(slot)) changed = true;
 		}
-		if (this.readCgroups(slot)) changed = true;
 		return changed;
 	}
 
@@ -261,11 +278,21 @@ export class ProcessScanner {
 		return changed;
 	}
 
+	private recheckCgroups(): boolean {
+		let changed = false;
+		const count = Math.min(Math.max(cgroupRechecksMinimum, Math.ceil(this.live.length / cgroupRecheckScans)), this.live.length);
+		for (let step = 0; step < count; step++) {
+			if (this.cgroupRecheckCursor >= this.live.length) this.cgroupRecheckCursor = 0;
+			if (this.readCgroups(this.live[this.cgroupRecheckCursor++])) changed = true;
+		}
+		return changed;
+	}
+
 	/** True when the process moved to other cgroups. */
 	private readCgroups(slot: ProcessSlot): boolean {
 		if (!this.layout) return false;
 		const reader = this.reader;
-		const length = slot.cgroupDescriptor >= 0 ? reader.readKept(slot.cgroupDescriptor) : reader.readPath(slot.cgroupPath);
+		const length = reader.readPath(slot.cgroupPath);
 		if (length <= 0) return false;
 		const hash = hashBytes(reader.buffer, 0, length);
 		if (hash === slot.cgroupHash) return false;
@@ -312,9 +339,7 @@ export class ProcessScanner {
 
 	private releaseDescriptors(slot: ProcessSlot): void {
 		this.reader.release(slot.statDescriptor);
-		this.reader.release(slot.cgroupDescriptor);
 		slot.statDescriptor = -1;
-		slot.cgroupDescriptor = -1;
 	}
 }
 

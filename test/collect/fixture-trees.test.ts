@@ -133,7 +133,8 @@ test('a namespace change right after start or exec (setns, as nsenter does) is s
 		tree.write('cgroup/cgroup.controllers', 'memory\n');
 		tree.write('cgroup/cgroup.procs', '');
 		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
-		tree.addProcess({pid: 7, comm: 'nsenter', cgroup: '0::/rig/app\n'});
+		// Started 2 s before podtop (the fixture's uptime is 1234 s).
+		tree.addProcess({pid: 7, comm: 'nsenter', cgroup: '0::/rig/app\n', starttime: 123_200});
 		// Enough others that the round-robin re-check of a few processes per scan would not get to pid 7.
 		for (let pid = 100; pid < 200; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/\n'});
 		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
 import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
@@ -27,4 +28,26 @@ test('cgroups that come and go do not grow the parsed-cgroup cache beyond the li
 	assert.ok(largest > 3, 'the cache was used at all');
 	const sshd = scanner.scan(null).find((process) => process.pid === 40);
 	assert.equal(sshd?.cgroups.container, '/system.slice/ssh.service', 'a live process keeps its cgroups across sweeps');
+});
+
+test('a process moved to another cgroup without an exec is seen within ten scans, an exec at once', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	// More processes than are re-read in one scan (64, or a tenth of them).
+	for (let pid = 100; pid < 1100; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	const containerOf = (pid: number) => scanner.scan(null).find((process) => process.pid === pid)?.cgroups.container;
+	scanner.scan(null);
+	tree.write('proc/600/cgroup', '0::/system.slice/moved.service\n');
+	let scans = 1;
+	while (containerOf(600) !== '/system.slice/moved.service' && scans < 20) scans++;
+	assert.ok(scans <= 10, `seen after ${scans} scans`);
+
+	const statPath = 'proc/700/stat';
+	tree.write('proc/700/cgroup', '0::/system.slice/exec.service\n');
+	tree.write(statPath, fs.readFileSync(`${tree.root}/${statPath}`, 'utf8').replace('(sleep)', '(nginx)'));
+	assert.equal(containerOf(700), '/system.slice/exec.service', 'an exec (a new comm) reads the cgroups with it');
 });
