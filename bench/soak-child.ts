@@ -1,7 +1,8 @@
 /**
  * The soak (issue 8): podtop's refresh loop on the built code (dist/), `--refreshes` refreshes
  * `--interval-ms` apart, printing a JSON line at each of `--checkpoints` checkpoints (after two full GCs:
- * live heap, RSS, open descriptors) and a last one with the totals. Started by soak.ts under churn:
+ * live heap, V8's committed heap, external memory, RSS split into anonymous and file-backed, open
+ * descriptors) and a last one with the totals. Started by soak.ts under churn:
  *
  *   node --expose-gc --import tsx bench/soak-child.ts --refreshes 36000 --interval-ms 10 --checkpoints 24
  */
@@ -19,7 +20,15 @@ export type SoakCheckpoint = {
 	refreshes: number;
 	elapsedMs: number;
 	heapUsed: number;
+	/** What V8 holds from the system for its heap, live or not. */
+	heapTotal: number;
+	/** Buffers and other memory outside the V8 heap that JavaScript objects own. */
+	external: number;
 	rss: number;
+	/** The anonymous part of the RSS (heap, malloc, stacks): where a leak shows. */
+	rssAnon: number | null;
+	/** The file-backed part: pages of the node binary and libraries, touched once and kept. */
+	rssFile: number | null;
 	fds: number;
 	processes: number;
 };
@@ -47,6 +56,12 @@ const errors: string[] = [];
 process.on('uncaughtException', (error) => errors.push(`uncaught: ${error.stack}`));
 process.on('unhandledRejection', (error) => errors.push(`unhandled: ${String(error)}`));
 
+/** A `Name:   1234 kB` line of /proc/self/status, in bytes. */
+function statusBytes(status: string, name: string): number | null {
+	const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
+	return match ? Number(match[1]) * 1024 : null;
+}
+
 const print = (line: SoakCheckpoint | SoakTotals) => process.stdout.write(JSON.stringify(line) + '\n');
 const started = performance.now();
 let processes = 0;
@@ -67,12 +82,18 @@ for (let index = 1; index <= refreshes; index++) {
 	if (index % checkpointEvery === 0 || index === 1) {
 		gc();
 		gc();
+		const memory = process.memoryUsage();
+		const status = fs.readFileSync('/proc/self/status', 'utf8');
 		print({
 			kind: 'checkpoint',
 			refreshes: index,
 			elapsedMs: Math.round(performance.now() - started),
-			heapUsed: process.memoryUsage().heapUsed,
-			rss: process.memoryUsage().rss,
+			heapUsed: memory.heapUsed,
+			heapTotal: memory.heapTotal,
+			external: memory.external,
+			rss: memory.rss,
+			rssAnon: statusBytes(status, 'RssAnon'),
+			rssFile: statusBytes(status, 'RssFile'),
 			fds: fs.readdirSync('/proc/self/fd').length,
 			processes,
 		});

@@ -24,6 +24,7 @@ export type SoakResult = SoakOptions & {
 	/** Least-squares slope over the second half of the checkpoints, per 1,000 refreshes. */
 	heapSlopePerThousand: number;
 	rssSlopePerThousand: number;
+	rssAnonSlopePerThousand: number;
 	fdSlopePerThousand: number;
 };
 
@@ -83,6 +84,7 @@ export async function measureSoak({refreshes, intervalMs}: SoakOptions): Promise
 		totals,
 		heapSlopePerThousand: slopePerThousand(checkpoints, (point) => point.heapUsed),
 		rssSlopePerThousand: slopePerThousand(checkpoints, (point) => point.rss),
+		rssAnonSlopePerThousand: slopePerThousand(checkpoints, (point) => point.rssAnon ?? 0),
 		fdSlopePerThousand: slopePerThousand(checkpoints, (point) => point.fds),
 	};
 }
@@ -97,16 +99,20 @@ export function soakMarkdown(result: SoakResult, date: string, command: string):
 	const last = checkpoints.at(-1)!;
 	const range = (value: (point: SoakCheckpoint) => number, format: (n: number) => string) =>
 		`${format(Math.min(...checkpoints.map(value)))} – ${format(Math.max(...checkpoints.map(value)))}`;
-	const rows = checkpoints.map((point) => `| ${point.refreshes} | ${(point.elapsedMs / 1000).toFixed(0)} | ${mebibytes(point.heapUsed)} | ${mebibytes(point.rss)} | ${point.fds} | ${point.processes} |`);
+	const optional = (bytes: number | null) => (bytes === null ? '–' : mebibytes(bytes));
+	const rows = checkpoints.map(
+		(point) =>
+			`| ${point.refreshes} | ${(point.elapsedMs / 1000).toFixed(0)} | ${mebibytes(point.heapUsed)} | ${mebibytes(point.heapTotal)} | ${mebibytes(point.external)} | ${mebibytes(point.rss)} | ${optional(point.rssAnon)} | ${optional(point.rssFile)} | ${point.fds} | ${point.processes} |`,
+	);
 	return [
 		`Soak, ${date}: \`${command}\`: ${result.refreshes} refreshes ${result.intervalMs} ms apart in ${(result.wallSeconds / 60).toFixed(1)} min, under churn`,
 		`(${result.forks} forks, ${result.forksPerMinute} a minute, a net and a pid namespace and a cgroup made and removed every round).`,
 		`Errors: ${totals.errorCount}; refresh mean ${totals.meanMs} ms, slowest ${totals.slowestMs} ms.`,
 		`Live heap ${mebibytes(first.heapUsed)} → ${mebibytes(last.heapUsed)} (range ${range((point) => point.heapUsed, mebibytes)}; second-half slope ${signedBytes(result.heapSlopePerThousand)} per 1,000 refreshes),`,
-		`RSS ${mebibytes(first.rss)} → ${mebibytes(last.rss)} (slope ${signedBytes(result.rssSlopePerThousand)} per 1,000), descriptors ${first.fds} → ${last.fds} (range ${range((point) => point.fds, String)}; slope ${result.fdSlopePerThousand.toFixed(2)} per 1,000).`,
+		`RSS ${mebibytes(first.rss)} → ${mebibytes(last.rss)} (slope ${signedBytes(result.rssSlopePerThousand)} per 1,000), of it anonymous ${optional(first.rssAnon)} → ${optional(last.rssAnon)} (slope ${signedBytes(result.rssAnonSlopePerThousand)} per 1,000) and file-backed ${optional(first.rssFile)} → ${optional(last.rssFile)}; V8 heap committed ${mebibytes(first.heapTotal)} → ${mebibytes(last.heapTotal)}, external ${mebibytes(first.external)} → ${mebibytes(last.external)}; descriptors ${first.fds} → ${last.fds} (range ${range((point) => point.fds, String)}; slope ${result.fdSlopePerThousand.toFixed(2)} per 1,000).`,
 		'',
-		'| refreshes | s | live heap | RSS | open fds | processes |',
-		'|---|---|---|---|---|---|',
+		'| refreshes | s | live heap | V8 heap committed | external | RSS | RSS anonymous | RSS file-backed | open fds | processes |',
+		'|---|---|---|---|---|---|---|---|---|---|',
 		...rows,
 		'',
 	].join('\n');
