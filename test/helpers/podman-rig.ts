@@ -101,7 +101,8 @@ export function createPodmanPod(options: PodmanPodOptions = {}): Promise<PodmanP
 		const containersConf = join(dir, 'containers.conf');
 		const rootfs = join(dir, 'rootfs');
 		await Promise.all([writeContainersConf(containersConf), createBusyboxRootfs(rootfs)]);
-		const podman = (...args: string[]) => run('podman', args, {CONTAINERS_CONF: containersConf});
+		// conmon, which podman starts, writes a file named `oom` into its working directory when a container is OOM-killed.
+		const podman = (...args: string[]) => run('podman', args, {CONTAINERS_CONF: containersConf}, dir);
 
 		const id = (await podman('pod', 'create', '--name', name, '--network', 'none')).trim();
 		const pids: number[] = [];

@@ -131,9 +131,9 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs a command to completion and returns its stdout; the error names the command and carries its stderr. */
-export async function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
+export async function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): Promise<string> {
 	try {
-		const {stdout} = await execFileAsync(file, args, {env: env && {...process.env, ...env}, maxBuffer: 64 << 20});
+		const {stdout} = await execFileAsync(file, args, {env: env && {...process.env, ...env}, cwd, maxBuffer: 64 << 20});
 		return stdout;
 	} catch (error) {
 		const {stderr} = error as {stderr?: string};
