@@ -11,6 +11,11 @@ const cmdlineLimit = 4096;
 const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
+/**
+ * Every process's stat is read at least this often, and after any exit: a process that has not run keeps its
+ * CPU times and state, but its RSS can shrink (reclaim) and its parent change (reparenting) meanwhile.
+ */
+const fullStatEvery = 5;
 const namespaceRechecksAfterExec = 3;
 /** A process the first scan finds younger than this is re-checked as a new one would be. */
 const recentStartTicks = 10 * clockTicksPerSecond;
@@ -49,10 +54,14 @@ class ProcessSlot implements ProcessRecord {
 	namespacesUnreadable = false;
 	isKernelThread = false;
 	statDescriptor = -1;
+	schedstatDescriptor = -1;
+	/** Hash of /proc/<pid>/schedstat read just before the last stat read; -1 when not read. */
+	schedstatHash = -1;
 	seenInScan = 0;
 	/** Scans left in which the namespaces are read again: set at start and exec, when setns is likeliest. */
 	namespaceRechecksLeft = 0;
 	statPath = '';
+	schedstatPath = '';
 	cgroupPath = '';
 }
 
@@ -68,6 +77,8 @@ export class ProcessScanner {
 	/** Bumped whenever a process appears, goes, execs, or changes its namespaces, cgroups or parent. */
 	structureVersion = 0;
 	unreadableNamespaces = 0;
+	/** Processes of the last scan whose stat was not read: one thread, not run since (schedstat unchanged). */
+	statReadsSkipped = 0;
 	private readonly slots = new Map<number, ProcessSlot>();
 	private readonly live: ProcessSlot[] = [];
 	private readonly pool: ProcessSlot[] = [];
@@ -79,6 +90,10 @@ export class ProcessScanner {
 	private recheckCursor = 0;
 	private cgroupRecheckCursor = 0;
 	private uptimeTicks: number | null = null;
+	/** Kernels without CONFIG_SCHED_INFO have no schedstat: every stat is read every scan. */
+	private readonly hasSchedstat: boolean;
+	private readsEveryStat = true;
+	private exitedInLastScan = false;
 
 	constructor(
 		private readonly procRoot: string,
@@ -87,6 +102,7 @@ export class ProcessScanner {
 		pageSize = 4096,
 	) {
 		this.pageSize = pageSize;
+		this.hasSchedstat = fs.existsSync(`${procRoot}/self/schedstat`);
 	}
 
 	/**
@@ -98,6 +114,8 @@ export class ProcessScanner {
 		this.scanCount++;
 		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
 		const scan = this.scanCount;
+		this.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1 || this.exitedInLastScan;
+		this.statReadsSkipped = 0;
 		let changed = false;
 		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
 		this.lastAllocatedPid = lastAllocatedPid ?? -1;
@@ -118,7 +136,8 @@ export class ProcessScanner {
 				if (this.refresh(slot, scan)) changed = true;
 			}
 		}
-		if (this.dropUnseen(scan)) changed = true;
+		this.exitedInLastScan = this.dropUnseen(scan);
+		if (this.exitedInLastScan) changed = true;
 		if (this.recheckNamespaces()) changed = true;
 		if (this.recheckCgroups()) changed = true;
 		if (changed) this.structureVersion++;
@@ -151,9 +170,11 @@ export class ProcessScanner {
 		const slot = this.pool.pop() ?? new ProcessSlot();
 		slot.pid = pid;
 		slot.statPath = `${this.procRoot}/${pid}/stat`;
+		slot.schedstatPath = `${this.procRoot}/${pid}/schedstat`;
 		slot.cgroupPath = `${this.procRoot}/${pid}/cgroup`;
 		slot.statDescriptor = this.reader.keep(slot.statPath);
 		slot.commHash = -1;
+		slot.schedstatHash = -1;
 		slot.cgroupHash = -1;
 		slot.previousCpuTicks = -1;
 		if (!this.readStat(slot, true)) {
@@ -173,6 +194,15 @@ export class ProcessScanner {
 	/** Re-reads a known process; true when its structure changed. */
 	private refresh(slot: ProcessSlot, scan: number): boolean {
 		slot.seenInScan = scan;
+		// Read before the stat, so that whatever the process does after the stat read changes it.
+		const schedstatHash = this.hasSchedstat && slot.threads === 1 ? this.readSchedstat(slot) : -1;
+		if (schedstatHash !== -1 && schedstatHash === slot.schedstatHash && !this.readsEveryStat) {
+			// One thread that has not run since its stat was read: the stat would say the same.
+			slot.previousCpuTicks = slot.utime + slot.stime;
+			this.statReadsSkipped++;
+			return false;
+		}
+		slot.schedstatHash = schedstatHash;
 		const previousCpu = slot.utime + slot.stime;
 		const previousPpid = slot.ppid;
 		const previousStart = slot.starttime;
@@ -200,6 +230,14 @@ export class ProcessScanner {
 			if (this.readCgroups(slot)) changed = true;
 		}
 		return changed;
+	}
+
+	/** The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable. */
+	private readSchedstat(slot: ProcessSlot): number {
+		const reader = this.reader;
+		if (slot.schedstatDescriptor === -1) slot.schedstatDescriptor = reader.keep(slot.schedstatPath);
+		const length = slot.schedstatDescriptor >= 0 ? reader.readKept(slot.schedstatDescriptor) : reader.readPath(slot.schedstatPath);
+		return length > 0 ? hashBytes(reader.buffer, 0, length) : -1;
 	}
 
 	/** The pid now belongs to another process: everything but the stat just read is stale. */
@@ -339,7 +377,9 @@ export class ProcessScanner {
 
 	private releaseDescriptors(slot: ProcessSlot): void {
 		this.reader.release(slot.statDescriptor);
+		this.reader.release(slot.schedstatDescriptor);
 		slot.statDescriptor = -1;
+		slot.schedstatDescriptor = -1;
 	}
 }
 

@@ -1,10 +1,14 @@
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
 import fs from 'node:fs';
+import {setTimeout as sleep} from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
 import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
 import {FileReader} from '../../source/collect/file-reader.js';
 import {ProcessScanner} from '../../source/collect/process-scanner.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
+import {killAndWait, spawnedPid} from '../helpers/processes.js';
 
 test('cgroups that come and go do not grow the parsed-cgroup cache beyond the live processes plus a slack', () => {
 	const tree = new FixtureTree();
@@ -50,4 +54,46 @@ test('a process moved to another cgroup without an exec is seen within ten scans
 	tree.write('proc/700/cgroup', '0::/system.slice/exec.service\n');
 	tree.write(statPath, fs.readFileSync(`${tree.root}/${statPath}`, 'utf8').replace('(sleep)', '(nginx)'));
 	assert.equal(containerOf(700), '/system.slice/exec.service', 'an exec (a new comm) reads the cgroups with it');
+});
+
+test('real processes: one that has not run is not re-read, one that runs, exits or is reparented is seen at once or on the next scan', async (t) => {
+	const busy = spawn('sh', ['-c', 'while :; do :; done'], {stdio: 'ignore'});
+	const idle = spawn('sleep', ['300'], {stdio: 'ignore'});
+	const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; read line'], {stdio: ['pipe', 'pipe', 'ignore']});
+	const orphanPid = Number((await once(parent.stdout!, 'data'))[0].toString().trim());
+	t.after(async () => {
+		await killAndWait([spawnedPid(busy), spawnedPid(idle), spawnedPid(parent), orphanPid]);
+	});
+	const scanner = new ProcessScanner('/proc', null, new FileReader('/proc'));
+	t.after(() => scanner.close());
+	const find = (pid: number) => scanner.scan(null).find((process) => process.pid === pid);
+	const cpuOf = (pid: number) => {
+		const process = find(pid);
+		return process ? process.utime + process.stime : null;
+	};
+	// Scan 1 reads every stat; scan 2 reads each again with its schedstat; after that a process that did not run is skipped.
+	scanner.scan(null);
+	const idleCpu = cpuOf(spawnedPid(idle));
+	let skipped = 0;
+	let busyCpu = cpuOf(spawnedPid(busy))!;
+	for (let scan = 3; scan <= 8; scan++) {
+		await sleep(200);
+		const cpu = cpuOf(spawnedPid(busy))!;
+		assert.ok(cpu > busyCpu, `the busy loop's CPU time rises on scan ${scan}: ${busyCpu} → ${cpu}`);
+		busyCpu = cpu;
+		skipped = Math.max(skipped, scanner.statReadsSkipped);
+	}
+	assert.equal(cpuOf(spawnedPid(idle)), idleCpu);
+	assert.ok(skipped > 0, 'some stat reads were skipped');
+
+	idle.kill('SIGKILL');
+	await once(idle, 'exit');
+	assert.equal(find(spawnedPid(idle)), undefined, 'an exited process is gone at the next scan');
+
+	assert.equal(find(orphanPid)?.ppid, spawnedPid(parent));
+	parent.kill('SIGKILL');
+	await once(parent, 'exit');
+	const actualParent = Number(fs.readFileSync(`/proc/${orphanPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+	scanner.scan(null);
+	assert.equal(find(orphanPid)?.ppid, actualParent, 'the reparented process has its new parent the scan after its parent exits');
 });
