@@ -3,6 +3,8 @@ import fs from 'node:fs';
 const bufferSize = 64 * 1024;
 /** File descriptors left for everything but kept reads: Node, the terminal, chokidar, logs. */
 const reservedDescriptors = 256;
+/** Budget kept back from optional descriptors, for the cgroup files of cgroups made later. */
+const optionalReserve = 1024;
 
 function softOpenFileLimit(procRoot: string): number {
 	try {
@@ -32,6 +34,15 @@ export class FileReader {
 
 	constructor(procRoot = '/proc', descriptorBudget?: number) {
 		this.descriptorBudget = descriptorBudget ?? Math.max(0, softOpenFileLimit(procRoot) - reservedDescriptors);
+	}
+
+	/**
+	 * Opens a file to keep only while the budget has room to spare; -1 otherwise, without counting the budget
+	 * as exhausted: for a read that is worth doing only through a kept descriptor.
+	 */
+	keepOptional(filePath: string): number {
+		if (this.keptDescriptors >= this.descriptorBudget - optionalReserve) return -1;
+		return this.keep(filePath);
 	}
 
 	/** Opens a file to keep; -1 when it cannot be opened or the budget is spent. */

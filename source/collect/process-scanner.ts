@@ -32,6 +32,9 @@ export function emptyNamespaces(): NamespaceInodes {
 	return {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
 }
 
+/** A schedstat descriptor not yet asked for; -1 is one that could not be kept. */
+const unopened = -2;
+
 const noCgroups: ProcessCgroups = Object.freeze({container: null, memory: null, cpu: null, cpuacct: null, pids: null});
 
 class ProcessSlot implements ProcessRecord {
@@ -54,7 +57,7 @@ class ProcessSlot implements ProcessRecord {
 	namespacesUnreadable = false;
 	isKernelThread = false;
 	statDescriptor = -1;
-	schedstatDescriptor = -1;
+	schedstatDescriptor = unopened;
 	/** Hash of /proc/<pid>/schedstat read just before the last stat read; -1 when not read. */
 	schedstatHash = -1;
 	seenInScan = 0;
@@ -175,6 +178,7 @@ export class ProcessScanner {
 		slot.statDescriptor = this.reader.keep(slot.statPath);
 		slot.commHash = -1;
 		slot.schedstatHash = -1;
+		slot.schedstatDescriptor = unopened;
 		slot.cgroupHash = -1;
 		slot.previousCpuTicks = -1;
 		if (!this.readStat(slot, true)) {
@@ -232,11 +236,15 @@ export class ProcessScanner {
 		return changed;
 	}
 
-	/** The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable. */
+	/**
+	 * The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable or
+	 * when no descriptor could be kept for it: opened each time, it would cost what the stat read saves.
+	 */
 	private readSchedstat(slot: ProcessSlot): number {
 		const reader = this.reader;
-		if (slot.schedstatDescriptor === -1) slot.schedstatDescriptor = reader.keep(slot.schedstatPath);
-		const length = slot.schedstatDescriptor >= 0 ? reader.readKept(slot.schedstatDescriptor) : reader.readPath(slot.schedstatPath);
+		if (slot.schedstatDescriptor === unopened) slot.schedstatDescriptor = reader.keepOptional(slot.schedstatPath);
+		if (slot.schedstatDescriptor < 0) return -1;
+		const length = reader.readKept(slot.schedstatDescriptor);
 		return length > 0 ? hashBytes(reader.buffer, 0, length) : -1;
 	}
 
@@ -379,7 +387,7 @@ export class ProcessScanner {
 		this.reader.release(slot.statDescriptor);
 		this.reader.release(slot.schedstatDescriptor);
 		slot.statDescriptor = -1;
-		slot.schedstatDescriptor = -1;
+		slot.schedstatDescriptor = unopened;
 	}
 }
 

@@ -97,3 +97,20 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 	scanner.scan(null);
 	assert.equal(find(orphanPid)?.ppid, actualParent, 'the reparented process has its new parent the scan after its parent exits');
 });
+
+test('schedstat descriptors are kept only with budget to spare, and never count the budget as exhausted', async (t) => {
+	const sleepers = Array.from({length: 3}, () => spawn('sleep', ['300'], {stdio: 'ignore'}));
+	t.after(async () => {
+		await killAndWait(sleepers.map((child) => spawnedPid(child)));
+	});
+	// Room for the stat descriptors of every process here (and ~1,000 more), none to spare beyond the reserve of 1,024.
+	const processes = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).length;
+	const reader = new FileReader('/proc', processes - 10 + 1024);
+	const scanner = new ProcessScanner('/proc', null, reader);
+	t.after(() => scanner.close());
+	for (let scan = 1; scan <= 4; scan++) scanner.scan(null);
+	assert.equal(scanner.statReadsSkipped, 0, 'without schedstat descriptors every stat is read');
+	assert.equal(reader.budgetExhausted, false);
+	const pid = spawnedPid(sleepers[0]);
+	assert.ok(scanner.scan(null).some((process) => process.pid === pid));
+});
