@@ -70,6 +70,16 @@ class ProcessSlot implements ProcessRecord {
 
 type CachedCgroups = {bytes: Buffer; cgroups: ProcessCgroups};
 
+/** Walks a list in turn across calls, wrapping around, whatever it gained or lost meanwhile. */
+class RoundRobin {
+	private cursor = 0;
+
+	next<T>(items: readonly T[]): T {
+		if (this.cursor >= items.length) this.cursor = 0;
+		return items[this.cursor++];
+	}
+}
+
 /**
  * Reads every process in a procfs. Built for the refresh loop: one reused buffer, kept
  * descriptors re-read at position 0, pooled records updated in place, strings made only when the
@@ -90,8 +100,8 @@ export class ProcessScanner {
 	private readonly pageSize: number;
 	private scanCount = 0;
 	private lastAllocatedPid = -1;
-	private recheckCursor = 0;
-	private cgroupRecheckCursor = 0;
+	private readonly namespaceTurns = new RoundRobin();
+	private readonly cgroupTurns = new RoundRobin();
 	private uptimeTicks: number | null = null;
 	/** Kernels without CONFIG_SCHED_INFO have no schedstat: every stat is read every scan. */
 	private readonly hasSchedstat: boolean;
@@ -316,21 +326,14 @@ export class ProcessScanner {
 	private recheckNamespaces(): boolean {
 		let changed = false;
 		const count = Math.min(namespaceRechecksPerScan, this.live.length);
-		for (let step = 0; step < count; step++) {
-			if (this.recheckCursor >= this.live.length) this.recheckCursor = 0;
-			const slot = this.live[this.recheckCursor++];
-			if (this.readNamespaces(slot)) changed = true;
-		}
+		for (let step = 0; step < count; step++) if (this.readNamespaces(this.namespaceTurns.next(this.live))) changed = true;
 		return changed;
 	}
 
 	private recheckCgroups(): boolean {
 		let changed = false;
 		const count = Math.min(Math.max(cgroupRechecksMinimum, Math.ceil(this.live.length / cgroupRecheckScans)), this.live.length);
-		for (let step = 0; step < count; step++) {
-			if (this.cgroupRecheckCursor >= this.live.length) this.cgroupRecheckCursor = 0;
-			if (this.readCgroups(this.live[this.cgroupRecheckCursor++])) changed = true;
-		}
+		for (let step = 0; step < count; step++) if (this.readCgroups(this.cgroupTurns.next(this.live))) changed = true;
 		return changed;
 	}
 
