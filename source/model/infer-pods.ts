@@ -117,6 +117,25 @@ class DisjointSets {
 	}
 }
 
+/**
+ * A zombie keeps only its pid and user namespace links, and on v1 reads as in the root cgroups: it is placed
+ * where its parent is, which has to reap it. A copy of the record, made only for such zombies.
+ */
+function placedWithParents(processes: readonly ProcessRecord[]): readonly ProcessRecord[] {
+	let byPid: Map<number, ProcessRecord> | null = null;
+	let placed: ProcessRecord[] | null = null;
+	for (let index = 0; index < processes.length; index++) {
+		const process = processes[index];
+		if (process.state !== 'Z' || process.namespaces.mnt !== null) continue;
+		byPid ??= new Map(processes.map((candidate) => [candidate.pid, candidate]));
+		const parent = byPid.get(process.ppid);
+		if (!parent || parent.state === 'Z') continue;
+		placed ??= [...processes];
+		placed[index] = {...process, namespaces: parent.namespaces, cgroups: parent.cgroups};
+	}
+	return placed ?? processes;
+}
+
 function isHostNamespace(process: ProcessRecord, type: NamespaceType, host: NamespaceInodes): boolean {
 	const inode = process.namespaces[type];
 	return inode === null || host[type] === null || inode === host[type];
@@ -405,7 +424,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	const identify = memoized(options);
 	const isolated: ProcessRecord[] = [];
 	const hostProcesses: ProcessRecord[] = [];
-	for (const process of snapshot.processes) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
+	for (const process of placedWithParents(snapshot.processes)) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
 
 	const sets = new DisjointSets(isolated.length);
 	const firstHolder = new Map<string, number>();

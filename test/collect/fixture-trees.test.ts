@@ -150,6 +150,29 @@ test('a namespace change right after start or exec (setns, as nsenter does) is s
 	}
 });
 
+test('a zombie, which keeps only its pid and user namespace links and reads as in the root cgroups, stays in its parent\'s container', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/memory/cgroup.procs', '');
+		tree.cgroupFiles('memory/pod/app', v1MemoryFiles(4 * MiB, 64 * MiB));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
+		const app = {net: 4026532500, ipc: 4026532501, uts: 4026532502, pid: 4026532503, mnt: 4026532504};
+		tree.addProcess({pid: 30, comm: 'sleep', cgroup: '9:memory:/pod/app\n', namespaces: app});
+		tree.addProcess({pid: 31, ppid: 30, comm: 'awk', cgroup: '9:memory:/\n', namespaces: {pid: app.pid}});
+		const statPath = path.join(tree.proc, '31', 'stat');
+		fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(') S ', ') Z '));
+		for (const type of ['cgroup', 'ipc', 'mnt', 'net', 'pid_for_children', 'time', 'uts']) fs.rmSync(path.join(tree.proc, '31', 'ns', type));
+		const model = modelOf(tree);
+		assert.equal(model.pods.length, 1);
+		assert.deepEqual(
+			model.pods[0].containers.map((container) => [container.cgroup, container.processes.map((process) => [process.pid, process.state])]),
+			[['/pod/app', [[30, 'S'], [31, 'Z']]]],
+		);
+	} finally {
+		tree.remove();
+	}
+});
+
 test('a kernel thread renaming itself is not a change of structure (no re-inference)', () => {
 	const tree = new FixtureTree();
 	try {
