@@ -141,7 +141,8 @@ export function hashBytes(buffer: Uint8Array, start: number, end: number): numbe
 	return Math.imul(hash ^ (end - start), 0x01000193) >>> 2;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
+// ignoreBOM keeps a leading U+FEFF: stripped, a name starting with one would lose bytes and read as another.
+const strictUtf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true});
 
 /**
  * The end of [start, end) without a UTF-8 character cut short at the end: for a read that stopped at its
@@ -174,7 +175,7 @@ export function decodeText(buffer: Uint8Array, start: number, end: number): stri
 	}
 }
 
-const utf8 = new TextDecoder('utf-8');
+const utf8 = new TextDecoder('utf-8', {ignoreBOM: true});
 
 /** The length of the valid UTF-8 character at `at` (Unicode's table 3-7: no overlong form, no surrogate); 0 when there is none. */
 function utf8CharacterLength(buffer: Uint8Array, at: number, end: number): number {

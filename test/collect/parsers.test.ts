@@ -115,6 +115,13 @@ describe('numbers and keyed files', () => {
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
 	});
 
+	test('a leading byte order mark is kept, in process text and in cgroup paths', () => {
+		const withMark = Buffer.from([0xef, 0xbb, 0xbf, 0x61]);
+		assert.equal(decodeText(withMark, 0, 4), '\ufeffa');
+		assert.equal(decodeBytesExactly(withMark, 0, 4), '\ufeffa');
+		assert.deepEqual(Buffer.from(openablePath(decodeBytesExactly(withMark, 0, 4))), withMark);
+	});
+
 	describe('cgroup paths keep their bytes', () => {
 		const raw = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
 		const decoded = (buffer: Buffer) => decodeBytesExactly(buffer, 0, buffer.length);
