@@ -139,8 +139,8 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					paused={state.paused}
 					events={events ? {events: events.counts.events, oomKills: events.counts.oomKills} : undefined}
 				/>
-				<Box flexDirection="column" height={bodyHeight} overflow="hidden">
-					<Box height={mainHeight} overflow="hidden">
+				<Box flexDirection="column" height={bodyHeight} overflowY="hidden">
+					<Box height={mainHeight} overflowY="hidden">
 						{body}
 					</Box>
 					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} height={eventsHeight} />}

@@ -1,0 +1,26 @@
+import cliTruncate from 'cli-truncate';
+import wrapAnsi from 'wrap-ansi';
+import {GenerationalCache} from './generational-cache.js';
+
+const cache = new GenerationalCache<string>(1024);
+
+/**
+ * Ink's wrap-text.js with a bounded cache (Ink 6.8's keeps every text ever wrapped) and a key that cannot
+ * collide: the width and the wrap type, which hold no NUL, come first, each ended by one.
+ */
+export default function wrapText(text: string, maxWidth: number, wrapType: string): string {
+	const key = `${maxWidth}\u0000${wrapType}\u0000${text}`;
+	let wrapped = cache.get(key);
+	if (wrapped === undefined) {
+		wrapped = text;
+		if (wrapType === 'wrap') wrapped = wrapAnsi(text, maxWidth, {trim: false, hard: true});
+		if (wrapType.startsWith('truncate')) {
+			const position = wrapType === 'truncate-middle' ? 'middle' : wrapType === 'truncate-start' ? 'start' : 'end';
+			wrapped = cliTruncate(text, maxWidth, {position});
+		}
+
+		cache.set(key, wrapped);
+	}
+
+	return wrapped;
+}

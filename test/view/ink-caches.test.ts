@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import {after, describe, test} from 'node:test';
+import {build} from 'esbuild';
+import {inkCachesPlugin} from '../../source/bundle.js';
+import {GenerationalCache} from '../../source/view/ink-caches/generational-cache.js';
+import {projectRoot} from '../helpers/podtop.js';
+
+const run = promisify(execFile);
+const app = path.join(projectRoot, 'test', 'view', 'fixtures', 'ink-frames-app.tsx');
+
+type FramesResult = {frames: number; sha256: string; keptBytes: number};
+
+async function bundleAndRun(withCaches: boolean, frames: number): Promise<FramesResult> {
+	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-caches-'));
+	after(() => fs.rmSync(directory, {recursive: true, force: true}));
+	const outfile = path.join(directory, 'app.mjs');
+	await build({
+		entryPoints: [app],
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		outfile,
+		logLevel: 'silent',
+		external: ['./devtools.js'],
+		define: {'process.env.NODE_ENV': '"production"'},
+		banner: {js: "import {createRequire} from 'node:module'; const require = createRequire(import.meta.url);"},
+		plugins: withCaches ? [inkCachesPlugin()] : [],
+	});
+	const {stdout} = await run(process.execPath, ['--expose-gc', outfile, String(frames)], {maxBuffer: 1024 * 1024});
+	return JSON.parse(stdout) as FramesResult;
+}
+
+describe("podtop's caches in place of Ink's", () => {
+	test('frames are drawn exactly as with Ink 6.8 alone, and what the changing text leaves behind stays bounded', {timeout: 120_000}, async () => {
+		const frames = 800;
+		const [own, ink] = await Promise.all([bundleAndRun(true, frames), bundleAndRun(false, frames)]);
+		assert.equal(own.sha256, ink.sha256, 'the same frames, byte for byte');
+		// Ink alone keeps every distinct text it laid out: 7 changing rows and 3 texts a frame, over the last 400 frames
+		// (measured: 1.1 MB).
+		assert.ok(ink.keptBytes > 600 * 1024, `Ink alone kept ${ink.keptBytes} bytes (the leak this test is about)`);
+		assert.ok(own.keptBytes < 200 * 1024, `with podtop's caches ${own.keptBytes} bytes were kept`);
+	});
+
+	test('the build fails when Ink no longer imports what is replaced', async () => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-caches-'));
+		after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const entry = path.join(directory, 'entry.mjs');
+		fs.writeFileSync(entry, "console.log('no ink here');\n");
+		await assert.rejects(
+			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [inkCachesPlugin()]}),
+			/Ink no longer imports \.\/measure-text\.js, \.\/wrap-text\.js, widest-line, @alcalzone\/ansi-tokenize/,
+		);
+	});
+});
+
+describe('GenerationalCache', () => {
+	test('keeps what is used every generation, forgets what is not, and never holds more than two generations', () => {
+		const cache = new GenerationalCache<number>(4);
+		cache.set('kept', 1);
+		for (let index = 0; index < 100; index++) {
+			assert.equal(cache.get('kept'), 1);
+			cache.set(`changing ${index}`, index);
+			assert.ok(cache.size <= 8, `size ${cache.size}`);
+		}
+
+		assert.equal(cache.get('changing 0'), undefined);
+		assert.equal(cache.get('changing 99'), 99);
+	});
+});
