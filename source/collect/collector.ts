@@ -141,12 +141,27 @@ export class Collector {
 		this.figures.close();
 	}
 
+	/** Updated in place: clearing and refilling the maps reallocated their tables every refresh. */
 	private rememberCpuUsage(stats: ReadonlyMap<string, CgroupStats>): void {
-		this.previousCgroupCpuUsec.clear();
-		this.previousCgroupThrottled.clear();
-		for (const [cgroupPath, entry] of stats) {
-			if (entry.cpu.usageUsec !== null) this.previousCgroupCpuUsec.set(cgroupPath, entry.cpu.usageUsec);
-			if (entry.cpu.nrThrottled !== null) this.previousCgroupThrottled.set(cgroupPath, entry.cpu.nrThrottled);
-		}
+		const usage = this.previousCgroupCpuUsec;
+		const throttled = this.previousCgroupThrottled;
+		let usageKept = 0;
+		let throttledKept = 0;
+		stats.forEach((entry, cgroupPath) => {
+			if (entry.cpu.usageUsec === null) {
+				usage.delete(cgroupPath);
+			} else {
+				usage.set(cgroupPath, entry.cpu.usageUsec);
+				usageKept++;
+			}
+			if (entry.cpu.nrThrottled === null) {
+				throttled.delete(cgroupPath);
+			} else {
+				throttled.set(cgroupPath, entry.cpu.nrThrottled);
+				throttledKept++;
+			}
+		});
+		if (usage.size > usageKept) for (const cgroupPath of [...usage.keys()]) if (!stats.has(cgroupPath)) usage.delete(cgroupPath);
+		if (throttled.size > throttledKept) for (const cgroupPath of [...throttled.keys()]) if (!stats.has(cgroupPath)) throttled.delete(cgroupPath);
 	}
 }

@@ -401,10 +401,11 @@ export class ProcessScanner {
 export function readNamespaceLinks(procRoot: string, pid: number, into: NamespaceInodes): {changed: boolean; denied: boolean} {
 	let changed = false;
 	let denied = false;
+	const directory = `${procRoot}/${pid}/ns/`;
 	for (const type of namespaceTypes) {
 		let inode: number | null = null;
 		try {
-			inode = parseNamespaceLink(fs.readlinkSync(`${procRoot}/${pid}/ns/${type}`));
+			inode = parseNamespaceLink(fs.readlinkSync(directory + type));
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
 			if (code === 'EACCES' || code === 'EPERM') denied = true;
@@ -420,8 +421,13 @@ export function readNamespaceLinks(procRoot: string, pid: number, into: Namespac
 /** "net:[4026531840]" → 4026531840; null when the link is not of that form. */
 export function parseNamespaceLink(link: string): number | null {
 	const open = link.indexOf(':[');
-	if (open <= 0 || !link.endsWith(']')) return null;
-	const digits = link.slice(open + 2, -1);
-	if (!/^\d{1,12}$/.test(digits)) return null;
-	return Number(digits);
+	const end = link.length - 1;
+	if (open <= 0 || link.charCodeAt(end) !== 0x5d || end - (open + 2) < 1 || end - (open + 2) > 12) return null;
+	let inode = 0;
+	for (let index = open + 2; index < end; index++) {
+		const digit = link.charCodeAt(index) - 0x30;
+		if (digit < 0 || digit > 9) return null;
+		inode = inode * 10 + digit;
+	}
+	return inode;
 }

@@ -1,35 +1,91 @@
-import {computeGauges, emptyGauges, uniformCgroups} from './gauges.js';
-import type {Topology} from './infer-pods.js';
-import type {PodModel, Snapshot} from './types.js';
+import {cgroupAncestry, computeGauges, emptyGauges, uniformCgroups, updatedGauges} from './gauges.js';
+import type {ContainerShape, PodShape, Topology} from './infer-pods.js';
+import type {Container, Gauges, Pod, PodModel, ProcessCgroups, Snapshot} from './types.js';
 
-/** The model the views and outputs read: a topology with this snapshot's counters. */
-export function buildModel(snapshot: Snapshot, topology: Topology): PodModel {
-	let containerCount = 0;
-	const pods = topology.pods.map((pod) => {
-		containerCount += pod.containers.length;
-		return {
-			...pod,
-			containers: pod.containers.map((container) => ({
-				...container,
-				gauges: container.cgroup === null ? emptyGauges : computeGauges(container.cgroups, snapshot),
-			})),
-			gauges: pod.cgroup === null ? null : computeGauges(uniformCgroups(pod.cgroup), snapshot),
-		};
-	});
+export type ModelBuilder = {
+	/** The model the views and outputs read: a topology with this snapshot's counters. */
+	build(snapshot: Snapshot, topology: Topology): PodModel;
+};
+
+type Built<Entry> = {built: Entry; gauges: Gauges | null};
+
+/**
+ * Builds models that share with the last one every pod and container whose figures did not change: on a
+ * quiet node a refresh then allocates the model's top object and little else. Nothing handed out is ever
+ * written to, so a previous model still reads as it was (the event detector compares the two).
+ */
+export function createModelBuilder(): ModelBuilder {
+	let lastTopology: Topology | null = null;
+	let containers = new WeakMap<ContainerShape, Built<Container>>();
+	let pods = new WeakMap<PodShape, Built<Pod> & {cgroups: ProcessCgroups | null}>();
+	let ancestries = new Map<string, string[]>();
+	let lastPods: Pod[] = [];
+	const ancestry = (cgroupPath: string): readonly string[] => {
+		let chain = ancestries.get(cgroupPath);
+		if (chain === undefined) {
+			chain = cgroupAncestry(cgroupPath);
+			ancestries.set(cgroupPath, chain);
+		}
+
+		return chain;
+	};
+
+	const gaugesOf = (previous: Gauges | null, cgroups: ProcessCgroups, snapshot: Snapshot): Gauges =>
+		previous === null ? computeGauges(cgroups, snapshot, ancestry) : updatedGauges(previous, cgroups, snapshot, ancestry);
+
+	function buildContainer(container: ContainerShape, snapshot: Snapshot): Container {
+		const entry = containers.get(container);
+		const gauges = container.cgroup === null ? emptyGauges : gaugesOf(entry?.gauges ?? null, container.cgroups, snapshot);
+		if (entry && entry.gauges === gauges) return entry.built;
+		const built = {...container, gauges};
+		containers.set(container, {built, gauges});
+		return built;
+	}
+
+	function buildPod(pod: PodShape, snapshot: Snapshot): Pod {
+		let entry = pods.get(pod);
+		const builtContainers = pod.containers.map((container) => buildContainer(container, snapshot));
+		const cgroups = entry?.cgroups ?? (pod.cgroup === null ? null : uniformCgroups(pod.cgroup));
+		const gauges = cgroups === null ? null : gaugesOf(entry?.gauges ?? null, cgroups, snapshot);
+		if (entry && entry.gauges === gauges && builtContainers.every((container, index) => container === entry!.built.containers[index])) return entry.built;
+		entry = {built: {...pod, containers: builtContainers, gauges}, gauges, cgroups};
+		pods.set(pod, entry);
+		return entry.built;
+	}
+
 	return {
-		time: snapshot.time,
-		host: snapshot.host,
-		hostNamespaceSource: snapshot.hostNamespaceSource,
-		hostNamespaces: snapshot.hostNamespaces,
-		pods,
-		hostProcesses: topology.hostProcesses,
-		namespaces: topology.namespaces,
-		memory: snapshot.memory,
-		load: snapshot.load,
-		uptimeSeconds: snapshot.uptimeSeconds,
-		problems: snapshot.problems,
-		counts: {pods: pods.length, containers: containerCount, processes: snapshot.processes.length},
-		intervalMs: snapshot.previousMonotonicMs === null ? null : snapshot.monotonicMs - snapshot.previousMonotonicMs,
-		clockTicksPerSecond: snapshot.clockTicksPerSecond,
+		build(snapshot, topology) {
+			if (topology !== lastTopology) {
+				// Pods, containers and cgroups come and go with the topology: what was kept for the old one goes.
+				containers = new WeakMap();
+				pods = new WeakMap();
+				ancestries = new Map();
+				lastTopology = topology;
+			}
+
+			let containerCount = 0;
+			const builtPods = topology.pods.map((pod) => {
+				containerCount += pod.containers.length;
+				return buildPod(pod, snapshot);
+			});
+			const podsReused = builtPods.length === lastPods.length && builtPods.every((pod, index) => pod === lastPods[index]);
+			if (!podsReused) lastPods = builtPods;
+			return {
+				time: snapshot.time,
+				host: snapshot.host,
+				hostNamespaceSource: snapshot.hostNamespaceSource,
+				hostNamespaces: snapshot.hostNamespaces,
+				pods: lastPods,
+				hostProcesses: topology.hostProcesses,
+				namespaces: topology.namespaces,
+				memory: snapshot.memory,
+				load: snapshot.load,
+				uptimeSeconds: snapshot.uptimeSeconds,
+				problems: snapshot.problems,
+				counts: {pods: lastPods.length, containers: containerCount, processes: snapshot.processes.length},
+				intervalMs: snapshot.previousMonotonicMs === null ? null : snapshot.monotonicMs - snapshot.previousMonotonicMs,
+				clockTicksPerSecond: snapshot.clockTicksPerSecond,
+			};
+		},
 	};
 }

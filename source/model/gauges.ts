@@ -1,34 +1,43 @@
-import type {CgroupStats, Gauges, ProcessCgroups, ProcessRecord, Snapshot} from './types.js';
+import type {CgroupStats, Gauges, MemoryStatBreakdown, Pressure, ProcessCgroups, ProcessRecord, Snapshot} from './types.js';
 
 type CgroupSource = Pick<Snapshot, 'cgroups' | 'previousCgroupCpuUsec' | 'previousCgroupThrottled' | 'monotonicMs' | 'previousMonotonicMs'>;
 
-function parentOf(cgroupPath: string): string | null {
-	if (cgroupPath === '/' || cgroupPath === '') return null;
-	const slash = cgroupPath.lastIndexOf('/');
-	return slash <= 0 ? '/' : cgroupPath.slice(0, slash);
+/** The cgroup and its ancestors up to the root, nearest first. */
+export function cgroupAncestry(cgroupPath: string): string[] {
+	const chain = [cgroupPath];
+	for (let slash = cgroupPath.lastIndexOf('/'); cgroupPath !== '/' && cgroupPath !== ''; slash = cgroupPath.lastIndexOf('/')) {
+		cgroupPath = slash <= 0 ? '/' : cgroupPath.slice(0, slash);
+		chain.push(cgroupPath);
+	}
+
+	return chain;
 }
 
-/** The smallest non-null value of `pick` over the cgroup and its ancestors, with where it was found. */
-function smallestUpward(
-	cgroupPath: string,
-	cgroups: ReadonlyMap<string, CgroupStats>,
-	pick: (stats: CgroupStats) => number | null,
-): {value: number | null; at: string | null} {
-	let value: number | null = null;
-	let at: string | null = null;
-	for (let current: string | null = cgroupPath; current !== null; current = parentOf(current)) {
-		const stats = cgroups.get(current);
+/** Where the gauges find a cgroup's ancestors: computed each time unless the caller keeps them. */
+export type Ancestry = (cgroupPath: string) => readonly string[];
+
+/** The index in `chain` of the cgroup with the smallest non-null value of `pick`; -1 when none has one. */
+function smallestUpward(chain: readonly string[], cgroups: ReadonlyMap<string, CgroupStats>, pick: (stats: CgroupStats) => number | null): number {
+	let smallest = -1;
+	let value = 0;
+	for (let index = 0; index < chain.length; index++) {
+		const stats = cgroups.get(chain[index]);
 		const candidate = stats ? pick(stats) : null;
-		if (candidate !== null && (value === null || candidate < value)) {
+		if (candidate !== null && (smallest === -1 || candidate < value)) {
+			smallest = index;
 			value = candidate;
-			at = current;
 		}
 	}
-	return {value, at};
+
+	return smallest;
 }
 
-export const emptyGauges: Gauges = Object.freeze({
-	memory: {
+const pickMemoryMax = (stats: CgroupStats) => stats.memory.max;
+const pickQuotaCores = (stats: CgroupStats) => stats.cpu.quotaCores;
+const pickPidsMax = (stats: CgroupStats) => stats.pids.max;
+
+function emptyMemoryGauge(): Gauges['memory'] {
+	return {
 		current: null,
 		max: null,
 		effectiveMax: null,
@@ -42,43 +51,60 @@ export const emptyGauges: Gauges = Object.freeze({
 		stat: {anon: null, file: null, kernel: null, sock: null, shmem: null, inactiveFile: null},
 		pressure: null,
 		usedFraction: null,
-	},
-	cpu: {usageUsec: null, percent: null, quotaCores: null, nrThrottled: null, throttledNow: null, throttledUsec: null, pressure: null},
-	pids: {current: null, max: null},
-});
+	};
+}
 
-function memoryGauge(memoryPath: string | null, cgroups: ReadonlyMap<string, CgroupStats>): Gauges['memory'] {
+function newGauges(): Gauges {
+	return {
+		memory: emptyMemoryGauge(),
+		cpu: {usageUsec: null, percent: null, quotaCores: null, nrThrottled: null, throttledNow: null, throttledUsec: null, pressure: null},
+		pids: {current: null, max: null},
+	};
+}
+
+export const emptyGauges: Gauges = Object.freeze(newGauges());
+const noMemory = emptyMemoryGauge();
+
+function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cgroups: ReadonlyMap<string, CgroupStats>, ancestry: Ancestry): void {
 	const stats = memoryPath === null ? undefined : cgroups.get(memoryPath);
-	if (!stats || memoryPath === null) return emptyGauges.memory;
+	if (!stats || memoryPath === null) {
+		const {events} = target;
+		Object.assign(target, noMemory);
+		target.events = Object.assign(events, noMemory.events);
+		return;
+	}
+
 	const memory = stats.memory;
-	const limit = smallestUpward(memoryPath, cgroups, (entry) => entry.memory.max);
-	let effectiveMax = limit.value;
-	let effectiveMaxCgroup = limit.at;
+	const chain = ancestry(memoryPath);
+	const limitAt = smallestUpward(chain, cgroups, pickMemoryMax);
+	let effectiveMax = limitAt === -1 ? null : cgroups.get(chain[limitAt])!.memory.max;
+	let effectiveMaxCgroup = limitAt === -1 ? null : chain[limitAt];
 	// v1's hierarchical limit also covers ancestors podtop does not read (outside its view of the tree).
 	if (memory.hierarchicalMax !== null && (effectiveMax === null || memory.hierarchicalMax < effectiveMax)) {
 		effectiveMax = memory.hierarchicalMax;
 		effectiveMaxCgroup = null;
 	}
+
 	const inactiveFile = memory.stat.inactiveFile;
-	const workingSet = memory.current === null || inactiveFile === null ? null : Math.max(0, memory.current - inactiveFile);
-	return {
-		current: memory.current,
-		max: memory.max,
-		effectiveMax,
-		effectiveMaxCgroup,
-		high: memory.high,
-		workingSet,
-		peak: memory.peak,
-		failcnt: memory.failcnt,
-		underOom: memory.underOom,
-		events: {max: memory.events.max, oom: memory.events.oom, oomKill: memory.events.oomKill, high: memory.events.high},
-		stat: memory.stat,
-		pressure: memory.pressure,
-		usedFraction: memory.current === null || effectiveMax === null || effectiveMax === 0 ? null : memory.current / effectiveMax,
-	};
+	target.current = memory.current;
+	target.max = memory.max;
+	target.effectiveMax = effectiveMax;
+	target.effectiveMaxCgroup = effectiveMaxCgroup;
+	target.high = memory.high;
+	target.workingSet = memory.current === null || inactiveFile === null ? null : Math.max(0, memory.current - inactiveFile);
+	target.peak = memory.peak;
+	target.failcnt = memory.failcnt;
+	target.underOom = memory.underOom;
+	target.events.max = memory.events.max;
+	target.events.oom = memory.events.oom;
+	target.events.oomKill = memory.events.oomKill;
+	target.events.high = memory.events.high;
+	target.stat = memory.stat;
+	target.pressure = memory.pressure;
+	target.usedFraction = memory.current === null || effectiveMax === null || effectiveMax === 0 ? null : memory.current / effectiveMax;
 }
 
-function cpuGauge(cgroupPaths: ProcessCgroups, source: CgroupSource): Gauges['cpu'] {
+function fillCpuGauge(target: Gauges['cpu'], cgroupPaths: ProcessCgroups, source: CgroupSource, ancestry: Ancestry): void {
 	const usagePath = cgroupPaths.cpuacct ?? cgroupPaths.cpu;
 	const quotaPath = cgroupPaths.cpu ?? cgroupPaths.cpuacct;
 	const usage = usagePath === null ? undefined : source.cgroups.get(usagePath);
@@ -88,31 +114,97 @@ function cpuGauge(cgroupPaths: ProcessCgroups, source: CgroupSource): Gauges['cp
 	const nrThrottled = throttling?.cpu.nrThrottled ?? null;
 	const previousThrottled = quotaPath === null ? undefined : source.previousCgroupThrottled.get(quotaPath);
 	const elapsedMs = source.previousMonotonicMs === null ? null : source.monotonicMs - source.previousMonotonicMs;
-	const percent =
+	target.usageUsec = usageUsec;
+	target.percent =
 		usageUsec === null || previous === undefined || elapsedMs === null || elapsedMs <= 0 ? null : Math.max(0, ((usageUsec - previous) / (elapsedMs * 1000)) * 100);
-	return {
-		usageUsec,
-		percent,
-		quotaCores: quotaPath === null ? null : smallestUpward(quotaPath, source.cgroups, (entry) => entry.cpu.quotaCores).value,
-		nrThrottled,
-		throttledNow: nrThrottled === null || previousThrottled === undefined ? null : nrThrottled > previousThrottled,
-		throttledUsec: throttling?.cpu.throttledUsec ?? null,
-		pressure: throttling?.cpu.pressure ?? usage?.cpu.pressure ?? null,
-	};
+	if (quotaPath === null) {
+		target.quotaCores = null;
+	} else {
+		const chain = ancestry(quotaPath);
+		const quotaAt = smallestUpward(chain, source.cgroups, pickQuotaCores);
+		target.quotaCores = quotaAt === -1 ? null : source.cgroups.get(chain[quotaAt])!.cpu.quotaCores;
+	}
+
+	target.nrThrottled = nrThrottled;
+	target.throttledNow = nrThrottled === null || previousThrottled === undefined ? null : nrThrottled > previousThrottled;
+	target.throttledUsec = throttling?.cpu.throttledUsec ?? null;
+	target.pressure = throttling?.cpu.pressure ?? usage?.cpu.pressure ?? null;
+}
+
+/** Fills `target` with the memory, CPU and pids of a container or pod cgroup, limits taken as the smallest up its ancestors. */
+function fillGauges(target: Gauges, cgroupPaths: ProcessCgroups, source: CgroupSource, ancestry: Ancestry): void {
+	fillMemoryGauge(target.memory, cgroupPaths.memory, source.cgroups, ancestry);
+	fillCpuGauge(target.cpu, cgroupPaths, source, ancestry);
+	const pidsPath = cgroupPaths.pids;
+	const pids = pidsPath === null ? undefined : source.cgroups.get(pidsPath);
+	target.pids.current = pids?.pids.current ?? null;
+	if (pidsPath === null || !pids) {
+		target.pids.max = null;
+	} else {
+		const chain = ancestry(pidsPath);
+		const maxAt = smallestUpward(chain, source.cgroups, pickPidsMax);
+		target.pids.max = maxAt === -1 ? null : source.cgroups.get(chain[maxAt])!.pids.max;
+	}
 }
 
 /** Memory, CPU and pids of a container or pod cgroup, limits taken as the smallest up its ancestors. */
-export function computeGauges(cgroupPaths: ProcessCgroups, source: CgroupSource): Gauges {
-	const pidsPath = cgroupPaths.pids;
-	const pids = pidsPath === null ? undefined : source.cgroups.get(pidsPath);
-	return {
-		memory: memoryGauge(cgroupPaths.memory, source.cgroups),
-		cpu: cpuGauge(cgroupPaths, source),
-		pids: {
-			current: pids?.pids.current ?? null,
-			max: pidsPath === null || !pids ? null : smallestUpward(pidsPath, source.cgroups, (entry) => entry.pids.max).value,
-		},
-	};
+export function computeGauges(cgroupPaths: ProcessCgroups, source: CgroupSource, ancestry: Ancestry = cgroupAncestry): Gauges {
+	const gauges = newGauges();
+	fillGauges(gauges, cgroupPaths, source, ancestry);
+	return gauges;
+}
+
+function samePressure(a: Pressure | null, b: Pressure | null): boolean {
+	if (a === b) return true;
+	if (a === null || b === null) return false;
+	return a.someAvg10 === b.someAvg10 && a.someAvg60 === b.someAvg60 && a.fullAvg10 === b.fullAvg10 && a.fullAvg60 === b.fullAvg60 && a.someTotalUsec === b.someTotalUsec;
+}
+
+function sameStat(a: MemoryStatBreakdown, b: MemoryStatBreakdown): boolean {
+	return a === b || (a.anon === b.anon && a.file === b.file && a.kernel === b.kernel && a.sock === b.sock && a.shmem === b.shmem && a.inactiveFile === b.inactiveFile);
+}
+
+function sameGauges(a: Gauges, b: Gauges): boolean {
+	const [m, n] = [a.memory, b.memory];
+	const [c, d] = [a.cpu, b.cpu];
+	return (
+		m.current === n.current &&
+		m.max === n.max &&
+		m.effectiveMax === n.effectiveMax &&
+		m.effectiveMaxCgroup === n.effectiveMaxCgroup &&
+		m.high === n.high &&
+		m.workingSet === n.workingSet &&
+		m.peak === n.peak &&
+		m.failcnt === n.failcnt &&
+		m.underOom === n.underOom &&
+		m.events.max === n.events.max &&
+		m.events.oom === n.events.oom &&
+		m.events.oomKill === n.events.oomKill &&
+		m.events.high === n.events.high &&
+		sameStat(m.stat, n.stat) &&
+		samePressure(m.pressure, n.pressure) &&
+		m.usedFraction === n.usedFraction &&
+		c.usageUsec === d.usageUsec &&
+		c.percent === d.percent &&
+		c.quotaCores === d.quotaCores &&
+		c.nrThrottled === d.nrThrottled &&
+		c.throttledNow === d.throttledNow &&
+		c.throttledUsec === d.throttledUsec &&
+		samePressure(c.pressure, d.pressure) &&
+		a.pids.current === b.pids.current &&
+		a.pids.max === b.pids.max
+	);
+}
+
+const scratch = newGauges();
+
+/**
+ * `previous` when the cgroup's gauges now are the same figures, else new gauges: an unchanged container
+ * allocates nothing. `previous` is never written to (models handed out stay as they were).
+ */
+export function updatedGauges(previous: Gauges, cgroupPaths: ProcessCgroups, source: CgroupSource, ancestry: Ancestry): Gauges {
+	fillGauges(scratch, cgroupPaths, source, ancestry);
+	return sameGauges(scratch, previous) ? previous : computeGauges(cgroupPaths, source, ancestry);
 }
 
 /** The same cgroup path for every controller: a pod cgroup, known by one path. */

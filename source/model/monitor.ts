@@ -1,4 +1,4 @@
-import {buildModel} from './build-model.js';
+import {createModelBuilder} from './build-model.js';
 import {inferTopology, type InferenceOptions, type Topology} from './infer-pods.js';
 import type {PodModel, Snapshot} from './types.js';
 
@@ -32,6 +32,7 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 	let topologyVersion = -1;
 	let factsVersion = -1;
 	let lastSnapshot: Snapshot | null = null;
+	const builder = createModelBuilder();
 	return {
 		refresh() {
 			const snapshot = source.sample();
@@ -42,13 +43,13 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 				factsVersion = namesVersion;
 			}
 			lastSnapshot = snapshot;
-			return buildModel(snapshot, topology);
+			return builder.build(snapshot, topology);
 		},
 		refreshCgroups(cgroupPaths) {
 			if (lastSnapshot === null || topology === null || !source.readCgroupNow) return null;
 			let read = false;
 			for (const cgroupPath of ancestorsFirst(cgroupPaths)) if (source.readCgroupNow(cgroupPath)) read = true;
-			return read ? buildModel({...lastSnapshot, time: Date.now()}, topology) : null;
+			return read ? builder.build({...lastSnapshot, time: Date.now()}, topology) : null;
 		},
 		close() {
 			source.close();

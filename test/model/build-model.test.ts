@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {Collector} from '../../source/collect/collector.js';
+import {createMonitor} from '../../source/model/monitor.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodModel} from '../../source/model/types.js';
+import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+
+const MiB = 1024 * 1024;
+const podA = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-00000000000a';
+const podB = '/kubepods/burstable/pod0b0b0b0b-0000-4000-8000-00000000000b';
+const webA = `${podA}/${'a'.repeat(64)}`;
+const webB = `${podB}/${'b'.repeat(64)}`;
+
+function nodeWithTwoPods(): FixtureTree {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
+	tree.write('cgroup/cgroup.procs', '');
+	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
+	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
+	tree.cgroupFiles(podA, v2MemoryFiles(70 * MiB, 512 * MiB));
+	tree.cgroupFiles(webA, v2MemoryFiles(60 * MiB, 64 * MiB));
+	tree.cgroupFiles(podB, v2MemoryFiles(40 * MiB, 'max'));
+	tree.cgroupFiles(webB, v2MemoryFiles(30 * MiB, 'max'));
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 200, comm: 'web', cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
+	tree.addProcess({pid: 300, comm: 'web', cgroup: `0::${webB}\n`, namespaces: {net: 4026532200, ipc: 4026532201, uts: 4026532202, mnt: 4026532204}});
+	return tree;
+}
+
+function monitorOf(tree: FixtureTree) {
+	const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
+	after(() => monitor.close());
+	return monitor;
+}
+
+const figures = (model: PodModel) =>
+	model.pods.map((pod) => ({id: pod.id, gauges: pod.gauges, containers: pod.containers.map((container) => ({id: container.id, gauges: container.gauges}))}));
+const podNamed = (model: PodModel, cgroup: string) => model.pods.find((pod) => pod.cgroup === cgroup)!;
+
+describe('models share what did not change with the one before', () => {
+	test('a quiet refresh hands back the same pods and containers; a figure that changed makes new ones for that pod alone', () => {
+		const tree = nodeWithTwoPods();
+		const monitor = monitorOf(tree);
+		monitor.refresh();
+		const quiet = monitor.refresh();
+		const again = monitor.refresh();
+		assert.equal(again.pods.length, 2);
+		assert.notEqual(again, quiet);
+		assert.equal(again.pods, quiet.pods, 'the same pods array');
+		assert.equal(podNamed(again, podA).containers[0], podNamed(quiet, podA).containers[0]);
+
+		tree.cgroupFiles(webA, {'memory.current': `${61 * MiB}\n`});
+		const changed = monitor.refresh();
+		const [before, after] = [podNamed(quiet, podA), podNamed(changed, podA)];
+		assert.notEqual(after, before);
+		assert.equal(after.containers[0].gauges.memory.current, 61 * MiB);
+		assert.equal(before.containers[0].gauges.memory.current, 60 * MiB, 'the model handed out before is as it was');
+		assert.equal(after.gauges, before.gauges, 'the pod cgroup did not change: its gauges are the same object');
+		assert.equal(podNamed(changed, podB), podNamed(quiet, podB), 'the other pod is untouched');
+
+		// What is shared reads exactly as a model built from nothing: a new monitor on the same files.
+		const fresh = monitorOf(tree);
+		fresh.refresh();
+		assert.deepEqual(figures(fresh.refresh()), figures(monitor.refresh()));
+	});
+
+	test('limits up the ancestry: a parent limit lowered makes new gauges for what is below it', () => {
+		const tree = nodeWithTwoPods();
+		const monitor = monitorOf(tree);
+		monitor.refresh();
+		const before = monitor.refresh();
+		assert.equal(podNamed(before, podB).containers[0].gauges.memory.effectiveMax, null);
+		tree.cgroupFiles(podB, {'memory.max': `${48 * MiB}\n`});
+		const after = monitor.refresh();
+		assert.equal(podNamed(after, podB).containers[0].gauges.memory.effectiveMax, 48 * MiB);
+		assert.equal(podNamed(after, podB).containers[0].gauges.memory.effectiveMaxCgroup, podB);
+		assert.equal(podNamed(after, podA), podNamed(before, podA));
+	});
+});
