@@ -245,7 +245,8 @@ export class CgroupReader {
 		this.refreshCount++;
 		const detailed = this.refreshCount % detailEvery === 1;
 		const retryAbsent = this.refreshCount % absentRetryEvery === 0;
-		for (const cgroupPath of wanted) {
+		// forEach rather than for…of: no iterator result per entry before the JIT has optimized this.
+		wanted.forEach((cgroupPath) => {
 			let entry = this.entries.get(cgroupPath);
 			if (!entry) {
 				entry = this.createEntry(cgroupPath);
@@ -256,13 +257,13 @@ export class CgroupReader {
 				this.readEntry(entry, detailed, retryAbsent);
 			}
 			entry.wantedIn = this.refreshCount;
-		}
-		for (const [cgroupPath, entry] of this.entries) {
-			if (entry.wantedIn === this.refreshCount) continue;
+		});
+		this.entries.forEach((entry, cgroupPath) => {
+			if (entry.wantedIn === this.refreshCount) return;
 			this.releaseEntry(entry);
 			this.entries.delete(cgroupPath);
 			this.statsByPath.delete(cgroupPath);
-		}
+		});
 		return this.statsByPath;
 	}
 

@@ -133,7 +133,9 @@ export class ProcessScanner {
 		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
 		this.lastAllocatedPid = lastAllocatedPid ?? -1;
 		if (forked || scan % forcedListingEvery === 1) {
-			for (const entry of this.listProcDirectory()) {
+			const entries = this.listProcDirectory();
+			for (let index = 0; index < entries.length; index++) {
+				const entry = entries[index];
 				const first = entry.charCodeAt(0);
 				if (first < 0x31 || first > 0x39) continue;
 				const pid = Number(entry);
@@ -145,8 +147,8 @@ export class ProcessScanner {
 				}
 			}
 		} else {
-			for (const slot of this.live) {
-				if (this.refresh(slot, scan)) changed = true;
+			for (let index = 0; index < this.live.length; index++) {
+				if (this.refresh(this.live[index], scan)) changed = true;
 			}
 		}
 		this.exitedInLastScan = this.dropUnseen(scan);
@@ -155,7 +157,7 @@ export class ProcessScanner {
 		if (this.recheckCgroups()) changed = true;
 		if (changed) this.structureVersion++;
 		this.unreadableNamespaces = 0;
-		for (const slot of this.live) if (slot.namespacesUnreadable) this.unreadableNamespaces++;
+		for (let index = 0; index < this.live.length; index++) if (this.live[index].namespacesUnreadable) this.unreadableNamespaces++;
 		return this.live;
 	}
 

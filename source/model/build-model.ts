@@ -19,7 +19,7 @@ export function createModelBuilder(): ModelBuilder {
 	let containers = new WeakMap<ContainerShape, Built<Container>>();
 	let pods = new WeakMap<PodShape, Built<Pod> & {cgroups: ProcessCgroups | null}>();
 	let ancestries = new Map<string, string[]>();
-	let lastPods: Pod[] = [];
+	let lastPods: Pod[] | undefined;
 	const ancestry = (cgroupPath: string): readonly string[] => {
 		let chain = ancestries.get(cgroupPath);
 		if (chain === undefined) {
@@ -42,12 +42,25 @@ export function createModelBuilder(): ModelBuilder {
 		return built;
 	}
 
+	/** `built`, or `previous` when every element is the same object as there: then nothing is allocated. */
+	function sharedList<Shape, Entry>(shapes: readonly Shape[], previous: readonly Entry[] | undefined, build: (shape: Shape) => Entry): Entry[] {
+		let built: Entry[] | null = previous === undefined || previous.length !== shapes.length ? [] : null;
+		for (let index = 0; index < shapes.length; index++) {
+			const entry = build(shapes[index]);
+			if (built === null && entry === previous![index]) continue;
+			built ??= previous!.slice(0, index);
+			built.push(entry);
+		}
+
+		return built ?? (previous as Entry[]);
+	}
+
 	function buildPod(pod: PodShape, snapshot: Snapshot): Pod {
 		let entry = pods.get(pod);
-		const builtContainers = pod.containers.map((container) => buildContainer(container, snapshot));
+		const builtContainers = sharedList(pod.containers, entry?.built.containers, (container) => buildContainer(container, snapshot));
 		const cgroups = entry?.cgroups ?? (pod.cgroup === null ? null : uniformCgroups(pod.cgroup));
 		const gauges = cgroups === null ? null : gaugesOf(entry?.gauges ?? null, cgroups, snapshot);
-		if (entry && entry.gauges === gauges && builtContainers.every((container, index) => container === entry!.built.containers[index])) return entry.built;
+		if (entry && entry.gauges === gauges && builtContainers === entry.built.containers) return entry.built;
 		entry = {built: {...pod, containers: builtContainers, gauges}, gauges, cgroups};
 		pods.set(pod, entry);
 		return entry.built;
@@ -64,12 +77,8 @@ export function createModelBuilder(): ModelBuilder {
 			}
 
 			let containerCount = 0;
-			const builtPods = topology.pods.map((pod) => {
-				containerCount += pod.containers.length;
-				return buildPod(pod, snapshot);
-			});
-			const podsReused = builtPods.length === lastPods.length && builtPods.every((pod, index) => pod === lastPods[index]);
-			if (!podsReused) lastPods = builtPods;
+			for (let index = 0; index < topology.pods.length; index++) containerCount += topology.pods[index].containers.length;
+			lastPods = sharedList(topology.pods, lastPods, (pod) => buildPod(pod, snapshot));
 			return {
 				time: snapshot.time,
 				host: snapshot.host,
