@@ -232,7 +232,7 @@ async function main(): Promise<void> {
 					runs: quick ? 2 : 5,
 					budgetMs: quick ? 1500 : 4000,
 					churn: quick ? 4 : 10,
-					allocWindows: quick ? 20 : 50,
+					allocWindows: quick ? 6 : 12,
 					// The short run must outlast start-up: every process found at start is re-checked for three scans.
 					straceRefreshes: size >= 5000 ? [5, quick ? 10 : 15] : [5, quick ? 15 : 25],
 					pacedRefreshes: quick ? 8 : 20,
