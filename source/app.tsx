@@ -66,8 +66,6 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		() => screenRows(model, {expansion, filter, sortKey, sortReversed}, view, extras),
 		[model, expansion, filter, sortKey, sortReversed, view, extras],
 	);
-	const sharing = useMemo(() => (model ? buildNamespaceSharing(model) : null), [model]);
-
 	const selected = selectedIndex(navigableRows, state.selectedPath);
 	const selectedRow = navigableRows[selected];
 	// The frame fills the terminal exactly, so that every row on screen is one of the frame's.
@@ -79,6 +77,8 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	const sidePaneWidth = sidePaneShown ? Math.min(80, Math.max(50, columns - 90)) : 0;
 	const detailShown = sidePaneShown || view === 'detail';
 	const detailWidth = sidePaneShown ? sidePaneWidth - 2 : columns;
+	// Only the details say who shares a namespace: not worked out while they are not on screen.
+	const sharing = useMemo(() => (model && detailShown ? buildNamespaceSharing(model) : null), [model, detailShown]);
 	const detail = useMemo(
 		() => (model && sharing && detailShown ? detailLines(model, selectedRow, sharing, events ? {log: events.log, width: detailWidth} : undefined) : []),
 		[model, sharing, detailShown, selectedRow, events, detailWidth],

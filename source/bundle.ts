@@ -15,16 +15,16 @@ const inkCachesDirectory = path.join(sourceDirectory, 'view', 'ink-caches');
 const inkReplacements: Record<string, string> = {
 	'./measure-text.js': 'measure-text.ts',
 	'./wrap-text.js': 'wrap-text.ts',
+	'./output.js': 'output.ts',
 	'widest-line': 'widest-line.ts',
-	'@alcalzone/ansi-tokenize': 'ansi-tokenize.ts',
 };
 
 /**
  * Gives Ink's modules podtop's bounded, frame-to-frame caches in place of the unbounded ones Ink 6.8 keeps
  * (ink#986: every text ever laid out stays in memory; fixed only in Ink 8, which needs Node 22) and of the
- * measuring and tokenizing it redoes for every row of every frame. The replacements import the packages
- * Ink would. The build fails when one of the imports is no longer there: Ink changed, and
- * source/view/ink-caches must be looked at again.
+ * measuring, tokenizing and joining it redoes for every row of every frame. The replacements import the
+ * copies of the packages Ink would. The build fails when one of the imports is no longer there: Ink
+ * changed, and source/view/ink-caches must be looked at again.
  */
 export function inkCachesPlugin(): Plugin {
 	return {
@@ -33,15 +33,16 @@ export function inkCachesPlugin(): Plugin {
 			const replaced = new Set<string>();
 			let inkBuildDirectory: string | null = null;
 			const filter = new RegExp(`^(${Object.keys(inkReplacements).map((name) => name.replaceAll(/[./]/g, '\\$&')).join('|')})$`);
-			pluginBuild.onResolve({filter}, async (args) => {
+			pluginBuild.onResolve({filter}, (args) => {
 				const importerDirectory = path.dirname(args.importer);
-				if (importerDirectory.endsWith(path.join('node_modules', 'ink', 'build'))) {
-					inkBuildDirectory = importerDirectory;
-					replaced.add(args.path);
-					return {path: path.join(inkCachesDirectory, inkReplacements[args.path])};
-				}
-
-				if (importerDirectory === inkCachesDirectory && inkBuildDirectory !== null) {
+				if (!importerDirectory.endsWith(path.join('node_modules', 'ink', 'build'))) return undefined;
+				inkBuildDirectory = importerDirectory;
+				replaced.add(args.path);
+				return {path: path.join(inkCachesDirectory, inkReplacements[args.path])};
+			});
+			// The packages the replacements import are the copies Ink itself would get.
+			pluginBuild.onResolve({filter: /^[^./]/}, async (args) => {
+				if (path.dirname(args.importer) === inkCachesDirectory && inkBuildDirectory !== null) {
 					const resolved = await pluginBuild.resolve(args.path, {kind: args.kind, resolveDir: inkBuildDirectory});
 					return resolved.errors.length > 0 ? {errors: resolved.errors} : {path: resolved.path};
 				}
