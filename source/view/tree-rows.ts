@@ -71,13 +71,17 @@ type TreeNode = {
 	/** What name sorting uses: a process sorts by its command, not by the pid its label starts with. */
 	sortName: string;
 	subject: RowSubject;
-	children: readonly TreeNode[];
+	childCount: number;
+	/** Made only for a row that is expanded: a collapsed container's processes cost nothing. */
+	children: () => readonly TreeNode[];
 	/** Pods start expanded; containers and the host group start collapsed unless the filter matched inside them. */
 	openByDefault: boolean;
 	gone?: boolean;
 	/** Listed after the sorted children, in this order: tombstones. */
 	trailing?: readonly TreeNode[];
 };
+
+const noChildren = (): readonly TreeNode[] => [];
 
 export const hostRowKey = 'host';
 export const podRowKey = (pod: Pod): string => `pod:${pod.id}`;
@@ -152,7 +156,7 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 	for (const node of nodes) {
 		const path = [...parentPath, node.key];
 		const trailing = node.trailing ?? [];
-		const expandable = node.children.length + trailing.length > 0;
+		const expandable = node.childCount + trailing.length > 0;
 		const expanded = expandable && (context.expansion.get(node.key) ?? node.openByDefault);
 		rows.push({
 			key: node.key,
@@ -167,7 +171,7 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 			alert: context.alerts?.get(node.key) ?? null,
 			gone: node.gone ?? false,
 		});
-		if (expanded) appendRows(rows, [...[...node.children].sort(context.compare), ...trailing], path, context);
+		if (expanded) appendRows(rows, [...[...node.children()].sort(context.compare), ...trailing], path, context);
 	}
 }
 
@@ -193,7 +197,8 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
 		sortFraction: metrics.memoryFraction ?? maxOrNull(allContainerMetrics.map((container) => container.memoryFraction)),
 		sortName: pod.name.toLowerCase(),
 		subject: {kind: 'pod', pod},
-		children,
+		childCount: children.length,
+		children: () => children,
 		trailing,
 		openByDefault: true,
 	};
@@ -211,7 +216,8 @@ function tombstoneNode(tombstone: Tombstone): TreeNode {
 		sortFraction: null,
 		sortName: tombstone.containerName.toLowerCase(),
 		subject: {kind: 'tombstone', tombstone},
-		children: [],
+		childCount: 0,
+		children: noChildren,
 		openByDefault: false,
 		gone: true,
 	};
@@ -231,7 +237,8 @@ function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode 
 		sortFraction: null,
 		sortName: first.podName.toLowerCase(),
 		subject: {kind: 'gone-pod', podId: first.podId, podName: first.podName, tombstones},
-		children: [],
+		childCount: 0,
+		children: noChildren,
 		trailing,
 		openByDefault: true,
 		gone: true,
@@ -251,7 +258,8 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 		sortFraction: metrics.memoryFraction,
 		sortName: container.name.toLowerCase(),
 		subject: {kind: 'container', pod, container},
-		children: processes.map((process) => processNode(process, {pod, container}, model)),
+		childCount: processes.length,
+		children: () => processes.map((process) => processNode(process, {pod, container}, model)),
 		openByDefault: !containerMatches,
 	};
 }
@@ -259,24 +267,33 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 function hostNode(model: PodModel, query: string): TreeNode | null {
 	const processes = query === '' ? model.hostProcesses : model.hostProcesses.filter((process) => matchesProcess(process, query));
 	if (processes.length === 0) return null;
-	const all = model.hostProcesses.map((process) => processMetrics(process, model));
+	// Summed in one pass: the host group can hold most of a node's processes.
+	let cpuPercent: number | null = null;
+	let memoryBytes: number | null = null;
+	for (const process of model.hostProcesses) {
+		const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
+		if (percent !== null) cpuPercent = (cpuPercent ?? 0) + percent;
+		memoryBytes = (memoryBytes ?? 0) + process.rssBytes;
+	}
+
 	return {
 		key: hostRowKey,
 		label: 'host',
 		tags: [],
 		metrics: {
 			pids: model.hostProcesses.length,
-			cpuCores: sumOrNull(all.map((metrics) => metrics.cpuCores)),
+			cpuCores: cpuPercent === null ? null : cpuPercent / 100,
 			quotaCores: null,
 			throttled: false,
-			memoryBytes: sumOrNull(all.map((metrics) => metrics.memoryBytes)),
+			memoryBytes,
 			memoryLimit: null,
 			memoryFraction: null,
 		},
 		sortFraction: null,
 		sortName: 'host',
 		subject: {kind: 'host'},
-		children: processes.map((process) => processNode(process, null, model)),
+		childCount: processes.length,
+		children: () => processes.map((process) => processNode(process, null, model)),
 		openByDefault: query !== '',
 	};
 }
@@ -291,7 +308,8 @@ function processNode(process: ProcessRecord, owner: ContainerRef | null, model: 
 		sortFraction: null,
 		sortName: process.comm.toLowerCase(),
 		subject: {kind: 'process', process, owner},
-		children: [],
+		childCount: 0,
+		children: noChildren,
 		openByDefault: false,
 	};
 }
