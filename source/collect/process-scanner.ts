@@ -404,7 +404,8 @@ export function readNamespaceLinks(procRoot: string, pid: number, into: Namespac
 	let changed = false;
 	let denied = false;
 	const directory = `${procRoot}/${pid}/ns/`;
-	for (const type of namespaceTypes) {
+	for (let index = 0; index < namespaceTypes.length; index++) {
+		const type = namespaceTypes[index];
 		let inode: number | null = null;
 		try {
 			inode = parseNamespaceLink(fs.readlinkSync(directory + type));

@@ -7,8 +7,6 @@ export type ModelBuilder = {
 	build(snapshot: Snapshot, topology: Topology): PodModel;
 };
 
-type Built<Entry> = {built: Entry; gauges: Gauges | null};
-
 /**
  * Builds models that share with the last one every pod and container whose figures did not change: on a
  * quiet node a refresh then allocates the model's top object and little else. Nothing handed out is ever
@@ -16,8 +14,9 @@ type Built<Entry> = {built: Entry; gauges: Gauges | null};
  */
 export function createModelBuilder(): ModelBuilder {
 	let lastTopology: Topology | null = null;
-	let containers = new WeakMap<ContainerShape, Built<Container>>();
-	let pods = new WeakMap<PodShape, Built<Pod> & {cgroups: ProcessCgroups | null}>();
+	let containers = new WeakMap<ContainerShape, Container>();
+	/** With the pod cgroup's paths, made once. */
+	let pods = new WeakMap<PodShape, {built: Pod; cgroups: ProcessCgroups | null}>();
 	let ancestries = new Map<string, string[]>();
 	let lastPods: Pod[] | undefined;
 	const ancestry = (cgroupPath: string): readonly string[] => {
@@ -34,11 +33,11 @@ export function createModelBuilder(): ModelBuilder {
 		previous === null ? computeGauges(cgroups, snapshot, ancestry) : updatedGauges(previous, cgroups, snapshot, ancestry);
 
 	function buildContainer(container: ContainerShape, snapshot: Snapshot): Container {
-		const entry = containers.get(container);
-		const gauges = container.cgroup === null ? emptyGauges : gaugesOf(entry?.gauges ?? null, container.cgroups, snapshot);
-		if (entry && entry.gauges === gauges) return entry.built;
+		const previous = containers.get(container);
+		const gauges = container.cgroup === null ? emptyGauges : gaugesOf(previous?.gauges ?? null, container.cgroups, snapshot);
+		if (previous?.gauges === gauges) return previous;
 		const built = {...container, gauges};
-		containers.set(container, {built, gauges});
+		containers.set(container, built);
 		return built;
 	}
 
@@ -56,14 +55,14 @@ export function createModelBuilder(): ModelBuilder {
 	}
 
 	function buildPod(pod: PodShape, snapshot: Snapshot): Pod {
-		let entry = pods.get(pod);
-		const builtContainers = sharedList(pod.containers, entry?.built.containers, (container) => buildContainer(container, snapshot));
-		const cgroups = entry?.cgroups ?? (pod.cgroup === null ? null : uniformCgroups(pod.cgroup));
-		const gauges = cgroups === null ? null : gaugesOf(entry?.gauges ?? null, cgroups, snapshot);
-		if (entry && entry.gauges === gauges && builtContainers === entry.built.containers) return entry.built;
-		entry = {built: {...pod, containers: builtContainers, gauges}, gauges, cgroups};
-		pods.set(pod, entry);
-		return entry.built;
+		const previous = pods.get(pod);
+		const builtContainers = sharedList(pod.containers, previous?.built.containers, (container) => buildContainer(container, snapshot));
+		const cgroups = previous ? previous.cgroups : pod.cgroup === null ? null : uniformCgroups(pod.cgroup);
+		const gauges = cgroups === null ? null : gaugesOf(previous?.built.gauges ?? null, cgroups, snapshot);
+		if (previous && previous.built.gauges === gauges && previous.built.containers === builtContainers) return previous.built;
+		const built = {...pod, containers: builtContainers, gauges};
+		pods.set(pod, {built, cgroups});
+		return built;
 	}
 
 	return {

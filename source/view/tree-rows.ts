@@ -268,12 +268,12 @@ function hostNode(model: PodModel, query: string): TreeNode | null {
 	const processes = query === '' ? model.hostProcesses : model.hostProcesses.filter((process) => matchesProcess(process, query));
 	if (processes.length === 0) return null;
 	// Summed in one pass: the host group can hold most of a node's processes.
-	let cpuPercent: number | null = null;
-	let memoryBytes: number | null = null;
+	let cpuCores: number | null = null;
+	let memoryBytes = 0;
 	for (const process of model.hostProcesses) {
 		const percent = processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond);
-		if (percent !== null) cpuPercent = (cpuPercent ?? 0) + percent;
-		memoryBytes = (memoryBytes ?? 0) + process.rssBytes;
+		if (percent !== null) cpuCores = (cpuCores ?? 0) + percent / 100;
+		memoryBytes += process.rssBytes;
 	}
 
 	return {
@@ -282,7 +282,7 @@ function hostNode(model: PodModel, query: string): TreeNode | null {
 		tags: [],
 		metrics: {
 			pids: model.hostProcesses.length,
-			cpuCores: cpuPercent === null ? null : cpuPercent / 100,
+			cpuCores,
 			quotaCores: null,
 			throttled: false,
 			memoryBytes,

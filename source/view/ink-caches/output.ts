@@ -2,6 +2,7 @@ import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {styledCharsToString, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {styledCharsOf} from './styled-lines.js';
+import widestLine from './widest-line.js';
 
 type Transformer = (line: string, index: number) => string;
 type Clip = {x1: number | undefined; x2: number | undefined; y1: number | undefined; y2: number | undefined};
@@ -33,7 +34,6 @@ export default class Output {
 	height: number;
 	private readonly operations: Operation[] = [];
 	private readonly widths = new Map<string, number>();
-	private readonly blockWidths = new Map<string, number>();
 
 	constructor(options: {width: number; height: number}) {
 		this.width = options.width;
@@ -69,7 +69,7 @@ export default class Output {
 				const clipHorizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
 				const clipVertically = typeof clip.y1 === 'number' && typeof clip.y2 === 'number';
 				if (clipHorizontally) {
-					const width = this.widestLine(text);
+					const width = widestLine(text);
 					if (x + width < clip.x1! || x > clip.x2!) continue;
 				}
 				if (clipVertically) {
@@ -130,16 +130,6 @@ export default class Output {
 		if (width === undefined) {
 			width = stringWidth(text);
 			this.widths.set(text, width);
-		}
-		return width;
-	}
-
-	private widestLine(text: string): number {
-		let width = this.blockWidths.get(text);
-		if (width === undefined) {
-			width = 0;
-			for (const line of text.split('\n')) width = Math.max(width, this.stringWidth(line));
-			this.blockWidths.set(text, width);
 		}
 		return width;
 	}
