@@ -61,6 +61,85 @@ export function inkCachesPlugin(): Plugin {
 	};
 }
 
+const yogaBinaryImport = '../binaries/yoga-wasm-base64-esm.js';
+
+function yogaLoaderSource(binaryPath: string): string {
+	return `import loadYoga from ${JSON.stringify(binaryPath)};
+export default function loadYogaWithoutFetch(...options) {
+	const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+	if (fetch === undefined) return loadYoga(...options);
+	Object.defineProperty(globalThis, 'fetch', {value: undefined, writable: true, configurable: true});
+	try {
+		return loadYoga(...options);
+	} finally {
+		Object.defineProperty(globalThis, 'fetch', fetch);
+	}
+}
+`;
+}
+
+/**
+ * yoga-layout's Emscripten loader fetches its own `data:` URL whenever `fetch` exists, which makes Node load its
+ * whole fetch implementation (undici) at every start: ~55 ms before the first frame, for bytes it can decode
+ * itself. Yoga's module gets a loader that hides `fetch` while the loader checks for it, so it decodes them with
+ * atob; the WebAssembly is compiled as before. The build fails when yoga no longer imports that loader.
+ */
+export function yogaWithoutFetchPlugin(): Plugin {
+	return {
+		name: 'yoga-without-fetch',
+		setup(pluginBuild) {
+			let binaryPath: string | null = null;
+			pluginBuild.onResolve({filter: /^\.\.\/binaries\/yoga-wasm-base64-esm\.js$/}, (args) => {
+				if (!args.importer.endsWith(path.join('node_modules', 'yoga-layout', 'dist', 'src', 'index.js'))) return undefined;
+				binaryPath = path.resolve(path.dirname(args.importer), args.path);
+				return {path: 'load-yoga', namespace: 'podtop-yoga'};
+			});
+			pluginBuild.onLoad({filter: /^load-yoga$/, namespace: 'podtop-yoga'}, () => {
+				if (binaryPath === null) return undefined;
+				return {loader: 'js', resolveDir: path.dirname(binaryPath), contents: yogaLoaderSource(binaryPath)};
+			});
+			pluginBuild.onEnd((result) => {
+				if (result.errors.length === 0 && binaryPath === null) {
+					return {errors: [{text: `yoga-layout no longer imports ${yogaBinaryImport}: look at yogaWithoutFetchPlugin again`}]};
+				}
+
+				return undefined;
+			});
+		},
+	};
+}
+
+const eagerNormalize = 'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);\n';
+
+/**
+ * meow 14 calls normalize-package-data only when `cli.pkg` is read, but builds it (spdx-correct's tables, ~25 ms)
+ * when it is imported, at every start. Its bundled dependencies get it built on first use instead. The build
+ * fails when that line is no longer there.
+ */
+export function meowLazyNormalizePlugin(): Plugin {
+	return {
+		name: 'meow-lazy-normalize',
+		setup(pluginBuild) {
+			pluginBuild.onLoad({filter: /[\\/]node_modules[\\/]meow[\\/]build[\\/]dependencies\.js$/}, (args) => {
+				const source = fs.readFileSync(args.path, 'utf8');
+				if (source.split(eagerNormalize).length !== 2) {
+					return {errors: [{text: `meow's ${args.path} no longer builds normalize-package-data as podtop expects: look at meowLazyNormalizePlugin again`}]};
+				}
+
+				return {
+					loader: 'js',
+					contents: source.replace(eagerNormalize, 'const normalizePackageData = (data, ...rest) => getDefaultExportFromCjs(requireNormalize())(data, ...rest);\n'),
+				};
+			});
+		},
+	};
+}
+
+/** Everything the one-file build changes in its dependencies. */
+export function bundlePlugins(): Plugin[] {
+	return [inkCachesPlugin(), yogaWithoutFetchPlugin(), meowLazyNormalizePlugin()];
+}
+
 export async function bundle(outfile = path.join(projectRoot, 'dist', 'podtop.mjs')): Promise<void> {
 	const {version} = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {version: string};
 	await build({
@@ -76,7 +155,7 @@ export async function bundle(outfile = path.join(projectRoot, 'dist', 'podtop.mj
 		define: {'process.env.NODE_ENV': '"production"', PODTOP_VERSION: JSON.stringify(version)},
 		// CommonJS dependencies bundled into an ES module still call require.
 		banner: {js: "import {createRequire as podtopCreateRequire} from 'node:module'; const require = podtopCreateRequire(import.meta.url);"},
-		plugins: [inkCachesPlugin()],
+		plugins: bundlePlugins(),
 	});
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
+import v8 from 'node:v8';
 import meow from 'meow';
 import {Collector, CollectorSetupError} from './collect/collector.js';
 import {createMonitor, type Monitor} from './model/monitor.js';
@@ -88,6 +89,8 @@ const cli = meow(
 	},
 );
 
+const version = bundledVersion ?? cli.pkg.version ?? '0.0.0';
+
 function fail(message: string): never {
 	process.stderr.write(`podtop: ${message}\n`);
 	process.exit(2);
@@ -124,7 +127,7 @@ function openMonitor(): {monitor: Monitor; collector: Collector} {
 function print(monitor: Monitor): void {
 	const model = monitor.refresh();
 	if (cli.flags.json) {
-		process.stdout.write(toJsonText(modelToJson(model, {version: cli.pkg.version ?? '0.0.0'})) + '\n');
+		process.stdout.write(toJsonText(modelToJson(model, {version})) + '\n');
 	} else {
 		process.stdout.write(modelToText(model, process.stdout.isTTY ? process.stdout.columns : 80));
 	}
@@ -134,6 +137,11 @@ const onceGapMs = 300;
 
 /** Two samples for the rates, the second 300 ms (or --interval, if shorter) after the first began. */
 async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
+	// `podtop --once --json | head` closes the pipe early: that is the reader's choice, not an error.
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code !== 'EPIPE') throw error;
+		process.exit(0);
+	});
 	const firstSampleAt = performance.now();
 	monitor.refresh();
 	await delay(Math.max(0, Math.min(intervalMs, onceGapMs) - (performance.now() - firstSampleAt)));
@@ -168,15 +176,33 @@ async function runEvents(intervalMs: number): Promise<void> {
 	}
 }
 
+/**
+ * V8 doubles its young generation under the allocations of the first scan and render, up to 32 MB, and keeps
+ * it: a sixth of a running podtop's memory (measured at 2,000 processes: RSS 103 → 85 MB, ~30 ms more to the
+ * first frame). A monitor left running keeps its first size instead. Of V8's heap sizes, only the growth
+ * factor is still read once the heap is set up. Not for --once, whose scan it would slow for nothing.
+ */
+function keepYoungGenerationSmall(): void {
+	v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 async function main(): Promise<void> {
-	if (cli.input[0] === 'events' && cli.input.length === 1) return runEvents(parseInterval(cli.flags.interval));
+	if (cli.input[0] === 'events' && cli.input.length === 1) {
+		keepYoungGenerationSmall();
+		return runEvents(parseInterval(cli.flags.interval));
+	}
+
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
 	const {monitor, collector} = openMonitor();
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
 		await printOnce(monitor, intervalMs);
-	} else if (cli.flags.json) {
+		return;
+	}
+
+	keepYoungGenerationSmall();
+	if (cli.flags.json) {
 		await stream(monitor, intervalMs);
 	} else {
 		// React's development build prints warnings (with process-made text in them) to the terminal.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,37 @@ describe('shipping podtop to a node', () => {
 		assert.equal(json.version, version);
 		assert.ok(json.counts.processes > 0);
 		assert.ok(json.hostProcesses.some((process) => process.kernelThread));
+	});
+
+	test('the one-file build streams --json with nothing on stderr (the V8 flag it sets exists in this Node)', async () => {
+		const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'podtop.mjs'), '--json', '--interval', '100'], {stdio: ['ignore', 'pipe', 'pipe']});
+		after(() => {
+			if (child.exitCode === null) child.kill('SIGKILL');
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+		});
+		await new Promise<void>((resolve, reject) => {
+			child.on('error', reject);
+			child.stdout.on('data', (chunk: Buffer) => {
+				stdout += chunk.toString();
+				if (stdout.split('\n').length > 2) resolve();
+			});
+		});
+		const exited = new Promise((resolve) => child.on('exit', resolve));
+		child.kill('SIGTERM');
+		assert.equal(await exited, 0, 'a stream stopped by SIGTERM exits 0');
+		const [first, second] = stdout.split('\n').map((line) => line && (JSON.parse(line) as PodtopJson));
+		assert.ok(first && second && first.counts.processes > 0 && second.version === version);
+		assert.equal(stderr, '');
+	});
+
+	test('`podtop --once --json | head -c 100`: the closed pipe ends podtop quietly', async () => {
+		const {stdout, stderr} = await run('bash', ['-c', `set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(projectRoot, 'dist', 'podtop.mjs'))} --once --json | head -c 100`]);
+		assert.equal(stdout.length, 100);
+		assert.equal(stderr, '');
 	});
 
 	test('npm pack, install into an empty project, npx podtop --once', {timeout: 240_000}, async () => {

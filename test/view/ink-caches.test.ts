@@ -6,16 +6,16 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {after, describe, test} from 'node:test';
 import {build} from 'esbuild';
-import {inkCachesPlugin} from '../../source/bundle.js';
+import {bundlePlugins, inkCachesPlugin, meowLazyNormalizePlugin, yogaWithoutFetchPlugin} from '../../source/bundle.js';
 import {GenerationalCache} from '../../source/view/ink-caches/generational-cache.js';
 import {projectRoot} from '../helpers/podtop.js';
 
 const run = promisify(execFile);
 const app = path.join(projectRoot, 'test', 'view', 'fixtures', 'ink-frames-app.tsx');
 
-type FramesResult = {frames: number; sha256: string; keptBytes: number};
+type FramesResult = {frames: number; sha256: string; keptBytes: number; fetchLoaded: boolean};
 
-async function bundleAndRun(withCaches: boolean, frames: number): Promise<FramesResult> {
+async function bundleAndRun(asPodtop: boolean, frames: number): Promise<FramesResult> {
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-caches-'));
 	after(() => fs.rmSync(directory, {recursive: true, force: true}));
 	const outfile = path.join(directory, 'app.mjs');
@@ -29,7 +29,7 @@ async function bundleAndRun(withCaches: boolean, frames: number): Promise<Frames
 		external: ['./devtools.js'],
 		define: {'process.env.NODE_ENV': '"production"'},
 		banner: {js: "import {createRequire} from 'node:module'; const require = createRequire(import.meta.url);"},
-		plugins: withCaches ? [inkCachesPlugin()] : [],
+		plugins: asPodtop ? bundlePlugins() : [],
 	});
 	const {stdout} = await run(process.execPath, ['--expose-gc', outfile, String(frames)], {maxBuffer: 1024 * 1024});
 	return JSON.parse(stdout) as FramesResult;
@@ -44,6 +44,8 @@ describe("podtop's caches in place of Ink's", () => {
 		// (measured: 1.1 MB).
 		assert.ok(ink.keptBytes > 600 * 1024, `Ink alone kept ${ink.keptBytes} bytes (the leak this test is about)`);
 		assert.ok(own.keptBytes < 200 * 1024, `with podtop's caches ${own.keptBytes} bytes were kept`);
+		assert.ok(ink.fetchLoaded, "Ink alone loads Node's fetch (yoga fetches its own data: URL)");
+		assert.ok(!own.fetchLoaded, "podtop's build lays out with yoga without loading Node's fetch");
 	});
 
 	test('the build fails when Ink no longer imports what is replaced', async () => {
@@ -54,6 +56,44 @@ describe("podtop's caches in place of Ink's", () => {
 		await assert.rejects(
 			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [inkCachesPlugin()]}),
 			/Ink no longer imports \.\/measure-text\.js, \.\/wrap-text\.js, \.\/output\.js, widest-line/,
+		);
+	});
+});
+
+describe('what else the one-file build changes', () => {
+	test('the build fails when yoga-layout no longer loads its WebAssembly as expected', async () => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-yoga-'));
+		after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const entry = path.join(directory, 'entry.mjs');
+		fs.writeFileSync(entry, "console.log('no yoga here');\n");
+		await assert.rejects(
+			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [yogaWithoutFetchPlugin()]}),
+			/yoga-layout no longer imports \.\.\/binaries\/yoga-wasm-base64-esm\.js/,
+		);
+	});
+
+	test("meow still normalizes the package data it is given, when it is read", async () => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-meow-'));
+		after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const outfile = path.join(directory, 'entry.mjs');
+		const contents = "import meow from 'meow';\nconst cli = meow('usage', {importMeta: import.meta, pkg: {name: 'podtop', version: '1.2.3'}, argv: []});\nconsole.log(JSON.stringify(cli.pkg));\n";
+		await build({stdin: {contents, resolveDir: projectRoot}, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent', plugins: [meowLazyNormalizePlugin()]});
+		assert.ok(!fs.readFileSync(outfile, 'utf8').includes('var normalizeExports = requireNormalize();'), 'normalize-package-data is not built at import');
+		const pkg = JSON.parse((await run(process.execPath, [outfile])).stdout) as {_id?: string; version: string};
+		assert.equal(pkg._id, 'podtop@1.2.3', 'normalize-package-data ran when cli.pkg was read');
+	});
+
+	test("the build fails when meow's bundled dependencies no longer build normalize-package-data as expected", async () => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-meow-'));
+		after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const dependencies = path.join(directory, 'node_modules', 'meow', 'build', 'dependencies.js');
+		fs.mkdirSync(path.dirname(dependencies), {recursive: true});
+		fs.writeFileSync(dependencies, 'export const normalizePackageData = () => {};\n');
+		const entry = path.join(directory, 'entry.mjs');
+		fs.writeFileSync(entry, "import {normalizePackageData} from './node_modules/meow/build/dependencies.js';\nnormalizePackageData({});\n");
+		await assert.rejects(
+			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [meowLazyNormalizePlugin()]}),
+			/no longer builds normalize-package-data as podtop expects/,
 		);
 	});
 });
