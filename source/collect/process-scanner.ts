@@ -61,6 +61,7 @@ class ProcessSlot implements ProcessRecord {
 	/** Hash of /proc/<pid>/schedstat read just before the last stat read; -1 when not read. */
 	schedstatHash = -1;
 	seenInScan = 0;
+	admittedInScan = 0;
 	/** Scans left in which the namespaces are read again: set at start and exec, when setns is likeliest. */
 	namespaceRechecksLeft = 0;
 	statPath = '';
@@ -193,6 +194,7 @@ export class ProcessScanner {
 		slot.schedstatDescriptor = unopened;
 		slot.cgroupHash = -1;
 		slot.previousCpuTicks = -1;
+		slot.admittedInScan = scan;
 		if (!this.readStat(slot, true)) {
 			this.releaseDescriptors(slot);
 			this.pool.push(slot);
@@ -210,8 +212,10 @@ export class ProcessScanner {
 	/** Re-reads a known process; true when its structure changed. */
 	private refresh(slot: ProcessSlot, scan: number): boolean {
 		slot.seenInScan = scan;
-		// Read before the stat, so that whatever the process does after the stat read changes it.
-		const schedstatHash = this.hasSchedstat && slot.threads === 1 ? this.readSchedstat(slot) : -1;
+		// Read before the stat, so that whatever the process does after the stat read changes it. Not on the scan
+		// after admission: the schedstat can spare a stat read only from the scan after it was first read, and
+		// `--once` scans twice.
+		const schedstatHash = this.hasSchedstat && slot.threads === 1 && scan - slot.admittedInScan > 1 ? this.readSchedstat(slot) : -1;
 		if (schedstatHash !== -1 && schedstatHash === slot.schedstatHash && !this.readsEveryStat) {
 			// One thread that has not run since its stat was read: the stat would say the same.
 			slot.previousCpuTicks = slot.utime + slot.stime;

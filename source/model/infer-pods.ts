@@ -13,6 +13,7 @@ import {
 	type KnownContainerNames,
 	type SecurityFacts,
 } from './types.js';
+import {compareText} from './compare-text.js';
 import type {CgroupRuntime, QosClass, RuntimeCgroupIdentity} from './runtime-path.js';
 
 /** A container as inference sees it: its processes and cgroups, before any counter is read. */
@@ -290,7 +291,7 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 
 /** Infra first, then by name: the order stays put while containers come and go. */
 function byInfraThenName(a: ContainerShape, b: ContainerShape): number {
-	return Number(b.infra) - Number(a.infra) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+	return Number(b.infra) - Number(a.infra) || compareText(a.name, b.name) || compareText(a.id, b.id);
 }
 
 function sharedTypes(containers: ContainerShape[], host: NamespaceInodes): Record<SharedNamespaceType, boolean> {
@@ -320,22 +321,27 @@ function firstSharedNamespaceId(containers: ContainerShape[], host: NamespaceIno
 }
 
 function namespaceTable(processes: readonly ProcessRecord[], host: NamespaceInodes): NamespaceEntry[] {
-	const entries = new Map<string, NamespaceEntry>();
-	for (const process of processes) {
-		for (const type of listedTypes) {
+	const entries: NamespaceEntry[] = [];
+	// Keyed by inode within each type: no key string per process and namespace.
+	const byType = listedTypes.map(() => new Map<number, NamespaceEntry>());
+	for (let processIndex = 0; processIndex < processes.length; processIndex++) {
+		const process = processes[processIndex];
+		for (let typeIndex = 0; typeIndex < listedTypes.length; typeIndex++) {
+			const type = listedTypes[typeIndex];
 			const inode = process.namespaces[type];
 			if (inode === null) continue;
-			const key = `${type}:${inode}`;
-			const entry = entries.get(key);
+			const entry = byType[typeIndex].get(inode);
 			if (entry) {
 				entry.processes++;
 				if (process.pid < entry.owner) entry.owner = process.pid;
 			} else {
-				entries.set(key, {type, inode, processes: 1, owner: process.pid, host: inode === host[type]});
+				const added = {type, inode, processes: 1, owner: process.pid, host: inode === host[type]};
+				byType[typeIndex].set(inode, added);
+				entries.push(added);
 			}
 		}
 	}
-	return [...entries.values()].sort((a, b) => a.inode - b.inode);
+	return entries.sort((a, b) => a.inode - b.inode);
 }
 
 /** Two pods' processes in one namespace that the cgroups keep apart. */
@@ -549,7 +555,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pod.notes.push(`shares its ${type === 'net' ? 'network' : type.toUpperCase()} namespace ${inode} with pod ${other.name}: kept apart by their cgroups`);
 		}
 	}
-	pods.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+	pods.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);
 	return {pods, hostProcesses, namespaces: namespaceTable(snapshot.processes, host)};
 }

@@ -1,3 +1,4 @@
+import {compareText} from '../model/compare-text.js';
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
@@ -400,7 +401,7 @@ function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeN
 			if (order !== 0) return order;
 		}
 
-		return a.label.localeCompare(b.label) || a.key.localeCompare(b.key);
+		return compareText(a.label, b.label) || compareText(a.key, b.key);
 	};
 }
 
@@ -408,6 +409,6 @@ function compareValues(a: SortValue, b: SortValue, direction: number): number {
 	if (a === b) return 0;
 	if (a === null) return 1;
 	if (b === null) return -1;
-	if (typeof a === 'string' || typeof b === 'string') return String(a).localeCompare(String(b)) * direction;
+	if (typeof a === 'string' || typeof b === 'string') return compareText(String(a), String(b)) * direction;
 	return (a - b) * direction;
 }

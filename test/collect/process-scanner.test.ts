@@ -71,9 +71,19 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 		const process = find(pid);
 		return process ? process.utime + process.stime : null;
 	};
-	// Scan 1 reads every stat; scan 2 reads each again with its schedstat; after that a process that did not run is skipped.
+	const schedstatDescriptors = () =>
+		fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('/schedstat');
+			} catch {
+				return false;
+			}
+		}).length;
+	// Scans 1 and 2 read every stat (two scans are all --once makes); scan 3 reads each again with its schedstat;
+	// after that a process that did not run is skipped.
 	scanner.scan(null);
 	const idleCpu = cpuOf(spawnedPid(idle));
+	assert.equal(schedstatDescriptors(), 0, 'no schedstat is opened in the first two scans');
 	let skipped = 0;
 	let busyCpu = cpuOf(spawnedPid(busy))!;
 	for (let scan = 3; scan <= 8; scan++) {
@@ -82,6 +92,7 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 		assert.ok(cpu > busyCpu, `the busy loop's CPU time rises on scan ${scan}: ${busyCpu} → ${cpu}`);
 		busyCpu = cpu;
 		skipped = Math.max(skipped, scanner.statReadsSkipped);
+		if (scan === 3) assert.ok(schedstatDescriptors() > 0, 'the third scan keeps schedstat descriptors');
 	}
 	assert.equal(cpuOf(spawnedPid(idle)), idleCpu);
 	assert.ok(skipped > 0, 'some stat reads were skipped');
