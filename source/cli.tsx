@@ -114,9 +114,9 @@ function roots(): Roots {
 	return {procRoot, cgroupRoot: cli.flags.cgroup ?? path.join(root, 'sys/fs/cgroup'), root};
 }
 
-function openMonitor(): {monitor: Monitor; collector: Collector} {
+function openMonitor(deferFirstCmdlines: boolean): {monitor: Monitor; collector: Collector} {
 	try {
-		const collector = new Collector(roots());
+		const collector = new Collector({...roots(), deferFirstCmdlines});
 		return {monitor: createMonitor(collector, {identify: parseRuntimeCgroupPath}), collector};
 	} catch (error) {
 		if (error instanceof CollectorSetupError) fail(error.message);
@@ -194,17 +194,18 @@ async function main(): Promise<void> {
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
-	const {monitor, collector} = openMonitor();
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
-		await printOnce(monitor, intervalMs);
+		await printOnce(openMonitor(false).monitor, intervalMs);
 		return;
 	}
 
 	keepYoungGenerationSmall();
 	if (cli.flags.json) {
-		await stream(monitor, intervalMs);
+		await stream(openMonitor(false).monitor, intervalMs);
 	} else {
+		// The live view shows command lines only in the details: its first frame does not wait for them.
+		const {monitor, collector} = openMonitor(true);
 		// React's development build prints warnings (with process-made text in them) to the terminal.
 		process.env.NODE_ENV = 'production';
 		const {runTui} = await import('./app.js');

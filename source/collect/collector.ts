@@ -19,6 +19,8 @@ export type CollectorOptions = {
 	 * '/' by default, a host's root mounted elsewhere (`/host`), or null to look for no names.
 	 */
 	root?: string | null;
+	/** The first sample without command lines, the second with them all: for the live view's first frame. */
+	deferFirstCmdlines?: boolean;
 };
 
 export class CollectorSetupError extends Error {}
@@ -75,7 +77,10 @@ export class Collector {
 		const hostNamespaces = readHostNamespaces(options.procRoot);
 		this.hostNamespaces = hostNamespaces.namespaces;
 		this.hostNamespaceSource = hostNamespaces.source;
-		this.scanner = new ProcessScanner(options.procRoot, this.layout, this.reader, readPageSize(options.procRoot));
+		this.scanner = new ProcessScanner(options.procRoot, this.layout, this.reader, {
+			pageSize: readPageSize(options.procRoot),
+			deferFirstCmdlines: options.deferFirstCmdlines,
+		});
 		this.cgroupReader = this.layout ? new CgroupReader(this.layout, this.reader) : null;
 		this.figures = new HostFigureReader(options.procRoot, this.reader);
 		const root = options.root === undefined ? '/' : options.root;

@@ -34,6 +34,28 @@ test('cgroups that come and go do not grow the parsed-cgroup cache beyond the li
 	assert.equal(sshd?.cgroups.container, '/system.slice/ssh.service', 'a live process keeps its cgroups across sweeps');
 });
 
+test('deferFirstCmdlines: the first scan reads no command line, the second reads them all and counts as a change', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 40, comm: 'sshd', cmdline: ['sshd: /usr/sbin/sshd -D'], cgroup: '0::/system.slice/ssh.service\n'});
+	const cmdlineOf = (processes: readonly {pid: number; cmdline: string}[], pid: number) => processes.find((process) => process.pid === pid)?.cmdline;
+	const deferring = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc), {deferFirstCmdlines: true});
+	after(() => deferring.close());
+	const eager = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => eager.close());
+	assert.equal(cmdlineOf(eager.scan(1), 40), 'sshd: /usr/sbin/sshd -D', 'by default the first scan reads it');
+	assert.equal(cmdlineOf(deferring.scan(1), 40), '');
+	const afterFirst = deferring.structureVersion;
+	assert.equal(cmdlineOf(deferring.scan(1), 40), 'sshd: /usr/sbin/sshd -D');
+	assert.equal(deferring.structureVersion, afterFirst + 1, 'nothing forked, but the model must see the command lines');
+	deferring.scan(1);
+	assert.equal(deferring.structureVersion, afterFirst + 1, 'then quiet again');
+	tree.addProcess({pid: 41, comm: 'bash', cmdline: ['-bash'], cgroup: '0::/system.slice/ssh.service\n'});
+	assert.equal(cmdlineOf(deferring.scan(2), 41), '-bash', 'a process found later has its command line at once');
+});
+
 test('a process moved to another cgroup without an exec is seen within ten scans, an exec at once', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
