@@ -61,6 +61,51 @@ export function inkCachesPlugin(): Plugin {
 	};
 }
 
+function lazyStringWidthSource(realPath: string): string {
+	return `import {fastStringWidth} from ${JSON.stringify(path.join(inkCachesDirectory, 'fast-string-width.ts'))};
+let measure;
+export default function stringWidth(text, options) {
+	const width = fastStringWidth(text, options);
+	if (width >= 0) return width;
+	measure ??= require(${JSON.stringify(realPath)}).default;
+	return measure(text, options);
+}
+`;
+}
+
+/**
+ * string-width sets up a grapheme segmenter (ICU's break rules) and the RGI emoji expression when it is
+ * imported, ~50 ms of every start for the two copies Ink's dependencies bring, and walks graphemes even for
+ * plain text. Every import of it gets source/view/ink-caches/fast-string-width.ts first, and the copy it
+ * asked for only for text beyond that, set up at that first use (a `require`, which esbuild initializes
+ * lazily).
+ */
+export function lazyStringWidthPlugin(): Plugin {
+	return {
+		name: 'lazy-string-width',
+		setup(pluginBuild) {
+			let inkBuildDirectory: string | undefined;
+			pluginBuild.onResolve({filter: /^string-width$/}, async (args) => {
+				if ((args.pluginData as {realStringWidth?: boolean} | undefined)?.realStringWidth) return undefined;
+				// podtop's own modules measure as Ink's copy does.
+				if (path.dirname(args.importer) === inkCachesDirectory) {
+					inkBuildDirectory ??= path.dirname((await pluginBuild.resolve('ink', {kind: 'import-statement', resolveDir: projectRoot})).path);
+				}
+
+				const resolveDir = path.dirname(args.importer) === inkCachesDirectory ? inkBuildDirectory : args.resolveDir;
+				const real = await pluginBuild.resolve(args.path, {kind: args.kind, resolveDir, pluginData: {realStringWidth: true}});
+				if (real.errors.length > 0) return {errors: real.errors};
+				return {path: real.path, namespace: 'podtop-string-width'};
+			});
+			pluginBuild.onLoad({filter: /.*/, namespace: 'podtop-string-width'}, (args) => ({
+				loader: 'js',
+				resolveDir: path.dirname(args.path),
+				contents: lazyStringWidthSource(args.path),
+			}));
+		},
+	};
+}
+
 const yogaBinaryImport = '../binaries/yoga-wasm-base64-esm.js';
 
 function yogaLoaderSource(binaryPath: string): string {
@@ -137,7 +182,7 @@ export function meowLazyNormalizePlugin(): Plugin {
 
 /** Everything the one-file build changes in its dependencies. */
 export function bundlePlugins(): Plugin[] {
-	return [inkCachesPlugin(), yogaWithoutFetchPlugin(), meowLazyNormalizePlugin()];
+	return [lazyStringWidthPlugin(), inkCachesPlugin(), yogaWithoutFetchPlugin(), meowLazyNormalizePlugin()];
 }
 
 export async function bundle(outfile = path.join(projectRoot, 'dist', 'podtop.mjs')): Promise<void> {
