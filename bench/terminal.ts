@@ -1,5 +1,8 @@
 import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {onCleanup} from './cleanup.js';
 
 /**
@@ -61,6 +64,8 @@ export class Terminal {
 		} catch {
 			// Already gone.
 		}
+		// tmux leaves its socket file behind.
+		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
 	}
 }
 

@@ -20,6 +20,27 @@ const inkReplacements: Record<string, string> = {
 };
 
 /**
+ * Pure functions of a text Ink calls again on every text node of every frame, and that get a bounded cache:
+ * sanitize-ansi tokenizes every text that holds a colour (~130 KB a second of garbage in the live view).
+ */
+const inkMemoized = ['./sanitize-ansi.js'];
+
+function memoizedSource(realPath: string): string {
+	return `import compute from ${JSON.stringify(realPath)};
+import {GenerationalCache} from ${JSON.stringify(path.join(inkCachesDirectory, 'generational-cache.ts'))};
+const cache = new GenerationalCache(1024);
+export default function memoized(text) {
+	let result = cache.get(text);
+	if (result === undefined) {
+		result = compute(text);
+		cache.set(text, result);
+	}
+	return result;
+}
+`;
+}
+
+/**
  * Gives Ink's modules podtop's bounded, frame-to-frame caches in place of the unbounded ones Ink 6.8 keeps
  * (ink#986: every text ever laid out stays in memory; fixed only in Ink 8, which needs Node 22) and of the
  * measuring, tokenizing and joining it redoes for every row of every frame. The replacements import the
@@ -32,14 +53,21 @@ export function inkCachesPlugin(): Plugin {
 		setup(pluginBuild) {
 			const replaced = new Set<string>();
 			let inkBuildDirectory: string | null = null;
-			const filter = new RegExp(`^(${Object.keys(inkReplacements).map((name) => name.replaceAll(/[./]/g, '\\$&')).join('|')})$`);
+			const names = [...Object.keys(inkReplacements), ...inkMemoized];
+			const filter = new RegExp(`^(${names.map((name) => name.replaceAll(/[./]/g, '\\$&')).join('|')})$`);
 			pluginBuild.onResolve({filter}, (args) => {
 				const importerDirectory = path.dirname(args.importer);
 				if (!importerDirectory.endsWith(path.join('node_modules', 'ink', 'build'))) return undefined;
 				inkBuildDirectory = importerDirectory;
 				replaced.add(args.path);
+				if (inkMemoized.includes(args.path)) return {path: path.join(importerDirectory, args.path), namespace: 'podtop-memoized'};
 				return {path: path.join(inkCachesDirectory, inkReplacements[args.path])};
 			});
+			pluginBuild.onLoad({filter: /.*/, namespace: 'podtop-memoized'}, (args) => ({
+				loader: 'js',
+				resolveDir: path.dirname(args.path),
+				contents: memoizedSource(args.path),
+			}));
 			// The packages the replacements import are the copies Ink itself would get.
 			pluginBuild.onResolve({filter: /^[^./]/}, async (args) => {
 				if (path.dirname(args.importer) === inkCachesDirectory && inkBuildDirectory !== null) {
@@ -50,7 +78,7 @@ export function inkCachesPlugin(): Plugin {
 				return undefined;
 			});
 			pluginBuild.onEnd((result) => {
-				const missing = Object.keys(inkReplacements).filter((name) => !replaced.has(name));
+				const missing = [...Object.keys(inkReplacements), ...inkMemoized].filter((name) => !replaced.has(name));
 				if (result.errors.length === 0 && missing.length > 0) {
 					return {errors: [{text: `Ink no longer imports ${missing.join(', ')}: look at source/view/ink-caches again`}]};
 				}

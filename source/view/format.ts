@@ -80,8 +80,12 @@ function characterWidth(character: string): number {
 /** Terminal cells the text takes. Text must be free of escape sequences. */
 export function cellWidth(text: string): number {
 	let width = 0;
-	for (const character of text) width += characterWidth(character);
-	return width;
+	// Printable ASCII, one cell each, without a string per character: most of what a frame measures.
+	let index = 0;
+	while (index < text.length && text.charCodeAt(index) >= 0x20 && text.charCodeAt(index) < 0x7f) index++;
+	if (index === text.length) return index;
+	for (const character of text.slice(index)) width += characterWidth(character);
+	return index + width;
 }
 
 /** Cuts the text to at most `width` cells, marking a cut with `…`. */

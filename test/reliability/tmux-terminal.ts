@@ -119,6 +119,8 @@ export class TmuxTerminal {
 		} catch {
 			// Already gone.
 		}
+		// tmux leaves its socket file behind.
+		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
 		fs.rmSync(this.directory, {recursive: true, force: true});
 	}
 }
