@@ -173,6 +173,34 @@ test('a zombie, which keeps only its pid and user namespace links and reads as i
 	}
 });
 
+test('a zombie whose namespaces were read while it lived is placed with its parent too: its cgroups read as the root\'s (seen in tmux: the pod lost its name for a refresh at an OOM kill)', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/memory/cgroup.procs', '');
+		for (const container of ['infra', 'app']) tree.cgroupFiles(`memory/pod/${container}`, v1MemoryFiles(4 * MiB, 64 * MiB));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
+		const pod = {net: 4026532500, ipc: 4026532501, uts: 4026532502};
+		tree.addProcess({pid: 10, comm: 'node', cgroup: '9:memory:/\n'});
+		tree.addProcess({pid: 20, comm: 'pause', cgroup: '9:memory:/pod/infra\n', namespaces: {...pod, pid: 4026532503, mnt: 4026532504}});
+		tree.addProcess({pid: 30, comm: 'sleep', cgroup: '9:memory:/pod/app\n', namespaces: {...pod, pid: 4026532505, mnt: 4026532506}});
+		// An nsenter: the container's namespaces but the host's pid namespace, a child of a host process.
+		tree.addProcess({pid: 31, ppid: 10, comm: 'nsenter', cgroup: '9:memory:/pod/app\n', namespaces: {...pod, mnt: 4026532506}});
+		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
+		const names = (model: PodModel) => model.pods.map((each) => [each.name, each.containers.map((container) => [container.name, container.processes.map((process) => process.pid)])]);
+		assert.deepEqual(names(monitor.refresh()), [['pod', [['infra', [20]], ['app', [30, 31]]]]]);
+		// It exits: a zombie until its parent reaps it, read again (a recheck) as in the root cgroups.
+		const statPath = path.join(tree.proc, '31', 'stat');
+		fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(') S ', ') Z '));
+		tree.write('proc/31/cgroup', '9:memory:/\n');
+		const model = monitor.refresh();
+		assert.deepEqual(names(model), [['pod', [['infra', [20]], ['app', [30]]]]], 'the pod keeps its cgroup and name');
+		assert.ok(model.hostProcesses.some((process) => process.pid === 31 && process.state === 'Z'), 'placed with its parent, on the host');
+		monitor.close();
+	} finally {
+		tree.remove();
+	}
+});
+
 test('a kernel thread renaming itself is not a change of structure (no re-inference)', () => {
 	const tree = new FixtureTree();
 	try {
