@@ -27,6 +27,13 @@ export function isKernelThreadFlags(flags: number): boolean {
 	return (flags & kernelThreadFlag) !== 0;
 }
 
+/** PF_EXITING: set when the task starts to exit, zombies included. */
+const exitingFlag = 0x00000004;
+
+export function isExitingFlags(flags: number): boolean {
+	return (flags & exitingFlag) !== 0;
+}
+
 /**
  * Parses /proc/<pid>/stat in place. comm is whatever lies between the first `(` and the LAST `)`:
  * a process may name itself with spaces and parentheses. False when the content is malformed.

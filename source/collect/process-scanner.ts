@@ -4,7 +4,7 @@ import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
 import {decodeBytesExactly, decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
-import {clockTicksPerSecond, createStatFields, isKernelThreadFlags, parseStat} from './parse-stat.js';
+import {clockTicksPerSecond, createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
 const cmdlineLimit = 4096;
 /** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
@@ -58,6 +58,11 @@ class ProcessSlot implements ProcessRecord {
 	namespaces: NamespaceInodes = emptyNamespaces();
 	namespacesUnreadable = false;
 	isKernelThread = false;
+	/**
+	 * Exiting (PF_EXITING) or a zombie. On cgroup v1 such a task reads as in the root cgroups from the moment it
+	 * starts to exit, and its namespace links go before it is a zombie: what was read while it lived is kept.
+	 */
+	exiting = false;
 	statDescriptor = -1;
 	schedstatDescriptor = unopened;
 	/** Hash of /proc/<pid>/schedstat read just before the last stat read; -1 when not read. */
@@ -209,7 +214,9 @@ export class ProcessScanner {
 		slot.cgroupHash = -1;
 		slot.previousCpuTicks = -1;
 		slot.admittedInScan = scan;
-		if (!this.readStat(slot, true)) {
+		// A process found while it exits, not yet a zombie: what it reads as now is not where it ran, and it is
+		// about to be gone (or a zombie, admitted then).
+		if (!this.readStat(slot, true) || (slot.exiting && slot.state !== 'Z')) {
 			this.releaseDescriptors(slot);
 			this.pool.push(slot);
 			return false;
@@ -258,7 +265,7 @@ export class ProcessScanner {
 				this.readCgroups(slot);
 				changed = true;
 			}
-		} else if (slot.namespaceRechecksLeft > 0) {
+		} else if (slot.namespaceRechecksLeft > 0 && !slot.exiting) {
 			slot.namespaceRechecksLeft--;
 			if (this.readNamespaces(slot)) changed = true;
 			if (this.readCgroups(slot)) changed = true;
@@ -299,6 +306,7 @@ export class ProcessScanner {
 		slot.starttime = stat.starttime;
 		slot.rssBytes = stat.rssPages * this.pageSize;
 		slot.isKernelThread = isKernelThreadFlags(stat.flags);
+		slot.exiting = isExitingFlags(stat.flags) || slot.state === 'Z';
 		const commHash = hashBytes(reader.buffer, stat.commStart, stat.commEnd);
 		if (commHash !== slot.commHash) {
 			slot.comm = decodeText(reader.buffer, stat.commStart, stat.commEnd);
@@ -358,14 +366,20 @@ export class ProcessScanner {
 	private recheckNamespaces(): boolean {
 		let changed = false;
 		const count = Math.min(namespaceRechecksPerScan, this.live.length);
-		for (let step = 0; step < count; step++) if (this.readNamespaces(this.namespaceTurns.next(this.live))) changed = true;
+		for (let step = 0; step < count; step++) {
+			const slot = this.namespaceTurns.next(this.live);
+			if (!slot.exiting && this.readNamespaces(slot)) changed = true;
+		}
 		return changed;
 	}
 
 	private recheckCgroups(): boolean {
 		let changed = false;
 		const count = Math.min(Math.max(cgroupRechecksMinimum, Math.ceil(this.live.length / cgroupRecheckScans)), this.live.length);
-		for (let step = 0; step < count; step++) if (this.readCgroups(this.cgroupTurns.next(this.live))) changed = true;
+		for (let step = 0; step < count; step++) {
+			const slot = this.cgroupTurns.next(this.live);
+			if (!slot.exiting && this.readCgroups(slot)) changed = true;
+		}
 		return changed;
 	}
 

@@ -119,17 +119,16 @@ class DisjointSets {
 }
 
 /**
- * A zombie keeps only its pid and user namespace links, and on v1 reads as in the root cgroups: it is placed
- * where its parent is, which has to reap it. So is one whose namespaces were last read while it lived: with
- * the root cgroups re-read beside them, it would be a container of the root cgroup in its pod, and the pod
- * would lose its cgroup (and its name) until it is reaped. A copy of the record, made only for zombies.
+ * A zombie keeps only its pid and user namespace links, and on v1 reads as in the root cgroups: one found as a
+ * zombie is placed where its parent is, which has to reap it. (One known from before keeps what the scanner
+ * read while it lived.) A copy of the record, made only for such zombies.
  */
 function placedWithParents(processes: readonly ProcessRecord[]): readonly ProcessRecord[] {
 	let byPid: Map<number, ProcessRecord> | null = null;
 	let placed: ProcessRecord[] | null = null;
 	for (let index = 0; index < processes.length; index++) {
 		const process = processes[index];
-		if (process.state !== 'Z') continue;
+		if (process.state !== 'Z' || process.namespaces.mnt !== null) continue;
 		byPid ??= new Map(processes.map((candidate) => [candidate.pid, candidate]));
 		const parent = byPid.get(process.ppid);
 		if (!parent || parent.state === 'Z') continue;

@@ -173,7 +173,7 @@ test('a zombie, which keeps only its pid and user namespace links and reads as i
 	}
 });
 
-test('a zombie whose namespaces were read while it lived is placed with its parent too: its cgroups read as the root\'s (seen in tmux: the pod lost its name for a refresh at an OOM kill)', () => {
+test('a process that exits keeps the cgroups and namespaces read while it lived (on v1 it reads as in the root cgroups: seen in tmux, the pod lost its name for a refresh at an OOM kill)', () => {
 	const tree = new FixtureTree();
 	try {
 		tree.write('cgroup/memory/cgroup.procs', '');
@@ -186,16 +186,37 @@ test('a zombie whose namespaces were read while it lived is placed with its pare
 		// An nsenter: the container's namespaces but the host's pid namespace, a child of a host process.
 		tree.addProcess({pid: 31, ppid: 10, comm: 'nsenter', cgroup: '9:memory:/pod/app\n', namespaces: {...pod, mnt: 4026532506}});
 		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup}), {identify: parseRuntimeCgroupPath});
-		const names = (model: PodModel) => model.pods.map((each) => [each.name, each.containers.map((container) => [container.name, container.processes.map((process) => process.pid)])]);
-		assert.deepEqual(names(monitor.refresh()), [['pod', [['infra', [20]], ['app', [30, 31]]]]]);
-		// It exits: a zombie until its parent reaps it, read again (a recheck) as in the root cgroups.
+		const shape = (model: PodModel) =>
+			model.pods.map((each) => [each.name, each.containers.map((container) => [container.name, container.processes.map((process) => `${process.pid} ${process.state}`)])]);
+		assert.deepEqual(shape(monitor.refresh()), [['pod', [['infra', ['20 S']], ['app', ['30 S', '31 S']]]]]);
 		const statPath = path.join(tree.proc, '31', 'stat');
-		fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(') S ', ') Z '));
+		const statOf = (state: string, flags: number) => fs.readFileSync(statPath, 'utf8').replace(/\) \w ((?:\d+ ){5})\d+ /, `) ${state} $1${flags} `);
+		// It starts to exit (PF_EXITING, still running) and reads as in the root cgroups; then it is a zombie.
+		fs.writeFileSync(statPath, statOf('R', 0x4));
 		tree.write('proc/31/cgroup', '9:memory:/\n');
-		const model = monitor.refresh();
-		assert.deepEqual(names(model), [['pod', [['infra', [20]], ['app', [30]]]]], 'the pod keeps its cgroup and name');
-		assert.ok(model.hostProcesses.some((process) => process.pid === 31 && process.state === 'Z'), 'placed with its parent, on the host');
+		assert.deepEqual(shape(monitor.refresh()), [['pod', [['infra', ['20 S']], ['app', ['30 S', '31 R']]]]], 'the pod keeps its cgroup and name');
+		fs.writeFileSync(statPath, statOf('Z', 0x4));
+		for (const type of ['cgroup', 'ipc', 'mnt', 'net', 'pid_for_children', 'time', 'uts']) fs.rmSync(path.join(tree.proc, '31', 'ns', type));
+		for (let refresh = 0; refresh < 12; refresh++) {
+			assert.deepEqual(shape(monitor.refresh()), [['pod', [['infra', ['20 S']], ['app', ['30 S', '31 Z']]]]], 'rechecks and the round robin leave it be');
+		}
 		monitor.close();
+	} finally {
+		tree.remove();
+	}
+});
+
+test('a process found while it exits, not yet a zombie, is not shown (where it reads as is not where it ran)', () => {
+	const tree = new FixtureTree();
+	try {
+		tree.write('cgroup/memory/cgroup.procs', '');
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
+		tree.addProcess({pid: 40, comm: 'probe', cgroup: '9:memory:/\n', namespaces: {net: 4026532600}});
+		const statPath = path.join(tree.proc, '40', 'stat');
+		fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(/\) S ((?:\d+ ){5})0 /, ') R $14 '));
+		const model = modelOf(tree);
+		assert.deepEqual(model.pods, []);
+		assert.ok(!model.hostProcesses.some((process) => process.pid === 40));
 	} finally {
 		tree.remove();
 	}

@@ -43,7 +43,9 @@ test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then 
 	assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
 
 	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event');
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event').catch((error: unknown) => {
+		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
+	});
 	const limitHit = ours().find((event) => event.kind === 'limit-hit');
 
 	const app1Cgroup = `${rig.cgroup}/app1`;
@@ -99,7 +101,9 @@ test('the same without the kernel log (in process): the vanished process is name
 	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0]));
 	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'});
 	const ours = () => events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event');
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event').catch((error: unknown) => {
+		throw new Error(`${String(error)}; the events: ${JSON.stringify(events)}`);
+	});
 	assert.equal(oomKill.containerName, 'app1');
 	assert.deepEqual(oomKill.victim, {pid: climber.pid, comm: climber.comm});
 	assert.ok(ours().some((event) => event.kind === 'limit-hit' && event.containerName === 'app1'));
