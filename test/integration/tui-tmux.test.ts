@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import {cliPath} from '../helpers/podtop.js';
 import {waitFor} from '../helpers/processes.js';
@@ -63,6 +66,8 @@ class Terminal {
 		} catch {
 			// Already gone.
 		}
+		// tmux leaves its socket file behind.
+		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
 	}
 }
 
