@@ -51,8 +51,6 @@ class ProcessSlot implements ProcessRecord {
 	threads = 0;
 	uid = -1;
 	cmdline = '';
-	/** Admitted by a first scan that left command lines for the next. */
-	cmdlinePending = false;
 	cgroups: ProcessCgroups = noCgroups;
 	cgroupHash = -1;
 	namespaces: NamespaceInodes = emptyNamespaces();
@@ -116,7 +114,6 @@ export class ProcessScanner {
 	private readsEveryStat = true;
 	private exitedInLastScan = false;
 	private readonly defersFirstCmdlines: boolean;
-	private cmdlinesPending = false;
 
 	/**
 	 * `deferFirstCmdlines`: the first scan reads no command lines, the second reads them all. A command line is
@@ -169,8 +166,8 @@ export class ProcessScanner {
 		}
 		this.exitedInLastScan = this.dropUnseen(scan);
 		if (this.exitedInLastScan) changed = true;
-		if (this.cmdlinesPending && scan > 1) {
-			this.readPendingCmdlines();
+		if (this.defersFirstCmdlines && scan === 2) {
+			this.readFirstScanCmdlines();
 			changed = true;
 		}
 		if (this.recheckNamespaces()) changed = true;
@@ -321,19 +318,15 @@ export class ProcessScanner {
 		this.readNamespaces(slot);
 		// nsenter, runc init and the like exec, then setns: look again on the next scans.
 		slot.namespaceRechecksLeft = namespaceRechecksAfterExec;
-		slot.cmdlinePending = this.scanCount === 1 && this.defersFirstCmdlines;
-		if (slot.cmdlinePending) this.cmdlinesPending = true;
-		slot.cmdline = slot.cmdlinePending ? '' : this.readCmdline(slot.pid);
+		slot.cmdline = this.scanCount === 1 && this.defersFirstCmdlines ? '' : this.readCmdline(slot.pid);
 		slot.uid = this.readUid(slot);
 	}
 
-	private readPendingCmdlines(): void {
-		this.cmdlinesPending = false;
+	/** The command lines the first scan left (a process it found that exec'd since has its own already). */
+	private readFirstScanCmdlines(): void {
 		for (let index = 0; index < this.live.length; index++) {
 			const slot = this.live[index];
-			if (!slot.cmdlinePending) continue;
-			slot.cmdlinePending = false;
-			slot.cmdline = this.readCmdline(slot.pid);
+			if (slot.admittedInScan === 1 && slot.cmdline === '') slot.cmdline = this.readCmdline(slot.pid);
 		}
 	}
 

@@ -32,6 +32,12 @@ function smallestUpward(chain: readonly string[], cgroups: ReadonlyMap<string, C
 	return smallest;
 }
 
+/** The smallest non-null value of `pick` over the chain; null when none has one. */
+function smallestValueUpward(chain: readonly string[], cgroups: ReadonlyMap<string, CgroupStats>, pick: (stats: CgroupStats) => number | null): number | null {
+	const at = smallestUpward(chain, cgroups, pick);
+	return at === -1 ? null : pick(cgroups.get(chain[at])!);
+}
+
 const pickMemoryMax = (stats: CgroupStats) => stats.memory.max;
 const pickQuotaCores = (stats: CgroupStats) => stats.cpu.quotaCores;
 const pickPidsMax = (stats: CgroupStats) => stats.pids.max;
@@ -77,7 +83,7 @@ function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cg
 	const memory = stats.memory;
 	const chain = ancestry(memoryPath);
 	const limitAt = smallestUpward(chain, cgroups, pickMemoryMax);
-	let effectiveMax = limitAt === -1 ? null : cgroups.get(chain[limitAt])!.memory.max;
+	let effectiveMax = limitAt === -1 ? null : pickMemoryMax(cgroups.get(chain[limitAt])!);
 	let effectiveMaxCgroup = limitAt === -1 ? null : chain[limitAt];
 	// v1's hierarchical limit also covers ancestors podtop does not read (outside its view of the tree).
 	if (memory.hierarchicalMax !== null && (effectiveMax === null || memory.hierarchicalMax < effectiveMax)) {
@@ -117,13 +123,7 @@ function fillCpuGauge(target: Gauges['cpu'], cgroupPaths: ProcessCgroups, source
 	target.usageUsec = usageUsec;
 	target.percent =
 		usageUsec === null || previous === undefined || elapsedMs === null || elapsedMs <= 0 ? null : Math.max(0, ((usageUsec - previous) / (elapsedMs * 1000)) * 100);
-	if (quotaPath === null) {
-		target.quotaCores = null;
-	} else {
-		const chain = ancestry(quotaPath);
-		const quotaAt = smallestUpward(chain, source.cgroups, pickQuotaCores);
-		target.quotaCores = quotaAt === -1 ? null : source.cgroups.get(chain[quotaAt])!.cpu.quotaCores;
-	}
+	target.quotaCores = quotaPath === null ? null : smallestValueUpward(ancestry(quotaPath), source.cgroups, pickQuotaCores);
 
 	target.nrThrottled = nrThrottled;
 	target.throttledNow = nrThrottled === null || previousThrottled === undefined ? null : nrThrottled > previousThrottled;
@@ -138,13 +138,7 @@ function fillGauges(target: Gauges, cgroupPaths: ProcessCgroups, source: CgroupS
 	const pidsPath = cgroupPaths.pids;
 	const pids = pidsPath === null ? undefined : source.cgroups.get(pidsPath);
 	target.pids.current = pids?.pids.current ?? null;
-	if (pidsPath === null || !pids) {
-		target.pids.max = null;
-	} else {
-		const chain = ancestry(pidsPath);
-		const maxAt = smallestUpward(chain, source.cgroups, pickPidsMax);
-		target.pids.max = maxAt === -1 ? null : source.cgroups.get(chain[maxAt])!.pids.max;
-	}
+	target.pids.max = pidsPath === null || !pids ? null : smallestValueUpward(ancestry(pidsPath), source.cgroups, pickPidsMax);
 }
 
 /** Memory, CPU and pids of a container or pod cgroup, limits taken as the smallest up its ancestors. */
@@ -165,8 +159,10 @@ function sameStat(a: MemoryStatBreakdown, b: MemoryStatBreakdown): boolean {
 }
 
 function sameGauges(a: Gauges, b: Gauges): boolean {
-	const [m, n] = [a.memory, b.memory];
-	const [c, d] = [a.cpu, b.cpu];
+	const m = a.memory;
+	const n = b.memory;
+	const c = a.cpu;
+	const d = b.cpu;
 	return (
 		m.current === n.current &&
 		m.max === n.max &&
@@ -204,7 +200,9 @@ const scratch = newGauges();
  */
 export function updatedGauges(previous: Gauges, cgroupPaths: ProcessCgroups, source: CgroupSource, ancestry: Ancestry): Gauges {
 	fillGauges(scratch, cgroupPaths, source, ancestry);
-	return sameGauges(scratch, previous) ? previous : computeGauges(cgroupPaths, source, ancestry);
+	if (sameGauges(scratch, previous)) return previous;
+	const {memory, cpu, pids} = scratch;
+	return {memory: {...memory, events: {...memory.events}}, cpu: {...cpu}, pids: {...pids}};
 }
 
 /** The same cgroup path for every controller: a pod cgroup, known by one path. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {after, describe, test} from 'node:test';
-import {build} from 'esbuild';
+import {build, type Plugin} from 'esbuild';
 import {bundlePlugins, inkCachesPlugin, meowLazyNormalizePlugin, yogaWithoutFetchPlugin} from '../../source/bundle.js';
 import {GenerationalCache} from '../../source/view/ink-caches/generational-cache.js';
 import {projectRoot} from '../helpers/podtop.js';
@@ -35,6 +35,11 @@ async function bundleAndRun(asPodtop: boolean, frames: number): Promise<FramesRe
 	return JSON.parse(stdout) as FramesResult;
 }
 
+/** A build of code that imports nothing, with `plugin`. */
+function buildOfNothing(plugin: Plugin): Promise<unknown> {
+	return build({stdin: {contents: "console.log('nothing imported');\n"}, bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [plugin]});
+}
+
 describe("podtop's caches in place of Ink's", () => {
 	test('frames are drawn exactly as with Ink 6.8 alone, and what the changing text leaves behind stays bounded', {timeout: 120_000}, async () => {
 		const frames = 800;
@@ -49,12 +54,8 @@ describe("podtop's caches in place of Ink's", () => {
 	});
 
 	test('the build fails when Ink no longer imports what is replaced', async () => {
-		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-caches-'));
-		after(() => fs.rmSync(directory, {recursive: true, force: true}));
-		const entry = path.join(directory, 'entry.mjs');
-		fs.writeFileSync(entry, "console.log('no ink here');\n");
 		await assert.rejects(
-			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [inkCachesPlugin()]}),
+			buildOfNothing(inkCachesPlugin()),
 			/Ink no longer imports \.\/measure-text\.js, \.\/wrap-text\.js, \.\/output\.js, widest-line/,
 		);
 	});
@@ -62,12 +63,8 @@ describe("podtop's caches in place of Ink's", () => {
 
 describe('what else the one-file build changes', () => {
 	test('the build fails when yoga-layout no longer loads its WebAssembly as expected', async () => {
-		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-yoga-'));
-		after(() => fs.rmSync(directory, {recursive: true, force: true}));
-		const entry = path.join(directory, 'entry.mjs');
-		fs.writeFileSync(entry, "console.log('no yoga here');\n");
 		await assert.rejects(
-			build({entryPoints: [entry], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [yogaWithoutFetchPlugin()]}),
+			buildOfNothing(yogaWithoutFetchPlugin()),
 			/yoga-layout no longer imports \.\.\/binaries\/yoga-wasm-base64-esm\.js/,
 		);
 	});
