@@ -1,5 +1,5 @@
 import type {PodModel} from '../model/types.js';
-import {plural} from '../view/format.js';
+import {plural} from './units.js';
 
 /** What the collector could not read, one line each, for `--once` and the status line. */
 export function problemNotes(model: Pick<PodModel, 'problems' | 'hostNamespaceSource'>): string[] {
