@@ -6,50 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {build, type Plugin} from 'esbuild';
+import {inkMemoized, inkReplacements, inkVersionMismatch, memoizedSource, patchedInkVersion} from './ink-patches/manifest.js';
 
 const sourceDirectory = path.dirname(fileURLToPath(import.meta.url));
 const projectRoot = path.dirname(sourceDirectory);
-const inkCachesDirectory = path.join(sourceDirectory, 'view', 'ink-caches');
-
-/** What Ink 6.8's own modules import, and what they get instead (see each file for why). */
-const inkReplacements: Record<string, string> = {
-	'./measure-text.js': 'measure-text.ts',
-	'./wrap-text.js': 'wrap-text.ts',
-	'./output.js': 'output.ts',
-	'widest-line': 'widest-line.ts',
-};
+const inkPatchesDirectory = path.join(sourceDirectory, 'ink-patches');
 
 /**
- * Pure functions of a text Ink calls again on every text node of every frame, and that get a bounded cache:
- * sanitize-ansi tokenizes every text that holds a colour (~130 KB a second of garbage in the live view).
+ * Gives Ink's modules the patches of source/ink-patches (see manifest.ts there). The replacements import the
+ * copies of the packages Ink would. The build fails when the installed Ink is not the version patched, or
+ * when one of the imports replaced is no longer there.
  */
-const inkMemoized = ['./sanitize-ansi.js'];
-
-function memoizedSource(realPath: string): string {
-	return `import compute from ${JSON.stringify(realPath)};
-import {GenerationalCache} from ${JSON.stringify(path.join(inkCachesDirectory, 'generational-cache.ts'))};
-const cache = new GenerationalCache(1024);
-export default function memoized(text) {
-	let result = cache.get(text);
-	if (result === undefined) {
-		result = compute(text);
-		cache.set(text, result);
-	}
-	return result;
-}
-`;
-}
-
-/**
- * Gives Ink's modules podtop's bounded, frame-to-frame caches in place of the unbounded ones Ink 6.8 keeps
- * (ink#986: every text ever laid out stays in memory; fixed only in Ink 8, which needs Node 22) and of the
- * measuring, tokenizing and joining it redoes for every row of every frame. The replacements import the
- * copies of the packages Ink would. The build fails when one of the imports is no longer there: Ink
- * changed, and source/view/ink-caches must be looked at again.
- */
-export function inkCachesPlugin(): Plugin {
+export function inkPatchesPlugin(): Plugin {
 	return {
-		name: 'ink-caches',
+		name: 'ink-patches',
 		setup(pluginBuild) {
 			const replaced = new Set<string>();
 			let inkBuildDirectory: string | null = null;
@@ -58,19 +28,24 @@ export function inkCachesPlugin(): Plugin {
 			pluginBuild.onResolve({filter}, (args) => {
 				const importerDirectory = path.dirname(args.importer);
 				if (!importerDirectory.endsWith(path.join('node_modules', 'ink', 'build'))) return undefined;
+				if (inkBuildDirectory === null) {
+					const {version} = JSON.parse(fs.readFileSync(path.join(importerDirectory, '..', 'package.json'), 'utf8')) as {version: string};
+					if (version !== patchedInkVersion) return {errors: [{text: inkVersionMismatch(version)}]};
+				}
+
 				inkBuildDirectory = importerDirectory;
 				replaced.add(args.path);
 				if (inkMemoized.includes(args.path)) return {path: path.join(importerDirectory, args.path), namespace: 'podtop-memoized'};
-				return {path: path.join(inkCachesDirectory, inkReplacements[args.path])};
+				return {path: path.join(inkPatchesDirectory, inkReplacements[args.path])};
 			});
 			pluginBuild.onLoad({filter: /.*/, namespace: 'podtop-memoized'}, (args) => ({
 				loader: 'js',
 				resolveDir: path.dirname(args.path),
-				contents: memoizedSource(args.path),
+				contents: memoizedSource(args.path, path.join(inkPatchesDirectory, 'generational-cache.ts')),
 			}));
 			// The packages the replacements import are the copies Ink itself would get.
 			pluginBuild.onResolve({filter: /^[^./]/}, async (args) => {
-				if (path.dirname(args.importer) === inkCachesDirectory && inkBuildDirectory !== null) {
+				if (path.dirname(args.importer) === inkPatchesDirectory && inkBuildDirectory !== null) {
 					const resolved = await pluginBuild.resolve(args.path, {kind: args.kind, resolveDir: inkBuildDirectory});
 					return resolved.errors.length > 0 ? {errors: resolved.errors} : {path: resolved.path};
 				}
@@ -80,7 +55,7 @@ export function inkCachesPlugin(): Plugin {
 			pluginBuild.onEnd((result) => {
 				const missing = [...Object.keys(inkReplacements), ...inkMemoized].filter((name) => !replaced.has(name));
 				if (result.errors.length === 0 && missing.length > 0) {
-					return {errors: [{text: `Ink no longer imports ${missing.join(', ')}: look at source/view/ink-caches again`}]};
+					return {errors: [{text: `Ink no longer imports ${missing.join(', ')}: look at source/ink-patches again`}]};
 				}
 
 				return undefined;
@@ -90,7 +65,7 @@ export function inkCachesPlugin(): Plugin {
 }
 
 function lazyStringWidthSource(realPath: string): string {
-	return `import {fastStringWidth} from ${JSON.stringify(path.join(inkCachesDirectory, 'fast-string-width.ts'))};
+	return `import {fastStringWidth} from ${JSON.stringify(path.join(inkPatchesDirectory, 'fast-string-width.ts'))};
 let measure;
 export default function stringWidth(text, options) {
 	const width = fastStringWidth(text, options);
@@ -104,7 +79,7 @@ export default function stringWidth(text, options) {
 /**
  * string-width sets up a grapheme segmenter (ICU's break rules) and the RGI emoji expression when it is
  * imported, ~50 ms of every start for the two copies Ink's dependencies bring, and walks graphemes even for
- * plain text. Every import of it gets source/view/ink-caches/fast-string-width.ts first, and the copy it
+ * plain text. Every import of it gets source/ink-patches/fast-string-width.ts first, and the copy it
  * asked for only for text beyond that, set up at that first use (a `require`, which esbuild initializes
  * lazily).
  */
@@ -116,11 +91,11 @@ export function lazyStringWidthPlugin(): Plugin {
 			pluginBuild.onResolve({filter: /^string-width$/}, async (args) => {
 				if ((args.pluginData as {realStringWidth?: boolean} | undefined)?.realStringWidth) return undefined;
 				// podtop's own modules measure as Ink's copy does.
-				if (path.dirname(args.importer) === inkCachesDirectory) {
+				if (path.dirname(args.importer) === inkPatchesDirectory) {
 					inkBuildDirectory ??= path.dirname((await pluginBuild.resolve('ink', {kind: 'import-statement', resolveDir: projectRoot})).path);
 				}
 
-				const resolveDir = path.dirname(args.importer) === inkCachesDirectory ? inkBuildDirectory : args.resolveDir;
+				const resolveDir = path.dirname(args.importer) === inkPatchesDirectory ? inkBuildDirectory : args.resolveDir;
 				const real = await pluginBuild.resolve(args.path, {kind: args.kind, resolveDir, pluginData: {realStringWidth: true}});
 				if (real.errors.length > 0) return {errors: real.errors};
 				return {path: real.path, namespace: 'podtop-string-width'};
@@ -210,7 +185,7 @@ export function meowLazyNormalizePlugin(): Plugin {
 
 /** Everything the one-file build changes in its dependencies. */
 export function bundlePlugins(): Plugin[] {
-	return [lazyStringWidthPlugin(), inkCachesPlugin(), yogaWithoutFetchPlugin(), meowLazyNormalizePlugin()];
+	return [lazyStringWidthPlugin(), inkPatchesPlugin(), yogaWithoutFetchPlugin(), meowLazyNormalizePlugin()];
 }
 
 export async function bundle(outfile = path.join(projectRoot, 'dist', 'podtop.mjs')): Promise<void> {

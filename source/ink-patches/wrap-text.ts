@@ -1,3 +1,6 @@
+// Ink patch for Ink 6.8.0 (source/ink-patches/manifest.ts). Replaces build/wrap-text.js: wraps or truncates a text
+// node to its box. Ink's caches every text ever wrapped in an unbounded Map; this one keeps a bounded
+// GenerationalCache, with a key that cannot collide.
 import cliTruncate from 'cli-truncate';
 import wrapAnsi from 'wrap-ansi';
 import {GenerationalCache} from './generational-cache.js';

@@ -1,3 +1,5 @@
+// Part of the Ink patches for Ink 6.8.0 (source/ink-patches/manifest.ts). The bounded cache the patches share (no Ink
+// file of its own).
 /**
  * A cache of at most two generations of `generationSize` entries: a hit in the older generation moves the
  * entry into the current one, and when the current one is full the older is dropped. What every frame

@@ -1,3 +1,5 @@
+// Part of the Ink patches for Ink 6.8.0 (source/ink-patches/manifest.ts). A helper of output.ts (no Ink file of its
+// own).
 import {styledCharsFromTokens, tokenize, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {GenerationalCache} from './generational-cache.js';
 

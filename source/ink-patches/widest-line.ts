@@ -1,3 +1,6 @@
+// Ink patch for Ink 6.8.0 (source/ink-patches/manifest.ts). Replaces the `widest-line` import of build/measure-text.js
+// and build/render-node-to-output.js: render-node-to-output measures every text node again on every frame;
+// this answers from a bounded cache.
 import realWidestLine from 'widest-line';
 import {GenerationalCache} from './generational-cache.js';
 

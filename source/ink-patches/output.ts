@@ -1,3 +1,7 @@
+// Ink patch for Ink 6.8.0 (source/ink-patches/manifest.ts). Replaces build/output.js: the grid a frame is drawn into.
+// Ink's turns every line of every frame into styled characters and every row back into text; this one reuses both for
+// what did not change since the last frame. What it produces is byte for byte the same
+// (test/ink-patches/ink-patches.test.ts).
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {styledCharsToString, type StyledChar} from '@alcalzone/ansi-tokenize';

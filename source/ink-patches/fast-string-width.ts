@@ -1,3 +1,7 @@
+// Ink patch for Ink 6.8.0 (source/ink-patches/manifest.ts). Replaces the `string-width` import of every bundled
+// module (see lazyStringWidthPlugin in source/bundle.ts): string-width sets up a grapheme segmenter and emoji
+// expressions when imported; this answers for plain text without them and leaves the rest to the real one, loaded on
+// first use.
 /**
  * Characters outside ASCII that string-width counts 1 column wide and that never join their neighbours into
  * one grapheme: Latin-1's letters and signs, general punctuation, the arrows, relations, box drawing, blocks

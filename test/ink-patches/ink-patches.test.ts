@@ -6,17 +6,18 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {after, describe, test} from 'node:test';
 import {build, type Plugin} from 'esbuild';
-import {bundlePlugins, inkCachesPlugin, meowLazyNormalizePlugin, yogaWithoutFetchPlugin} from '../../source/bundle.js';
-import {GenerationalCache} from '../../source/view/ink-caches/generational-cache.js';
+import {bundlePlugins, inkPatchesPlugin, meowLazyNormalizePlugin, yogaWithoutFetchPlugin} from '../../source/bundle.js';
+import {GenerationalCache} from '../../source/ink-patches/generational-cache.js';
+import {patchedInkVersion} from '../../source/ink-patches/manifest.js';
 import {projectRoot} from '../helpers/podtop.js';
 
 const run = promisify(execFile);
-const app = path.join(projectRoot, 'test', 'view', 'fixtures', 'ink-frames-app.tsx');
+const app = path.join(projectRoot, 'test', 'ink-patches', 'ink-frames-app.tsx');
 
 type FramesResult = {frames: number; sha256: string; keptBytes: number; fetchLoaded: boolean};
 
 async function bundleAndRun(asPodtop: boolean, frames: number): Promise<FramesResult> {
-	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-caches-'));
+	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-patches-'));
 	after(() => fs.rmSync(directory, {recursive: true, force: true}));
 	const outfile = path.join(directory, 'app.mjs');
 	await build({
@@ -55,9 +56,34 @@ describe("podtop's caches in place of Ink's", () => {
 
 	test('the build fails when Ink no longer imports what is replaced', async () => {
 		await assert.rejects(
-			buildOfNothing(inkCachesPlugin()),
+			buildOfNothing(inkPatchesPlugin()),
 			/Ink no longer imports \.\/measure-text\.js, \.\/wrap-text\.js, \.\/output\.js, widest-line/,
 		);
+	});
+
+	test('the build fails, naming the patches, when the installed Ink is not the version patched', async () => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-ink-bump-'));
+		after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const inkBuild = path.join(directory, 'node_modules', 'ink', 'build');
+		fs.mkdirSync(inkBuild, {recursive: true});
+		fs.writeFileSync(path.join(directory, 'node_modules', 'ink', 'package.json'), JSON.stringify({name: 'ink', version: '6.9.0', type: 'module'}));
+		fs.writeFileSync(path.join(inkBuild, 'index.js'), "import Output from './output.js';\nexport default Output;\n");
+		fs.writeFileSync(path.join(inkBuild, 'output.js'), 'export default class Output {}\n');
+		const entry = path.join(directory, 'entry.mjs');
+		fs.writeFileSync(entry, "import Output from './node_modules/ink/build/index.js';\nconsole.log(Output);\n");
+		await assert.rejects(
+			build({entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [inkPatchesPlugin()]}),
+			(error: Error) => {
+				assert.match(error.message, new RegExp(`Ink 6\\.9\\.0 is installed, but source/ink-patches/ patches Ink ${patchedInkVersion.replaceAll('.', '\\.')}`));
+				assert.match(error.message, /ink\/build\/measure-text\.js, ink\/build\/wrap-text\.js, ink\/build\/output\.js, widest-line, ink\/build\/sanitize-ansi\.js/);
+				return true;
+			},
+		);
+	});
+
+	test('the patched Ink is the one installed', () => {
+		const installed = JSON.parse(fs.readFileSync(path.join(projectRoot, 'node_modules', 'ink', 'package.json'), 'utf8')) as {version: string};
+		assert.equal(installed.version, patchedInkVersion);
 	});
 });
 

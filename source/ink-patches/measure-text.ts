@@ -1,3 +1,6 @@
+// Ink patch for Ink 6.8.0 (source/ink-patches/manifest.ts). Replaces build/measure-text.js: Yoga's measure of a text
+// node. Ink's keeps every text it ever measured in an unbounded Map (a leak in a live view whose figures change every
+// frame; bounded upstream only from Ink 8, which needs Node 22); this one keeps a bounded GenerationalCache.
 import widestLine from 'widest-line';
 import {GenerationalCache} from './generational-cache.js';
 

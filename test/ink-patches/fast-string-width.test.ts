@@ -3,7 +3,7 @@ import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import stringWidth from 'string-width';
 import wrapAnsiStringWidth from '../../node_modules/wrap-ansi/node_modules/string-width/index.js';
-import {fastStringWidth, narrowRanges} from '../../source/view/ink-caches/fast-string-width.js';
+import {fastStringWidth, narrowRanges} from '../../source/ink-patches/fast-string-width.js';
 
 /** Both copies of string-width the bundle has: Ink's (for its output and truncation) and wrap-ansi's. */
 const realWidths = [
