@@ -60,7 +60,7 @@ function times(value: number | null): string {
 
 export type Target = {name: string; target: string; measured: string; met: boolean | null; by: string};
 
-/** The issue's targets, judged on the run at 2,000 processes (or the size nearest to it). */
+/** podtop's targets, judged on the run at 2,000 processes (or the size nearest to it). */
 export function judgeTargets(result: SizeResult | null, events: EventsResults | null): Target[] {
 	const targets: Target[] = [];
 	const add = (name: string, target: string, value: number | null | undefined, limit: number, format: (value: number) => string) => {
@@ -166,7 +166,7 @@ function eventsLines(events: EventsResults): string[] {
 
 /** The markdown of `--only events`: the events and their targets. */
 export function eventsMarkdown(run: EventsRun): string {
-	const out = [...runLines(run, run.command), ...eventsLines(run.events), 'Targets (issue 4):', '', '| target | goal | measured | met | by |', '|---|---|---|---|---|'];
+	const out = [...runLines(run, run.command), ...eventsLines(run.events), 'Targets:', '', '| target | goal | measured | met | by |', '|---|---|---|---|---|'];
 	for (const target of judgeTargets(null, run.events)) out.push(targetRow(target));
 	return [...out, ''].join('\n');
 }
@@ -273,7 +273,7 @@ export function markdown(results: readonly SizeResult[], events: EventsResults |
 	}
 	const judged = results.find((result) => result.size === 2000) ?? results.find((result) => result.live) ?? results[0];
 	if (judged) {
-		out.push(`Targets (issue 7), at ${judged.size.toLocaleString('en-US')} sleepers:`, '', '| target | goal | measured | met | by |', '|---|---|---|---|---|');
+		out.push(`Targets, at ${judged.size.toLocaleString('en-US')} sleepers:`, '', '| target | goal | measured | met | by |', '|---|---|---|---|---|');
 		for (const target of judgeTargets(judged, events)) out.push(targetRow(target));
 		out.push('');
 	}

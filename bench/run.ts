@@ -1,10 +1,10 @@
 /**
- * podtop's benchmark (issue 7): `npm run bench [-- --quick] [-- --sizes 200,2000] [-- --only refresh,peers]`.
+ * podtop's benchmark (method: bench/README.md): `npm run bench [-- --quick] [-- --sizes 200,2000] [-- --only refresh,peers]`.
  *
  * For each size it builds a population of sleepers (a tenth in pod-like groups with their own
  * net/ipc/uts, some also pid+mnt, user or per-member mnt namespaces; ~100 v1 cgroups with limits),
  * measures podtop and its peers on it, and removes it. Results: bench/results/<date>-<size>.json, a
- * markdown summary on stdout and in bench/results/<date>.md. The events phase (issue 4) needs no
+ * markdown summary on stdout and in bench/results/<date>.md. The events phase needs no
  * population: alone (`--only events`) it builds none and writes bench/results/<date>-events.{json,md}.
  * Everything it starts it stops (the VM too), also on an error or Ctrl-C; the population of a run
  * killed outright is removed by the next run.

@@ -1,5 +1,5 @@
 /**
- * The soak (issue 8): podtop's refresh loop on the built code (dist/), `--refreshes` refreshes
+ * The soak: podtop's refresh loop on the built code (dist/), `--refreshes` refreshes
  * `--interval-ms` apart, printing a JSON line at each of `--checkpoints` checkpoints (after two full GCs:
  * live heap, V8's committed heap, external memory, RSS split into anonymous and file-backed, open
  * descriptors) and a last one with the totals. Started by soak.ts under churn:

@@ -1,5 +1,5 @@
 /**
- * The soak (issue 8): the refresh loop for 36,000 refreshes (an hour at 100 ms; `--soak-interval-ms`
+ * The soak: the refresh loop for 36,000 refreshes (an hour at 100 ms; `--soak-interval-ms`
  * shortens it) under the churn generator of the reliability tests, in a child process on dist/; heap,
  * RSS and descriptors at checkpoints, which must stay flat.
  */

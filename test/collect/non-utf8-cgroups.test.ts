@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 1: cgroup names that are not UTF-8, on pure cgroup v2 (a fixture tree: this machine's
+ * Cgroup names that are not UTF-8, on pure cgroup v2 (a fixture tree: this machine's
  * v2 hierarchy has no memory controller). Each container's files must be read under its exact bytes,
  * two names must never share a key, and the names must show escaped as `\xNN`.
  */

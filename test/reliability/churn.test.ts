@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 4 (the CI version; the long one belongs in the bench): while podtop refreshes every
+ * Churn, the CI version (the long one is the bench's soak): while podtop refreshes every
  * 100 ms, a generator forks and exits about 10,000 short-lived processes a minute, some in namespaces of
  * their own, and creates and removes cgroups. No exception, no pid shown after it exited, pid reuse told
  * by starttime, and heap and descriptors back near their baseline afterwards.

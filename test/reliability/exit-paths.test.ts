@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 8 (and the 20×10 terminal of point 7): every way out of the live view (q, Ctrl-C,
+ * Every way out of the live view (q, Ctrl-C,
  * SIGTERM, SIGHUP from the terminal going away, an uncaught exception) leaves the alternate screen, shows
  * the cursor and exits with a sensible code; after SIGHUP nothing is left running.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 6: every parser fed random, truncated and garbage bytes (fast-check, over 100,000 cases
+ * Every parser fed random, truncated and garbage bytes (fast-check, over 100,000 cases
  * in all) never throws and returns well-typed values; fixture trees with missing, empty and garbage
  * files go through the Collector without a throw, what could not be read as null.
  */

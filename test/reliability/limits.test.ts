@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 7 (the 20×10 terminal is in exit-paths.test.ts): a 1 MB cmdline, 1,000 cgroups, 10,000
+ * Limits (the 20×10 terminal is in exit-paths.test.ts): a 1 MB cmdline, 1,000 cgroups, 10,000
  * processes with a small descriptor budget, and a real descriptor limit.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 5: run as an unprivileged user (nobody), podtop runs, shows what it can read, counts
+ * Run as an unprivileged user (nobody), podtop runs, shows what it can read, counts
  * what it cannot, and says how to see everything.
  */
 import assert from 'node:assert/strict';

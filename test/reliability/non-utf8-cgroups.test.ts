@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 1: real v1 cgroups whose names are not UTF-8 (an invalid pair, a lone continuation byte, a
+ * Real v1 cgroups whose names are not UTF-8 (an invalid pair, a lone continuation byte, a
  * cut character, controls), each holding a process under its own memory, pids and cpu limits. podtop must
  * read each one's counters under its exact bytes, never mix up two names, and show the names as `\xNN`.
  */

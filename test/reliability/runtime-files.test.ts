@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 2, for the runtime metadata files (symlinks, FIFOs and oversized files are in
+ * Never following a path inside a container, for the runtime metadata files (symlinks, FIFOs and oversized files are in
  * test/collect/runtime-names.test.ts): device nodes in their place are never read, and a listing of
  * symlinks is never followed.
  */

@@ -1,5 +1,6 @@
 /**
- * Issue 8, points 2 and 3, checked on the system calls podtop really makes (strace), not on its source:
+ * podtop only reads, and never inside a container: checked on the system calls it really makes (strace),
+ * not on its source:
  * it never reaches into a container through /proc/<pid>/root or cwd, it opens nothing for writing,
  * changes nothing under /proc, /sys, /run or /var, and writes only to the terminal (fds 1 and 2) and to
  * the eventfds libuv wakes its threads with.

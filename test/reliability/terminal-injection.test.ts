@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 1: names a container controls (comm, cmdline, cgroup directory) holding escape
+ * Names a container controls (comm, cmdline, cgroup directory) holding escape
  * sequences, C1 and other control characters, newlines, invalid UTF-8, bidi overrides and wide
  * characters, planted in real processes and cgroups, must reach the terminal escaped, with the columns
  * right: through `--once`, `--json`, and the live view in a real terminal (tmux), whose raw output is

@@ -1,5 +1,5 @@
 /**
- * Issue 8, point 1, on real cgroup v2 (one VM boot, test/vm/harness.ts): cgroups whose names are not UTF-8,
+ * Names that are not UTF-8 on real cgroup v2 (one VM boot, test/vm/harness.ts): cgroups whose names are not UTF-8,
  * made by non-utf8-v2-rig.sh, each with its own limits, one of them after an OOM kill. podtop must read every
  * container's files under its exact bytes, keep two names apart that show alike, and show them as `\xNN`.
  */
