@@ -13,10 +13,11 @@ const renderApp = (size: Size, {color = true, model = makeModel()} = {}) =>
 
 const manyPodsModel = () => makeModel(Array.from({length: 20}, (_, index) => makePods().map((pod) => clonePod(pod, String(index)))).flat());
 
+/** A line of the screen, without the selection column of the tree's rows. */
 const lineWith = (screen: Screen, text: string): string => {
 	const line = screen.lines().find((candidate) => candidate.includes(text));
 	assert.ok(line !== undefined, `no line shows ${JSON.stringify(text)} in:\n${screen.text()}`);
-	return line;
+	return line.replace(/^(?:› | {2})/, '');
 };
 
 /** The label in each namespace column of a matrix row, by type. */
@@ -136,7 +137,7 @@ test('a narrow terminal shows the details instead of the tree, toggled with d', 
 	await screen.press('j');
 	assert.equal(screen.lines()[2], 'container pause (infra)  in pod web-7d9f4', 'moving the selection changes the details');
 	await screen.press('d');
-	assert.match(screen.lines()[2], /^NAME/);
+	assert.match(screen.lines()[2], /^ {2}NAME/);
 });
 
 test('? shows the key help; any key closes it', async (t) => {
@@ -146,7 +147,7 @@ test('? shows the key help; any key closes it', async (t) => {
 	assert.equal(screen.lines()[2], 'podtop keys · any key closes this help');
 	assert.match(lineWith(screen, 'PgUp PgDn'), /move a page/);
 	await screen.press('j');
-	assert.match(screen.lines()[2], /^NAME/);
+	assert.match(screen.lines()[2], /^ {2}NAME/);
 });
 
 test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in every view', async (t) => {
@@ -161,10 +162,10 @@ test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in e
 	assertFits('tree');
 	assert.equal(screen.lines().length, 24, 'the frame fills the terminal, so that Ink redraws it from the top');
 	assert.equal(screen.lines().at(-1), 'q quit  ? help  / filter  s sort  r reverse  n namespaces  d detail  e events  …');
-	assert.match(lineWith(screen, 'NAME'), /^NAME +PIDS +CPU MEM%▼ +$/);
+	assert.match(lineWith(screen, 'NAME'), /^NAME +PIDS +CORES MEMORY +USED\/LIMIT +%▼$/);
 	await screen.press('G');
 	assertFits('tree at the end');
-	assert.match(screen.lines().at(-2) ?? '', /^▸ host/, 'the tree scrolled to the last row');
+	assert.match(screen.lines().at(-2) ?? '', /^› ▸ host/, 'the tree scrolled to the last row, which is marked selected');
 	await screen.press(keys.pageUp);
 	assertFits('a page up');
 	await screen.press('n');
@@ -178,11 +179,11 @@ test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in e
 test('narrower terminals drop the bar, then the task count, then CPU, and never wrap', async (t) => {
 	const screen = await renderApp({columns: 70, rows: 20});
 	t.after(() => screen.unmount());
-	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50   51M/64M    80%');
+	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50   51M/64M         80%');
 	await screen.resize(50, 20);
-	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '0.42/0.50   51M/64M    80%');
+	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '0.42/0.50   51M/64M         80%');
 	await screen.resize(40, 20);
-	assert.equal(lineWith(screen, 'web-7d9f4'), '▾ web-7d9f4 root=host    176M/512M   34%');
+	assert.equal(lineWith(screen, 'web-7d9f4'), '▾ web-7d9f4 roo…  176M/512M        34%');
 	for (const line of screen.lines()) assert.ok(cellWidth(line) <= 40, line);
 });
 
@@ -213,8 +214,8 @@ test('monochrome output has no colour codes yet keeps the gauges readable', asyn
 	await screen.press('j', '/', 'x');
 	frames.push(screen.frame());
 	for (const frame of frames) assert.deepEqual(sgrParameters(frame).filter(isColourParameter), []);
-	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {4}80%/);
-	assert.match(frames[0], /\u001B\[7m▾ web-7d9f4/, 'the selection is in inverse video');
+	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {9}80%/);
+	assert.match(frames[0], /\u001B\[7m› ▾ web-7d9f4/, 'the selection is in inverse video and marked ›');
 });
 
 test('the status line reports what the collector could not read', async (t) => {
