@@ -4,7 +4,7 @@ import test from 'node:test';
 import {App} from '../../source/app.js';
 import {namespaceTypes} from '../../source/model/types.js';
 import {cellWidth} from '../../source/view/format.js';
-import {clonePod, makeModel, makePods, replayMonitor} from '../fixtures/models.js';
+import {clonePod, makeGauges, makeModel, makePods, MiB, replayMonitor} from '../fixtures/models.js';
 
 type Size = {columns: number; rows: number};
 
@@ -80,7 +80,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 		'cgroup  /kubepods.slice/kubepods-b…ice/cri-containerd-bbbb2222.scope',
 		'risks   none',
 		'memory  51M of 64M (80%)',
-		'limit 64M · peak 54M · working set 46M',
+		'limit own 64M (effective) · peak 54M · working set 46M',
 		'anon 38M · file 10M · kernel 1.0M · sock 4.0K · shmem 0B',
 		'oom 0 · oom_kill 0 · at max 0',
 		'cpu     0.42 cores · quota 0.50 · throttled 0',
@@ -101,7 +101,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 	await screen.press('k');
 	assert.deepEqual(pane().slice(3, 8), [
 		'memory  124M of 128M (97%)',
-		'limit 128M · peak 130M · working set 112M',
+		'limit own 128M (effective) · peak 130M · working set 112M',
 		'anon 93M · file 25M · kernel 1.0M · sock 4.0K · shmem 0B',
 		'oom 0 · oom_kill 0 · at max 0',
 		'cpu     0.95 cores · quota 1.00 · throttled 17× (0.2s)',
@@ -125,6 +125,19 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 
 	await screen.press('d');
 	assert.ok(!screen.text().includes('│'), 'd hides the side pane');
+});
+
+test('a container with its own 200M limit in a 96M pod: the row shows /96M pod, the details own 200M · pod 96M (effective)', async (t) => {
+	const [web, ...others] = makePods();
+	const [pause, nginx, php] = web.containers;
+	const squeezed = {...nginx, gauges: makeGauges({current: 94 * MiB, max: 200 * MiB, effectiveMax: 96 * MiB, effectiveMaxCgroup: web.cgroup, pids: 2})};
+	const screen = await renderApp({columns: 160, rows: 40}, {model: makeModel([{...web, containers: [pause, squeezed, php]}, ...others])});
+	t.after(() => screen.unmount());
+	assert.match(lineWith(screen, '▸ nginx'), /  94M\/96M pod +!97%/);
+	await screen.press('/', 'nginx', keys.enter, 'j');
+	const pane = screen.lines().map((line) => line.split('│')[1]?.trim() ?? '');
+	assert.ok(pane.includes('memory  94M of 96M (97%)'), pane.join('\n'));
+	assert.ok(pane.some((line) => line.startsWith('limit own 200M · pod 96M (effective) · peak')), pane.join('\n'));
 });
 
 test('a narrow terminal shows the details instead of the tree, toggled with d', async (t) => {
