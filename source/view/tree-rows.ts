@@ -386,16 +386,22 @@ function maxOrNull(values: ReadonlyArray<number | null>): number | null {
 
 type SortValue = number | string | null;
 
+const MiB = 1024 * 1024;
+/** Figures compared as the table shows them, so that rows whose figures look equal do not swap on noise. */
+const shownPercent = (fraction: number | null): number | null => (fraction === null ? null : Math.floor(fraction * 100 + 1e-9));
+const shownMebibytes = (bytes: number | null): number | null => (bytes === null ? null : Math.round(bytes / MiB));
+const shownCores = (cores: number | null): number | null => (cores === null ? null : Math.round(cores * 100));
+
 function sortValues(node: TreeNode, key: SortKey): SortValue[] {
 	const {metrics} = node;
 	switch (key) {
 		case 'memoryPercent':
 			// Unlimited rows follow the limited ones, ordered among themselves by size.
-			return [node.sortFraction, metrics.memoryBytes];
+			return [shownPercent(node.sortFraction), shownMebibytes(metrics.memoryBytes)];
 		case 'memory':
-			return [metrics.memoryBytes];
+			return [shownMebibytes(metrics.memoryBytes)];
 		case 'cpu':
-			return [metrics.cpuCores];
+			return [shownCores(metrics.cpuCores)];
 		case 'pids':
 			return [metrics.pids];
 		case 'name':
@@ -403,7 +409,11 @@ function sortValues(node: TreeNode, key: SortKey): SortValue[] {
 	}
 }
 
-/** Numbers sort descending and names ascending; `reversed` flips that, but unknown values always go last. */
+/**
+ * Numbers sort descending and names ascending; `reversed` flips that, but unknown values always go last.
+ * Ties (equal as shown) go by name, then by key, whatever the direction: a row moves only when its figure
+ * passes another's.
+ */
 function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeNode) => number {
 	const direction = (key === 'name' ? 1 : -1) * (reversed ? -1 : 1);
 	return (a, b) => {
@@ -414,7 +424,7 @@ function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeN
 			if (order !== 0) return order;
 		}
 
-		return compareText(a.label, b.label) || compareText(a.key, b.key);
+		return compareText(a.sortName, b.sortName) || compareText(a.key, b.key);
 	};
 }
 
