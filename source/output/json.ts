@@ -1,5 +1,6 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {limitSource} from '../model/limit-source.js';
+import {mainProcess} from '../model/main-process.js';
 import type {Container, Gauges, PodModel, ProcessRecord} from '../model/types.js';
 
 export type JsonOptions = {version: string};
@@ -73,6 +74,8 @@ function containerJson(container: Container, podCgroup: string | null, model: Po
 		cgroup: container.cgroup,
 		cgroups: {memory: container.cgroups.memory, cpu: container.cgroups.cpu, cpuacct: container.cgroups.cpuacct, pids: container.cgroups.pids},
 		namespaces: container.namespaces,
+		/** The process the container runs: the first it started, child of the runtime's shim or of the infra. */
+		mainPid: mainProcess(container)?.pid ?? null,
 		...gaugesJson(container.gauges, container.cgroup, podCgroup),
 		processes: container.processes.map((process) => processJson(process, model)),
 	};

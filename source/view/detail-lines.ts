@@ -2,6 +2,7 @@ import type {EventLog, Tombstone} from '../model/event-log.js';
 import type {PodtopEvent} from '../model/events.js';
 import {processCpuPercent} from '../model/gauges.js';
 import {limitSource} from '../model/limit-source.js';
+import {mainProcess} from '../model/main-process.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import {
 	namespaceTypes,
@@ -192,7 +193,7 @@ function runtimeLines(container: Container): DetailLine[] {
 
 /** `recent` (history and events) follows the gauges. */
 function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing, recent: readonly DetailLine[]): DetailLine[] {
-	const firstProcess = container.processes[0];
+	const main = mainProcess(container);
 	return [
 		line(
 			{text: 'container ', tone: 'muted'},
@@ -204,7 +205,7 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 		...runtimeLines(container),
 		...gaugeLines(container.gauges, container.cgroup, pod.cgroup),
 		...recent,
-		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
+		field('cmd', main ? commandLine(main) : 'no processes'),
 		...namespaceLines(model, container.namespaces, {pod, container}, sharing),
 	];
 }

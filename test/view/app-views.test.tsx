@@ -4,7 +4,7 @@ import test from 'node:test';
 import {App} from '../../source/app.js';
 import {namespaceTypes} from '../../source/model/types.js';
 import {cellWidth} from '../../source/view/format.js';
-import {clonePod, makeGauges, makeModel, makePods, MiB, replayMonitor} from '../fixtures/models.js';
+import {clonePod, makeGauges, makeModel, makePods, makeProcess, MiB, replayMonitor} from '../fixtures/models.js';
 
 type Size = {columns: number; rows: number};
 
@@ -133,11 +133,24 @@ test('a container with its own 200M limit in a 96M pod: the row shows /96M pod, 
 	const squeezed = {...nginx, gauges: makeGauges({current: 94 * MiB, max: 200 * MiB, effectiveMax: 96 * MiB, effectiveMaxCgroup: web.cgroup, pids: 2})};
 	const screen = await renderApp({columns: 160, rows: 40}, {model: makeModel([{...web, containers: [pause, squeezed, php]}, ...others])});
 	t.after(() => screen.unmount());
-	assert.match(lineWith(screen, '▸ nginx'), /  94M\/96M pod +!97%/);
+	assert.match(lineWith(screen, '▸ nginx'), / {2}94M\/96M pod +!97%/);
 	await screen.press('/', 'nginx', keys.enter, 'j');
 	const pane = screen.lines().map((line) => line.split('│')[1]?.trim() ?? '');
 	assert.ok(pane.includes('memory  94M of 96M (97%)'), pane.join('\n'));
 	assert.ok(pane.some((line) => line.startsWith('limit own 200M · pod 96M (effective) · peak')), pane.join('\n'));
+});
+
+test('the details show the container\'s main command, not a passing child\'s with a lower pid', async (t) => {
+	const [web, ...others] = makePods();
+	const [pause, nginx, php] = web.containers;
+	const shell = makeProcess({pid: 31_000, ppid: 30_990, comm: 'sh', cmdline: 'sh -c while true; do sleep 1; done', starttime: 1000, cgroups: nginx.cgroups});
+	const sleep = makeProcess({pid: 300, ppid: 31_000, comm: 'sleep', cmdline: 'sleep 1', starttime: 90_000, cgroups: nginx.cgroups});
+	const looping = {...nginx, processes: [sleep, shell]};
+	const screen = await renderApp({columns: 100, rows: 30}, {model: makeModel([{...web, containers: [pause, looping, php]}, ...others])});
+	t.after(() => screen.unmount());
+	await screen.press('/', 'nginx', keys.enter, 'j', 'd');
+	assert.equal(screen.lines()[2], 'container nginx  in pod web-7d9f4');
+	assert.ok(screen.lines().includes('cmd     sh -c while true; do sleep 1; done'), screen.text());
 });
 
 test('a narrow terminal shows the details instead of the tree, toggled with d', async (t) => {
