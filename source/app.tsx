@@ -16,7 +16,7 @@ import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
 import {splitKeyPresses} from './view/key-map.js';
-import {keyPressReducer} from './view/key-press.js';
+import {appReducer} from './view/key-press.js';
 import {NamespaceMatrix} from './view/namespace-matrix.js';
 import {buildNamespaceSharing} from './view/namespace-sharing.js';
 import {PodTree} from './view/pod-tree.js';
@@ -35,24 +35,31 @@ export type AppProps = {
 };
 
 const systemClock = () => Date.now();
-const noRowAlerts = {alerts: new Map(), flashEndsAt: null};
+const noRowAlerts = {alerts: new Map(), unseenOomKills: new Map(), flashEndsAt: null};
 
 export function App({monitor, initialIntervalMs, color, hostFacts, events: eventOptions}: AppProps) {
 	const now = eventOptions?.now ?? systemClock;
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
 	const {columns, rows: terminalRows} = useTerminalSize();
-	const [state, dispatch] = useReducer(keyPressReducer, initialIntervalMs, initialUiState);
+	const [state, dispatch] = useReducer(appReducer, initialIntervalMs, initialUiState);
 	const {model, events} = useRefresh(monitor, state.intervalMs, state.paused, eventOptions);
-	const {expansion, filter, sortKey, sortReversed, intervalMs} = state;
+	const {expansion, filter, sortKey, sortReversed, intervalMs, oomSeen} = state;
 	const view = effectiveView(state.view, columns);
 
 	// Rows turn red and flash from the events and the time at render; the one timer below only redraws
 	// when the last flash ends, in case no refresh comes first.
 	const [flashCheckedAt, setFlashCheckedAt] = useState(0);
-	const {alerts, flashEndsAt} = useMemo(
-		() => (model && events ? rowAlerts(model, events.log.events, Math.max(now(), flashCheckedAt), intervalMs) : noRowAlerts),
-		[model, events, now, flashCheckedAt, intervalMs],
+	// What is on screen counts as seen: the whole event log at once, the selected row's details (below) a frame later.
+	const newestEventTime = events?.log.events[0]?.time ?? null;
+	const eventLogShown = state.eventsShown && !state.helpOpen && model !== null;
+	const seen = useMemo(
+		() => (eventLogShown && newestEventTime !== null && newestEventTime > oomSeen.all ? {...oomSeen, all: newestEventTime} : oomSeen),
+		[eventLogShown, newestEventTime, oomSeen],
+	);
+	const {alerts, unseenOomKills, flashEndsAt} = useMemo(
+		() => (model && events ? rowAlerts(model, events.log.events, Math.max(now(), flashCheckedAt), intervalMs, seen) : noRowAlerts),
+		[model, events, now, flashCheckedAt, intervalMs, seen],
 	);
 	useEffect(() => {
 		if (flashEndsAt === null) return;
@@ -60,7 +67,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		return () => clearTimeout(timer);
 	}, [flashEndsAt, now]);
 	const tombstones = useMemo(() => (model && events ? oomTombstones(events.log.tombstones()) : []), [model, events]);
-	const extras = useMemo(() => ({alerts, tombstones}), [alerts, tombstones]);
+	const extras = useMemo(() => ({alerts, unseenOomKills, tombstones}), [alerts, unseenOomKills, tombstones]);
 
 	const {treeRows, navigableRows} = useMemo(
 		() => screenRows(model, {expansion, filter, sortKey, sortReversed}, view, extras),
@@ -83,6 +90,13 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		() => (model && sharing && detailShown ? detailLines(model, selectedRow, sharing, events ? {log: events.log, width: detailWidth} : undefined) : []),
 		[model, sharing, detailShown, selectedRow, events, detailWidth],
 	);
+
+	const detailKey = detailShown ? selectedRow?.key : undefined;
+	useEffect(() => {
+		if (newestEventTime === null) return;
+		if (eventLogShown) dispatch({type: 'seen', through: newestEventTime, rowKey: null});
+		else if (detailKey !== undefined && unseenOomKills.has(detailKey)) dispatch({type: 'seen', through: newestEventTime, rowKey: detailKey});
+	}, [newestEventTime, eventLogShown, detailKey, unseenOomKills]);
 
 	useInput(
 		(input, key) => {

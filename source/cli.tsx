@@ -10,30 +10,24 @@ import {createMonitor, type Monitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
+import {checkArguments, textWidth, UsageError} from './cli-args.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
 const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
 
-const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root']);
-const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
-
-/** meow reports unknown flags over two lines; podtop's errors are one line. */
-function rejectUnknownFlags(argv: readonly string[]): void {
-	for (let index = 0; index < argv.length; index++) {
-		const argument = argv[index];
-		if (argument === '--') return;
-		if (!argument.startsWith('-')) continue;
-		const name = argument.replace(/^--?/, '').split('=')[0];
-		if (valueFlags.has(name) && !argument.includes('=')) index++;
-		if (!knownFlags.has(name)) {
-			process.stderr.write(`podtop: unknown flag ${argument.split('=')[0]} (see podtop --help)\n`);
-			process.exit(2);
-		}
-	}
+function usageError(error: unknown): never {
+	if (!(error instanceof UsageError)) throw error;
+	process.stderr.write(`podtop: ${error.message}\n`);
+	process.exit(2);
 }
 
-rejectUnknownFlags(process.argv.slice(2));
+let argv: string[];
+try {
+	argv = checkArguments(process.argv.slice(2));
+} catch (error) {
+	usageError(error);
+}
 
 const cli = meow(
 	`
@@ -52,9 +46,11 @@ const cli = meow(
 	  --cgroup <dir>     Read cgroups from this tree (default: found from mountinfo)
 	  --root <dir>       A host's root mounted elsewhere: <dir>/proc, <dir>/sys/fs/cgroup, and container
 	                     names from <dir>/run, <dir>/var/lib, <dir>/var/log (--proc, --cgroup override)
+	  --width <columns>  Cut the text output to this width (default: the terminal's, else COLUMNS;
+	                     piped, every line whole)
 	  --no-color         Monochrome (also when NO_COLOR is set)
-	  --version          Print the version
-	  --help             Print this help
+	  -v, --version      Print the version
+	  -h, --help         Print this help
 
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
@@ -75,6 +71,7 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		argv,
 		pkg: bundledVersion ? {name: 'podtop', version: bundledVersion} : undefined,
 		allowUnknownFlags: false,
 		flags: {
@@ -84,12 +81,21 @@ const cli = meow(
 			proc: {type: 'string'},
 			cgroup: {type: 'string'},
 			root: {type: 'string'},
+			width: {type: 'string'},
 			color: {type: 'boolean', default: true},
+			help: {type: 'boolean', default: false},
+			version: {type: 'boolean', default: false},
 		},
 	},
 );
 
 const version = bundledVersion ?? cli.pkg.version ?? '0.0.0';
+// meow answers --help and --version only when given alone.
+if (cli.flags.help) cli.showHelp(0);
+if (cli.flags.version) {
+	process.stdout.write(`${version}\n`);
+	process.exit(0);
+}
 
 function fail(message: string): never {
 	process.stderr.write(`podtop: ${message}\n`);
@@ -124,12 +130,15 @@ function openMonitor(deferFirstCmdlines: boolean): {monitor: Monitor; collector:
 	}
 }
 
+/** Of the text output; null: every line whole. */
+let width: number | null = null;
+
 function print(monitor: Monitor): void {
 	const model = monitor.refresh();
 	if (cli.flags.json) {
 		process.stdout.write(toJsonText(modelToJson(model, {version})) + '\n');
 	} else {
-		process.stdout.write(modelToText(model, process.stdout.isTTY ? process.stdout.columns : 80));
+		process.stdout.write(modelToText(model, width));
 	}
 }
 
@@ -194,6 +203,11 @@ async function main(): Promise<void> {
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
+	try {
+		width = textWidth({flag: cli.flags.width, columns: process.env.COLUMNS, terminalColumns: process.stdout.isTTY ? process.stdout.columns : null});
+	} catch (error) {
+		usageError(error);
+	}
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
 		await printOnce(openMonitor(false).monitor, intervalMs);

@@ -1,4 +1,6 @@
 import {processCpuPercent} from '../model/gauges.js';
+import {limitSource} from '../model/limit-source.js';
+import {mainProcess} from '../model/main-process.js';
 import type {Container, Gauges, PodModel, ProcessRecord} from '../model/types.js';
 
 export type JsonOptions = {version: string};
@@ -17,12 +19,18 @@ function processJson(process: ProcessRecord, model: PodModel) {
 		uid: process.uid < 0 ? null : process.uid,
 		rss: process.rssBytes,
 		threads: process.threads,
-		cpuPercent: round(processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond), 1),
+		...cpuFigures(processCpuPercent(process, model.intervalMs, model.clockTicksPerSecond)),
 		kernelThread: process.isKernelThread,
 	};
 }
 
-function gaugesJson(gauges: Gauges) {
+/** CPU both ways: percent of one core, as top gives it, and cores, as the live view and quotas give it. */
+function cpuFigures(percent: number | null) {
+	return {cpuPercent: round(percent, 1), cpuCores: percent === null ? null : round(percent / 100, 3)};
+}
+
+/** `ownCgroup` and `podCgroup` tell whose the effective limit is: `own`, `pod` or `above`. */
+function gaugesJson(gauges: Gauges, ownCgroup: string | null, podCgroup: string | null) {
 	const {memory, cpu, pids} = gauges;
 	return {
 		memory: {
@@ -30,6 +38,7 @@ function gaugesJson(gauges: Gauges) {
 			max: memory.max,
 			effectiveMax: memory.effectiveMax,
 			effectiveMaxCgroup: memory.effectiveMaxCgroup,
+			effectiveMaxSource: limitSource(gauges, ownCgroup, podCgroup),
 			high: memory.high,
 			workingSet: memory.workingSet,
 			peak: memory.peak,
@@ -42,6 +51,7 @@ function gaugesJson(gauges: Gauges) {
 		cpu: {
 			usageUsec: cpu.usageUsec,
 			percent: round(cpu.percent, 1),
+			cores: cpu.percent === null ? null : round(cpu.percent / 100, 3),
 			quotaCores: round(cpu.quotaCores, 3),
 			nrThrottled: cpu.nrThrottled,
 			throttledNow: cpu.throttledNow,
@@ -52,7 +62,7 @@ function gaugesJson(gauges: Gauges) {
 	};
 }
 
-function containerJson(container: Container, model: PodModel) {
+function containerJson(container: Container, podCgroup: string | null, model: PodModel) {
 	return {
 		id: container.id,
 		name: container.name,
@@ -64,7 +74,9 @@ function containerJson(container: Container, model: PodModel) {
 		cgroup: container.cgroup,
 		cgroups: {memory: container.cgroups.memory, cpu: container.cgroups.cpu, cpuacct: container.cgroups.cpuacct, pids: container.cgroups.pids},
 		namespaces: container.namespaces,
-		...gaugesJson(container.gauges),
+		/** The process the container runs: the first it started, child of the runtime's shim or of the infra. */
+		mainPid: mainProcess(container)?.pid ?? null,
+		...gaugesJson(container.gauges, container.cgroup, podCgroup),
 		processes: container.processes.map((process) => processJson(process, model)),
 	};
 }
@@ -102,8 +114,8 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 			infra: pod.infraContainerId,
 			shared: pod.shared,
 			hostShared: pod.hostShared,
-			...(pod.gauges ? gaugesJson(pod.gauges) : {memory: null, cpu: null, pids: null}),
-			containers: pod.containers.map((container) => containerJson(container, model)),
+			...(pod.gauges ? gaugesJson(pod.gauges, pod.cgroup, pod.cgroup) : {memory: null, cpu: null, pids: null}),
+			containers: pod.containers.map((container) => containerJson(container, pod.cgroup, model)),
 		})),
 		hostProcesses: model.hostProcesses.map((process) => processJson(process, model)),
 	};

@@ -14,18 +14,39 @@ const limitKinds: ReadonlySet<PodtopEventKind> = new Set(['memory.max', 'limit-h
 export type RowAlerts = {
 	/** By tree row key. */
 	alerts: ReadonlyMap<string, RowAlert>;
+	/** OOM kills not seen yet, by tree row key. */
+	unseenOomKills: ReadonlyMap<string, number>;
 	/** When the last flash ends (ms since the epoch), so that one timer can redraw then; null when nothing flashes. */
 	flashEndsAt: number | null;
 };
 
 const rowKeyOf = (event: PodtopEvent): string => (event.containerId === null ? `pod:${event.podId}` : `container:${event.containerId}`);
 
+/** Event times up to which the user has seen OOM kills: all of them (the event log was open) and row by row (its details were). */
+export type OomSeen = {all: number; rows: ReadonlyMap<string, number>};
+
+export const nothingSeen: OomSeen = {all: -Infinity, rows: new Map()};
+
+/** The OOM kills of each row that happened after the user last saw the event log or that row's details. */
+export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const event of events) {
+		// Newest first: nothing older than what the event log showed is news.
+		if (event.time <= seen.all) break;
+		if (event.kind !== 'oom-kill') continue;
+		const key = rowKeyOf(event);
+		if (event.time <= (seen.rows.get(key) ?? -Infinity)) continue;
+		counts.set(key, (counts.get(key) ?? 0) + event.delta);
+	}
+	return counts;
+}
+
 /**
  * The rows to mark: red when the container (or pod cgroup) is at ≥ 95 % of its limit or had a limit event
- * in the last interval, flashing for `flashMs` after an OOM kill. Derived from the model, the newest-first
+ * in the last interval, flashing for `flashMs` after an OOM kill, marked with the kills not seen yet. Derived from the model, the newest-first
  * event log and the time: no state, no timer per row.
  */
-export function rowAlerts(model: PodModel, events: readonly PodtopEvent[], now: number, intervalMs: number): RowAlerts {
+export function rowAlerts(model: PodModel, events: readonly PodtopEvent[], now: number, intervalMs: number, seen: OomSeen = nothingSeen): RowAlerts {
 	const alerts = new Map<string, RowAlert>();
 	for (const pod of model.pods) {
 		if ((pod.gauges?.memory.usedFraction ?? 0) >= limitFraction) alerts.set(podRowKey(pod), 'limit');
@@ -50,7 +71,7 @@ export function rowAlerts(model: PodModel, events: readonly PodtopEvent[], now: 
 			alerts.set(key, 'limit');
 		}
 	}
-	return {alerts, flashEndsAt};
+	return {alerts, unseenOomKills: unseenOomKills(events, seen), flashEndsAt};
 }
 
 /** The containers to list as tombstones: gone after an OOM kill. */

@@ -1,7 +1,9 @@
 import type {EventLog, Tombstone} from '../model/event-log.js';
 import type {PodtopEvent} from '../model/events.js';
 import {processCpuPercent} from '../model/gauges.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {limitSource} from '../model/limit-source.js';
+import {mainProcess} from '../model/main-process.js';
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import {
 	namespaceTypes,
 	sharedNamespaceTypes,
@@ -15,7 +17,7 @@ import {
 } from '../model/types.js';
 import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
-import {memoryLevel, sparkline} from './gauge-marks.js';;
+import {memoryLevel, sparkline} from './gauge-marks.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
 import type {Tone} from './theme.js';
@@ -110,7 +112,7 @@ function tombstoneLines(tombstone: Tombstone, history: DetailHistory | undefined
 		field('gone', `since ${formatEventTime(tombstone.goneAt)}, listed until ${formatEventTime(tombstone.expiresAt)}`, 'muted'),
 		pathField('cgroup', tombstone.cgroup),
 		line({text: 'last seen', tone: 'muted'}),
-		...gaugeLines(tombstone.lastGauges, tombstone.cgroup),
+		...gaugeLines(tombstone.lastGauges, tombstone.cgroup, null),
 		field('procs', tombstone.lastPids.length > 0 ? tombstone.lastPids.join(' ') : 'none'),
 		...historyLines(tombstone.containerId, history, false),
 		...eventLines(tombstone.events),
@@ -164,7 +166,7 @@ function podLines(pod: Pod): DetailLine[] {
 	]);
 	if (identity) lines.push(field('runtime', identity));
 	for (const note of pod.notes) lines.push(field('note', safe(note), 'warn'));
-	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup));
+	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup, pod.cgroup));
 	else lines.push(field('limits', 'no pod cgroup: see each container', 'muted'));
 	return lines;
 }
@@ -192,7 +194,7 @@ function runtimeLines(container: Container): DetailLine[] {
 
 /** `recent` (history and events) follows the gauges. */
 function containerLines(model: PodModel, pod: Pod, container: Container, sharing: NamespaceSharing, recent: readonly DetailLine[]): DetailLine[] {
-	const firstProcess = container.processes[0];
+	const main = mainProcess(container);
 	return [
 		line(
 			{text: 'container ', tone: 'muted'},
@@ -202,9 +204,9 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 		),
 		pathField('cgroup', container.cgroup),
 		...runtimeLines(container),
-		...gaugeLines(container.gauges, container.cgroup),
+		...gaugeLines(container.gauges, container.cgroup, pod.cgroup),
 		...recent,
-		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
+		field('cmd', main ? commandLine(main) : 'no processes'),
 		...namespaceLines(model, container.namespaces, {pod, container}, sharing),
 	];
 }
@@ -247,11 +249,21 @@ function commandLine(process: ProcessRecord): string {
 	return process.cmdline === '' ? `[${safe(process.comm)}]` : safe(process.cmdline);
 }
 
-function gaugeLines(gauges: Gauges, ownCgroup: string | null): DetailLine[] {
+/** The cgroup's own limit and, when another is smaller, that one and whose it is: `own 200M · pod 96M (effective)`. */
+function limitFacts(gauges: Gauges, ownCgroup: string | null, podCgroup: string | null): string {
+	const {max, effectiveMax, effectiveMaxCgroup} = gauges.memory;
+	const source = limitSource(gauges, ownCgroup, podCgroup);
+	const own = `own ${bytesOrNull(max) ?? 'none'}`;
+	if (source === null || effectiveMax === null) return own;
+	if (source === 'own') return `${own} (effective)`;
+	const setter = source === 'pod' ? 'pod' : effectiveMaxCgroup === null ? 'v1 hierarchy' : safe(lastPathPart(effectiveMaxCgroup));
+	return `${own} · ${setter} ${formatBytes(effectiveMax)} (effective)`;
+}
+
+function gaugeLines(gauges: Gauges, ownCgroup: string | null, podCgroup: string | null): DetailLine[] {
 	const {memory, cpu, pids} = gauges;
 	const usage = memoryUsage(memory.current, memory.effectiveMax, memory.usedFraction);
-	const limitSetter =
-		memory.effectiveMaxCgroup !== null && memory.effectiveMaxCgroup !== ownCgroup ? `set by ${safe(lastPathPart(memory.effectiveMaxCgroup))}` : null;
+	const limits = limitFacts(gauges, ownCgroup, podCgroup);
 	const throttling =
 		cpu.nrThrottled === null || cpu.nrThrottled === 0
 			? countOrNull(cpu.nrThrottled)
@@ -261,8 +273,7 @@ function gaugeLines(gauges: Gauges, ownCgroup: string | null): DetailLine[] {
 		field(
 			'',
 			facts([
-				['limit', bytesOrNull(memory.max) ?? 'none'],
-				['', limitSetter],
+				['limit', limits],
 				['high', bytesOrNull(memory.high)],
 				['peak', bytesOrNull(memory.peak)],
 				['working set', bytesOrNull(memory.workingSet)],

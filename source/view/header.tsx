@@ -1,8 +1,8 @@
 import {useContext} from 'react';
 import {Box, Text} from 'ink';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {HostFacts, PodModel} from '../model/types.js';
-import {formatBytes, formatInterval, formatUptime, plural} from '../format/units.js';;
+import {formatBytes, formatInterval, formatUptime, plural} from '../format/units.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 export const headerHeight = 2;

@@ -2,7 +2,7 @@ import type {Key} from 'ink';
 import type {PodModel} from '../model/types.js';
 import {commandForKey} from './key-map.js';
 import {effectiveView, screenRows, wideColumns, type RowExtras} from './screen-rows.js';
-import {uiReducer, type UiState} from './ui-state.js';
+import {uiReducer, type UiAction, type UiState} from './ui-state.js';
 
 export type KeyPressAction = {
 	input: string;
@@ -31,4 +31,9 @@ export function keyPressReducer(state: UiState, {input, key, model, columns, bod
 		wide: columns >= wideColumns,
 	});
 	return command ? uiReducer(state, command) : state;
+}
+
+/** The app's one reducer: key presses, and what the screen showed the user (see `seen`). */
+export function appReducer(state: UiState, action: KeyPressAction | Extract<UiAction, {type: 'seen'}>): UiState {
+	return 'type' in action ? uiReducer(state, action) : keyPressReducer(state, action);
 }

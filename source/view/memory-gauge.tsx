@@ -1,11 +1,15 @@
 import {useContext} from 'react';
 import {Text} from 'ink';
+import type {LimitSource} from '../model/limit-source.js';
 import {formatBytes, formatPercent} from '../format/units.js';
-import {memoryLevel, type MemoryLevel} from './gauge-marks.js';;
+import {memoryLevel, type MemoryLevel} from './gauge-marks.js';
 import {ColorContext, toneStyle, type Tone} from './theme.js';
 
-/** Cells the amount takes: `412M/512M  80%`. */
-export const memoryTextWidth = 16;
+/** Cells the amount takes: `412M/512M pod !96%`. */
+export const memoryTextWidth = 21;
+
+/** What follows the limit when it is not the row's own: whose it is. */
+export const limitSourceMarks: Record<LimitSource, string> = {own: '', pod: 'pod', above: 'up'};
 
 export type MemoryGaugeCells = {
 	filled: string;
@@ -17,8 +21,18 @@ export type MemoryGaugeCells = {
 
 const levelTones: Record<MemoryLevel, Tone> = {ok: 'ok', warn: 'warn', critical: 'critical'};
 
-/** The bar and the amount of current memory against the enforced limit; just the amount when unlimited. */
-export function memoryGaugeCells(current: number | null, limit: number | null, fraction: number | null, barWidth: number): MemoryGaugeCells {
+export type MemoryFigures = {
+	current: number | null;
+	/** The enforced limit; null when unlimited. */
+	limit: number | null;
+	source: LimitSource | null;
+	fraction: number | null;
+	/** At or past the limit, or hit it a moment ago: the percent reads `!96%`, which says so without colour. */
+	atLimit: boolean;
+};
+
+/** The bar and the amount of current memory against the enforced limit and whose it is; just the amount when unlimited. */
+export function memoryGaugeCells({current, limit, source, fraction, atLimit}: MemoryFigures, barWidth: number): MemoryGaugeCells {
 	const currentText = current === null ? '-' : formatBytes(current);
 	if (limit === null) {
 		return {filled: '', empty: ' '.repeat(barWidth), amount: currentText.padStart(5).padEnd(memoryTextWidth), percent: '', level: null};
@@ -26,8 +40,9 @@ export function memoryGaugeCells(current: number | null, limit: number | null, f
 
 	const level = fraction === null ? null : memoryLevel(fraction);
 	const filledCells = fraction === null ? 0 : Math.min(barWidth, Math.floor(fraction * barWidth + 1e-9));
-	const percent = fraction === null ? '' : formatPercent(fraction);
-	const amount = `${currentText.padStart(5)}/${formatBytes(limit).padEnd(5)} `;
+	const percent = (atLimit ? '!' : '') + (fraction === null ? '' : formatPercent(fraction));
+	const sourceMark = source === null ? '' : limitSourceMarks[source];
+	const amount = `${currentText.padStart(5)}/${`${formatBytes(limit)} ${sourceMark}`.padEnd(9)} `;
 	return {
 		filled: '█'.repeat(filledCells),
 		empty: '░'.repeat(barWidth - filledCells),

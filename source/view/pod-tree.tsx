@@ -2,7 +2,7 @@ import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import {useScrollOffset} from '../hooks/use-scroll-offset.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
-import {formatCores} from '../format/units.js';;
+import {formatCores} from '../format/units.js';
 import {MemoryGauge, memoryGaugeCells, memoryTextWidth, type MemoryGaugeCells} from './memory-gauge.js';
 import {ColorContext, toneStyle} from './theme.js';
 import type {RowAlert, SortKey, TreeRow} from './tree-rows.js';
@@ -13,13 +13,16 @@ export type TreeColumns = {name: number; pids: number; cpu: number; bar: number;
 const pidsWidth = 5;
 const cpuWidth = 10;
 
+/** The cells before the name: the selection marker and a space, so that the selection shows without colour or inverse video. */
+const selectionCells = 2;
+
 /** Narrow terminals lose the bar first, then the task count, then CPU; the name takes what is left. */
 export function treeColumns(width: number): TreeColumns {
 	const bar = width >= 120 ? 20 : width >= 100 ? 12 : width >= 80 ? 8 : 0;
 	const pids = width >= 60 ? pidsWidth : 0;
 	const cpu = width >= 48 ? cpuWidth : 0;
 	const others = [pids, cpu, bar, memoryTextWidth].filter((cells) => cells > 0);
-	const name = Math.max(1, width - others.reduce((sum, cells) => sum + cells + 1, 0));
+	const name = Math.max(1, width - selectionCells - others.reduce((sum, cells) => sum + cells + 1, 0));
 	return {name, pids, cpu, bar, memory: memoryTextWidth};
 }
 
@@ -32,11 +35,22 @@ type TreeLineCells = MemoryGaugeCells & {
 	throttleMark: string;
 };
 
+/**
+ * The marks a row's colours and flash also give, in words: `OOM` while it flashes after an OOM kill, and
+ * `oom ×N` for the kills the user has not seen yet (in the event log or the row's details).
+ */
+export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>): string[] {
+	const flashing = row.alert === 'oom-kill';
+	if (row.unseenOomKills > 0) return [`${flashing ? 'OOM' : 'oom'} ×${row.unseenOomKills}`];
+	return flashing ? ['OOM'] : [];
+}
+
 /** Every figure rounded to what is shown, so that a row whose figures did not change renders the same strings. */
 export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells {
 	const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
 	const prefix = `${'  '.repeat(row.depth)}${marker} `;
-	const tagText = row.tags.length > 0 ? ` ${row.tags.join(' ')}` : '';
+	const allTags = [...row.tags, ...alertBadges(row)];
+	const tagText = allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
 	const labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
 	// Badges matter more than the end of a long name, as long as some of the name stays readable.
 	const [name, tags] =
@@ -53,16 +67,30 @@ export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells
 		pids: metrics.pids === null ? '-' : String(metrics.pids),
 		cpu,
 		throttleMark: metrics.throttled ? '!' : '',
-		...memoryGaugeCells(metrics.memoryBytes, metrics.memoryLimit, metrics.memoryFraction, columns.bar),
+		...memoryGaugeCells(
+			{
+				current: metrics.memoryBytes,
+				limit: metrics.memoryLimit,
+				source: metrics.memoryLimitSource,
+				fraction: metrics.memoryFraction,
+				atLimit: row.alert !== null,
+			},
+			columns.bar,
+		),
 	};
 }
 
 type TreeLineProps = TreeLineCells & {pidsWidth: number; cpuWidth: number; barWidth: number; selected: boolean; alert: RowAlert | null; gone: boolean};
 
-/** The style of a whole row: red at the limit, red in inverse video while an OOM kill flashes, dimmed for a tombstone. */
+/**
+ * The style of a whole row: inverse video for the selection, red at the limit, dimmed for a tombstone; while
+ * an OOM kill flashes, white on red (bold and underlined without colour), which the selection never is.
+ */
 function rowStyle(alert: RowAlert | null, gone: boolean, selected: boolean, color: boolean) {
-	const style = alert === null ? {} : toneStyle('critical', color);
-	return {...style, inverse: selected || alert === 'oom-kill', dimColor: gone && alert === null};
+	const flashing = alert === 'oom-kill';
+	const flash = color ? {color: 'whiteBright', backgroundColor: 'red', bold: true} : {bold: true, underline: true};
+	const style = flashing ? flash : alert === null ? {} : toneStyle('critical', color);
+	return {...style, inverse: selected, dimColor: gone && alert === null};
 }
 
 const TreeLine = memo(function TreeLine(props: TreeLineProps) {
@@ -72,6 +100,7 @@ const TreeLine = memo(function TreeLine(props: TreeLineProps) {
 	const plain = props.alert !== null;
 	return (
 		<Text wrap="truncate-end" {...rowStyle(props.alert, props.gone, props.selected, color)}>
+			{props.selected ? '› ' : '  '}
 			{props.name}
 			<Text {...toneStyle(plain ? undefined : 'badge', color)}>{props.tags}</Text>
 			{props.padding}
@@ -95,25 +124,23 @@ const TreeLine = memo(function TreeLine(props: TreeLineProps) {
 	);
 });
 
-const sortHeaders: Record<SortKey, 'name' | 'pids' | 'cpu' | 'memory'> = {
-	memoryPercent: 'memory',
-	memory: 'memory',
-	cpu: 'cpu',
-	name: 'name',
-	pids: 'pids',
-};
-
+/**
+ * Every column headed with its unit: tasks, CPU in cores (used/quota), the memory bar, the amount used
+ * against the limit, and the percent of the limit; the sort column carries the arrow.
+ */
 function columnHeader(columns: TreeColumns, sortKey: SortKey, sortReversed: boolean): string {
 	const descending = (sortKey !== 'name') !== sortReversed;
 	const arrow = descending ? '▼' : '▲';
-	const mark = (column: string, label: string): string => (sortHeaders[sortKey] === column ? label + arrow : label);
-	const memoryLabel = sortKey === 'memoryPercent' ? 'MEM%' : 'MEM';
-	const memoryCells = columns.bar > 0 ? columns.bar + 1 + columns.memory : columns.memory;
+	const mark = (key: SortKey, label: string): string => (sortKey === key ? label + arrow : label);
+	const memoryCells = [
+		columns.bar > 0 ? fitCells('MEMORY', columns.bar) : null,
+		fitCells(mark('memory', 'USED/LIMIT'), columns.memory - 5) + mark('memoryPercent', '%').padStart(5),
+	];
 	return [
-		fitCells(mark('name', 'NAME'), columns.name),
+		' '.repeat(selectionCells) + fitCells(mark('name', 'NAME'), columns.name),
 		columns.pids > 0 ? mark('pids', 'PIDS').padStart(columns.pids) : null,
-		columns.cpu > 0 ? mark('cpu', 'CPU').padStart(columns.cpu) : null,
-		fitCells(mark('memory', memoryLabel), memoryCells),
+		columns.cpu > 0 ? mark('cpu', 'CORES').padStart(columns.cpu) : null,
+		...memoryCells,
 	]
 		.filter((cell) => cell !== null)
 		.join(' ');

@@ -20,7 +20,7 @@ export type ScreenRows = {
 type RowState = Pick<UiState, 'expansion' | 'filter' | 'sortKey' | 'sortReversed'>;
 
 /** What the event log adds to the tree: marked rows and tombstones. */
-export type RowExtras = Pick<TreeOptions, 'alerts' | 'tombstones'>;
+export type RowExtras = Pick<TreeOptions, 'alerts' | 'unseenOomKills' | 'tombstones'>;
 
 export function screenRows(model: PodModel | null, state: RowState, view: ViewName, extras: RowExtras = {}): ScreenRows {
 	if (!model) return {treeRows: [], navigableRows: []};

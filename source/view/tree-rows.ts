@@ -1,8 +1,9 @@
 import {compareText} from '../model/compare-text.js';
 import {processCpuPercent} from '../model/gauges.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import type {Tombstone} from '../model/event-log.js';
+import {limitSource, type LimitSource} from '../model/limit-source.js';
 import type {ContainerRef} from './namespace-sharing.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
@@ -16,6 +17,8 @@ export type TreeOptions = {
 	sortReversed: boolean;
 	/** Rows to mark, by row key: at or past the limit, or flashing after an OOM kill (see alerts.ts). */
 	alerts?: ReadonlyMap<string, RowAlert>;
+	/** OOM kills the user has not seen yet (in the event log or the row's details), by row key. */
+	unseenOomKills?: ReadonlyMap<string, number>;
 	/** Containers gone after an OOM kill, listed dimmed under their pod (a pod gone too gets a row of its own). */
 	tombstones?: readonly Tombstone[];
 };
@@ -32,6 +35,8 @@ export type RowMetrics = {
 	memoryBytes: number | null;
 	/** The enforced limit (the smallest up the cgroup tree); null when unlimited. */
 	memoryLimit: number | null;
+	/** Whose limit `memoryLimit` is; null when unlimited. */
+	memoryLimitSource: LimitSource | null;
 	memoryFraction: number | null;
 };
 
@@ -58,6 +63,8 @@ export type TreeRow = {
 	metrics: RowMetrics;
 	subject: RowSubject;
 	alert: RowAlert | null;
+	/** OOM kills of this row the user has not seen yet: a mark that stays until they open the event log or the details. */
+	unseenOomKills: number;
 	/** A tombstone (or a gone pod): drawn dimmed. */
 	gone: boolean;
 };
@@ -135,7 +142,7 @@ export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] 
 
 	const compare = nodeComparator(options.sortKey, options.sortReversed);
 	const rows: TreeRow[] = [];
-	const context: AppendContext = {expansion: options.expansion, compare, alerts: options.alerts};
+	const context: AppendContext = {expansion: options.expansion, compare, alerts: options.alerts, unseenOomKills: options.unseenOomKills};
 	appendRows(rows, nodes.sort(compare), [], context);
 	const host = hostNode(model, query);
 	if (host) appendRows(rows, [host], [], context);
@@ -146,6 +153,7 @@ type AppendContext = {
 	expansion: ReadonlyMap<string, boolean>;
 	compare: (a: TreeNode, b: TreeNode) => number;
 	alerts: ReadonlyMap<string, RowAlert> | undefined;
+	unseenOomKills: ReadonlyMap<string, number> | undefined;
 };
 
 /** Every container row (with its pod as the path's parent), in tree order: the rows of the namespace matrix. */
@@ -170,6 +178,7 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 			metrics: node.metrics,
 			subject: node.subject,
 			alert: context.alerts?.get(node.key) ?? null,
+			unseenOomKills: context.unseenOomKills?.get(node.key) ?? 0,
 			gone: node.gone ?? false,
 		});
 		if (expanded) appendRows(rows, [...[...node.children()].sort(context.compare), ...trailing], path, context);
@@ -188,7 +197,7 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
 		.filter((node): node is TreeNode => node !== null);
 	const trailing = tombstones.filter((tombstone) => podMatches || matchesName(tombstone.containerName, query)).map(tombstoneNode);
 	if (!podMatches && children.length === 0 && trailing.length === 0) return null;
-	const allContainerMetrics = pod.containers.map(containerMetrics);
+	const allContainerMetrics = pod.containers.map((container) => containerMetrics(container, pod));
 	const metrics = podMetrics(pod, allContainerMetrics);
 	return {
 		key: podRowKey(pod),
@@ -213,7 +222,7 @@ function tombstoneNode(tombstone: Tombstone): TreeNode {
 		key: tombstoneRowKey(tombstone),
 		label: sanitizeForTerminal(tombstone.containerName),
 		tags: [tombstoneTag],
-		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length),
+		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length, tombstone.cgroup, null),
 		sortFraction: null,
 		sortName: tombstone.containerName.toLowerCase(),
 		subject: {kind: 'tombstone', tombstone},
@@ -234,7 +243,7 @@ function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode 
 		key: `pod:${first.podId}`,
 		label: sanitizeForTerminal(first.podName),
 		tags: ['†'],
-		metrics: {pids: 0, cpuCores: null, quotaCores: null, throttled: false, memoryBytes: null, memoryLimit: null, memoryFraction: null},
+		metrics: {pids: 0, cpuCores: null, quotaCores: null, throttled: false, memoryBytes: null, memoryLimit: null, memoryLimitSource: null, memoryFraction: null},
 		sortFraction: null,
 		sortName: first.podName.toLowerCase(),
 		subject: {kind: 'gone-pod', podId: first.podId, podName: first.podName, tombstones},
@@ -250,7 +259,7 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 	const containerMatches = query === '' || matchesName(container.name, query);
 	const processes = containerMatches ? container.processes : container.processes.filter((process) => matchesProcess(process, query));
 	if (!containerMatches && processes.length === 0) return null;
-	const metrics = containerMetrics(container);
+	const metrics = containerMetrics(container, pod);
 	return {
 		key: containerRowKey(container),
 		label: sanitizeForTerminal(container.name),
@@ -288,6 +297,7 @@ function hostNode(model: PodModel, query: string): TreeNode | null {
 			throttled: false,
 			memoryBytes,
 			memoryLimit: null,
+			memoryLimitSource: null,
 			memoryFraction: null,
 		},
 		sortFraction: null,
@@ -324,11 +334,12 @@ function processMetrics(process: ProcessRecord, model: PodModel): RowMetrics {
 		throttled: false,
 		memoryBytes: process.rssBytes,
 		memoryLimit: null,
+		memoryLimitSource: null,
 		memoryFraction: null,
 	};
 }
 
-function gaugeMetrics(gauges: Gauges, pids: number | null): RowMetrics {
+function gaugeMetrics(gauges: Gauges, pids: number | null, ownCgroup: string | null, podCgroup: string | null): RowMetrics {
 	const {memory, cpu} = gauges;
 	return {
 		pids: gauges.pids.current ?? pids,
@@ -337,17 +348,18 @@ function gaugeMetrics(gauges: Gauges, pids: number | null): RowMetrics {
 		throttled: cpu.throttledNow === true,
 		memoryBytes: memory.current,
 		memoryLimit: memory.effectiveMax,
+		memoryLimitSource: limitSource(gauges, ownCgroup, podCgroup),
 		memoryFraction: memory.usedFraction,
 	};
 }
 
-function containerMetrics(container: Container): RowMetrics {
-	return gaugeMetrics(container.gauges, container.processes.length);
+function containerMetrics(container: Container, pod: Pod): RowMetrics {
+	return gaugeMetrics(container.gauges, container.processes.length, container.cgroup, pod.cgroup);
 }
 
 function podMetrics(pod: Pod, containers: readonly RowMetrics[]): RowMetrics {
 	const summedPids = sumOrNull(containers.map((container) => container.pids));
-	if (pod.gauges) return gaugeMetrics(pod.gauges, summedPids);
+	if (pod.gauges) return gaugeMetrics(pod.gauges, summedPids, pod.cgroup, pod.cgroup);
 	return {
 		pids: summedPids,
 		cpuCores: sumOrNull(containers.map((container) => container.cpuCores)),
@@ -355,6 +367,7 @@ function podMetrics(pod: Pod, containers: readonly RowMetrics[]): RowMetrics {
 		throttled: containers.some((container) => container.throttled),
 		memoryBytes: sumOrNull(containers.map((container) => container.memoryBytes)),
 		memoryLimit: null,
+		memoryLimitSource: null,
 		memoryFraction: null,
 	};
 }
@@ -373,16 +386,22 @@ function maxOrNull(values: ReadonlyArray<number | null>): number | null {
 
 type SortValue = number | string | null;
 
+const MiB = 1024 * 1024;
+/** Figures compared as the table shows them, so that rows whose figures look equal do not swap on noise. */
+const shownPercent = (fraction: number | null): number | null => (fraction === null ? null : Math.floor(fraction * 100 + 1e-9));
+const shownMebibytes = (bytes: number | null): number | null => (bytes === null ? null : Math.round(bytes / MiB));
+const shownCores = (cores: number | null): number | null => (cores === null ? null : Math.round(cores * 100));
+
 function sortValues(node: TreeNode, key: SortKey): SortValue[] {
 	const {metrics} = node;
 	switch (key) {
 		case 'memoryPercent':
 			// Unlimited rows follow the limited ones, ordered among themselves by size.
-			return [node.sortFraction, metrics.memoryBytes];
+			return [shownPercent(node.sortFraction), shownMebibytes(metrics.memoryBytes)];
 		case 'memory':
-			return [metrics.memoryBytes];
+			return [shownMebibytes(metrics.memoryBytes)];
 		case 'cpu':
-			return [metrics.cpuCores];
+			return [shownCores(metrics.cpuCores)];
 		case 'pids':
 			return [metrics.pids];
 		case 'name':
@@ -390,7 +409,11 @@ function sortValues(node: TreeNode, key: SortKey): SortValue[] {
 	}
 }
 
-/** Numbers sort descending and names ascending; `reversed` flips that, but unknown values always go last. */
+/**
+ * Numbers sort descending and names ascending; `reversed` flips that, but unknown values always go last.
+ * Ties (equal as shown) go by name, then by key, whatever the direction: a row moves only when its figure
+ * passes another's.
+ */
 function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeNode) => number {
 	const direction = (key === 'name' ? 1 : -1) * (reversed ? -1 : 1);
 	return (a, b) => {
@@ -401,7 +424,7 @@ function nodeComparator(key: SortKey, reversed: boolean): (a: TreeNode, b: TreeN
 			if (order !== 0) return order;
 		}
 
-		return compareText(a.label, b.label) || compareText(a.key, b.key);
+		return compareText(a.sortName, b.sortName) || compareText(a.key, b.key);
 	};
 }
 

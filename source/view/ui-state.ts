@@ -1,3 +1,4 @@
+import {nothingSeen, type OomSeen} from './alerts.js';
 import {sortKeys, type SortKey, type TreeRow} from './tree-rows.js';
 
 /** What fills the body: the pod tree, the namespace matrix, or the selection's details on a narrow terminal. */
@@ -22,6 +23,8 @@ export type UiState = {
 	selectedPath: readonly string[];
 	paused: boolean;
 	intervalMs: number;
+	/** Up to when the user has seen OOM kills; the rows mark the kills after that. */
+	oomSeen: OomSeen;
 	/** Set by q or Ctrl-C; the app exits when it sees it. */
 	quitRequested: boolean;
 };
@@ -45,7 +48,9 @@ export type UiAction =
 	| {type: 'escape'}
 	| {type: 'togglePause'}
 	| {type: 'stepInterval'; direction: 1 | -1}
-	| {type: 'quit'};
+	| {type: 'quit'}
+	/** Events up to `through` were on screen: in the event log (`rowKey` null) or in the details of a row. */
+	| {type: 'seen'; through: number; rowKey: string | null};
 
 /** What + and - step through; an interval given on the command line is kept until the first step. */
 export const intervalStepsMs = [250, 500, 1000, 2000, 3000, 5000, 10_000] as const;
@@ -64,6 +69,7 @@ export function initialUiState(intervalMs: number): UiState {
 		selectedPath: [],
 		paused: false,
 		intervalMs,
+		oomSeen: nothingSeen,
 		quitRequested: false,
 	};
 }
@@ -140,6 +146,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			return {...state, intervalMs: nextInterval(state.intervalMs, action.direction)};
 		case 'quit':
 			return {...state, quitRequested: true};
+		case 'seen': {
+			const {oomSeen} = state;
+			if (action.rowKey === null) return action.through > oomSeen.all ? {...state, oomSeen: {...oomSeen, all: action.through}} : state;
+			if (action.through <= Math.max(oomSeen.all, oomSeen.rows.get(action.rowKey) ?? -Infinity)) return state;
+			return {...state, oomSeen: {...oomSeen, rows: new Map(oomSeen.rows).set(action.rowKey, action.through)}};
+		}
 	}
 }
 

@@ -156,11 +156,14 @@ describe('Kubernetes on containerd, systemd driver, cgroup v2', () => {
 		assert.deepEqual(pod.notes, []);
 	});
 
-	test('shop/web: per-container and pod-level limits', () => {
+	test('shop/web: per-container and pod-level limits, and whose limit is enforced', () => {
 		const pod = podNamed(json, 'shop/web');
 		const [pause, curl, nginx] = pod.containers;
 		assert.equal(nginx.memory.max, 64 * MiB);
 		assert.equal(nginx.memory.effectiveMax, 64 * MiB);
+		assert.equal(nginx.memory.effectiveMaxSource, 'own');
+		assert.equal(curl.memory.effectiveMaxSource, 'pod');
+		assert.equal(pod.memory?.effectiveMaxSource, 'own');
 		assert.equal(nginx.cpu.quotaCores, 0.5);
 		assert.equal(curl.memory.max, null);
 		assert.equal(curl.memory.effectiveMax, 512 * MiB);
@@ -338,8 +341,8 @@ describe('CRI-O without a pause process, systemd driver, cgroup v2', () => {
 		assert.equal(pod.containers[0].memory.effectiveMax, 128 * MiB);
 	});
 
-	test('text output: the notes under their pods, wrapped, not hidden', async () => {
-		const result = await runPodtop(['--once', '--root', tree.root, '--proc', tree.proc, '--cgroup', tree.cgroup, '--interval', '100']);
+	test('text output at --width 80: the notes under their pods, wrapped, not hidden', async () => {
+		const result = await runPodtop(['--once', '--width', '80', '--root', tree.root, '--proc', tree.proc, '--cgroup', tree.cgroup, '--interval', '100']);
 		assert.equal(result.code, 0, result.stderr);
 		const lines = result.stdout.split('\n');
 		assert.ok(lines.every((line) => line.length <= 80), result.stdout);
@@ -455,7 +458,7 @@ describe('Docker on cgroup v2, systemd driver, read through --root alone', () =>
 
 	test('--root gives the same result as pointing --proc and --cgroup at the same host (but for the sample time)', async () => {
 		const viaFlags = await podtopJson(tree, ['--root', tree.root, '--proc', tree.proc, '--cgroup', path.join(tree.root, 'sys/fs/cgroup')]);
-		const comparable = (document: PodtopJson) => ({...document, time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null}))}))}))});
+		const comparable = (document: PodtopJson) => ({...document, time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null, cpuCores: null}))}))}))});
 		assert.deepEqual(comparable(viaFlags), comparable(json));
 	});
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {cellWidth, fitCells, truncateCells} from '../../source/format/cells.js';
 import {formatBytes, formatCores, formatInterval, formatPercent, formatUptime} from '../../source/format/units.js';
-import {memoryLevel} from '../../source/view/gauge-marks.js';;
+import {memoryLevel} from '../../source/view/gauge-marks.js';
 import {memoryGaugeCells} from '../../source/view/memory-gauge.js';
 import {processCpuPercent} from '../../source/model/gauges.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
@@ -47,18 +47,27 @@ test('cell widths count wide characters twice and combining marks not at all', (
 	assert.equal(fitCells('batch-job', 6), 'batch…');
 });
 
-test('memory gauge: bar and amount against the limit, or the amount alone when unlimited', () => {
-	assert.deepEqual(memoryGaugeCells(51.2 * MiB, 64 * MiB, 0.8, 10), {
+test('memory gauge: bar, amount against the limit with whose it is, and a ! at the limit; the amount alone when unlimited', () => {
+	const figures = {current: 51.2 * MiB, limit: 64 * MiB, source: 'own', fraction: 0.8, atLimit: false} as const;
+	assert.deepEqual(memoryGaugeCells(figures, 10), {
 		filled: '████████',
 		empty: '░░',
-		amount: '  51M/64M   ',
-		percent: ' 80%',
+		amount: '  51M/64M       ',
+		percent: '  80%',
 		level: 'warn',
 	});
-	const nearLimit = memoryGaugeCells(124.16 * MiB, 128 * MiB, 0.97, 10);
-	assert.equal(nearLimit.amount + nearLimit.percent, ' 124M/128M   97%');
+	const nearLimit = memoryGaugeCells({current: 124.16 * MiB, limit: 128 * MiB, source: 'pod', fraction: 0.97, atLimit: true}, 10);
+	assert.equal(nearLimit.amount + nearLimit.percent, ' 124M/128M pod   !97%');
 	assert.equal(nearLimit.level, 'critical');
-	assert.deepEqual(memoryGaugeCells(300 * MiB, null, null, 4), {filled: '', empty: '    ', amount: ' 300M           ', percent: '', level: null});
+	const above = memoryGaugeCells({current: 94 * MiB, limit: 96 * MiB, source: 'above', fraction: 0.979, atLimit: false}, 0);
+	assert.equal(above.amount + above.percent, '  94M/96M up      97%');
+	assert.deepEqual(memoryGaugeCells({current: 300 * MiB, limit: null, source: null, fraction: null, atLimit: false}, 4), {
+		filled: '',
+		empty: '    ',
+		amount: ' 300M                ',
+		percent: '',
+		level: null,
+	});
 });
 
 test('process CPU % (the model\'s helper) is the tick delta over the interval, unknown for new processes and first samples', () => {

@@ -105,7 +105,7 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	await terminal.waitForScreen((text) => !text.includes(`filter ${podName}`), 'Esc clears the filter');
 	filterBy('app1');
 	screen = await terminal.waitForScreen((text) => !/app2/.test(text) && /app1/.test(text), 'the filter keeps app1 and hides app2');
-	assert.ok(screen.includes(podName), 'the pod of a matching container stays');
+	assert.ok(screen.includes(`▾ ${podName.slice(0, 14)}`), 'the pod of a matching container stays (its name cut at 80 columns)');
 	assert.ok(!/▸ host\b/.test(screen), 'the host group holds no app1');
 
 	// A resize draws the next frame whole at the new size: no row of the old frame stays, none wraps.
@@ -168,6 +168,14 @@ function redRowOf(screen: string, name: string): string | undefined {
 	});
 }
 
+/** The row of the screen that shows `text`, or '' when none does. */
+const rowWith = (screen: string, text: string): string => screen.split('\n').find((line) => line.includes(text)) ?? '';
+/** The rows marked selected (›), which must be exactly one. */
+const selectedRows = (screen: string): string[] => screen.split('\n').filter((line) => line.startsWith('› '));
+/** Any SGR parameter that sets a colour (foreground, background, bright or extended). */
+const hasColour = (coloured: string): boolean =>
+	[...coloured.matchAll(/\u001B\[([0-9;]*)m/g)].some((match) => match[1].split(';').map(Number).some((parameter) => (parameter >= 30 && parameter <= 49) || parameter >= 90));
+
 describe('the live view in a real terminal (tmux) against a real pod', {concurrency: false}, () => {
 	test('120×40', (t) => runAgainstRig(t, 120, 40));
 	test('80×24', (t) => runAgainstRig(t, 80, 24));
@@ -195,7 +203,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250}));
 		let exited = false;
 		void climber.exited.then(() => (exited = true));
-		// Red from 95 % or a limit hit in the last interval (after the kill it flashes, inverse red, for 3 s).
+		// Red from 95 % or a limit hit in the last interval (after the kill it flashes white on red for 3 s).
 		screen = await terminal.waitForScreen((text) => exited || redRowOf(text, 'app1') !== undefined, 'the app1 row in red', {coloured: true, timeoutMs: 40_000});
 		assert.ok(!exited, `the climber was killed before its row turned red:\n${screen}`);
 		t.diagnostic(`app1 while it climbed: ${JSON.stringify(redRowOf(screen, 'app1'))}`);
@@ -211,6 +219,70 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		);
 		assert.match(screen, /EVENTS \d+ events? since start/);
 		assert.match(screen.split('\n')[1], /\d+ events? /, 'the header counts the events');
+		terminal.type('q');
+		await terminal.waitForScreen((text) => /\$ *$|# *$/m.test(text.trimEnd().split('\n').at(-1) ?? ''), 'the shell prompt back after q');
+	});
+	test('80×24 with NO_COLOR: real arrow keys move the › mark, the climb reads !9x%, the kill stays as oom ×1 until the event log is seen', {timeout: 120_000}, async (t) => {
+		if (!requireRigs(t, 'unshare', 'climber') || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const app1 = rig.apps[0];
+		const podName = rig.cgroup.slice(1);
+		const terminal = new Terminal(80, 24);
+		t.after(() => terminal.close());
+		terminal.type(`NO_COLOR=1 node ${cliPath} --interval 250`, 'Enter');
+		await terminal.waitForScreen((text) => / events {2}every /.test(text), 'the live view after its first refresh');
+		terminal.type('/');
+		terminal.type('-l', podName);
+		terminal.type('Enter');
+		let screen = await terminal.waitForScreen(
+			(text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text) && /▸ app2 /.test(text) && /infra \(infra\)/.test(text),
+			'the rig pod with its three containers',
+		);
+		assert.equal(hasColour(terminal.colouredScreen()), false, 'NO_COLOR: no colour on screen');
+		// 80 columns cut the pod's name: it is the row of the ▾ that is not host.
+		const treeRows = (text: string) => text.split('\n').filter((line) => /^(?:› | {2}) *[▾▸] \S/.test(line));
+		const podRow = (line: string) => line.includes(`▾ ${podName.slice(0, 12)}`);
+		const lastRow = (text: string) => treeRows(text).at(-1) ?? '';
+		assert.equal(treeRows(screen).length, 4, `the pod and its three containers:\n${screen}`);
+		assert.deepEqual(selectedRows(screen).map(podRow), [true], `the pod row, and only it, is marked ›:\n${screen}`);
+
+		const selection = async (what: string, isSelected: (row: string, text: string) => boolean) => {
+			screen = await terminal.waitForScreen((text) => selectedRows(text).length === 1 && isSelected(selectedRows(text)[0], text), what);
+		};
+		terminal.type('Up');
+		await selection('↑ on the first row stays', podRow);
+		terminal.type('Down');
+		await selection('↓ moves the mark to the first container', (row, text) => row === treeRows(text)[1]);
+		terminal.type('End');
+		await selection('End goes to the last row', (row, text) => row === lastRow(text));
+		terminal.type('Down');
+		await selection('↓ on the last row stays', (row, text) => row === lastRow(text));
+		terminal.type('Home');
+		await selection('Home goes back to the first row', podRow);
+		terminal.type('PageDown');
+		await selection('PgDn moves a page: the last row here', (row, text) => row === lastRow(text));
+		terminal.type('PageUp');
+		await selection('PgUp moves a page back: the first row here', podRow);
+
+		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250}));
+		let exited = false;
+		void climber.exited.then(() => (exited = true));
+		screen = await terminal.waitForScreen((text) => exited || /!(?:9[5-9]|1\d\d)%$/.test(rowWith(text, '▸ app1').trimEnd()), 'app1 at its limit: !9x%', {timeoutMs: 40_000});
+		assert.ok(!exited, `the climber was killed before its row read !9x%:\n${screen}`);
+		t.diagnostic(`app1 while it climbed: ${JSON.stringify(rowWith(screen, '▸ app1'))}`);
+		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
+
+		// app1 lives on (its own process was not the victim): the kill stays marked on its row.
+		screen = await terminal.waitForScreen((text) => / oom ×1 /.test(rowWith(text, '▸ app1')), 'app1 marked oom ×1 once the flash is over', {timeoutMs: 30_000});
+		assert.equal(hasColour(terminal.colouredScreen()), false, 'NO_COLOR: still no colour');
+		assert.ok(podRow(selectedRows(screen)[0] ?? ''), 'the selection did not move');
+		terminal.type('e');
+		const unmarked = (row: string) => row.includes('▸ app1') && !/oom ×|OOM/i.test(row);
+		screen = await terminal.waitForScreen((text) => /oom-kill +\S+\/app1 /.test(text) && unmarked(rowWith(text, '▸ app1')), 'the event log shows the kill, and the mark is gone');
+		terminal.type('e');
+		screen = await terminal.waitForScreen((text) => !text.includes('EVENTS'), 'the event log closed');
+		assert.ok(unmarked(rowWith(screen, '▸ app1')), `seen: the mark stays gone:\n${screen}`);
 		terminal.type('q');
 		await terminal.waitForScreen((text) => /\$ *$|# *$/m.test(text.trimEnd().split('\n').at(-1) ?? ''), 'the shell prompt back after q');
 	});

@@ -11,8 +11,8 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {promisify} from 'node:util';
 import {describe, test, type TestContext} from 'node:test';
 import {decodeText} from '../../source/collect/parse-bytes.js';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
-import {cellWidth} from '../../source/format/cells.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
+import {cellWidth} from '../../source/format/cells.js';
 import {cliPath, type PodtopJson} from '../helpers/podtop.js';
 import {commandExists} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
@@ -57,10 +57,10 @@ function assertNothingDrivesTheTerminal(output: Buffer, what: string): void {
 }
 
 describe('hostile names from real processes and cgroups', {concurrency: false}, () => {
-	test('--once: escaped, every line within 80 cells, the columns aligned', async (t) => {
+	test('--once --width 80: escaped, every line within 80 cells, the columns aligned', async (t) => {
 		if (!canPlant(t)) return;
 		const rig = await withRig(t, () => createHostileRig(hostileSpecs));
-		const output = await podtop(['--once']);
+		const output = await podtop(['--once', '--width', '80']);
 		assertNothingDrivesTheTerminal(output, '--once');
 		const text = output.toString('utf8');
 		assert.ok(text.includes('\\x1b]0;pwned\\x07\\x1b[2J'), 'the comm shows escaped');
@@ -72,7 +72,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		const end = lines.findIndex((line) => line.startsWith('host ('));
 		// The header and the table fit (the notes after the table are prose, left to wrap).
 		for (const line of lines.slice(0, end + 1)) assert.ok(cellWidth(line) <= 80, `within 80 cells: ${JSON.stringify(line)} (${cellWidth(line)})`);
-		// The table: a name cell of 80 - 5 - 11 - 19 - 3 = 42 cells, then PIDS (5), CPU (11), MEMORY.
+		// The table: a name cell of 80 - 5 - 10 - 20 - 3 = 42 cells, then PIDS (5), CPU (10), MEMORY.
 		assert.ok(header > 0 && end > header + 3 * 3, 'the three hostile containers are listed');
 		const pids = rig.containers.map((container) => `     ${container.pid} `);
 		const ours = (line: string) => ['evil\\x1b', 'bad\\xff', 'wide中'].some((name) => line.includes(name)) || pids.some((pid) => line.includes(pid));
@@ -80,7 +80,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		assert.ok(rows.length >= 1 + 3 * 3, `the hostile pods, containers and processes are in the table:\n${rows.join('\n')}`);
 		for (const line of rows) {
 			const rest = cells(line).slice(42).join('');
-			assert.match(rest, /^( [ 0-9PIDS]{5}( [ 0-9.!/CPU-]{11}( .*)?)?)?$/, `columns aligned: ${JSON.stringify(line)}`);
+			assert.match(rest, /^( [ 0-9PIDS]{5}( [ 0-9.!/CPUcores-]{10}( .*)?)?)?$/, `columns aligned: ${JSON.stringify(line)}`);
 		}
 		for (const container of rig.containers) assert.ok(text.includes(`\n     ${container.pid} `), `process ${container.pid} is listed`);
 	});

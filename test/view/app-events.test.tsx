@@ -8,7 +8,7 @@ import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
 import {formatEventTime} from '../../source/view/event-pane.js';
-import {cellWidth} from '../../source/format/cells.js';;
+import {cellWidth} from '../../source/format/cells.js';
 import {shopModel, type CgroupState} from '../fixtures/event-models.js';
 import {MiB, replayMonitor} from '../fixtures/models.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
@@ -44,6 +44,7 @@ function rawLine(screen: Screen, text: string): string {
 const red = /^(?:\u001B\[1m)?\u001B\[31m/;
 const isRedRow = (line: string) => red.test(line.replace(/^\u001B\[7m/, '')) || /^\u001B\[7m\u001B\[1m\u001B\[31m|^\u001B\[1m\u001B\[31m\u001B\[7m/.test(line);
 const isInverse = (line: string) => line.slice(0, 20).includes('\u001B[7m');
+const isFlashing = (line: string) => line.slice(0, 30).includes('\u001B[41m');
 
 /** Shop pod models 1 s apart: each item is app1's state (null: its cgroup is gone). */
 function app1Series(states: ReadonlyArray<CgroupState | null>, pod: CgroupState = {}): PodModel[] {
@@ -58,7 +59,7 @@ test('a container at 95 % of its limit, or with a limit event in the last interv
 	assert.equal(isRedRow(app1()), false, app1());
 	await next();
 	assert.ok(isRedRow(app1()), `at 96 %: ${JSON.stringify(app1())}`);
-	assert.match(stripAnsi(app1()), /62M\/64M +96%$/);
+	assert.match(stripAnsi(app1()), /62M\/64M +!96%$/, 'the percent says it too, without colour');
 	assert.equal(isRedRow(rawLine(screen, '▸ app2')), false, 'app2 stays as it was');
 	await next();
 	assert.ok(isRedRow(app1()), 'back at 47 %, but failcnt rose since the last refresh');
@@ -66,35 +67,54 @@ test('a container at 95 % of its limit, or with a limit event in the last interv
 	assert.equal(isRedRow(app1()), false, 'no new limit hit in the last interval');
 });
 
-test('an OOM kill flashes the row (inverse red) for 3 s, then the row stays red for its interval only', async (t) => {
+test('an OOM kill flashes the row white on red with an OOM badge for 3 s, unlike the inverse selection; then oom ×1 stays until seen', async (t) => {
 	const killed = {current: 10 * MiB, eventsMax: 40, oom: 1, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]};
 	const models = [
 		...app1Series([{current: 40 * MiB}, killed], {eventsMax: 0, oom: 0, oomKill: 0}),
 		shopModel(t0 + 2000, {app1: killed, pod: {eventsMax: 40, oom: 1, oomKill: 1}}),
+		shopModel(t0 + 3000, {app1: killed, pod: {eventsMax: 40, oom: 1, oomKill: 1}}),
 	];
 	// The pod counts its container's events too (v2): they are reported once, on app1.
 	models[1] = shopModel(t0 + 1000, {app1: killed, pod: {eventsMax: 40, oom: 1, oomKill: 1}});
-	const {screen, next, clock} = await renderEvents(t, models);
+	const {screen, next, clock} = await renderEvents(t, models, {columns: 100, rows: 30});
 	const app1 = () => rawLine(screen, '▸ app1');
-	assert.equal(isInverse(app1()), false);
+	assert.equal(isFlashing(app1()), false);
 	await next(200);
-	assert.ok(isInverse(app1()) && isRedRow(app1()), `flashing: ${JSON.stringify(app1())}`);
-	assert.equal(isInverse(rawLine(screen, 'podtop-x')), true, 'the pod row is the selection');
+	assert.ok(isFlashing(app1()), `flashing: ${JSON.stringify(app1())}`);
+	assert.equal(isInverse(app1()), false, 'the flash is not the selection\'s inverse video');
+	assert.match(stripAnsi(app1()), /^ {4}▸ app1 OOM ×1 /);
+	assert.ok(isInverse(rawLine(screen, 'podtop-x')), 'the pod row is the selection');
 	// Paused: no refresh redraws the rows; the one timer of the app ends the flash.
 	await screen.press('p');
 	clock.now = t0 + 1000 + 2900;
 	t.mock.timers.tick(2700);
 	await settle();
-	assert.ok(isInverse(app1()), 'still flashing 2.9 s after the kill');
+	assert.ok(isFlashing(app1()), 'still flashing 2.9 s after the kill');
 	clock.now = t0 + 1000 + 3050;
 	t.mock.timers.tick(150);
 	await settle();
-	assert.equal(isInverse(app1()), false, 'the flash is over after 3 s');
+	assert.equal(isFlashing(app1()), false, 'the flash is over after 3 s');
 	assert.ok(isRedRow(app1()), 'red: the kill was in the last interval');
+	assert.match(stripAnsi(app1()), /^ {4}▸ app1 oom ×1 /, 'the kill not seen yet stays marked');
 	await screen.press('p');
 	await next(0);
-	assert.equal(isRedRow(app1()), false, 'a refresh later, nothing new: no longer red');
-	assert.equal(isInverse(app1()), false);
+	await next(0);
+	assert.equal(isRedRow(app1()), false, 'refreshes later, nothing new: no longer red');
+	assert.match(stripAnsi(app1()), /^ {4}▸ app1 oom ×1 /, 'still not seen: still marked');
+	await screen.press('j', 'd');
+	assert.equal(screen.lines()[2], 'container app1  in pod podtop-x', 'its details');
+	await screen.press('d');
+	assert.match(stripAnsi(app1()), /^› {3}▸ app1 {2,}/, 'seen in its details: the mark is gone');
+});
+
+test('opening the event log marks every OOM kill seen', async (t) => {
+	const killed = {current: 10 * MiB, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]};
+	const {screen, next} = await renderEvents(t, app1Series([{current: 40 * MiB}, killed, killed]));
+	await next();
+	await next(5000);
+	assert.match(stripAnsi(rawLine(screen, '▸ app1')), /^ {4}▸ app1 oom ×1 /);
+	await screen.press('e', 'e');
+	assert.match(stripAnsi(rawLine(screen, '▸ app1')), /^ {4}▸ app1 {2,}\d/, 'seen in the event log: no mark, after it is closed too');
 });
 
 test('the header counts events since start, red once an OOM kill happened', async (t) => {
@@ -133,7 +153,7 @@ test('e shows the event log: newest first, time, kind, pod/container, victim and
 		`${formatEventTime(t0 + 1000)} limit-hit     podtop-x/app1  +5`,
 	]);
 	assert.equal(lines.length, 30, 'the pane shares the body: the frame is as tall as the terminal');
-	assert.match(lines.find((line) => line.startsWith('NAME')) ?? '', /^NAME/, 'the tree is still shown above');
+	assert.match(lines.find((line) => line.startsWith('  NAME')) ?? '', /^ {2}NAME/, 'the tree is still shown above');
 	await screen.press('?');
 	assert.match(screen.text(), /\ne +event log: limit hits, OOM kills with the victim, newest first/);
 	await screen.press('x', 'e');
@@ -167,10 +187,10 @@ test('a container whose cgroup vanished after its OOM kill stays listed dimmed u
 	await next();
 	await next(5000); // gone; the flash is over
 	const row = rawLine(screen, 'app1');
-	assert.match(stripAnsi(row), /^ {4}app1 † oom-killed +1 .* 63M\/64M +98%/);
+	assert.match(stripAnsi(row), /^ {6}app1 † oom-killed oom ×1 +1 .* 63M\/64M +98%/);
 	assert.match(row, /^\u001B\[2m/, 'dimmed');
-	const names = screen.lines().map((line) => line.split('│')[0].trimEnd()).filter((line) => /^ *[▾▸ ] \S/.test(line) && !line.startsWith('NAME'));
-	assert.deepEqual(names.slice(0, 3).map((line) => line.slice(0, 30).trimEnd()), ['▾ podtop-x root=host', '  ▸ app2', '    app1 † oom-killed']);
+	const names = screen.lines().map((line) => line.split('│')[0].slice(2).trimEnd()).filter((line) => /^ *[▾▸ ] \S/.test(line) && !line.startsWith('NAME'));
+	assert.deepEqual(names.slice(0, 3).map((line) => line.slice(0, 30).trimEnd()), ['▾ podtop-x root=host', '  ▸ app2', '    app1 † oom-killed oom ×1']);
 	await screen.press('G', 'k');
 	const pane = screen
 		.lines()
@@ -194,7 +214,7 @@ test('at 80×24 the event pane and the marks fit', async (t) => {
 	const lines = screen.lines();
 	assert.equal(lines.length, 24);
 	for (const line of lines) assert.ok(cellWidth(line) <= 80, `${cellWidth(line)} cells: ${line}`);
-	assert.ok(lines.some((line) => /^ {4}app1 † oom-killed/.test(line)), screen.text());
+	assert.ok(lines.some((line) => /^ {6}app1 † oom-killed OOM +1 /.test(line)), `flashing, and with the event log open the kill is seen: no count\n${screen.text()}`);
 	assert.ok(lines.some((line) => line.includes('oom-kill      podtop-x/app1  victim 1234 (node)  +1')), screen.text());
 	await screen.press('d');
 	for (const line of screen.lines()) assert.ok(cellWidth(line) <= 80, `${cellWidth(line)} cells: ${line}`);

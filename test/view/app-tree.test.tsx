@@ -7,10 +7,11 @@ import {makeModel, makePods, MiB, replayMonitor, withContainerMemory} from '../f
 const renderApp = (monitor = replayMonitor([makeModel()]), size = {columns: 100, rows: 30}) =>
 	renderScreen(<App monitor={monitor} initialIntervalMs={1000} color />, size);
 
+/** A line of the screen, without the selection column of the tree's rows. */
 const lineWith = (screen: Screen, text: string): string => {
 	const line = screen.lines().find((candidate) => candidate.includes(text));
 	assert.ok(line !== undefined, `no line shows ${JSON.stringify(text)} in:\n${screen.text()}`);
-	return line;
+	return line.replace(/^(?:› | {2})/, '');
 };
 
 const rawLineWith = (screen: Screen, text: string): string => {
@@ -19,19 +20,22 @@ const rawLineWith = (screen: Screen, text: string): string => {
 	return line;
 };
 
-/** The row drawn in inverse video. */
+/** The row drawn in inverse video, which is the one marked › too; without that mark. */
 const selectedLine = (screen: Screen): string => {
 	const selected = screen.frame().split('\n').filter((line) => line.includes('\u001B[7m'));
 	assert.equal(selected.length, 1, 'exactly one row is selected');
-	return stripAnsi(selected[0]);
+	const marked = screen.lines().filter((line) => line.startsWith('› '));
+	assert.deepEqual(marked, [stripAnsi(selected[0])], 'the selected row, and it alone, carries the › mark');
+	return stripAnsi(selected[0]).slice(2);
 };
 
 /** Rows of the table, name column only, indentation kept. */
 const treeNames = (screen: Screen): string[] => {
 	const lines = screen.lines();
-	const start = lines.findIndex((line) => line.startsWith('NAME'));
+	const start = lines.findIndex((line) => line.startsWith('  NAME'));
 	return lines
 		.slice(start + 1)
+		.map((line) => line.slice(2))
 		.filter((line) => /^\s*[▾▸ ] /.test(line) && line.trim() !== '' && !line.startsWith('q quit'))
 		.map((line) => line.slice(0, 40).trimEnd());
 };
@@ -39,11 +43,12 @@ const treeNames = (screen: Screen): string[] => {
 test('rows show limited, unlimited and near-limit memory, CPU against quota, and throttling', async (t) => {
 	const screen = await renderApp();
 	t.after(() => screen.unmount());
-	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50 █████████░░░   51M/64M    80%');
-	assert.equal(lineWith(screen, '▸ php-fpm').replace(/^ +▸ php-fpm +/, ''), '3 0.95/1.00! ███████████░  124M/128M   97%');
+	assert.equal(lineWith(screen, 'NAME'), 'NAME                                            PIDS      CORES MEMORY       USED/LIMIT         %▼');
+	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50 █████████░░░   51M/64M         80%');
+	assert.equal(lineWith(screen, '▸ php-fpm').replace(/^ +▸ php-fpm +/, ''), '3 0.95/1.00! ███████████░  124M/128M       !97%');
 	assert.equal(lineWith(screen, '▸ worker').replace(/^ +▸ worker +/, ''), '8       1.50               300M');
-	assert.equal(lineWith(screen, 'pause').replace(/^ +▸ pause \(infra\) +/, ''), '1       0.00 ░░░░░░░░░░░░  512K/512M    0%');
-	assert.match(lineWith(screen, 'web-7d9f4'), /^▾ web-7d9f4 root=host +6 {2}1\.37\/1\.50 ████░{8} {2}176M\/512M {3}34%$/);
+	assert.equal(lineWith(screen, 'pause').replace(/^ +▸ pause \(infra\) +/, ''), '1       0.00 ░░░░░░░░░░░░  512K/512M pod     0%', 'the pod\'s limit, and said so');
+	assert.match(lineWith(screen, 'web-7d9f4'), /^▾ web-7d9f4 root=host +6 {2}1\.37\/1\.50 ████░{8} {2}176M\/512M {8}34%$/);
 	assert.match(lineWith(screen, 'kube-proxy-x2x7b'), /^▾ kube-proxy-x2x7b hostNet +9 +0\.02 +26M$/);
 	assert.match(lineWith(screen, '▸ host'), /^▸ host +4 +0\.30 +184M$/);
 	assert.equal(screen.lines()[0], 'podtop node-1  6.8.0-45-generic  cgroup v2  8 CPUs  mem 6.2G/16G  load 0.52 0.40 0.31  up 3d 4h');
@@ -56,7 +61,7 @@ test('gauges are green below 80 %, yellow from 80 % and red from 95 %', async (t
 	assert.match(rawLineWith(screen, 'web-7d9f4'), /\u001B\[32m████\u001B\[39m/);
 	assert.match(rawLineWith(screen, '▸ nginx'), /\u001B\[33m█████████\u001B\[39m/);
 	// From 95 % the whole row is red (and bold), its parts without colours of their own.
-	assert.match(rawLineWith(screen, '▸ php-fpm'), /^\u001B\[1m\u001B\[31m {2}▸ php-fpm +3 0\.95\/1\.00! ███████████\u001B\[2m░\u001B\[22m {2}124M\/128M {3}97%\u001B\[22m\u001B\[39m$/);
+	assert.match(rawLineWith(screen, '▸ php-fpm'), /^\u001B\[1m\u001B\[31m {4}▸ php-fpm +3 0\.95\/1\.00! ███████████\u001B\[2m░\u001B\[22m {2}124M\/128M {7}!97%\u001B\[22m\u001B\[39m$/);
 });
 
 test('Enter and → expand or step into, ← and h collapse or step out, Space toggles', async (t) => {
@@ -97,7 +102,7 @@ test('/ filters by name, pid or command; typing shows in the footer; Enter keeps
 	await screen.press(keys.enter);
 	assert.match(screen.lines().at(-1) ?? '', /^filter nginx \(Esc clears\) {2}q quit/);
 	await screen.press('s');
-	assert.match(lineWith(screen, 'NAME'), /MEM▼/, 'after Enter, keys act again');
+	assert.match(lineWith(screen, 'NAME'), /USED\/LIMIT▼/, 'after Enter, keys act again');
 	await screen.press(keys.escape);
 	assert.equal(treeNames(screen).length, 9);
 
@@ -116,7 +121,7 @@ test('s cycles the sort key and r reverses it; the column header shows which', a
 	const pods = () => treeNames(screen).filter((name) => !name.startsWith(' ')).map((name) => name.slice(2).split(' ')[0]);
 	assert.deepEqual(pods(), ['web-7d9f4', 'kube-proxy-x2x7b', 'batch-job-x1', 'host']);
 	await screen.press('s');
-	assert.match(lineWith(screen, 'NAME'), /MEM▼/);
+	assert.match(lineWith(screen, 'NAME'), /USED\/LIMIT▼/);
 	assert.deepEqual(pods(), ['batch-job-x1', 'web-7d9f4', 'kube-proxy-x2x7b', 'host']);
 	await screen.press('s', 's');
 	assert.match(lineWith(screen, 'NAME'), /^NAME▲/);
@@ -145,7 +150,7 @@ test('the selection follows the same pod when a refresh reorders the pods', asyn
 	assert.equal(monitor.refreshes, 2);
 	assert.equal(treeNames(screen)[0], '▾ kube-proxy-x2x7b hostNet');
 	assert.match(selectedLine(screen), /^▾ kube-proxy-x2x7b hostNet/);
-	assert.match(lineWith(screen, '▸ kube-proxy'), /154M\/256M {3}60%$/);
+	assert.match(lineWith(screen, '▸ kube-proxy'), /154M\/256M {8}60%$/);
 });
 
 test('a selected process that exits hands the selection to its container', async (t) => {

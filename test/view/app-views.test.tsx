@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {App} from '../../source/app.js';
 import {namespaceTypes} from '../../source/model/types.js';
-import {cellWidth} from '../../source/format/cells.js';;
-import {clonePod, makeModel, makePods, replayMonitor} from '../fixtures/models.js';
+import {cellWidth} from '../../source/format/cells.js';
+import {clonePod, makeGauges, makeModel, makePods, makeProcess, MiB, replayMonitor} from '../fixtures/models.js';
 
 type Size = {columns: number; rows: number};
 
@@ -13,10 +13,11 @@ const renderApp = (size: Size, {color = true, model = makeModel()} = {}) =>
 
 const manyPodsModel = () => makeModel(Array.from({length: 20}, (_, index) => makePods().map((pod) => clonePod(pod, String(index)))).flat());
 
+/** A line of the screen, without the selection column of the tree's rows. */
 const lineWith = (screen: Screen, text: string): string => {
 	const line = screen.lines().find((candidate) => candidate.includes(text));
 	assert.ok(line !== undefined, `no line shows ${JSON.stringify(text)} in:\n${screen.text()}`);
-	return line;
+	return line.replace(/^(?:› | {2})/, '');
 };
 
 /** The label in each namespace column of a matrix row, by type. */
@@ -79,7 +80,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 		'cgroup  /kubepods.slice/kubepods-b…ice/cri-containerd-bbbb2222.scope',
 		'risks   none',
 		'memory  51M of 64M (80%)',
-		'limit 64M · peak 54M · working set 46M',
+		'limit own 64M (effective) · peak 54M · working set 46M',
 		'anon 38M · file 10M · kernel 1.0M · sock 4.0K · shmem 0B',
 		'oom 0 · oom_kill 0 · at max 0',
 		'cpu     0.42 cores · quota 0.50 · throttled 0',
@@ -100,7 +101,7 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 	await screen.press('k');
 	assert.deepEqual(pane().slice(3, 8), [
 		'memory  124M of 128M (97%)',
-		'limit 128M · peak 130M · working set 112M',
+		'limit own 128M (effective) · peak 130M · working set 112M',
 		'anon 93M · file 25M · kernel 1.0M · sock 4.0K · shmem 0B',
 		'oom 0 · oom_kill 0 · at max 0',
 		'cpu     0.95 cores · quota 1.00 · throttled 17× (0.2s)',
@@ -126,6 +127,32 @@ test('a wide terminal shows the detail pane beside the tree: namespaces, sharing
 	assert.ok(!screen.text().includes('│'), 'd hides the side pane');
 });
 
+test('a container with its own 200M limit in a 96M pod: the row shows /96M pod, the details own 200M · pod 96M (effective)', async (t) => {
+	const [web, ...others] = makePods();
+	const [pause, nginx, php] = web.containers;
+	const squeezed = {...nginx, gauges: makeGauges({current: 94 * MiB, max: 200 * MiB, effectiveMax: 96 * MiB, effectiveMaxCgroup: web.cgroup, pids: 2})};
+	const screen = await renderApp({columns: 160, rows: 40}, {model: makeModel([{...web, containers: [pause, squeezed, php]}, ...others])});
+	t.after(() => screen.unmount());
+	assert.match(lineWith(screen, '▸ nginx'), / {2}94M\/96M pod +!97%/);
+	await screen.press('/', 'nginx', keys.enter, 'j');
+	const pane = screen.lines().map((line) => line.split('│')[1]?.trim() ?? '');
+	assert.ok(pane.includes('memory  94M of 96M (97%)'), pane.join('\n'));
+	assert.ok(pane.some((line) => line.startsWith('limit own 200M · pod 96M (effective) · peak')), pane.join('\n'));
+});
+
+test('the details show the container\'s main command, not a passing child\'s with a lower pid', async (t) => {
+	const [web, ...others] = makePods();
+	const [pause, nginx, php] = web.containers;
+	const shell = makeProcess({pid: 31_000, ppid: 30_990, comm: 'sh', cmdline: 'sh -c while true; do sleep 1; done', starttime: 1000, cgroups: nginx.cgroups});
+	const sleep = makeProcess({pid: 300, ppid: 31_000, comm: 'sleep', cmdline: 'sleep 1', starttime: 90_000, cgroups: nginx.cgroups});
+	const looping = {...nginx, processes: [sleep, shell]};
+	const screen = await renderApp({columns: 100, rows: 30}, {model: makeModel([{...web, containers: [pause, looping, php]}, ...others])});
+	t.after(() => screen.unmount());
+	await screen.press('/', 'nginx', keys.enter, 'j', 'd');
+	assert.equal(screen.lines()[2], 'container nginx  in pod web-7d9f4');
+	assert.ok(screen.lines().includes('cmd     sh -c while true; do sleep 1; done'), screen.text());
+});
+
 test('a narrow terminal shows the details instead of the tree, toggled with d', async (t) => {
 	const screen = await renderApp({columns: 100, rows: 30});
 	t.after(() => screen.unmount());
@@ -136,7 +163,7 @@ test('a narrow terminal shows the details instead of the tree, toggled with d', 
 	await screen.press('j');
 	assert.equal(screen.lines()[2], 'container pause (infra)  in pod web-7d9f4', 'moving the selection changes the details');
 	await screen.press('d');
-	assert.match(screen.lines()[2], /^NAME/);
+	assert.match(screen.lines()[2], /^ {2}NAME/);
 });
 
 test('? shows the key help; any key closes it', async (t) => {
@@ -146,7 +173,7 @@ test('? shows the key help; any key closes it', async (t) => {
 	assert.equal(screen.lines()[2], 'podtop keys · any key closes this help');
 	assert.match(lineWith(screen, 'PgUp PgDn'), /move a page/);
 	await screen.press('j');
-	assert.match(screen.lines()[2], /^NAME/);
+	assert.match(screen.lines()[2], /^ {2}NAME/);
 });
 
 test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in every view', async (t) => {
@@ -161,10 +188,10 @@ test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in e
 	assertFits('tree');
 	assert.equal(screen.lines().length, 24, 'the frame fills the terminal, so that Ink redraws it from the top');
 	assert.equal(screen.lines().at(-1), 'q quit  ? help  / filter  s sort  r reverse  n namespaces  d detail  e events  …');
-	assert.match(lineWith(screen, 'NAME'), /^NAME +PIDS +CPU MEM%▼ +$/);
+	assert.match(lineWith(screen, 'NAME'), /^NAME +PIDS +CORES MEMORY +USED\/LIMIT +%▼$/);
 	await screen.press('G');
 	assertFits('tree at the end');
-	assert.match(screen.lines().at(-2) ?? '', /^▸ host/, 'the tree scrolled to the last row');
+	assert.match(screen.lines().at(-2) ?? '', /^› ▸ host/, 'the tree scrolled to the last row, which is marked selected');
 	await screen.press(keys.pageUp);
 	assertFits('a page up');
 	await screen.press('n');
@@ -178,11 +205,11 @@ test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in e
 test('narrower terminals drop the bar, then the task count, then CPU, and never wrap', async (t) => {
 	const screen = await renderApp({columns: 70, rows: 20});
 	t.after(() => screen.unmount());
-	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50   51M/64M    80%');
+	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '2  0.42/0.50   51M/64M         80%');
 	await screen.resize(50, 20);
-	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '0.42/0.50   51M/64M    80%');
+	assert.equal(lineWith(screen, '▸ nginx').replace(/^ +▸ nginx +/, ''), '0.42/0.50   51M/64M         80%');
 	await screen.resize(40, 20);
-	assert.equal(lineWith(screen, 'web-7d9f4'), '▾ web-7d9f4 root=host    176M/512M   34%');
+	assert.equal(lineWith(screen, 'web-7d9f4'), '▾ web-7d9f4 roo…  176M/512M        34%');
 	for (const line of screen.lines()) assert.ok(cellWidth(line) <= 40, line);
 });
 
@@ -213,8 +240,8 @@ test('monochrome output has no colour codes yet keeps the gauges readable', asyn
 	await screen.press('j', '/', 'x');
 	frames.push(screen.frame());
 	for (const frame of frames) assert.deepEqual(sgrParameters(frame).filter(isColourParameter), []);
-	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {4}80%/);
-	assert.match(frames[0], /\u001B\[7m▾ web-7d9f4/, 'the selection is in inverse video');
+	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {9}80%/);
+	assert.match(frames[0], /\u001B\[7m› ▾ web-7d9f4/, 'the selection is in inverse video and marked ›');
 });
 
 test('the status line reports what the collector could not read', async (t) => {

@@ -6,7 +6,7 @@ import {labelNamespaces, letterLabel} from '../../source/view/namespace-labels.j
 import {buildTreeRows, podBadges, type TreeOptions} from '../../source/view/tree-rows.js';
 import {splitKeyPresses} from '../../source/view/key-map.js';
 import {initialUiState, selectedIndex, uiReducer} from '../../source/view/ui-state.js';
-import {hostNamespaces, makeModel, makePods, namespacesWith} from '../fixtures/models.js';
+import {clonePod, hostNamespaces, makeModel, makePods, MiB, namespacesWith, withContainerMemory} from '../fixtures/models.js';
 
 const defaults: TreeOptions = {expansion: new Map(), filter: '', sortKey: 'memoryPercent', sortReversed: false};
 const labels = (options: Partial<TreeOptions> = {}) => buildTreeRows(makeModel(), {...defaults, ...options}).map((row) => `${'  '.repeat(row.depth)}${row.label}`);
@@ -72,6 +72,22 @@ test('each sort key orders pods and containers; unknown values stay last; host s
 	assert.deepEqual(topLevel({sortKey: 'pids'}), ['kube-proxy-x2x7b', 'batch-job-x1', 'web-7d9f4', 'host']);
 	// batch-job-x1 has no limit, so it follows the limited pods whichever way memory % sorts.
 	assert.deepEqual(topLevel({sortKey: 'memoryPercent', sortReversed: true}), ['kube-proxy-x2x7b', 'web-7d9f4', 'batch-job-x1', 'host']);
+});
+
+test('rows whose figures look the same keep their order by name across refreshes; a row moves when its figure passes another\'s', () => {
+	const batch = makePods()[1];
+	const podsAt = (aMiB: number, bMiB: number) => [
+		withContainerMemory(clonePod(batch, 'b'), 'worker', bMiB * MiB),
+		withContainerMemory(clonePod(batch, 'a'), 'worker', aMiB * MiB),
+	];
+	const order = (aMiB: number, bMiB: number, sortKey: TreeOptions['sortKey'] = 'memory') =>
+		buildTreeRows(makeModel(podsAt(aMiB, bMiB), []), {...defaults, sortKey})
+			.filter((row) => row.depth === 0)
+			.map((row) => row.label);
+	assert.deepEqual(order(300.2, 300.4), ['batch-job-x1-a', 'batch-job-x1-b'], 'both show 300M: by name');
+	assert.deepEqual(order(300.4, 300.2), ['batch-job-x1-a', 'batch-job-x1-b'], 'the next refresh, the noise the other way: no swap');
+	assert.deepEqual(order(300.4, 302), ['batch-job-x1-b', 'batch-job-x1-a'], 'b really passes a');
+	assert.deepEqual(order(300.4, 300.2, 'memoryPercent'), ['batch-job-x1-a', 'batch-job-x1-b'], 'unlimited, by size as shown, then by name');
 });
 
 test('rows carry the figures the table shows', () => {
