@@ -160,10 +160,24 @@ function containerCgroupOf(process: ProcessRecord, identify: Identify): string {
 /** Runtimes' ids are 64 hex digits; 12 tell them apart, as docker and podman print them. */
 const shortIdLength = 12;
 
+/** A runtime's container id as a bare cgroup leaf, wherever the runtime put it (`--cgroup-parent`, `ctr run --cgroup`). */
+const bareContainerId = /^[0-9a-f]{64}$/;
+
+/**
+ * The id of the container whose own cgroup this is: the one the runtime's naming gives, or a bare 64-hex leaf that
+ * no naming rule placed (its runtime is then known only from the runtime's own files).
+ */
+function runtimeContainerIdOf(cgroupPath: string, identity: RuntimeCgroupIdentity | null): string | null {
+	if (identity?.role === 'container') return identity.containerCgroup === cgroupPath ? identity.containerId : null;
+	const leaf = leafName(cgroupPath);
+	return identity === null && bareContainerId.test(leaf) ? leaf : null;
+}
+
 /** A cgroup's name for people: the id a runtime gave it (short), else its last path element. */
 function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
 	const identity = identify(cgroupPath);
-	if (identity?.role === 'container' && identity.containerCgroup === cgroupPath && identity.containerId) return identity.containerId.slice(0, shortIdLength);
+	const containerId = runtimeContainerIdOf(cgroupPath, identity);
+	if (containerId !== null) return containerId.slice(0, shortIdLength);
 	if (identity?.role === 'pod' && identity.podCgroup === cgroupPath) {
 		if (identity.podUid) return `pod-${identity.podUid}`;
 		if (identity.podId) return `pod-${identity.podId.slice(0, shortIdLength)}`;
@@ -173,6 +187,20 @@ function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
 
 function leafName(cgroupPath: string): string {
 	return cgroupPath.slice(cgroupPath.lastIndexOf('/') + 1);
+}
+
+function parentOf(cgroupPath: string): string | null {
+	const slash = cgroupPath.lastIndexOf('/');
+	return slash <= 0 ? null : cgroupPath.slice(0, slash);
+}
+
+/** Where runtimes put every container they run by default: such a parent holds unrelated containers, never one pod. */
+const runtimeDefaultParents = new Set(['docker', 'system.slice', 'machine.slice', 'user.slice', 'libpod_parent', 'default', 'k8s.io', 'moby', 'burstable', 'besteffort', 'lxc.payload']);
+const kubepodsLevel = /^kubepods([.-]|$)/;
+
+function isRuntimeDefaultParent(cgroupPath: string): boolean {
+	const leaf = leafName(cgroupPath);
+	return runtimeDefaultParents.has(leaf) || kubepodsLevel.test(leaf);
 }
 
 function commonParent(paths: string[]): string | null {
@@ -189,14 +217,21 @@ function commonParent(paths: string[]): string | null {
 }
 
 /**
- * The pod's own cgroup: where a runtime names one, that; where runtimes name the containers but no
- * pod (Docker), none; for cgroups no runtime made, the containers' nearest common parent.
+ * The pod's own cgroup: where a runtime names one, that; where a runtime put the containers under a parent of
+ * the user's choosing (`docker run --cgroup-parent /mypod`), that parent, even for a pod whose other containers
+ * have exited; none under a runtime's default parent (`/docker`); for cgroups no runtime made, the containers'
+ * nearest common parent.
  */
 function podCgroupOf(containerCgroups: string[], identify: Identify): string | null {
 	const identities = containerCgroups.map((cgroupPath) => identify(cgroupPath));
-	if (identities.every((identity) => identity === null)) return commonParent(containerCgroups);
+	const runtimeIds = containerCgroups.map((cgroupPath, index) => runtimeContainerIdOf(cgroupPath, identities[index]));
+	if (identities.every((identity) => identity === null) && runtimeIds.every((id) => id === null)) return commonParent(containerCgroups);
 	const podCgroup = identities[0]?.podCgroup ?? null;
-	return identities.every((identity) => identity !== null && identity.podCgroup === podCgroup) ? podCgroup : null;
+	if (podCgroup !== null) return identities.every((identity) => identity !== null && identity.podCgroup === podCgroup) ? podCgroup : null;
+	if (identities.some((identity) => identity?.podCgroup) || runtimeIds.some((id) => id === null)) return null;
+	const parent = parentOf(containerCgroups[0]);
+	const sameParent = parent !== null && containerCgroups.every((cgroupPath) => parentOf(cgroupPath) === parent);
+	return sameParent && !isRuntimeDefaultParent(parent) ? parent : null;
 }
 
 function isUnder(cgroupPath: string, ancestor: string): boolean {
@@ -263,11 +298,13 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		const ownCgroup = cgroupPath !== '/' && !hostCgroups.has(cgroupPath) && mountCountPerCgroup.get(cgroupPath) === 1 ? cgroupPath : null;
 		const id = ownCgroup ?? `${cgroupPath}#mnt:${first.namespaces.mnt ?? first.pid}`;
 		const identity = identify(cgroupPath);
-		const containerId = identity?.role === 'container' ? identity.containerId : null;
+		const containerId = runtimeContainerIdOf(cgroupPath, identity) ?? (identity?.role === 'container' ? identity.containerId : null);
 		const names = containerId !== null && facts ? facts.containerNames(containerId) : null;
 		// The last resort, and only where the runtime gave the container a hostname of its own: environments hold secrets.
+		// Never for Docker, whose `--net=container:` joiners get the other container's HOSTNAME.
 		const ownUts = first.namespaces.uts !== null && !isHostInode(first.namespaces.uts, 'uts', host);
-		const environHostname = containerId !== null && names === null && ownUts && facts ? facts.hostname(first) : null;
+		const hostnameNames = identity?.role === 'container' && identity.runtime !== 'docker' && identity.runtime !== 'cri-dockerd';
+		const environHostname = hostnameNames && containerId !== null && names === null && ownUts && facts ? facts.hostname(first) : null;
 		const inPod = identity !== null && (identity.podUid !== null || identity.podId !== null);
 		const fallbackName = ownCgroup ? cgroupDisplayName(ownCgroup, identify) : first.comm;
 		containers.push({
@@ -288,6 +325,21 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		});
 	}
 	return containers;
+}
+
+function firstStarted(container: ContainerShape): ProcessRecord {
+	return container.processes.reduce((first, process) => (byStartThenPid(process, first) < 0 ? process : first));
+}
+
+/**
+ * The container whose namespaces the others joined (`--net=container:`): the infra, else the one whose process
+ * started first. A pod with no cgroup of its own is named after it.
+ */
+function namespaceHolder(containers: readonly ContainerShape[]): ContainerShape | null {
+	if (containers.length === 1) return containers[0];
+	const infra = containers.find((container) => container.infra);
+	if (infra) return infra;
+	return containers.reduce((holder, container) => (byStartThenPid(firstStarted(container), firstStarted(holder)) < 0 ? container : holder));
 }
 
 /** Infra first, then by name: the order stays put while containers come and go. */
@@ -537,7 +589,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	}
 	for (const pod of podOfRoot.values()) {
 		pod.id = pod.cgroup ?? firstSharedNamespaceId(pod.containers, host);
-		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : pod.containers.length === 1 ? pod.containers[0].name : pod.id;
+		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : (namespaceHolder(pod.containers)?.name ?? pod.id);
 		describePod(pod, builtOf.get(pod) ?? [], identify, facts);
 		pod.notes = podNotes(pod, host, facts);
 	}

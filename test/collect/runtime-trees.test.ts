@@ -359,7 +359,7 @@ function dockerConfig(tree: FixtureTree, id: string, name: string, image: string
 	tree.containerdTask(id, {}, {}, 'moby');
 }
 
-describe('Docker on cgroup v1: a --net=container pair and a container named only by HOSTNAME', () => {
+describe('Docker on cgroup v1: a --net=container pair and a container whose files are gone', () => {
 	const tree = new FixtureTree();
 	let json: PodtopJson;
 	before(async () => {
@@ -385,12 +385,15 @@ describe('Docker on cgroup v1: a --net=container pair and a container named only
 	});
 	after(() => tree.remove());
 
-	test('the pair is one pod of two containers named by Docker, no infra, no pod cgroup', () => {
+	test('the pair is one pod of two containers named by Docker, after the one whose network the other joined', () => {
 		assert.deepEqual(
-			json.pods.map((pod) => pod.name),
-			['legacy-app', 'pod-net-4026532500'],
+			json.pods.map((pod) => [pod.name, pod.id]),
+			[
+				[docker.legacy.slice(0, 12), 'pod-net-4026532700'],
+				['redis', 'pod-net-4026532500'],
+			],
 		);
-		const pod = podNamed(json, 'pod-net-4026532500');
+		const pod = podNamed(json, 'redis');
 		assert.equal(pod.cgroup, null);
 		assert.equal(pod.infra, null);
 		assert.equal(pod.runtime, 'docker');
@@ -407,9 +410,9 @@ describe('Docker on cgroup v1: a --net=container pair and a container named only
 		assert.equal(pod.containers[1].memory.effectiveMax, 96 * MiB);
 	});
 
-	test('a container whose runtime files are gone is named by the HOSTNAME in its environment', () => {
-		const pod = podNamed(json, 'legacy-app');
-		assert.deepEqual(containerRows(pod), [['legacy-app', false, 'docker', docker.legacy, null, [700]]]);
+	test('a container whose runtime files are gone keeps its short id: a Docker HOSTNAME may name another container', () => {
+		const pod = podNamed(json, docker.legacy.slice(0, 12));
+		assert.deepEqual(containerRows(pod), [[docker.legacy.slice(0, 12), false, 'docker', docker.legacy, null, [700]]]);
 		assert.equal(pod.containers[0].memory.effectiveMax, 32 * MiB);
 		assert.ok(!JSON.stringify(json).includes('hunter2'), 'nothing else of the environment is shown');
 	});
