@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {TestContext} from 'node:test';
 import {busyboxPath, createBusyboxRootfs} from './busybox-rootfs.js';
-import {cgroupRoot} from './cgroups.js';
+import {cgroupRoot, removeCgroupTree} from './cgroups.js';
 import {commandExists, isAlive, isExecutable, run, waitFor, waitForExit} from './processes.js';
 import {isRoot, requireOrSkip} from './require.js';
 import {buildRig, type Rig, type Teardown} from './teardown.js';
@@ -173,11 +173,17 @@ export async function waitForDockerPid(nameOrId: string): Promise<number> {
 	}, 60_000, `container ${nameOrId} to run`);
 }
 
-/** A helper's rig whose cleanup removes the containers it created (by name) and the cgroup trees it made. */
-export function dockerRig<R>(build: (teardown: Teardown, names: string[]) => Promise<R>): Promise<R & Rig> {
+/** What a Docker rig made: containers (by name) and cgroup parents, removed in that order. */
+export type DockerRigParts = {containers: string[]; cgroups: string[]};
+
+/** A rig whose cleanup removes the containers it created, then the cgroup parents they were put under. */
+export function dockerRig<R>(build: (parts: DockerRigParts, teardown: Teardown) => Promise<R>): Promise<R & Rig> {
 	return buildRig(async (teardown) => {
-		const names: string[] = [];
-		teardown.defer(() => removeDockerContainers(names));
-		return build(teardown, names);
+		const parts: DockerRigParts = {containers: [], cgroups: []};
+		teardown.defer(async () => {
+			for (const cgroup of parts.cgroups) await removeCgroupTree(cgroup, 30_000);
+		});
+		teardown.defer(() => removeDockerContainers(parts.containers));
+		return build(parts, teardown);
 	});
 }

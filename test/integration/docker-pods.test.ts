@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import {after, describe, test, type TestContext} from 'node:test';
+import {setMemoryLimit} from '../helpers/cgroups.js';
+import {
+	type Daemons,
+	docker,
+	dockerInspect,
+	type DockerInspect,
+	dockerRig,
+	requireDaemons,
+	startDaemons,
+	uniqueDockerName,
+	waitForDockerPid,
+} from '../helpers/docker-rig.js';
+import {podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
+import {isAlive, readNamespaces, waitFor} from '../helpers/processes.js';
+import {MiB, withRig} from '../helpers/rigs.js';
+
+type JsonPod = PodtopJson['pods'][number];
+type JsonContainer = JsonPod['containers'][number];
+
+let daemons: Promise<Daemons> | null = null;
+/** The daemons and the image, started by the first test that needs them and stopped (if started here) after the last. */
+function sharedDaemons(): Promise<Daemons> {
+	daemons ??= startDaemons();
+	return daemons;
+}
+after(async () => {
+	if (daemons) await (await daemons).cleanup();
+});
+
+function podHolding(json: PodtopJson, pid: number): JsonPod {
+	const pod = json.pods.find((candidate) => candidate.containers.some((container) => container.processes.some((process) => process.pid === pid)));
+	assert.ok(pod, `no pod holds pid ${pid}; pods: ${json.pods.map((candidate) => candidate.name).join(', ')}`);
+	return pod;
+}
+
+function containerWithId(json: PodtopJson, id: string): JsonContainer | undefined {
+	return json.pods.flatMap((pod) => pod.containers).find((container) => container.containerId === id);
+}
+
+/** What podtop should say of a container, from `docker inspect`. */
+function expectedRow(inspect: DockerInspect, infra: boolean): [string, boolean, string, string, string] {
+	return [inspect.Name.replace(/^\//, ''), infra, 'docker', inspect.Id, inspect.Config.Image];
+}
+
+function rowOf(container: JsonContainer): [string, boolean, string | null, string | null, string | null] {
+	return [container.name, container.infra, container.runtime, container.containerId, container.image];
+}
+
+type DockerPod = {
+	parent: string;
+	pause: DockerInspect;
+	app: DockerInspect;
+	sidecar: DockerInspect;
+};
+
+/**
+ * The hand-made Docker pod: a pause with shareable IPC and no network under `--cgroup-parent`, an app limited
+ * to 64 MiB and a sidecar joining its net, ipc and pid namespaces, and a 256 MiB limit on the parent.
+ */
+function createDockerPod(image: string, options: {podLimitBytes?: number; appCommand?: string[]} = {}) {
+	return dockerRig<DockerPod>(async (parts) => {
+		const name = uniqueDockerName();
+		const parent = `/${name}-mypod`;
+		parts.cgroups.push(parent);
+		const run = async (container: string, ...args: string[]) => {
+			parts.containers.push(`${name}-${container}`);
+			await docker('run', '--detach', '--pull', 'never', '--name', `${name}-${container}`, '--cgroup-parent', parent, ...args);
+			await waitForDockerPid(`${name}-${container}`);
+			return dockerInspect(`${name}-${container}`);
+		};
+		const join = (container: string) => ['--net', `container:${container}`, '--ipc', `container:${container}`, '--pid', `container:${container}`];
+		const pause = await run('web-pause', '--network', 'none', '--ipc', 'shareable', image, '/bin/pause', '-P');
+		await setMemoryLimit(parent, options.podLimitBytes ?? 256 * MiB);
+		const app = await run('web-app', '--memory', '64m', ...join(pause.Name.slice(1)), image, ...(options.appCommand ?? ['sleep', '1d']));
+		const sidecar = await run('web-sidecar', ...join(pause.Name.slice(1)), image, 'sh', '-c', 'while :; do sleep 1; done');
+		return {parent, pause, app, sidecar};
+	});
+}
+
+describe('real Docker (dockerd from Debian, cgroupfs driver)', {concurrency: false, timeout: 600_000}, () => {
+	async function prepare(t: TestContext): Promise<Daemons | null> {
+		if (!requireDaemons(t)) return null;
+		return sharedDaemons();
+	}
+
+	test('a pod made with --cgroup-parent: one pod, web-pause its infra, every container named as docker inspect names it', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pod = await withRig(t, () => createDockerPod(d.image));
+		const json = await podtopOnceJson();
+		const found = podHolding(json, pod.pause.State.Pid);
+		assert.equal(found.name, pod.parent.slice(1));
+		assert.equal(found.cgroup, pod.parent);
+		assert.equal(found.runtime, 'docker');
+		assert.deepEqual(found.containers.map(rowOf), [expectedRow(pod.pause, true), expectedRow(pod.app, false), expectedRow(pod.sidecar, false)]);
+		assert.equal(found.infra, found.containers[0].id);
+		assert.deepEqual(found.shared, {net: true, ipc: true, uts: false, pid: true});
+		const [pause, app, sidecar] = found.containers;
+		assert.equal(app.memory.max, pod.app.HostConfig.Memory);
+		assert.equal(app.memory.effectiveMax, 64 * MiB);
+		assert.equal(pause.memory.effectiveMax, 256 * MiB);
+		assert.equal(sidecar.memory.max, null);
+		assert.equal(sidecar.memory.effectiveMax, 256 * MiB);
+		assert.equal(pause.cgroup, `${pod.parent}/${pod.pause.Id}`);
+		assert.deepEqual(sidecar.processes.map((process) => process.pid).includes(pod.sidecar.State.Pid), true);
+		assert.equal(pause.namespaces.net, (await readNamespaces(pod.pause.State.Pid)).net);
+	});
+
+	test('a plain docker run --memory 32m: a pod of one, named, with its id, image and limit', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const container = await withRig(t, () =>
+			dockerRig(async ({containers: names}) => {
+				const name = `${uniqueDockerName()}-plain`;
+				names.push(name);
+				await docker('run', '--detach', '--pull', 'never', '--name', name, '--memory', '32m', d.image, 'sleep', '1d');
+				await waitForDockerPid(name);
+				return {inspect: await dockerInspect(name)};
+			}),
+		);
+		const json = await podtopOnceJson();
+		const pod = podHolding(json, container.inspect.State.Pid);
+		assert.equal(pod.name, container.inspect.Name.slice(1));
+		assert.equal(pod.cgroup, null, 'Docker\'s default parent /docker is no pod');
+		assert.deepEqual(pod.containers.map(rowOf), [expectedRow(container.inspect, false)]);
+		assert.equal(pod.containers[0].cgroup, `/docker/${container.inspect.Id}`);
+		assert.equal(pod.containers[0].memory.max, 32 * MiB);
+	});
+
+	test('a --net=container: pair is named after the container whose network the other joined', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pair = await withRig(t, () =>
+			dockerRig(async ({containers: names}) => {
+				const name = uniqueDockerName();
+				names.push(`${name}-pairA`, `${name}-pairB`);
+				await docker('run', '--detach', '--pull', 'never', '--name', `${name}-pairA`, '--network', 'none', d.image, 'sleep', '1d');
+				await waitForDockerPid(`${name}-pairA`);
+				await docker('run', '--detach', '--pull', 'never', '--name', `${name}-pairB`, '--net', `container:${name}-pairA`, d.image, 'sleep', '1d');
+				await waitForDockerPid(`${name}-pairB`);
+				return {a: await dockerInspect(`${name}-pairA`), b: await dockerInspect(`${name}-pairB`)};
+			}),
+		);
+		const first = podHolding(await podtopOnceJson(), pair.a.State.Pid);
+		assert.equal(first.name, pair.a.Name.slice(1));
+		assert.equal(first.id, `pod-net-${(await readNamespaces(pair.a.State.Pid)).net}`);
+		assert.equal(first.cgroup, null);
+		assert.deepEqual(first.containers.map(rowOf), [expectedRow(pair.a, false), expectedRow(pair.b, false)]);
+		assert.deepEqual(first.shared, {net: true, ipc: false, uts: false, pid: false});
+		const again = podHolding(await podtopOnceJson(), pair.b.State.Pid);
+		assert.deepEqual([again.id, again.name], [first.id, first.name], 'the same id and name on every refresh');
+	});
+
+	test('a member exits: the --cgroup-parent pod keeps its name, id and pod limit while its pause lives', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pod = await withRig(t, () => createDockerPod(d.image));
+		await docker('rm', '--force', pod.app.Id, pod.sidecar.Id);
+		await waitFor(async () => !(await isAlive(pod.app.State.Pid)) && !(await isAlive(pod.sidecar.State.Pid)), 30_000, 'the app and sidecar to exit');
+		const json = await podtopOnceJson();
+		const found = podHolding(json, pod.pause.State.Pid);
+		assert.deepEqual([found.id, found.name, found.cgroup], [pod.parent, pod.parent.slice(1), pod.parent]);
+		assert.deepEqual(found.containers.map((container) => [container.name, container.containerId]), [[pod.pause.Name.slice(1), pod.pause.Id]]);
+		assert.equal(found.containers[0].memory.effectiveMax, 256 * MiB);
+		assert.equal(found.memory?.effectiveMax, 256 * MiB);
+	});
+
+	test('docker ps and podtop list the same name for every running container on the node', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pod = await withRig(t, () => createDockerPod(d.image));
+		const listed = (await docker('ps', '--no-trunc', '--format', '{{.ID}} {{.Names}}')).trim().split('\n').filter(Boolean);
+		assert.ok(listed.length >= 3);
+		const json = await podtopOnceJson();
+		for (const line of listed) {
+			const [id, name] = line.split(' ');
+			assert.equal(containerWithId(json, id)?.name, name, `docker ps: ${line}`);
+		}
+		assert.ok(listed.some((line) => line.startsWith(pod.pause.Id)));
+	});
+});
