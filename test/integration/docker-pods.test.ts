@@ -12,6 +12,11 @@ import {
 	uniqueDockerName,
 	waitForDockerPid,
 } from '../helpers/docker-rig.js';
+import {Collector} from '../../source/collect/collector.js';
+import {createEventSource} from '../../source/event-source.js';
+import {createMonitor} from '../../source/model/monitor.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodModel} from '../../source/model/types.js';
 import {podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
 import {isAlive, readNamespaces, waitFor} from '../helpers/processes.js';
 import {MiB, withRig} from '../helpers/rigs.js';
@@ -48,6 +53,9 @@ function rowOf(container: JsonContainer): [string, boolean, string | null, strin
 	return [container.name, container.infra, container.runtime, container.containerId, container.image];
 }
 
+/** A hog that waits for /tmp/go (made by `docker exec`), then reads 200 MiB into one buffer: no pod limit below that survives it. */
+const hogCommand = ['sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.1; done; exec dd if=/dev/zero of=/dev/null bs=200M count=1'];
+
 type DockerPod = {
 	parent: string;
 	pause: DockerInspect;
@@ -73,7 +81,7 @@ function createDockerPod(image: string, options: {podLimitBytes?: number; appCom
 		const join = (container: string) => ['--net', `container:${container}`, '--ipc', `container:${container}`, '--pid', `container:${container}`];
 		const pause = await run('web-pause', '--network', 'none', '--ipc', 'shareable', image, '/bin/pause', '-P');
 		await setMemoryLimit(parent, options.podLimitBytes ?? 256 * MiB);
-		const app = await run('web-app', '--memory', '64m', ...join(pause.Name.slice(1)), image, ...(options.appCommand ?? ['sleep', '1d']));
+		const app = await run('web-app', ...(options.appCommand ? [] : ['--memory', '64m']), ...join(pause.Name.slice(1)), image, ...(options.appCommand ?? ['sleep', '1d']));
 		const sidecar = await run('web-sidecar', ...join(pause.Name.slice(1)), image, 'sh', '-c', 'while :; do sleep 1; done');
 		return {parent, pause, app, sidecar};
 	});
@@ -179,5 +187,50 @@ describe('real Docker (dockerd from Debian, cgroupfs driver)', {concurrency: fal
 			assert.equal(containerWithId(json, id)?.name, name, `docker ps: ${line}`);
 		}
 		assert.ok(listed.some((line) => line.startsWith(pod.pause.Id)));
+	});
+
+	test('the app is OOM-killed by the pod limit: the event names it, the pod keeps its name and limit, the tombstone stays in it', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pod = await withRig(t, () => createDockerPod(d.image, {podLimitBytes: 96 * MiB, appCommand: hogCommand}));
+		const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null, root: '/'}), {identify: parseRuntimeCgroupPath});
+		const source = createEventSource({monitor, kmsgPath: '/dev/kmsg'});
+		t.after(async () => {
+			await source.close();
+			monitor.close();
+		});
+		const podIn = (model: PodModel) => model.pods.find((candidate) => candidate.id === pod.parent);
+		const before = podIn(source.refresh().model);
+		assert.deepEqual(before?.containers.map((container) => container.name), [pod.pause.Name.slice(1), pod.app.Name.slice(1), pod.sidecar.Name.slice(1)]);
+
+		await docker('exec', pod.app.Id, 'touch', '/tmp/go');
+		const exited = await waitFor(async () => {
+			const inspect = await dockerInspect(pod.app.Id);
+			return inspect.State.Running ? null : inspect;
+		}, 60_000, 'the hog to be OOM-killed');
+		assert.equal(exited.State.OOMKilled, true);
+		assert.equal(exited.State.ExitCode, 137);
+
+		const events: ReturnType<typeof source.refresh>['events'][number][] = [];
+		const after = await waitFor(() => {
+			const update = source.refresh();
+			events.push(...update.events);
+			const found = podIn(update.model);
+			return found && found.containers.length === 2 && events.some((event) => event.kind === 'oom-kill') ? found : null;
+		}, 30_000, 'the hog to be gone from the pod and its kill reported');
+		assert.equal(after.name, pod.parent.slice(1));
+		assert.equal(after.cgroup, pod.parent);
+		assert.deepEqual(after.containers.map((container) => container.name), [pod.pause.Name.slice(1), pod.sidecar.Name.slice(1)]);
+		assert.equal(after.gauges?.memory.effectiveMax, 96 * MiB);
+
+		const kills = events.filter((event) => event.kind === 'oom-kill' && event.podId === pod.parent);
+		assert.equal(kills.length, 1, JSON.stringify(events));
+		assert.equal(kills[0].containerName, pod.app.Name.slice(1), 'the Docker name, not the id');
+		assert.equal(kills[0].podName, pod.parent.slice(1));
+		assert.equal(kills[0].victim?.comm, 'dd');
+		assert.deepEqual(
+			source.log.tombstonesOf(pod.parent).map((tombstone) => [tombstone.containerName, tombstone.podId]),
+			[[pod.app.Name.slice(1), pod.parent]],
+		);
 	});
 });
