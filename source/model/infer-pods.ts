@@ -469,22 +469,21 @@ function podNotes(pod: PodShape, host: NamespaceInodes, facts: ContainerFacts | 
 	return notes;
 }
 
-/**
- * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
- * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
- * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
- * shared by two runtime pods, their cgroups keep them apart and each gets a note. Containers are split
- * by container cgroup and mount namespace. Everything else is the host. Names, image and capabilities
- * come from `snapshot.facts`, when the collect layer gave it.
- */
-export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces' | 'facts'>, options: InferenceOptions): Topology {
-	const host = snapshot.hostNamespaces;
-	const facts = snapshot.facts;
-	const identify = memoized(options);
+/** Phase 1: processes in a pod or container (isolated), and the host's. */
+function splitHostProcesses(processes: readonly ProcessRecord[], host: NamespaceInodes, identify: Identify): {isolated: ProcessRecord[]; hostProcesses: ProcessRecord[]} {
 	const isolated: ProcessRecord[] = [];
 	const hostProcesses: ProcessRecord[] = [];
-	for (const process of placedWithParents(snapshot.processes)) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
+	for (const process of placedWithParents(processes)) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
+	return {isolated, hostProcesses};
+}
 
+type Grouping = {sets: DisjointSets; sharedAcross: SharedAcross[]};
+
+/**
+ * Phase 2: which isolated processes form one pod. First the cgroups runtimes made (a pod's own cgroup is its
+ * identity), then namespaces, which never join two pods that runtimes' cgroups tell apart.
+ */
+function groupProcesses(isolated: readonly ProcessRecord[], host: NamespaceInodes, identify: Identify): Grouping {
 	const sets = new DisjointSets(isolated.length);
 	const firstHolder = new Map<string, number>();
 	const podKeyOfRoot = new Map<number, string>();
@@ -494,7 +493,6 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 		if (holder === undefined) firstHolder.set(key, index);
 		else sets.union(holder, index);
 	};
-	// First the cgroups runtimes made: a pod's own cgroup is its identity.
 	isolated.forEach((process, index) => {
 		const identity = identify(process.cgroups.container);
 		if (identity?.role === 'container') {
@@ -506,7 +504,6 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 		const identity = identify(process.cgroups.container);
 		if (identity?.role === 'container' && identity.podCgroup !== null) podKeyOfRoot.set(sets.find(index), identity.podCgroup);
 	});
-	// Then namespaces, which never join two pods that runtimes' cgroups tell apart.
 	isolated.forEach((process, index) => {
 		for (const type of joiningNamespaceTypes) {
 			if (isHostNamespace(process, type, host)) continue;
@@ -526,59 +523,52 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 				continue;
 			}
 			sets.union(rootA, rootB);
-			const key2 = keyA ?? keyB;
-			if (key2 !== undefined) podKeyOfRoot.set(sets.find(index), key2);
+			const podKey = keyA ?? keyB;
+			if (podKey !== undefined) podKeyOfRoot.set(sets.find(index), podKey);
 		}
 	});
+	return {sets, sharedAcross};
+}
 
-	const members = new Map<number, ProcessRecord[]>();
-	isolated.forEach((process, index) => {
-		const root = sets.find(index);
-		let group = members.get(root);
-		if (!group) members.set(root, (group = []));
-		group.push(process);
-	});
+type Context = {host: NamespaceInodes; identify: Identify; facts: ContainerFacts | undefined; hostCgroups: ReadonlySet<string>};
 
-	const hostCgroups = new Set<string>();
-	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
-
-	const pods: PodShape[] = [];
-	const builtOf = new Map<PodShape, Built[]>();
-	const podOfRoot = new Map<number, PodShape>();
-	for (const [root, group] of members) {
-		const built = buildContainers(group, hostCgroups, identify, host, facts);
-		const containers = built.map((entry) => entry.shape);
-		const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
-		const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
-		if (infra && containers.length > 1) infra.infra = true;
-		for (const container of containers) {
-			const pid = container.namespaces.pid;
-			container.security.sharedPidNamespace =
-				pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
-		}
-		containers.sort(byInfraThenName);
-		const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
-		const pod: PodShape = {
-			id: '',
-			name: '',
-			namespace: null,
-			uid: null,
-			qos: null,
-			runtime: null,
-			notes: [],
-			cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify) : null,
-			infraContainerId: infra?.infra ? infra.id : null,
-			shared: sharedTypes(containers, host),
-			hostShared: hostSharedTypes(containers, host),
-			containers,
-		};
-		pods.push(pod);
-		builtOf.set(pod, built);
-		podOfRoot.set(root, pod);
+/** Phase 3: one group's containers, its infra and the pod cgroup they suggest (named in phase 5). */
+function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; built: Built[]} {
+	const {host, identify, facts, hostCgroups} = context;
+	const built = buildContainers(group, hostCgroups, identify, host, facts);
+	const containers = built.map((entry) => entry.shape);
+	const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
+	const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
+	if (infra && containers.length > 1) infra.infra = true;
+	for (const container of containers) {
+		const pid = container.namespaces.pid;
+		container.security.sharedPidNamespace =
+			pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
 	}
+	containers.sort(byInfraThenName);
+	const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
+	const pod: PodShape = {
+		id: '',
+		name: '',
+		namespace: null,
+		uid: null,
+		qos: null,
+		runtime: null,
+		notes: [],
+		cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify) : null,
+		infraContainerId: infra?.infra ? infra.id : null,
+		shared: sharedTypes(containers, host),
+		hostShared: hostSharedTypes(containers, host),
+		containers,
+	};
+	return {pod, built};
+}
 
-	// A pod's cgroup must be its own: no host process sits in it and no other pod's container under it.
-	// (Host processes below it are fine: a runtime's monitor, such as conmon, lives in the pod's cgroup.)
+/**
+ * Phase 4: a pod's cgroup must be its own: no host process sits in it and no other pod's container under it.
+ * (Host processes below it are fine: a runtime's monitor, such as conmon, lives in the pod's cgroup.)
+ */
+function dropSharedPodCgroups(pods: readonly PodShape[], hostCgroups: ReadonlySet<string>): void {
 	for (const pod of pods) {
 		const podCgroup = pod.cgroup;
 		if (podCgroup === null) continue;
@@ -587,19 +577,28 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pods.some((other) => other !== pod && other.containers.some((container) => container.cgroup !== null && isUnder(container.cgroup, podCgroup)));
 		if (claimedElsewhere) pod.cgroup = null;
 	}
-	for (const pod of podOfRoot.values()) {
+}
+
+/** Phase 5: ids, names (the runtime's, the pod cgroup's, or the namespace holder's) and notes, ids made unique. */
+function identifyPods(pods: readonly PodShape[], builtOf: ReadonlyMap<PodShape, Built[]>, context: Context): void {
+	const {host, identify, facts} = context;
+	for (const pod of pods) {
 		pod.id = pod.cgroup ?? firstSharedNamespaceId(pod.containers, host);
 		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : (namespaceHolder(pod.containers)?.name ?? pod.id);
 		describePod(pod, builtOf.get(pod) ?? [], identify, facts);
 		pod.notes = podNotes(pod, host, facts);
 	}
-	makeIdsUnique([...podOfRoot.values()]);
-	makeIdsUnique([...podOfRoot.values()].flatMap((pod) => pod.containers));
-	for (const pod of podOfRoot.values()) pod.infraContainerId = pod.containers.find((container) => container.infra)?.id ?? null;
+	makeIdsUnique([...pods]);
+	makeIdsUnique(pods.flatMap((pod) => pod.containers));
+	for (const pod of pods) pod.infraContainerId = pod.containers.find((container) => container.infra)?.id ?? null;
+}
+
+/** Phase 6: a note on each of two pods whose processes share a namespace that their cgroups keep apart. */
+function noteSharedAcross(grouping: Grouping, podOfRoot: ReadonlyMap<number, PodShape>): void {
 	const seen = new Set<string>();
-	for (const {type, inode, a, b} of sharedAcross) {
-		const podA = podOfRoot.get(sets.find(a));
-		const podB = podOfRoot.get(sets.find(b));
+	for (const {type, inode, a, b} of grouping.sharedAcross) {
+		const podA = podOfRoot.get(grouping.sets.find(a));
+		const podB = podOfRoot.get(grouping.sets.find(b));
 		if (!podA || !podB || podA === podB) continue;
 		for (const [pod, other] of [[podA, podB], [podB, podA]]) {
 			const key = `${pod.id}\u0000${other.id}\u0000${type}`;
@@ -608,6 +607,45 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pod.notes.push(`shares its ${type === 'net' ? 'network' : type.toUpperCase()} namespace ${inode} with pod ${other.name}: kept apart by their cgroups`);
 		}
 	}
+}
+
+/**
+ * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
+ * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
+ * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
+ * shared by two runtime pods, their cgroups keep them apart and each gets a note. Containers are split
+ * by container cgroup and mount namespace. Everything else is the host. Names, image and capabilities
+ * come from `snapshot.facts`, when the collect layer gave it.
+ */
+export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces' | 'facts'>, options: InferenceOptions): Topology {
+	const host = snapshot.hostNamespaces;
+	const identify = memoized(options);
+	const {isolated, hostProcesses} = splitHostProcesses(snapshot.processes, host, identify);
+	const grouping = groupProcesses(isolated, host, identify);
+
+	const members = new Map<number, ProcessRecord[]>();
+	isolated.forEach((process, index) => {
+		const root = grouping.sets.find(index);
+		let group = members.get(root);
+		if (!group) members.set(root, (group = []));
+		group.push(process);
+	});
+	const hostCgroups = new Set<string>();
+	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
+	const context: Context = {host, identify, facts: snapshot.facts, hostCgroups};
+
+	const pods: PodShape[] = [];
+	const builtOf = new Map<PodShape, Built[]>();
+	const podOfRoot = new Map<number, PodShape>();
+	for (const [root, group] of members) {
+		const {pod, built} = buildPod(group, context);
+		pods.push(pod);
+		builtOf.set(pod, built);
+		podOfRoot.set(root, pod);
+	}
+	dropSharedPodCgroups(pods, hostCgroups);
+	identifyPods(pods, builtOf, context);
+	noteSharedAcross(grouping, podOfRoot);
 	pods.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);
 	return {pods, hostProcesses, namespaces: namespaceTable(snapshot.processes, host)};
