@@ -127,13 +127,22 @@ export function startDaemons(): Promise<Daemons> {
 		const saved = join(dir, 'image.tar');
 		await docker('save', '--output', saved, image);
 		const containerdImage = `docker.io/library/${image}`;
+		// The import also names the image by its config digest: every name it added is removed.
+		const namesBefore = new Set(await containerdImageNames());
+		teardown.defer(async () => {
+			const added = (await containerdImageNames()).filter((ref) => !namesBefore.has(ref));
+			if (added.length > 0) await ctr('k8s.io', 'images', 'rm', ...added);
+		});
 		await ctr('k8s.io', 'images', 'import', '--base-name', `docker.io/library/${name}`, saved);
-		teardown.defer(async () => void (await ctr('k8s.io', 'images', 'rm', containerdImage)));
 
 		const dockerVersion = (await docker('version', '--format', '{{.Server.Version}}')).trim();
 		const containerdVersion = /\b(v?\d+\.\d+\.\d+\S*)/.exec(await run('containerd', ['--version']))?.[1] ?? 'unknown';
 		return {startedDocker, startedContainerd, image, containerdImage, dockerVersion, containerdVersion};
 	});
+}
+
+async function containerdImageNames(): Promise<string[]> {
+	return (await ctr('k8s.io', 'images', 'ls', '--quiet')).split('\n').filter(Boolean);
 }
 
 async function ensureDaemon(teardown: Teardown, command: string, args: string[], socket: string, logDir: string): Promise<boolean> {
