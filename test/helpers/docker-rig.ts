@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {TestContext} from 'node:test';
 import {busyboxPath, createBusyboxRootfs} from './busybox-rootfs.js';
-import {cgroupRoot, removeCgroupTree} from './cgroups.js';
+import {cgroupRoot, removeCgroupIfEmpty, removeCgroupTree} from './cgroups.js';
 import {commandExists, isAlive, isExecutable, run, waitFor, waitForExit} from './processes.js';
 import {isRoot, requireOrSkip} from './require.js';
 import {buildRig, type Rig, type Teardown} from './teardown.js';
@@ -182,15 +182,16 @@ export async function waitForDockerPid(nameOrId: string): Promise<number> {
 	}, 60_000, `container ${nameOrId} to run`);
 }
 
-/** What a Docker rig made: containers (by name) and cgroup parents, removed in that order. */
-export type DockerRigParts = {containers: string[]; cgroups: string[]};
+/** What a Docker rig made: containers (by name), cgroup parents, and parents it shares with others (removed if empty), removed in that order. */
+export type DockerRigParts = {containers: string[]; cgroups: string[]; sharedCgroups: string[]};
 
 /** A rig whose cleanup removes the containers it created, then the cgroup parents they were put under. */
 export function dockerRig<R>(build: (parts: DockerRigParts, teardown: Teardown) => Promise<R>): Promise<R & Rig> {
 	return buildRig(async (teardown) => {
-		const parts: DockerRigParts = {containers: [], cgroups: []};
+		const parts: DockerRigParts = {containers: [], cgroups: [], sharedCgroups: []};
 		teardown.defer(async () => {
 			for (const cgroup of parts.cgroups) await removeCgroupTree(cgroup, 30_000);
+			for (const cgroup of parts.sharedCgroups) await removeCgroupIfEmpty(cgroup);
 		});
 		teardown.defer(() => removeDockerContainers(parts.containers));
 		return build(parts, teardown);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {randomUUID} from 'node:crypto';
 import {after, describe, test, type TestContext} from 'node:test';
 import {setMemoryLimit} from '../helpers/cgroups.js';
 import {
@@ -232,5 +233,41 @@ describe('real Docker (dockerd from Debian, cgroupfs driver)', {concurrency: fal
 			source.log.tombstonesOf(pod.parent).map((tombstone) => [tombstone.containerName, tombstone.podId]),
 			[[pod.app.Name.slice(1), pod.parent]],
 		);
+	});
+
+	test('a cri-dockerd-shaped pod: the kubelet\'s labels and names on Docker containers under /kubepods', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const pod = await withRig(t, () =>
+			dockerRig(async (parts) => {
+				const uid = randomUUID();
+				const podName = `legacy-${uid.slice(0, 8)}`;
+				const parent = `/kubepods/burstable/pod${uid}`;
+				parts.cgroups.push(parent);
+				parts.sharedCgroups.push('/kubepods/burstable', '/kubepods');
+				const labels = (type: string, container: string, extra: string[] = []) =>
+					[`io.kubernetes.pod.name=${podName}`, 'io.kubernetes.pod.namespace=podtop-docker', `io.kubernetes.pod.uid=${uid}`, `io.kubernetes.docker.type=${type}`, `io.kubernetes.container.name=${container}`, ...extra].flatMap((label) => ['--label', label]);
+				const start = async (name: string, args: string[]) => {
+					parts.containers.push(name);
+					await docker('run', '--detach', '--pull', 'never', '--name', name, '--cgroup-parent', parent, ...args);
+					await waitForDockerPid(name);
+					return dockerInspect(name);
+				};
+				const sandbox = await start(`k8s_POD_${podName}_podtop-docker_${uid}_0`, [...labels('podsandbox', 'POD'), '--network', 'none', '--ipc', 'shareable', d.image, '/bin/pause', '-P']);
+				await setMemoryLimit(parent, 256 * MiB);
+				const join = ['--net', `container:${sandbox.Id}`, '--ipc', `container:${sandbox.Id}`];
+				const app = await start(`k8s_app_${podName}_podtop-docker_${uid}_0`, [...labels('container', 'app', [`io.kubernetes.sandbox.id=${sandbox.Id}`]), ...join, '--memory', '64m', d.image, 'sleep', '1d']);
+				return {uid, podName, parent, sandbox, app};
+			}),
+		);
+		const found = podHolding(await podtopOnceJson(), pod.sandbox.State.Pid);
+		assert.equal(found.name, `podtop-docker/${pod.podName}`);
+		assert.deepEqual([found.uid, found.qos, found.runtime, found.cgroup], [pod.uid, 'burstable', 'cri-dockerd', pod.parent]);
+		assert.deepEqual(found.containers.map(rowOf), [
+			[pod.sandbox.Id.slice(0, 12), true, 'cri-dockerd', pod.sandbox.Id, pod.sandbox.Config.Image],
+			[pod.app.Config.Labels?.['io.kubernetes.container.name'], false, 'cri-dockerd', pod.app.Id, pod.app.Config.Image],
+		]);
+		assert.equal(found.containers[1].memory.effectiveMax, 64 * MiB);
+		assert.equal(found.containers[0].memory.effectiveMax, 256 * MiB);
 	});
 });
