@@ -82,6 +82,11 @@ const hostFlagTypes: NamespaceType[] = ['net', 'ipc', 'uts', 'pid', 'user', 'cgr
 export type InferenceOptions = {
 	/** What a container runtime's naming says of a cgroup path; null for paths no runtime made. */
 	identify(cgroupPath: string): RuntimeCgroupIdentity | null;
+	/**
+	 * The pod cgroups of the previous inference: a parent that held a pod's containers stays the pod while one
+	 * of them lives, though a lone container's parent would not make a pod by itself.
+	 */
+	previousPodCgroups?: ReadonlySet<string>;
 };
 
 type Identify = (cgroupPath: string | null) => RuntimeCgroupIdentity | null;
@@ -222,10 +227,14 @@ function commonParent(paths: string[]): string | null {
  * have exited; none under a runtime's default parent (`/docker`); for cgroups no runtime made, the containers'
  * nearest common parent.
  */
-function podCgroupOf(containerCgroups: string[], identify: Identify): string | null {
+function podCgroupOf(containerCgroups: string[], identify: Identify, previousPodCgroups: ReadonlySet<string>): string | null {
 	const identities = containerCgroups.map((cgroupPath) => identify(cgroupPath));
 	const runtimeIds = containerCgroups.map((cgroupPath, index) => runtimeContainerIdOf(cgroupPath, identities[index]));
-	if (identities.every((identity) => identity === null) && runtimeIds.every((id) => id === null)) return commonParent(containerCgroups);
+	if (identities.every((identity) => identity === null) && runtimeIds.every((id) => id === null)) {
+		if (containerCgroups.length > 1) return commonParent(containerCgroups);
+		const parent = parentOf(containerCgroups[0]);
+		return parent !== null && previousPodCgroups.has(parent) ? parent : null;
+	}
 	const podCgroup = identities[0]?.podCgroup ?? null;
 	if (podCgroup !== null) return identities.every((identity) => identity !== null && identity.podCgroup === podCgroup) ? podCgroup : null;
 	if (identities.some((identity) => identity?.podCgroup) || runtimeIds.some((id) => id === null)) return null;
@@ -530,11 +539,17 @@ function groupProcesses(isolated: readonly ProcessRecord[], host: NamespaceInode
 	return {sets, sharedAcross};
 }
 
-type Context = {host: NamespaceInodes; identify: Identify; facts: ContainerFacts | undefined; hostCgroups: ReadonlySet<string>};
+type Context = {
+	host: NamespaceInodes;
+	identify: Identify;
+	facts: ContainerFacts | undefined;
+	hostCgroups: ReadonlySet<string>;
+	previousPodCgroups: ReadonlySet<string>;
+};
 
 /** Phase 3: one group's containers, its infra and the pod cgroup they suggest (named in phase 5). */
 function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; built: Built[]} {
-	const {host, identify, facts, hostCgroups} = context;
+	const {host, identify, facts, hostCgroups, previousPodCgroups} = context;
 	const built = buildContainers(group, hostCgroups, identify, host, facts);
 	const containers = built.map((entry) => entry.shape);
 	const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
@@ -555,7 +570,7 @@ function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; bui
 		qos: null,
 		runtime: null,
 		notes: [],
-		cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify) : null,
+		cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify, previousPodCgroups) : null,
 		infraContainerId: infra?.infra ? infra.id : null,
 		shared: sharedTypes(containers, host),
 		hostShared: hostSharedTypes(containers, host),
@@ -632,7 +647,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	});
 	const hostCgroups = new Set<string>();
 	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
-	const context: Context = {host, identify, facts: snapshot.facts, hostCgroups};
+	const context: Context = {host, identify, facts: snapshot.facts, hostCgroups, previousPodCgroups: options.previousPodCgroups ?? new Set()};
 
 	const pods: PodShape[] = [];
 	const builtOf = new Map<PodShape, Built[]>();
