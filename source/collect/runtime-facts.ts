@@ -94,7 +94,7 @@ export class RuntimeFacts implements ContainerFacts {
 		this.procRoot = options.procRoot;
 		this.root = options.root;
 		this.refreshIntervalMs = options.refreshIntervalMs ?? 5000;
-		this.resolver = new RuntimeNameResolver({root: options.root});
+		this.resolver = new RuntimeNameResolver({root: options.root, procRoot: options.procRoot});
 		this.pinned = this.readPinnedNamespaces();
 	}
 

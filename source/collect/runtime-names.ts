@@ -35,8 +35,10 @@ export type PodNames = {
 };
 
 export type RuntimeNameResolverOptions = {
-	/** The host root, '/' normally: files are read under <root>/run, <root>/var/lib and <root>/var/log. */
+	/** The host root, '/' normally: files are read under <root>/run, <root>/var/lib, <root>/var/log and <root>/etc. */
 	root: string;
+	/** The host's procfs, where the running dockerd's command line tells its data root; default <root>/proc. */
+	procRoot?: string;
 };
 
 /** Larger files are skipped: metadata of one container is a few tens of KiB. */
@@ -59,6 +61,13 @@ const kubeletPodDirectoryName = /^([^_]+)_([^_]+)_([^_]+)$/;
 const kubernetesContainerName = /^\/?k8s_([^_]+)_([^_]+)_([^_]+)_([^_]+)_\d+$/;
 /** podman names a pod's infra container `<first 12 of the pod id>-infra`. */
 const podmanInfraName = /^[0-9a-f]{12}-infra$/;
+
+/** Where containerd keeps a task's OCI spec: the standalone daemon's state dir, and the one dockerd runs for itself. */
+const containerdTaskRoots = ['run/containerd/io.containerd.runtime.v2.task', 'run/docker/containerd/daemon/io.containerd.runtime.v2.task'];
+const defaultDockerDataRoot = '/var/lib/docker';
+/** dockerd's flags for its data root (`--graph` and `-g` are the old spellings). */
+const dataRootFlags = new Set(['--data-root', '--graph', '-g']);
+const maxCmdlineBytes = 64 * 1024;
 
 type JsonObject = Record<string, unknown>;
 
@@ -122,6 +131,25 @@ function readUntilFull(descriptor: number, buffer: Buffer): number {
 		read = fs.readSync(descriptor, buffer, length, buffer.length - length, null);
 	}
 	return length;
+}
+
+/** A /proc file (its size reads 0, so it is read to end of file), at most maxBytes; null when unreadable or longer. */
+function readProcFile(filePath: string, maxBytes: number): string | null {
+	let descriptor: number;
+	try {
+		descriptor = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+	} catch {
+		return null;
+	}
+	try {
+		const buffer = Buffer.alloc(maxBytes + 1);
+		const length = readUntilFull(descriptor, buffer);
+		return length > maxBytes ? null : buffer.toString('utf8', 0, length);
+	} catch {
+		return null;
+	} finally {
+		fs.closeSync(descriptor);
+	}
 }
 
 function parseJson(text: string): unknown {
@@ -280,6 +308,26 @@ function parseStorageIndex(content: unknown): Map<string, StorageEntry> {
 	return entries;
 }
 
+/** The value of a data-root flag in dockerd's NUL-separated command line; null when none is given. */
+export function dataRootFromCommandLine(cmdline: string): string | null {
+	const args = cmdline.split('\0');
+	let found: string | null = null;
+	for (let index = 1; index < args.length; index++) {
+		const arg = args[index];
+		const equals = arg.indexOf('=');
+		if (equals > 0 && dataRootFlags.has(arg.slice(0, equals))) found = arg.slice(equals + 1);
+		else if (dataRootFlags.has(arg) && index + 1 < args.length) found = args[++index];
+	}
+	return found !== null && found.startsWith('/') && found.length <= maxFieldLength ? found : null;
+}
+
+/** `data-root` (or the old `graph`) of /etc/docker/daemon.json; null when absent or malformed. */
+function dataRootFromDaemonConfig(content: unknown): string | null {
+	const config = asObject(content);
+	const root = stringField(config, 'data-root') ?? stringField(config, 'graph');
+	return root !== null && root.startsWith('/') ? root : null;
+}
+
 /**
  * Container and pod names from what the runtimes and the kubelet keep on disk, with no runtime
  * socket. Each container's own metadata is read once, when its id is first asked for; the
@@ -288,9 +336,13 @@ function parseStorageIndex(content: unknown): Map<string, StorageEntry> {
  */
 export class RuntimeNameResolver {
 	private readonly root: string;
+	private readonly procRoot: string;
+	/** Docker's data root as the host sees it: the running dockerd's flag, else daemon.json, else the default. */
+	private dockerDataRoot = defaultDockerDataRoot;
+	/** Each containerd state dir's namespaces, as `<task root>/<namespace>`. */
+	private containerdTaskDirectories: string[] = [];
 	private readonly metadata = new Map<string, ContainerNames | null>();
 	private readonly resolvedSinceRefresh = new Set<string>();
-	private containerdNamespaces: string[] = [];
 	private kubeletContainers = new Map<string, KubeletContainer>();
 	private kubeletPods = new Map<string, KubeletPod>();
 	/** Pod UIDs by `<namespace>/<pod>`; null when several pods of that name left log directories. */
@@ -299,6 +351,7 @@ export class RuntimeNameResolver {
 
 	constructor(options: RuntimeNameResolverOptions) {
 		this.root = options.root;
+		this.procRoot = options.procRoot ?? path.join(options.root, 'proc');
 		this.refresh();
 	}
 
@@ -311,7 +364,12 @@ export class RuntimeNameResolver {
 			if (this.metadata.get(id) === null || !this.resolvedSinceRefresh.has(id)) this.metadata.delete(id);
 		}
 		this.resolvedSinceRefresh.clear();
-		this.containerdNamespaces = listDirectory(this.under('run/containerd/io.containerd.runtime.v2.task')).filter((name) => containerdNamespaceShape.test(name));
+		this.containerdTaskDirectories = containerdTaskRoots.flatMap((taskRoot) =>
+			listDirectory(this.under(taskRoot))
+				.filter((namespace) => containerdNamespaceShape.test(namespace))
+				.map((namespace) => `${taskRoot}/${namespace}`),
+		);
+		this.dockerDataRoot = this.readDockerDataRoot();
 		this.readKubeletLogs();
 		this.readStorageIndexes();
 	}
@@ -388,17 +446,28 @@ export class RuntimeNameResolver {
 
 	/** The runtime's own record of the container: Docker first, as Docker's containers also live in containerd's `moby` namespace. */
 	private readContainerMetadata(containerId: string): ContainerNames | null {
-		const dockerConfig = readJsonFile(this.under(`var/lib/docker/containers/${containerId}/config.v2.json`));
+		const dockerConfig = readJsonFile(this.under(`${this.dockerDataRoot}/containers/${containerId}/config.v2.json`));
 		if (dockerConfig !== null) return namesFromDockerConfig(containerId, dockerConfig);
-		for (const namespace of this.containerdNamespaces) {
-			const spec = readJsonFile(this.under(`run/containerd/io.containerd.runtime.v2.task/${namespace}/${containerId}/config.json`));
-			if (spec !== null) return namesFromContainerdSpec(containerId, namespace, spec);
+		for (const directory of this.containerdTaskDirectories) {
+			const spec = readJsonFile(this.under(`${directory}/${containerId}/config.json`));
+			if (spec !== null) return namesFromContainerdSpec(containerId, directory.slice(directory.lastIndexOf('/') + 1), spec);
 		}
 		for (const storage of ['run/containers/storage', 'var/lib/containers/storage']) {
 			const spec = readJsonFile(this.under(`${storage}/overlay-containers/${containerId}/userdata/config.json`));
 			if (spec !== null) return namesFromStorageSpec(containerId, spec);
 		}
 		return null;
+	}
+
+	/** The running dockerd's --data-root (its pid from /run/docker.pid), else daemon.json's, else /var/lib/docker. */
+	private readDockerDataRoot(): string {
+		const pidText = readBoundedRegularFile(this.under('run/docker.pid'), 32)?.toString('latin1').trim();
+		if (pidText !== undefined && /^[1-9]\d{0,9}$/.test(pidText)) {
+			const cmdline = readProcFile(path.join(this.procRoot, pidText, 'cmdline'), maxCmdlineBytes);
+			const fromFlags = cmdline === null ? null : dataRootFromCommandLine(cmdline);
+			if (fromFlags !== null) return fromFlags;
+		}
+		return dataRootFromDaemonConfig(readJsonFile(this.under('etc/docker/daemon.json'))) ?? defaultDockerDataRoot;
 	}
 
 	private storageEntry(containerId: string): StorageEntry | null {

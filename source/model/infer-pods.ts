@@ -82,6 +82,11 @@ const hostFlagTypes: NamespaceType[] = ['net', 'ipc', 'uts', 'pid', 'user', 'cgr
 export type InferenceOptions = {
 	/** What a container runtime's naming says of a cgroup path; null for paths no runtime made. */
 	identify(cgroupPath: string): RuntimeCgroupIdentity | null;
+	/**
+	 * The pod cgroups of the previous inference: a parent that held a pod's containers stays the pod while one
+	 * of them lives, though a lone container's parent would not make a pod by itself.
+	 */
+	previousPodCgroups?: ReadonlySet<string>;
 };
 
 type Identify = (cgroupPath: string | null) => RuntimeCgroupIdentity | null;
@@ -160,10 +165,24 @@ function containerCgroupOf(process: ProcessRecord, identify: Identify): string {
 /** Runtimes' ids are 64 hex digits; 12 tell them apart, as docker and podman print them. */
 const shortIdLength = 12;
 
+/** A runtime's container id as a bare cgroup leaf, wherever the runtime put it (`--cgroup-parent`, `ctr run --cgroup`). */
+const bareContainerId = /^[0-9a-f]{64}$/;
+
+/**
+ * The id of the container whose own cgroup this is: the one the runtime's naming gives, or a bare 64-hex leaf that
+ * no naming rule placed (its runtime is then known only from the runtime's own files).
+ */
+function runtimeContainerIdOf(cgroupPath: string, identity: RuntimeCgroupIdentity | null): string | null {
+	if (identity?.role === 'container') return identity.containerCgroup === cgroupPath ? identity.containerId : null;
+	const leaf = leafName(cgroupPath);
+	return identity === null && bareContainerId.test(leaf) ? leaf : null;
+}
+
 /** A cgroup's name for people: the id a runtime gave it (short), else its last path element. */
 function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
 	const identity = identify(cgroupPath);
-	if (identity?.role === 'container' && identity.containerCgroup === cgroupPath && identity.containerId) return identity.containerId.slice(0, shortIdLength);
+	const containerId = runtimeContainerIdOf(cgroupPath, identity);
+	if (containerId !== null) return containerId.slice(0, shortIdLength);
 	if (identity?.role === 'pod' && identity.podCgroup === cgroupPath) {
 		if (identity.podUid) return `pod-${identity.podUid}`;
 		if (identity.podId) return `pod-${identity.podId.slice(0, shortIdLength)}`;
@@ -173,6 +192,20 @@ function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
 
 function leafName(cgroupPath: string): string {
 	return cgroupPath.slice(cgroupPath.lastIndexOf('/') + 1);
+}
+
+function parentOf(cgroupPath: string): string | null {
+	const slash = cgroupPath.lastIndexOf('/');
+	return slash <= 0 ? null : cgroupPath.slice(0, slash);
+}
+
+/** Where runtimes put every container they run by default: such a parent holds unrelated containers, never one pod. */
+const runtimeDefaultParents = new Set(['docker', 'system.slice', 'machine.slice', 'user.slice', 'libpod_parent', 'default', 'k8s.io', 'moby', 'burstable', 'besteffort', 'lxc.payload']);
+const kubepodsLevel = /^kubepods([.-]|$)/;
+
+function isRuntimeDefaultParent(cgroupPath: string): boolean {
+	const leaf = leafName(cgroupPath);
+	return runtimeDefaultParents.has(leaf) || kubepodsLevel.test(leaf);
 }
 
 function commonParent(paths: string[]): string | null {
@@ -189,14 +222,25 @@ function commonParent(paths: string[]): string | null {
 }
 
 /**
- * The pod's own cgroup: where a runtime names one, that; where runtimes name the containers but no
- * pod (Docker), none; for cgroups no runtime made, the containers' nearest common parent.
+ * The pod's own cgroup: where a runtime names one, that; where a runtime put the containers under a parent of
+ * the user's choosing (`docker run --cgroup-parent /mypod`), that parent, even for a pod whose other containers
+ * have exited; none under a runtime's default parent (`/docker`); for cgroups no runtime made, the containers'
+ * nearest common parent.
  */
-function podCgroupOf(containerCgroups: string[], identify: Identify): string | null {
+function podCgroupOf(containerCgroups: string[], identify: Identify, previousPodCgroups: ReadonlySet<string>): string | null {
 	const identities = containerCgroups.map((cgroupPath) => identify(cgroupPath));
-	if (identities.every((identity) => identity === null)) return commonParent(containerCgroups);
+	const runtimeIds = containerCgroups.map((cgroupPath, index) => runtimeContainerIdOf(cgroupPath, identities[index]));
+	if (identities.every((identity) => identity === null) && runtimeIds.every((id) => id === null)) {
+		if (containerCgroups.length > 1) return commonParent(containerCgroups);
+		const parent = parentOf(containerCgroups[0]);
+		return parent !== null && previousPodCgroups.has(parent) ? parent : null;
+	}
 	const podCgroup = identities[0]?.podCgroup ?? null;
-	return identities.every((identity) => identity !== null && identity.podCgroup === podCgroup) ? podCgroup : null;
+	if (podCgroup !== null) return identities.every((identity) => identity !== null && identity.podCgroup === podCgroup) ? podCgroup : null;
+	if (identities.some((identity) => identity?.podCgroup) || runtimeIds.some((id) => id === null)) return null;
+	const parent = parentOf(containerCgroups[0]);
+	const sameParent = parent !== null && containerCgroups.every((cgroupPath) => parentOf(cgroupPath) === parent);
+	return sameParent && !isRuntimeDefaultParent(parent) ? parent : null;
 }
 
 function isUnder(cgroupPath: string, ancestor: string): boolean {
@@ -263,11 +307,13 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		const ownCgroup = cgroupPath !== '/' && !hostCgroups.has(cgroupPath) && mountCountPerCgroup.get(cgroupPath) === 1 ? cgroupPath : null;
 		const id = ownCgroup ?? `${cgroupPath}#mnt:${first.namespaces.mnt ?? first.pid}`;
 		const identity = identify(cgroupPath);
-		const containerId = identity?.role === 'container' ? identity.containerId : null;
+		const containerId = runtimeContainerIdOf(cgroupPath, identity) ?? (identity?.role === 'container' ? identity.containerId : null);
 		const names = containerId !== null && facts ? facts.containerNames(containerId) : null;
 		// The last resort, and only where the runtime gave the container a hostname of its own: environments hold secrets.
+		// Never for Docker, whose `--net=container:` joiners get the other container's HOSTNAME.
 		const ownUts = first.namespaces.uts !== null && !isHostInode(first.namespaces.uts, 'uts', host);
-		const environHostname = containerId !== null && names === null && ownUts && facts ? facts.hostname(first) : null;
+		const hostnameNames = identity?.role === 'container' && identity.runtime !== 'docker' && identity.runtime !== 'cri-dockerd';
+		const environHostname = hostnameNames && containerId !== null && names === null && ownUts && facts ? facts.hostname(first) : null;
 		const inPod = identity !== null && (identity.podUid !== null || identity.podId !== null);
 		const fallbackName = ownCgroup ? cgroupDisplayName(ownCgroup, identify) : first.comm;
 		containers.push({
@@ -288,6 +334,21 @@ function buildContainers(members: ProcessRecord[], hostCgroups: ReadonlySet<stri
 		});
 	}
 	return containers;
+}
+
+function firstStarted(container: ContainerShape): ProcessRecord {
+	return container.processes.reduce((first, process) => (byStartThenPid(process, first) < 0 ? process : first));
+}
+
+/**
+ * The container whose namespaces the others joined (`--net=container:`): the infra, else the one whose process
+ * started first. A pod with no cgroup of its own is named after it.
+ */
+function namespaceHolder(containers: readonly ContainerShape[]): ContainerShape | null {
+	if (containers.length === 1) return containers[0];
+	const infra = containers.find((container) => container.infra);
+	if (infra) return infra;
+	return containers.reduce((holder, container) => (byStartThenPid(firstStarted(container), firstStarted(holder)) < 0 ? container : holder));
 }
 
 /** Infra first, then by name: the order stays put while containers come and go. */
@@ -417,22 +478,21 @@ function podNotes(pod: PodShape, host: NamespaceInodes, facts: ContainerFacts | 
 	return notes;
 }
 
-/**
- * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
- * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
- * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
- * shared by two runtime pods, their cgroups keep them apart and each gets a note. Containers are split
- * by container cgroup and mount namespace. Everything else is the host. Names, image and capabilities
- * come from `snapshot.facts`, when the collect layer gave it.
- */
-export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces' | 'facts'>, options: InferenceOptions): Topology {
-	const host = snapshot.hostNamespaces;
-	const facts = snapshot.facts;
-	const identify = memoized(options);
+/** Phase 1: processes in a pod or container (isolated), and the host's. */
+function splitHostProcesses(processes: readonly ProcessRecord[], host: NamespaceInodes, identify: Identify): {isolated: ProcessRecord[]; hostProcesses: ProcessRecord[]} {
 	const isolated: ProcessRecord[] = [];
 	const hostProcesses: ProcessRecord[] = [];
-	for (const process of placedWithParents(snapshot.processes)) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
+	for (const process of placedWithParents(processes)) (isIsolated(process, host, identify) ? isolated : hostProcesses).push(process);
+	return {isolated, hostProcesses};
+}
 
+type Grouping = {sets: DisjointSets; sharedAcross: SharedAcross[]};
+
+/**
+ * Phase 2: which isolated processes form one pod. First the cgroups runtimes made (a pod's own cgroup is its
+ * identity), then namespaces, which never join two pods that runtimes' cgroups tell apart.
+ */
+function groupProcesses(isolated: readonly ProcessRecord[], host: NamespaceInodes, identify: Identify): Grouping {
 	const sets = new DisjointSets(isolated.length);
 	const firstHolder = new Map<string, number>();
 	const podKeyOfRoot = new Map<number, string>();
@@ -442,7 +502,6 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 		if (holder === undefined) firstHolder.set(key, index);
 		else sets.union(holder, index);
 	};
-	// First the cgroups runtimes made: a pod's own cgroup is its identity.
 	isolated.forEach((process, index) => {
 		const identity = identify(process.cgroups.container);
 		if (identity?.role === 'container') {
@@ -454,7 +513,6 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 		const identity = identify(process.cgroups.container);
 		if (identity?.role === 'container' && identity.podCgroup !== null) podKeyOfRoot.set(sets.find(index), identity.podCgroup);
 	});
-	// Then namespaces, which never join two pods that runtimes' cgroups tell apart.
 	isolated.forEach((process, index) => {
 		for (const type of joiningNamespaceTypes) {
 			if (isHostNamespace(process, type, host)) continue;
@@ -474,59 +532,58 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 				continue;
 			}
 			sets.union(rootA, rootB);
-			const key2 = keyA ?? keyB;
-			if (key2 !== undefined) podKeyOfRoot.set(sets.find(index), key2);
+			const podKey = keyA ?? keyB;
+			if (podKey !== undefined) podKeyOfRoot.set(sets.find(index), podKey);
 		}
 	});
+	return {sets, sharedAcross};
+}
 
-	const members = new Map<number, ProcessRecord[]>();
-	isolated.forEach((process, index) => {
-		const root = sets.find(index);
-		let group = members.get(root);
-		if (!group) members.set(root, (group = []));
-		group.push(process);
-	});
+type Context = {
+	host: NamespaceInodes;
+	identify: Identify;
+	facts: ContainerFacts | undefined;
+	hostCgroups: ReadonlySet<string>;
+	previousPodCgroups: ReadonlySet<string>;
+};
 
-	const hostCgroups = new Set<string>();
-	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
-
-	const pods: PodShape[] = [];
-	const builtOf = new Map<PodShape, Built[]>();
-	const podOfRoot = new Map<number, PodShape>();
-	for (const [root, group] of members) {
-		const built = buildContainers(group, hostCgroups, identify, host, facts);
-		const containers = built.map((entry) => entry.shape);
-		const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
-		const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
-		if (infra && containers.length > 1) infra.infra = true;
-		for (const container of containers) {
-			const pid = container.namespaces.pid;
-			container.security.sharedPidNamespace =
-				pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
-		}
-		containers.sort(byInfraThenName);
-		const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
-		const pod: PodShape = {
-			id: '',
-			name: '',
-			namespace: null,
-			uid: null,
-			qos: null,
-			runtime: null,
-			notes: [],
-			cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify) : null,
-			infraContainerId: infra?.infra ? infra.id : null,
-			shared: sharedTypes(containers, host),
-			hostShared: hostSharedTypes(containers, host),
-			containers,
-		};
-		pods.push(pod);
-		builtOf.set(pod, built);
-		podOfRoot.set(root, pod);
+/** Phase 3: one group's containers, its infra and the pod cgroup they suggest (named in phase 5). */
+function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; built: Built[]} {
+	const {host, identify, facts, hostCgroups, previousPodCgroups} = context;
+	const built = buildContainers(group, hostCgroups, identify, host, facts);
+	const containers = built.map((entry) => entry.shape);
+	const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
+	const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
+	if (infra && containers.length > 1) infra.infra = true;
+	for (const container of containers) {
+		const pid = container.namespaces.pid;
+		container.security.sharedPidNamespace =
+			pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
 	}
+	containers.sort(byInfraThenName);
+	const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
+	const pod: PodShape = {
+		id: '',
+		name: '',
+		namespace: null,
+		uid: null,
+		qos: null,
+		runtime: null,
+		notes: [],
+		cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify, previousPodCgroups) : null,
+		infraContainerId: infra?.infra ? infra.id : null,
+		shared: sharedTypes(containers, host),
+		hostShared: hostSharedTypes(containers, host),
+		containers,
+	};
+	return {pod, built};
+}
 
-	// A pod's cgroup must be its own: no host process sits in it and no other pod's container under it.
-	// (Host processes below it are fine: a runtime's monitor, such as conmon, lives in the pod's cgroup.)
+/**
+ * Phase 4: a pod's cgroup must be its own: no host process sits in it and no other pod's container under it.
+ * (Host processes below it are fine: a runtime's monitor, such as conmon, lives in the pod's cgroup.)
+ */
+function dropSharedPodCgroups(pods: readonly PodShape[], hostCgroups: ReadonlySet<string>): void {
 	for (const pod of pods) {
 		const podCgroup = pod.cgroup;
 		if (podCgroup === null) continue;
@@ -535,19 +592,28 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pods.some((other) => other !== pod && other.containers.some((container) => container.cgroup !== null && isUnder(container.cgroup, podCgroup)));
 		if (claimedElsewhere) pod.cgroup = null;
 	}
-	for (const pod of podOfRoot.values()) {
+}
+
+/** Phase 5: ids, names (the runtime's, the pod cgroup's, or the namespace holder's) and notes, ids made unique. */
+function identifyPods(pods: readonly PodShape[], builtOf: ReadonlyMap<PodShape, Built[]>, context: Context): void {
+	const {host, identify, facts} = context;
+	for (const pod of pods) {
 		pod.id = pod.cgroup ?? firstSharedNamespaceId(pod.containers, host);
-		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : pod.containers.length === 1 ? pod.containers[0].name : pod.id;
+		pod.name = pod.cgroup ? cgroupDisplayName(pod.cgroup, identify) : (namespaceHolder(pod.containers)?.name ?? pod.id);
 		describePod(pod, builtOf.get(pod) ?? [], identify, facts);
 		pod.notes = podNotes(pod, host, facts);
 	}
-	makeIdsUnique([...podOfRoot.values()]);
-	makeIdsUnique([...podOfRoot.values()].flatMap((pod) => pod.containers));
-	for (const pod of podOfRoot.values()) pod.infraContainerId = pod.containers.find((container) => container.infra)?.id ?? null;
+	makeIdsUnique([...pods]);
+	makeIdsUnique(pods.flatMap((pod) => pod.containers));
+	for (const pod of pods) pod.infraContainerId = pod.containers.find((container) => container.infra)?.id ?? null;
+}
+
+/** Phase 6: a note on each of two pods whose processes share a namespace that their cgroups keep apart. */
+function noteSharedAcross(grouping: Grouping, podOfRoot: ReadonlyMap<number, PodShape>): void {
 	const seen = new Set<string>();
-	for (const {type, inode, a, b} of sharedAcross) {
-		const podA = podOfRoot.get(sets.find(a));
-		const podB = podOfRoot.get(sets.find(b));
+	for (const {type, inode, a, b} of grouping.sharedAcross) {
+		const podA = podOfRoot.get(grouping.sets.find(a));
+		const podB = podOfRoot.get(grouping.sets.find(b));
 		if (!podA || !podB || podA === podB) continue;
 		for (const [pod, other] of [[podA, podB], [podB, podA]]) {
 			const key = `${pod.id}\u0000${other.id}\u0000${type}`;
@@ -556,6 +622,45 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 			pod.notes.push(`shares its ${type === 'net' ? 'network' : type.toUpperCase()} namespace ${inode} with pod ${other.name}: kept apart by their cgroups`);
 		}
 	}
+}
+
+/**
+ * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
+ * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
+ * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
+ * shared by two runtime pods, their cgroups keep them apart and each gets a note. Containers are split
+ * by container cgroup and mount namespace. Everything else is the host. Names, image and capabilities
+ * come from `snapshot.facts`, when the collect layer gave it.
+ */
+export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces' | 'facts'>, options: InferenceOptions): Topology {
+	const host = snapshot.hostNamespaces;
+	const identify = memoized(options);
+	const {isolated, hostProcesses} = splitHostProcesses(snapshot.processes, host, identify);
+	const grouping = groupProcesses(isolated, host, identify);
+
+	const members = new Map<number, ProcessRecord[]>();
+	isolated.forEach((process, index) => {
+		const root = grouping.sets.find(index);
+		let group = members.get(root);
+		if (!group) members.set(root, (group = []));
+		group.push(process);
+	});
+	const hostCgroups = new Set<string>();
+	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
+	const context: Context = {host, identify, facts: snapshot.facts, hostCgroups, previousPodCgroups: options.previousPodCgroups ?? new Set()};
+
+	const pods: PodShape[] = [];
+	const builtOf = new Map<PodShape, Built[]>();
+	const podOfRoot = new Map<number, PodShape>();
+	for (const [root, group] of members) {
+		const {pod, built} = buildPod(group, context);
+		pods.push(pod);
+		builtOf.set(pod, built);
+		podOfRoot.set(root, pod);
+	}
+	dropSharedPodCgroups(pods, hostCgroups);
+	identifyPods(pods, builtOf, context);
+	noteSharedAcross(grouping, podOfRoot);
 	pods.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);
 	return {pods, hostProcesses, namespaces: namespaceTable(snapshot.processes, host)};

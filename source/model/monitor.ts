@@ -38,7 +38,8 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 			const snapshot = source.sample();
 			const namesVersion = snapshot.facts?.version ?? 0;
 			if (topology === null || topologyVersion !== snapshot.structureVersion || factsVersion !== namesVersion) {
-				topology = inferTopology(snapshot, options);
+				const previousPodCgroups = new Set(topology?.pods.flatMap((pod) => (pod.cgroup === null ? [] : [pod.cgroup])));
+				topology = inferTopology(snapshot, {...options, previousPodCgroups});
 				topologyVersion = snapshot.structureVersion;
 				factsVersion = namesVersion;
 			}

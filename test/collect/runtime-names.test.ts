@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {
+	dataRootFromCommandLine,
 	maxFieldLength,
 	maxMetadataBytes,
 	readHostnameFromEnviron,
@@ -416,6 +417,70 @@ describe('RuntimeNameResolver', () => {
 		const resolver = new RuntimeNameResolver({root: path.join(tree.root, 'absent')});
 		assert.equal(resolver.resolve(ids.nginx), null);
 		resolver.refresh();
+	});
+});
+
+describe('Docker outside its defaults', () => {
+	const id = hexId('moved-docker');
+	const dockerConfig = (name: string) => JSON.stringify({Name: `/${name}`, Config: {Image: 'busybox:1', Labels: {}, Hostname: id.slice(0, 12)}});
+
+	test('a data root from the running dockerd\'s command line wins over daemon.json', () => {
+		const tree = new NodeTree();
+		try {
+			tree.write('srv/docker/containers/' + id + '/config.v2.json', dockerConfig('from-daemon-json'));
+			tree.write('data/docker/containers/' + id + '/config.v2.json', dockerConfig('from-command-line'));
+			tree.json('etc/docker/daemon.json', {'data-root': '/srv/docker'});
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName, 'from-daemon-json');
+			tree.write('run/docker.pid', '4242');
+			tree.write('proc/4242/cmdline', '/usr/sbin/dockerd\0--iptables=false\0--data-root\0/data/docker\0');
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName, 'from-command-line');
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('the data-root flag in each spelling dockerd takes', () => {
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/d1\0'), '/d1');
+		assert.equal(dataRootFromCommandLine('dockerd\0-g\0/d2'), '/d2');
+		assert.equal(dataRootFromCommandLine('dockerd\0--graph=/d3\0--debug\0'), '/d3');
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root\0relative\0'), null);
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root\0'), null);
+		assert.equal(dataRootFromCommandLine('dockerd\0'), null);
+	});
+
+	test('a malformed daemon.json or pid file leaves the default data root', () => {
+		const tree = new NodeTree();
+		try {
+			tree.write('var/lib/docker/containers/' + id + '/config.v2.json', dockerConfig('at-the-default'));
+			tree.write('etc/docker/daemon.json', '{"data-root": ');
+			tree.write('run/docker.pid', 'not a pid');
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName, 'at-the-default');
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('Docker\'s own containerd (the moby namespace under its state dir) tells the runtime, not a name', () => {
+		const tree = new NodeTree();
+		try {
+			tree.json(`run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/${id}/config.json`, {ociVersion: '1.0.2', hostname: id.slice(0, 12)});
+			assert.deepEqual(new RuntimeNameResolver({root: tree.root}).resolve(id), names({containerId: id, runtime: 'docker', hostname: id.slice(0, 12)}));
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('a malformed or missing config.v2.json names nothing, and no other container\'s files are used', () => {
+		const tree = new NodeTree();
+		try {
+			const other = hexId('other-docker');
+			tree.write('var/lib/docker/containers/' + other + '/config.v2.json', dockerConfig('the-other-one'));
+			tree.write('var/lib/docker/containers/' + id + '/config.v2.json', '{"Name": "/trunc');
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id), null);
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(hexId('absent')), null);
+		} finally {
+			tree.remove();
+		}
 	});
 });
 

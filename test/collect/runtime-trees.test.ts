@@ -362,7 +362,7 @@ function dockerConfig(tree: FixtureTree, id: string, name: string, image: string
 	tree.containerdTask(id, {}, {}, 'moby');
 }
 
-describe('Docker on cgroup v1: a --net=container pair and a container named only by HOSTNAME', () => {
+describe('Docker on cgroup v1: a --net=container pair and a container whose files are gone', () => {
 	const tree = new FixtureTree();
 	let json: PodtopJson;
 	before(async () => {
@@ -388,12 +388,15 @@ describe('Docker on cgroup v1: a --net=container pair and a container named only
 	});
 	after(() => tree.remove());
 
-	test('the pair is one pod of two containers named by Docker, no infra, no pod cgroup', () => {
+	test('the pair is one pod of two containers named by Docker, after the one whose network the other joined', () => {
 		assert.deepEqual(
-			json.pods.map((pod) => pod.name),
-			['legacy-app', 'pod-net-4026532500'],
+			json.pods.map((pod) => [pod.name, pod.id]),
+			[
+				[docker.legacy.slice(0, 12), 'pod-net-4026532700'],
+				['redis', 'pod-net-4026532500'],
+			],
 		);
-		const pod = podNamed(json, 'pod-net-4026532500');
+		const pod = podNamed(json, 'redis');
 		assert.equal(pod.cgroup, null);
 		assert.equal(pod.infra, null);
 		assert.equal(pod.runtime, 'docker');
@@ -410,11 +413,67 @@ describe('Docker on cgroup v1: a --net=container pair and a container named only
 		assert.equal(pod.containers[1].memory.effectiveMax, 96 * MiB);
 	});
 
-	test('a container whose runtime files are gone is named by the HOSTNAME in its environment', () => {
-		const pod = podNamed(json, 'legacy-app');
-		assert.deepEqual(containerRows(pod), [['legacy-app', false, 'docker', docker.legacy, null, [700]]]);
+	test('a container whose runtime files are gone keeps its short id: a Docker HOSTNAME may name another container', () => {
+		const pod = podNamed(json, docker.legacy.slice(0, 12));
+		assert.deepEqual(containerRows(pod), [[docker.legacy.slice(0, 12), false, 'docker', docker.legacy, null, [700]]]);
 		assert.equal(pod.containers[0].memory.effectiveMax, 32 * MiB);
 		assert.ok(!JSON.stringify(json).includes('hunter2'), 'nothing else of the environment is shown');
+	});
+});
+
+describe('containers under parents of the user\'s choosing, some with runtime files missing or malformed', () => {
+	const tree = new FixtureTree();
+	const ids = {pause: hexId('mypod-pause'), app: hexId('mypod-app'), broken: hexId('mypod-broken'), scoped: hexId('slice-web'), lost: hexId('slice-lost'), task: hexId('ctr-task')};
+	let json: PodtopJson;
+	before(async () => {
+		v1Hierarchies(tree);
+		tree.cgroupFiles('memory/mypod', v1MemoryFiles(40 * MiB, 256 * MiB));
+		v1Cgroup(tree, `/mypod/${ids.pause}`, 1 * MiB, null, 256 * MiB);
+		v1Cgroup(tree, `/mypod/${ids.app}`, 20 * MiB, 64 * MiB);
+		v1Cgroup(tree, `/mypod/${ids.broken}`, 2 * MiB, null, 256 * MiB);
+		v1Cgroup(tree, `/batch.slice/docker-${ids.scoped}.scope`, 5 * MiB, null);
+		v1Cgroup(tree, `/batch.slice/docker-${ids.lost}.scope`, 5 * MiB, null);
+		v1Cgroup(tree, `/jobs/${ids.task}`, 3 * MiB, null);
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: v1Lines('/'), kernelThread: true});
+		const pod = {net: 4026533100, ipc: 4026533101};
+		tree.addProcess({pid: 100, comm: 'pause', cgroup: v1Lines(`/mypod/${ids.pause}`), namespaces: {...pod, uts: 4026533102, pid: 4026533103, mnt: 4026533104}});
+		tree.addProcess({pid: 110, comm: 'sleep', cgroup: v1Lines(`/mypod/${ids.app}`), namespaces: {...pod, uts: 4026533112, pid: 4026533103, mnt: 4026533114}});
+		// Its HOSTNAME is the pause's, as Docker gives --net=container: joiners: never a name for it.
+		tree.addProcess({pid: 120, comm: 'sh', cgroup: v1Lines(`/mypod/${ids.broken}`), namespaces: {...pod, uts: 4026533122, pid: 4026533103, mnt: 4026533124}, environ: {HOSTNAME: 'web-pause'}});
+		tree.addProcess({pid: 200, comm: 'nginx', cgroup: v1Lines(`/batch.slice/docker-${ids.scoped}.scope`), namespaces: {net: 4026533200, ipc: 4026533201, uts: 4026533202, pid: 4026533203, mnt: 4026533204}});
+		tree.addProcess({pid: 300, comm: 'java', cgroup: v1Lines(`/batch.slice/docker-${ids.lost}.scope`), namespaces: {net: 4026533300, ipc: 4026533301, uts: 4026533302, pid: 4026533303, mnt: 4026533304}, environ: {HOSTNAME: 'not-a-name'}});
+		tree.addProcess({pid: 400, comm: 'worker', cgroup: v1Lines(`/jobs/${ids.task}`), namespaces: {net: 4026533400, ipc: 4026533401, uts: 4026533402, pid: 4026533403, mnt: 4026533404}});
+		dockerConfig(tree, ids.pause, 'web-pause', 'bb:1');
+		dockerConfig(tree, ids.app, 'web-app', 'bb:1');
+		tree.write(`var/lib/docker/containers/${ids.broken}/config.v2.json`, '{"Name": "/web-side');
+		dockerConfig(tree, ids.scoped, 'web', 'nginx:alpine');
+		tree.containerdTask(ids.task, {}, {hostname: 'worker-host'}, 'default');
+		json = await podtopJson(tree);
+	});
+	after(() => tree.remove());
+
+	test('a --cgroup-parent pod: named containers, and a malformed config.v2.json leaves its short id with no runtime guessed', () => {
+		const pod = podNamed(json, 'mypod');
+		assert.equal(pod.cgroup, '/mypod');
+		assert.deepEqual(containerRows(pod), [
+			['web-pause', true, 'docker', ids.pause, 'bb:1', [100]],
+			[ids.broken.slice(0, 12), false, null, ids.broken, null, [120]],
+			['web-app', false, 'docker', ids.app, 'bb:1', [110]],
+		]);
+		assert.equal(pod.containers[1].memory.effectiveMax, 256 * MiB);
+	});
+
+	test('docker-<id>.scope in a slice two unrelated containers share: each stands alone, by name or by short id and the path\'s runtime', () => {
+		assert.deepEqual(containerRows(podNamed(json, 'web')), [['web', false, 'docker', ids.scoped, 'nginx:alpine', [200]]]);
+		assert.equal(podNamed(json, 'web').cgroup, null);
+		const lost = podNamed(json, ids.lost.slice(0, 12));
+		assert.deepEqual(containerRows(lost), [[ids.lost.slice(0, 12), false, 'docker', ids.lost, null, [300]]], 'the runtime its path implies, never HOSTNAME');
+	});
+
+	test('a containerd task in the default namespace under a parent of its own: containerd, its short id, its pod the parent', () => {
+		const pod = podNamed(json, 'jobs');
+		assert.equal(pod.cgroup, '/jobs');
+		assert.deepEqual(containerRows(pod), [[ids.task.slice(0, 12), false, 'containerd', ids.task, null, [400]]]);
 	});
 });
 

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
+import {readdir, readlink} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {after, describe, test, type TestContext} from 'node:test';
+import type {eventToJson} from '../../source/events-command.js';
+import {type Daemons, docker, dockerInspect, dockerRig, requireDaemons, startDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
+import {cliPath} from '../helpers/podtop.js';
+import {isRunning, run, stopChild, waitFor} from '../helpers/processes.js';
+import {requireOrSkip} from '../helpers/require.js';
+
+type JsonEvent = ReturnType<typeof eventToJson>;
+
+let daemons: Promise<Daemons> | null = null;
+after(async () => {
+	if (daemons) await (await daemons).cleanup();
+});
+
+async function prepare(t: TestContext): Promise<Daemons | null> {
+	if (!requireDaemons(t)) return null;
+	daemons ??= startDaemons();
+	return daemons;
+}
+
+/**
+ * The seeds' memconsumer: dd reads 40 MiB into one buffer under a 20 MiB limit and no swap, so it is OOM-killed at
+ * once (exit 137). It waits for /tmp/go first, so that the test can let it go once podtop has seen the container.
+ */
+function startMemconsumer(image: string) {
+	return dockerRig(async ({containers}) => {
+		const name = `${uniqueDockerName()}-memconsumer`;
+		containers.push(name);
+		const command = 'while [ ! -e /tmp/go ]; do sleep 0.1; done; exec dd if=/dev/zero of=/dev/null bs=40M count=1';
+		await docker('run', '--detach', '--name', name, '--pull', 'never', '--memory', '20m', '--memory-swap', '20m', image, 'sh', '-c', command);
+		await waitForDockerPid(name);
+		const {Id: id} = await dockerInspect(name);
+		return {name, id};
+	});
+}
+
+/** Lets the memconsumer go; resolves with its victim as the kernel logged it (dmesg), by the container's memory cgroup. */
+async function killMemconsumer(id: string): Promise<{pid: number; comm: string}> {
+	await docker('exec', id, 'touch', '/tmp/go');
+	const inspect = await waitFor(async () => {
+		const state = await dockerInspect(id);
+		return state.State.Running ? null : state;
+	}, 60_000, 'the memconsumer to be OOM-killed');
+	assert.deepEqual([inspect.State.OOMKilled, inspect.State.ExitCode], [true, 137]);
+	return waitFor(async () => {
+		const logged = new RegExp(`task_memcg=/docker/${id},task=([^,]+),pid=(\\d+)`).exec(await run('dmesg', []));
+		return logged ? {pid: Number(logged[2]), comm: logged[1]} : null;
+	}, 10_000, 'the kernel\'s oom-kill line for the container');
+}
+
+/** Whether the process holds a file of the cgroup open: podtop keeps descriptors of the cgroups its model holds. */
+async function holdsCgroupFile(pid: number, cgroup: string): Promise<boolean> {
+	const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+	const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+	return targets.some((target) => target.includes(`${cgroup}/`));
+}
+
+/** `podtop events --json` as a child process, its NDJSON parsed as it comes. */
+function startPodtopEvents(args: readonly string[]): {child: ChildProcess; events: JsonEvent[]; stderr: () => string} {
+	const child = spawn(process.execPath, [cliPath, 'events', '--json', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+	const events: JsonEvent[] = [];
+	let buffered = '';
+	let stderr = '';
+	child.stdout!.on('data', (chunk: Buffer) => {
+		buffered += chunk.toString();
+		const lines = buffered.split('\n');
+		buffered = lines.pop() ?? '';
+		for (const line of lines) if (line) events.push(JSON.parse(line) as JsonEvent);
+	});
+	child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	return {child, events, stderr: () => stderr};
+}
+
+function hasTmux(): boolean {
+	try {
+		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** A tmux server on a socket of its own, so the test never touches a user's sessions. */
+class Terminal {
+	private readonly socket = `podtop-docker-${randomBytes(4).toString('hex')}`;
+
+	constructor(columns: number, rows: number, command: string) {
+		execFileSync('tmux', ['-L', this.socket, 'new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), command]);
+	}
+
+	type(...keys: string[]): void {
+		execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', 'main', ...keys]);
+	}
+
+	screen(): string {
+		return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', 'main'], {encoding: 'utf8'});
+	}
+
+	async waitForScreen(predicate: (screen: string) => boolean, what: string): Promise<string> {
+		let last = '';
+		try {
+			await waitFor(() => predicate((last = this.screen())), 30_000, what);
+		} catch (error) {
+			throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
+		}
+		return last;
+	}
+
+	close(): void {
+		try {
+			execFileSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
+		} catch {
+			// Already gone.
+		}
+		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
+	}
+}
+
+describe('OOM kills of real Docker containers', {concurrency: false, timeout: 600_000}, () => {
+	test('podtop events --json: the memconsumer killed once, with its Docker name and the kernel\'s victim', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const consumer = await startMemconsumer(d.image);
+		t.after(() => consumer.cleanup());
+		const cgroup = `/docker/${consumer.id}`;
+		const podtop = startPodtopEvents(['--interval', '1000']);
+		t.after(() => stopChild(podtop.child));
+		await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 30_000, 'podtop events to start');
+		assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
+		assert.match(podtop.stderr(), /victims from the kernel log/);
+		await waitFor(() => holdsCgroupFile(podtop.child.pid!, cgroup), 30_000, 'podtop to read the container\'s cgroup');
+		const victim = await killMemconsumer(consumer.id);
+
+		const ours = () => podtop.events.filter((event) => event.cgroup === cgroup && event.kind === 'oom-kill');
+		const kill = await waitFor(() => ours()[0], 30_000, 'the oom-kill event').catch((error: unknown) => {
+			throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
+		});
+		assert.equal(kill.containerName, consumer.name);
+		assert.equal(kill.podName, consumer.name);
+		assert.deepEqual(kill.victim, victim);
+		assert.equal(kill.delta, 1);
+
+		await stopChild(podtop.child);
+		assert.equal(ours().length, 1, JSON.stringify(ours()));
+	});
+
+	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
+		const d = await prepare(t);
+		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const terminal = new Terminal(120, 40, `${process.execPath} ${cliPath} --interval 1000`);
+		t.after(() => terminal.close());
+		const consumer = await startMemconsumer(d.image);
+		t.after(() => consumer.cleanup());
+		await terminal.waitForScreen((text) => text.includes(consumer.name), 'the container in the live view');
+		const killed = await killMemconsumer(consumer.id);
+		terminal.type('e');
+		const victim = `victim ${killed.pid} (${killed.comm})`;
+		const screen = await terminal.waitForScreen(
+			(text) => text.split('\n').some((line) => line.includes('oom-kill') && line.includes(consumer.name) && line.includes(victim)),
+			`the oom-kill of ${consumer.name} with ${victim} in the event pane`,
+		);
+		t.diagnostic(screen);
+		assert.ok(!screen.includes(consumer.id.slice(0, 12)), 'named, not shown by its id');
+		assert.equal(screen.split('\n').filter((line) => line.includes(victim)).length, 1, 'one kill');
+	});
+});
