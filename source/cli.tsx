@@ -15,8 +15,8 @@ import {modelToText} from './output/text.js';
 declare const PODTOP_VERSION: string | undefined;
 const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
 
-const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root']);
-const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
+const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root', 'dir', 'at', 'retain', 'max-size']);
+const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'record', 'no-cmdline', 'version', 'help']);
 
 /** meow reports unknown flags over two lines; podtop's errors are one line. */
 function rejectUnknownFlags(argv: readonly string[]): void {
@@ -35,11 +35,24 @@ function rejectUnknownFlags(argv: readonly string[]): void {
 
 rejectUnknownFlags(process.argv.slice(2));
 
+/** `--at -10m`: a value that starts with a dash would read as a flag; joined to its flag it cannot. */
+function joinValues(argv: readonly string[]): string[] {
+	const joined: string[] = [];
+	for (let index = 0; index < argv.length; index++) {
+		const argument = argv[index];
+		if (argument === '--at' && index + 1 < argv.length) joined.push(`--at=${argv[++index]}`);
+		else joined.push(argument);
+	}
+	return joined;
+}
+
 const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
 	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>] [--max-size <size>] [--no-cmdline]
+	  $ podtop replay [--dir <dir>] [--at <time>] [--once [--json]]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -53,12 +66,21 @@ const cli = meow(
 	  --root <dir>       A host's root mounted elsewhere: <dir>/proc, <dir>/sys/fs/cgroup, and container
 	                     names from <dir>/run, <dir>/var/lib, <dir>/var/log (--proc, --cgroup override)
 	  --no-color         Monochrome (also when NO_COLOR is set)
+	  --record           Record while the live view runs (as podtop record, same --dir and limits)
+	  --dir <dir>        Recording directory (default /var/lib/podtop as root, else $XDG_STATE_HOME/podtop;
+	                     with --root: <dir>/var/lib/podtop)
+	  --retain <d>       Remove recorded samples older than this (default 24h; 90m, 2h, 7d)
+	  --max-size <size>  Keep the recording under this size (default 512M; 64M, 2G)
+	  --no-cmdline       Record without command lines (they can hold secrets)
+	  --at <time>        Replay from this moment: ISO 8601, a time of today (08:01) or relative (-10m, -2h)
 	  --version          Print the version
 	  --help             Print this help
 
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
 	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
+	  record             Record the pods, containers, gauges, processes and events, until Ctrl-C
+	  replay             The live view over a recording; with --once, the sample at --at, printed
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -75,6 +97,7 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		argv: joinValues(process.argv.slice(2)),
 		pkg: bundledVersion ? {name: 'podtop', version: bundledVersion} : undefined,
 		allowUnknownFlags: false,
 		flags: {
@@ -85,6 +108,12 @@ const cli = meow(
 			cgroup: {type: 'string'},
 			root: {type: 'string'},
 			color: {type: 'boolean', default: true},
+			record: {type: 'boolean', default: false},
+			dir: {type: 'string'},
+			at: {type: 'string'},
+			retain: {type: 'string'},
+			maxSize: {type: 'string'},
+			cmdline: {type: 'boolean', default: true},
 		},
 	},
 );
@@ -186,11 +215,40 @@ function keepYoungGenerationSmall(): void {
 	v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+async function recordingSettings(intervalMs: number) {
+	const {recordingSettings: settings} = await import('./recording/settings.js');
+	return settings(cli.flags, intervalMs, version, fail);
+}
+
+async function runRecordingCommand(command: 'record' | 'replay'): Promise<void> {
+	const {RecordingError} = await import('./recording/directory.js');
+	try {
+		if (command === 'record') {
+			keepYoungGenerationSmall();
+			const {runRecordCommand} = await import('./record-command.js');
+			const {procRoot, cgroupRoot} = roots();
+			process.exitCode = await runRecordCommand({...(await recordingSettings(parseInterval(cli.flags.interval))), procRoot, cgroupRoot});
+			return;
+		}
+		const {directory} = await recordingSettings(1000);
+		const {runReplayOnce} = await import('./replay-command.js');
+		if (cli.flags.once || !process.stdout.isTTY || !process.stdin.isTTY) {
+			process.exitCode = runReplayOnce({directory, at: cli.flags.at, json: cli.flags.json, podtopVersion: version, columns: process.stdout.isTTY ? process.stdout.columns : 80});
+			return;
+		}
+		fail('replay needs --once for now');
+	} catch (error) {
+		if (error instanceof RecordingError || error instanceof CollectorSetupError) fail(error.message);
+		throw error;
+	}
+}
+
 async function main(): Promise<void> {
 	if (cli.input[0] === 'events' && cli.input.length === 1) {
 		keepYoungGenerationSmall();
 		return runEvents(parseInterval(cli.flags.interval));
 	}
+	if ((cli.input[0] === 'record' || cli.input[0] === 'replay') && cli.input.length === 1) return runRecordingCommand(cli.input[0]);
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
