@@ -231,12 +231,14 @@ async function runRecordingCommand(command: 'record' | 'replay'): Promise<void> 
 			return;
 		}
 		const {directory} = await recordingSettings(1000);
-		const {runReplayOnce} = await import('./replay-command.js');
+		const {runReplayOnce, runReplayTui} = await import('./replay-command.js');
 		if (cli.flags.once || !process.stdout.isTTY || !process.stdin.isTTY) {
 			process.exitCode = runReplayOnce({directory, at: cli.flags.at, json: cli.flags.json, podtopVersion: version, columns: process.stdout.isTTY ? process.stdout.columns : 80});
 			return;
 		}
-		fail('replay needs --once for now');
+		// React's development build prints warnings (with process-made text in them) to the terminal.
+		process.env.NODE_ENV = 'production';
+		await runReplayTui({directory, at: cli.flags.at, color: cli.flags.color && !('NO_COLOR' in process.env)});
 	} catch (error) {
 		if (error instanceof RecordingError || error instanceof CollectorSetupError) fail(error.message);
 		throw error;

@@ -48,3 +48,22 @@ export function runReplayOnce(options: ReplayCommandOptions): number {
 	output.write(options.json ? toJsonText(modelToJson(model, {version: options.podtopVersion})) + '\n' : modelToText(model, options.columns ?? 80));
 	return 0;
 }
+
+export type ReplayTuiOptions = {directory: string; at: string | undefined; color: boolean};
+
+/** `podtop replay`: the live view over the recording, from --at (default: its last sample). */
+export async function runReplayTui(options: ReplayTuiOptions): Promise<void> {
+	// Problems found once the view is on screen are told after it closes, not drawn over it.
+	const later: string[] = [];
+	let onScreen = false;
+	const recording = Recording.open(options.directory, {
+		onWarning: (message) => (onScreen ? later.push(message) : process.stderr.write(`podtop: ${message}\n`)),
+	});
+	const index = sampleAt(recording, options.at, Date.now());
+	const [{createReplay}, {runTui}] = await Promise.all([import('./hooks/use-replay.js'), import('./app.js')]);
+	const {useLive, clock} = createReplay(recording, index);
+	const monitor = {refresh: () => recording.modelAt(recording.samples.length - 1), close() {}};
+	onScreen = true;
+	await runTui({monitor, intervalMs: recording.intervalMs ?? 1000, color: options.color, events: {now: clock.now}, useLive});
+	for (const message of later) process.stderr.write(`podtop: ${message}\n`);
+}

@@ -11,6 +11,7 @@ import {cliPath, podtopOnceJson, runPodtop, type PodtopJson} from '../helpers/po
 import {commandExists, isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
+import {hasTmux, TmuxTerminal} from '../reliability/tmux-terminal.js';
 
 function tempDirectory(t: TestContext, mode = 0o700): string {
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), `podtop-record-${randomBytes(3).toString('hex')}-`));
@@ -82,8 +83,8 @@ function podFacts(pod: JsonPod) {
 }
 
 describe('record and replay on a real pod', () => {
-	test('a container climbing to its limit and OOM-killed: --at equals --once --json then, the frame before the kill is near the limit', {timeout: 120_000}, async (t) => {
-		if (!requireRigs(t, 'unshare', 'climber')) return;
+	test('a container climbing to its limit and OOM-killed: --at equals --once --json then, the frame before the kill is near the limit, in JSON and in the replay view', {timeout: 120_000}, async (t) => {
+		if (!requireRigs(t, 'unshare', 'climber') || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
 		const rig = await withRig(t, () => createUnsharePod());
 		const app1 = rig.apps[0];
 		const directory = tempDirectory(t);
@@ -133,6 +134,52 @@ describe('record and replay on a real pod', () => {
 		assert.equal(early.code, 2);
 		assert.match(early.stderr, /^podtop: the recording starts at \S+, after \S+\n$/);
 		assert.equal(early.stdout, '');
+
+		// The replay view, from the moment --once --json printed, filtered to the rig's pod.
+		const podName = rig.cgroup.slice(1);
+		const whole = Recording.open(directory);
+		const total = whole.samples.length;
+		const start = whole.indexAt(Date.parse(live.time));
+		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, 'replay', '--dir', directory, '--at', live.time]);
+		t.after(() => terminal.close());
+		const position = (screen: string) => /REPLAY \S+ \S+ \S+ (\d+)\/(\d+)/.exec(screen.split('\n')[1] ?? '');
+		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(start + 1), `the replay at sample ${start + 1}`);
+		terminal.type('/');
+		terminal.type('-l', podName);
+		terminal.type('Enter');
+		await terminal.waitForScreen((screen) => /^filter /.test(screen.trimEnd().split('\n').at(-1) ?? '') && screen.includes('app1'), 'the rig pod filtered');
+
+		// Each ] lands on the next sample with an event (of any pod on this node), the kill among them.
+		const eventSamples = [...new Set(whole.events.filter(({event, sample}) => event.kind !== 'cpu-throttled' && sample > start && sample <= kill.sample).map(({sample}) => sample))];
+		assert.equal(eventSamples.at(-1), kill.sample);
+		for (const sample of eventSamples) {
+			terminal.type(']');
+			await terminal.waitForScreen((screen) => position(screen)?.[1] === String(sample + 1), `] to sample ${sample + 1}`);
+		}
+		const atKill = terminal.rows()[1];
+		assert.ok(atKill.includes(`${kill.sample + 1}/${total}`) && atKill.includes(`◆ oom-kill ${podName}/app1`), atKill);
+
+		// One sample back: the frame before the kill, app1 near its limit.
+		terminal.type(',');
+		const beforeScreen = await terminal.waitForScreen((screen) => position(screen)?.[1] === String(kill.sample), 'the sample before the kill');
+		const app1Row = /^\s*[▸▾]?\s*app1\b.*\s(\d+)%\s*$/m.exec(beforeScreen);
+		assert.ok(app1Row, beforeScreen);
+		assert.ok(Number(app1Row[1]) >= 75, app1Row[0]);
+		assert.match(app1Row[0], /\/64M/);
+
+		terminal.type('?');
+		await terminal.waitForScreen((screen) => screen.includes('replay: previous / next event') && screen.includes('replay: jump to a time'), 'the replay keys in the help');
+		terminal.type('?');
+		// A typed time (ISO 8601) lands on the kill again; a minute back is the start of this short recording.
+		terminal.type('t');
+		await terminal.waitForScreen((screen) => screen.includes('REPLAY jump to: '), 'the time prompt');
+		terminal.type('-l', new Date(whole.samples[kill.sample].time).toISOString());
+		terminal.type('Enter');
+		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(kill.sample + 1), 'the typed time');
+		terminal.type('<');
+		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(Math.max(0, whole.indexAt(whole.samples[kill.sample].time - 60_000)) + 1), 'a minute back');
+		terminal.type('q');
+		assert.equal(await terminal.exitStatus(), 0);
 	});
 });
 
