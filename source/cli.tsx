@@ -245,6 +245,17 @@ async function runRecordingCommand(command: 'record' | 'replay'): Promise<void> 
 	}
 }
 
+/** `--record`: the live view's models and events written as `podtop record` writes them. */
+async function startLiveRecorder(intervalMs: number) {
+	const [{liveRecorder}, {RecordingError}] = await Promise.all([import('./record-command.js'), import('./recording/directory.js')]);
+	try {
+		return liveRecorder(await recordingSettings(intervalMs));
+	} catch (error) {
+		if (error instanceof RecordingError) fail(error.message);
+		throw error;
+	}
+}
+
 async function main(): Promise<void> {
 	if (cli.input[0] === 'events' && cli.input.length === 1) {
 		keepYoungGenerationSmall();
@@ -255,6 +266,7 @@ async function main(): Promise<void> {
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
+	if (cli.flags.record && (cli.flags.once || cli.flags.json || !interactive)) fail('--record records the live view; without a terminal, run podtop record');
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
 		await printOnce(openMonitor(false).monitor, intervalMs);
 		return;
@@ -270,8 +282,11 @@ async function main(): Promise<void> {
 		process.env.NODE_ENV = 'production';
 		const {runTui} = await import('./app.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
+		const recorder = cli.flags.record ? await startLiveRecorder(intervalMs) : null;
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
-		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg'}});
+		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg', onUpdate: recorder?.onUpdate}});
+		const failure = recorder?.close();
+		if (failure) fail(failure);
 	}
 }
 

@@ -93,3 +93,24 @@ export async function runRecordCommand(options: RecordCommandOptions): Promise<n
 	if (failure !== null) throw failure;
 	return 0;
 }
+
+/** What `--record` gives the live view: each update written; a failure to write stops the recording and is told at exit. */
+export function liveRecorder(settings: RecordingSettings): {onUpdate: (update: EventUpdate) => void; close(): string | null} {
+	let writer: RecordingWriter | null = openRecordingWriter(settings);
+	let failure: string | null = null;
+	return {
+		onUpdate({model, events}) {
+			try {
+				writer?.write(model, events);
+			} catch (error) {
+				failure = `recording stopped: ${error instanceof Error ? error.message : String(error)}`;
+				writer = null;
+			}
+		},
+		close() {
+			writer?.close();
+			writer = null;
+			return failure;
+		},
+	};
+}

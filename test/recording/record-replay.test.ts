@@ -234,6 +234,39 @@ describe('replay of damaged or missing recordings', () => {
 	});
 });
 
+describe('the live view with --record', () => {
+	test('records what it shows while it runs, and refuses a directory open to others before it starts', {timeout: 60_000}, async (t) => {
+		if (!requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const directory = path.join(tempDirectory(t), 'podtop');
+		const terminal = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', directory, '--interval', '250']);
+		t.after(() => terminal.close());
+		await terminal.waitForScreen((screen) => /\d+ process/.test(screen), 'the live view');
+		await waitFor(() => {
+			try {
+				return Recording.open(directory).samples.length >= 3;
+			} catch {
+				return false;
+			}
+		}, 20_000, 'three samples recorded');
+		terminal.type('q');
+		assert.equal(await terminal.exitStatus(), 0);
+		const recording = Recording.open(directory);
+		const replayed = await runPodtop(['replay', '--dir', directory, '--once', '--json']);
+		assert.equal(replayed.code, 0, replayed.stderr);
+		assert.equal((JSON.parse(replayed.stdout) as PodtopJson).time, new Date(recording.samples.at(-1)!.time).toISOString());
+
+		const open = tempDirectory(t, 0o755);
+		const refused = await runPodtop(['--record', '--dir', open]);
+		assert.equal(refused.code, 2);
+		assert.match(refused.stderr, /^podtop: --record records the live view; without a terminal, run podtop record\n$/);
+		const wide = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', open]);
+		t.after(() => wide.close());
+		assert.equal(await wide.exitStatus(), 2);
+		assert.match(wide.raw().toString(), /podtop: \S+ is open to others \(mode 0755\): refused/);
+		assert.deepEqual(fs.readdirSync(open), []);
+	});
+});
+
 describe('who can read a recording', () => {
 	const asNobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 
