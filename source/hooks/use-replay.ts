@@ -5,6 +5,7 @@ import {EventLog} from '../model/event-log.js';
 import type {PodtopEvent} from '../model/events.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import {splitKeyPresses} from '../view/key-map.js';
+import {RecordingError} from '../recording/directory.js';
 import {parseMoment} from '../recording/parse-time.js';
 import type {Recording} from '../recording/reader.js';
 
@@ -99,11 +100,18 @@ export function createReplay(recording: Recording, startIndex: number): {useLive
 			return () => clearInterval(timer);
 		}, [intervalMs]);
 
+		const shown = useRef<Pick<LiveView, 'model' | 'events'>>({model: null, events: null});
 		const view = useMemo(() => {
-			window.current = replayWindow(index, window.current);
-			const model = recording.modelAt(index);
-			const log = window.current.log;
-			return {model, events: {log, counts: recording.countsUpTo(index)}};
+			try {
+				window.current = replayWindow(index, window.current);
+				shown.current = {model: recording.modelAt(index), events: {log: window.current.log, counts: recording.countsUpTo(index)}};
+				return {...shown.current, problem: ''};
+			} catch (error) {
+				// A segment removed by the recorder's retention meanwhile: the frame shown stays, with why.
+				if (!(error instanceof RecordingError)) throw error;
+				window.current = null;
+				return {...shown.current, problem: `  ${sanitizeForTerminal(error.message)}`};
+			}
 		}, [index]);
 
 		const go = (target: number, why = '') => {
@@ -163,9 +171,9 @@ export function createReplay(recording: Recording, startIndex: number): {useLive
 		});
 
 		const bar = prompt === null
-			? `REPLAY ${timeBar(recording, index)}${eventText(recording.eventsAt(index))}${message}`
+			? `REPLAY ${timeBar(recording, index)}${eventText(recording.eventsAt(index))}${view.problem}${message}`
 			: `REPLAY jump to: ${prompt}▏ (2026-12-05T08:01:30Z, 08:01, -10m · Enter · Esc)`;
-		return {...view, timeBar: bar, capturesKeys: prompt !== null, helpEntries: replayHelpEntries};
+		return {model: view.model, events: view.events, timeBar: bar, capturesKeys: prompt !== null, helpEntries: replayHelpEntries};
 	}
 
 	return {useLive, clock};
