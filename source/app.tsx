@@ -3,10 +3,11 @@ import {format} from 'node:util';
 import chalk from 'chalk';
 import {useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, render, Text, useApp, useInput, useStdin} from 'ink';
+import type {EventSource} from './event-source.js';
 import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor} from './model/monitor.js';
-import type {HostFacts} from './model/types.js';
+import type {HostFacts, PodModel} from './model/types.js';
 import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
@@ -24,6 +25,18 @@ import {ColorContext} from './view/theme.js';
 import {effectiveView, screenRows, wideColumns} from './view/screen-rows.js';
 import {initialUiState, selectedIndex} from './view/ui-state.js';
 
+/** What the view draws: the live model, or a recorded one with the replay's time bar, keys and help. */
+export type LiveView = {
+	model: PodModel | null;
+	events: Pick<EventSource, 'log' | 'counts'> | null;
+	timeBar?: string;
+	/** While true (a time being typed), the view's own keys are off. */
+	capturesKeys?: boolean;
+	helpEntries?: ReadonlyArray<readonly [string, string]>;
+};
+/** Where models come from: useRefresh, or a replay's. */
+export type UseLive = (monitor: Monitor, intervalMs: number, paused: boolean, eventOptions?: LiveEventOptions) => LiveView;
+
 export type AppProps = {
 	monitor: Monitor;
 	initialIntervalMs: number;
@@ -32,18 +45,21 @@ export type AppProps = {
 	hostFacts?: HostFacts;
 	/** The watches and the kernel log events come from besides the counters, and the clock (a stable object); none by default. */
 	events?: LiveEventOptions;
+	/** Default useRefresh. */
+	useLive?: UseLive;
 };
 
 const systemClock = () => Date.now();
 const noRowAlerts = {alerts: new Map(), unseenOomKills: new Map(), flashEndsAt: null};
 
-export function App({monitor, initialIntervalMs, color, hostFacts, events: eventOptions}: AppProps) {
+export function App({monitor, initialIntervalMs, color, hostFacts, events: eventOptions, useLive = useRefresh}: AppProps) {
 	const now = eventOptions?.now ?? systemClock;
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
 	const {columns, rows: terminalRows} = useTerminalSize();
 	const [state, dispatch] = useReducer(appReducer, initialIntervalMs, initialUiState);
-	const {model, events} = useRefresh(monitor, state.intervalMs, state.paused, eventOptions);
+	const live = useLive(monitor, state.intervalMs, state.paused, eventOptions);
+	const {model, events} = live;
 	const {expansion, filter, sortKey, sortReversed, intervalMs, oomSeen} = state;
 	const view = effectiveView(state.view, columns);
 
@@ -102,7 +118,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		(input, key) => {
 			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight: mainHeight, extras});
 		},
-		{isActive: isRawModeSupported},
+		{isActive: isRawModeSupported && !live.capturesKeys},
 	);
 	useEffect(() => {
 		if (state.quitRequested) exit();
@@ -112,7 +128,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	if (!model) {
 		body = <Text dimColor>reading /proc…</Text>;
 	} else if (state.helpOpen) {
-		body = <HelpOverlay height={bodyHeight} />;
+		body = <HelpOverlay height={bodyHeight} extraEntries={live.helpEntries} />;
 	} else if (view === 'matrix') {
 		body = (
 			<NamespaceMatrix
@@ -152,6 +168,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					intervalMs={state.intervalMs}
 					paused={state.paused}
 					events={events ? {events: events.counts.events, oomKills: events.counts.oomKills} : undefined}
+					timeBar={live.timeBar}
 				/>
 				<Box flexDirection="column" height={bodyHeight} overflowY="hidden">
 					<Box height={mainHeight} overflowY="hidden">
@@ -165,7 +182,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	);
 }
 
-export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean; events?: LiveEventOptions};
+export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean; events?: LiveEventOptions; useLive?: UseLive};
 
 // Auto-wrap off: a row drawn at the old width just after a resize is cropped instead of spilling onto the next row.
 const enterAlternateScreen = '\u001B[?1049h\u001B[?7l\u001B[H';
@@ -179,14 +196,14 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * uncaught error it restores the terminal, closes the monitor and exits the process itself: with
  * 128 + the signal number, or with 1 after printing the error.
  */
-export async function runTui({monitor, intervalMs, color, events}: TuiOptions): Promise<void> {
+export async function runTui({monitor, intervalMs, color, events, useLive}: TuiOptions): Promise<void> {
 	const {stdout, stderr} = process;
 	// Chalk guesses from the environment and turns colours off wherever CI is set without a known CI
 	// vendor; a full-screen view on a terminal is a terminal, so only --no-color and NO_COLOR turn them off.
 	chalk.level = color ? Math.max(chalk.level, 1) as typeof chalk.level : 0;
 	stdout.write(enterAlternateScreen + hideCursor);
 	const frameWriter = new FrameWriter(stdout);
-	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} />, {
+	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} useLive={useLive} />, {
 		stdout: frameWriter as unknown as NodeJS.WriteStream,
 		// Debug mode hands each whole frame to the frame writer, which writes only the rows that changed.
 		debug: true,

@@ -5,8 +5,12 @@ const valueFlags: ReadonlyMap<string, string> = new Map([
 	['cgroup', 'a directory'],
 	['root', 'a directory'],
 	['width', 'a number of columns'],
+	['dir', 'a directory'],
+	['at', 'a time (ISO 8601, 08:01, -10m)'],
+	['retain', 'a duration (90m, 2h, 7d)'],
+	['max-size', 'a size (64M, 2G)'],
 ]);
-const booleanFlags: ReadonlySet<string> = new Set(['once', 'json', 'color', 'no-color', 'version', 'help']);
+const booleanFlags: ReadonlySet<string> = new Set(['once', 'json', 'color', 'no-color', 'record', 'cmdline', 'no-cmdline', 'version', 'help']);
 const shortFlags: ReadonlyMap<string, string> = new Map([
 	['h', 'help'],
 	['v', 'version'],

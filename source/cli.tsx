@@ -34,6 +34,8 @@ const cli = meow(
 	Usage
 	  $ podtop [options]
 	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>] [--max-size <size>] [--no-cmdline]
+	  $ podtop replay [--dir <dir>] [--at <time>] [--once [--json]]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -49,12 +51,21 @@ const cli = meow(
 	  --width <columns>  Cut the text output to this width (default: the terminal's, else COLUMNS;
 	                     piped, every line whole)
 	  --no-color         Monochrome (also when NO_COLOR is set)
+	  --record           Record while the live view runs (as podtop record, same --dir and limits)
+	  --dir <dir>        Recording directory (default /var/lib/podtop as root, else $XDG_STATE_HOME/podtop;
+	                     with --root: <dir>/var/lib/podtop)
+	  --retain <d>       Remove recorded samples older than this (default 24h; 90m, 2h, 7d)
+	  --max-size <size>  Keep the recording under this size (default 512M; 64M, 2G)
+	  --no-cmdline       Record without command lines (they can hold secrets)
+	  --at <time>        Replay from this moment: ISO 8601, a time of today (08:01) or relative (-10m, -2h)
 	  -v, --version      Print the version
 	  -h, --help         Print this help
 
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
 	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
+	  record             Record the pods, containers, gauges, processes and events, until Ctrl-C
+	  replay             The live view over a recording; with --once, the sample at --at, printed
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -85,6 +96,12 @@ const cli = meow(
 			color: {type: 'boolean', default: true},
 			help: {type: 'boolean', default: false},
 			version: {type: 'boolean', default: false},
+			record: {type: 'boolean', default: false},
+			dir: {type: 'string'},
+			at: {type: 'string'},
+			retain: {type: 'string'},
+			maxSize: {type: 'string'},
+			cmdline: {type: 'boolean', default: true},
 		},
 	},
 );
@@ -195,11 +212,53 @@ function keepYoungGenerationSmall(): void {
 	v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+async function recordingSettings(intervalMs: number) {
+	const {recordingSettings: settings} = await import('./recording/settings.js');
+	return settings(cli.flags, intervalMs, version, fail);
+}
+
+async function runRecordingCommand(command: 'record' | 'replay'): Promise<void> {
+	const {RecordingError} = await import('./recording/directory.js');
+	try {
+		if (command === 'record') {
+			keepYoungGenerationSmall();
+			const {runRecordCommand} = await import('./record-command.js');
+			const {procRoot, cgroupRoot} = roots();
+			process.exitCode = await runRecordCommand({...(await recordingSettings(parseInterval(cli.flags.interval))), procRoot, cgroupRoot});
+			return;
+		}
+		const {directory} = await recordingSettings(1000);
+		const {runReplayOnce, runReplayTui} = await import('./replay-command.js');
+		if (cli.flags.once || !process.stdout.isTTY || !process.stdin.isTTY) {
+			process.exitCode = runReplayOnce({directory, at: cli.flags.at, json: cli.flags.json, podtopVersion: version, columns: process.stdout.isTTY ? process.stdout.columns : 80});
+			return;
+		}
+		// React's development build prints warnings (with process-made text in them) to the terminal.
+		process.env.NODE_ENV = 'production';
+		await runReplayTui({directory, at: cli.flags.at, color: cli.flags.color && !('NO_COLOR' in process.env)});
+	} catch (error) {
+		if (error instanceof RecordingError || error instanceof CollectorSetupError) fail(error.message);
+		throw error;
+	}
+}
+
+/** `--record`: the live view's models and events written as `podtop record` writes them. */
+async function startLiveRecorder(intervalMs: number) {
+	const [{liveRecorder}, {RecordingError}] = await Promise.all([import('./record-command.js'), import('./recording/directory.js')]);
+	try {
+		return liveRecorder(await recordingSettings(intervalMs));
+	} catch (error) {
+		if (error instanceof RecordingError) fail(error.message);
+		throw error;
+	}
+}
+
 async function main(): Promise<void> {
 	if (cli.input[0] === 'events' && cli.input.length === 1) {
 		keepYoungGenerationSmall();
 		return runEvents(parseInterval(cli.flags.interval));
 	}
+	if ((cli.input[0] === 'record' || cli.input[0] === 'replay') && cli.input.length === 1) return runRecordingCommand(cli.input[0]);
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
@@ -209,6 +268,7 @@ async function main(): Promise<void> {
 		usageError(error);
 	}
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
+	if (cli.flags.record && (cli.flags.once || cli.flags.json || !interactive)) fail('--record records the live view; without a terminal, run podtop record');
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
 		await printOnce(openMonitor(false).monitor, intervalMs);
 		return;
@@ -224,8 +284,11 @@ async function main(): Promise<void> {
 		process.env.NODE_ENV = 'production';
 		const {runTui} = await import('./app.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
+		const recorder = cli.flags.record ? await startLiveRecorder(intervalMs) : null;
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
-		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg'}});
+		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg', onUpdate: recorder?.onUpdate}});
+		const failure = recorder?.close();
+		if (failure) fail(failure);
 	}
 }
 

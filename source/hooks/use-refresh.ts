@@ -1,6 +1,6 @@
 import {useEffect, useState} from 'react';
 import type {CgroupLayout} from '../collect/cgroup-layout.js';
-import {createEventSource, type EventSource} from '../event-source.js';
+import {createEventSource, type EventSource, type EventUpdate} from '../event-source.js';
 import type {Monitor} from '../model/monitor.js';
 import type {PodModel} from '../model/types.js';
 
@@ -12,6 +12,8 @@ export type LiveEventOptions = {
 	kmsgPath?: string | null;
 	/** The clock tombstones expire and OOM-kill flashes end by; default Date.now. */
 	now?: () => number;
+	/** Called with every model and its events (`--record` writes them). */
+	onUpdate?: (update: EventUpdate) => void;
 };
 
 export type Live = {
@@ -39,9 +41,14 @@ export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean
 			kmsgPath: eventOptions.kmsgPath,
 			immediateGapMs,
 			log: {now: eventOptions.now},
-			onImmediate: ({model}) => setLive({model, events}),
+			onImmediate: (update) => {
+				eventOptions.onUpdate?.(update);
+				setLive({model: update.model, events});
+			},
 		});
-		setLive({model: events.refresh().model, events});
+		const first = events.refresh();
+		eventOptions.onUpdate?.(first);
+		setLive({model: first.model, events});
 		return () => {
 			void events.close();
 		};
@@ -54,7 +61,9 @@ export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean
 		if (paused || !events) return;
 		let timer: NodeJS.Timeout;
 		const tick = () => {
-			setLive({model: events.refresh().model, events});
+			const update = events.refresh();
+			eventOptions.onUpdate?.(update);
+			setLive({model: update.model, events});
 			timer = setTimeout(tick, intervalMs);
 		};
 
@@ -62,6 +71,6 @@ export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean
 		return () => {
 			clearTimeout(timer);
 		};
-	}, [events, intervalMs, paused]);
+	}, [events, intervalMs, paused, eventOptions]);
 	return live;
 }

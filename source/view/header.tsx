@@ -15,10 +15,12 @@ type HeaderProps = {
 	paused: boolean;
 	/** Events since start, and how many were OOM kills (the count turns red). */
 	events?: {events: number; oomKills: number};
+	/** A replay's position, shown in place of the refresh interval. */
+	timeBar?: string;
 };
 
 /** Host facts on the first line; counts, refresh interval and the pause marker on the second. */
-export function Header({model, hostFacts, intervalMs, paused, events}: HeaderProps) {
+export function Header({model, hostFacts, intervalMs, paused, events, timeBar}: HeaderProps) {
 	const color = useContext(ColorContext);
 	const host = model?.host ?? hostFacts;
 	const load = model?.load ?? null;
@@ -49,6 +51,12 @@ export function Header({model, hostFacts, intervalMs, paused, events}: HeaderPro
 				<Text {...toneStyle('heading', color)}>podtop</Text> {hostText}
 			</Text>
 			<Text wrap="truncate-end">
+				{timeBar !== undefined && (
+					<Text>
+						<Text {...toneStyle('accent', color)}>{timeBar}</Text>
+						{'  '}
+					</Text>
+				)}
 				{paused && (
 					<Text inverse bold>
 						{' PAUSED '}
@@ -62,7 +70,7 @@ export function Header({model, hostFacts, intervalMs, paused, events}: HeaderPro
 						<Text {...toneStyle(events.oomKills > 0 ? 'critical' : events.events > 0 ? 'warn' : undefined, color)}>{plural(events.events, 'event')}</Text>
 					</Text>
 				)}
-				<Text {...toneStyle('muted', color)}>  every {formatInterval(intervalMs)}</Text>
+				{timeBar === undefined && <Text {...toneStyle('muted', color)}>  every {formatInterval(intervalMs)}</Text>}
 			</Text>
 		</Box>
 	);

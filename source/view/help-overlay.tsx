@@ -20,16 +20,16 @@ const helpEntries: ReadonlyArray<readonly [string, string]> = [
 	['q  Ctrl-C', 'quit'],
 ];
 
-const keyWidth = Math.max(...helpEntries.map(([keys]) => keys.length)) + 2;
-
-/** The key bindings; any key closes it. */
-export function HelpOverlay({height}: {height: number}) {
+/** The key bindings, with those of the mode (the replay's) after them; any key closes it. */
+export function HelpOverlay({height, extraEntries = []}: {height: number; extraEntries?: ReadonlyArray<readonly [string, string]>}) {
 	const color = useContext(ColorContext);
+	const entries = [...helpEntries, ...extraEntries];
+	const keyWidth = Math.max(...entries.map(([keys]) => keys.length)) + 2;
 	const lines = [
 		<Text key="title" wrap="truncate-end" {...toneStyle('heading', color)}>
 			podtop keys <Text {...toneStyle('muted', color)}>· any key closes this help</Text>
 		</Text>,
-		...helpEntries.map(([keys, action]) => (
+		...entries.map(([keys, action]) => (
 			<Text key={keys} wrap="truncate-end">
 				<Text bold>{keys.padEnd(keyWidth)}</Text>
 				{action}

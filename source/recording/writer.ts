@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {PodtopEvent} from '../model/events.js';
+import type {PodModel} from '../model/types.js';
+import {prepareRecordingDirectory, RecordingError} from './directory.js';
+import {encodeFrame, fileHeader, formatVersion, frameFlags, frameKinds, segmentName, segmentPattern} from './format.js';
+import {diff, type Json} from './patch.js';
+
+export type RecordingMeta = {hostname: string; intervalMs: number; podtopVersion: string};
+
+export type WriterOptions = {
+	directory: string;
+	/** false: every process's command line is recorded empty (`--no-cmdline`). */
+	cmdlines: boolean;
+	/** Segments whose samples are all older than this are removed. */
+	retainMs: number;
+	/** The oldest segments are removed while the directory's segments hold more than this. */
+	maxBytes: number;
+	meta: RecordingMeta;
+	/** A full model every this many samples, the others only what changed; default 60. */
+	keyframeEvery?: number;
+	now?: () => number;
+};
+
+export const defaultRetainMs = 24 * 3_600_000;
+export const defaultMaxBytes = 512 * 1024 * 1024;
+
+type Segment = {name: string; size: number};
+
+function clamp(value: number, low: number, high: number): number {
+	return Math.min(high, Math.max(low, value));
+}
+
+function errorText(error: unknown): string {
+	return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * Appends samples (a model and the events found in it) to a recording directory: a keyframe at the
+ * start of every segment and every `keyframeEvery` samples, else only what changed since the last
+ * sample. Each frame is one write, so that a reader sees whole frames or a cut last one. The writer
+ * removes the oldest segments itself, by age and by the directory's size.
+ */
+export class RecordingWriter {
+	private readonly keyframeEvery: number;
+	private readonly segmentBytes: number;
+	private readonly segmentMs: number;
+	private readonly now: () => number;
+	private readonly replacer: ((key: string, value: unknown) => unknown) | undefined;
+	private fd: number | null = null;
+	private segment: {name: string; startedAt: number; bytes: number} | null = null;
+	private previous: Json | null = null;
+	private sinceKeyframe = 0;
+
+	constructor(private readonly options: WriterOptions) {
+		this.keyframeEvery = options.keyframeEvery ?? 60;
+		// Small enough that retention removes a fraction of the budget at a time, large enough to compress well.
+		this.segmentBytes = clamp(Math.floor(options.maxBytes / 8), 16 * 1024, 16 * 1024 * 1024);
+		this.segmentMs = clamp(Math.floor(options.retainMs / 24), 60_000, 3_600_000);
+		this.now = options.now ?? Date.now;
+		this.replacer = options.cmdlines ? undefined : (key, value) => (key === 'cmdline' && typeof value === 'string' ? '' : value);
+		prepareRecordingDirectory(options.directory);
+	}
+
+	write(model: PodModel, events: readonly PodtopEvent[]): void {
+		const plain = JSON.parse(JSON.stringify(model, this.replacer)) as Json;
+		const plainEvents = events.length > 0 ? (JSON.parse(JSON.stringify(events, this.replacer)) as Json) : null;
+		if (this.segment && (this.segment.bytes >= this.segmentBytes || model.time - this.segment.startedAt >= this.segmentMs)) this.closeSegment();
+		if (!this.segment) this.openSegment(model.time);
+		const flags = plainEvents ? frameFlags.events : 0;
+		let frame: Buffer;
+		if (this.previous === null || this.sinceKeyframe >= this.keyframeEvery) {
+			frame = encodeFrame(model.time, frameKinds.keyframe, flags, {model: plain, events: plainEvents});
+			this.sinceKeyframe = 0;
+		} else {
+			frame = encodeFrame(model.time, frameKinds.delta, flags, {patch: diff(this.previous, plain), events: plainEvents});
+		}
+		this.append(frame);
+		this.sinceKeyframe++;
+		this.previous = plain;
+	}
+
+	close(): void {
+		this.closeSegment();
+	}
+
+	private append(data: Buffer): void {
+		try {
+			fs.writeSync(this.fd!, data);
+		} catch (error) {
+			throw new RecordingError(`cannot write to ${this.options.directory}: ${errorText(error)}`);
+		}
+		this.segment!.bytes += data.length;
+	}
+
+	private openSegment(time: number): void {
+		let fd: number | null = null;
+		let name = '';
+		for (let suffix = 0; fd === null; suffix++) {
+			name = segmentName(time, suffix);
+			try {
+				fd = fs.openSync(path.join(this.options.directory, name), 'wx', 0o600);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || suffix > 100) {
+					throw new RecordingError(`cannot write to ${this.options.directory}: ${errorText(error)}`);
+				}
+			}
+		}
+		fs.fchmodSync(fd, 0o600);
+		this.fd = fd;
+		this.segment = {name, startedAt: time, bytes: 0};
+		this.previous = null;
+		this.append(fileHeader());
+		const {meta} = this.options;
+		this.append(encodeFrame(time, frameKinds.meta, 0, {format: formatVersion, ...meta, cmdlines: this.options.cmdlines}));
+		this.removeOldSegments();
+	}
+
+	private closeSegment(): void {
+		if (this.fd !== null) fs.closeSync(this.fd);
+		this.fd = null;
+		this.segment = null;
+		this.previous = null;
+	}
+
+	/** The directory's segments, oldest first. */
+	private segments(): Segment[] {
+		const segments: Segment[] = [];
+		for (const name of fs.readdirSync(this.options.directory).sort()) {
+			if (!segmentPattern.test(name)) continue;
+			try {
+				segments.push({name, size: fs.statSync(path.join(this.options.directory, name)).size});
+			} catch {
+				// Removed meanwhile.
+			}
+		}
+		return segments;
+	}
+
+	private removeOldSegments(): void {
+		const segments = this.segments();
+		let total = segments.reduce((sum, segment) => sum + segment.size, 0);
+		const oldestKept = this.now() - this.options.retainMs;
+		for (let index = 0; index < segments.length - 1; index++) {
+			const segment = segments[index];
+			if (segment.name === this.segment?.name) break;
+			// A segment ends where the next one starts.
+			const nextStart = segmentStart(segments[index + 1].name);
+			if (total <= this.options.maxBytes && nextStart > oldestKept) break;
+			fs.rmSync(path.join(this.options.directory, segment.name), {force: true});
+			total -= segment.size;
+		}
+	}
+}
+
+/** The time a segment's name gives, ms since the epoch. */
+export function segmentStart(name: string): number {
+	const stamp = segmentPattern.exec(name)?.[1];
+	if (!stamp) return Number.NaN;
+	const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.${stamp.slice(15, 18)}Z`;
+	return Date.parse(iso);
+}

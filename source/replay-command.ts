@@ -1,0 +1,69 @@
+import process from 'node:process';
+import {modelToJson, toJsonText} from './output/json.js';
+import {modelToText} from './output/text.js';
+import {RecordingError} from './recording/directory.js';
+import {parseMoment} from './recording/parse-time.js';
+import {Recording} from './recording/reader.js';
+
+export type ReplayCommandOptions = {
+	directory: string;
+	/** As typed: ISO 8601, a time of today, or relative (`-10m`); undefined: the end of the recording. */
+	at: string | undefined;
+	json: boolean;
+	podtopVersion: string;
+	/** Where warnings go, one line each; default stderr. */
+	status?: NodeJS.WritableStream;
+	output?: NodeJS.WritableStream;
+	columns?: number;
+	now?: number;
+};
+
+/** The recording, with each problem found in it written as one line. Throws RecordingError when nothing in it can be shown. */
+export function openRecording(directory: string, status: NodeJS.WritableStream = process.stderr): Recording {
+	return Recording.open(directory, {onWarning: (message) => status.write(`podtop: ${message}\n`)});
+}
+
+/** The sample to show for `--at`: the last one at or before it. Throws RecordingError when the recording starts after it. */
+export function sampleAt(recording: Recording, at: string | undefined, now: number, status: NodeJS.WritableStream = process.stderr): number {
+	if (at === undefined) return recording.samples.length - 1;
+	const time = parseMoment(at, now);
+	if (time === null) throw new RecordingError(`--at takes an ISO 8601 time (2026-12-05T08:01:30Z), a time of today (08:01) or a relative one (-10m, -2h), not "${at}"`);
+	const index = recording.indexAt(time);
+	if (index < 0) throw new RecordingError(`the recording starts at ${new Date(recording.samples[0].time).toISOString()}, after ${new Date(time).toISOString()}`);
+	const shown = recording.samples[index].time;
+	// Past the end (the recorder stopped, or was cut): say how old the sample shown is.
+	if (index === recording.samples.length - 1 && time - shown > 3 * (recording.intervalMs ?? 1000)) {
+		status.write(`podtop: the recording ends at ${new Date(shown).toISOString()}: showing its last sample, ${Math.round((time - shown) / 1000)} s before ${new Date(time).toISOString()}\n`);
+	}
+	return index;
+}
+
+/** `podtop replay --once [--json] [--at <time>]`: the recorded model at that moment, printed as `podtop --once` prints the live one. */
+export function runReplayOnce(options: ReplayCommandOptions): number {
+	const status = options.status ?? process.stderr;
+	const output = options.output ?? process.stdout;
+	const recording = openRecording(options.directory, status);
+	const index = sampleAt(recording, options.at, options.now ?? Date.now(), status);
+	const model = recording.modelAt(index);
+	output.write(options.json ? toJsonText(modelToJson(model, {version: options.podtopVersion})) + '\n' : modelToText(model, options.columns ?? 80));
+	return 0;
+}
+
+export type ReplayTuiOptions = {directory: string; at: string | undefined; color: boolean};
+
+/** `podtop replay`: the live view over the recording, from --at (default: its last sample). */
+export async function runReplayTui(options: ReplayTuiOptions): Promise<void> {
+	// Problems found once the view is on screen are told after it closes, not drawn over it.
+	const later: string[] = [];
+	let onScreen = false;
+	const recording = Recording.open(options.directory, {
+		onWarning: (message) => (onScreen ? later.push(message) : process.stderr.write(`podtop: ${message}\n`)),
+	});
+	const index = sampleAt(recording, options.at, Date.now());
+	const [{createReplay}, {runTui}] = await Promise.all([import('./hooks/use-replay.js'), import('./app.js')]);
+	const {useLive, clock} = createReplay(recording, index);
+	const monitor = {refresh: () => recording.modelAt(recording.samples.length - 1), close() {}};
+	onScreen = true;
+	await runTui({monitor, intervalMs: recording.intervalMs ?? 1000, color: options.color, events: {now: clock.now}, useLive});
+	for (const message of later) process.stderr.write(`podtop: ${message}\n`);
+}

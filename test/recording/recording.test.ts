@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, test, type TestContext} from 'node:test';
+import {Collector} from '../../source/collect/collector.js';
+import {createMonitor, type Monitor} from '../../source/model/monitor.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodModel} from '../../source/model/types.js';
+import {RecordingError} from '../../source/recording/directory.js';
+import {fileHeaderBytes, formatVersion, magic} from '../../source/recording/format.js';
+import {parseMoment, parseDuration, parseSize} from '../../source/recording/parse-time.js';
+import {applyPatch, diff, type Json} from '../../source/recording/patch.js';
+import {Recording} from '../../source/recording/reader.js';
+import {RecordingWriter, type WriterOptions} from '../../source/recording/writer.js';
+
+/** A temp directory of this test's own (0700, as mkdtemp makes it), removed after. */
+function tempDirectory(t: TestContext): string {
+	const directory = fs.mkdtempSync(path.join(os.tmpdir(), `podtop-record-${randomBytes(3).toString('hex')}-`));
+	t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+	return directory;
+}
+
+/** This machine's own /proc and cgroups, as the live view reads them. */
+function realMonitor(t: TestContext): Monitor {
+	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null}), {identify: parseRuntimeCgroupPath});
+	t.after(() => monitor.close());
+	return monitor;
+}
+
+function writer(directory: string, options: Partial<WriterOptions> = {}): RecordingWriter {
+	return new RecordingWriter({
+		directory,
+		cmdlines: true,
+		retainMs: 86_400_000,
+		maxBytes: 512 * 1024 * 1024,
+		meta: {hostname: 'test', intervalMs: 1000, podtopVersion: 'test'},
+		...options,
+	});
+}
+
+/** The model as JSON would carry it: what a reader must give back. */
+const plain = (model: PodModel): unknown => JSON.parse(JSON.stringify(model));
+
+function segmentFiles(directory: string): string[] {
+	return fs.readdirSync(directory).filter((name) => name.endsWith('.rec')).sort();
+}
+
+/** Records `count` real samples, a few ms apart so that processes' counters move. */
+async function recordReal(t: TestContext, directory: string, count: number, options: Partial<WriterOptions> = {}): Promise<unknown[]> {
+	const monitor = realMonitor(t);
+	const recorder = writer(directory, options);
+	const written: unknown[] = [];
+	for (let index = 0; index < count; index++) {
+		const model = monitor.refresh();
+		recorder.write(model, []);
+		written.push(plain(model));
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+	recorder.close();
+	return written;
+}
+
+describe('patches', () => {
+	test('objects, keyed arrays (added, removed, reordered elements) and other arrays round-trip', () => {
+		const before: Json = {a: 1, gone: true, list: [1, 2], pods: [{id: 'x', n: 1}, {id: 'y', n: 2}, {id: 'z', n: 3}], processes: [{pid: 1, c: 'a'}]};
+		const after: Json = {a: 2, list: [1, 2, 3], pods: [{id: 'z', n: 3}, {id: 'x', n: 5}, {id: 'w', n: 0}], processes: [{pid: 1, c: 'a'}], added: null};
+		const patch = diff(before, after);
+		assert.ok(patch);
+		assert.deepEqual(applyPatch(before, patch), after);
+		assert.equal(diff(after, structuredClone(after)), null, 'equal values need no patch');
+		assert.deepEqual(before.pods, [{id: 'x', n: 1}, {id: 'y', n: 2}, {id: 'z', n: 3}], 'the value patched is left as it was');
+	});
+
+	test('a key named __proto__ is kept as a key, never taken for the prototype', () => {
+		const before = JSON.parse('{"m": {"__proto__": {"polluted": 1}}, "ids": [{"id": "__proto__", "v": 1}]}') as Json;
+		const after = JSON.parse('{"m": {"__proto__": {"polluted": 2}}, "ids": [{"id": "__proto__", "v": 2}]}') as Json;
+		const result = applyPatch(before, diff(before, after)!);
+		assert.equal(JSON.stringify(result), JSON.stringify(after));
+		assert.equal(({} as Record<string, unknown>).polluted, undefined);
+	});
+});
+
+describe('times, durations and sizes', () => {
+	const now = Date.parse('2026-12-05T08:30:00Z');
+	test('ISO 8601, relative and clock times', () => {
+		assert.equal(parseMoment('-10m', now), now - 600_000);
+		assert.equal(parseMoment('-2h', now), now - 7_200_000);
+		assert.equal(parseMoment('-1h30m', now), now - 5_400_000);
+		assert.equal(parseMoment('2026-12-05T08:01:30Z', now), Date.parse('2026-12-05T08:01:30Z'));
+		assert.equal(parseMoment('2026-12-05T08:01:30.250+01:00', now), Date.parse('2026-12-05T07:01:30.250Z'));
+		const clock = new Date(parseMoment('08:01:30', now)!);
+		assert.deepEqual([clock.getHours(), clock.getMinutes(), clock.getSeconds()], [8, 1, 30]);
+		for (const bad of ['yesterday', '-10', '10m', '25:00', '2026-13-45T00:00Z', '']) assert.equal(parseMoment(bad, now), null, bad);
+	});
+	test('durations and sizes', () => {
+		assert.equal(parseDuration('24h'), 86_400_000);
+		assert.equal(parseDuration('7d'), 7 * 86_400_000);
+		assert.equal(parseDuration('h'), null);
+		assert.equal(parseSize('500M'), 500 * 1024 * 1024);
+		assert.equal(parseSize('64KiB'), 64 * 1024);
+		assert.equal(parseSize('2G'), 2 * 1024 ** 3);
+		assert.equal(parseSize('lots'), null);
+	});
+});
+
+describe('recording and reading back', () => {
+	test('every sample of real models reads back as written, from keyframes and the deltas after them', async (t) => {
+		const directory = tempDirectory(t);
+		const written = await recordReal(t, directory, 12, {keyframeEvery: 4});
+		const recording = Recording.open(directory);
+		assert.equal(recording.samples.length, 12);
+		assert.deepEqual(recording.samples.map((sample) => sample.keyframe), [true, false, false, false, true, false, false, false, true, false, false, false]);
+		// In order, then out of order (from a keyframe again).
+		for (let index = 0; index < 12; index++) assert.deepEqual(recording.modelAt(index), written[index], `sample ${index}`);
+		for (const index of [11, 2, 7, 0, 5]) assert.deepEqual(recording.modelAt(index), written[index], `sample ${index} again`);
+		const times = (written as PodModel[]).map((model) => model.time);
+		assert.equal(recording.indexAt(times[5]), 5);
+		assert.equal(recording.indexAt(times[5] + 1), 5);
+		assert.equal(recording.indexAt(times[0] - 1), -1);
+		assert.ok(written.some((model) => (model as PodModel).hostProcesses.some((process) => process.cmdline !== '')), 'command lines were recorded');
+	});
+
+	test('--no-cmdline: no command line is in the recording, everything else is', async (t) => {
+		const directory = tempDirectory(t);
+		const written = await recordReal(t, directory, 3, {cmdlines: false});
+		const original = written[2] as PodModel;
+		const all = (model: PodModel) => [...model.hostProcesses, ...model.pods.flatMap((pod) => pod.containers.flatMap((container) => container.processes))];
+		const ownCommandLine = all(original).find((process) => process.pid === globalThis.process.pid)?.cmdline ?? '';
+		assert.ok(ownCommandLine.includes('recording.test.ts'), 'this test\'s own command line was there to record');
+		const model = Recording.open(directory).modelAt(2);
+		const processes = [...model.hostProcesses, ...model.pods.flatMap((pod) => pod.containers.flatMap((container) => container.processes))];
+		assert.ok(processes.length > 10);
+		assert.ok(processes.every((process) => process.cmdline === ''));
+		assert.deepEqual(model.counts, original.counts);
+		assert.deepEqual(model.hostProcesses.map((process) => process.comm), original.hostProcesses.map((process) => process.comm));
+	});
+
+	test('the directory is created 0700 and the files 0600; a wider, foreign or linked directory is refused', (t) => {
+		const parent = tempDirectory(t);
+		const directory = path.join(parent, 'fresh', 'podtop');
+		const recorder = writer(directory);
+		recorder.close();
+		assert.equal(fs.statSync(directory).mode & 0o777, 0o700);
+		const monitorless: PodModel = JSON.parse(JSON.stringify({time: Date.now(), pods: [], hostProcesses: []})) as PodModel;
+		const second = writer(directory);
+		second.write(monitorless, []);
+		second.close();
+		for (const name of segmentFiles(directory)) assert.equal(fs.statSync(path.join(directory, name)).mode & 0o777, 0o600, name);
+
+		const wide = path.join(parent, 'wide');
+		fs.mkdirSync(wide, {mode: 0o755});
+		fs.chmodSync(wide, 0o755);
+		assert.throws(() => writer(wide), (error: Error) => error instanceof RecordingError && /open to others \(mode 0755\)/.test(error.message) && !error.message.includes('\n'));
+		const linked = path.join(parent, 'linked');
+		fs.symlinkSync(directory, linked);
+		assert.throws(() => writer(linked), /not a directory/);
+		if (process.getuid?.() === 0) {
+			const foreign = path.join(parent, 'foreign');
+			fs.mkdirSync(foreign, {mode: 0o700});
+			fs.chownSync(foreign, 65_534, 65_534);
+			assert.throws(() => writer(foreign), /belongs to uid 65534, not to this user \(uid 0\)/);
+		}
+	});
+
+	test('retention removes the oldest segments at the size bound, and what is left reads from its first sample', async (t) => {
+		const directory = tempDirectory(t);
+		const maxBytes = 64 * 1024;
+		const written = await recordReal(t, directory, 60, {maxBytes, keyframeEvery: 1});
+		const files = segmentFiles(directory);
+		const total = files.reduce((sum, name) => sum + fs.statSync(path.join(directory, name)).size, 0);
+		// One segment is an eighth of the budget (at least 16 KiB); the newest is never removed while written.
+		assert.ok(total <= maxBytes + 16 * 1024, `${total} bytes in ${files.length} files`);
+		const recording = Recording.open(directory);
+		assert.ok(recording.samples.length < written.length, 'the oldest samples are gone');
+		const firstKept = written.length - recording.samples.length;
+		assert.deepEqual(recording.modelAt(0), written[firstKept]);
+		assert.deepEqual(recording.modelAt(recording.samples.length - 1), written.at(-1));
+	});
+});
+
+describe('recordings that cannot be trusted', () => {
+	/** Three segments of real samples: the writer starts a new one each time it is opened. */
+	async function threeSegments(t: TestContext): Promise<{directory: string; files: string[]; written: unknown[][]}> {
+		const directory = tempDirectory(t);
+		const written: unknown[][] = [];
+		for (let segment = 0; segment < 3; segment++) written.push(await recordReal(t, directory, 4, {keyframeEvery: 2}));
+		return {directory, files: segmentFiles(directory), written};
+	}
+
+	function open(directory: string): {recording: Recording; warnings: string[]} {
+		const warnings: string[] = [];
+		const recording = Recording.open(directory, {onWarning: (message) => warnings.push(message)});
+		return {recording, warnings};
+	}
+
+	test('a byte flipped in the middle segment: read up to its last good sample, with one warning, the others whole', async (t) => {
+		const {directory, files, written} = await threeSegments(t);
+		const file = path.join(directory, files[1]);
+		const data = fs.readFileSync(file);
+		data[data.length - 10] ^= 0xff;
+		fs.writeFileSync(file, data);
+		const {recording, warnings} = open(directory);
+		assert.equal(warnings.length, 1);
+		assert.match(warnings[0], /corrupt at byte \d+: read up to its last good sample \(3 read\)/);
+		assert.equal(recording.samples.length, 11);
+		const expected = [...written[0], ...written[1].slice(0, 3), ...written[2]];
+		for (let index = 0; index < expected.length; index++) assert.deepEqual(recording.modelAt(index), expected[index], `sample ${index}`);
+	});
+
+	test('a last segment cut mid-frame: every whole sample, and a warning', async (t) => {
+		const {directory, files, written} = await threeSegments(t);
+		const file = path.join(directory, files[2]);
+		fs.truncateSync(file, fs.statSync(file).size - 7);
+		const {recording, warnings} = open(directory);
+		assert.deepEqual(warnings.length, 1);
+		assert.match(warnings[0], /last frame is incomplete/);
+		assert.equal(recording.samples.length, 11);
+		assert.deepEqual(recording.modelAt(10), written[2][2]);
+	});
+
+	test('a segment of a newer format, and a file that is no recording: skipped with a warning each', async (t) => {
+		const {directory, files, written} = await threeSegments(t);
+		const file = path.join(directory, files[0]);
+		const data = fs.readFileSync(file);
+		data.writeUInt16LE(formatVersion + 1, magic.length);
+		fs.writeFileSync(file, data);
+		fs.writeFileSync(path.join(directory, files[1]), Buffer.concat([Buffer.from('#!/bin/sh\necho not a recording\n'), Buffer.alloc(fileHeaderBytes)]));
+		const {recording, warnings} = open(directory);
+		assert.equal(warnings.length, 2);
+		assert.match(warnings[0], new RegExp(`recording format ${formatVersion + 1} is newer than this podtop reads \\(${formatVersion}\\): skipped`));
+		assert.match(warnings[1], /not a podtop recording: skipped/);
+		assert.equal(recording.samples.length, 4);
+		assert.deepEqual(recording.modelAt(0), written[2][0]);
+	});
+
+	test('an empty directory, a missing one, or only bad files: nothing to show is an error, not an empty frame', (t) => {
+		const directory = tempDirectory(t);
+		assert.throws(() => Recording.open(directory), (error: Error) => error instanceof RecordingError && /no readable recording in/.test(error.message));
+		assert.throws(() => Recording.open(path.join(directory, 'missing')), /no such directory/);
+		fs.writeFileSync(path.join(directory, 'podtop-20260101T000000000Z.rec'), randomBytes(300));
+		const warnings: string[] = [];
+		assert.throws(() => Recording.open(directory, {onWarning: (message) => warnings.push(message)}), /no readable recording/);
+		assert.equal(warnings.length, 1);
+	});
+
+	test('a recording being written is read as it grows', async (t) => {
+		const directory = tempDirectory(t);
+		const monitor = realMonitor(t);
+		const recorder = writer(directory);
+		t.after(() => recorder.close());
+		recorder.write(monitor.refresh(), []);
+		const recording = Recording.open(directory);
+		assert.equal(recording.samples.length, 1);
+		assert.equal(recording.reload(), false);
+		const model = monitor.refresh();
+		recorder.write(model, []);
+		assert.equal(recording.reload(), true);
+		assert.deepEqual(recording.modelAt(1), plain(model));
+	});
+});
