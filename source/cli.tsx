@@ -15,7 +15,7 @@ import {modelToText} from './output/text.js';
 declare const PODTOP_VERSION: string | undefined;
 const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
 
-const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root']);
+const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root', 'listen']);
 const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
 
 /** meow reports unknown flags over two lines; podtop's errors are one line. */
@@ -40,6 +40,7 @@ const cli = meow(
 	Usage
 	  $ podtop [options]
 	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop serve [--listen <addr:port>] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -59,6 +60,8 @@ const cli = meow(
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
 	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
+	  serve              Serve /metrics (Prometheus text, or OpenMetrics when asked) and /healthz on
+	                     --listen (default 127.0.0.1:9470), from a model refreshed every interval
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -84,6 +87,7 @@ const cli = meow(
 			proc: {type: 'string'},
 			cgroup: {type: 'string'},
 			root: {type: 'string'},
+			listen: {type: 'string'},
 			color: {type: 'boolean', default: true},
 		},
 	},
@@ -176,6 +180,20 @@ async function runEvents(intervalMs: number): Promise<void> {
 	}
 }
 
+async function runServe(intervalMs: number): Promise<void> {
+	const {defaultListen, ListenError, parseListenAddress, runServeCommand} = await import('./serve-command.js');
+	const listenText = cli.flags.listen ?? defaultListen;
+	const listen = parseListenAddress(listenText);
+	if (listen === null) fail(`--listen must be <addr:port> or [<ipv6>]:<port>, not "${listenText}"`);
+	try {
+		const {procRoot, cgroupRoot} = roots();
+		process.exitCode = await runServeCommand({listen, intervalMs, procRoot, cgroupRoot});
+	} catch (error) {
+		if (error instanceof CollectorSetupError || error instanceof ListenError) fail(error.message);
+		throw error;
+	}
+}
+
 /**
  * V8 doubles its young generation under the allocations of the first scan and render, up to 32 MB, and keeps
  * it: a sixth of a running podtop's memory (measured at 2,000 processes: RSS 103 → 85 MB, ~30 ms more to the
@@ -191,6 +209,11 @@ async function main(): Promise<void> {
 		keepYoungGenerationSmall();
 		return runEvents(parseInterval(cli.flags.interval));
 	}
+	if (cli.input[0] === 'serve' && cli.input.length === 1) {
+		keepYoungGenerationSmall();
+		return runServe(parseInterval(cli.flags.interval));
+	}
+	if (cli.flags.listen !== undefined) fail('--listen is for podtop serve');
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
