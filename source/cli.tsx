@@ -185,9 +185,9 @@ async function runServe(intervalMs: number): Promise<void> {
 	const listenText = cli.flags.listen ?? defaultListen;
 	const listen = parseListenAddress(listenText);
 	if (listen === null) fail(`--listen must be <addr:port> or [<ipv6>]:<port>, not "${listenText}"`);
+	if (cli.flags.once || cli.flags.json) fail('--once and --json are not for podtop serve');
 	try {
-		const {procRoot, cgroupRoot} = roots();
-		process.exitCode = await runServeCommand({listen, intervalMs, procRoot, cgroupRoot});
+		process.exitCode = await runServeCommand({listen, intervalMs, ...roots()});
 	} catch (error) {
 		if (error instanceof CollectorSetupError || error instanceof ListenError) fail(error.message);
 		throw error;

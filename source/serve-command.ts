@@ -30,6 +30,8 @@ export type ServeOptions = {
 	procRoot: string;
 	/** null: this host's, from mountinfo. */
 	cgroupRoot: string | null;
+	/** Where container and pod names are read (<root>/run, <root>/var/lib, <root>/var/log); default '/'. */
+	root?: string;
 	/** Default /dev/kmsg; tests may point elsewhere. */
 	kmsgPath?: string;
 	/** Where the one status line at start goes; default stderr. */
@@ -121,7 +123,7 @@ export async function runServeCommand(options: ServeOptions): Promise<number> {
 
 	const bound = await listen(server, options.listen);
 
-	const collector = new Collector({procRoot: options.procRoot, cgroupRoot: options.cgroupRoot});
+	const collector = new Collector({procRoot: options.procRoot, cgroupRoot: options.cgroupRoot, root: options.root});
 	const monitor = createMonitor(collector, {identify: parseRuntimeCgroupPath});
 	const take = ({model: next, events}: EventUpdate) => {
 		oomKills.add(next, events);

@@ -51,6 +51,8 @@ test('--listen on an address no interface has, or that is no address: one line, 
 	}
 	const notServe = await runPodtop(['--once', '--listen', '127.0.0.1:9470']);
 	assert.deepEqual([notServe.code, notServe.stderr], [2, 'podtop: --listen is for podtop serve\n']);
+	const once = await runPodtop(['serve', '--once']);
+	assert.deepEqual([once.code, once.stderr], [2, 'podtop: --once and --json are not for podtop serve\n']);
 });
 
 test('a client that stops reading, one that never finishes its request, and ones that hang up do not stall the refreshes', {timeout: 120_000}, async (t) => {
