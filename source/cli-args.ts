@@ -9,6 +9,7 @@ const valueFlags: ReadonlyMap<string, string> = new Map([
 	['at', 'a time (ISO 8601, 08:01, -10m)'],
 	['retain', 'a duration (90m, 2h, 7d)'],
 	['max-size', 'a size (64M, 2G)'],
+	['listen', 'an address:port (127.0.0.1:9470)'],
 ]);
 const booleanFlags: ReadonlySet<string> = new Set(['once', 'json', 'color', 'no-color', 'record', 'cmdline', 'no-cmdline', 'version', 'help']);
 const shortFlags: ReadonlyMap<string, string> = new Map([

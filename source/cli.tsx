@@ -36,6 +36,7 @@ const cli = meow(
 	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>] [--max-size <size>] [--no-cmdline]
 	  $ podtop replay [--dir <dir>] [--at <time>] [--once [--json]]
+	  $ podtop serve [--listen <addr:port>] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -66,6 +67,8 @@ const cli = meow(
 	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
 	  record             Record the pods, containers, gauges, processes and events, until Ctrl-C
 	  replay             The live view over a recording; with --once, the sample at --at, printed
+	  serve              Serve /metrics (Prometheus text, or OpenMetrics when asked) and /healthz on
+	                     --listen (default 127.0.0.1:9470), from a model refreshed every interval
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -93,6 +96,7 @@ const cli = meow(
 			cgroup: {type: 'string'},
 			root: {type: 'string'},
 			width: {type: 'string'},
+			listen: {type: 'string'},
 			color: {type: 'boolean', default: true},
 			help: {type: 'boolean', default: false},
 			version: {type: 'boolean', default: false},
@@ -202,6 +206,20 @@ async function runEvents(intervalMs: number): Promise<void> {
 	}
 }
 
+async function runServe(intervalMs: number): Promise<void> {
+	const {defaultListen, ListenError, parseListenAddress, runServeCommand} = await import('./serve-command.js');
+	const listenText = cli.flags.listen ?? defaultListen;
+	const listen = parseListenAddress(listenText);
+	if (listen === null) fail(`--listen must be <addr:port> or [<ipv6>]:<port>, not "${listenText}"`);
+	if (cli.flags.once || cli.flags.json) fail('--once and --json are not for podtop serve');
+	try {
+		process.exitCode = await runServeCommand({listen, intervalMs, ...roots()});
+	} catch (error) {
+		if (error instanceof CollectorSetupError || error instanceof ListenError) fail(error.message);
+		throw error;
+	}
+}
+
 /**
  * V8 doubles its young generation under the allocations of the first scan and render, up to 32 MB, and keeps
  * it: a sixth of a running podtop's memory (measured at 2,000 processes: RSS 103 → 85 MB, ~30 ms more to the
@@ -259,6 +277,11 @@ async function main(): Promise<void> {
 		return runEvents(parseInterval(cli.flags.interval));
 	}
 	if ((cli.input[0] === 'record' || cli.input[0] === 'replay') && cli.input.length === 1) return runRecordingCommand(cli.input[0]);
+	if (cli.input[0] === 'serve' && cli.input.length === 1) {
+		keepYoungGenerationSmall();
+		return runServe(parseInterval(cli.flags.interval));
+	}
+	if (cli.flags.listen !== undefined) fail('--listen is for podtop serve');
 
 	if (cli.input.length > 0) fail(`unknown command "${cli.input[0]}" (see podtop --help)`);
 	const intervalMs = parseInterval(cli.flags.interval);
