@@ -1,4 +1,5 @@
 import {processCpuPercent} from '../model/gauges.js';
+import {containerMemoryRequest, nodeMemoryPressure, podTopMemory, rankMemoryPressure} from '../model/memory-pressure.js';
 import type {Container, Gauges, PodModel, ProcessRecord} from '../model/types.js';
 
 export type JsonOptions = {version: string};
@@ -32,6 +33,8 @@ function gaugesJson(gauges: Gauges) {
 			effectiveMaxCgroup: memory.effectiveMaxCgroup,
 			high: memory.high,
 			workingSet: memory.workingSet,
+			statUsage: memory.statUsage,
+			usageMinusCache: memory.statUsage === null || memory.stat.file === null ? null : memory.statUsage - memory.stat.file,
 			peak: memory.peak,
 			failcnt: memory.failcnt,
 			underOom: memory.underOom,
@@ -65,7 +68,19 @@ function containerJson(container: Container, model: PodModel) {
 		cgroups: {memory: container.cgroups.memory, cpu: container.cgroups.cpu, cpuacct: container.cgroups.cpuacct, pids: container.cgroups.pids},
 		namespaces: container.namespaces,
 		...gaugesJson(container.gauges),
+		oomScoreAdj: container.oomScoreAdj ?? null,
+		memoryRequest: containerMemoryRequest(container, model.host.memoryTotalBytes),
 		processes: container.processes.map((process) => processJson(process, model)),
+	};
+}
+
+function nodeMemoryJson(model: PodModel) {
+	const node = nodeMemoryPressure(model);
+	if (!node || !model.nodeMemory) return null;
+	const {threshold} = model.nodeMemory;
+	return {
+		...node,
+		threshold: {bytes: node.thresholdBytes, percent: threshold.percent, source: threshold.source, file: threshold.file, note: threshold.note},
 	};
 }
 
@@ -103,9 +118,12 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 			shared: pod.shared,
 			hostShared: pod.hostShared,
 			...(pod.gauges ? gaugesJson(pod.gauges) : {memory: null, cpu: null, pids: null}),
+			kubectlTopMemory: podTopMemory(pod),
 			containers: pod.containers.map((container) => containerJson(container, model)),
 		})),
 		hostProcesses: model.hostProcesses.map((process) => processJson(process, model)),
+		nodeMemory: nodeMemoryJson(model),
+		rankMemoryPressure: rankMemoryPressure(model),
 	};
 }
 

@@ -1,6 +1,7 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import {containerMemoryTexts, nodeMemoryText, podTopTexts} from '../view/kube-memory.js';
 import {cellWidth, fitCells, formatBytes, formatCores, formatPercent, plural, truncateCells} from '../view/format.js';
 import {problemNotes} from './problem-notes.js';
 
@@ -119,8 +120,10 @@ export function modelToText(model: PodModel, width: number): string {
 	const lines: string[] = [
 		truncateCells(`${sanitizeForTerminal(host.hostname)} · kernel ${sanitizeForTerminal(host.kernel)} · cgroup ${host.cgroupMode} · host namespaces of ${model.hostNamespaceSource}`, width),
 		truncateCells(`${plural(pods, 'pod')} · ${plural(containers, 'container')} · ${plural(processes, 'process', 'processes')}`, width),
-		render({name: 'POD / CONTAINER / PROCESS', pids: 'PIDS', cpu: 'CPU', memory: 'MEMORY'}, nameWidth),
 	];
+	const nodeLine = nodeMemoryText(model);
+	if (nodeLine) lines.push(...wrapped(nodeLine, '', '  ', width));
+	lines.push(render({name: 'POD / CONTAINER / PROCESS', pids: 'PIDS', cpu: 'CPU', memory: 'MEMORY'}, nameWidth));
 	for (const pod of model.pods) {
 		const badges = podBadges(pod);
 		const pidCount = pod.containers.reduce((sum, container) => sum + container.processes.length, 0);
@@ -139,6 +142,7 @@ export function modelToText(model: PodModel, width: number): string {
 		const podFactsText = podFacts(pod);
 		if (podFactsText) lines.push(truncateCells(`│  ${podFactsText}`, width));
 		for (const note of pod.notes) lines.push(...wrapped(sanitizeForTerminal(note), '│  note: ', '│        ', width));
+		lines.push(...wrapped(podTopTexts(pod).join(' · '), '│  ', '│    ', width));
 		pod.containers.forEach((container, index) => {
 			const last = index === pod.containers.length - 1;
 			lines.push(
@@ -155,7 +159,11 @@ export function modelToText(model: PodModel, width: number): string {
 				),
 			);
 			const factsText = containerFacts(container);
-			if (factsText) lines.push(truncateCells(`${last ? '   ' : '│  '}  ${factsText}`, width));
+			const indent = `${last ? '   ' : '│  '}  `;
+			if (factsText) lines.push(truncateCells(`${indent}${factsText}`, width));
+			if (!container.infra) {
+				for (const text of containerMemoryTexts(container, model.host.memoryTotalBytes)) lines.push(...wrapped(text, indent, `${indent}  `, width));
+			}
 			for (const process of container.processes) lines.push(render(processLine(process, last ? '     ' : '│    ', model), nameWidth));
 		});
 	}

@@ -14,6 +14,7 @@ import {
 	type ProcessRecord,
 } from '../model/types.js';
 import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
+import {containerMemoryTexts, podTopTexts} from './kube-memory.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, memoryLevel, plural, sparkline} from './format.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
@@ -163,6 +164,7 @@ function podLines(pod: Pod): DetailLine[] {
 	]);
 	if (identity) lines.push(field('runtime', identity));
 	for (const note of pod.notes) lines.push(field('note', safe(note), 'warn'));
+	lines.push(...podTopTexts(pod).map((text, index) => field(index === 0 ? 'k8s' : '', text)));
 	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup));
 	else lines.push(field('limits', 'no pod cgroup: see each container', 'muted'));
 	return lines;
@@ -202,6 +204,7 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 		pathField('cgroup', container.cgroup),
 		...runtimeLines(container),
 		...gaugeLines(container.gauges, container.cgroup),
+		...(container.infra ? [] : containerMemoryTexts(container, model.host.memoryTotalBytes).map((text, index) => field(index === 0 ? 'k8s' : '', text))),
 		...recent,
 		field('cmd', firstProcess ? commandLine(firstProcess) : 'no processes'),
 		...namespaceLines(model, container.namespaces, {pod, container}, sharing),
