@@ -1,4 +1,5 @@
 import {containerMemoryRequest, nodeMemoryPressure, podTopMemory} from '../model/memory-pressure.js';
+import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Pod, PodModel} from '../model/types.js';
 import {formatBytes} from './format.js';
 
@@ -50,5 +51,5 @@ export function nodeMemoryText(model: PodModel): string | null {
 	const node = nodeMemoryPressure(model);
 	if (!node) return null;
 	const state = node.underPressure === null ? 'pressure unknown' : node.underPressure ? 'UNDER MEMORY PRESSURE: the kubelet evicts' : 'no memory pressure';
-	return `node memory.available ${bytes(node.available)} = MemTotal ${bytes(node.capacity)} − root working set ${bytes(node.workingSet)} · evicts below ${bytes(node.thresholdBytes)} (${node.thresholdSource}) · ${state}`;
+	return `node memory.available ${bytes(node.available)} = MemTotal ${bytes(node.capacity)} − root working set ${bytes(node.workingSet)} · evicts below ${bytes(node.thresholdBytes)} (${sanitizeForTerminal(node.thresholdSource)}) · ${state}`;
 }
