@@ -21,6 +21,7 @@ import {appReducer} from './view/key-press.js';
 import {NamespaceMatrix} from './view/namespace-matrix.js';
 import {buildNamespaceSharing} from './view/namespace-sharing.js';
 import {PodTree} from './view/pod-tree.js';
+import {PressureView} from './view/pressure-view.js';
 import {ColorContext} from './view/theme.js';
 import {effectiveView, screenRows, wideColumns} from './view/screen-rows.js';
 import {initialUiState, selectedIndex} from './view/ui-state.js';
@@ -129,6 +130,8 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		body = <Text dimColor>reading /proc…</Text>;
 	} else if (state.helpOpen) {
 		body = <HelpOverlay height={bodyHeight} extraEntries={live.helpEntries} />;
+	} else if (state.pressureOpen) {
+		body = <PressureView model={model} width={columns} height={mainHeight} />;
 	} else if (view === 'matrix') {
 		body = (
 			<NamespaceMatrix

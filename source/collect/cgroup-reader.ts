@@ -13,6 +13,11 @@ type FileSpec = {
 	name: string;
 	/** Read only on detailed refreshes: large files and slow-moving values. */
 	detailed: boolean;
+	/**
+	 * Read as well whenever the usage read just before moved since this file was last read: the working set is
+	 * usage − inactive file from one pass, as the kubelet takes it, and a quiet cgroup costs nothing more.
+	 */
+	followsUsage?: boolean;
 	apply(stats: CgroupStats, buffer: Buffer, length: number): void;
 };
 
@@ -61,8 +66,10 @@ const v2Files: FileSpec[] = [
 		controller: 'memory',
 		name: 'memory.stat',
 		detailed: true,
+		followsUsage: true,
 		apply(s, b, n) {
 			const stat = s.memory.stat;
+			s.memory.statUsage = s.memory.current;
 			stat.anon = parseKeyedValue(b, n, 'anon');
 			stat.file = parseKeyedValue(b, n, 'file');
 			stat.kernel = parseKeyedValue(b, n, 'kernel');
@@ -121,8 +128,10 @@ const v1Files: FileSpec[] = [
 		controller: 'memory',
 		name: 'memory.stat',
 		detailed: true,
+		followsUsage: true,
 		apply(s, b, n) {
 			const stat = s.memory.stat;
+			s.memory.statUsage = s.memory.current;
 			stat.anon = parseKeyedValue(b, n, 'total_rss');
 			stat.file = parseKeyedValue(b, n, 'total_cache');
 			stat.shmem = parseKeyedValue(b, n, 'total_shmem');
@@ -166,6 +175,7 @@ function emptyCgroupStats(cgroupPath: string): CgroupStats {
 		path: cgroupPath,
 		memory: {
 			current: null,
+			statUsage: null,
 			max: null,
 			high: null,
 			peak: null,
@@ -295,7 +305,8 @@ export class CgroupReader {
 		for (let index = 0; index < this.files.length; index++) {
 			const spec = this.files[index];
 			const filePath = entry.paths[index];
-			if (filePath === null || (spec.detailed && !detailed)) continue;
+			if (filePath === null) continue;
+			if (spec.detailed && !detailed && !(spec.followsUsage && entry.stats.memory.current !== entry.stats.memory.statUsage)) continue;
 			let descriptor = entry.descriptors[index];
 			if (descriptor === unopened || (descriptor === absent && retryAbsent)) {
 				descriptor = reader.keep(filePath);

@@ -5,6 +5,7 @@ import {layoutFromDirectory, layoutFromMountinfo, type CgroupLayout} from './cgr
 import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
 import {FileReader} from './file-reader.js';
 import {HostFigureReader, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
+import {NodeMemoryReader, readEvictionThreshold} from './node-memory.js';
 import {clockTicksPerSecond} from './parse-stat.js';
 import {ProcessScanner} from './process-scanner.js';
 import {RuntimeFacts} from './runtime-facts.js';
@@ -61,6 +62,7 @@ export class Collector {
 	private readonly cgroupReader: CgroupReader | null;
 	private readonly figures: HostFigureReader;
 	private readonly facts: RuntimeFacts | null;
+	private readonly nodeMemory: NodeMemoryReader;
 	private factsForStructure = -1;
 	private readonly previousCgroupCpuUsec = new Map<string, number>();
 	private readonly previousCgroupThrottled = new Map<string, number>();
@@ -85,6 +87,7 @@ export class Collector {
 		this.figures = new HostFigureReader(options.procRoot, this.reader);
 		const root = options.root === undefined ? '/' : options.root;
 		this.facts = root === null ? null : new RuntimeFacts({procRoot: options.procRoot, root});
+		this.nodeMemory = new NodeMemoryReader(this.layout, this.reader, readEvictionThreshold(root));
 	}
 
 	sample(): Snapshot {
@@ -130,6 +133,7 @@ export class Collector {
 				noCgroupfs: this.layout === null,
 			},
 			...(this.facts ? {facts: this.facts} : {}),
+			nodeMemory: this.nodeMemory.read(),
 		};
 		this.previousMonotonicMs = monotonicMs;
 		return snapshot;
@@ -144,6 +148,7 @@ export class Collector {
 		this.scanner.close();
 		this.cgroupReader?.close();
 		this.figures.close();
+		this.nodeMemory.close();
 	}
 
 	/** Updated in place: clearing and refilling the maps reallocated their tables every refresh. */

@@ -87,6 +87,7 @@ export class RuntimeFacts implements ContainerFacts {
 	private readonly given = new Map<string, unknown>();
 	private readonly hostnames = new Map<string, string | null>();
 	private readonly capabilities = new Map<string, boolean | null>();
+	private readonly oomScores = new Map<string, number | null>();
 	private fullSet: bigint | null | undefined;
 	private pinned = new Map<string, string>();
 
@@ -121,7 +122,7 @@ export class RuntimeFacts implements ContainerFacts {
 	/** Forgets what was read of processes that are gone, and the answers about containers and pods no cgroup names any more. */
 	prune(processes: readonly ProcessRecord[]): void {
 		const alive = new Set(processes.map(processKey));
-		for (const cache of [this.hostnames, this.capabilities]) for (const key of cache.keys()) if (!alive.has(key)) cache.delete(key);
+		for (const cache of [this.hostnames, this.capabilities, this.oomScores]) for (const key of cache.keys()) if (!alive.has(key)) cache.delete(key);
 		const cgroupPaths = [...new Set(processes.map((process) => process.cgroups.container ?? ''))].join('\n');
 		for (const key of this.given.keys()) {
 			const id = key.slice(2);
@@ -173,6 +174,18 @@ export class RuntimeFacts implements ContainerFacts {
 			this.capabilities.set(key, full);
 		}
 		return full;
+	}
+
+	/** Set when the process starts (runc writes the OCI spec's value before exec), so read once per process. */
+	oomScoreAdj(process: ProcessRecord): number | null {
+		const key = processKey(process);
+		let score = this.oomScores.get(key);
+		if (score === undefined) {
+			const text = readSmallFile(`${this.procRoot}/${process.pid}/oom_score_adj`, 32);
+			score = text !== null && /^-?\d+\n?$/.test(text) ? Number.parseInt(text, 10) : null;
+			this.oomScores.set(key, score);
+		}
+		return score;
 	}
 
 	pinnedNamespace(type: NamespaceType, inode: number): string | null {

@@ -2,6 +2,15 @@ import {cgroupAncestry, computeGauges, emptyGauges, uniformCgroups, updatedGauge
 import type {ContainerShape, PodShape, Topology} from './infer-pods.js';
 import type {Container, Gauges, Pod, PodModel, ProcessCgroups, Snapshot} from './types.js';
 
+/** The oom_score_adj of the container's oldest process: the one the runtime started; undefined when not looked for. */
+function firstProcessOomScoreAdj(container: ContainerShape, snapshot: Snapshot): number | null | undefined {
+	const lookup = snapshot.facts?.oomScoreAdj;
+	if (!lookup) return undefined;
+	let first = null;
+	for (const process of container.processes) if (!process.isKernelThread && (first === null || process.starttime < first.starttime)) first = process;
+	return first === null ? null : lookup.call(snapshot.facts, first);
+}
+
 export type ModelBuilder = {
 	/** The model the views and outputs read: a topology with this snapshot's counters. */
 	build(snapshot: Snapshot, topology: Topology): PodModel;
@@ -36,7 +45,8 @@ export function createModelBuilder(): ModelBuilder {
 		const previous = containers.get(container);
 		const gauges = container.cgroup === null ? emptyGauges : gaugesOf(previous?.gauges ?? null, container.cgroups, snapshot);
 		if (previous?.gauges === gauges) return previous;
-		const built = {...container, gauges};
+		const oomScoreAdj = previous ? previous.oomScoreAdj : firstProcessOomScoreAdj(container, snapshot);
+		const built = {...container, gauges, ...(oomScoreAdj === undefined ? {} : {oomScoreAdj})};
 		containers.set(container, built);
 		return built;
 	}
@@ -93,6 +103,7 @@ export function createModelBuilder(): ModelBuilder {
 				counts: {pods: lastPods.length, containers: containerCount, processes: snapshot.processes.length},
 				intervalMs: snapshot.previousMonotonicMs === null ? null : snapshot.monotonicMs - snapshot.previousMonotonicMs,
 				clockTicksPerSecond: snapshot.clockTicksPerSecond,
+				...(snapshot.nodeMemory ? {nodeMemory: {...snapshot.nodeMemory}} : {}),
 			};
 		},
 	};

@@ -50,6 +50,7 @@ function emptyMemoryGauge(): Gauges['memory'] {
 		effectiveMaxCgroup: null,
 		high: null,
 		workingSet: null,
+		statUsage: null,
 		peak: null,
 		failcnt: null,
 		underOom: null,
@@ -91,13 +92,16 @@ function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cg
 		effectiveMaxCgroup = null;
 	}
 
+	// As the kubelet and cAdvisor compute it: usage and inactive file from one read of the same cgroup.
+	const {statUsage} = memory;
 	const inactiveFile = memory.stat.inactiveFile;
 	target.current = memory.current;
 	target.max = memory.max;
 	target.effectiveMax = effectiveMax;
 	target.effectiveMaxCgroup = effectiveMaxCgroup;
 	target.high = memory.high;
-	target.workingSet = memory.current === null || inactiveFile === null ? null : Math.max(0, memory.current - inactiveFile);
+	target.workingSet = statUsage === null || inactiveFile === null ? null : Math.max(0, statUsage - inactiveFile);
+	target.statUsage = statUsage;
 	target.peak = memory.peak;
 	target.failcnt = memory.failcnt;
 	target.underOom = memory.underOom;
@@ -170,6 +174,7 @@ function sameGauges(a: Gauges, b: Gauges): boolean {
 		m.effectiveMaxCgroup === n.effectiveMaxCgroup &&
 		m.high === n.high &&
 		m.workingSet === n.workingSet &&
+		m.statUsage === n.statUsage &&
 		m.peak === n.peak &&
 		m.failcnt === n.failcnt &&
 		m.underOom === n.underOom &&

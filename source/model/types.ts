@@ -81,6 +81,8 @@ export type CgroupStats = {
 	readonly path: string;
 	memory: {
 		current: number | null;
+		/** The usage read in the same pass as memory.stat (it is read first): the pair the working set is made of. */
+		statUsage: number | null;
 		/** The cgroup's own limit; null when unlimited or absent. */
 		max: number | null;
 		high: number | null;
@@ -155,6 +157,28 @@ export type Snapshot = {
 	readonly problems: CollectProblems;
 	/** Names and facts the collect layer found beyond /proc's stat and cgroupfs; absent when not looked for. */
 	readonly facts?: ContainerFacts;
+	/** The root cgroup's memory and the eviction threshold; absent when not read. */
+	readonly nodeMemory?: NodeMemorySample;
+};
+
+/** The kubelet's hard eviction threshold for memory.available. */
+export type EvictionThreshold = {
+	/** Null when given as a percent of the node's memory. */
+	bytes: number | null;
+	percent: number | null;
+	/** `config`: the kubelet's config file says so; `default`: the kubelet's default, 100Mi. */
+	source: 'config' | 'default';
+	/** The config file read, as the node shows it; null when none was found. */
+	file: string | null;
+	/** Why the default applies though a file was found, or why it could not be read. */
+	note: string | null;
+};
+
+/** The root cgroup's memory as the kubelet reads it for the node's memory.available. */
+export type NodeMemorySample = {
+	usage: number | null;
+	inactiveFile: number | null;
+	threshold: EvictionThreshold;
 };
 
 /** What a runtime or the kubelet keeps on disk about one container, as the collect layer found it; strings as found (not sanitized). */
@@ -194,6 +218,8 @@ export type ContainerFacts = {
 	fullCapabilities(process: ProcessRecord): boolean | null;
 	/** The file that pins a namespace (CRI-O's /var/run/netns, ipcns, utsns), as the node shows it; null when none. */
 	pinnedNamespace(type: NamespaceType, inode: number): string | null;
+	/** /proc/<pid>/oom_score_adj; null when unreadable. */
+	oomScoreAdj?(process: ProcessRecord): number | null;
 };
 
 export type CollectProblems = {
@@ -216,7 +242,10 @@ export type MemoryGauge = {
 	/** Path of the cgroup whose limit is the effective one. */
 	effectiveMaxCgroup: string | null;
 	high: number | null;
+	/** What `kubectl top` shows: statUsage − inactive file, floored at 0. */
 	workingSet: number | null;
+	/** The usage read together with memory.stat, which the working set and usage − cache are made of. */
+	statUsage: number | null;
 	peak: number | null;
 	failcnt: number | null;
 	underOom: boolean | null;
@@ -276,6 +305,8 @@ export type Container = {
 	/** Sorted by pid. */
 	processes: readonly ProcessRecord[];
 	gauges: Gauges;
+	/** The oom_score_adj of its first process (the kubelet sets it from the memory request); null when unreadable, absent when not looked for. */
+	oomScoreAdj?: number | null;
 };
 
 export type Pod = {
@@ -328,4 +359,6 @@ export type PodModel = {
 	/** ms between the two samples behind the rates; null for the first sample. */
 	intervalMs: number | null;
 	clockTicksPerSecond: number;
+	/** The root cgroup's memory and the eviction threshold; absent when not read. */
+	nodeMemory?: NodeMemorySample;
 };

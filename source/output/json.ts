@@ -1,6 +1,7 @@
 import {processCpuPercent} from '../model/gauges.js';
 import {limitSource} from '../model/limit-source.js';
 import {mainProcess} from '../model/main-process.js';
+import {containerMemoryRequest, nodeMemoryPressure, podTopMemory, rankMemoryPressure} from '../model/memory-pressure.js';
 import type {Container, Gauges, PodModel, ProcessRecord} from '../model/types.js';
 
 export type JsonOptions = {version: string};
@@ -41,6 +42,8 @@ function gaugesJson(gauges: Gauges, ownCgroup: string | null, podCgroup: string 
 			effectiveMaxSource: limitSource(gauges, ownCgroup, podCgroup),
 			high: memory.high,
 			workingSet: memory.workingSet,
+			statUsage: memory.statUsage,
+			usageMinusCache: memory.statUsage === null || memory.stat.file === null ? null : memory.statUsage - memory.stat.file,
 			peak: memory.peak,
 			failcnt: memory.failcnt,
 			underOom: memory.underOom,
@@ -77,7 +80,19 @@ function containerJson(container: Container, podCgroup: string | null, model: Po
 		/** The process the container runs: the first it started, child of the runtime's shim or of the infra. */
 		mainPid: mainProcess(container)?.pid ?? null,
 		...gaugesJson(container.gauges, container.cgroup, podCgroup),
+		oomScoreAdj: container.oomScoreAdj ?? null,
+		memoryRequest: containerMemoryRequest(container, model.host.memoryTotalBytes),
 		processes: container.processes.map((process) => processJson(process, model)),
+	};
+}
+
+function nodeMemoryJson(model: PodModel) {
+	const node = nodeMemoryPressure(model);
+	if (!node || !model.nodeMemory) return null;
+	const {threshold} = model.nodeMemory;
+	return {
+		...node,
+		threshold: {bytes: node.thresholdBytes, percent: threshold.percent, source: threshold.source, file: threshold.file, note: threshold.note},
 	};
 }
 
@@ -115,9 +130,12 @@ export function modelToJson(model: PodModel, options: JsonOptions) {
 			shared: pod.shared,
 			hostShared: pod.hostShared,
 			...(pod.gauges ? gaugesJson(pod.gauges, pod.cgroup, pod.cgroup) : {memory: null, cpu: null, pids: null}),
+			kubectlTopMemory: podTopMemory(pod),
 			containers: pod.containers.map((container) => containerJson(container, pod.cgroup, model)),
 		})),
 		hostProcesses: model.hostProcesses.map((process) => processJson(process, model)),
+		nodeMemory: nodeMemoryJson(model),
+		rankMemoryPressure: rankMemoryPressure(model),
 	};
 }
 

@@ -2,6 +2,7 @@ import {processCpuPercent} from '../model/gauges.js';
 import {limitSource} from '../model/limit-source.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
+import {containerMemoryTexts, nodeMemoryText, podTopTexts} from '../format/kube-memory.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
 import {formatBytes, formatCores, formatPercent, plural} from '../format/units.js';
 import {problemNotes} from '../format/problem-notes.js';
@@ -144,8 +145,10 @@ export function modelToText(model: PodModel, width: number | null): string {
 	const entries: Array<string | Line> = [
 		fitted(`${sanitizeForTerminal(host.hostname)} · kernel ${sanitizeForTerminal(host.kernel)} · cgroup ${host.cgroupMode} · host namespaces of ${model.hostNamespaceSource}`, width),
 		fitted(`${plural(pods, 'pod')} · ${plural(containers, 'container')} · ${plural(processes, 'process', 'processes')}`, width),
-		{name: 'POD / CONTAINER / PROCESS', pids: 'PIDS', cpu: 'CPU cores', memory: 'MEMORY used/limit %', ...(width === null ? {command: 'COMMAND'} : {})},
 	];
+	const nodeLine = nodeMemoryText(model);
+	if (nodeLine) entries.push(...wrapped(nodeLine, '', '  ', width));
+	entries.push({name: 'POD / CONTAINER / PROCESS', pids: 'PIDS', cpu: 'CPU cores', memory: 'MEMORY used/limit %', ...(width === null ? {command: 'COMMAND'} : {})});
 	for (const pod of model.pods) {
 		const badges = podBadges(pod);
 		const pidCount = pod.containers.reduce((sum, container) => sum + container.processes.length, 0);
@@ -159,6 +162,7 @@ export function modelToText(model: PodModel, width: number | null): string {
 		const podFactsText = podFacts(pod);
 		if (podFactsText) entries.push(fitted(`│  ${podFactsText}`, width));
 		for (const note of pod.notes) entries.push(...wrapped(sanitizeForTerminal(note), '│  note: ', '│        ', width));
+		entries.push(...wrapped(podTopTexts(pod).join(' · '), '│  ', '│    ', width));
 		pod.containers.forEach((container, index) => {
 			const last = index === pod.containers.length - 1;
 			entries.push({
@@ -170,7 +174,11 @@ export function modelToText(model: PodModel, width: number | null): string {
 				memory: memoryText(container.gauges, container.cgroup, pod.cgroup),
 			});
 			const factsText = containerFacts(container);
-			if (factsText) entries.push(fitted(`${last ? '   ' : '│  '}  ${factsText}`, width));
+			const indent = `${last ? '   ' : '│  '}  `;
+			if (factsText) entries.push(fitted(`${indent}${factsText}`, width));
+			if (!container.infra) {
+				for (const text of containerMemoryTexts(container, model.host.memoryTotalBytes)) entries.push(...wrapped(text, indent, `${indent}  `, width));
+			}
 			for (const process of container.processes) entries.push(processLine(process, last ? '     ' : '│    ', model));
 		});
 	}

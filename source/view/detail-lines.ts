@@ -16,6 +16,7 @@ import {
 	type ProcessRecord,
 } from '../model/types.js';
 import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
+import {containerMemoryTexts, podTopTexts} from '../format/kube-memory.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
 import {memoryLevel, sparkline} from './gauge-marks.js';
 import {namespaceShortNames} from './namespace-labels.js';
@@ -166,6 +167,7 @@ function podLines(pod: Pod): DetailLine[] {
 	]);
 	if (identity) lines.push(field('runtime', identity));
 	for (const note of pod.notes) lines.push(field('note', safe(note), 'warn'));
+	lines.push(...podTopTexts(pod).map((text, index) => field(index === 0 ? 'k8s' : '', text)));
 	if (pod.gauges) lines.push(...gaugeLines(pod.gauges, pod.cgroup, pod.cgroup));
 	else lines.push(field('limits', 'no pod cgroup: see each container', 'muted'));
 	return lines;
@@ -205,6 +207,7 @@ function containerLines(model: PodModel, pod: Pod, container: Container, sharing
 		pathField('cgroup', container.cgroup),
 		...runtimeLines(container),
 		...gaugeLines(container.gauges, container.cgroup, pod.cgroup),
+		...(container.infra ? [] : containerMemoryTexts(container, model.host.memoryTotalBytes).map((text, index) => field(index === 0 ? 'k8s' : '', text))),
 		...recent,
 		field('cmd', main ? commandLine(main) : 'no processes'),
 		...namespaceLines(model, container.namespaces, {pod, container}, sharing),

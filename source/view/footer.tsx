@@ -23,6 +23,7 @@ const keyHints: ReadonlyArray<readonly [string, string]> = [
 	['n', 'namespaces'],
 	['d', 'detail'],
 	['e', 'events'],
+	['m', 'pressure'],
 	['p', 'pause'],
 	['+/-', 'interval'],
 ];

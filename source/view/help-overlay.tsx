@@ -15,6 +15,7 @@ const helpEntries: ReadonlyArray<readonly [string, string]> = [
 	['n', 'namespace matrix: equal letters share a namespace, H is the host\'s, pidc is pid_for_children'],
 	['d', 'details of the selection (beside the tree when wide)'],
 	['e', 'event log: limit hits, OOM kills with the victim, newest first'],
+	['m', 'memory pressure: node memory.available vs the eviction threshold, pods in the kubelet\'s eviction order'],
 	['p', 'pause refreshing'],
 	['+ -', 'longer / shorter refresh interval'],
 	['q  Ctrl-C', 'quit'],

@@ -63,6 +63,8 @@ export function commandForKey(input: string, key: Key, context: KeyContext): UiA
 			return {type: 'toggleDetail', wide: context.wide};
 		case 'e':
 			return {type: 'toggleEvents'};
+		case 'm':
+			return {type: 'togglePressure'};
 		case 'p':
 			return {type: 'togglePause'};
 		case '+':

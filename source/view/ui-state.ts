@@ -14,6 +14,8 @@ export type UiState = {
 	sidePaneHidden: boolean;
 	/** The event log pane under the body, toggled with `e`. */
 	eventsShown: boolean;
+	/** The memory pressure view (node memory.available, eviction order) in place of the body, toggled with `m`. */
+	pressureOpen: boolean;
 	filter: string;
 	filterEditing: boolean;
 	sortKey: SortKey;
@@ -45,6 +47,7 @@ export type UiAction =
 	| {type: 'toggleDetail'; wide: boolean}
 	| {type: 'toggleHelp'}
 	| {type: 'toggleEvents'}
+	| {type: 'togglePressure'}
 	| {type: 'escape'}
 	| {type: 'togglePause'}
 	| {type: 'stepInterval'; direction: 1 | -1}
@@ -61,6 +64,7 @@ export function initialUiState(intervalMs: number): UiState {
 		helpOpen: false,
 		sidePaneHidden: false,
 		eventsShown: false,
+		pressureOpen: false,
 		filter: '',
 		filterEditing: false,
 		sortKey: 'memoryPercent',
@@ -136,8 +140,11 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			return {...state, helpOpen: !state.helpOpen};
 		case 'toggleEvents':
 			return {...state, eventsShown: !state.eventsShown};
+		case 'togglePressure':
+			return {...state, pressureOpen: !state.pressureOpen};
 		case 'escape':
 			if (state.helpOpen) return {...state, helpOpen: false};
+			if (state.pressureOpen) return {...state, pressureOpen: false};
 			if (state.filter !== '' || state.filterEditing) return {...state, filter: '', filterEditing: false};
 			return {...state, view: 'tree'};
 		case 'togglePause':

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {Collector} from '../../source/collect/collector.js';
+import {evictionHardMemoryAvailable, parseQuantity, readEvictionThreshold} from '../../source/collect/node-memory.js';
+import {nodeMemoryPressure} from '../../source/model/memory-pressure.js';
+import {createMonitor} from '../../source/model/monitor.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import {modelToJson} from '../../source/output/json.js';
+import {modelToText} from '../../source/output/text.js';
+import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+
+const MiB = 1024 * 1024;
+/** The fixture's /proc/meminfo MemTotal. */
+const memTotal = 16_000_000 * 1024;
+const configFile = 'var/lib/kubelet/config.yaml';
+
+/** A v1 node whose root cgroup is at 3000 MiB usage with 1000 MiB inactive file. */
+function v1Node(): FixtureTree {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	for (const hierarchy of ['memory', 'cpu,cpuacct', 'pids']) tree.cgroupFiles(hierarchy, {'cgroup.procs': ''});
+	tree.cgroupFiles('memory', {
+		'memory.usage_in_bytes': `${3000 * MiB}\n`,
+		'memory.stat': `cache ${900 * MiB}\nrss ${10 * MiB}\ntotal_cache ${1500 * MiB}\ntotal_rss ${1400 * MiB}\ntotal_inactive_file ${1000 * MiB}\n`,
+	});
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '4:memory:/\n', kernelThread: true});
+	return tree;
+}
+
+function modelOf(tree: FixtureTree) {
+	const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: tree.root}), {identify: parseRuntimeCgroupPath});
+	after(() => monitor.close());
+	return monitor.refresh();
+}
+
+describe('the node line', () => {
+	test('without a kubelet config: MemTotal − the root working set against the default 100Mi, said so', () => {
+		const model = modelOf(v1Node());
+		const node = nodeMemoryPressure(model)!;
+		assert.equal(node.capacity, memTotal);
+		assert.equal(node.workingSet, 2000 * MiB);
+		assert.equal(node.available, memTotal - 2000 * MiB);
+		assert.equal(node.thresholdBytes, 100 * MiB);
+		assert.equal(node.thresholdSource, 'kubelet default 100Mi');
+		assert.equal(node.underPressure, false);
+		const text = modelToText(model, 200);
+		assert.match(text, /^node memory\.available 13G = MemTotal 15G − root working set 2\.0G · evicts below 100M \(kubelet default 100Mi\) · no memory pressure$/m);
+		const json = modelToJson(model, {version: 'test'});
+		assert.deepEqual(json.nodeMemory?.threshold, {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: null});
+	});
+
+	test('with a kubelet config: its evictionHard memory.available, and the file named', () => {
+		const tree = v1Node();
+		tree.write(configFile, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nevictionHard:\n  imagefs.available: 15%\n  memory.available: "14000Mi"\n  nodefs.available: 10%\n');
+		const model = modelOf(tree);
+		const node = nodeMemoryPressure(model)!;
+		assert.equal(node.thresholdBytes, 14_000 * MiB);
+		assert.equal(node.thresholdSource, '/var/lib/kubelet/config.yaml');
+		assert.equal(node.underPressure, true, `${node.available} available is below 14000Mi`);
+		assert.match(modelToText(model, 200), /evicts below 14G \(\/var\/lib\/kubelet\/config\.yaml\) · UNDER MEMORY PRESSURE: the kubelet evicts/);
+		assert.equal(modelToJson(model, {version: 'test'}).nodeMemory?.threshold.source, 'config');
+	});
+
+	test('a config without memory.available keeps the default and says why; v2 takes anon + file at the root', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
+		tree.write('cgroup/cgroup.procs', '');
+		tree.write('cgroup/memory.stat', `anon ${1200 * MiB}\nfile ${800 * MiB}\nkernel ${300 * MiB}\ninactive_file ${500 * MiB}\n`);
+		tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.write(configFile, 'kind: KubeletConfiguration\nevictionHard:\n  nodefs.available: 10%\n');
+		const node = nodeMemoryPressure(modelOf(tree))!;
+		assert.equal(node.workingSet, 1500 * MiB);
+		assert.equal(node.thresholdBytes, 100 * MiB);
+		assert.equal(node.thresholdSource, 'kubelet default 100Mi: /var/lib/kubelet/config.yaml evictionHard has no memory.available');
+	});
+});
+
+describe('the kubelet config file', () => {
+	test('block and flow forms, quotes, comments, percentages; what is not there is told apart from what is not understood', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: 200Mi # tight\n'), '200Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n    "memory.available": \'5%\'\n'), '5%');
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {"memory.available": "300Mi", "nodefs.available": "10%"}\n'), '300Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionSoft:\n  memory.available: 1Gi\n'), undefined, 'a soft threshold is not the hard one');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  nodefs.available: 10%\nother:\n  memory.available: 1Gi\n'), null, 'another block\'s key is not read');
+		assert.equal(parseQuantity('1Gi'), 1024 * MiB);
+		assert.equal(parseQuantity('500M'), 500_000_000);
+		assert.equal(parseQuantity('123'), 123);
+		assert.equal(parseQuantity('lots'), null);
+	});
+
+	test('a value it cannot read or understand falls back to the default, saying so; --root is where it looks', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: null});
+		tree.write(configFile, 'evictionHard:\n  memory.available: "\u001b[31mlots"\n');
+		const garbled = readEvictionThreshold(tree.root);
+		assert.equal(garbled.source, 'default');
+		assert.match(garbled.note!, /not understood/);
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		const model = modelOf(tree);
+		assert.match(modelToText(model, 200), /not understood\)/);
+		assert.doesNotMatch(modelToText(model, 200), /\u001b/, 'the file\'s text is sanitized before the terminal');
+		tree.write(configFile, 'evictionHard:\n  memory.available: 7%\n');
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: null, percent: 7, source: 'config', file: '/var/lib/kubelet/config.yaml', note: null});
+		assert.equal(readEvictionThreshold(null).source, 'default');
+	});
+});
