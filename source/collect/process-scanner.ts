@@ -4,27 +4,13 @@ import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
 import {decodeBytesExactly, decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
+import {RereadPolicy} from './reread-policy.js';
 import {clockTicksPerSecond, createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
 const cmdlineLimit = 4096;
-/** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
-const namespaceRechecksPerScan = 16;
-/** A full directory listing at least this often, even when no pid was allocated. */
-const forcedListingEvery = 5;
-/**
- * Every process's stat is read at least this often, and after any exit: a process that has not run keeps its
- * CPU times and state, but its RSS can shrink (reclaim) and its parent change (reparenting) meanwhile.
- */
-const fullStatEvery = 5;
 const namespaceRechecksAfterExec = 3;
 /** A process the first scan finds younger than this is re-checked as a new one would be. */
 const recentStartTicks = 10 * clockTicksPerSecond;
-/**
- * Processes whose /proc/<pid>/cgroup is re-read per scan, round robin, beyond new pids and execs:
- * a process moved without an exec (cgclassify, systemd) is seen within ten scans.
- */
-const cgroupRechecksMinimum = 64;
-const cgroupRecheckScans = 10;
 /** Cached cgroup sets beyond those of live processes before the cache is swept of the others. */
 const cgroupCacheSlack = 256;
 
@@ -76,16 +62,6 @@ class ProcessSlot implements ProcessRecord {
 
 type CachedCgroups = {bytes: Buffer; cgroups: ProcessCgroups};
 
-/** Walks a list in turn across calls, wrapping around, whatever it gained or lost meanwhile. */
-class RoundRobin {
-	private cursor = 0;
-
-	next<T>(items: readonly T[]): T {
-		if (this.cursor >= items.length) this.cursor = 0;
-		return items[this.cursor++];
-	}
-}
-
 /**
  * Reads every process in a procfs. Built for the refresh loop: one reused buffer, kept
  * descriptors re-read at position 0, pooled records updated in place, strings made only when the
@@ -105,13 +81,8 @@ export class ProcessScanner {
 	private readonly cgroupCache = new Map<number, CachedCgroups>();
 	private readonly pageSize: number;
 	private scanCount = 0;
-	private lastAllocatedPid = -1;
-	private readonly namespaceTurns = new RoundRobin();
-	private readonly cgroupTurns = new RoundRobin();
+	private readonly policy: RereadPolicy;
 	private uptimeTicks: number | null = null;
-	/** Kernels without CONFIG_SCHED_INFO have no schedstat: every stat is read every scan. */
-	private readonly hasSchedstat: boolean;
-	private readsEveryStat = true;
 	private exitedInLastScan = false;
 	private readonly defersFirstCmdlines: boolean;
 
@@ -128,7 +99,7 @@ export class ProcessScanner {
 	) {
 		this.pageSize = pageSize;
 		this.defersFirstCmdlines = deferFirstCmdlines;
-		this.hasSchedstat = fs.existsSync(`${procRoot}/self/schedstat`);
+		this.policy = new RereadPolicy(fs.existsSync(`${procRoot}/self/schedstat`));
 	}
 
 	/**
@@ -137,15 +108,13 @@ export class ProcessScanner {
 	 * `uptimeSeconds` tells the first scan which processes have just started.
 	 */
 	scan(lastAllocatedPid: number | null, uptimeSeconds: number | null = null): readonly ProcessRecord[] {
-		this.scanCount++;
+		const reads = this.policy.beginScan(lastAllocatedPid, this.exitedInLastScan);
+		const scan = reads.scan;
+		this.scanCount = scan;
 		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
-		const scan = this.scanCount;
-		this.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1 || this.exitedInLastScan;
 		this.statReadsSkipped = 0;
 		let changed = false;
-		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
-		this.lastAllocatedPid = lastAllocatedPid ?? -1;
-		if (forked || scan % forcedListingEvery === 1) {
+		if (reads.listsDirectory) {
 			const entries = this.listProcDirectory();
 			for (let index = 0; index < entries.length; index++) {
 				const entry = entries[index];
@@ -230,11 +199,9 @@ export class ProcessScanner {
 	/** Re-reads a known process; true when its structure changed. */
 	private refresh(slot: ProcessSlot, scan: number): boolean {
 		slot.seenInScan = scan;
-		// Read before the stat, so that whatever the process does after the stat read changes it. Not on the scan
-		// after admission: the schedstat can spare a stat read only from the scan after it was first read, and
-		// `--once` scans twice.
-		const schedstatHash = this.hasSchedstat && slot.threads === 1 && scan - slot.admittedInScan > 1 ? this.readSchedstat(slot) : -1;
-		if (schedstatHash !== -1 && schedstatHash === slot.schedstatHash && !this.readsEveryStat) {
+		// Read before the stat, so that whatever the process does after the stat read changes it.
+		const schedstatHash = this.policy.readsSchedstat(slot.threads, slot.admittedInScan) ? this.readSchedstat(slot) : -1;
+		if (this.policy.skipsStat(schedstatHash, slot.schedstatHash)) {
 			// One thread that has not run since its stat was read: the stat would say the same.
 			slot.previousCpuTicks = slot.utime + slot.stime;
 			this.statReadsSkipped++;
@@ -358,9 +325,9 @@ export class ProcessScanner {
 
 	private recheckNamespaces(): boolean {
 		let changed = false;
-		const count = Math.min(namespaceRechecksPerScan, this.live.length);
+		const count = this.policy.namespaceRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
-			const slot = this.namespaceTurns.next(this.live);
+			const slot = this.policy.nextNamespaceRecheck(this.live);
 			if (!slot.exiting && this.readNamespaces(slot)) changed = true;
 		}
 		return changed;
@@ -368,9 +335,9 @@ export class ProcessScanner {
 
 	private recheckCgroups(): boolean {
 		let changed = false;
-		const count = Math.min(Math.max(cgroupRechecksMinimum, Math.ceil(this.live.length / cgroupRecheckScans)), this.live.length);
+		const count = this.policy.cgroupRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
-			const slot = this.cgroupTurns.next(this.live);
+			const slot = this.policy.nextCgroupRecheck(this.live);
 			if (!slot.exiting && this.readCgroups(slot)) changed = true;
 		}
 		return changed;

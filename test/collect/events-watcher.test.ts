@@ -8,6 +8,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {createEventsWatcher} from '../../source/collect/events-watcher.js';
 import {runEventsCommand} from '../../source/events-command.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {repeatUntil} from '../helpers/repeat-until.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,29 +40,34 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 		try {
 			watcher.setWatched(['/a', '/b', '/v1-only']);
 			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'a/memory.events'), path.join(root, 'a/pids.events'), path.join(root, 'b/memory.events')]);
-			await delay(300);
-			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 3}));
-			await waitFor('a change of /a', () => changed.includes('/a'));
-			fs.writeFileSync(path.join(root, 'a', 'pids.events'), 'max 1\n');
+			let max = 0;
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: ++max})), () => changed.includes('/a'), 'a change of /a');
 			changed.length = 0;
-			await waitFor('a pids.events change of /a', () => changed.includes('/a'));
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'a', 'pids.events'), `max ${++max}\n`), () => changed.includes('/a'), 'a pids.events change of /a');
 
 			watcher.setWatched(['/b', '/c']);
 			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'b/memory.events'), path.join(root, 'c/memory.events')]);
-			await delay(300);
+			// /a is written first, then /c until it is reported: /c's report proves the watch live, and /a's
+			// notification, queued before it, would have come first.
 			changed.length = 0;
-			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 4}));
-			fs.writeFileSync(path.join(root, 'c', 'memory.events'), events({max: 1}));
-			await waitFor('a change of /c', () => changed.includes('/c'));
-			await delay(200);
+			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: ++max}));
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'c', 'memory.events'), events({max: ++max})), () => changed.includes('/c'), 'a change of /c');
 			assert.equal(changed.includes('/a'), false, 'an unwatched cgroup is silent');
 		} finally {
 			await watcher.close();
 		}
 		assert.equal(watcher.watchedFiles.size, 0);
+		// Closed: a second watcher on the same file proves the write is notified, and the first is silent.
 		changed.length = 0;
-		fs.writeFileSync(path.join(root, 'b', 'memory.events'), events({max: 9}));
-		await delay(200);
+		const witnessed: string[] = [];
+		const witness = createEventsWatcher({root, onChange: (cgroup) => witnessed.push(cgroup)});
+		try {
+			witness.setWatched(['/b']);
+			let max = 10;
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'b', 'memory.events'), events({max: ++max})), () => witnessed.includes('/b'), 'a change of /b');
+		} finally {
+			await witness.close();
+		}
 		assert.deepEqual(changed, [], 'closed: no callback');
 	});
 });
@@ -109,14 +115,17 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			await waitFor('the status line', () => statusText.includes('\n'));
 			assert.match(statusText, /watching v2 memory\.events/);
 			assert.match(statusText, /kernel log unreadable \(ENOENT\)/);
-			await delay(400); // chokidar sets fs.watch up asynchronously
 			assert.deepEqual(lines, [], 'the counters at start are not news');
-			const started = Date.now();
 			// As the kernel does: the container's counters and, at the same moment, its ancestors' (v2 is hierarchical).
-			tree.cgroupFiles(app, {'memory.events': events({max: 9, oom: 1, oomKill: 1})});
-			tree.cgroupFiles(pod, {'memory.events': events({max: 7, oom: 1, oomKill: 1})});
-			await waitFor('three events', () => lines.length >= 3);
-			assert.ok(Date.now() - started < 3000);
+			// The refresh is an hour away: rewriting the same counters until they are reported proves the watch live.
+			await repeatUntil(
+				() => {
+					tree.cgroupFiles(app, {'memory.events': events({max: 9, oom: 1, oomKill: 1})});
+					tree.cgroupFiles(pod, {'memory.events': events({max: 7, oom: 1, oomKill: 1})});
+				},
+				() => lines.length >= 3,
+				'three events',
+			);
 			const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 			assert.deepEqual(
 				parsed.map((event) => [event.kind, event.delta, event.value, event.cgroup, event.containerId, event.podId]),
@@ -128,17 +137,20 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			);
 			assert.equal(parsed[2].victim, null, 'no kernel log and no rescan between: the victim is unknown');
 			assert.equal(parsed[0].victim, undefined);
-			await delay(300);
-			assert.equal(lines.length, 3, 'the pod counted the same events: no second report');
 			// The pod's own limit hit: only the pod's counter rises.
 			tree.cgroupFiles(pod, {'memory.events': events({max: 12, oom: 1, oomKill: 1})});
 			await waitFor('a pod event', () => lines.length >= 4);
-			assert.deepEqual(JSON.parse(lines[3]), {
-				time: JSON.parse(lines[3]).time,
+			// Reported after everything written before it: the pod's first rise, counted through app, gave no report.
+			assert.equal(lines.length, 4, 'the pod counted the same events: no second report');
+			const podEvent = JSON.parse(lines[3]) as Record<string, unknown>;
+			assert.equal(typeof podEvent.time, 'number');
+			assert.ok(Math.abs((podEvent.time as number) - Date.now()) < 600_000, `the time of the read in ms since the epoch: ${String(podEvent.time)}`);
+			assert.deepEqual(podEvent, {
+				time: podEvent.time,
 				kind: 'memory.max',
 				cgroup: pod,
 				podId: pod,
-				podName: JSON.parse(lines[3]).podName,
+				podName: 'pod-0a0a0a0a-0000-4000-8000-000000000001',
 				containerId: null,
 				containerName: null,
 				delta: 5,

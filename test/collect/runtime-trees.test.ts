@@ -519,6 +519,14 @@ describe('Docker on cgroup v2, systemd driver, read through --root alone', () =>
 		const viaFlags = await podtopJson(tree, ['--root', tree.root, '--proc', tree.proc, '--cgroup', path.join(tree.root, 'sys/fs/cgroup')]);
 		const comparable = (document: PodtopJson) => ({...document, time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null, cpuCores: null}))}))}))});
 		assert.deepEqual(comparable(viaFlags), comparable(json));
+		// And what the tree holds, independently of the other run.
+		assert.deepEqual(
+			viaFlags.pods.map((pod) => [pod.name, pod.runtime, pod.containers.map((container) => [container.name, container.id, container.processes.map((process) => process.pid)])]),
+			[
+				['toolbox', 'docker', [['toolbox', scope(docker.toolbox), [900]]]],
+				['web', 'docker', [['web', scope(docker.web), [800]]]],
+			],
+		);
 	});
 
 	test('text output: names, runtime, image, badges', async () => {

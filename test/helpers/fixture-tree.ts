@@ -27,6 +27,8 @@ export type FixtureProcess = {
 	cgroup: string | Buffer;
 	rssPages?: number;
 	utime?: number;
+	/** num_threads in the stat; 1 by default. */
+	threads?: number;
 	starttime?: number;
 	kernelThread?: boolean;
 	/** CapEff in /proc/<pid>/status, 16 hex digits; default Docker's default set (not privileged). */
@@ -85,7 +87,7 @@ export class FixtureTree {
 			process.utime ?? 10,
 			5,
 			0, 0, 20, 0,
-			1,
+			process.threads ?? 1,
 			0,
 			process.starttime ?? 100 + process.pid,
 			1000,
@@ -108,6 +110,22 @@ export class FixtureTree {
 			const inode = process.namespaces?.[type as NamespaceType] ?? hostInode;
 			fs.symlinkSync(`${type}:[${inode}]`, path.join(this.proc, String(process.pid), 'ns', type));
 		}
+	}
+
+	/** Rewrites a process's stat in place (kept descriptors see it) with another utime. */
+	addProcessStat(pid: number, comm: string, utime: number, threads = 1): void {
+		const statPath = path.join(this.proc, String(pid), 'stat');
+		const fields = fs.readFileSync(statPath, 'utf8').split(`(${comm}) `)[1].split(' ');
+		fields[11] = String(utime);
+		fields[17] = String(threads);
+		fs.writeFileSync(statPath, `${pid} (${comm}) ${fields.join(' ')}`);
+	}
+
+	/** Points a process's namespace link elsewhere, as a setns would. */
+	setNamespace(pid: number, type: NamespaceType, inode: number): void {
+		const link = path.join(this.proc, String(pid), 'ns', type);
+		fs.rmSync(link);
+		fs.symlinkSync(`${type}:[${inode}]`, link);
 	}
 
 	removeProcess(pid: number): void {

@@ -36,10 +36,17 @@ function pidsOf(pod: JsonPod): number[][] {
 }
 
 describe('real pods on this machine, through podtop --once --json', {concurrency: false}, () => {
-	test('the plain host: every pod podtop reports is really isolated', async (t) => {
-		if (!requireOrSkip(t, isRoot, 'needs root to read every process\'s namespaces')) return;
+	test('the plain host: every pod podtop reports is really isolated, and one of them is ours', async (t) => {
+		if (!requireOrSkip(t, isRoot && hasCommand('unshare') && hasCommand('nsenter'), 'needs root (every process\'s namespaces), unshare and nsenter')) return;
+		// A pod of our own, so that the check below never runs over an empty list.
+		const rig = await withRig(t, () => createNetPair());
 		const json = await podtopOnceJson();
 		const host = json.host.namespaces;
+		const ours = podHolding(json, rig.owner.pid);
+		const ownerNamespaces = await readNamespaces(rig.owner.pid);
+		assert.notEqual(ownerNamespaces.net, host.net, 'the rig has a net namespace of its own');
+		assert.deepEqual(pidsOf(ours).flat().sort(), [rig.owner.pid, rig.joiner.pid].sort());
+		assert.ok(json.pods.length >= 1);
 		for (const pod of json.pods) {
 			for (const container of pod.containers) {
 				const pid = container.processes[0].pid;

@@ -63,7 +63,15 @@ describe('models share what did not change with the one before', () => {
 		// What is shared reads exactly as a model built from nothing: a new monitor on the same files.
 		const fresh = monitorOf(tree);
 		fresh.refresh();
-		assert.deepEqual(figures(fresh.refresh()), figures(monitor.refresh()));
+		const shared = monitor.refresh();
+		assert.deepEqual(figures(fresh.refresh()), figures(shared));
+		// And as the files say, independently of any model.
+		const memory = (model: PodModel) =>
+			model.pods.map((pod) => [pod.cgroup, pod.gauges?.memory.current, pod.containers.map((container) => [container.cgroup, container.gauges.memory.current, container.gauges.memory.effectiveMax])]);
+		assert.deepEqual(memory(shared), [
+			[podA, 70 * MiB, [[webA, 61 * MiB, 64 * MiB]]],
+			[podB, 40 * MiB, [[webB, 30 * MiB, null]]],
+		]);
 	});
 
 	test('limits up the ancestry: a parent limit lowered makes new gauges for what is below it', () => {

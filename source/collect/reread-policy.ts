@@ -1,0 +1,96 @@
+/** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
+const namespaceRechecksPerScan = 16;
+/** A full directory listing at least this often, even when no pid was allocated. */
+const forcedListingEvery = 5;
+/**
+ * Every process's stat is read at least this often, and after any exit: a process that has not run keeps its
+ * CPU times and state, but its RSS can shrink (reclaim) and its parent change (reparenting) meanwhile.
+ */
+const fullStatEvery = 5;
+/**
+ * Processes whose /proc/<pid>/cgroup is re-read per scan, round robin, beyond new pids and execs:
+ * a process moved without an exec (cgclassify, systemd) is seen within ten scans.
+ */
+const cgroupRechecksMinimum = 64;
+const cgroupRecheckScans = 10;
+
+/** Walks a list in turn across calls, wrapping around, whatever it gained or lost meanwhile. */
+class RoundRobin {
+	private cursor = 0;
+
+	next<T>(items: readonly T[]): T {
+		if (this.cursor >= items.length) this.cursor = 0;
+		return items[this.cursor++];
+	}
+}
+
+/** What a scan reads of every process; one object, updated by each `beginScan`. */
+export type ScanReads = {
+	/** 1 for the first scan. */
+	scan: number;
+	/** The /proc directory is listed (new pids found); otherwise only the known processes are re-read. */
+	listsDirectory: boolean;
+	/** No stat read is spared this scan, whatever the schedstat says. */
+	readsEveryStat: boolean;
+};
+
+/**
+ * Which process gets which read in a scan, apart from the reading: ProcessScanner asks, then reads.
+ */
+export class RereadPolicy {
+	private readonly reads: ScanReads = {scan: 0, listsDirectory: true, readsEveryStat: true};
+	private lastAllocatedPid = -1;
+	private readonly namespaceTurns = new RoundRobin();
+	private readonly cgroupTurns = new RoundRobin();
+
+	/** `hasSchedstat`: kernels without CONFIG_SCHED_INFO have no schedstat, and every stat is read every scan. */
+	constructor(private readonly hasSchedstat: boolean) {}
+
+	/**
+	 * Starts a scan. `lastAllocatedPid` (the end of /proc/loadavg; null when unknown) unchanged since the last scan
+	 * means nothing was forked: the directory need not be listed, but for a forced listing every fifth scan.
+	 */
+	beginScan(lastAllocatedPid: number | null, exitedInLastScan: boolean): ScanReads {
+		const reads = this.reads;
+		const scan = ++reads.scan;
+		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
+		this.lastAllocatedPid = lastAllocatedPid ?? -1;
+		reads.listsDirectory = forked || scan % forcedListingEvery === 1;
+		reads.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1 || exitedInLastScan;
+		return reads;
+	}
+
+	/**
+	 * Whether a process's schedstat is read before its stat, to spare the stat read if it has not run: one thread
+	 * only (the schedstat is the main thread's), and not on the scan after admission (`--once` scans twice, and
+	 * the schedstat can spare a read only from the scan after it was first read).
+	 */
+	readsSchedstat(threads: number, admittedInScan: number): boolean {
+		return this.hasSchedstat && threads === 1 && this.reads.scan - admittedInScan > 1;
+	}
+
+	/** Whether the stat read is spared: the schedstat read now (-1: none) is the one read with the last stat. */
+	skipsStat(schedstatHash: number, schedstatHashAtLastStat: number): boolean {
+		return schedstatHash !== -1 && schedstatHash === schedstatHashAtLastStat && !this.reads.readsEveryStat;
+	}
+
+	/** How many of `liveCount` processes have their namespaces re-read this scan. */
+	namespaceRecheckCount(liveCount: number): number {
+		return Math.min(namespaceRechecksPerScan, liveCount);
+	}
+
+	/** The next process whose namespaces are re-read, in turn across scans. */
+	nextNamespaceRecheck<T>(live: readonly T[]): T {
+		return this.namespaceTurns.next(live);
+	}
+
+	/** How many of `liveCount` processes have their cgroups re-read this scan: all of them within ten scans. */
+	cgroupRecheckCount(liveCount: number): number {
+		return Math.min(Math.max(cgroupRechecksMinimum, Math.ceil(liveCount / cgroupRecheckScans)), liveCount);
+	}
+
+	/** The next process whose cgroups are re-read, in turn across scans. */
+	nextCgroupRecheck<T>(live: readonly T[]): T {
+		return this.cgroupTurns.next(live);
+	}
+}

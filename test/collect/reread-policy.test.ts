@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {RereadPolicy} from '../../source/collect/reread-policy.js';
+
+/** The listing and full-stat decisions of `scans` scans in a row, as [scan, lists, reads every stat]. */
+function decisions(policy: RereadPolicy, scans: number, lastAllocatedPid: (scan: number) => number | null, exited: (scan: number) => boolean = () => false) {
+	const result: Array<[number, boolean, boolean]> = [];
+	for (let scan = 1; scan <= scans; scan++) {
+		const reads = policy.beginScan(lastAllocatedPid(scan), exited(scan));
+		result.push([reads.scan, reads.listsDirectory, reads.readsEveryStat]);
+	}
+	return result;
+}
+
+describe('which process gets which read in a scan', () => {
+	test('nothing forked: no listing, but a forced one every fifth scan (the first included)', () => {
+		const listed = decisions(new RereadPolicy(true), 12, () => 4242).filter(([, lists]) => lists).map(([scan]) => scan);
+		assert.deepEqual(listed, [1, 6, 11]);
+	});
+
+	test('a pid allocated since the last scan, or none known, lists the directory at once', () => {
+		const pids = [4242, 4242, 4250, 4250, 4250];
+		assert.deepEqual(
+			decisions(new RereadPolicy(true), 5, (scan) => pids[scan - 1]).map(([, lists]) => lists),
+			[true, false, true, false, false],
+		);
+		assert.deepEqual(
+			decisions(new RereadPolicy(true), 4, () => null).map(([, lists]) => lists),
+			[true, true, true, true],
+			'without /proc/loadavg every scan lists',
+		);
+	});
+
+	test('every stat is read every fifth scan (the first included) and on the scan after an exit', () => {
+		const everyStat = decisions(new RereadPolicy(true), 11, () => 1).filter(([, , every]) => every).map(([scan]) => scan);
+		assert.deepEqual(everyStat, [1, 6, 11]);
+		const afterExit = decisions(new RereadPolicy(true), 4, () => 1, (scan) => scan === 3).map(([, , every]) => every);
+		assert.deepEqual(afterExit, [true, false, true, false]);
+	});
+
+	test('without schedstat every stat is read every scan, and no schedstat is read', () => {
+		const policy = new RereadPolicy(false);
+		assert.deepEqual(decisions(policy, 4, () => 1).map(([, , every]) => every), [true, true, true, true]);
+		assert.equal(policy.readsSchedstat(1, 1), false);
+		assert.equal(policy.skipsStat(77, 77), false);
+	});
+
+	test('a schedstat is read for one thread only, from the second scan after admission', () => {
+		const policy = new RereadPolicy(true);
+		policy.beginScan(1, false);
+		policy.beginScan(1, false);
+		assert.equal(policy.readsSchedstat(1, 1), false, 'scan 2, admitted in scan 1 (--once scans twice)');
+		policy.beginScan(1, false);
+		assert.equal(policy.readsSchedstat(1, 1), true, 'scan 3, admitted in scan 1');
+		assert.equal(policy.readsSchedstat(1, 2), false, 'scan 3, admitted in scan 2');
+		assert.equal(policy.readsSchedstat(2, 1), false, 'two threads: the schedstat is the main thread\'s only');
+	});
+
+	test('a stat read is spared only when the schedstat is unchanged and the scan does not read every stat', () => {
+		const policy = new RereadPolicy(true);
+		policy.beginScan(1, false);
+		assert.equal(policy.skipsStat(77, 77), false, 'scan 1 reads every stat');
+		policy.beginScan(1, false);
+		assert.equal(policy.skipsStat(77, 77), true);
+		assert.equal(policy.skipsStat(78, 77), false, 'it ran since');
+		assert.equal(policy.skipsStat(-1, -1), false, 'no schedstat read');
+		policy.beginScan(1, true);
+		assert.equal(policy.skipsStat(77, 77), false, 'a process exited in the last scan: every stat is read');
+	});
+
+	test('namespaces: 16 processes per scan in turn, each once before any twice', () => {
+		const policy = new RereadPolicy(true);
+		const live = Array.from({length: 40}, (_, index) => index);
+		const turns = (count: number) => Array.from({length: policy.namespaceRecheckCount(count)}, () => policy.nextNamespaceRecheck(live));
+		assert.equal(policy.namespaceRecheckCount(40), 16);
+		assert.equal(policy.namespaceRecheckCount(5), 5, 'no more than there are');
+		const range = (from: number, to: number) => Array.from({length: to - from}, (_, index) => from + index);
+		assert.deepEqual(turns(40), range(0, 16));
+		assert.deepEqual(turns(40), range(16, 32));
+		assert.deepEqual(turns(40), [...range(32, 40), ...range(0, 8)]);
+		const shrunk = [100, 101, 102];
+		assert.deepEqual(Array.from({length: 4}, () => policy.nextNamespaceRecheck(shrunk)), [100, 101, 102, 100], 'a shorter list wraps around');
+	});
+
+	test('cgroups: at least 64 processes per scan, or a tenth of them, in turn', () => {
+		const policy = new RereadPolicy(true);
+		assert.deepEqual([10, 64, 100, 640, 1000, 2001].map((count) => policy.cgroupRecheckCount(count)), [10, 64, 64, 64, 100, 201]);
+		const live = Array.from({length: 1000}, (_, index) => index);
+		const seen = new Set<number>();
+		for (let scan = 0; scan < 10; scan++) for (let step = 0; step < policy.cgroupRecheckCount(live.length); step++) seen.add(policy.nextCgroupRecheck(live));
+		assert.equal(seen.size, 1000, 'every process within ten scans');
+	});
+});

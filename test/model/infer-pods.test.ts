@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {inferTopology, type PodShape, type Topology} from '../../source/model/infer-pods.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
+import {hostNamespaces, makeProcess} from '../fixtures/models.js';
+
+const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
+
+/** A process in `cgroup` (every controller), in the host's namespaces but for `own`. */
+function processIn(pid: number, comm: string, cgroup: string, own: Partial<NamespaceInodes> = {}, fields: Partial<ProcessRecord> = {}): ProcessRecord {
+	const cgroups = {container: cgroup, memory: cgroup, cpu: cgroup, cpuacct: cgroup, pids: cgroup};
+	const namespaces = {...hostNamespaces, ...own};
+	if (own.pid !== undefined) namespaces.pid_for_children = own.pid;
+	return makeProcess({pid, comm, cgroups, namespaces, ...fields});
+}
+
+const infer = (processes: ProcessRecord[]): Topology => inferTopology({processes, hostNamespaces, facts: undefined}, {identify: parseRuntimeCgroupPath});
+const noIdentities = (processes: ProcessRecord[]): Topology => inferTopology({processes, hostNamespaces, facts: undefined}, {identify: () => null});
+const podHolding = (topology: Topology, pid: number): PodShape => {
+	const pod = topology.pods.find((candidate) => candidate.containers.some((container) => container.processes.some((process) => process.pid === pid)));
+	assert.ok(pod, `no pod holds ${pid}: ${JSON.stringify(topology.pods.map((candidate) => candidate.id))}`);
+	return pod;
+};
+
+const kubePod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
+const kubeContainer = (letter: string) => `${kubePod}/${letter.repeat(64)}`;
+
+describe('inferTopology on in-memory records', () => {
+	test('two processes in one cgroup and mount namespace that share nothing else get distinct ids', () => {
+		// Each has a pid namespace of its own (a pod of one), both sit in the same plain cgroup and mount namespace.
+		const topology = noIdentities([
+			processIn(100, 'one', '/jobs/batch', {pid: 4026532001, mnt: 4026532050}),
+			processIn(200, 'two', '/jobs/batch', {pid: 4026532002, mnt: 4026532050}),
+		]);
+		assert.equal(topology.pods.length, 2);
+		const ids = topology.pods.flatMap((pod) => pod.containers.map((container) => container.id));
+		assert.deepEqual(ids.sort(), ['/jobs/batch', '/jobs/batch~2']);
+		// Pods of one that share no net, ipc or uts namespace are known by their container: told apart the same way.
+		assert.deepEqual(topology.pods.map((pod) => pod.id).sort(), ['/jobs/batch', '/jobs/batch~2']);
+		assert.deepEqual(topology.pods.map((pod) => pod.infraContainerId), [null, null]);
+	});
+
+	test('processes of one pod in one cgroup but two mount namespaces are two containers, `#mnt:` ids', () => {
+		const topology = noIdentities([
+			processIn(100, 'web', '/pods/shop', {net: 4026532100, mnt: 4026532101}),
+			processIn(101, 'web-worker', '/pods/shop', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/pods/shop', {net: 4026532100, mnt: 4026532201}),
+		]);
+		assert.equal(topology.pods.length, 1);
+		const [pod] = topology.pods;
+		assert.deepEqual(
+			pod.containers.map((container) => [container.id, container.cgroup, container.processes.map((process) => process.pid)]).sort(),
+			[
+				['/pods/shop#mnt:4026532101', null, [100, 101]],
+				['/pods/shop#mnt:4026532201', null, [200]],
+			],
+		);
+		assert.equal(pod.cgroup, null, 'no container has a cgroup of its own: the pod claims none');
+		assert.equal(pod.id, 'pod-net-4026532100');
+	});
+
+	test('containers in one non-host pid namespace share it; one with its own does not', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/pods/p/app', {net: 4026532100, pid: 4026532300, mnt: 4026532101}),
+			processIn(200, 'debug', '/pods/p/debug', {net: 4026532100, pid: 4026532300, mnt: 4026532201}),
+			processIn(300, 'alone', '/pods/p/alone', {net: 4026532100, pid: 4026532400, mnt: 4026532301}),
+		]);
+		const [pod] = topology.pods;
+		assert.deepEqual(
+			pod.containers.map((container) => [container.name, container.security.sharedPidNamespace]),
+			[
+				['alone', false],
+				['app', true],
+				['debug', true],
+			],
+		);
+		assert.equal(pod.shared.pid, false, 'not every container shares it');
+		assert.equal(pod.cgroup, '/pods/p', 'the containers\' common parent');
+	});
+
+	test('containers in the host pid namespace do not share a pid namespace with each other', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/pods/q/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/pods/q/sidecar', {net: 4026532100, mnt: 4026532201}),
+		]);
+		assert.deepEqual(topology.pods[0].containers.map((container) => container.security.sharedPidNamespace), [false, false]);
+	});
+
+	test('a pod cannot claim a cgroup where a host process sits', () => {
+		const processes = [
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+		];
+		assert.equal(noIdentities(processes).pods[0].cgroup, '/work/svc');
+		const withHostProcess = noIdentities([...processes, processIn(300, 'cron', '/work/svc')]);
+		assert.equal(withHostProcess.pods[0].cgroup, null);
+		assert.equal(withHostProcess.pods[0].id, 'pod-net-4026532100');
+		assert.deepEqual(withHostProcess.hostProcesses.map((process) => process.pid), [300]);
+	});
+
+	test('a pod cannot claim a cgroup another pod\'s container is under', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'other', '/work/svc/other', {net: 4026532900, mnt: 4026532901}),
+		]);
+		const pod = podHolding(topology, 100);
+		assert.equal(pod.cgroup, null);
+		assert.equal(podHolding(topology, 300).cgroup, null, 'a pod of one claims no parent cgroup');
+	});
+
+	test('a kubelet pod joined by its cgroup alone gets a note, unless its namespaces could not be read', () => {
+		const readable = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532200, ipc: 4026532201, uts: 4026532202, mnt: 4026532203}),
+		]);
+		assert.equal(readable.pods.length, 1);
+		assert.equal(readable.pods[0].cgroup, kubePod);
+		assert.deepEqual(readable.pods[0].notes, ['joined by the pod cgroup alone: its containers share no net, IPC or UTS namespace']);
+
+		const notRoot = infer([
+			processIn(100, 'app', kubeContainer('a'), {}, {namespaces: unreadable, namespacesUnreadable: true}),
+			processIn(200, 'sidecar', kubeContainer('b'), {}, {namespaces: unreadable, namespacesUnreadable: true}),
+		]);
+		assert.equal(notRoot.pods.length, 1, 'still one pod, by its cgroup');
+		assert.equal(notRoot.pods[0].cgroup, kubePod);
+		assert.deepEqual(notRoot.pods[0].notes, [], 'unreadable namespace links tell nothing');
+	});
+
+	test('two kubelet pods sharing a namespace are kept apart by their cgroups, each with a note', () => {
+		const other = '/kubepods/besteffort/pod0b0b0b0b-0000-4000-8000-000000000002';
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}),
+			processIn(200, 'intruder', `${other}/${'c'.repeat(64)}`, {net: 4026532100, mnt: 4026532203}),
+		]);
+		assert.equal(topology.pods.length, 2);
+		const first = podHolding(topology, 100);
+		const second = podHolding(topology, 200);
+		assert.deepEqual(first.notes, [`shares its network namespace 4026532100 with pod ${second.name}: kept apart by their cgroups`]);
+		assert.deepEqual(second.notes, [`shares its network namespace 4026532100 with pod ${first.name}: kept apart by their cgroups`]);
+	});
+
+	test('a pause process in a pod of several containers is its infra container, listed first', () => {
+		const topology = noIdentities([
+			processIn(300, 'web', '/pods/r/web', {net: 4026532100, mnt: 4026532301}),
+			processIn(100, 'pause', '/pods/r/infra', {net: 4026532100, mnt: 4026532101}),
+		]);
+		const [pod] = topology.pods;
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['infra', true], ['web', false]]);
+		assert.equal(pod.infraContainerId, '/pods/r/infra');
+		assert.deepEqual(pod.shared, {net: true, ipc: false, uts: false, pid: false});
+	});
+
+	test('kernel threads and processes in every host namespace are host processes', () => {
+		const topology = noIdentities([
+			processIn(2, 'kthreadd', '/', {}, {isKernelThread: true, ppid: 0}),
+			processIn(500, 'sshd', '/system.slice/ssh.service'),
+		]);
+		assert.deepEqual(topology.pods, []);
+		assert.deepEqual(topology.hostProcesses.map((process) => process.pid), [2, 500]);
+	});
+});
