@@ -88,7 +88,8 @@ describe('the command line', () => {
 			const lines = result.stdout.split('\n');
 			assert.equal(lines[0], 'fixture-node · kernel 6.1.0-fixture · cgroup v2 · host namespaces of /proc/2');
 			assert.equal(lines[1], '1 pod · 1 container · 2 processes');
-			assert.match(lines[2], /^POD \/ CONTAINER \/ PROCESS +PIDS +CPU cores MEMORY used\/limit % +COMMAND$/);
+			assert.match(lines[2], /^node memory\.available .* evicts below 100M \(kubelet default 100Mi\)/);
+			assert.match(lines[3], /^POD \/ CONTAINER \/ PROCESS +PIDS +CPU cores MEMORY used\/limit % +COMMAND$/);
 			const container = lines.find((line) => line.startsWith('└─ '));
 			assert.match(container ?? '', /48M\/64M 75%$/);
 			assert.match(result.stdout, new RegExp(`\\n {5}31 web\\\\x1b\\[2Jserver +[-0-9.]+ +\\S+ +web --port 80 ${longArguments.join(' ')}\\n`), 'its CPU and memory, then the whole command line last, as ps: no cut at 80 columns');

@@ -117,7 +117,7 @@ test('a container that went away is gone from the next exposition, its OOM kills
 	const first = makeModel(pods);
 	tally.add(first, [oomKillEvent(pods[0], 'php-fpm', 'php-fpm'), oomKillEvent(pods[0], 'php-fpm', 'php-fpm')]);
 	let samples = parseExposition(modelToMetrics({model: first, oomKills: tally.values(), stats}, 'prometheus'));
-	assert.equal(samplesOf(samples, 'podtop_oom_kills_total', {container: 'php-fpm', victim_comm: 'php-fpm', level: 'unknown'})[0].value, 2);
+	assert.equal(samplesOf(samples, 'podtop_oom_kills_total', {container: 'php-fpm', victim_comm: 'php-fpm', level: 'container'})[0].value, 2);
 
 	const withoutPhp = [{...pods[0], containers: pods[0].containers.filter((container) => container.name !== 'php-fpm')}, ...pods.slice(1)];
 	const second = makeModel(withoutPhp);

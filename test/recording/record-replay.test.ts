@@ -162,7 +162,7 @@ describe('record and replay on a real pod', () => {
 		// One sample back: the frame before the kill, app1 near its limit.
 		terminal.type(',');
 		const beforeScreen = await terminal.waitForScreen((screen) => position(screen)?.[1] === String(kill.sample), 'the sample before the kill');
-		const app1Row = /^\s*[▸▾]?\s*app1\b.*\s(\d+)%\s*$/m.exec(beforeScreen);
+		const app1Row = /^\s*[▸▾]?\s*app1\b.*\s!?(\d+)%\s*$/m.exec(beforeScreen);
 		assert.ok(app1Row, beforeScreen);
 		assert.ok(Number(app1Row[1]) >= 75, app1Row[0]);
 		assert.match(app1Row[0], /\/64M/);
