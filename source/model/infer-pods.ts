@@ -225,7 +225,7 @@ function commonParent(paths: string[]): string | null {
  * The pod's own cgroup: where a runtime names one, that; where a runtime put the containers under a parent of
  * the user's choosing (`docker run --cgroup-parent /mypod`), that parent, even for a pod whose other containers
  * have exited; none under a runtime's default parent (`/docker`); for cgroups no runtime made, the containers'
- * nearest common parent.
+ * nearest common parent, or for a lone container the parent that was a pod at the previous inference.
  */
 function podCgroupOf(containerCgroups: string[], identify: Identify, previousPodCgroups: ReadonlySet<string>): string | null {
 	const identities = containerCgroups.map((cgroupPath) => identify(cgroupPath));
