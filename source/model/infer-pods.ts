@@ -225,7 +225,7 @@ function commonParent(paths: string[]): string | null {
  * The pod's own cgroup: where a runtime names one, that; where a runtime put the containers under a parent of
  * the user's choosing (`docker run --cgroup-parent /mypod`), that parent, even for a pod whose other containers
  * have exited; none under a runtime's default parent (`/docker`); for cgroups no runtime made, the containers'
- * nearest common parent.
+ * nearest common parent, or for a lone container the parent that was a pod at the previous inference.
  */
 function podCgroupOf(containerCgroups: string[], identify: Identify, previousPodCgroups: ReadonlySet<string>): string | null {
 	const identities = containerCgroups.map((cgroupPath) => identify(cgroupPath));
@@ -553,15 +553,17 @@ function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; bui
 	const built = buildContainers(group, hostCgroups, identify, host, facts);
 	const containers = built.map((entry) => entry.shape);
 	const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
+	const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
+	const podCgroup = ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify, previousPodCgroups) : null;
 	const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
-	if (infra && containers.length > 1) infra.infra = true;
+	// A lone pause is the infra of a pod whose cgroup says it is one (its other containers may have exited).
+	if (infra && (containers.length > 1 || podCgroup !== null)) infra.infra = true;
 	for (const container of containers) {
 		const pid = container.namespaces.pid;
 		container.security.sharedPidNamespace =
 			pid !== null && !isHostInode(pid, 'pid', host) && containers.some((other) => other !== container && other.namespaces.pid === pid);
 	}
 	containers.sort(byInfraThenName);
-	const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
 	const pod: PodShape = {
 		id: '',
 		name: '',
@@ -570,7 +572,7 @@ function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; bui
 		qos: null,
 		runtime: null,
 		notes: [],
-		cgroup: ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify, previousPodCgroups) : null,
+		cgroup: podCgroup,
 		infraContainerId: infra?.infra ? infra.id : null,
 		shared: sharedTypes(containers, host),
 		hostShared: hostSharedTypes(containers, host),
@@ -590,7 +592,9 @@ function dropSharedPodCgroups(pods: readonly PodShape[], hostCgroups: ReadonlySe
 		const claimedElsewhere =
 			hostCgroups.has(podCgroup) ||
 			pods.some((other) => other !== pod && other.containers.some((container) => container.cgroup !== null && isUnder(container.cgroup, podCgroup)));
-		if (claimedElsewhere) pod.cgroup = null;
+		if (!claimedElsewhere) continue;
+		pod.cgroup = null;
+		if (pod.containers.length === 1) pod.containers[0].infra = false;
 	}
 }
 

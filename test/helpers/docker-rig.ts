@@ -114,6 +114,9 @@ export function startDaemons(): Promise<Daemons> {
 		const startedContainerd = await ensureDaemon(teardown, 'containerd', [], containerdSocket, dir);
 		const dockerArgs = ['--iptables=false', '--ip6tables=false', '--bridge=none', '--exec-opt', 'native.cgroupdriver=cgroupfs'];
 		const startedDocker = await ensureDaemon(teardown, 'dockerd', dockerArgs, dockerSocket, dir);
+		const cgroupDriver = (await docker('info', '--format', '{{.CgroupDriver}}')).trim();
+		// The rigs put containers under cgroupfs parents (`--cgroup-parent /mypod`), which the systemd driver refuses.
+		if (cgroupDriver !== 'cgroupfs') throw new Error(`the running dockerd uses the ${cgroupDriver} cgroup driver; these rigs need cgroupfs`);
 
 		const rootfs = join(dir, 'rootfs');
 		await createBusyboxRootfs(rootfs);

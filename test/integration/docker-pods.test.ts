@@ -171,7 +171,8 @@ describe('real Docker (dockerd from Debian, cgroupfs driver)', {concurrency: fal
 		const json = await podtopOnceJson();
 		const found = podHolding(json, pod.pause.State.Pid);
 		assert.deepEqual([found.id, found.name, found.cgroup], [pod.parent, pod.parent.slice(1), pod.parent]);
-		assert.deepEqual(found.containers.map((container) => [container.name, container.containerId]), [[pod.pause.Name.slice(1), pod.pause.Id]]);
+		assert.deepEqual(found.containers.map((container) => [container.name, container.containerId, container.infra]), [[pod.pause.Name.slice(1), pod.pause.Id, true]]);
+		assert.equal(found.infra, found.containers[0].id);
 		assert.equal(found.containers[0].memory.effectiveMax, 256 * MiB);
 		assert.equal(found.memory?.effectiveMax, 256 * MiB);
 	});

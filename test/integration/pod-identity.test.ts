@@ -28,7 +28,7 @@ test('a hand-made pod whose apps exit stays the pod (cgroup, name, pod limit) wh
 	}, 30_000, 'the apps to be gone from the model');
 	assert.deepEqual([after.id, after.name, after.cgroup], [rig.cgroup, rig.cgroup.slice(1), rig.cgroup]);
 	assert.equal(after.gauges?.memory.effectiveMax, 512 * MiB);
-	assert.deepEqual(after.containers.map((container) => container.cgroup), [`${rig.cgroup}/infra`]);
+	assert.deepEqual(after.containers.map((container) => [container.cgroup, container.infra]), [[`${rig.cgroup}/infra`, true]]);
 	assert.deepEqual(
 		source.log.tombstonesOf(rig.cgroup).map((tombstone) => tombstone.containerName).sort(),
 		rig.apps.map((app) => app.cgroup.slice(app.cgroup.lastIndexOf('/') + 1)).sort(),
