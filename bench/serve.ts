@@ -1,20 +1,25 @@
 /**
- * `podtop serve` under scrapes: on a population (2,000 processes in ~100 pods of two by default), the cost of one
- * scrape (the exposition rendered in process from a real model; time to serve and bytes over HTTP from
- * dist/), then the refresh loop at 1 s alone and while 10 clients each scrape every second.
+ * `podtop serve` under scrapes: the cost of one scrape (the exposition rendered in process from the test
+ * fixtures' pods cloned to 100 pods, and from a real model of a population of 2,000 processes; time to serve
+ * and bytes over HTTP from dist/), then the refresh loop at 1 s alone and while 10 clients each scrape
+ * every second. The population's pods are fewer than 100: it starts about 40 groups in its time limit.
  */
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {Collector} from '../source/collect/collector.js';
 import {createMonitor} from '../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../source/model/runtime-path.js';
+import type {PodModel} from '../source/model/types.js';
 import {modelToMetrics, type ExporterStats} from '../source/output/metrics.js';
+import {clonePod, makeModel, makePods} from '../test/fixtures/models.js';
 import {onCleanup} from './cleanup.js';
 import {cliPath, clockTicksPerSecond, cpuTicks, log, sleep, statusKiB, waitFor} from './common.js';
 import {startPopulation} from './population.js';
 import {summarize, type Summary} from './stats.js';
 
 export type ServeBenchOptions = {size: number; scrapes: number; windowSeconds: number; scrapers: number};
+
+type Render = {counts: {pods: number; containers: number; processes: number}; prometheusMs: Summary; openMetricsMs: Summary; prometheusBytes: number; openMetricsBytes: number; series: number};
 
 type Window = {
 	scrapers: number;
@@ -29,7 +34,7 @@ type Window = {
 
 export type ServeBenchResult = ServeBenchOptions & {
 	counts: {pods: number; containers: number; processes: number};
-	render: {prometheusMs: Summary; openMetricsMs: Summary; prometheusBytes: number; openMetricsBytes: number; series: number};
+	render: {synthetic: Render; real: Render};
 	serve: {ms: Summary; bytes: number};
 	alone: Window;
 	scraped: Window;
@@ -43,36 +48,46 @@ function timed<T>(work: () => T): [T, number] {
 	return [result, performance.now() - started];
 }
 
-/** The exposition of a real model, rendered in this process: what the first scrape after a refresh costs. */
-function measureRender(runs: number): ServeBenchResult['render'] & {counts: ServeBenchResult['counts']} {
+/** The fixture pods cloned to `pods` pods, as one model. */
+function syntheticModel(pods: number): PodModel {
+	const base = makePods();
+	return makeModel(Array.from({length: pods}, (_, index) => clonePod(base[index % base.length], String(index))));
+}
+
+/** A real model of this machine, after two refreshes. */
+function realModel(): PodModel {
 	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null}), {identify: parseRuntimeCgroupPath});
 	try {
 		monitor.refresh();
-		const model = monitor.refresh();
-		const input = {model, oomKills: [], stats};
-		const prometheus: number[] = [];
-		const openMetrics: number[] = [];
-		let prometheusText = '';
-		let openMetricsText = '';
-		for (let index = 0; index < runs; index++) {
-			const [text, textMs] = timed(() => modelToMetrics(input, 'prometheus'));
-			const [openMetricsOutput, openMetricsMs] = timed(() => modelToMetrics(input, 'openmetrics'));
-			prometheusText = text;
-			openMetricsText = openMetricsOutput;
-			prometheus.push(textMs);
-			openMetrics.push(openMetricsMs);
-		}
-		return {
-			counts: model.counts,
-			prometheusMs: summarize(prometheus),
-			openMetricsMs: summarize(openMetrics),
-			prometheusBytes: Buffer.byteLength(prometheusText),
-			openMetricsBytes: Buffer.byteLength(openMetricsText),
-			series: prometheusText.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length,
-		};
+		return monitor.refresh();
 	} finally {
 		monitor.close();
 	}
+}
+
+/** The exposition rendered in this process: what the first scrape after a refresh costs. */
+function measureRender(model: PodModel, runs: number): Render {
+	const input = {model, oomKills: [], stats};
+	const prometheus: number[] = [];
+	const openMetrics: number[] = [];
+	let prometheusText = '';
+	let openMetricsText = '';
+	for (let index = 0; index < runs; index++) {
+		const [text, textMs] = timed(() => modelToMetrics(input, 'prometheus'));
+		const [openMetricsOutput, openMetricsMs] = timed(() => modelToMetrics(input, 'openmetrics'));
+		prometheusText = text;
+		openMetricsText = openMetricsOutput;
+		prometheus.push(textMs);
+		openMetrics.push(openMetricsMs);
+	}
+	return {
+		counts: model.counts,
+		prometheusMs: summarize(prometheus),
+		openMetricsMs: summarize(openMetrics),
+		prometheusBytes: Buffer.byteLength(prometheusText),
+		openMetricsBytes: Buffer.byteLength(openMetricsText),
+		series: prometheusText.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length,
+	};
 }
 
 async function scrape(url: string): Promise<{ms: number; text: string}> {
@@ -120,11 +135,14 @@ async function measureWindow(url: string, pid: number, scrapers: number, seconds
 
 export async function measureServe(options: ServeBenchOptions): Promise<ServeBenchResult> {
 	log(`serve: population of ${options.size}`);
-	const population = await startPopulation({size: options.size, groupSize: 2});
+	const population = await startPopulation({size: options.size});
 	const forgetPopulation = onCleanup('the serve population', () => population.cleanup());
 	try {
 		log('serve: the exposition rendered in process');
-		const {counts, ...render} = measureRender(Math.max(10, Math.round(options.scrapes / 10)));
+		const runs = Math.max(10, Math.round(options.scrapes / 10));
+		const real = measureRender(realModel(), runs);
+		const render = {synthetic: measureRender(syntheticModel(100), runs), real};
+		const counts = real.counts;
 
 		const child = spawn(process.execPath, [cliPath, 'serve', '--listen', '127.0.0.1:0', '--interval', '1000'], {stdio: ['ignore', 'ignore', 'pipe']});
 		const stopChild = async () => {
@@ -165,18 +183,26 @@ export async function measureServe(options: ServeBenchOptions): Promise<ServeBen
 
 const f = (value: number | null, digits = 1) => (value === null ? '–' : value.toFixed(digits));
 
+function renderRows(what: string, render: Render): string[] {
+	const shape = `${what} ${render.counts.pods} pods, ${render.counts.containers} containers (${render.series} series)`;
+	return [
+		`| ${shape}: text format | ${f(render.prometheusMs.median, 2)} ms | ${f(render.prometheusMs.p90, 2)} ms | ${f(render.prometheusMs.max, 2)} ms | ${render.prometheusBytes} |`,
+		`| ${shape}: OpenMetrics | ${f(render.openMetricsMs.median, 2)} ms | ${f(render.openMetricsMs.p90, 2)} ms | ${f(render.openMetricsMs.max, 2)} ms | ${render.openMetricsBytes} |`,
+	];
+}
+
 export function serveMarkdown(result: ServeBenchResult, date: string, command: string): string {
 	const window = (name: string, w: Window) =>
 		`| ${name} | ${f(w.seconds, 0)} s | ${w.refreshes} | ${f(w.refreshMs.median)} / ${f(w.refreshMs.p90)} ms | ${f(w.cpuPercent)} % | ${w.scrapeMs.n ? `${f(w.scrapeMs.median)} / ${f(w.scrapeMs.p90)} ms` : '–'} | ${f((w.rssBytes ?? 0) / 2 ** 20)} MiB |`;
 	return [
 		`## podtop serve (${date})`,
 		'',
-		`\`${command}\` — ${result.counts.processes} processes, ${result.counts.pods} pods, ${result.counts.containers} containers; ${result.render.series} series.`,
+		`\`${command}\` — this machine: ${result.counts.processes} processes, ${result.counts.pods} pods, ${result.counts.containers} containers.`,
 		'',
 		'| scrape | median | p90 | max | bytes |',
 		'|---|---|---|---|---|',
-		`| rendered in process, text format | ${f(result.render.prometheusMs.median, 2)} ms | ${f(result.render.prometheusMs.p90, 2)} ms | ${f(result.render.prometheusMs.max, 2)} ms | ${result.render.prometheusBytes} |`,
-		`| rendered in process, OpenMetrics | ${f(result.render.openMetricsMs.median, 2)} ms | ${f(result.render.openMetricsMs.p90, 2)} ms | ${f(result.render.openMetricsMs.max, 2)} ms | ${result.render.openMetricsBytes} |`,
+		...renderRows('fixtures ×', result.render.synthetic),
+		...renderRows('this machine,', result.render.real),
 		`| served over HTTP (${result.scrapes} in a row) | ${f(result.serve.ms.median, 2)} ms | ${f(result.serve.ms.p90, 2)} ms | ${f(result.serve.ms.max, 2)} ms | ${result.serve.bytes} |`,
 		'',
 		'| refresh loop at 1 s | window | refreshes | refresh median / p90 | podtop CPU | scrape median / p90 | RSS after |',
