@@ -22,12 +22,13 @@ import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {measureRefresh} from './refresh.js';
 import {eventsMarkdown, markdown, type EventsRun, type PeerTiming, type SizeResult} from './report.js';
+import {measureServe, serveMarkdown} from './serve.js';
 import {measureSoak, soakMarkdown} from './soak.js';
 import {measureFirstFrame} from './start.js';
 
-const phases = ['refresh', 'peers', 'start', 'live', 'events', 'soak'] as const;
+const phases = ['refresh', 'peers', 'start', 'live', 'events', 'soak', 'serve'] as const;
 type Phase = (typeof phases)[number];
-/** Without --only: everything but the soak, which takes an hour. */
+/** Without --only: everything but the soak, which takes an hour, and serve, which builds its own population. */
 const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
@@ -43,7 +44,9 @@ function usage(message?: string): never {
 			'                     in which the machine is under 15 % busy (the bench shares the machine)\n' +
 			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n' +
 			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n' +
-			'  --only soak: no population; 36,000 refreshes (default) 100 ms apart (default) under churn, heap, RSS and fds\n',
+			'  --only soak: no population; 36,000 refreshes (default) 100 ms apart (default) under churn, heap, RSS and fds\n' +
+			'  --only serve: podtop serve on a population of --live-size (default 2000): a scrape\'s cost, and the refresh\n' +
+			'                loop alone and under 10 clients scraping every second\n',
 	);
 	process.exit(2);
 }
@@ -182,6 +185,16 @@ async function main(): Promise<void> {
 		process.stdout.write(summary);
 		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-soak.md`))}`);
 		if (![...options.only].some((phase) => phase !== 'soak')) return;
+	}
+
+	if (options.only.has('serve')) {
+		const serve = await measureServe({size: options.liveSize, scrapes: quick ? 200 : 1000, windowSeconds: quick ? 15 : 60, scrapers: 10});
+		fs.writeFileSync(path.join(options.out, `${date}-serve.json`), JSON.stringify({date, command, machine, podtop, serve}, null, '\t') + '\n');
+		const summary = serveMarkdown(serve, date, command);
+		fs.writeFileSync(path.join(options.out, `${date}-serve.md`), summary);
+		process.stdout.write(summary);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-serve.md`))}`);
+		if (![...options.only].some((phase) => phase !== 'serve' && phase !== 'soak')) return;
 	}
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;

@@ -4,6 +4,7 @@ import {Collector} from './collect/collector.js';
 import {createEventSource, type EventUpdate} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
+import {sanitizeForTerminal} from './model/sanitize.js';
 import type {PodModel} from './model/types.js';
 import {metricsContentTypes, modelToMetrics, negotiateMetricsFormat, type ExporterStats, type MetricsFormat} from './output/metrics.js';
 import {OomKillTally} from './output/metrics-oom-kills.js';
@@ -137,9 +138,20 @@ export async function runServeCommand(options: ServeOptions): Promise<number> {
 		onImmediate: take,
 		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
 	});
+	let lastFailure: string | null = null;
 	const refresh = () => {
 		const started = performance.now();
-		const update = source.refresh();
+		let update: EventUpdate;
+		try {
+			update = source.refresh();
+		} catch (error) {
+			// The last model stays served; /healthz turns 503 if no refresh succeeds for a while.
+			const failure = error instanceof Error ? error.message : String(error);
+			if (failure !== lastFailure) status.write(`podtop serve: refresh failed: ${sanitizeForTerminal(failure)}\n`);
+			lastFailure = failure;
+			return;
+		}
+		lastFailure = null;
 		lastRefreshEnd = performance.now();
 		const memory = process.memoryUsage();
 		stats.refreshes++;

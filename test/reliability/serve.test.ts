@@ -114,3 +114,26 @@ test('1,000 scrapes in a row leave podtop\'s heap and memory flat', {timeout: 30
 	assert.ok(rssAfter - rssBefore < 48 * MiB, report);
 	assert.ok(await refreshes(podtop) > 0);
 });
+
+test('/metrics answers in OpenMetrics when asked as Prometheus asks, else the text format; /healthz; other paths and methods refused', {timeout: 60_000}, async (t) => {
+	const podtop = await withRig(t, () => startPodtopServe(['--interval', '500']));
+	const asPrometheus = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+	const openMetrics = await fetch(`${podtop.url}/metrics`, {headers: {accept: asPrometheus}});
+	assert.equal(openMetrics.headers.get('content-type'), 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+	const openMetricsText = await openMetrics.text();
+	assert.ok(openMetricsText.endsWith('# EOF\n'));
+	assert.ok(parseExposition(openMetricsText).length > 0);
+
+	const plain = await fetch(`${podtop.url}/metrics`);
+	assert.equal(plain.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+	assert.doesNotMatch(await plain.text(), /# EOF/);
+
+	const health = await fetch(`${podtop.url}/healthz`);
+	assert.deepEqual([health.status, await health.text()], [200, 'ok\n']);
+	const missing = await fetch(`${podtop.url}/nope`);
+	assert.equal(missing.status, 404);
+	await missing.text();
+	const post = await fetch(`${podtop.url}/metrics`, {method: 'POST', body: 'x'});
+	assert.deepEqual([post.status, post.headers.get('allow')], [405, 'GET, HEAD']);
+	await post.text();
+});
