@@ -159,12 +159,13 @@ export function modelToText(model: PodModel, width: number): string {
 				),
 			);
 			const factsText = containerFacts(container);
-			const indent = `${last ? '   ' : '│  '}  `;
-			if (factsText) lines.push(truncateCells(`${indent}${factsText}`, width));
-			if (!container.infra) {
-				for (const text of containerMemoryTexts(container, model.host.memoryTotalBytes)) lines.push(...wrapped(text, indent, `${indent}  `, width));
-			}
+			if (factsText) lines.push(truncateCells(`${last ? '   ' : '│  '}  ${factsText}`, width));
 			for (const process of container.processes) lines.push(render(processLine(process, last ? '     ' : '│    ', model), nameWidth));
+			// After the processes: a container's row stays right above its first process.
+			if (!container.infra) {
+				const indent = last ? '     ' : '│    ';
+				lines.push(...wrapped(containerMemoryTexts(container, model.host.memoryTotalBytes).join(' · '), `${indent}k8s: `, `${indent}     `, width));
+			}
 		});
 	}
 	lines.push(render({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''}, nameWidth));
