@@ -174,12 +174,13 @@ export function modelToText(model: PodModel, width: number | null): string {
 				memory: memoryText(container.gauges, container.cgroup, pod.cgroup),
 			});
 			const factsText = containerFacts(container);
-			const indent = `${last ? '   ' : '│  '}  `;
-			if (factsText) entries.push(fitted(`${indent}${factsText}`, width));
-			if (!container.infra) {
-				for (const text of containerMemoryTexts(container, model.host.memoryTotalBytes)) entries.push(...wrapped(text, indent, `${indent}  `, width));
-			}
+			if (factsText) entries.push(fitted(`${last ? '   ' : '│  '}  ${factsText}`, width));
 			for (const process of container.processes) entries.push(processLine(process, last ? '     ' : '│    ', model));
+			// After the processes: a container's row stays right above its first process.
+			if (!container.infra) {
+				const indent = last ? '     ' : '│    ';
+				entries.push(...wrapped(containerMemoryTexts(container, model.host.memoryTotalBytes).join(' · '), `${indent}k8s: `, `${indent}     `, width));
+			}
 		});
 	}
 	entries.push({name: `host (${model.hostProcesses.length} processes in no pod)`, pids: String(model.hostProcesses.length), cpu: '', memory: ''});
