@@ -1,10 +1,9 @@
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
 import {createEventSource, type EventUpdate} from './event-source.js';
-import type {PodtopEvent} from './model/events.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {sanitizeForTerminal} from './model/sanitize.js';
+import {eventToJson, formatEventText} from './output/event-lines.js';
 import {toJsonText} from './output/json.js';
 
 export type EventsCommandOptions = {
@@ -21,32 +20,6 @@ export type EventsCommandOptions = {
 	/** Resolves to stop (default: SIGINT or SIGTERM). */
 	stopSignal?: Promise<void>;
 };
-
-/** `2025-11-23T16:00:00.123Z oom-kill pod/container +1 victim=1234(busybox) cgroup=/pod/container`, sanitized. */
-export function formatEventText(event: PodtopEvent): string {
-	const who = event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
-	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
-	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
-	if (event.kind === 'oom-kill') parts.push(event.victim ? `victim=${event.victim.pid}(${event.victim.comm})` : 'victim=unknown');
-	parts.push(`cgroup=${event.cgroup}`);
-	return sanitizeForTerminal(parts.join(' '));
-}
-
-/** The NDJSON line of an event: the event's own fields, victim null when unknown. */
-export function eventToJson(event: PodtopEvent) {
-	return {
-		time: event.time,
-		kind: event.kind,
-		cgroup: event.cgroup,
-		podId: event.podId,
-		podName: event.podName,
-		containerId: event.containerId,
-		containerName: event.containerName,
-		delta: event.delta,
-		value: event.value ?? null,
-		victim: event.kind === 'oom-kill' ? (event.victim ?? null) : undefined,
-	};
-}
 
 function signalled(): {promise: Promise<void>; dispose(): void} {
 	let resolve!: () => void;

@@ -13,7 +13,7 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
+import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, memoryLevel, plural, sparkline} from './format.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';

@@ -1,42 +1,9 @@
 import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import type {PodtopEvent} from '../model/events.js';
-import {sanitizeForTerminal} from '../model/sanitize.js';
+import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
 import {plural} from './format.js';
-import {ColorContext, toneStyle, type Tone} from './theme.js';
-
-/** Local wall-clock time of an event, `HH:MM:SS`. */
-export function formatEventTime(time: number): string {
-	const date = new Date(time);
-	return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
-}
-
-/** `pod/container`, or `pod/(pod)` for the pod's own cgroup; escaped for the terminal. */
-export function eventSubject(event: PodtopEvent): string {
-	return sanitizeForTerminal(`${event.podName}/${event.containerName ?? '(pod)'}`);
-}
-
-/** `victim 1234 (node)` for an OOM kill, `victim unknown` when nobody could be named; empty otherwise. */
-export function eventVictim(event: PodtopEvent): string {
-	if (event.kind !== 'oom-kill') return '';
-	return event.victim ? sanitizeForTerminal(`victim ${event.victim.pid} (${event.victim.comm})`) : 'victim unknown';
-}
-
-export function eventTone(event: PodtopEvent): Tone | undefined {
-	switch (event.kind) {
-		case 'oom-kill':
-		case 'oom':
-		case 'under-oom':
-			return 'critical';
-		case 'memory.max':
-		case 'limit-hit':
-		case 'peak-at-limit':
-		case 'pids.max':
-			return 'warn';
-		default:
-			return undefined;
-	}
-}
+import {ColorContext, toneStyle} from './theme.js';
 
 const kindWidth = 13;
 

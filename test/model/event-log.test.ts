@@ -146,7 +146,7 @@ describe('EventLog', () => {
 		const detector = new EventDetector();
 		const first = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
 		log.ingest(first, detector.next(first));
-		detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, time: t0 + 500, sequence: 77}]);
+		detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0 + 500, sequence: 77}]);
 		time.state.now = t0 + 1000;
 		const second = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 1}});
 		log.ingest(second, detector.next(second));

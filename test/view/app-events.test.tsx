@@ -7,7 +7,7 @@ import {Collector} from '../../source/collect/collector.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
-import {formatEventTime} from '../../source/view/event-pane.js';
+import {formatEventTime} from '../../source/view/event-text.js';
 import {cellWidth} from '../../source/view/format.js';
 import {shopModel, type CgroupState} from '../fixtures/event-models.js';
 import {MiB, replayMonitor} from '../fixtures/models.js';

@@ -1,0 +1,40 @@
+import type {PodtopEvent} from '../model/events.js';
+import {sanitizeForTerminal} from '../model/sanitize.js';
+import {formatBytes} from '../view/format.js';
+
+/**
+ * `2025-11-23T16:00:00.123Z oom-kill pod/container +1 victim=1234(busybox) limit=pod:/pod:256M cgroup=/pod/container`,
+ * sanitized. `limit=unknown` when the kernel log did not say which limit struck, `group=/cg` for a group kill.
+ */
+export function formatEventText(event: PodtopEvent): string {
+	const who = event.podId === '' ? '-' : event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
+	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
+	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
+	if (event.kind === 'oom-kill') {
+		parts.push(event.victim ? `victim=${event.victim.pid}(${event.victim.comm})` : 'victim=unknown');
+		const limit = event.limit;
+		parts.push(limit ? `limit=${limit.level}:${limit.cgroup ?? '-'}:${limit.bytes === null ? '?' : formatBytes(limit.bytes)}` : 'limit=unknown');
+		if (event.group) parts.push(`group=${event.group}`);
+	}
+	parts.push(`cgroup=${event.cgroup}`);
+	return sanitizeForTerminal(parts.join(' '));
+}
+
+/** The NDJSON line of an event: the event's own fields; for an OOM kill victim and limit null when unknown. */
+export function eventToJson(event: PodtopEvent) {
+	const oomKill = event.kind === 'oom-kill';
+	return {
+		time: event.time,
+		kind: event.kind,
+		cgroup: event.cgroup,
+		podId: event.podId === '' ? null : event.podId,
+		podName: event.podId === '' ? null : event.podName,
+		containerId: event.containerId,
+		containerName: event.containerName,
+		delta: event.delta,
+		value: event.value ?? null,
+		victim: oomKill ? (event.victim ?? null) : undefined,
+		limit: oomKill ? (event.limit ?? null) : undefined,
+		group: oomKill ? (event.group ?? null) : undefined,
+	};
+}
