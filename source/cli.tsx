@@ -10,13 +10,15 @@ import {createMonitor, type Monitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
+import {readPastEvents} from './event-source.js';
+import {pastEventsToJson, pastEventsToText} from './output/event-lines.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
 const bundledVersion = typeof PODTOP_VERSION === 'string' ? PODTOP_VERSION : undefined;
 
 const valueFlags = new Set(['interval', 'proc', 'cgroup', 'root']);
-const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help']);
+const knownFlags = new Set([...valueFlags, 'once', 'json', 'color', 'no-color', 'version', 'help', 'since-boot']);
 
 /** meow reports unknown flags over two lines; podtop's errors are one line. */
 function rejectUnknownFlags(argv: readonly string[]): void {
@@ -39,7 +41,7 @@ const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
-	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop events [--json] [--since-boot] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 
 	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
 	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
@@ -58,7 +60,8 @@ const cli = meow(
 
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
-	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
+	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C;
+	                     --since-boot first prints the OOM kills the kernel log still holds
 
 	Keys (live view)
 	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
@@ -80,6 +83,7 @@ const cli = meow(
 		flags: {
 			once: {type: 'boolean', default: false},
 			json: {type: 'boolean', default: false},
+			sinceBoot: {type: 'boolean', default: false},
 			interval: {type: 'string', default: '1000'},
 			proc: {type: 'string'},
 			cgroup: {type: 'string'},
@@ -124,12 +128,15 @@ function openMonitor(deferFirstCmdlines: boolean): {monitor: Monitor; collector:
 	}
 }
 
-function print(monitor: Monitor): void {
+function print(monitor: Monitor, withPast = false): void {
 	const model = monitor.refresh();
+	// --once: the OOM kills the kernel log holds from before, placed in this model.
+	const past = withPast ? readPastEvents(model, '/dev/kmsg') : null;
 	if (cli.flags.json) {
-		process.stdout.write(toJsonText(modelToJson(model, {version})) + '\n');
+		process.stdout.write(toJsonText({...modelToJson(model, {version}), ...(past ? pastEventsToJson(past) : {})}) + '\n');
 	} else {
-		process.stdout.write(modelToText(model, process.stdout.isTTY ? process.stdout.columns : 80));
+		const width = process.stdout.isTTY ? process.stdout.columns : 80;
+		process.stdout.write(modelToText(model, width) + (past ? pastEventsToText(past, width) : ''));
 	}
 }
 
@@ -145,7 +152,7 @@ async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
 	const firstSampleAt = performance.now();
 	monitor.refresh();
 	await delay(Math.max(0, Math.min(intervalMs, onceGapMs) - (performance.now() - firstSampleAt)));
-	print(monitor);
+	print(monitor, true);
 	monitor.close();
 }
 
@@ -169,7 +176,7 @@ async function runEvents(intervalMs: number): Promise<void> {
 	const {runEventsCommand} = await import('./events-command.js');
 	try {
 		const {procRoot, cgroupRoot} = roots();
-		process.exitCode = await runEventsCommand({json: cli.flags.json, intervalMs, procRoot, cgroupRoot});
+		process.exitCode = await runEventsCommand({json: cli.flags.json, sinceBoot: cli.flags.sinceBoot, intervalMs, procRoot, cgroupRoot});
 	} catch (error) {
 		if (error instanceof CollectorSetupError) fail(error.message);
 		throw error;
@@ -211,7 +218,7 @@ async function main(): Promise<void> {
 		const {runTui} = await import('./app.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
-		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg'}});
+		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg', history: true}});
 	}
 }
 

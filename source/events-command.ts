@@ -3,11 +3,13 @@ import {Collector} from './collect/collector.js';
 import {createEventSource, type EventUpdate} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {eventToJson, formatEventText} from './output/event-lines.js';
+import {eventToJson, formatEventText, kernelLogSpan} from './output/event-lines.js';
 import {toJsonText} from './output/json.js';
 
 export type EventsCommandOptions = {
 	json: boolean;
+	/** Print the OOM kills the kernel log holds from before start first. */
+	sinceBoot?: boolean;
 	intervalMs: number;
 	procRoot: string;
 	/** null: this host's, from mountinfo. */
@@ -68,6 +70,7 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		monitor,
 		layout: collector.layout,
 		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
+		history: options.sinceBoot ?? false,
 		onImmediate: print,
 		// Only the newest events matter here: keep no history.
 		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
@@ -81,9 +84,13 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		`podtop events: every ${options.intervalMs} ms` +
 			(source.watching ? ', watching v2 memory.events/pids.events' : ', comparing counters (no v2 events files to watch)') +
 			(kernelLog.available ? ', victims from the kernel log' : `, kernel log unreadable (${kernelLog.unavailableReason}): victims guessed from vanished processes`) +
+			(options.sinceBoot && kernelLog.available ? `; OOM kills before start from the kernel log ${kernelLogSpan(kernelLog)}` : '') +
+			(options.sinceBoot && !kernelLog.available ? '; OOM kills before start unknown' : '') +
 			'\n',
 	);
-	refresh();
+	const first = source.refresh();
+	print({model: first.model, events: source.pastEvents});
+	print(first);
 	const timer = setInterval(refresh, options.intervalMs);
 	try {
 		await stopping;

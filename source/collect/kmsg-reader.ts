@@ -213,6 +213,17 @@ export type KmsgReaderOptions = {
 	 * kernel gives such records the user facility, so a forged `oom-kill:` line is ignored. Tests turn it off.
 	 */
 	kernelOnly?: boolean;
+	/** Keep the kills the log already holds at open (`backlog`) instead of skipping them as not news; default false. */
+	backlog?: boolean;
+};
+
+/** What the kernel log held at open: its kills, and from when it holds records. */
+export type KmsgBacklog = {
+	kills: KernelOomKill[];
+	/** The time of the oldest record still held (ms since the epoch); null when the log was empty or unreadable. */
+	since: number | null;
+	/** Whether that oldest record is the first since boot (the ring has not wrapped). */
+	sinceBoot: boolean;
 };
 
 /** Microseconds since boot now, on the clock kmsg stamps records with (CLOCK_MONOTONIC here). */
@@ -231,9 +242,12 @@ export class KmsgReader {
 	readonly unavailableReason: string | null;
 	private descriptor: number;
 	private readonly buffer = Buffer.alloc(16 * 1024);
-	private readonly parser = new OomKillParser((bootUsec) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000));
+	private readonly toTime = (bootUsec: number) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000);
+	private readonly parser = new OomKillParser(this.toTime);
 	private readonly maxRecords: number;
 	private readonly kernelOnly: boolean;
+	/** The kills logged before open, when asked for (options.backlog); empty otherwise. */
+	readonly backlog: KmsgBacklog = {kills: [], since: null, sinceBoot: false};
 
 	constructor(options: KmsgReaderOptions = {}) {
 		this.maxRecords = options.maxRecordsPerPoll ?? 4096;
@@ -248,8 +262,28 @@ export class KmsgReader {
 			this.unavailableReason = (error as NodeJS.ErrnoException).code ?? String(error);
 			return;
 		}
+		if (options.backlog) {
+			this.readBacklog();
+			return;
+		}
 		// What the log already holds is not news; read it to the end (no lseek(SEEK_END) in Node).
 		while (this.readRecord() !== null);
+	}
+
+	private readBacklog(): void {
+		let first = true;
+		for (let record = this.readRecord(); record !== null; record = this.readRecord()) {
+			const parsed = parseKmsgRecord(record);
+			if (!parsed) continue;
+			if (first) {
+				first = false;
+				this.backlog.since = this.toTime(parsed.bootUsec);
+				this.backlog.sinceBoot = parsed.sequence === 0;
+			}
+			if (this.kernelOnly && parsed.priority >> 3 !== 0) continue;
+			const kill = this.parser.push(parsed);
+			if (kill) this.backlog.kills.push(kill);
+		}
 	}
 
 	/** The kills logged since the last poll. */

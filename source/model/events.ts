@@ -45,6 +45,8 @@ export type PodtopEvent = {
 	limit?: StruckLimit | null;
 	/** For `oom-kill`: the cgroup killed as a whole (memory.oom.group), when the kernel said so. */
 	group?: string | null;
+	/** Logged before podtop started (read from the kernel log's backlog); its time is the kernel's. */
+	past?: boolean;
 };
 
 /** An OOM kill as the kernel logged it (see collect/kmsg-reader.ts). */
@@ -494,8 +496,11 @@ function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: 
 	return best;
 }
 
-/** A kill the kernel logged that no counter accounts for: its victim's cgroup was never in a model, or gone with its counters. */
-function unclaimedKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null): PodtopEvent {
+/**
+ * The event of a kill the kernel logged that no counter accounts for (its victim's cgroup was never in a
+ * model, or gone with its counters), or of one logged before start: placed in the model where its cgroup is.
+ */
+export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null): PodtopEvent {
 	const place = placeKill(kill, current) ?? (previous ? placeKill(kill, previous) : null);
 	const cgroup = kill.taskMemcg ?? place?.container?.cgroups.memory ?? place?.pod.cgroup ?? '/';
 	return {
@@ -512,6 +517,11 @@ function unclaimedKillEvent(kill: KernelOomKill, current: PodModel, previous: Po
 		limit: struckLimit(kill, place?.pod ?? null, place?.container ?? null),
 		group: kill.group,
 	};
+}
+
+/** The kills of the kernel log's backlog as events of the first model, oldest first, each marked past, at the kernel's time. */
+export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel): PodtopEvent[] {
+	return kills.map((kill) => ({...kernelKillEvent(kill, model, null), time: kill.time, past: true})).sort((a, b) => a.time - b.time);
 }
 
 /**
@@ -600,7 +610,7 @@ export class EventDetector {
 			for (const kill of this.kills) {
 				if (used.has(kill) || !this.killsBefore.has(kill)) continue;
 				used.add(kill);
-				counted.push(unclaimedKillEvent(kill, model, this.previous));
+				counted.push(kernelKillEvent(kill, model, this.previous));
 				if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
 			}
 		}

@@ -17,23 +17,26 @@ type EventPaneProps = {
 	events: readonly PodtopEvent[];
 	/** Events since start (the log keeps only the newest). */
 	total: number;
+	/** OOM kills from before start, listed too (marked `before start`). */
+	past?: number;
 	height: number;
 };
 
 /** The event log under the body: newest first, one line each (time, kind, pod/container, victim, delta). */
-export const EventPane = memo(function EventPane({events, total, height}: EventPaneProps) {
+export const EventPane = memo(function EventPane({events, total, past = 0, height}: EventPaneProps) {
 	const color = useContext(ColorContext);
 	const shown = events.slice(0, Math.max(0, height - 1));
 	return (
 		<Box flexDirection="column" height={height}>
 			<Text wrap="truncate-end" bold {...toneStyle('accent', color)}>
-				EVENTS <Text {...toneStyle('muted', color)}>{plural(total, 'event')} since start · newest first · e hides</Text>
+				EVENTS <Text {...toneStyle('muted', color)}>{plural(total, 'event')} since start{past > 0 ? ` + ${plural(past, 'OOM kill')} before` : ''} · newest first · e hides</Text>
 			</Text>
 			{shown.map((event, index) => {
 				const victim = eventVictim(event);
 				return (
 					<Text key={index} wrap="truncate-end">
 						<Text {...toneStyle('muted', color)}>{formatEventTime(event.time)} </Text>
+						{event.past && <Text {...toneStyle('muted', color)}>before start </Text>}
 						<Text {...toneStyle(eventTone(event), color)}>{event.kind.padEnd(kindWidth)}</Text> {eventSubject(event)}
 						{victim && `  ${victim}`}
 						<Text {...toneStyle('muted', color)}>  +{event.delta}</Text>
