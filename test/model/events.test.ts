@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {detachModel, detectEvents, EventDetector, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
 
@@ -202,6 +202,20 @@ describe('detectEvents', () => {
 		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_NONE'}), {cgroup: null, level: 'node', bytes: null});
 		assert.deepEqual(level({oomMemcg: null, constraint: null}), {cgroup: null, level: 'unknown', bytes: null});
 		assert.equal(level({oomMemcg: '/elsewhere', taskMemcg: '/other/x'}).level, 'unknown');
+	});
+
+	test('kills from before start: placed where their cgroup still is, else shown by path; oldest first, at the kernel\'s time', () => {
+		const model = shopModel(t0, {});
+		const gone = kill({pid: 7, comm: 'java', taskMemcg: '/removed-pod/c1', oomMemcg: '/removed-pod', limitBytes: 128 * MiB, time: t0 - 5000, sequence: 2});
+		const here = kill({pid: 8, comm: 'node', time: t0 - 9000, sequence: 1, limitBytes: 64 * MiB});
+		const events = pastKillEvents([gone, here], model);
+		assert.deepEqual(
+			events.map((event) => [event.time, event.past, event.podId, event.containerName, event.cgroup, event.limit?.level, event.limit?.bytes]),
+			[
+				[t0 - 9000, true, shopPodCgroup, 'app1', app1Cgroup, 'container', 64 * MiB],
+				[t0 - 5000, true, '', null, '/removed-pod/c1', 'ancestor', 128 * MiB],
+			],
+		);
 	});
 
 	test('EventDetector keeps its previous model safe from pooled records updated in place', () => {
