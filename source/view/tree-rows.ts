@@ -205,14 +205,16 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
 	};
 }
 
-/** The mark of a container gone after its OOM kill. */
-export const tombstoneTag = '† oom-killed';
+/** The mark of a gone container: `† oom-killed` when its main process was the victim (or a group kill took it), else `† exited`. */
+export function tombstoneTag(tombstone: Tombstone): string {
+	return `† ${tombstone.end}`;
+}
 
 function tombstoneNode(tombstone: Tombstone): TreeNode {
 	return {
 		key: tombstoneRowKey(tombstone),
 		label: sanitizeForTerminal(tombstone.containerName),
-		tags: [tombstoneTag],
+		tags: [tombstoneTag(tombstone)],
 		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length),
 		sortFraction: null,
 		sortName: tombstone.containerName.toLowerCase(),
