@@ -37,6 +37,14 @@ export function limitPhrase(limit: StruckLimit | null | undefined): string {
 	}
 }
 
+/** `pod's 256M limit`, `container's 64M limit`, `node's memory`: which limit, in a few cells for a row's mark; null when unknown. */
+export function shortLimit(limit: StruckLimit | null | undefined): string | null {
+	if (!limit || limit.level === 'unknown') return null;
+	if (limit.level === 'node') return "node's memory";
+	const size = limit.bytes === null ? '' : `${formatBytes(limit.bytes)} `;
+	return limit.level === 'container' || limit.level === 'pod' ? `${limit.level}'s ${size}limit` : `${limit.level} ${size}limit`;
+}
+
 /**
  * `killed by the pod's 256M limit · victim 1234 (node)` for an OOM kill (`victim unknown` when nobody could
  * be named, only the victim when the kernel log did not say which limit struck, `· group kill` when the cgroup was killed as a whole); empty otherwise. The limit first: a

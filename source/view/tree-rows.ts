@@ -3,6 +3,7 @@ import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../model/sanitize.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import type {Tombstone} from '../model/event-log.js';
+import {shortLimit} from './event-text.js';
 import type {ContainerRef} from './namespace-sharing.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
@@ -205,9 +206,14 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
 	};
 }
 
-/** The mark of a gone container: `† oom-killed` when its main process was the victim (or a group kill took it), else `† exited`. */
+/**
+ * The mark of a gone container: `† oom-killed` when its main process was the victim (or a group kill took
+ * it), with the limit that struck where the kernel log said (`† oom-killed by pod's 64M limit`); else `† exited`.
+ */
 export function tombstoneTag(tombstone: Tombstone): string {
-	return `† ${tombstone.end}`;
+	if (tombstone.end !== 'oom-killed') return `† ${tombstone.end}`;
+	const limit = shortLimit(tombstone.events.find((event) => event.kind === 'oom-kill' && event.limit)?.limit);
+	return limit === null ? '† oom-killed' : `† oom-killed by ${limit}`;
 }
 
 function tombstoneNode(tombstone: Tombstone): TreeNode {
