@@ -170,14 +170,14 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					hostFacts={hostFacts}
 					intervalMs={state.intervalMs}
 					paused={state.paused}
-					events={events ? {events: events.counts.events, oomKills: events.counts.oomKills} : undefined}
+					events={events ? {events: events.counts.events, oomKills: events.counts.oomKills, pastOomKills: events.counts.pastOomKills} : undefined}
 					timeBar={live.timeBar}
 				/>
 				<Box flexDirection="column" height={bodyHeight} overflowY="hidden">
 					<Box height={mainHeight} overflowY="hidden">
 						{body}
 					</Box>
-					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} height={eventsHeight} />}
+					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} past={events.counts.pastOomKills} height={eventsHeight} />}
 				</Box>
 				<Footer model={model} filter={filter} filterEditing={state.filterEditing} />
 			</Box>

@@ -11,7 +11,7 @@ const valueFlags: ReadonlyMap<string, string> = new Map([
 	['max-size', 'a size (64M, 2G)'],
 	['listen', 'an address:port (127.0.0.1:9470)'],
 ]);
-const booleanFlags: ReadonlySet<string> = new Set(['once', 'json', 'color', 'no-color', 'record', 'cmdline', 'no-cmdline', 'version', 'help']);
+const booleanFlags: ReadonlySet<string> = new Set(['once', 'json', 'color', 'no-color', 'record', 'cmdline', 'no-cmdline', 'since-boot', 'version', 'help']);
 const shortFlags: ReadonlyMap<string, string> = new Map([
 	['h', 'help'],
 	['v', 'version'],

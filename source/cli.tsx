@@ -11,6 +11,8 @@ import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
 import {checkArguments, textWidth, UsageError} from './cli-args.js';
+import {readPastEvents} from './event-source.js';
+import {pastEventsToJson, pastEventsToText} from './output/event-lines.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
@@ -33,7 +35,7 @@ const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
-	  $ podtop events [--json] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop events [--json] [--since-boot] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
 	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>] [--max-size <size>] [--no-cmdline]
 	  $ podtop replay [--dir <dir>] [--at <time>] [--once [--json]]
 	  $ podtop serve [--listen <addr:port>] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
@@ -64,7 +66,8 @@ const cli = meow(
 
 	Commands
 	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
-	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
+	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C;
+	                     --since-boot first prints the OOM kills the kernel log still holds
 	  record             Record the pods, containers, gauges, processes and events, until Ctrl-C
 	  replay             The live view over a recording; with --once, the sample at --at, printed
 	  serve              Serve /metrics (Prometheus text, or OpenMetrics when asked) and /healthz on
@@ -91,6 +94,7 @@ const cli = meow(
 		flags: {
 			once: {type: 'boolean', default: false},
 			json: {type: 'boolean', default: false},
+			sinceBoot: {type: 'boolean', default: false},
 			interval: {type: 'string', default: '1000'},
 			proc: {type: 'string'},
 			cgroup: {type: 'string'},
@@ -154,12 +158,14 @@ function openMonitor(deferFirstCmdlines: boolean): {monitor: Monitor; collector:
 /** Of the text output; null: every line whole. */
 let width: number | null = null;
 
-function print(monitor: Monitor): void {
+function print(monitor: Monitor, withPast = false): void {
 	const model = monitor.refresh();
+	// --once: the OOM kills the kernel log holds from before, placed in this model.
+	const past = withPast ? readPastEvents(model, '/dev/kmsg') : null;
 	if (cli.flags.json) {
-		process.stdout.write(toJsonText(modelToJson(model, {version})) + '\n');
+		process.stdout.write(toJsonText({...modelToJson(model, {version}), ...(past ? pastEventsToJson(past) : {})}) + '\n');
 	} else {
-		process.stdout.write(modelToText(model, width));
+		process.stdout.write(modelToText(model, width) + (past ? pastEventsToText(past, width) : ''));
 	}
 }
 
@@ -175,7 +181,7 @@ async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
 	const firstSampleAt = performance.now();
 	monitor.refresh();
 	await delay(Math.max(0, Math.min(intervalMs, onceGapMs) - (performance.now() - firstSampleAt)));
-	print(monitor);
+	print(monitor, true);
 	monitor.close();
 }
 
@@ -199,7 +205,7 @@ async function runEvents(intervalMs: number): Promise<void> {
 	const {runEventsCommand} = await import('./events-command.js');
 	try {
 		const {procRoot, cgroupRoot} = roots();
-		process.exitCode = await runEventsCommand({json: cli.flags.json, intervalMs, procRoot, cgroupRoot});
+		process.exitCode = await runEventsCommand({json: cli.flags.json, sinceBoot: cli.flags.sinceBoot, intervalMs, procRoot, cgroupRoot});
 	} catch (error) {
 		if (error instanceof CollectorSetupError) fail(error.message);
 		throw error;
@@ -309,7 +315,7 @@ async function main(): Promise<void> {
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
 		const recorder = cli.flags.record ? await startLiveRecorder(intervalMs) : null;
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
-		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg', onUpdate: recorder?.onUpdate}});
+		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg', history: true, onUpdate: recorder?.onUpdate}});
 		const failure = recorder?.close();
 		if (failure) fail(failure);
 	}

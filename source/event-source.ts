@@ -2,7 +2,7 @@ import type {CgroupLayout} from './collect/cgroup-layout.js';
 import {createEventsWatcher, type EventsWatcher} from './collect/events-watcher.js';
 import {KmsgReader} from './collect/kmsg-reader.js';
 import {EventLog, type EventLogOptions} from './model/event-log.js';
-import {EventDetector, type EventDetectorOptions, type PodtopEvent} from './model/events.js';
+import {EventDetector, pastKillEvents, type EventDetectorOptions, type KernelLogState, type PodtopEvent} from './model/events.js';
 import type {Monitor} from './model/monitor.js';
 import type {PodModel} from './model/types.js';
 
@@ -16,6 +16,8 @@ export type EventSourceOptions = {
 	layout?: CgroupLayout | null;
 	/** The kernel log that names OOM victims (normally /dev/kmsg); none when absent or null (victims then are the processes that vanished). */
 	kmsgPath?: string | null;
+	/** Read the kills the kernel log holds from before start (`pastEvents`, first in the log); default false. */
+	history?: boolean;
 	/** Called with each model rebuilt at once because a watched events file changed (refresh() returns its own). */
 	onImmediate?: (update: EventUpdate) => void;
 	/** At least this long between two such rebuilds, so that a cgroup living above memory.high cannot keep podtop busy; default 50 ms. */
@@ -42,14 +44,36 @@ export type EventSource = {
 	/** While paused, watches are ignored (the next refresh compares counters, so nothing is lost). */
 	setPaused(paused: boolean): void;
 	readonly log: EventLog;
-	/** Events since start (the log keeps only the newest), and how many of them were OOM kills. */
-	readonly counts: {readonly events: number; readonly oomKills: number};
+	/** Events since start (the log keeps only the newest), how many of them were OOM kills, and the OOM kills from before start. */
+	readonly counts: {readonly events: number; readonly oomKills: number; readonly pastOomKills: number};
+	/** The kills the kernel log held from before start (with `history`), oldest first; set by the first refresh. */
+	readonly pastEvents: readonly PodtopEvent[];
 	/** Whether v2 events files are being watched. */
 	readonly watching: boolean;
-	readonly kernelLog: {readonly available: boolean; readonly unavailableReason: string | null};
+	readonly kernelLog: KernelLogState;
 	/** Closes the watcher and the kernel log (not the monitor). */
 	close(): Promise<void>;
 };
+
+/** Whether the kernel log could be read, and (with history) from when it holds records. */
+function kernelLogState(kmsg: KmsgReader | null): KernelLogState {
+	return {
+		available: kmsg?.available ?? false,
+		unavailableReason: kmsg ? kmsg.unavailableReason : 'not read',
+		since: kmsg?.backlog.since ?? null,
+		sinceBoot: kmsg?.backlog.sinceBoot ?? false,
+	};
+}
+
+/**
+ * The OOM kills the kernel log holds from before now, as past events placed in `model`, for a one-shot
+ * output (--once). Unreadable (not root) is said in `kernelLog`, never thrown.
+ */
+export function readPastEvents(model: PodModel, kmsgPath: string): {events: PodtopEvent[]; kernelLog: KernelLogState} {
+	const kmsg = new KmsgReader({path: kmsgPath, backlog: true});
+	kmsg.close();
+	return {events: pastKillEvents(kmsg.backlog.kills, model), kernelLog: kernelLogState(kmsg)};
+}
 
 /** The cgroups whose v2 event files are worth watching: each container's memory and pids cgroup, and each pod's. */
 export function cgroupsToWatch(model: PodModel): Set<string> {
@@ -90,9 +114,10 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 	const {monitor} = options;
 	const detector = new EventDetector(options.detector);
 	const log = new EventLog(options.log);
-	const kmsg = options.kmsgPath ? new KmsgReader({path: options.kmsgPath}) : null;
+	const kmsg = options.kmsgPath ? new KmsgReader({path: options.kmsgPath, backlog: options.history ?? false}) : null;
 	const gapMs = options.immediateGapMs ?? 50;
-	const counts = {events: 0, oomKills: 0};
+	const counts = {events: 0, oomKills: 0, pastOomKills: 0};
+	let pastEvents: PodtopEvent[] | null = null;
 	let groups = new Map<string, readonly string[]>();
 	let paused = false;
 	let closed = false;
@@ -100,7 +125,13 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 	const take = (model: PodModel): EventUpdate => {
 		if (kmsg) detector.addKernelKills(kmsg.poll());
 		const events = detector.next(model);
-		log.ingest(model, events);
+		if (pastEvents === null) {
+			pastEvents = kmsg ? pastKillEvents(kmsg.backlog.kills, model) : [];
+			counts.pastOomKills = pastEvents.length;
+			log.ingest(model, [...pastEvents, ...events]);
+		} else {
+			log.ingest(model, events);
+		}
 		counts.events += events.length;
 		for (const event of events) if (event.kind === 'oom-kill') counts.oomKills++;
 		return {model, events};
@@ -163,8 +194,11 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 		},
 		log,
 		counts,
+		get pastEvents() {
+			return pastEvents ?? [];
+		},
 		watching: watcher !== null,
-		kernelLog: {available: kmsg?.available ?? false, unavailableReason: kmsg ? kmsg.unavailableReason : 'not read'},
+		kernelLog: kernelLogState(kmsg),
 		async close() {
 			if (closed) return;
 			closed = true;

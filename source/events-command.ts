@@ -1,14 +1,15 @@
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
 import {createEventSource, type EventUpdate} from './event-source.js';
-import type {PodtopEvent} from './model/events.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {sanitizeForTerminal} from './format/terminal-text.js';
+import {eventToJson, formatEventText, kernelLogSpan} from './output/event-lines.js';
 import {toJsonText} from './output/json.js';
 
 export type EventsCommandOptions = {
 	json: boolean;
+	/** Print the OOM kills the kernel log holds from before start first. */
+	sinceBoot?: boolean;
 	intervalMs: number;
 	procRoot: string;
 	/** null: this host's, from mountinfo. */
@@ -21,32 +22,6 @@ export type EventsCommandOptions = {
 	/** Resolves to stop (default: SIGINT or SIGTERM). */
 	stopSignal?: Promise<void>;
 };
-
-/** `2025-11-23T16:00:00.123Z oom-kill pod/container +1 victim=1234(busybox) cgroup=/pod/container`, sanitized. */
-export function formatEventText(event: PodtopEvent): string {
-	const who = event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
-	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
-	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
-	if (event.kind === 'oom-kill') parts.push(event.victim ? `victim=${event.victim.pid}(${event.victim.comm})` : 'victim=unknown');
-	parts.push(`cgroup=${event.cgroup}`);
-	return sanitizeForTerminal(parts.join(' '));
-}
-
-/** The NDJSON line of an event: the event's own fields, victim null when unknown. */
-export function eventToJson(event: PodtopEvent) {
-	return {
-		time: event.time,
-		kind: event.kind,
-		cgroup: event.cgroup,
-		podId: event.podId,
-		podName: event.podName,
-		containerId: event.containerId,
-		containerName: event.containerName,
-		delta: event.delta,
-		value: event.value ?? null,
-		victim: event.kind === 'oom-kill' ? (event.victim ?? null) : undefined,
-	};
-}
 
 function signalled(): {promise: Promise<void>; dispose(): void} {
 	let resolve!: () => void;
@@ -95,6 +70,7 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		monitor,
 		layout: collector.layout,
 		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
+		history: options.sinceBoot ?? false,
 		onImmediate: print,
 		// Only the newest events matter here: keep no history.
 		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
@@ -108,9 +84,13 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		`podtop events: every ${options.intervalMs} ms` +
 			(source.watching ? ', watching v2 memory.events/pids.events' : ', comparing counters (no v2 events files to watch)') +
 			(kernelLog.available ? ', victims from the kernel log' : `, kernel log unreadable (${kernelLog.unavailableReason}): victims guessed from vanished processes`) +
+			(options.sinceBoot && kernelLog.available ? `; OOM kills before start from the kernel log ${kernelLogSpan(kernelLog)}` : '') +
+			(options.sinceBoot && !kernelLog.available ? '; OOM kills before start unknown' : '') +
 			'\n',
 	);
-	refresh();
+	const first = source.refresh();
+	print({model: first.model, events: source.pastEvents});
+	print(first);
 	const timer = setInterval(refresh, options.intervalMs);
 	try {
 		await stopping;

@@ -4,7 +4,7 @@ import {Collector} from './collect/collector.js';
 import {createEventSource, type EventUpdate} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {sanitizeForTerminal} from './model/sanitize.js';
+import {sanitizeForTerminal} from './format/terminal-text.js';
 import type {PodModel} from './model/types.js';
 import {metricsContentTypes, modelToMetrics, negotiateMetricsFormat, type ExporterStats, type MetricsFormat} from './output/metrics.js';
 import {OomKillTally} from './output/metrics-oom-kills.js';

@@ -41,7 +41,15 @@ export function parseKmsgRecord(text: string): KmsgRecord | null {
 	return {priority, sequence, bootUsec, message};
 }
 
-export type OomKillSummary = {pid: number; comm: string; oomMemcg: string | null; taskMemcg: string | null; uid: number | null};
+export type OomKillSummary = {
+	pid: number;
+	comm: string;
+	oomMemcg: string | null;
+	taskMemcg: string | null;
+	uid: number | null;
+	/** `CONSTRAINT_MEMCG` for a cgroup's limit, `CONSTRAINT_NONE` for a global OOM; null when not logged. */
+	constraint: string | null;
+};
 
 /** `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/x,task_memcg=/x/y,task=node,pid=1234,uid=0` */
 export function parseOomKillLine(message: string): OomKillSummary | null {
@@ -60,7 +68,7 @@ export function parseOomKillLine(message: string): OomKillSummary | null {
 		if (at < 0 || (at > 0 && head[at - 1] !== ',')) return null;
 		// Paths may hold commas too: a memcg path runs up to the next known key.
 		const rest = head.slice(at + name.length + 1);
-		const next = /,(?:constraint|nodemask|cpuset|mems_allowed|oom_memcg|task_memcg|global_oom)=/.exec(rest);
+		const next = /,(?:constraint|nodemask|cpuset|mems_allowed|oom_memcg|task_memcg|global_oom)(?:=|,)/.exec(rest);
 		return bound(unescapeKmsg(next ? rest.slice(0, next.index) : rest, decodeBytesExactly), maxPath);
 	};
 	return {
@@ -69,42 +77,130 @@ export function parseOomKillLine(message: string): OomKillSummary | null {
 		oomMemcg: field('oom_memcg'),
 		taskMemcg: field('task_memcg'),
 		uid: pidMatch[2] === undefined ? null : Number(pidMatch[2]),
+		constraint: /^constraint=(CONSTRAINT_[A-Z_]+)/.exec(head)?.[1] ?? null,
 	};
 }
 
-/** `Memory cgroup out of memory: Killed process 1234 (node) total-vm:...` (or `Out of memory: ...` for a global OOM). */
+/**
+ * `Memory cgroup out of memory: Killed process 1234 (node) total-vm:...` (or `Out of memory: ...` for a global
+ * OOM; older kernels print `Killed process 1234 (node) total-vm:...` alone, after a `Kill process` line).
+ */
 export function parseKilledProcessLine(message: string): {pid: number; comm: string; memcg: boolean} | null {
-	const match = /(Memory cgroup out of memory|Out of memory[^:]*): Killed process (\d+) \((.*)\)(?: total-vm:|,|$)/.exec(message);
+	const match = /^(?:(Memory cgroup out of memory|Out of memory[^:]*): )?Killed process (\d+) \((.*)\)(?: total-vm:|,|$)/.exec(message);
 	if (!match) return null;
-	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3], decodeText), maxComm), memcg: match[1].startsWith('Memory cgroup')};
+	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3], decodeText), maxComm), memcg: match[1]?.startsWith('Memory cgroup') ?? false};
+}
+
+/** Older kernels (before the `oom-kill:` summary): `Task in /pod/app killed as a result of limit of /pod`. */
+export function parseTaskInLine(message: string): {taskMemcg: string; oomMemcg: string} | null {
+	const match = /^Task in (.+) killed as a result of limit of (.+)$/.exec(message);
+	if (!match) return null;
+	return {taskMemcg: bound(unescapeKmsg(match[1], decodeBytesExactly), maxPath), oomMemcg: bound(unescapeKmsg(match[2], decodeBytesExactly), maxPath)};
+}
+
+/** `memory: usage 65536kB, limit 65536kB, failcnt 12`: the limit of the cgroup whose limit was hit, in bytes. */
+export function parseMemcgUsageLine(message: string): number | null {
+	const match = /^memory: usage \d+kB, limit (\d+)kB/.exec(message);
+	return match ? Number(match[1]) * 1024 : null;
+}
+
+/** `Tasks in /pod/app are going to be killed due to memory.oom.group set`: the cgroup killed as a whole. */
+export function parseGroupKillLine(message: string): string | null {
+	const match = /^Tasks in (.+) are going to be killed due to memory\.oom\.group set/.exec(message);
+	return match ? bound(unescapeKmsg(match[1], decodeBytesExactly), maxPath) : null;
 }
 
 /**
  * Turns kmsg records into kills. The `oom-kill:` summary comes first and names the cgroups, so a kill is
  * reported at once from it (the cgroup counter rises before the `Killed process` line is printed); a
- * `Killed process` line with no summary before it (older kernels) is reported on its own.
+ * `Killed process` line with no summary before it (older kernels, or the other members of a group kill)
+ * is reported on its own, with what the lines before it in the same OOM said. The `memory: usage …,
+ * limit …` line before the summary gives the limit that struck, as it was then.
  */
 export class OomKillParser {
 	private readonly summarized: number[] = [];
+	/** What the lines of the OOM being logged said so far; reset by its `invoked oom-killer` line. */
+	private context: {limitBytes: number | null; taskIn: {taskMemcg: string; oomMemcg: string} | null} = {limitBytes: null, taskIn: null};
+	/** The kill a group-kill line belongs to, and the group's cgroup once that line came. */
+	private lastKill: KernelOomKill | null = null;
+	private groupCgroup: string | null = null;
 
 	/** `toTime` turns µs since boot into ms since the epoch. */
 	constructor(private readonly toTime: (bootUsec: number) => number = () => Date.now()) {}
 
 	push(record: KmsgRecord): KernelOomKill | null {
-		const summary = parseOomKillLine(record.message);
+		const {message} = record;
+		if (message.includes(' invoked oom-killer:')) {
+			this.context = {limitBytes: null, taskIn: null};
+			this.lastKill = null;
+			this.groupCgroup = null;
+			return null;
+		}
+		const summary = parseOomKillLine(message);
 		if (summary) {
 			this.summarized.push(summary.pid);
 			if (this.summarized.length > 16) this.summarized.shift();
-			return {pid: summary.pid, comm: summary.comm, oomMemcg: summary.oomMemcg, taskMemcg: summary.taskMemcg, time: this.toTime(record.bootUsec), sequence: record.sequence};
+			this.groupCgroup = null;
+			this.lastKill = {
+				pid: summary.pid,
+				comm: summary.comm,
+				oomMemcg: summary.oomMemcg,
+				taskMemcg: summary.taskMemcg,
+				constraint: summary.constraint,
+				limitBytes: summary.oomMemcg === null ? null : this.context.limitBytes,
+				group: null,
+				time: this.toTime(record.bootUsec),
+				sequence: record.sequence,
+			};
+			this.context = {limitBytes: null, taskIn: null};
+			return this.lastKill;
 		}
-		const killed = parseKilledProcessLine(record.message);
-		if (!killed) return null;
+		const killed = parseKilledProcessLine(message);
+		if (!killed) {
+			this.note(message);
+			return null;
+		}
 		const index = this.summarized.lastIndexOf(killed.pid);
 		if (index >= 0) {
 			this.summarized.splice(index, 1);
 			return null;
 		}
-		return {pid: killed.pid, comm: killed.comm, oomMemcg: null, taskMemcg: null, time: this.toTime(record.bootUsec), sequence: record.sequence};
+		const time = this.toTime(record.bootUsec);
+		const base = {pid: killed.pid, comm: killed.comm, time, sequence: record.sequence};
+		if (this.groupCgroup !== null && this.lastKill) {
+			return {...base, oomMemcg: this.lastKill.oomMemcg, taskMemcg: this.groupCgroup, constraint: this.lastKill.constraint, limitBytes: this.lastKill.limitBytes, group: this.groupCgroup};
+		}
+		const taskIn = this.context.taskIn;
+		this.lastKill = {
+			...base,
+			oomMemcg: taskIn?.oomMemcg ?? null,
+			taskMemcg: taskIn?.taskMemcg ?? null,
+			constraint: taskIn || killed.memcg ? 'CONSTRAINT_MEMCG' : null,
+			limitBytes: taskIn || killed.memcg ? this.context.limitBytes : null,
+			group: null,
+		};
+		this.context = {limitBytes: null, taskIn: null};
+		return this.lastKill;
+	}
+
+	private note(message: string): void {
+		const limitBytes = parseMemcgUsageLine(message);
+		if (limitBytes !== null) {
+			// v1 prints memory:, then memory+swap: and kmem:; the first is the limit that struck.
+			this.context.limitBytes ??= limitBytes;
+			return;
+		}
+		const taskIn = parseTaskInLine(message);
+		if (taskIn) {
+			this.context.taskIn = taskIn;
+			return;
+		}
+		const group = parseGroupKillLine(message);
+		if (group !== null && this.lastKill) {
+			// The victim's record was handed out already; it is marked here, before the detector takes it.
+			this.lastKill.group = group;
+			this.groupCgroup = group;
+		}
 	}
 }
 
@@ -117,6 +213,17 @@ export type KmsgReaderOptions = {
 	 * kernel gives such records the user facility, so a forged `oom-kill:` line is ignored. Tests turn it off.
 	 */
 	kernelOnly?: boolean;
+	/** Keep the kills the log already holds at open (`backlog`) instead of skipping them as not news; default false. */
+	backlog?: boolean;
+};
+
+/** What the kernel log held at open: its kills, and from when it holds records. */
+export type KmsgBacklog = {
+	kills: KernelOomKill[];
+	/** The time of the oldest record still held (ms since the epoch); null when the log was empty or unreadable. */
+	since: number | null;
+	/** Whether that oldest record is the first since boot (the ring has not wrapped). */
+	sinceBoot: boolean;
 };
 
 /** Microseconds since boot now, on the clock kmsg stamps records with (CLOCK_MONOTONIC here). */
@@ -135,9 +242,12 @@ export class KmsgReader {
 	readonly unavailableReason: string | null;
 	private descriptor: number;
 	private readonly buffer = Buffer.alloc(16 * 1024);
-	private readonly parser = new OomKillParser((bootUsec) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000));
+	private readonly toTime = (bootUsec: number) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000);
+	private readonly parser = new OomKillParser(this.toTime);
 	private readonly maxRecords: number;
 	private readonly kernelOnly: boolean;
+	/** The kills logged before open, when asked for (options.backlog); empty otherwise. */
+	readonly backlog: KmsgBacklog = {kills: [], since: null, sinceBoot: false};
 
 	constructor(options: KmsgReaderOptions = {}) {
 		this.maxRecords = options.maxRecordsPerPoll ?? 4096;
@@ -152,8 +262,28 @@ export class KmsgReader {
 			this.unavailableReason = (error as NodeJS.ErrnoException).code ?? String(error);
 			return;
 		}
+		if (options.backlog) {
+			this.readBacklog();
+			return;
+		}
 		// What the log already holds is not news; read it to the end (no lseek(SEEK_END) in Node).
 		while (this.readRecord() !== null);
+	}
+
+	private readBacklog(): void {
+		let first = true;
+		for (let record = this.readRecord(); record !== null; record = this.readRecord()) {
+			const parsed = parseKmsgRecord(record);
+			if (!parsed) continue;
+			if (first) {
+				first = false;
+				this.backlog.since = this.toTime(parsed.bootUsec);
+				this.backlog.sinceBoot = parsed.sequence === 0;
+			}
+			if (this.kernelOnly && parsed.priority >> 3 !== 0) continue;
+			const kill = this.parser.push(parsed);
+			if (kill) this.backlog.kills.push(kill);
+		}
 	}
 
 	/** The kills logged since the last poll. */

@@ -10,6 +10,8 @@ export type LiveEventOptions = {
 	layout?: CgroupLayout | null;
 	/** The kernel log naming OOM victims (/dev/kmsg); none when absent. */
 	kmsgPath?: string | null;
+	/** Open the event log with the OOM kills the kernel log holds from before start. */
+	history?: boolean;
 	/** The clock tombstones expire and OOM-kill flashes end by; default Date.now. */
 	now?: () => number;
 	/** Called with every model and its events (`--record` writes them). */
@@ -39,6 +41,7 @@ export function useRefresh(monitor: Monitor, intervalMs: number, paused: boolean
 			monitor,
 			layout: eventOptions.layout,
 			kmsgPath: eventOptions.kmsgPath,
+			history: eventOptions.history,
 			immediateGapMs,
 			log: {now: eventOptions.now},
 			onImmediate: (update) => {

@@ -104,7 +104,7 @@ export function createReplay(recording: Recording, startIndex: number): {useLive
 		const view = useMemo(() => {
 			try {
 				window.current = replayWindow(index, window.current);
-				shown.current = {model: recording.modelAt(index), events: {log: window.current.log, counts: recording.countsUpTo(index)}};
+				shown.current = {model: recording.modelAt(index), events: {log: window.current.log, counts: {...recording.countsUpTo(index), pastOomKills: 0}}};
 				return {...shown.current, problem: ''};
 			} catch (error) {
 				// A segment removed by the recorder's retention meanwhile: the frame shown stays, with why.

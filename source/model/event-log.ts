@@ -38,10 +38,15 @@ export type ContainerHistory = {
 	events: readonly PodtopEvent[];
 	/** Set (clock time) once the container is missing from a model; it is then a tombstone. */
 	goneAt: number | null;
+	/**
+	 * How a gone container ended, as far as is known: `oom-killed` only when its main process (its first: the
+	 * lowest start time) was an OOM kill's victim, or a group kill took it; else `exited`. Null while present.
+	 */
+	end: 'oom-killed' | 'exited' | null;
 };
 
 /** A container no longer in the model (its cgroup was removed, e.g. by the runtime after an OOM kill), kept for a while. */
-export type Tombstone = ContainerHistory & {goneAt: number; expiresAt: number};
+export type Tombstone = ContainerHistory & {goneAt: number; expiresAt: number; end: 'oom-killed' | 'exited'};
 
 export type EventLogOptions = {
 	/** The log of all events, newest first; default 500. */
@@ -132,10 +137,18 @@ type Entry = {
 	samples: Ring<GaugeSample>;
 	lastGauges: Gauges;
 	lastPids: number[];
+	/** The pid of its main process in the last model that had it. */
+	mainPid: number | null;
 	lastSeen: number;
 	events: PodtopEvent[];
 	goneAt: number | null;
 };
+
+/** How a gone container ended: see ContainerHistory.end. */
+function endOf(entry: Entry): 'oom-killed' | 'exited' {
+	const killed = entry.events.some((event) => event.kind === 'oom-kill' && (event.group ? true : entry.mainPid !== null && event.victim?.pid === entry.mainPid));
+	return killed ? 'oom-killed' : 'exited';
+}
 
 /**
  * The history the views show beside the live model: a bounded newest-first event log, per-container
@@ -181,6 +194,7 @@ export class EventLog {
 						samples: new Ring(this.samplesPerContainer),
 						lastGauges: container.gauges,
 						lastPids: [],
+						mainPid: null,
 						lastSeen: model.time,
 						events: [],
 						goneAt: null,
@@ -194,6 +208,9 @@ export class EventLog {
 				// The reader updates memory.stat in place: keep a copy, a tombstone shows it after the cgroup is gone.
 				entry.lastGauges = {...container.gauges, memory: {...container.gauges.memory, stat: {...container.gauges.memory.stat}}};
 				entry.lastPids = container.processes.map((process) => process.pid);
+				let main = null;
+				for (const process of container.processes) if (main === null || process.starttime < main.starttime) main = process;
+				entry.mainPid = main?.pid ?? null;
 				entry.lastSeen = model.time;
 				entry.goneAt = null;
 				const memory = container.gauges.memory;
@@ -254,7 +271,7 @@ export class EventLog {
 		const result: Tombstone[] = [];
 		for (const entry of this.entries.values()) {
 			if (entry.goneAt === null || now - entry.goneAt >= this.tombstoneMs) continue;
-			result.push({...this.view(entry), goneAt: entry.goneAt, expiresAt: entry.goneAt + this.tombstoneMs});
+			result.push({...this.view(entry), goneAt: entry.goneAt, expiresAt: entry.goneAt + this.tombstoneMs, end: endOf(entry)});
 		}
 		return result.sort((a, b) => b.goneAt - a.goneAt);
 	}
@@ -291,6 +308,7 @@ export class EventLog {
 			lastSeen: entry.lastSeen,
 			events: entry.events,
 			goneAt: entry.goneAt,
+			end: entry.goneAt === null ? null : endOf(entry),
 		};
 	}
 }

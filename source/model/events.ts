@@ -14,6 +14,16 @@ export type PodtopEventKind = (typeof eventKinds)[number];
 
 export type Victim = {pid: number; comm: string};
 
+/**
+ * Whose limit an OOM kill struck: the victim's container's own, its pod's, the node-allocatable cgroups'
+ * (kubepods and its QoS classes), another ancestor's, the node's memory (a global OOM), or unknown.
+ */
+export const limitLevels = ['container', 'pod', 'node-allocatable', 'ancestor', 'node', 'unknown'] as const;
+export type LimitLevel = (typeof limitLevels)[number];
+
+/** The limit that struck: the cgroup the kernel named (null for a global OOM), its level, its size then. */
+export type StruckLimit = {cgroup: string | null; level: LimitLevel; bytes: number | null};
+
 export type PodtopEvent = {
 	/** ms since the epoch: the time of the model that showed it. */
 	time: number;
@@ -31,6 +41,12 @@ export type PodtopEvent = {
 	value?: number | null;
 	/** For `oom-kill`: the killed process, from the kernel log or the process that vanished; null when unknown. */
 	victim?: Victim | null;
+	/** For `oom-kill`: whose limit struck, from the kernel log; null when it did not say (or could not be read). */
+	limit?: StruckLimit | null;
+	/** For `oom-kill`: the cgroup killed as a whole (memory.oom.group), when the kernel said so. */
+	group?: string | null;
+	/** Logged before podtop started (read from the kernel log's backlog); its time is the kernel's. */
+	past?: boolean;
 };
 
 /** An OOM kill as the kernel logged it (see collect/kmsg-reader.ts). */
@@ -41,6 +57,12 @@ export type KernelOomKill = {
 	oomMemcg: string | null;
 	/** The victim's memory cgroup. */
 	taskMemcg: string | null;
+	/** `CONSTRAINT_MEMCG` (a cgroup's limit), `CONSTRAINT_NONE` (global OOM), …; null when not logged. */
+	constraint: string | null;
+	/** The limit of `oomMemcg` when the kernel logged the kill (its `memory: usage …, limit …` line); null when not logged. */
+	limitBytes: number | null;
+	/** The cgroup killed as a whole (memory.oom.group), when the kernel said so. */
+	group: string | null;
 	/** ms since the epoch. */
 	time: number;
 	/** The kmsg sequence number: tells two kills of one pid apart. */
@@ -188,7 +210,7 @@ class Detection {
 		this.unusedKills = [...(options.kernelKills ?? [])];
 	}
 
-	emit(scope: Scope, kind: PodtopEventKind, cgroup: string, delta: number, value: number | null, victim?: Victim | null): PodtopEvent {
+	emit(scope: Scope, kind: PodtopEventKind, cgroup: string, delta: number, value: number | null, victim?: Victim | null, kill?: KernelOomKill | null): PodtopEvent {
 		const event: PodtopEvent = {
 			time: this.current.time,
 			kind,
@@ -200,7 +222,11 @@ class Detection {
 			delta,
 			value,
 		};
-		if (kind === 'oom-kill') event.victim = victim ?? null;
+		if (kind === 'oom-kill') {
+			event.victim = victim ?? null;
+			event.limit = kill ? struckLimit(kill, scope.pod, scope.container) : null;
+			event.group = kill?.group ?? null;
+		}
 		this.events.push(event);
 		return event;
 	}
@@ -224,19 +250,42 @@ function pidsOf(containers: readonly Container[]): Set<number> {
 	return pids;
 }
 
+const nodeAllocatable = /^\/kubepods(?:\.slice)?(?:\/(?:burstable|besteffort|kubepods-burstable\.slice|kubepods-besteffort\.slice))?$/;
+
+/** Whose limit a logged kill struck, as seen from the pod (and container) the kill is reported on. */
+export function struckLimit(kill: KernelOomKill, pod: Pod | null, container: Container | null): StruckLimit {
+	const cgroup = kill.oomMemcg;
+	if (cgroup === null) {
+		// No cgroup named: a global OOM when the kernel says there was no constraint (or a cpuset or mempolicy one).
+		const global = kill.constraint !== null && kill.constraint !== 'CONSTRAINT_MEMCG';
+		return {cgroup: null, level: global ? 'node' : 'unknown', bytes: null};
+	}
+	let level: LimitLevel = 'unknown';
+	if (container !== null && container.cgroups.memory === cgroup) level = 'container';
+	else if (pod?.cgroup === cgroup) level = 'pod';
+	else if (nodeAllocatable.test(cgroup)) level = 'node-allocatable';
+	else if (kill.taskMemcg === cgroup && kill.group === null) level = 'container';
+	else if (kill.taskMemcg !== null && isAtOrBelow(kill.taskMemcg, cgroup)) level = 'ancestor';
+	let bytes = kill.limitBytes;
+	if (bytes === null && container !== null && container.gauges.memory.effectiveMaxCgroup === cgroup) bytes = container.gauges.memory.effectiveMax;
+	if (bytes === null && level === 'pod' && pod?.gauges) bytes = pod.gauges.memory.max;
+	return {cgroup, level, bytes};
+}
+
 function victimFor(
 	detection: Detection,
 	scope: Scope,
 	before: readonly Container[],
 	after: readonly Container[],
-): Victim | null {
+): {victim: Victim | null; kill: KernelOomKill | null} {
 	const below = scope.container === null;
 	const kill = scope.memoryCgroup === null ? null : detection.takeKill(scope.memoryCgroup, below, pidsOf(before));
-	if (kill) return {pid: kill.pid, comm: boundText(kill.comm, 64)};
-	return vanishedVictim(
+	if (kill) return {victim: {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill};
+	const victim = vanishedVictim(
 		before.flatMap((container) => container.processes),
 		after.flatMap((container) => container.processes),
 	);
+	return {victim, kill: null};
 }
 
 /** Events of one scope (a container, or a pod cgroup with what its containers account for taken off). */
@@ -262,8 +311,8 @@ function detectScope(
 			if (delta <= 0) continue;
 			if (kind === 'limit-hit' || kind === 'memory.max') limitCounted = true;
 			// Several kills in one interval: one victim is named, the delta counts them all.
-			const victim = kind === 'oom-kill' ? victimFor(detection, scope, before, after) : undefined;
-			detection.emit(scope, kind, memoryCgroup, delta, value, victim);
+			const named = kind === 'oom-kill' ? victimFor(detection, scope, before, after) : null;
+			detection.emit(scope, kind, memoryCgroup, delta, value, named?.victim, named?.kill);
 		}
 		const fraction = options.peakFraction ?? 0.99;
 		const limit = memory.effectiveMax;
@@ -363,7 +412,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			if (memoryCgroup === null) continue;
 			const kill = detection.takeKill(memoryCgroup, false, null);
 			if (!kill) continue;
-			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)});
+			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
 			explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + 1);
 		}
 		const explainedWithCredit = new Map(explained);
@@ -391,7 +440,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			const memoryCgroup = container.cgroups.memory;
 			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
 			const kill = detection.takeKill(memoryCgroup, false, null);
-			if (kill) detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)});
+			if (kill) detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
 		}
 	}
 	return detection.events;
@@ -428,6 +477,53 @@ export type EventDetectorOptions = {
 	peakFraction?: number;
 };
 
+/** Where a logged kill belongs in a model: the container whose memory cgroup was the victim's, else the pod holding that cgroup. */
+function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: Container | null} | null {
+	const taskMemcg = kill.taskMemcg;
+	if (taskMemcg === null) {
+		for (const pod of model.pods) for (const container of pod.containers) if (container.processes.some((process) => process.pid === kill.pid)) return {pod, container};
+		return null;
+	}
+	let best: {pod: Pod; container: Container | null} | null = null;
+	let bestLength = -1;
+	for (const pod of model.pods) {
+		for (const container of pod.containers) if (container.cgroups.memory === taskMemcg) return {pod, container};
+		if (pod.cgroup !== null && pod.cgroup !== '/' && isAtOrBelow(taskMemcg, pod.cgroup) && pod.cgroup.length > bestLength) {
+			best = {pod, container: null};
+			bestLength = pod.cgroup.length;
+		}
+	}
+	return best;
+}
+
+/**
+ * The event of a kill the kernel logged that no counter accounts for (its victim's cgroup was never in a
+ * model, or gone with its counters), or of one logged before start: placed in the model where its cgroup is.
+ */
+export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null): PodtopEvent {
+	const place = placeKill(kill, current) ?? (previous ? placeKill(kill, previous) : null);
+	const cgroup = kill.taskMemcg ?? place?.container?.cgroups.memory ?? place?.pod.cgroup ?? '/';
+	return {
+		time: current.time,
+		kind: 'oom-kill',
+		cgroup,
+		podId: place?.pod.id ?? '',
+		podName: place?.pod.name ?? '',
+		containerId: place?.container?.id ?? null,
+		containerName: place?.container?.name ?? null,
+		delta: 1,
+		value: null,
+		victim: {pid: kill.pid, comm: boundText(kill.comm, 64)},
+		limit: struckLimit(kill, place?.pod ?? null, place?.container ?? null),
+		group: kill.group,
+	};
+}
+
+/** The kills of the kernel log's backlog as events of the first model, oldest first, each marked past, at the kernel's time. */
+export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel): PodtopEvent[] {
+	return kills.map((kill) => ({...kernelKillEvent(kill, model, null), time: kill.time, past: true})).sort((a, b) => a.time - b.time);
+}
+
 /**
  * The state detectEvents needs across models: the previous model (detached), when each cpu cgroup was
  * last throttled, and the kernel's kill records waiting for their counter. Pure: no I/O, time from the models.
@@ -436,8 +532,12 @@ export class EventDetector {
 	private previous: PodModel | null = null;
 	private readonly lastThrottled = new Map<string, number>();
 	private kills: KernelOomKill[] = [];
+	/** Kills added before the model being detected was read: a counter that shows them has had its chance. */
+	private readonly killsBefore = new Set<KernelOomKill>();
 	/** Kills counted on a cgroup before the kernel log named them: their records, when they come, are not new kills. */
 	private owed = new Map<string, {count: number; time: number}>();
+	/** Kills reported from the kernel log alone: a counter that shows them later is not a new kill. */
+	private prepaid: Array<{taskMemcg: string; time: number}> = [];
 	/** v2: container counts their pod's counter had not reached when it was read (see DetectOptions.podCredit). */
 	private readonly podCredit = new Map<string, number>();
 	private readonly throttleQuietMs: number;
@@ -448,7 +548,11 @@ export class EventDetector {
 		this.kernelKillTtlMs = options.kernelKillTtlMs ?? 30_000;
 	}
 
-	/** Kernel-logged kills, to name victims; kept until an event uses them or they grow old. */
+	/**
+	 * Kernel-logged kills, to name victims; kept until an event uses them or they grow old. Call after reading
+	 * the model passed to next() (as the event source does): a kill that the following model's counters do not
+	 * show either is reported on its own.
+	 */
 	addKernelKills(kills: readonly KernelOomKill[]): void {
 		for (const kill of kills) {
 			if (this.kills.some((known) => known.sequence === kill.sequence)) continue;
@@ -471,10 +575,13 @@ export class EventDetector {
 			peakFraction: this.options.peakFraction,
 			podCredit: this.podCredit,
 		});
-		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
 		const usedPerCgroup = [...used];
+		const counted: PodtopEvent[] = [];
 		for (const event of events) {
-			if (event.kind !== 'oom-kill') continue;
+			if (event.kind !== 'oom-kill') {
+				counted.push(event);
+				continue;
+			}
 			let unnamed = event.delta;
 			for (let index = usedPerCgroup.length - 1; index >= 0 && unnamed > 0; index--) {
 				const taskMemcg = usedPerCgroup[index].taskMemcg;
@@ -483,23 +590,48 @@ export class EventDetector {
 					unnamed--;
 				}
 			}
+			// Rises that a kill reported from the log alone already told.
+			for (let index = this.prepaid.length - 1; index >= 0 && unnamed > 0; index--) {
+				if (!isAtOrBelow(this.prepaid[index].taskMemcg, event.cgroup)) continue;
+				this.prepaid.splice(index, 1);
+				unnamed--;
+				event.delta--;
+			}
+			if (event.delta <= 0) continue;
+			counted.push(event);
 			if (unnamed > 0) {
 				const owed = this.owed.get(event.cgroup);
 				this.owed.set(event.cgroup, {count: (owed?.count ?? 0) + unnamed, time: model.time});
 			}
 		}
+		// A kill logged before this model was read that no counter claimed: v1 counts a kill only in the victim's
+		// own cgroup, which may have come and gone between two models, or never held a counter podtop reads.
+		if (this.previous !== null) {
+			for (const kill of this.kills) {
+				if (used.has(kill) || !this.killsBefore.has(kill)) continue;
+				used.add(kill);
+				counted.push(kernelKillEvent(kill, model, this.previous));
+				if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
+			}
+		}
+		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
+		this.killsBefore.clear();
+		for (const kill of this.kills) this.killsBefore.add(kill);
+		this.prepaid = this.prepaid.filter((entry) => model.time - entry.time < this.kernelKillTtlMs);
 		for (const [cgroup, owed] of this.owed) if (model.time - owed.time >= this.kernelKillTtlMs) this.owed.delete(cgroup);
 		for (const cgroup of throttledCgroups(this.previous, model)) this.lastThrottled.set(cgroup, model.time);
 		for (const [cgroup, time] of this.lastThrottled) if (model.time - time >= this.throttleQuietMs) this.lastThrottled.delete(cgroup);
 		this.previous = detachModel(model);
-		return events;
+		return counted;
 	}
 
 	reset(): void {
 		this.previous = null;
 		this.lastThrottled.clear();
 		this.kills = [];
+		this.killsBefore.clear();
 		this.owed.clear();
+		this.prepaid = [];
 		this.podCredit.clear();
 	}
 
@@ -514,3 +646,13 @@ export class EventDetector {
 		return false;
 	}
 }
+
+/** What the kernel log could tell at start: whether it was read, and from when it holds records. */
+export type KernelLogState = {
+	readonly available: boolean;
+	readonly unavailableReason: string | null;
+	/** The time of the oldest record the log held at start; null when not read or empty. */
+	readonly since: number | null;
+	/** Whether that record was the first since boot (the ring had not wrapped). */
+	readonly sinceBoot: boolean;
+};

@@ -15,7 +15,7 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
+import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
 import {containerMemoryTexts, podTopTexts} from '../format/kube-memory.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
 import {memoryLevel, sparkline} from './gauge-marks.js';
@@ -63,7 +63,7 @@ export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: 
 		case 'gone-pod':
 			return [
 				line({text: 'pod ', tone: 'muted'}, {text: safe(subject.podName), tone: 'heading'}, {text: '  † gone', tone: 'muted'}),
-				field('members', subject.tombstones.map((tombstone) => `${safe(tombstone.containerName)} † oom-killed`).join(', ')),
+				field('members', subject.tombstones.map((tombstone) => `${safe(tombstone.containerName)} † ${tombstone.end}`).join(', ')),
 				...eventLines(history?.log.eventsForPod(subject.podId) ?? []),
 			];
 	}
@@ -101,13 +101,13 @@ function eventLines(events: readonly PodtopEvent[]): DetailLine[] {
 	});
 }
 
-/** A container gone after its OOM kill: when, its last gauges, its history and events. */
+/** A gone container (often after an OOM kill): how it ended, when, its last gauges, its history and events. */
 function tombstoneLines(tombstone: Tombstone, history: DetailHistory | undefined): DetailLine[] {
 	return [
 		line(
 			{text: 'container ', tone: 'muted'},
 			{text: safe(tombstone.containerName), tone: 'heading'},
-			{text: ' † oom-killed', tone: 'critical'},
+			{text: ` † ${tombstone.end}`, tone: tombstone.end === 'oom-killed' ? 'critical' : 'muted'},
 			{text: `  in pod ${safe(tombstone.podName)}`, tone: 'muted'},
 		),
 		field('gone', `since ${formatEventTime(tombstone.goneAt)}, listed until ${formatEventTime(tombstone.expiresAt)}`, 'muted'),

@@ -14,7 +14,8 @@ type HeaderProps = {
 	intervalMs: number;
 	paused: boolean;
 	/** Events since start, and how many were OOM kills (the count turns red). */
-	events?: {events: number; oomKills: number};
+	/** Events since start, OOM kills among them, and the OOM kills the kernel log held from before start. */
+	events?: {events: number; oomKills: number; pastOomKills?: number};
 	/** A replay's position, shown in place of the refresh interval. */
 	timeBar?: string;
 };
@@ -68,6 +69,7 @@ export function Header({model, hostFacts, intervalMs, paused, events, timeBar}: 
 					<Text>
 						{'  '}
 						<Text {...toneStyle(events.oomKills > 0 ? 'critical' : events.events > 0 ? 'warn' : undefined, color)}>{plural(events.events, 'event')}</Text>
+						{(events.pastOomKills ?? 0) > 0 && <Text {...toneStyle('warn', color)}>{` + ${plural(events.pastOomKills ?? 0, 'OOM kill')} before start`}</Text>}
 					</Text>
 				)}
 				{timeBar === undefined && <Text {...toneStyle('muted', color)}>  every {formatInterval(intervalMs)}</Text>}

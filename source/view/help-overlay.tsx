@@ -40,7 +40,7 @@ export function HelpOverlay({height, extraEntries = []}: {height: number; extraE
 			badges: hostNet hostIPC hostPID hostUTS share the host&apos;s namespace · root=host: no user namespace · privileged: every capability · sharedPID: one pid namespace in the pod · ! CPU throttled
 		</Text>,
 		<Text key="alerts" wrap="truncate-end" {...toneStyle('muted', color)}>
-			red row: at 95 % of its memory limit or hit it in the last interval · flashing: OOM-killed · † oom-killed: gone, kept a minute
+			red row: at 95 % of its memory limit or hit it in the last interval · flashing: OOM-killed · † oom-killed (main process the victim) or † exited: gone, kept a minute
 		</Text>,
 	];
 	return (

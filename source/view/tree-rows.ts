@@ -4,6 +4,7 @@ import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import type {Tombstone} from '../model/event-log.js';
 import {limitSource, type LimitSource} from '../model/limit-source.js';
+import {shortLimit} from './event-text.js';
 import type {ContainerRef} from './namespace-sharing.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
@@ -214,14 +215,21 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
 	};
 }
 
-/** The mark of a container gone after its OOM kill. */
-export const tombstoneTag = '† oom-killed';
+/**
+ * The mark of a gone container: `† oom-killed` when its main process was the victim (or a group kill took
+ * it), with the limit that struck where the kernel log said (`† oom-killed by pod's 64M limit`); else `† exited`.
+ */
+export function tombstoneTag(tombstone: Tombstone): string {
+	if (tombstone.end !== 'oom-killed') return `† ${tombstone.end}`;
+	const limit = shortLimit(tombstone.events.find((event) => event.kind === 'oom-kill' && event.limit)?.limit);
+	return limit === null ? '† oom-killed' : `† oom-killed by ${limit}`;
+}
 
 function tombstoneNode(tombstone: Tombstone): TreeNode {
 	return {
 		key: tombstoneRowKey(tombstone),
 		label: sanitizeForTerminal(tombstone.containerName),
-		tags: [tombstoneTag],
+		tags: [tombstoneTag(tombstone)],
 		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length, tombstone.cgroup, null),
 		sortFraction: null,
 		sortName: tombstone.containerName.toLowerCase(),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {describe, test} from 'node:test';
-import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine} from '../../source/collect/kmsg-reader.js';
+import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
 // As kernel 6.x writes them (kernel 6.18 on this machine, `dmesg` after a rig's OOM kill).
@@ -19,15 +19,15 @@ describe('kmsg records', () => {
 	});
 
 	test('the oom-kill summary line: victim, cgroups, uid', () => {
-		assert.deepEqual(parseOomKillLine(summaryLine), {pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', uid: 0});
+		assert.deepEqual(parseOomKillLine(summaryLine), {pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', uid: 0, constraint: 'CONSTRAINT_MEMCG'});
 		const podLimit = summaryLine.replace('oom_memcg=/podtop-x/app1', 'oom_memcg=/podtop-x');
 		assert.equal(parseOomKillLine(podLimit)?.oomMemcg, '/podtop-x');
 		// A comm with a comma and a cgroup path with one.
 		const odd = 'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,b,task_memcg=/a,b/c,task=x,y,pid=42,uid=1000';
-		assert.deepEqual(parseOomKillLine(odd), {pid: 42, comm: 'x,y', oomMemcg: '/a,b', taskMemcg: '/a,b/c', uid: 1000});
+		assert.deepEqual(parseOomKillLine(odd), {pid: 42, comm: 'x,y', oomMemcg: '/a,b', taskMemcg: '/a,b/c', uid: 1000, constraint: 'CONSTRAINT_MEMCG'});
 		// A global OOM has no oom_memcg.
 		const global = 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=chrome,pid=77,uid=1000';
-		assert.deepEqual(parseOomKillLine(global), {pid: 77, comm: 'chrome', oomMemcg: null, taskMemcg: '/user.slice', uid: 1000});
+		assert.deepEqual(parseOomKillLine(global), {pid: 77, comm: 'chrome', oomMemcg: null, taskMemcg: '/user.slice', uid: 1000, constraint: 'CONSTRAINT_NONE'});
 		assert.equal(parseOomKillLine('node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0'), null);
 	});
 
@@ -47,7 +47,7 @@ describe('kmsg records', () => {
 	test('escaped bytes are bytes: a cgroup path reads as the key /proc/<pid>/cgroup gives, a comm as /proc shows it', () => {
 		// kmsg escapes every byte from 0x7f and the backslash: "café" is caf\xc3\xa9 there.
 		const named = (memcg: string, task: string) => summaryLine.replaceAll('/podtop-x/app1', memcg).replace('task=node', `task=${task}`);
-		assert.deepEqual(parseOomKillLine(named('/p/caf\\xc3\\xa9', 'caf\\xc3\\xa9')), {pid: 1234, comm: 'café', oomMemcg: '/p/café', taskMemcg: '/p/café', uid: 0});
+		assert.deepEqual(parseOomKillLine(named('/p/caf\\xc3\\xa9', 'caf\\xc3\\xa9')), {pid: 1234, comm: 'café', oomMemcg: '/p/café', taskMemcg: '/p/café', uid: 0, constraint: 'CONSTRAINT_MEMCG'});
 		const invalid = parseOomKillLine(named('/p/a\\xff\\xfe\\x5cxff', 'a\\xff'));
 		// The bytes ff fe (as decodeBytesExactly keys them), then a backslash and "xff" as text: two different things.
 		assert.equal(invalid?.oomMemcg, '/p/a\udcff\udcfe\\xff');
@@ -55,24 +55,95 @@ describe('kmsg records', () => {
 		assert.equal(parseKilledProcessLine(killedLine.replace('(node)', '(caf\\xc3\\xa9)'))?.comm, 'café');
 	});
 
-	test('the parser reports a kill once: from the summary, the Killed line after it adding nothing', () => {
+	test('the parser reports a kill once: from the summary, the Killed line after it adding nothing; the limit from the usage line', () => {
 		const parser = new OomKillParser((usec) => usec / 1000);
 		const records = [
 			'4,500,372102381,-;node invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0',
+			'6,500,372102390,-;memory: usage 65536kB, limit 65536kB, failcnt 41',
+			'6,500,372102391,-;memory+swap: usage 65536kB, limit 9007199254740988kB, failcnt 0',
 			`6,501,372108854,-;${summaryLine}`,
 			`3,502,372108900,-;${killedLine}`,
 		];
 		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
-		assert.deepEqual(kills, [{pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', time: 372108.854, sequence: 501}]);
-		// An older kernel with no summary line: the Killed line alone.
+		assert.deepEqual(kills, [
+			{
+				pid: 1234,
+				comm: 'node',
+				oomMemcg: '/podtop-x/app1',
+				taskMemcg: '/podtop-x/app1',
+				constraint: 'CONSTRAINT_MEMCG',
+				limitBytes: 64 * 1024 * 1024,
+				group: null,
+				time: 372108.854,
+				sequence: 501,
+			},
+		]);
+		// A Killed line with nothing before it: no cgroup, no limit, only that it was a cgroup's.
 		assert.deepEqual(parser.push(parseKmsgRecord(`3,503,1000,-;${killedLine.replace('1234', '4321')}`)!), {
 			pid: 4321,
 			comm: 'node',
 			oomMemcg: null,
 			taskMemcg: null,
+			constraint: 'CONSTRAINT_MEMCG',
+			limitBytes: null,
+			group: null,
 			time: 1,
 			sequence: 503,
 		});
+	});
+
+	test('an older kernel: "Task in X killed as a result of limit of Y", then Kill process and Killed process lines', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const records = [
+			'4,10,1000,-;dd invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=0',
+			'6,11,1001,-;Task in /mypod/c1 killed as a result of limit of /mypod',
+			'6,12,1002,-;memory: usage 262144kB, limit 262144kB, failcnt 77',
+			'6,13,1003,-;memory+swap: usage 262144kB, limit 9007199254740988kB, failcnt 0',
+			'3,14,1004,-;Memory cgroup out of memory: Kill process 5150 (dd) score 996 or sacrifice child',
+			'3,15,1005,-;Killed process 5150 (dd) total-vm:100360kB, anon-rss:98372kB, file-rss:0kB, shmem-rss:0kB',
+		];
+		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.comm, kill.taskMemcg, kill.oomMemcg, kill.limitBytes, kill.constraint]), [
+			[5150, 'dd', '/mypod/c1', '/mypod', 256 * 1024 * 1024, 'CONSTRAINT_MEMCG'],
+		]);
+		assert.deepEqual(parseTaskInLine('Task in /a b/c killed as a result of limit of /a b'), {taskMemcg: '/a b/c', oomMemcg: '/a b'});
+		assert.equal(parseTaskInLine('Task in /x killed'), null);
+	});
+
+	test('a global OOM: no oom_memcg, constraint NONE, no limit bytes (the usage line of an earlier memcg OOM not carried over)', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		parser.push(parseKmsgRecord('6,1,1000,-;memory: usage 1024kB, limit 1024kB, failcnt 1')!);
+		parser.push(parseKmsgRecord('4,2,2000,-;chrome invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=300')!);
+		const kill = parser.push(
+			parseKmsgRecord('6,3,2001,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=chrome,pid=77,uid=1000')!,
+		);
+		assert.deepEqual(kill && [kill.oomMemcg, kill.taskMemcg, kill.constraint, kill.limitBytes], [null, '/user.slice', 'CONSTRAINT_NONE', null]);
+		assert.equal(parser.push(parseKmsgRecord('3,4,2002,-;Out of memory: Killed process 77 (chrome) total-vm:1kB, anon-rss:1kB')!), null);
+	});
+
+	test('a group kill: the victim marked, the other members reported with the group and the limit that struck', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const records = [
+			'4,20,1000,-;sh invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,21,1001,-;memory: usage 65536kB, limit 65536kB, failcnt 0',
+			`6,22,1002,-;${summaryLine.replace('oom_memcg=/podtop-x/app1', 'oom_memcg=/podtop-x')}`,
+			`3,23,1003,-;${killedLine}`,
+			'6,24,1004,-;Tasks in /podtop-x/app1 are going to be killed due to memory.oom.group set',
+			'3,25,1005,-;Memory cgroup out of memory: Killed process 1240 (sleep) total-vm:1kB, anon-rss:1kB, file-rss:1kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0',
+		];
+		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.taskMemcg, kill.oomMemcg, kill.limitBytes, kill.group]), [
+			[1234, '/podtop-x/app1', '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
+			[1240, '/podtop-x/app1', '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
+		]);
+	});
+
+	test('lines that do not parse give nothing, never a throw', () => {
+		const parser = new OomKillParser();
+		for (const text of ['', ';', '6,1,2;', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
+			const record = parseKmsgRecord(text);
+			if (record) assert.equal(parser.push(record), null, text);
+		}
 	});
 });
 

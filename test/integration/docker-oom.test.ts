@@ -6,7 +6,7 @@ import {readdir, readlink} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test, type TestContext} from 'node:test';
-import type {eventToJson} from '../../source/events-command.js';
+import type {eventToJson} from '../../source/output/event-lines.js';
 import {type Daemons, docker, dockerInspect, dockerRig, requireDaemons, startDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
 import {cliPath} from '../helpers/podtop.js';
 import {isRunning, run, stopChild, waitFor} from '../helpers/processes.js';

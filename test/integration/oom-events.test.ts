@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
+import fs from 'node:fs';
 import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
-import {eventToJson, runEventsCommand} from '../../source/events-command.js';
+import {runEventsCommand} from '../../source/events-command.js';
+import type {eventToJson} from '../../source/output/event-lines.js';
 import {cliPath} from '../helpers/podtop.js';
 import {isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
+import {isRoot, requireOrSkip} from '../helpers/require.js';
+import {cgroupProcsFiles, createCgroup, spawnInCgroups} from '../helpers/cgroups.js';
 
 type JsonEvent = ReturnType<typeof eventToJson>;
 
@@ -109,4 +113,106 @@ test('the same without the kernel log (in process): the vanished process is name
 	assert.ok(ours().some((event) => event.kind === 'limit-hit' && event.containerName === 'app1'));
 	stop();
 	assert.equal(await finished, 0);
+});
+
+/** Waits for podtop events' first status line and tells whether it reads the kernel log. */
+async function startedReadingKernelLog(podtop: ReturnType<typeof startPodtopEvents>): Promise<boolean> {
+	await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 10_000, 'podtop events to start');
+	assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
+	return podtop.stderr().includes('victims from the kernel log');
+}
+
+test('a kill by the pod cgroup\'s limit of a process in an unlimited container: one oom-kill, the pod\'s limit named', {timeout: 60_000}, async (t) => {
+	if (!requireRigs(t, 'unshare', 'climber')) return;
+	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg (the kernel names the limit)')) return;
+	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: null}], podMemoryLimitBytes: 64 * MiB}));
+	const podtop = startPodtopEvents(['--interval', '250']);
+	t.after(() => stopChild(podtop.child));
+	assert.equal(await startedReadingKernelLog(podtop), true);
+
+	// One 96 MiB chunk: killed within moments, often between two refreshes (never seen by a scan).
+	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 96, everyMs: 100}));
+	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'}, 'the allocation is OOM-killed');
+	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 10_000, 'the oom-kill event').catch((error: unknown) => {
+		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
+	});
+	assert.deepEqual(oomKill.victim, {pid: climber.pid, comm: climber.comm});
+	assert.deepEqual(oomKill.limit, {cgroup: rig.cgroup, level: 'pod', bytes: 64 * MiB});
+	assert.equal(oomKill.cgroup, `${rig.cgroup}/app1`);
+	assert.equal(oomKill.group, null);
+
+	// A cgroup whose only process is the victim, killed before any refresh could see it: only the kernel log tells.
+	const job = `${rig.cgroup}/job`;
+	await createCgroup(job);
+	const dd = spawnInCgroups(cgroupProcsFiles(job), ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=96M', 'count=1']);
+	const ddPid = dd.pid;
+	const [, ddSignal] = (await once(dd, 'exit')) as [number | null, NodeJS.Signals | null];
+	assert.equal(ddSignal, 'SIGKILL');
+	const jobKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill' && event.cgroup === job), 10_000, 'the job\'s oom-kill').catch((error: unknown) => {
+		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
+	});
+	assert.deepEqual(jobKill.victim, {pid: ddPid, comm: 'dd'});
+	assert.deepEqual(jobKill.limit, {cgroup: rig.cgroup, level: 'pod', bytes: 64 * MiB});
+	assert.equal(jobKill.podName, rig.cgroup.slice(1));
+
+	// The kills are not reported again when a counter catches up: wait for several more refreshes' worth of output.
+	const limitHits = () => ours().filter((event) => event.kind === 'limit-hit').length;
+	const hitsNow = limitHits();
+	const again = spawnInCgroups(cgroupProcsFiles(`${rig.cgroup}/app1`), ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=32M', 'count=4']);
+	await once(again, 'exit');
+	await waitFor(() => (limitHits() > hitsNow ? true : undefined), 10_000, 'a later limit-hit').catch(() => undefined);
+	assert.equal(ours().filter((event) => event.kind === 'oom-kill').length, 2, JSON.stringify(ours()));
+});
+
+test('a container killed at its own limit: the container\'s limit named, with its bytes', {timeout: 60_000}, async (t) => {
+	if (!requireRigs(t, 'unshare', 'climber')) return;
+	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg (the kernel names the limit)')) return;
+	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 48 * MiB}], podMemoryLimitBytes: 256 * MiB}));
+	const podtop = startPodtopEvents(['--interval', '250']);
+	t.after(() => stopChild(podtop.child));
+	assert.equal(await startedReadingKernelLog(podtop), true);
+	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 8, everyMs: 200}));
+	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'});
+	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 10_000, 'the oom-kill event').catch((error: unknown) => {
+		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
+	});
+	assert.equal(oomKill.containerName, 'app1');
+	assert.deepEqual(oomKill.victim, {pid: climber.pid, comm: climber.comm});
+	assert.deepEqual(oomKill.limit, {cgroup: `${rig.cgroup}/app1`, level: 'container', bytes: 48 * MiB});
+});
+
+test('not root: the kernel log unreadable, the kills from before start said unknown (null), never a crash', {timeout: 60_000}, async (t) => {
+	if (!requireOrSkip(t, isRoot && fs.readFileSync('/proc/sys/kernel/dmesg_restrict', 'utf8').trim() === '1', 'needs root to drop to nobody, and dmesg_restrict=1')) return;
+	const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath];
+	const run = (args: readonly string[]) => new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => {
+		const child = spawn('setpriv', [...asNobody, ...args], {stdio: ['ignore', 'pipe', 'pipe'], cwd: '/'});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.once('exit', (code) => resolve({code, stdout, stderr}));
+	});
+	const json = await run(['--once', '--json']);
+	assert.equal(json.code, 0, json.stderr);
+	const document = JSON.parse(json.stdout) as {pastEvents: unknown; kernelLog: {readable: boolean; unavailableReason: string | null}};
+	assert.equal(document.pastEvents, null, 'unknown, not an empty list');
+	assert.equal(document.kernelLog.readable, false);
+	assert.match(document.kernelLog.unavailableReason ?? '', /^(EPERM|EACCES)$/);
+	const text = await run(['--once']);
+	assert.equal(text.code, 0, text.stderr);
+	assert.match(text.stdout, /^OOM kills before start: unknown \(kernel log unreadable: (EPERM|EACCES)\)$/m);
+
+	const child = spawn('setpriv', [...asNobody, 'events', '--since-boot', '--json', '--interval', '250'], {stdio: ['ignore', 'pipe', 'pipe'], cwd: '/'});
+	t.after(() => stopChild(child));
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	await waitFor(() => stderr.includes('\n') || !isRunning(child), 10_000, 'podtop events to start');
+	assert.match(stderr, /kernel log unreadable \((EPERM|EACCES)\).*OOM kills before start unknown/);
+	assert.ok(isRunning(child), stderr);
+	const exited = once(child, 'exit');
+	child.kill('SIGINT');
+	const [code] = (await exited) as [number | null];
+	assert.equal(code, 0, stderr);
 });

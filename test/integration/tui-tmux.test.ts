@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
-import {cliPath} from '../helpers/podtop.js';
+import type {eventToJson} from '../../source/output/event-lines.js';
+import {cliPath, podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
 import {waitFor} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
@@ -285,5 +286,42 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		assert.ok(unmarked(rowWith(screen, '▸ app1')), `seen: the mark stays gone:\n${screen}`);
 		terminal.type('q');
 		await terminal.waitForScreen((text) => /\$ *$|# *$/m.test(text.trimEnd().split('\n').at(-1) ?? ''), 'the shell prompt back after q');
+	});
+});
+
+describe('which limit struck, and the kills from before start', () => {
+	test('a kill by the pod cgroup\'s limit before podtop starts is in --once --json and the first frame; a live one in the event pane', {timeout: 90_000}, async (t) => {
+		if (!requireOrSkip(t, isRoot && hasTmux() && fs.existsSync('/dev/kmsg'), 'needs root (Rig A, /dev/kmsg) and tmux')) return;
+		if (!requireRigs(t, 'unshare', 'climber')) return;
+		const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: null}], podMemoryLimitBytes: 64 * MiB}));
+		const podName = rig.cgroup.slice(1);
+		// Killed before podtop runs: one 96 MiB chunk in a container with no limit of its own.
+		const before = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 96, everyMs: 100}));
+		assert.deepEqual(await before.exited, {code: null, signal: 'SIGKILL'});
+
+		const once = (await podtopOnceJson()) as PodtopJson & {pastEvents: Array<ReturnType<typeof eventToJson>> | null; kernelLog: {readable: boolean}};
+		assert.equal(once.kernelLog.readable, true);
+		const past = once.pastEvents?.find((event) => event.victim?.pid === before.pid);
+		assert.ok(past, `the kill in pastEvents: ${JSON.stringify(once.pastEvents?.slice(-3))}`);
+		assert.equal(past.past, true);
+		assert.equal(past.podId, rig.cgroup);
+		assert.equal(past.containerName, 'app1');
+		assert.deepEqual(past.victim, {pid: before.pid, comm: before.comm});
+		assert.deepEqual(past.limit, {cgroup: rig.cgroup, level: 'pod', bytes: 64 * MiB});
+
+		const terminal = new Terminal(130, 40);
+		t.after(() => terminal.close());
+		terminal.type(`node ${cliPath} --interval 500`, 'Enter');
+		const first = await terminal.waitForScreen((text) => /^podtop /.test(text) && /q quit/.test(text), 'the first frame');
+		assert.match(first.split('\n')[1], /\d+ OOM kills? before start/, 'the header counts the kills from before start apart');
+		terminal.type('e');
+		const pastLine = new RegExp(`before start oom-kill +${podName}/app1 +killed by the pod's 64M limit · victim ${before.pid} \\(${before.comm}\\)`);
+		await terminal.waitForScreen((text) => pastLine.test(text), 'the kill from before start in the event pane');
+
+		const live = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 96, everyMs: 100}));
+		assert.deepEqual(await live.exited, {code: null, signal: 'SIGKILL'});
+		const liveLine = new RegExp(`\\d\\d:\\d\\d:\\d\\d oom-kill +${podName}/app1 +killed by the pod's 64M limit · victim ${live.pid} \\(${live.comm}\\)`);
+		await terminal.waitForScreen((text) => liveLine.test(text), 'the live kill with the pod\'s limit in the event pane');
+		terminal.type('q');
 	});
 });

@@ -146,13 +146,35 @@ describe('EventLog', () => {
 		const detector = new EventDetector();
 		const first = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
 		log.ingest(first, detector.next(first));
-		detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, time: t0 + 500, sequence: 77}]);
+		detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0 + 500, sequence: 77}]);
 		time.state.now = t0 + 1000;
 		const second = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 1}});
 		log.ingest(second, detector.next(second));
 		const [tombstone] = log.tombstones();
 		assert.equal(tombstone.containerName, 'app1');
 		assert.deepEqual(tombstone.events.map((entry) => [entry.kind, entry.victim]), [['oom-kill', {pid: 1234, comm: 'node'}]]);
+		assert.equal(tombstone.end, 'oom-killed', 'its main process (the first started) was the victim');
+	});
+
+	test('a tombstone says oom-killed only when the main process was the victim or a group kill took it; else exited', () => {
+		const ended = (victimPid: number, group: string | null) => {
+			const time = clock();
+			const log = new EventLog({now: time.now});
+			const detector = new EventDetector();
+			const first = shopModel(t0, {app1: {oomKill: 0}});
+			log.ingest(first, detector.next(first));
+			detector.addKernelKills([{pid: victimPid, comm: 'x', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group, time: t0 + 500, sequence: 78}]);
+			time.state.now = t0 + 1000;
+			const second = shopModel(t0 + 1000, {app1: {oomKill: 1}});
+			log.ingest(second, detector.next(second));
+			time.state.now = t0 + 2000;
+			log.ingest(shopModel(t0 + 2000, {app1: null}));
+			return log.tombstones()[0].end;
+		};
+		// app1's processes: node 1234 (started first: the main process) and sh 1240.
+		assert.equal(ended(1234, null), 'oom-killed');
+		assert.equal(ended(1240, null), 'exited', 'a child killed, the container ended later on its own');
+		assert.equal(ended(1240, app1Cgroup), 'oom-killed', 'a group kill took them all');
 	});
 
 	test('a container that comes back is live again', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {detachModel, detectEvents, EventDetector, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
 
@@ -11,7 +11,7 @@ function summary(events: readonly PodtopEvent[]) {
 }
 
 function kill(fields: Partial<KernelOomKill> & {pid: number}): KernelOomKill {
-	return {comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, time: t0, sequence: fields.pid, ...fields};
+	return {comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0, sequence: fields.pid, ...fields};
 }
 
 describe('detectEvents', () => {
@@ -166,6 +166,56 @@ describe('detectEvents', () => {
 		detector2.addKernelKills([kill({pid: 1234, comm: 'node', sequence: 11})]);
 		const named = detector2.next(shopModel(t0 + 1000, {app1: {oomKill: 1}}));
 		assert.deepEqual(named.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
+	});
+
+	test('a kernel kill no counter claims by the next model is reported on its own, once, even when a counter catches up later', () => {
+		const detector = new EventDetector();
+		detector.next(shopModel(t0, {}));
+		// A process in /podtop-x/job (never in a model) killed by the pod's limit; its record read after the model
+		// of t0 + 1000 (as the event source does: read the model, then the log): that model's counters may not show it yet.
+		const jobKill = kill({pid: 4242, comm: 'dd', taskMemcg: `${shopPodCgroup}/job`, oomMemcg: shopPodCgroup, limitBytes: 512 * MiB, sequence: 20});
+		detector.addKernelKills([jobKill]);
+		assert.deepEqual(detector.next(shopModel(t0 + 1000, {})), []);
+		const events = detector.next(shopModel(t0 + 2000, {}));
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.podId, event.containerId, event.cgroup, event.victim, event.limit]),
+			[['oom-kill', shopPodCgroup, null, `${shopPodCgroup}/job`, {pid: 4242, comm: 'dd'}, {cgroup: shopPodCgroup, level: 'pod', bytes: 512 * MiB}]],
+		);
+		assert.deepEqual(detector.next(shopModel(t0 + 3000, {})), []);
+		// A record for app1 whose counter rises only later: reported alone, then the counter's rise is not a second kill.
+		detector.addKernelKills([kill({pid: 1234, sequence: 21, time: t0 + 3500})]);
+		assert.deepEqual(detector.next(shopModel(t0 + 4000, {})), []);
+		assert.deepEqual(summary(detector.next(shopModel(t0 + 5000, {}))), [['oom-kill', 'app1', 1]]);
+		assert.deepEqual(summary(detector.next(shopModel(t0 + 6000, {app1: {oomKill: 1}}))), []);
+	});
+
+	test('which limit struck: container, pod, node-allocatable, ancestor, node (global OOM), unknown', () => {
+		const model = shopModel(t0, {});
+		const pod = model.pods[0];
+		const app1 = pod.containers.find((container) => container.name === 'app1')!;
+		const level = (fields: Partial<KernelOomKill>, container = app1) => struckLimit(kill({pid: 1, ...fields}), pod, container);
+		assert.deepEqual(level({limitBytes: 64 * MiB}), {cgroup: app1Cgroup, level: 'container', bytes: 64 * MiB});
+		assert.equal(level({oomMemcg: shopPodCgroup}).level, 'pod');
+		assert.equal(level({oomMemcg: '/kubepods/burstable'}).level, 'node-allocatable');
+		assert.equal(level({oomMemcg: '/kubepods.slice'}).level, 'node-allocatable');
+		assert.equal(level({oomMemcg: '/'}).level, 'ancestor');
+		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_NONE'}), {cgroup: null, level: 'node', bytes: null});
+		assert.deepEqual(level({oomMemcg: null, constraint: null}), {cgroup: null, level: 'unknown', bytes: null});
+		assert.equal(level({oomMemcg: '/elsewhere', taskMemcg: '/other/x'}).level, 'unknown');
+	});
+
+	test('kills from before start: placed where their cgroup still is, else shown by path; oldest first, at the kernel\'s time', () => {
+		const model = shopModel(t0, {});
+		const gone = kill({pid: 7, comm: 'java', taskMemcg: '/removed-pod/c1', oomMemcg: '/removed-pod', limitBytes: 128 * MiB, time: t0 - 5000, sequence: 2});
+		const here = kill({pid: 8, comm: 'node', time: t0 - 9000, sequence: 1, limitBytes: 64 * MiB});
+		const events = pastKillEvents([gone, here], model);
+		assert.deepEqual(
+			events.map((event) => [event.time, event.past, event.podId, event.containerName, event.cgroup, event.limit?.level, event.limit?.bytes]),
+			[
+				[t0 - 9000, true, shopPodCgroup, 'app1', app1Cgroup, 'container', 64 * MiB],
+				[t0 - 5000, true, '', null, '/removed-pod/c1', 'ancestor', 128 * MiB],
+			],
+		);
 	});
 
 	test('EventDetector keeps its previous model safe from pooled records updated in place', () => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import {fileURLToPath} from 'node:url';
 import {before, describe, test} from 'node:test';
-import type {eventToJson} from '../../source/events-command.js';
+import type {eventToJson} from '../../source/output/event-lines.js';
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';

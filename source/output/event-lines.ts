@@ -1,0 +1,74 @@
+import type {KernelLogState, PodtopEvent} from '../model/events.js';
+import {truncateCells} from '../format/cells.js';
+import {sanitizeForTerminal} from '../format/terminal-text.js';
+import {formatBytes} from '../format/units.js';
+
+/**
+ * `2025-11-23T16:00:00.123Z oom-kill pod/container +1 victim=1234(busybox) limit=pod:/pod:256M cgroup=/pod/container`,
+ * sanitized. `limit=unknown` when the kernel log did not say which limit struck, `group=/cg` for a group kill.
+ */
+export function formatEventText(event: PodtopEvent): string {
+	const who = event.podId === '' ? '-' : event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
+	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
+	if (event.past) parts.splice(1, 0, 'before-start');
+	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
+	if (event.kind === 'oom-kill') {
+		parts.push(event.victim ? `victim=${event.victim.pid}(${event.victim.comm})` : 'victim=unknown');
+		const limit = event.limit;
+		parts.push(limit ? `limit=${limit.level}:${limit.cgroup ?? '-'}:${limit.bytes === null ? '?' : formatBytes(limit.bytes)}` : 'limit=unknown');
+		if (event.group) parts.push(`group=${event.group}`);
+	}
+	parts.push(`cgroup=${event.cgroup}`);
+	return sanitizeForTerminal(parts.join(' '));
+}
+
+/** The NDJSON line of an event: the event's own fields; for an OOM kill victim and limit null when unknown. */
+export function eventToJson(event: PodtopEvent) {
+	const oomKill = event.kind === 'oom-kill';
+	return {
+		time: event.time,
+		kind: event.kind,
+		cgroup: event.cgroup,
+		podId: event.podId === '' ? null : event.podId,
+		podName: event.podId === '' ? null : event.podName,
+		containerId: event.containerId,
+		containerName: event.containerName,
+		delta: event.delta,
+		value: event.value ?? null,
+		victim: oomKill ? (event.victim ?? null) : undefined,
+		limit: oomKill ? (event.limit ?? null) : undefined,
+		group: oomKill ? (event.group ?? null) : undefined,
+		past: event.past ? true : undefined,
+	};
+}
+
+/** The kernel log's state as JSON: readable, why not, and from when it holds records. */
+export function kernelLogToJson(kernelLog: KernelLogState) {
+	return {
+		readable: kernelLog.available,
+		unavailableReason: kernelLog.unavailableReason,
+		since: kernelLog.since,
+		sinceBoot: kernelLog.sinceBoot,
+	};
+}
+
+/** For --once --json: `pastEvents` (null when the kernel log could not be read: unknown, not none) and `kernelLog`. */
+export function pastEventsToJson(past: {events: readonly PodtopEvent[]; kernelLog: KernelLogState}) {
+	return {pastEvents: past.kernelLog.available ? past.events.map(eventToJson) : null, kernelLog: kernelLogToJson(past.kernelLog)};
+}
+
+/** From when the kernel log holds records: `since boot`, or `since 2025-11-23T16:00:00.000Z` once the ring wrapped. */
+export function kernelLogSpan(kernelLog: KernelLogState): string {
+	if (kernelLog.since === null) return 'empty';
+	return kernelLog.sinceBoot ? 'since boot' : `since ${new Date(kernelLog.since).toISOString()} (older records overwritten)`;
+}
+
+/** For --once: a heading line on the OOM kills from before start, then one line each (as `podtop events`), cut to `width`. */
+export function pastEventsToText(past: {events: readonly PodtopEvent[]; kernelLog: KernelLogState}, width: number | null): string {
+	const fit = (line: string) => (width === null ? line : truncateCells(line, width));
+	if (!past.kernelLog.available) {
+		return fit(sanitizeForTerminal(`OOM kills before start: unknown (kernel log unreadable: ${past.kernelLog.unavailableReason ?? '?'})`)) + '\n';
+	}
+	const heading = `OOM kills before start: ${past.events.length} (kernel log ${kernelLogSpan(past.kernelLog)})`;
+	return [heading, ...past.events.map(formatEventText)].map(fit).join('\n') + '\n';
+}

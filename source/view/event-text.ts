@@ -1,0 +1,74 @@
+import type {PodtopEvent, StruckLimit} from '../model/events.js';
+import {sanitizeForTerminal} from '../format/terminal-text.js';
+import {formatBytes} from '../format/units.js';
+import type {Tone} from './theme.js';
+
+/** Local wall-clock time of an event, `HH:MM:SS`. */
+export function formatEventTime(time: number): string {
+	const date = new Date(time);
+	return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+/** `pod/container`, or `pod/(pod)` for the pod's own cgroup, or the cgroup of a kill outside any pod; escaped for the terminal. */
+export function eventSubject(event: PodtopEvent): string {
+	if (event.podId === '') return sanitizeForTerminal(event.cgroup);
+	return sanitizeForTerminal(`${event.podName}/${event.containerName ?? '(pod)'}`);
+}
+
+/**
+ * `killed by the pod's 256M limit`, `killed by the container's 64M limit`, `killed by the node's memory
+ * (global OOM)`; `limit unknown` when the kernel log did not say. Escaped for the terminal.
+ */
+export function limitPhrase(limit: StruckLimit | null | undefined): string {
+	if (!limit) return 'limit unknown';
+	const size = limit.bytes === null ? '' : `${formatBytes(limit.bytes)} `;
+	switch (limit.level) {
+		case 'container':
+		case 'pod':
+			return `killed by the ${limit.level}'s ${size}limit`;
+		case 'node-allocatable':
+			return sanitizeForTerminal(`killed by the node-allocatable ${size}limit (${limit.cgroup ?? '?'})`);
+		case 'ancestor':
+			return sanitizeForTerminal(`killed by the ${size}limit of ancestor ${limit.cgroup ?? '?'}`);
+		case 'node':
+			return "killed by the node's memory (global OOM)";
+		case 'unknown':
+			return limit.cgroup === null ? 'limit unknown' : sanitizeForTerminal(`killed by the ${size}limit of ${limit.cgroup}`);
+	}
+}
+
+/** `pod's 256M limit`, `container's 64M limit`, `node's memory`: which limit, in a few cells for a row's mark; null when unknown. */
+export function shortLimit(limit: StruckLimit | null | undefined): string | null {
+	if (!limit || limit.level === 'unknown') return null;
+	if (limit.level === 'node') return "node's memory";
+	const size = limit.bytes === null ? '' : `${formatBytes(limit.bytes)} `;
+	return limit.level === 'container' || limit.level === 'pod' ? `${limit.level}'s ${size}limit` : `${limit.level} ${size}limit`;
+}
+
+/**
+ * `killed by the pod's 256M limit · victim 1234 (node)` for an OOM kill (`victim unknown` when nobody could
+ * be named, only the victim when the kernel log did not say which limit struck, `· group kill` when the cgroup was killed as a whole); empty otherwise. The limit first: a
+ * narrow terminal cuts the end of the line.
+ */
+export function eventVictim(event: PodtopEvent): string {
+	if (event.kind !== 'oom-kill') return '';
+	const victim = event.victim ? sanitizeForTerminal(`victim ${event.victim.pid} (${event.victim.comm})`) : 'victim unknown';
+	const group = event.group ? ' · group kill' : '';
+	return event.limit ? `${limitPhrase(event.limit)} · ${victim}${group}` : `${victim}${group}`;
+}
+
+export function eventTone(event: PodtopEvent): Tone | undefined {
+	switch (event.kind) {
+		case 'oom-kill':
+		case 'oom':
+		case 'under-oom':
+			return 'critical';
+		case 'memory.max':
+		case 'limit-hit':
+		case 'peak-at-limit':
+		case 'pids.max':
+			return 'warn';
+		default:
+			return undefined;
+	}
+}

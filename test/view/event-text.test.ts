@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import type {Tombstone} from '../../source/model/event-log.js';
+import type {PodtopEvent} from '../../source/model/events.js';
+import {eventVictim, limitPhrase} from '../../source/view/event-text.js';
+import {tombstoneTag} from '../../source/view/tree-rows.js';
+
+const MiB = 1024 * 1024;
+const kill: PodtopEvent = {
+	time: 0,
+	kind: 'oom-kill',
+	cgroup: '/mypod/app',
+	podId: '/mypod',
+	podName: 'mypod',
+	containerId: '/mypod/app',
+	containerName: 'app',
+	delta: 1,
+	victim: {pid: 42, comm: 'dd'},
+	limit: {cgroup: '/mypod', level: 'pod', bytes: 256 * MiB},
+};
+
+test('which limit struck, in words: each level, unknown said so, hostile cgroup names escaped', () => {
+	assert.equal(limitPhrase(kill.limit), "killed by the pod's 256M limit");
+	assert.equal(limitPhrase({cgroup: '/mypod/app', level: 'container', bytes: 64 * MiB}), "killed by the container's 64M limit");
+	assert.equal(limitPhrase({cgroup: '/kubepods/burstable', level: 'node-allocatable', bytes: null}), 'killed by the node-allocatable limit (/kubepods/burstable)');
+	assert.equal(limitPhrase({cgroup: '/a\u001b[2J', level: 'ancestor', bytes: MiB}), 'killed by the 1.0M limit of ancestor /a\\x1b[2J');
+	assert.equal(limitPhrase({cgroup: null, level: 'node', bytes: null}), "killed by the node's memory (global OOM)");
+	assert.equal(limitPhrase(null), 'limit unknown');
+	assert.equal(eventVictim(kill), "killed by the pod's 256M limit · victim 42 (dd)");
+	assert.equal(eventVictim({...kill, group: '/mypod/app'}), "killed by the pod's 256M limit · victim 42 (dd) · group kill");
+	assert.equal(eventVictim({...kill, limit: null}), 'victim 42 (dd)');
+});
+
+test('a tombstone row: oom-killed by the limit that struck, or exited', () => {
+	const tombstone = {containerName: 'app', events: [kill], end: 'oom-killed'} as unknown as Tombstone;
+	assert.equal(tombstoneTag(tombstone), "† oom-killed by pod's 256M limit");
+	assert.equal(tombstoneTag({...tombstone, events: [{...kill, limit: null}]}), '† oom-killed');
+	assert.equal(tombstoneTag({...tombstone, end: 'exited'}), '† exited');
+});
