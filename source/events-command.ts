@@ -4,7 +4,7 @@ import {createEventSource, type EventUpdate} from './event-source.js';
 import type {PodtopEvent} from './model/events.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
-import {sanitizeForTerminal} from './format/terminal-text.js';;
+import {sanitizeForTerminal} from './format/terminal-text.js';
 import {toJsonText} from './output/json.js';
 
 export type EventsCommandOptions = {

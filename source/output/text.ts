@@ -1,9 +1,9 @@
 import {processCpuPercent} from '../model/gauges.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
-import {formatBytes, formatCores, formatPercent, plural} from '../format/units.js';;
-import {problemNotes} from '../format/problem-notes.js';;
+import {formatBytes, formatCores, formatPercent, plural} from '../format/units.js';
+import {problemNotes} from '../format/problem-notes.js';
 
 const pidsWidth = 5;
 const cpuWidth = 11;

@@ -1,7 +1,7 @@
 import type {EventLog, Tombstone} from '../model/event-log.js';
 import type {PodtopEvent} from '../model/events.js';
 import {processCpuPercent} from '../model/gauges.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import {
 	namespaceTypes,
 	sharedNamespaceTypes,
@@ -15,7 +15,7 @@ import {
 } from '../model/types.js';
 import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-pane.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
-import {memoryLevel, sparkline} from './gauge-marks.js';;
+import {memoryLevel, sparkline} from './gauge-marks.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
 import type {Tone} from './theme.js';

@@ -1,8 +1,8 @@
 import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import type {PodtopEvent} from '../model/events.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
-import {plural} from '../format/units.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
+import {plural} from '../format/units.js';
 import {ColorContext, toneStyle, type Tone} from './theme.js';
 
 /** Local wall-clock time of an event, `HH:MM:SS`. */

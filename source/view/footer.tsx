@@ -1,8 +1,8 @@
 import {useContext} from 'react';
 import {Box, Text} from 'ink';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {PodModel} from '../model/types.js';
-import {problemNotes} from '../format/problem-notes.js';;
+import {problemNotes} from '../format/problem-notes.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 /** The collector's problems, for the status line. */

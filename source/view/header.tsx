@@ -1,8 +1,8 @@
 import {useContext} from 'react';
 import {Box, Text} from 'ink';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {HostFacts, PodModel} from '../model/types.js';
-import {formatBytes, formatInterval, formatUptime, plural} from '../format/units.js';;
+import {formatBytes, formatInterval, formatUptime, plural} from '../format/units.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 export const headerHeight = 2;
@@ -32,6 +32,7 @@ export function Header({model, hostFacts, intervalMs, paused, events}: HeaderPro
 				memoryText(model, host),
 				load === null ? null : `load ${load.map((average) => average.toFixed(2)).join(' ')}`,
 				uptime === null ? null : `up ${formatUptime(uptime)}`,
+				...describedHost(host),
 			]
 				.filter((part) => part !== null)
 				.join('  ')
@@ -73,4 +74,11 @@ function memoryText(model: PodModel | null, host: HostFacts): string | null {
 	const used = model?.memory.usedBytes ?? null;
 	if (total === null) return null;
 	return used === null ? `mem ${formatBytes(total)}` : `mem ${formatBytes(used)}/${formatBytes(total)}`;
+}
+
+/** What the host is, once looked up: last on the line, since a narrow terminal cuts the end. */
+function describedHost(host: HostFacts): Array<string | null> {
+	const description = host.description;
+	if (description === undefined) return [];
+	return [description.distribution, description.cpuModel, description.virtualization].map((fact) => (fact === null ? null : sanitizeForTerminal(fact)));
 }

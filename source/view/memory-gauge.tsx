@@ -1,7 +1,7 @@
 import {useContext} from 'react';
 import {Text} from 'ink';
 import {formatBytes, formatPercent} from '../format/units.js';
-import {memoryLevel, type MemoryLevel} from './gauge-marks.js';;
+import {memoryLevel, type MemoryLevel} from './gauge-marks.js';
 import {ColorContext, toneStyle, type Tone} from './theme.js';
 
 /** Cells the amount takes: `412M/512M  80%`. */

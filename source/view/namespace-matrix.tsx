@@ -1,9 +1,9 @@
 import {useContext, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import {useScrollOffset} from '../hooks/use-scroll-offset.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import {namespaceTypes, type HostNamespaceSource, type NamespaceInodes} from '../model/types.js';
-import {fitCells} from '../format/cells.js';;
+import {fitCells} from '../format/cells.js';
 import {labelNamespaces, namespaceShortNames, type NamespaceCell} from './namespace-labels.js';
 import {ColorContext, labelPalette, toneStyle, type TextStyle} from './theme.js';
 import type {TreeRow} from './tree-rows.js';

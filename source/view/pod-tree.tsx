@@ -2,7 +2,7 @@ import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import {useScrollOffset} from '../hooks/use-scroll-offset.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
-import {formatCores} from '../format/units.js';;
+import {formatCores} from '../format/units.js';
 import {MemoryGauge, memoryGaugeCells, memoryTextWidth, type MemoryGaugeCells} from './memory-gauge.js';
 import {ColorContext, toneStyle} from './theme.js';
 import type {RowAlert, SortKey, TreeRow} from './tree-rows.js';

@@ -1,6 +1,6 @@
 import {compareText} from '../model/compare-text.js';
 import {processCpuPercent} from '../model/gauges.js';
-import {sanitizeForTerminal} from '../format/terminal-text.js';;
+import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import type {Tombstone} from '../model/event-log.js';
 import type {ContainerRef} from './namespace-sharing.js';

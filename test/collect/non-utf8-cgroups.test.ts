@@ -9,7 +9,7 @@ import {Collector} from '../../source/collect/collector.js';
 import {createEventsWatcher} from '../../source/collect/events-watcher.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import type {Container} from '../../source/model/types.js';
 import {modelToJson, toJsonText} from '../../source/output/json.js';
 import {modelToText} from '../../source/output/text.js';

@@ -17,7 +17,7 @@ import {
 import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
 import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {toJsonText} from '../../source/output/json.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {cellWidth, fitCells, truncateCells} from '../../source/format/cells.js';
 import {formatBytes, formatCores, formatInterval, formatPercent, formatUptime} from '../../source/format/units.js';
-import {memoryLevel} from '../../source/view/gauge-marks.js';;
+import {memoryLevel} from '../../source/view/gauge-marks.js';
 import {memoryGaugeCells} from '../../source/view/memory-gauge.js';
 import {processCpuPercent} from '../../source/model/gauges.js';
 import {makeProcess, MiB} from '../fixtures/models.js';

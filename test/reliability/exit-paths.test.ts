@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {describe, test, type TestContext} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {cellWidth} from '../../source/format/cells.js';;
+import {cellWidth} from '../../source/format/cells.js';
 import {cliPath} from '../helpers/podtop.js';
 import {waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';

@@ -30,7 +30,7 @@ import {createStatFields, parseStat} from '../../source/collect/parse-stat.js';
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
 import {maxFieldLength, RuntimeNameResolver} from '../../source/collect/runtime-names.js';
 import {createMonitor} from '../../source/model/monitor.js';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {describe, test, type TestContext} from 'node:test';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {podtopOnceJson, runPodtop, type PodtopJson} from '../helpers/podtop.js';
 import {commandExists} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';

@@ -8,7 +8,7 @@ import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
 import {formatEventTime} from '../../source/view/event-pane.js';
-import {cellWidth} from '../../source/format/cells.js';;
+import {cellWidth} from '../../source/format/cells.js';
 import {shopModel, type CgroupState} from '../fixtures/event-models.js';
 import {MiB, replayMonitor} from '../fixtures/models.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {App} from '../../source/app.js';
 import {namespaceTypes} from '../../source/model/types.js';
-import {cellWidth} from '../../source/format/cells.js';;
+import {cellWidth} from '../../source/format/cells.js';
 import {clonePod, makeModel, makePods, replayMonitor} from '../fixtures/models.js';
 
 type Size = {columns: number; rows: number};

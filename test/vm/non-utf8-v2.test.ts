@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {fileURLToPath} from 'node:url';
 import {before, describe, test} from 'node:test';
-import {sanitizeForTerminal} from '../../source/format/terminal-text.js';;
+import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
