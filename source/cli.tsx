@@ -185,9 +185,8 @@ async function runEvents(intervalMs: number): Promise<void> {
 }
 
 /**
- * V8 doubles its young generation under the allocations of the first scan and render, up to 32 MB, and keeps
- * it: a sixth of a running podtop's memory (measured at 2,000 processes: RSS 103 → 85 MB, ~30 ms more to the
- * first frame). A monitor left running keeps its first size instead. Of V8's heap sizes, only the growth
+ * V8 doubles its young generation under the allocations of the first scan and render, up to its maximum, and
+ * keeps it: a large share of a running podtop's memory (docs/performance.md, RSS). A monitor left running keeps its first size instead. Of V8's heap sizes, only the growth
  * factor is still read once the heap is set up. Not for --once, whose scan it would slow for nothing.
  */
 function keepYoungGenerationSmall(): void {
