@@ -8,18 +8,9 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {createEventsWatcher} from '../../source/collect/events-watcher.js';
 import {runEventsCommand} from '../../source/events-command.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {waitFor} from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await delay(20);
-	}
-}
 
 const events = (counters: {max?: number; oom?: number; oomKill?: number; high?: number}) =>
 	`low 0\nhigh ${counters.high ?? 0}\nmax ${counters.max ?? 0}\noom ${counters.oom ?? 0}\noom_kill ${counters.oomKill ?? 0}\noom_group_kill 0\n`;
@@ -41,10 +32,10 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'a/memory.events'), path.join(root, 'a/pids.events'), path.join(root, 'b/memory.events')]);
 			await delay(300);
 			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 3}));
-			await waitFor('a change of /a', () => changed.includes('/a'));
+			await waitFor(() => changed.includes('/a'), 5000, 'a change of /a');
 			fs.writeFileSync(path.join(root, 'a', 'pids.events'), 'max 1\n');
 			changed.length = 0;
-			await waitFor('a pids.events change of /a', () => changed.includes('/a'));
+			await waitFor(() => changed.includes('/a'), 5000, 'a pids.events change of /a');
 
 			watcher.setWatched(['/b', '/c']);
 			assert.deepEqual([...watcher.watchedFiles].sort(), [path.join(root, 'b/memory.events'), path.join(root, 'c/memory.events')]);
@@ -52,7 +43,7 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 			changed.length = 0;
 			fs.writeFileSync(path.join(root, 'a', 'memory.events'), events({max: 4}));
 			fs.writeFileSync(path.join(root, 'c', 'memory.events'), events({max: 1}));
-			await waitFor('a change of /c', () => changed.includes('/c'));
+			await waitFor(() => changed.includes('/c'), 5000, 'a change of /c');
 			await delay(200);
 			assert.equal(changed.includes('/a'), false, 'an unwatched cgroup is silent');
 		} finally {
@@ -69,15 +60,10 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 describe('podtop events on a v2 fixture tree: the watcher path', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
-	const pod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
+	const pod = tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-000000000001');
 	const app = `${pod}/${'b'.repeat(64)}`;
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
-	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
 	tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
 	tree.cgroupFiles(app, v2MemoryFiles(60 * MiB, 64 * MiB, {'memory.events': events({max: 2})}));
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 	tree.addProcess({pid: 200, comm: 'node', cmdline: ['node', 'server.js'], cgroup: `0::${app}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532203, mnt: 4026532204}});
 
 	test('a rewritten memory.events is reported at once, with the counter deltas, long before the next refresh', async () => {
@@ -106,7 +92,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			stopSignal,
 		});
 		try {
-			await waitFor('the status line', () => statusText.includes('\n'));
+			await waitFor(() => statusText.includes('\n'), 5000, 'the status line');
 			assert.match(statusText, /watching v2 memory\.events/);
 			assert.match(statusText, /kernel log unreadable \(ENOENT\)/);
 			await delay(400); // chokidar sets fs.watch up asynchronously
@@ -115,7 +101,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			// As the kernel does: the container's counters and, at the same moment, its ancestors' (v2 is hierarchical).
 			tree.cgroupFiles(app, {'memory.events': events({max: 9, oom: 1, oomKill: 1})});
 			tree.cgroupFiles(pod, {'memory.events': events({max: 7, oom: 1, oomKill: 1})});
-			await waitFor('three events', () => lines.length >= 3);
+			await waitFor(() => lines.length >= 3, 5000, 'three events');
 			assert.ok(Date.now() - started < 3000);
 			const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 			assert.deepEqual(
@@ -132,7 +118,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			assert.equal(lines.length, 3, 'the pod counted the same events: no second report');
 			// The pod's own limit hit: only the pod's counter rises.
 			tree.cgroupFiles(pod, {'memory.events': events({max: 12, oom: 1, oomKill: 1})});
-			await waitFor('a pod event', () => lines.length >= 4);
+			await waitFor(() => lines.length >= 4, 5000, 'a pod event');
 			assert.deepEqual(JSON.parse(lines[3]), {
 				time: JSON.parse(lines[3]).time,
 				kind: 'memory.max',
