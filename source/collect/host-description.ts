@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type {HostDescription} from '../model/types.js';
+import {readBoundedRegularFile} from './runtime-names.js';
 
 /** What systeminformation is asked: an interface so that tests can give other answers. */
 export type SystemInformation = {
@@ -9,27 +9,6 @@ export type SystemInformation = {
 };
 
 const osReleaseLimit = 64 * 1024;
-
-function readRegularFile(file: string): string | null {
-	let descriptor: number;
-	try {
-		descriptor = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-	} catch {
-		return null;
-	}
-
-	try {
-		const stat = fs.fstatSync(descriptor);
-		if (!stat.isFile() || stat.size > osReleaseLimit) return null;
-		const buffer = Buffer.alloc(osReleaseLimit);
-		const length = fs.readSync(descriptor, buffer, 0, osReleaseLimit, 0);
-		return buffer.toString('utf8', 0, length);
-	} catch {
-		return null;
-	} finally {
-		fs.closeSync(descriptor);
-	}
-}
 
 /** One os-release value, unquoted as os-release(5) allows (single or double quotes, backslash escapes). */
 function osReleaseValue(text: string, key: string): string | null {
@@ -47,8 +26,9 @@ function osReleaseValue(text: string, key: string): string | null {
  * (the file os-release(5) says to read when /etc/os-release is missing) read instead.
  */
 export function readDistribution(root: string): string | null {
-	const text = readRegularFile(path.join(root, 'etc/os-release')) ?? readRegularFile(path.join(root, 'usr/lib/os-release'));
-	if (text === null) return null;
+	const bytes = readBoundedRegularFile(path.join(root, 'etc/os-release'), osReleaseLimit) ?? readBoundedRegularFile(path.join(root, 'usr/lib/os-release'), osReleaseLimit);
+	if (bytes === null) return null;
+	const text = bytes.toString('utf8');
 	const name = osReleaseValue(text, 'NAME');
 	const version = osReleaseValue(text, 'VERSION_ID');
 	if (name !== null) return version === null ? name : `${name} ${version}`;
