@@ -43,7 +43,7 @@ export default tseslint.config(
 	onlyFrom(['source/output/**'], [layer.collect, layer.view, layer.hooks, layer.inkPatches, layer.wiring], [...noRendering, ...noInput]),
 	onlyFrom(['source/ink-patches/**'], [{regex: '^\\.\\./', message: 'an Ink patch stands alone: it imports only its own folder and packages Ink uses.'}]),
 	{
-		files: ['**/*.js'],
-		languageOptions: {globals: {process: 'readonly', console: 'readonly'}},
+		files: ['**/*.js', '**/*.mjs'],
+		languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}},
 	},
 );

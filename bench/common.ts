@@ -7,12 +7,13 @@ import {onCleanup} from './cleanup.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDir = path.join(projectRoot, 'bench');
-/** The built CLI, as users run it (`npm run bench` builds it first). */
-export const cliPath = path.join(projectRoot, 'dist', 'podtop.mjs');
 /** A user's terminal has none of these (tools may draw differently under them). */
 export const withoutCi = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION'];
 
 export {sleep};
+// What the tests use too: one copy, in test/helpers.
+export {cliPath} from '../test/helpers/podtop.js';
+export {commandExists, isAlive, waitFor} from '../test/helpers/processes.js';
 
 export function log(message: string): void {
 	process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -52,29 +53,6 @@ export async function runOrThrow(file: string, args: readonly string[], options:
 	return result.stdout;
 }
 
-export function commandExists(command: string): boolean {
-	return (process.env.PATH ?? '').split(':').some((dir) => {
-		if (!dir) return false;
-		try {
-			fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-			return true;
-		} catch {
-			return false;
-		}
-	});
-}
-
-/** Polls until the check returns a truthy value; rejects after timeoutMs. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string, pollMs = 10): Promise<NonNullable<T>> {
-	const deadline = performance.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value) return value as NonNullable<T>;
-		if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(pollMs);
-	}
-}
-
 /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat); null once it is gone. */
 export function cpuTicks(pid: number): number | null {
 	try {
@@ -94,16 +72,6 @@ export function statusKiB(pid: number, field: string): number | null {
 		return match ? Number(match[1]) * 1024 : null;
 	} catch {
 		return null;
-	}
-}
-
-export function isAlive(pid: number): boolean {
-	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-		const state = stat[stat.lastIndexOf(')') + 2];
-		return state !== 'Z' && state !== 'X';
-	} catch {
-		return false;
 	}
 }
 

@@ -35,10 +35,6 @@ status_printed() {
 	[ -n "$(cat $work/status 2>/dev/null)" ]
 }
 
-# True when podtop holds an inotify watch on the file's inode (fdinfo shows inodes in hex).
-watching() {
-	cat /proc/"$podtop"/fdinfo/* 2>/dev/null | awk '$1 == "inotify" { print $3 }' | grep -qx "ino:$(printf %x "$(stat -c %i "$1")")"
-}
 
 mkdir -p "$root$pod/infra" "$root$app"
 echo '+cpu +memory +pids' > "$root/podtop-bench-events/cgroup.subtree_control"

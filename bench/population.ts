@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {onCleanup} from './cleanup.js';
+import {removeCgroupDirectory} from '../test/helpers/cgroups.js';
 import {isAlive, log, sleep, waitFor} from './common.js';
 
 /** Every process and cgroup a run makes carries this in its name or environment, so leftovers can be found. */
@@ -198,17 +199,7 @@ async function waitAllGone(pids: readonly number[], timeoutMs: number, what: str
 
 async function removeCgroups(hierarchyNames: readonly string[], top: string): Promise<void> {
 	for (const dir of cgroupDirs(hierarchyNames, top)) {
-		await waitFor(() => {
-			try {
-				fs.rmdirSync(dir);
-				return true;
-			} catch (error) {
-				const code = (error as NodeJS.ErrnoException).code;
-				if (code === 'ENOENT') return true;
-				if (code === 'EBUSY') return false;
-				throw error;
-			}
-		}, 15_000, `cgroup ${dir} to empty`, 50);
+		await removeCgroupDirectory(dir, 15_000, 50);
 	}
 }
 

@@ -135,8 +135,8 @@ const allocRefreshesPerWindow = 5;
 async function allocRun(options: RefreshOptions) {
 	// Windows of 5 refreshes with a full GC before each; windows in which pods were re-inferred (something
 	// changed on the machine) are told apart. Not a GC before every refresh: V8 then flushes the bytecode of
-	// what runs every fifth refresh (the listing, the large cgroup files) and compiles it again, ~120 KB a
-	// refresh no live view pays (--no-flush-bytecode took that measure from 264 to 145 KB at 2,000).
+	// what runs every fifth refresh (the listing, the large cgroup files) and compiles it again, an artefact
+	// no live view pays (bench/README.md, heap allocated).
 	// 256 MB semi-spaces: no scavenge inside a window, even at 10,000 processes.
 	const output = await runJsonChild<AllocOutput>(
 		process.execPath,

@@ -78,8 +78,8 @@ export default function stringWidth(text, options) {
 
 /**
  * string-width sets up a grapheme segmenter (ICU's break rules) and the RGI emoji expression when it is
- * imported, ~50 ms of every start for the two copies Ink's dependencies bring, and walks graphemes even for
- * plain text. Every import of it gets source/ink-patches/fast-string-width.ts first, and the copy it
+ * imported (for the two copies Ink's dependencies bring: see docs/performance.md, start-up), and walks graphemes
+ * even for plain text. Every import of it gets source/ink-patches/fast-string-width.ts first, and the copy it
  * asked for only for text beyond that, set up at that first use (a `require`, which esbuild initializes
  * lazily).
  */
@@ -128,8 +128,8 @@ export default function loadYogaWithoutFetch(...options) {
 
 /**
  * yoga-layout's Emscripten loader fetches its own `data:` URL whenever `fetch` exists, which makes Node load its
- * whole fetch implementation (undici) at every start: ~55 ms before the first frame, for bytes it can decode
- * itself. Yoga's module gets a loader that hides `fetch` while the loader checks for it, so it decodes them with
+ * whole fetch implementation (undici) at every start, before the first frame (docs/performance.md), for bytes it
+ * can decode itself. Yoga's module gets a loader that hides `fetch` while the loader checks for it, so it decodes them with
  * atob; the WebAssembly is compiled as before. The build fails when yoga no longer imports that loader.
  */
 export function yogaWithoutFetchPlugin(): Plugin {
@@ -160,8 +160,8 @@ export function yogaWithoutFetchPlugin(): Plugin {
 const eagerNormalize = 'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);\n';
 
 /**
- * meow 14 calls normalize-package-data only when `cli.pkg` is read, but builds it (spdx-correct's tables, ~25 ms)
- * when it is imported, at every start. Its bundled dependencies get it built on first use instead. The build
+ * meow 14 calls normalize-package-data only when `cli.pkg` is read, but builds it (spdx-correct's tables) when it
+ * is imported, at every start (docs/performance.md). Its bundled dependencies get it built on first use instead. The build
  * fails when that line is no longer there.
  */
 export function meowLazyNormalizePlugin(): Plugin {

@@ -6,6 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 import v8 from 'node:v8';
 import meow from 'meow';
 import {Collector, CollectorSetupError} from './collect/collector.js';
+import {describeHost} from './collect/host-description.js';
 import {createMonitor, type Monitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson, toJsonText} from './output/json.js';
@@ -158,6 +159,11 @@ function openMonitor(deferFirstCmdlines: boolean): {monitor: Monitor; collector:
 /** Of the text output; null: every line whole. */
 let width: number | null = null;
 
+/** What the host is, looked up once beside the first samples and in every snapshot from then on. */
+async function describe(collector: Collector): Promise<void> {
+	collector.describeHost(await describeHost(roots().root));
+}
+
 function print(monitor: Monitor, withPast = false): void {
 	const model = monitor.refresh();
 	// --once: the OOM kills the kernel log holds from before, placed in this model.
@@ -172,7 +178,7 @@ function print(monitor: Monitor, withPast = false): void {
 const onceGapMs = 300;
 
 /** Two samples for the rates, the second 300 ms (or --interval, if shorter) after the first began. */
-async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
+async function printOnce(monitor: Monitor, intervalMs: number, described: Promise<void> | null): Promise<void> {
 	// `podtop --once --json | head` closes the pipe early: that is the reader's choice, not an error.
 	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 		if (error.code !== 'EPIPE') throw error;
@@ -181,11 +187,12 @@ async function printOnce(monitor: Monitor, intervalMs: number): Promise<void> {
 	const firstSampleAt = performance.now();
 	monitor.refresh();
 	await delay(Math.max(0, Math.min(intervalMs, onceGapMs) - (performance.now() - firstSampleAt)));
+	await described;
 	print(monitor, true);
 	monitor.close();
 }
 
-async function stream(monitor: Monitor, intervalMs: number): Promise<void> {
+async function stream(monitor: Monitor, intervalMs: number, described: Promise<void>): Promise<void> {
 	let running = true;
 	const stop = () => {
 		running = false;
@@ -194,6 +201,7 @@ async function stream(monitor: Monitor, intervalMs: number): Promise<void> {
 	process.once('SIGTERM', stop);
 	process.stdout.on('error', stop);
 	monitor.refresh();
+	await described;
 	while (running) {
 		await delay(intervalMs);
 		if (running) print(monitor);
@@ -227,9 +235,8 @@ async function runServe(intervalMs: number): Promise<void> {
 }
 
 /**
- * V8 doubles its young generation under the allocations of the first scan and render, up to 32 MB, and keeps
- * it: a sixth of a running podtop's memory (measured at 2,000 processes: RSS 103 → 85 MB, ~30 ms more to the
- * first frame). A monitor left running keeps its first size instead. Of V8's heap sizes, only the growth
+ * V8 doubles its young generation under the allocations of the first scan and render, up to its maximum, and
+ * keeps it: a large share of a running podtop's memory (docs/performance.md, RSS). A monitor left running keeps its first size instead. Of V8's heap sizes, only the growth
  * factor is still read once the heap is set up. Not for --once, whose scan it would slow for nothing.
  */
 function keepYoungGenerationSmall(): void {
@@ -299,16 +306,20 @@ async function main(): Promise<void> {
 	const interactive = process.stdout.isTTY && process.stdin.isTTY;
 	if (cli.flags.record && (cli.flags.once || cli.flags.json || !interactive)) fail('--record records the live view; without a terminal, run podtop record');
 	if (cli.flags.once || (!interactive && !cli.flags.json)) {
-		await printOnce(openMonitor(false).monitor, intervalMs);
+		// The text has no room for what the host is; the JSON has.
+		const {monitor, collector} = openMonitor(false);
+		await printOnce(monitor, intervalMs, cli.flags.json ? describe(collector) : null);
 		return;
 	}
 
 	keepYoungGenerationSmall();
 	if (cli.flags.json) {
-		await stream(openMonitor(false).monitor, intervalMs);
+		const {monitor, collector} = openMonitor(false);
+		await stream(monitor, intervalMs, describe(collector));
 	} else {
 		// The live view shows command lines only in the details: its first frame does not wait for them.
 		const {monitor, collector} = openMonitor(true);
+		void describe(collector);
 		// React's development build prints warnings (with process-made text in them) to the terminal.
 		process.env.NODE_ENV = 'production';
 		const {runTui} = await import('./app.js');

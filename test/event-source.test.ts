@@ -80,17 +80,12 @@ describe('the pod read after its container while the kernel still counts (v2)', 
 	describe('the event source on a v2 fixture tree whose counters climb during every re-read', () => {
 		const tree = new FixtureTree();
 		after(() => tree.remove());
-		const pod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000002';
+		const pod = tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-000000000002');
 		const app1 = `${pod}/${'b'.repeat(64)}`;
 		const app2 = `${pod}/${'c'.repeat(64)}`;
-		tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-		tree.write('cgroup/cgroup.procs', '');
-		tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-		tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
 		tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
 		tree.cgroupFiles(app1, v2MemoryFiles(60 * MiB, 64 * MiB));
 		tree.cgroupFiles(app2, v2MemoryFiles(30 * MiB, 'max'));
-		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 		const shared = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
 		tree.addProcess({pid: 200, comm: 'node', cmdline: ['node', 'server.js'], cgroup: `0::${app1}\n`, namespaces: {...shared, pid: 4026532203, mnt: 4026532204}});
 		tree.addProcess({pid: 300, comm: 'worker', cmdline: ['worker'], cgroup: `0::${app2}\n`, namespaces: {...shared, pid: 4026532303, mnt: 4026532304}});

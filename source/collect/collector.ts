@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type {CgroupStats, HostFacts, NamespaceInodes, HostNamespaceSource, Snapshot} from '../model/types.js';
+import type {CgroupStats, HostDescription, HostFacts, NamespaceInodes, HostNamespaceSource, Snapshot} from '../model/types.js';
 import {layoutFromDirectory, layoutFromMountinfo, type CgroupLayout} from './cgroup-layout.js';
 import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
 import {FileReader} from './file-reader.js';
@@ -53,7 +53,7 @@ function findLayout(options: CollectorOptions): CgroupLayout | null {
  * The records in a snapshot are updated in place by the next `sample`.
  */
 export class Collector {
-	readonly host: HostFacts;
+	host: HostFacts;
 	readonly hostNamespaces: NamespaceInodes;
 	readonly hostNamespaceSource: HostNamespaceSource;
 	readonly layout: CgroupLayout | null;
@@ -88,6 +88,11 @@ export class Collector {
 		const root = options.root === undefined ? '/' : options.root;
 		this.facts = root === null ? null : new RuntimeFacts({procRoot: options.procRoot, root});
 		this.nodeMemory = new NodeMemoryReader(this.layout, this.reader, readEvictionThreshold(root));
+	}
+
+	/** What collect/host-description.ts found, in every snapshot from now on. */
+	describeHost(description: HostDescription): void {
+		this.host = {...this.host, description};
 	}
 
 	sample(): Snapshot {

@@ -88,8 +88,8 @@ export class ProcessScanner {
 
 	/**
 	 * `deferFirstCmdlines`: the first scan reads no command lines, the second reads them all. A command line is
-	 * the costliest read of a process (the kernel reads it from the process's memory: ~45 µs here, a quarter of
-	 * the first scan), and the live view shows it only in the details, so its first frame need not wait for it.
+	 * the costliest read of a process (the kernel reads it from the process's memory; docs/performance.md has its
+	 * share of the first scan), and the live view shows it only in the details, so its first frame need not wait for it.
 	 */
 	constructor(
 		private readonly procRoot: string,

@@ -102,7 +102,7 @@ function containerTypeFrom(value: string | null): ContainerType | null {
  * The content of a regular file of at most maxBytes, or null. Never follows a symlink in the last
  * component, and never blocks on a FIFO or device: it is opened non-blocking and rejected by fstat.
  */
-function readBoundedRegularFile(filePath: string, maxBytes: number): Buffer | null {
+export function readBoundedRegularFile(filePath: string, maxBytes: number): Buffer | null {
 	let descriptor: number;
 	try {
 		const {O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY} = fs.constants;

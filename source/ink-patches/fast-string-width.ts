@@ -54,7 +54,7 @@ type WidthOptions = {ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean
 
 /**
  * string-width's answer for text made only of printable ASCII, the narrow characters above and colour
- * sequences, without its grapheme segmenter and emoji expressions (which cost ~50 ms to set up at start);
+ * sequences, without its grapheme segmenter and emoji expressions (costly to set up at start: docs/performance.md);
  * -1 for any other text, which string-width must measure.
  */
 export function fastStringWidth(text: string, options?: WidthOptions): number {

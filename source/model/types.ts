@@ -128,6 +128,17 @@ export type HostFacts = {
 	cgroupMode: CgroupMode;
 	cpus: number;
 	memoryTotalBytes: number | null;
+	/** Facts that never change, looked up once after start (see collect/host-description.ts); absent until then. */
+	description?: HostDescription;
+};
+
+/** What the host is: each null when it could not be told. */
+export type HostDescription = {
+	/** The distribution's name and version from the host's os-release: `Debian GNU/Linux 12`. */
+	distribution: string | null;
+	cpuModel: string | null;
+	/** The hypervisor (`KVM`, `QEMU`, `VMware`…), `virtual machine` when only that much is known, null when none was seen. */
+	virtualization: string | null;
 };
 
 /** One collection pass: every process and every cgroup that holds one, with their ancestors. */

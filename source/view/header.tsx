@@ -35,6 +35,7 @@ export function Header({model, hostFacts, intervalMs, paused, events, timeBar}: 
 				memoryText(model, host),
 				load === null ? null : `load ${load.map((average) => average.toFixed(2)).join(' ')}`,
 				uptime === null ? null : `up ${formatUptime(uptime)}`,
+				...describedHost(host),
 			]
 				.filter((part) => part !== null)
 				.join('  ')
@@ -83,4 +84,11 @@ function memoryText(model: PodModel | null, host: HostFacts): string | null {
 	const used = model?.memory.usedBytes ?? null;
 	if (total === null) return null;
 	return used === null ? `mem ${formatBytes(total)}` : `mem ${formatBytes(used)}/${formatBytes(total)}`;
+}
+
+/** What the host is, once looked up: last on the line, since a narrow terminal cuts the end. */
+function describedHost(host: HostFacts): Array<string | null> {
+	const description = host.description;
+	if (description === undefined) return [];
+	return [description.distribution, description.cpuModel, description.virtualization].map((fact) => (fact === null ? null : sanitizeForTerminal(fact)));
 }

@@ -4,23 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
 import {after, describe, test} from 'node:test';
-import {setTimeout as delay} from 'node:timers/promises';
 import {createEventsWatcher} from '../../source/collect/events-watcher.js';
 import {runEventsCommand} from '../../source/events-command.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
 import {repeatUntil} from '../helpers/repeat-until.js';
+import {waitFor} from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await delay(20);
-	}
-}
 
 const events = (counters: {max?: number; oom?: number; oomKill?: number; high?: number}) =>
 	`low 0\nhigh ${counters.high ?? 0}\nmax ${counters.max ?? 0}\noom ${counters.oom ?? 0}\noom_kill ${counters.oomKill ?? 0}\noom_group_kill 0\n`;
@@ -75,15 +65,10 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 describe('podtop events on a v2 fixture tree: the watcher path', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
-	const pod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
+	const pod = tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-000000000001');
 	const app = `${pod}/${'b'.repeat(64)}`;
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
-	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
 	tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
 	tree.cgroupFiles(app, v2MemoryFiles(60 * MiB, 64 * MiB, {'memory.events': events({max: 2})}));
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 	tree.addProcess({pid: 200, comm: 'node', cmdline: ['node', 'server.js'], cgroup: `0::${app}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532203, mnt: 4026532204}});
 
 	test('a rewritten memory.events is reported at once, with the counter deltas, long before the next refresh', async () => {
@@ -112,7 +97,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			stopSignal,
 		});
 		try {
-			await waitFor('the status line', () => statusText.includes('\n'));
+			await waitFor(() => statusText.includes('\n'), 5000, 'the status line');
 			assert.match(statusText, /watching v2 memory\.events/);
 			assert.match(statusText, /kernel log unreadable \(ENOENT\)/);
 			assert.deepEqual(lines, [], 'the counters at start are not news');
@@ -139,7 +124,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			assert.equal(parsed[0].victim, undefined);
 			// The pod's own limit hit: only the pod's counter rises.
 			tree.cgroupFiles(pod, {'memory.events': events({max: 12, oom: 1, oomKill: 1})});
-			await waitFor('a pod event', () => lines.length >= 4);
+			await waitFor(() => lines.length >= 4, 5000, 'a pod event');
 			// Reported after everything written before it: the pod's first rise, counted through app, gave no report.
 			assert.equal(lines.length, 4, 'the pod counted the same events: no second report');
 			const podEvent = JSON.parse(lines[3]) as Record<string, unknown>;

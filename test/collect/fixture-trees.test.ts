@@ -24,8 +24,7 @@ describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit'
 	after(() => tree.remove());
 	const podSlice = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234abcd_0000_4000_8000_000000000001.slice';
 	const scope = (digit: string) => `${podSlice}/cri-containerd-${id(digit)}.scope`;
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
+	tree.v2Root();
 	tree.cgroupFiles('/kubepods.slice', v2MemoryFiles(300 * MiB, 'max'));
 	tree.cgroupFiles('/kubepods.slice/kubepods-burstable.slice', v2MemoryFiles(200 * MiB, 'max'));
 	tree.cgroupFiles(podSlice, v2MemoryFiles(100 * MiB, 512 * MiB, {'cpu.max': '150000 100000\n', 'pids.max': '1024\n'}));

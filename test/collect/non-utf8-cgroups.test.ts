@@ -21,8 +21,7 @@ const raw = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((par
 describe('pure cgroup v2: a pod whose cgroup names are not UTF-8', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
+	tree.v2Root();
 	const pod = raw('/pods.slice/pod', [0xff]);
 	// Each with its own usage and limit, so that a container read under another's name would show.
 	const containers = [

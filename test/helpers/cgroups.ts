@@ -84,12 +84,24 @@ async function removeDirTree(dir: string, timeoutMs: number): Promise<void> {
 		throw error;
 	}
 	for (const entry of entries) if (entry.isDirectory()) await removeDirTree(join(dir, entry.name), timeoutMs);
-	// rmdir fails with EBUSY while exiting tasks still leave the cgroup.
-	await waitFor(() => rmdir(dir).then(() => true, (error: NodeJS.ErrnoException) => {
-		if (error.code === 'ENOENT') return true;
-		if (error.code === 'EBUSY') return false;
-		throw error;
-	}), timeoutMs, `cgroup ${dir} to be empty`);
+	await removeCgroupDirectory(dir, timeoutMs);
+}
+
+/** Removes one empty cgroup directory, waiting while rmdir says EBUSY (exiting tasks still leave it); gone is done. */
+export async function removeCgroupDirectory(dir: string | Buffer, timeoutMs = 3000, pollMs = 10): Promise<void> {
+	await waitFor(
+		() => rmdir(dir).then(
+			() => true,
+			(error: NodeJS.ErrnoException) => {
+				if (error.code === 'ENOENT') return true;
+				if (error.code === 'EBUSY') return false;
+				throw error;
+			},
+		),
+		timeoutMs,
+		`cgroup ${dir.toString()} to be empty`,
+		pollMs,
+	);
 }
 
 /** Removes the cgroup `path` and every cgroup below it, deepest first, in every hierarchy. */

@@ -136,6 +136,24 @@ export class FixtureTree {
 	 * Writes cgroup files: `files` maps a file name to its content, under `cgroupPath` below the tree's cgroup
 	 * root. A path given as bytes may hold names that are not UTF-8 (path.join takes strings only).
 	 */
+	/** Makes the cgroup tree a pure v2 root: its controllers and an empty cgroup.procs. */
+	v2Root(): void {
+		this.write(`${this.cgroupDirectory}/cgroup.controllers`, 'cpuset cpu io memory hugetlb pids\n');
+		this.write(`${this.cgroupDirectory}/cgroup.procs`, '');
+	}
+
+	/**
+	 * A pure v2 node of the kubelet's cgroupfs driver, as most fixture tests need one: the v2 root, /kubepods and
+	 * /kubepods/burstable (using memory, without limits), and kthreadd. The path of the burstable pod `uid`.
+	 */
+	v2KubepodsNode(uid: string): string {
+		this.v2Root();
+		this.cgroupFiles('/kubepods', v2MemoryFiles(300 * 1024 * 1024, 'max'));
+		this.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * 1024 * 1024, 'max'));
+		this.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		return `/kubepods/burstable/pod${uid}`;
+	}
+
 	cgroupFiles(cgroupPath: string | Buffer, files: Record<string, string>): void {
 		if (typeof cgroupPath === 'string') {
 			for (const [name, content] of Object.entries(files)) this.write(path.join(this.cgroupDirectory, cgroupPath, name), content);

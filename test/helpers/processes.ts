@@ -1,6 +1,6 @@
 import {type ChildProcess, execFile} from 'node:child_process';
 import {once} from 'node:events';
-import {accessSync, constants} from 'node:fs';
+import {accessSync, constants, readFileSync} from 'node:fs';
 import {readFile, readlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -16,18 +16,19 @@ export type Namespaces = Record<NamespaceKind, number>;
 /** A process in the initial namespaces: PID 1's are unreadable on some machines, kthreadd's are not. */
 export const hostReferencePid = 2;
 
-/** Polls until the predicate returns a truthy value and resolves with it; rejects after timeoutMs. */
+/** Polls every pollMs until the predicate returns a truthy value and resolves with it; rejects after timeoutMs. */
 export async function waitFor<T>(
 	predicate: () => T | Promise<T>,
 	timeoutMs = 5000,
 	what = 'a condition',
+	pollMs = 10,
 ): Promise<NonNullable<T>> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await predicate();
 		if (value) return value as NonNullable<T>;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(10);
+		await sleep(pollMs);
 	}
 }
 
@@ -58,11 +59,16 @@ async function readProcFile(pid: number, file: string): Promise<string | null> {
 	}
 }
 
-/** True while the process runs; false once it is a zombie or gone. */
-export async function isAlive(pid: number): Promise<boolean> {
-	const stat = await readProcFile(pid, 'stat');
-	if (stat === null) return false;
-	const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+/** True while the process runs; false once it is a zombie or gone. Synchronous, so that a poll of it is cheap. */
+export function isAlive(pid: number): boolean {
+	let stat: string;
+	try {
+		stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+	} catch {
+		return false;
+	}
+
+	const state = stat[stat.lastIndexOf(')') + 2];
 	return state !== 'Z' && state !== 'X';
 }
 

@@ -47,7 +47,7 @@ describe("podtop's caches in place of Ink's", () => {
 		const [own, ink] = await Promise.all([bundleAndRun(true, frames), bundleAndRun(false, frames)]);
 		assert.equal(own.sha256, ink.sha256, 'the same frames, byte for byte');
 		// Ink alone keeps every distinct text it laid out: 7 changing rows and 3 texts a frame, over the last 400 frames
-		// (measured: 1.1 MB).
+		// (docs/performance.md has the figure).
 		assert.ok(ink.keptBytes > 600 * 1024, `Ink alone kept ${ink.keptBytes} bytes (the leak this test is about)`);
 		assert.ok(own.keptBytes < 200 * 1024, `with podtop's caches ${own.keptBytes} bytes were kept`);
 		assert.ok(ink.fetchLoaded, "Ink alone loads Node's fetch (yoga fetches its own data: URL)");

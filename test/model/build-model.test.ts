@@ -15,15 +15,11 @@ const webB = `${podB}/${'b'.repeat(64)}`;
 function nodeWithTwoPods(): FixtureTree {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
-	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
+	assert.equal(tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-00000000000a'), podA);
 	tree.cgroupFiles(podA, v2MemoryFiles(70 * MiB, 512 * MiB));
 	tree.cgroupFiles(webA, v2MemoryFiles(60 * MiB, 64 * MiB));
 	tree.cgroupFiles(podB, v2MemoryFiles(40 * MiB, 'max'));
 	tree.cgroupFiles(webB, v2MemoryFiles(30 * MiB, 'max'));
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 	tree.addProcess({pid: 200, comm: 'web', cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
 	tree.addProcess({pid: 300, comm: 'web', cgroup: `0::${webB}\n`, namespaces: {net: 4026532200, ipc: 4026532201, uts: 4026532202, mnt: 4026532204}});
 	return tree;

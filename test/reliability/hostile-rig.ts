@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {cgroupRoot, createCgroup, rigHierarchies, uniqueRigName} from '../helpers/cgroups.js';
+import {cgroupRoot, createCgroup, removeCgroupDirectory, rigHierarchies, uniqueRigName} from '../helpers/cgroups.js';
 import {childPids, spawnedPid, waitFor} from '../helpers/processes.js';
 import {buildRig, type Rig} from '../helpers/teardown.js';
 
@@ -55,21 +55,7 @@ function cgroupDirectory(hierarchy: string, parent: string, leaf: Buffer): Buffe
 async function removeLeaf(parent: string, leaf: Buffer): Promise<void> {
 	for (const hierarchy of rigHierarchies) {
 		const directory = cgroupDirectory(hierarchy, parent, leaf);
-		await waitFor(
-			() => {
-				try {
-					fs.rmdirSync(directory);
-					return true;
-				} catch (error) {
-					const code = (error as NodeJS.ErrnoException).code;
-					if (code === 'ENOENT') return true;
-					if (code === 'EBUSY') return false;
-					throw error;
-				}
-			},
-			5000,
-			`the hostile cgroup in ${hierarchy} to be empty`,
-		);
+		await removeCgroupDirectory(directory, 5000);
 	}
 }
 
@@ -144,7 +130,7 @@ export function createHostileRig(specs: readonly HostileContainerSpec[]): Promis
 		await createCgroup(cgroup);
 		teardown.defer(async () => {
 			for (const hierarchy of rigHierarchies) {
-				await waitFor(() => fs.promises.rmdir(path.join(cgroupRoot, hierarchy, cgroup)).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT' ? true : error.code === 'EBUSY' ? false : Promise.reject(error)), 5000, `${cgroup} to be empty`);
+				await removeCgroupDirectory(path.join(cgroupRoot, hierarchy, cgroup), 5000);
 			}
 		});
 		for (const spec of specs) teardown.defer(() => removeLeaf(cgroup, spec.leaf));

@@ -225,16 +225,11 @@ test('at 80×24 the event pane and the marks fit', async (t) => {
 test('on v2 a changed memory.events reaches the screen at once, long before the next refresh', async (t) => {
 	const tree = new FixtureTree();
 	t.after(() => tree.remove());
-	const pod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000003';
+	const pod = tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-000000000003');
 	const app = `${pod}/${'d'.repeat(64)}`;
 	const eventsFile = (max: number, oomKill: number) => `low 0\nhigh 0\nmax ${max}\noom ${oomKill}\noom_kill ${oomKill}\noom_group_kill 0\n`;
-	tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-	tree.write('cgroup/cgroup.procs', '');
-	tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-	tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
 	tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
 	tree.cgroupFiles(app, v2MemoryFiles(60 * MiB, 64 * MiB));
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 	tree.addProcess({pid: 200, comm: 'node', cmdline: ['node', 'server.js'], cgroup: `0::${app}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532203, mnt: 4026532204}});
 	const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup});
 	const monitor = createMonitor(collector, {identify: parseRuntimeCgroupPath});

@@ -42,14 +42,6 @@ status_printed() {
 	[ -n "$(cat $work/status 2>/dev/null)" ]
 }
 
-# True when podtop holds an inotify watch on the inode of each file given (fdinfo shows inodes in hex).
-watching() {
-	watches=$(cat /proc/"$podtop"/fdinfo/* 2>/dev/null | awk '$1 == "inotify" { print $3 }')
-	for file in "$@"; do
-		echo "$watches" | grep -qx "ino:$(printf %x "$(stat -c %i "$file")")" || return 1
-	done
-}
-
 # True once podtop printed the victim's oom-kill and highc's memory.high.
 events_out() {
 	grep -q '"kind":"oom-kill","cgroup":"/podtop-events/pod/victim"' $work/events.ndjson &&

@@ -50,3 +50,11 @@ counter_positive() {
 comm_is() {
 	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
+
+# True when the process $podtop holds an inotify watch on the inode of each file given (fdinfo shows inodes in hex).
+watching() {
+	watches=$(cat /proc/"$podtop"/fdinfo/* 2>/dev/null | awk '$1 == "inotify" { print $3 }')
+	for file in "$@"; do
+		echo "$watches" | grep -qx "ino:$(printf %x "$(stat -c %i "$file")")" || return 1
+	done
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import {execFileSync, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import {after, describe, test} from 'node:test';
+import {describeHost, readDistribution, type SystemInformation} from '../../source/collect/host-description.js';
+import {cliPath, podtopOnceJson} from '../helpers/podtop.js';
+import {commandExists} from '../helpers/processes.js';
+import {requireOrSkip} from '../helpers/require.js';
+
+function temporaryRoot(): string {
+	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-codebase-host-'));
+	after(() => fs.rmSync(root, {recursive: true, force: true}));
+	fs.mkdirSync(path.join(root, 'etc'));
+	fs.mkdirSync(path.join(root, 'usr', 'lib'), {recursive: true});
+	return root;
+}
+
+/** What this machine's own os-release says, read by the shell rather than by podtop's parser. */
+function ownDistribution(): string {
+	return execFileSync('bash', ['-c', '. /etc/os-release; echo "$NAME $VERSION_ID"'], {encoding: 'utf8'}).trim();
+}
+
+const fedora = 'NAME="Fedora Linux"\nVERSION_ID=41\nPRETTY_NAME="Fedora Linux 41 (Server Edition)"\n';
+
+describe('the distribution, from the os-release of the root given', () => {
+	test("a mounted host's /etc/os-release symlink is never followed into the running root: its usr/lib/os-release is read", () => {
+		const root = temporaryRoot();
+		// As on most hosts, an absolute link: followed from a debug container, it would read the container's file.
+		fs.symlinkSync('/etc/os-release', path.join(root, 'etc', 'os-release'));
+		fs.writeFileSync(path.join(root, 'usr', 'lib', 'os-release'), fedora);
+		assert.notEqual(ownDistribution(), 'Fedora Linux 41');
+		assert.equal(readDistribution(root), 'Fedora Linux 41');
+	});
+
+	test('quoting and escapes as os-release(5) allows; PRETTY_NAME without NAME; nothing when there is no file', () => {
+		const root = temporaryRoot();
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), "NAME='Acme \\\"Linux\\\"'\nVERSION_ID=\"2.1\"\n");
+		assert.equal(readDistribution(root), 'Acme "Linux" 2.1');
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), 'PRETTY_NAME="Rolling"\n');
+		assert.equal(readDistribution(root), 'Rolling');
+		fs.rmSync(path.join(root, 'etc', 'os-release'));
+		assert.equal(readDistribution(root), null);
+	});
+
+	test('a FIFO in place of os-release is not waited on', (t) => {
+		if (!requireOrSkip(t, commandExists('mkfifo'), 'needs mkfifo')) return;
+		const root = temporaryRoot();
+		execFileSync('mkfifo', [path.join(root, 'etc', 'os-release')]);
+		fs.writeFileSync(path.join(root, 'usr', 'lib', 'os-release'), fedora);
+		assert.equal(readDistribution(root), 'Fedora Linux 41');
+	});
+
+	test('without --root, this machine\'s own', () => {
+		assert.equal(readDistribution('/'), ownDistribution());
+	});
+});
+
+function fakeSystem(answers: {cpu?: {manufacturer: string; brand: string} | Error; flags?: string; system?: {virtual: boolean; virtualHost?: string}}): SystemInformation {
+	return {
+		cpu: async () => {
+			if (answers.cpu instanceof Error) throw answers.cpu;
+			return {...(answers.cpu ?? {manufacturer: '', brand: ''}), flags: answers.flags ?? ''};
+		},
+		system: async () => answers.system ?? {virtual: false},
+	};
+}
+
+describe('describeHost', () => {
+	test('the hypervisor systeminformation names; a virtual machine when only the CPU says so; none when nothing does', async () => {
+		const root = temporaryRoot();
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), fedora);
+		const cpu = {manufacturer: 'Intel', brand: 'Xeon Gold 6348'};
+		assert.deepEqual(await describeHost(root, fakeSystem({cpu, system: {virtual: true, virtualHost: 'KVM'}})), {
+			distribution: 'Fedora Linux 41',
+			cpuModel: 'Intel Xeon Gold 6348',
+			virtualization: 'KVM',
+		});
+		assert.equal((await describeHost(root, fakeSystem({cpu, flags: 'fpu sse hypervisor avx'}))).virtualization, 'virtual machine');
+		assert.equal((await describeHost(root, fakeSystem({cpu, flags: 'fpu sse avx'}))).virtualization, null);
+	});
+
+	test('what systeminformation cannot tell is null, and the distribution is still read', async () => {
+		const root = temporaryRoot();
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), fedora);
+		assert.deepEqual(await describeHost(root, fakeSystem({cpu: new Error('lscpu: not found')})), {distribution: 'Fedora Linux 41', cpuModel: null, virtualization: null});
+	});
+
+	test('the real systeminformation on this machine: its CPU model is the kernel\'s', async () => {
+		const description = await describeHost('/');
+		assert.equal(description.distribution, ownDistribution());
+		const modelName = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+		assert.ok(description.cpuModel !== null, 'a CPU model');
+		for (const word of description.cpuModel.split(' ')) assert.ok(modelName.includes(word), `"${word}" of "${description.cpuModel}" is in "${modelName}"`);
+	});
+});
+
+describe('podtop and the host description', () => {
+	test('under --root, the JSON host has the mounted host\'s distribution, not the running one\'s', async () => {
+		const root = temporaryRoot();
+		// A host mounted at <root>, as in a debug container: its /proc and cgroups are this machine's.
+		fs.symlinkSync('/proc', path.join(root, 'proc'));
+		fs.mkdirSync(path.join(root, 'sys', 'fs'), {recursive: true});
+		fs.symlinkSync('/sys/fs/cgroup', path.join(root, 'sys', 'fs', 'cgroup'));
+		fs.writeFileSync(path.join(root, 'usr', 'lib', 'os-release'), fedora);
+		fs.symlinkSync('../usr/lib/os-release', path.join(root, 'etc', 'os-release'));
+		const json = await podtopOnceJson(['--root', root]);
+		assert.equal(json.host.distribution, 'Fedora Linux 41');
+		const own = await podtopOnceJson();
+		assert.equal(own.host.distribution, ownDistribution());
+		assert.ok(own.host.cpuModel !== null);
+		assert.equal(json.host.cpuModel, own.host.cpuModel);
+	});
+
+	test('systeminformation runs once at start, never in the refresh loop', async (t) => {
+		const lscpu = execFileSync('bash', ['-c', 'command -v lscpu || true'], {encoding: 'utf8'}).trim();
+		if (!requireOrSkip(t, lscpu !== '', 'needs lscpu (util-linux)')) return;
+		// An lscpu first on PATH that notes each run, then runs the real one.
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-codebase-execs-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const runs = path.join(directory, 'runs');
+		fs.writeFileSync(path.join(directory, 'lscpu'), `#!/bin/sh\necho run >> '${runs}'\nexec '${lscpu}' "$@"\n`, {mode: 0o755});
+		const child = spawn(process.execPath, [cliPath, '--json', '--interval', '100'], {
+			stdio: ['ignore', 'pipe', 'ignore'],
+			env: {...process.env, PATH: `${directory}:${process.env.PATH ?? ''}`},
+		});
+		const exited = new Promise((resolve) => child.once('exit', resolve));
+		t.after(() => {
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+		});
+		const countRuns = () => fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean).length;
+		const documents: Array<{host: {cpuModel: string | null}}> = [];
+		let runsAtFirstDocument = 0;
+		for await (const line of readline.createInterface({input: child.stdout})) {
+			documents.push(JSON.parse(line) as {host: {cpuModel: string | null}});
+			if (documents.length === 1) runsAtFirstDocument = countRuns();
+			if (documents.length === 10) break;
+		}
+
+		child.kill('SIGTERM');
+		await exited;
+		assert.ok(documents.every((document) => document.host.cpuModel !== null), 'every document has the CPU model');
+		assert.ok(runsAtFirstDocument > 0, 'systeminformation ran lscpu before the first document');
+		assert.equal(countRuns(), runsAtFirstDocument, `no lscpu over the ${documents.length - 1} refreshes after the first document`);
+	});
+});
