@@ -112,7 +112,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	if (!model) {
 		body = <Text dimColor>reading /proc…</Text>;
 	} else if (state.helpOpen) {
-		body = <HelpOverlay height={bodyHeight} />;
+		body = <HelpOverlay width={columns} height={bodyHeight} offset={state.helpOffset} />;
 	} else if (view === 'matrix') {
 		body = (
 			<NamespaceMatrix

@@ -11,6 +11,7 @@ import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
 import {checkArguments, textWidth, UsageError} from './cli-args.js';
+import {keysHelpText} from './view/key-bindings.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
@@ -57,11 +58,7 @@ const cli = meow(
 	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C
 
 	Keys (live view)
-	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
-	  →/l/Enter expand      ←/h collapse   Space  toggle
-	  /  filter (Esc clears) s  sort        r  reverse
-	  n  namespace matrix   d  details     e  event log
-	  p  pause              +/-  interval  ?  help        q  quit
+${keysHelpText('\t  ')}
 
 	Examples
 	  $ sudo podtop

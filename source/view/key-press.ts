@@ -1,5 +1,6 @@
 import type {Key} from 'ink';
 import type {PodModel} from '../model/types.js';
+import {helpMaxOffset} from './help-lines.js';
 import {commandForKey} from './key-map.js';
 import {effectiveView, screenRows, wideColumns, type RowExtras} from './screen-rows.js';
 import {uiReducer, type UiAction, type UiState} from './ui-state.js';
@@ -29,6 +30,7 @@ export function keyPressReducer(state: UiState, {input, key, model, columns, bod
 		navigableRows,
 		pageSize: bodyHeight - (view === 'matrix' ? 2 : 1),
 		wide: columns >= wideColumns,
+		helpMaxOffset: state.helpOpen ? helpMaxOffset(columns, bodyHeight) : 0,
 	});
 	return command ? uiReducer(state, command) : state;
 }
