@@ -219,7 +219,7 @@ async function main(): Promise<void> {
 		const {monitor, collector} = openMonitor(true);
 		// React's development build prints warnings (with process-made text in them) to the terminal.
 		process.env.NODE_ENV = 'production';
-		const {runTui} = await import('./app.js');
+		const {runTui} = await import('./run-tui.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.
 		await runTui({monitor, intervalMs, color, events: {layout: collector.layout, kmsgPath: '/dev/kmsg'}});

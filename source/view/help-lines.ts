@@ -4,7 +4,6 @@ import {keyBindings} from './key-bindings.js';
 /** What the rows, badges and figures of the live view mean, in the order a user meets them. */
 export const markEntries: ReadonlyArray<readonly [mark: string, meaning: string]> = [
 	['›', 'the selected row (also in inverse video)'],
-	['pidc  in the matrix', "pid_for_children: the pid namespace a process's children get"],
 	['▾ ▸', 'expanded / collapsed: → and ← open and close'],
 	['hostNet hostIPC', "the pod shares the host's net or IPC namespace"],
 	['hostPID hostUTS', "the pod shares the host's pid or UTS namespace"],
@@ -12,12 +11,13 @@ export const markEntries: ReadonlyArray<readonly [mark: string, meaning: string]
 	['privileged', 'the container has every capability'],
 	['sharedPID', "one pid namespace for the pod's containers"],
 	['(infra)', "the pause container that holds the pod's namespaces"],
+	['pidc  in the matrix', "pid_for_children: the pid namespace a process's children get"],
 	['PIDS', 'tasks in the cgroup (pids.current), or a process\'s threads'],
 	['CORES 0.42/0.50', 'CPU used in cores over the last interval / the CPU quota in cores'],
 	['!  after CORES', 'throttled by the quota in the last interval'],
 	['MEMORY', 'a bar of memory used against the enforced limit: yellow from 80 %, red from 95 %'],
 	['USED/LIMIT', 'memory used / the limit the kernel enforces (the smallest up the cgroup tree)'],
-	['pod  after the limit', "the limit is the pod's, smaller than the container's own"],
+	['pod  after the limit', "the limit enforced is the pod's (the container's own is larger, or none)"],
 	['up  after the limit', "the limit is a cgroup's above the pod (a slice, or v1's hierarchical limit)"],
 	['%', 'of the enforced limit'],
 	['!96%  red row', 'at 95 % of the limit or more, or hit it in the last interval'],
