@@ -271,6 +271,7 @@ test('monochrome output has no colour codes yet keeps the gauges readable', asyn
 	for (const frame of frames) assert.deepEqual(sgrParameters(frame).filter(isColourParameter), []);
 	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {9}80%/);
 	assert.match(frames[0], /\u001B\[7m› ▾ web-7d9f4/, 'the selection is in inverse video and marked ›');
+	assert.match(frames[1], /\u001B\[7m› web-7d9f4\/php-fpm/, 'the matrix marks its selection › too');
 });
 
 test('the status line reports what the collector could not read', async (t) => {
