@@ -1,8 +1,5 @@
-import {constants} from 'node:os';
-import {format} from 'node:util';
-import chalk from 'chalk';
 import {useEffect, useMemo, useReducer, useState} from 'react';
-import {Box, render, Text, useApp, useInput, useStdin} from 'ink';
+import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import type {EventSource} from './event-source.js';
 import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
@@ -12,7 +9,6 @@ import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
 import {EventPane, eventPaneHeight} from './view/event-pane.js';
-import {FrameWriter} from './view/frame-writer.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
@@ -117,7 +113,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 
 	useInput(
 		(input, key) => {
-			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight: mainHeight, extras});
+			for (const press of splitKeyPresses(input, key)) dispatch({...press, model, columns, bodyHeight: mainHeight, extras, helpEntries: live.helpEntries});
 		},
 		{isActive: isRawModeSupported && !live.capturesKeys},
 	);
@@ -129,7 +125,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	if (!model) {
 		body = <Text dimColor>reading /proc…</Text>;
 	} else if (state.helpOpen) {
-		body = <HelpOverlay height={bodyHeight} extraEntries={live.helpEntries} />;
+		body = <HelpOverlay width={columns} height={bodyHeight} offset={state.helpOffset} extraEntries={live.helpEntries} />;
 	} else if (state.pressureOpen) {
 		body = <PressureView model={model} width={columns} height={mainHeight} />;
 	} else if (view === 'matrix') {
@@ -183,75 +179,4 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 			</Box>
 		</ColorContext.Provider>
 	);
-}
-
-export type TuiOptions = {monitor: Monitor; intervalMs: number; color: boolean; events?: LiveEventOptions; useLive?: UseLive};
-
-// Auto-wrap off: a row drawn at the old width just after a resize is cropped instead of spilling onto the next row.
-const enterAlternateScreen = '\u001B[?1049h\u001B[?7l\u001B[H';
-const leaveAlternateScreen = '\u001B[?7h\u001B[?1049l';
-const hideCursor = '\u001B[?25l';
-const showCursor = '\u001B[?25h';
-const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/**
- * Runs the monitor full screen until the user quits. Resolves after `q` or Ctrl-C. On a signal or an
- * uncaught error it restores the terminal, closes the monitor and exits the process itself: with
- * 128 + the signal number, or with 1 after printing the error.
- */
-export async function runTui({monitor, intervalMs, color, events, useLive}: TuiOptions): Promise<void> {
-	const {stdout, stderr} = process;
-	// Chalk guesses from the environment and turns colours off wherever CI is set without a known CI
-	// vendor; a full-screen view on a terminal is a terminal, so only --no-color and NO_COLOR turn them off.
-	chalk.level = color ? Math.max(chalk.level, 1) as typeof chalk.level : 0;
-	stdout.write(enterAlternateScreen + hideCursor);
-	const frameWriter = new FrameWriter(stdout);
-	const instance = render(<App monitor={monitor} initialIntervalMs={intervalMs} color={color} events={events} useLive={useLive} />, {
-		stdout: frameWriter as unknown as NodeJS.WriteStream,
-		// Debug mode hands each whole frame to the frame writer, which writes only the rows that changed.
-		debug: true,
-		exitOnCtrlC: false,
-		patchConsole: false,
-	});
-
-	let restored = false;
-	const restore = () => {
-		if (restored) return;
-		restored = true;
-		for (const signal of exitSignals) process.off(signal, onSignal);
-		process.off('uncaughtException', onError);
-		process.off('unhandledRejection', onError);
-		frameWriter.stop();
-		try {
-			instance.unmount();
-		} finally {
-			stdout.write(leaveAlternateScreen + showCursor);
-			monitor.close();
-		}
-	};
-
-	function onSignal(signal: NodeJS.Signals) {
-		restore();
-		process.exit(128 + constants.signals[signal]);
-	}
-
-	function onError(error: unknown) {
-		try {
-			restore();
-		} finally {
-			stderr.write(`podtop: ${format(error)}\n`);
-			process.exit(1);
-		}
-	}
-
-	for (const signal of exitSignals) process.on(signal, onSignal);
-	process.on('uncaughtException', onError);
-	process.on('unhandledRejection', onError);
-	try {
-		await instance.waitUntilExit();
-	} catch (error) {
-		onError(error);
-	}
-
-	restore();
 }

@@ -14,6 +14,7 @@ import {modelToText} from './output/text.js';
 import {checkArguments, textWidth, UsageError} from './cli-args.js';
 import {readPastEvents} from './event-source.js';
 import {pastEventsToJson, pastEventsToText} from './output/event-lines.js';
+import {keysHelpText} from './view/key-bindings.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
@@ -75,11 +76,7 @@ const cli = meow(
 	                     --listen (default 127.0.0.1:9470), from a model refreshed every interval
 
 	Keys (live view)
-	  ↑/↓ j/k  move         PgUp/PgDn g/G  page, top, bottom
-	  →/l/Enter expand      ←/h collapse   Space  toggle
-	  /  filter (Esc clears) s  sort        r  reverse
-	  n  namespace matrix   d  details     e  event log
-	  p  pause              +/-  interval  ?  help        q  quit
+${keysHelpText('\t  ')}
 
 	Examples
 	  $ sudo podtop
@@ -322,7 +319,7 @@ async function main(): Promise<void> {
 		void describe(collector);
 		// React's development build prints warnings (with process-made text in them) to the terminal.
 		process.env.NODE_ENV = 'production';
-		const {runTui} = await import('./app.js');
+		const {runTui} = await import('./run-tui.js');
 		const color = cli.flags.color && !('NO_COLOR' in process.env);
 		const recorder = cli.flags.record ? await startLiveRecorder(intervalMs) : null;
 		// Events as in `podtop events`: v2 memory.events watched, victims from the kernel log when readable.

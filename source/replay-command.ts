@@ -60,7 +60,7 @@ export async function runReplayTui(options: ReplayTuiOptions): Promise<void> {
 		onWarning: (message) => (onScreen ? later.push(message) : process.stderr.write(`podtop: ${message}\n`)),
 	});
 	const index = sampleAt(recording, options.at, Date.now());
-	const [{createReplay}, {runTui}] = await Promise.all([import('./hooks/use-replay.js'), import('./app.js')]);
+	const [{createReplay}, {runTui}] = await Promise.all([import('./hooks/use-replay.js'), import('./run-tui.js')]);
 	const {useLive, clock} = createReplay(recording, index);
 	const monitor = {refresh: () => recording.modelAt(recording.samples.length - 1), close() {}};
 	onScreen = true;

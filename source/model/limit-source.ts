@@ -13,3 +13,6 @@ export function limitSource(gauges: Gauges, ownCgroup: string | null, podCgroup:
 	if (effectiveMaxCgroup !== null && effectiveMaxCgroup === podCgroup) return 'pod';
 	return 'above';
 }
+
+/** What follows a limit shown that is not the cgroup's own: whose it is. */
+export const limitSourceMarks: Record<LimitSource, string> = {own: '', pod: 'pod', above: 'up'};

@@ -1,5 +1,5 @@
 import {processCpuPercent} from '../model/gauges.js';
-import {limitSource} from '../model/limit-source.js';
+import {limitSource, limitSourceMarks} from '../model/limit-source.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {Container, Gauges, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import {containerMemoryTexts, nodeMemoryText, podTopTexts} from '../format/kube-memory.js';
@@ -12,15 +12,14 @@ const cpuWidth = 10;
 const memoryWidth = 20;
 const minimumNameWidth = 20;
 
-const limitSourceMarks = {own: '', pod: ' pod', above: ' up'} as const;
-
 /** `94M/96M pod 97%`: the usage against the enforced limit, and whose limit it is when not the cgroup's own. */
 export function memoryText(gauges: Gauges, ownCgroup: string | null, podCgroup: string | null): string {
 	const {current, effectiveMax, usedFraction} = gauges.memory;
 	if (current === null) return '-';
 	if (effectiveMax === null || usedFraction === null) return formatBytes(current);
 	const source = limitSource(gauges, ownCgroup, podCgroup);
-	return `${formatBytes(current)}/${formatBytes(effectiveMax)}${source === null ? '' : limitSourceMarks[source]} ${formatPercent(usedFraction)}`;
+	const mark = source === null || source === 'own' ? '' : ` ${limitSourceMarks[source]}`;
+	return `${formatBytes(current)}/${formatBytes(effectiveMax)}${mark} ${formatPercent(usedFraction)}`;
 }
 
 export function cpuText(gauges: Gauges): string {

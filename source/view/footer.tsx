@@ -3,6 +3,7 @@ import {Box, Text} from 'ink';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
 import type {PodModel} from '../model/types.js';
 import {problemNotes} from '../format/problem-notes.js';
+import {footerHints} from './key-bindings.js';
 import {ColorContext, toneStyle} from './theme.js';
 
 /** The collector's problems, for the status line. */
@@ -13,20 +14,6 @@ export function statusMessages(model: PodModel | null): string[] {
 export function footerHeight(model: PodModel | null): number {
 	return statusMessages(model).length > 0 ? 2 : 1;
 }
-
-const keyHints: ReadonlyArray<readonly [string, string]> = [
-	['q', 'quit'],
-	['?', 'help'],
-	['/', 'filter'],
-	['s', 'sort'],
-	['r', 'reverse'],
-	['n', 'namespaces'],
-	['d', 'detail'],
-	['e', 'events'],
-	['m', 'pressure'],
-	['p', 'pause'],
-	['+/-', 'interval'],
-];
 
 type FooterProps = {
 	model: PodModel | null;
@@ -62,7 +49,7 @@ export function Footer({model, filter, filterEditing}: FooterProps) {
 							{'  '}
 						</Text>
 					)}
-					{keyHints.map(([key, action]) => (
+					{footerHints.map(([key, action]) => (
 						<Text key={key}>
 							<Text bold>{key}</Text>
 							<Text {...toneStyle('muted', color)}> {action}  </Text>

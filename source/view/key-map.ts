@@ -1,93 +1,32 @@
 import type {Key} from 'ink';
-import type {TreeRow} from './tree-rows.js';
-import type {NavigableRow, UiAction, UiState, ViewName} from './ui-state.js';
+import {boundCommand, type KeyContext} from './key-bindings.js';
+import type {UiAction} from './ui-state.js';
 
-export type KeyContext = {
-	state: UiState;
-	/** The view on screen, which on a wide terminal is the tree even when the state asks for details. */
-	view: ViewName;
-	/** The rows of the tree, which expand and collapse act on. */
-	treeRows: readonly TreeRow[];
-	/** The rows the selection moves through in the current view. */
-	navigableRows: readonly NavigableRow[];
-	pageSize: number;
-	wide: boolean;
-};
+export type {KeyContext} from './key-bindings.js';
 
 const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 
-/** Maps a key press to what it does, htop and k9s style; null for keys that do nothing here. */
+/** Maps a key press to what it does: the help's and the filter's own keys, then the key table (key-bindings.ts). */
 export function commandForKey(input: string, key: Key, context: KeyContext): UiAction | null {
 	const {state} = context;
 	if (key.ctrl && input === 'c') return {type: 'quit'};
-	if (state.helpOpen) return {type: 'toggleHelp'};
+	if (state.helpOpen) {
+		const page = Math.max(1, context.pageSize);
+		const delta = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : key.pageDown || input === ' ' ? page : key.pageUp ? -page : 0;
+		return delta === 0 ? {type: 'toggleHelp'} : {type: 'scrollHelp', delta, max: context.helpMaxOffset};
+	}
 
-	const arrowMove = arrowMovement(key, context);
 	if (state.filterEditing) {
 		if (key.escape) return {type: 'filterClear'};
 		if (key.return) return {type: 'filterConfirm'};
 		if (key.backspace || key.delete) return {type: 'filterBackspace'};
-		if (arrowMove) return arrowMove;
+		const moved = boundCommand(input, key, context, true);
+		if (moved) return moved;
 		return !key.ctrl && !key.meta && printable.test(input) ? {type: 'filterType', text: input} : null;
 	}
 
-	if (arrowMove) return arrowMove;
 	if (key.escape) return {type: 'escape'};
-	const treeShown = context.view === 'tree';
-	if (key.rightArrow || key.return || input === 'l') return treeShown ? {type: 'expand', rows: context.treeRows} : null;
-	if (key.leftArrow || input === 'h') return treeShown ? {type: 'collapse', rows: context.treeRows} : null;
-
-	const move = (delta: number): UiAction => ({type: 'move', rows: context.navigableRows, delta});
-	switch (input) {
-		case 'q':
-			return {type: 'quit'};
-		case 'j':
-			return move(1);
-		case 'k':
-			return move(-1);
-		case 'g':
-			return move(-Infinity);
-		case 'G':
-			return move(Infinity);
-		case ' ':
-			return treeShown ? {type: 'toggle', rows: context.treeRows} : null;
-		case '/':
-			return {type: 'filterStart'};
-		case 's':
-			return {type: 'sortNext'};
-		case 'r':
-			return {type: 'sortReverse'};
-		case 'n':
-			return {type: 'toggleMatrix'};
-		case 'd':
-			return {type: 'toggleDetail', wide: context.wide};
-		case 'e':
-			return {type: 'toggleEvents'};
-		case 'm':
-			return {type: 'togglePressure'};
-		case 'p':
-			return {type: 'togglePause'};
-		case '+':
-			return {type: 'stepInterval', direction: 1};
-		case '-':
-			return {type: 'stepInterval', direction: -1};
-		case '?':
-			return {type: 'toggleHelp'};
-		default:
-			return null;
-	}
-}
-
-function arrowMovement(key: Key, context: KeyContext): UiAction | null {
-	const page = Math.max(1, context.pageSize);
-	let delta: number | null = null;
-	if (key.upArrow) delta = -1;
-	else if (key.downArrow) delta = 1;
-	else if (key.pageUp) delta = -page;
-	else if (key.pageDown) delta = page;
-	else if (key.home) delta = -Infinity;
-	else if (key.end) delta = Infinity;
-	return delta === null ? null : {type: 'move', rows: context.navigableRows, delta};
+	return boundCommand(input, key, context, false);
 }
 
 export type KeyPress = {input: string; key: Key};

@@ -1,6 +1,6 @@
 import {useContext} from 'react';
 import {Text} from 'ink';
-import type {LimitSource} from '../model/limit-source.js';
+import {limitSourceMarks, type LimitSource} from '../model/limit-source.js';
 import {formatBytes, formatPercent} from '../format/units.js';
 import {memoryLevel, type MemoryLevel} from './gauge-marks.js';
 import {ColorContext, toneStyle, type Tone} from './theme.js';
@@ -8,8 +8,6 @@ import {ColorContext, toneStyle, type Tone} from './theme.js';
 /** Cells the amount takes: `412M/512M pod !96%`. */
 export const memoryTextWidth = 21;
 
-/** What follows the limit when it is not the row's own: whose it is. */
-export const limitSourceMarks: Record<LimitSource, string> = {own: '', pod: 'pod', above: 'up'};
 
 export type MemoryGaugeCells = {
 	filled: string;

@@ -38,10 +38,11 @@ function matrixLines(rows: readonly TreeRow[], hostNamespaces: NamespaceInodes):
 export function NamespaceMatrix({rows, hostNamespaces, hostNamespaceSource, selected, width, height}: NamespaceMatrixProps) {
 	const color = useContext(ColorContext);
 	const lines = useMemo(() => matrixLines(rows, hostNamespaces), [rows, hostNamespaces]);
-	const nameWidth = Math.max(8, width - namespaceTypes.length * cellWidth);
+	// The first two cells hold the selection mark, as in the tree.
+	const nameWidth = Math.max(8, width - 2 - namespaceTypes.length * cellWidth);
 	const rowsHeight = Math.max(0, height - 2);
 	const offset = useScrollOffset(selected, rowsHeight, lines.length);
-	const header = fitCells('CONTAINER', nameWidth) + namespaceTypes.map((type) => namespaceShortNames[type].padStart(cellWidth)).join('');
+	const header = '  ' + fitCells('CONTAINER', nameWidth) + namespaceTypes.map((type) => namespaceShortNames[type].padStart(cellWidth)).join('');
 	const hostText = hostNamespaceSource === 'none' ? 'host namespaces unknown' : `H host's (${hostNamespaceSource})`;
 	return (
 		<Box flexDirection="column" width={width} height={height}>
@@ -51,6 +52,7 @@ export function NamespaceMatrix({rows, hostNamespaces, hostNamespaceSource, sele
 			<Box flexDirection="column" height={rowsHeight}>
 				{lines.slice(offset, offset + rowsHeight).map((line, index) => (
 					<Text key={line.key} wrap="truncate-end" inverse={offset + index === selected}>
+						{offset + index === selected ? '› ' : '  '}
 						{fitCells(line.name, nameWidth)}
 						{line.cells.map((cell, typeIndex) => (
 							<Text key={typeIndex} {...cellStyle(cell, color)}>

@@ -10,6 +10,8 @@ export type NavigableRow = {key: string; path: readonly string[]};
 export type UiState = {
 	view: ViewName;
 	helpOpen: boolean;
+	/** The first line of the help on screen. */
+	helpOffset: number;
 	/** On a wide terminal the detail pane sits beside the tree unless hidden with `d`. */
 	sidePaneHidden: boolean;
 	/** The event log pane under the body, toggled with `e`. */
@@ -46,6 +48,8 @@ export type UiAction =
 	| {type: 'toggleMatrix'}
 	| {type: 'toggleDetail'; wide: boolean}
 	| {type: 'toggleHelp'}
+	/** Scrolls the help by `delta` lines, within 0 and `max`. */
+	| {type: 'scrollHelp'; delta: number; max: number}
 	| {type: 'toggleEvents'}
 	| {type: 'togglePressure'}
 	| {type: 'escape'}
@@ -62,6 +66,7 @@ export function initialUiState(intervalMs: number): UiState {
 	return {
 		view: 'tree',
 		helpOpen: false,
+		helpOffset: 0,
 		sidePaneHidden: false,
 		eventsShown: false,
 		pressureOpen: false,
@@ -137,7 +142,9 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 			if (action.wide) return {...state, view: 'tree', sidePaneHidden: !state.sidePaneHidden};
 			return {...state, view: state.view === 'detail' ? 'tree' : 'detail'};
 		case 'toggleHelp':
-			return {...state, helpOpen: !state.helpOpen};
+			return {...state, helpOpen: !state.helpOpen, helpOffset: 0};
+		case 'scrollHelp':
+			return {...state, helpOffset: Math.max(0, Math.min(action.max, state.helpOffset + action.delta))};
 		case 'toggleEvents':
 			return {...state, eventsShown: !state.eventsShown};
 		case 'togglePressure':

@@ -105,8 +105,12 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	terminal.type('Escape');
 	await terminal.waitForScreen((text) => !text.includes(`filter ${podName}`), 'Esc clears the filter');
 	filterBy('app1');
-	screen = await terminal.waitForScreen((text) => !/app2/.test(text) && /app1/.test(text), 'the filter keeps app1 and hides app2');
-	assert.ok(screen.includes(`▾ ${podName.slice(0, 14)}`), 'the pod of a matching container stays (its name cut at 80 columns)');
+	// Other rigs' pods may match too, and sort first: wait for ours (its name cut at 80 columns) as well.
+	const ourPod = `▾ ${podName.slice(0, 14)}`;
+	screen = await terminal.waitForScreen(
+		(text) => !/app2/.test(text) && /app1/.test(text) && text.includes(ourPod),
+		'the filter keeps app1 and hides app2; the pod of a matching container stays',
+	);
 	assert.ok(!/▸ host\b/.test(screen), 'the host group holds no app1');
 
 	// A resize draws the next frame whole at the new size: no row of the old frame stays, none wraps.

@@ -156,7 +156,7 @@ test('e shows the event log: newest first, time, kind, pod/container, victim and
 	assert.equal(lines.length, 30, 'the pane shares the body: the frame is as tall as the terminal');
 	assert.match(lines.find((line) => line.startsWith('  NAME')) ?? '', /^ {2}NAME/, 'the tree is still shown above');
 	await screen.press('?');
-	assert.match(screen.text(), /\ne +event log: limit hits, OOM kills with the victim, newest first/);
+	assert.match(screen.text(), /\ne +event log, newest first; every OOM kill counts as seen/);
 	await screen.press('x', 'e');
 	assert.ok(!screen.text().includes('EVENTS'), 'e hides the pane');
 });

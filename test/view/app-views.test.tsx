@@ -173,10 +173,39 @@ test('? shows the key help; any key closes it', async (t) => {
 	const screen = await renderApp({columns: 100, rows: 30});
 	t.after(() => screen.unmount());
 	await screen.press('?');
-	assert.equal(screen.lines()[2], 'podtop keys · any key closes this help');
+	assert.equal(screen.lines()[2], 'podtop keys · ↓ ↑ PgDn PgUp Space scroll · any other key closes this help');
 	assert.match(lineWith(screen, 'PgUp PgDn'), /move a page/);
-	await screen.press('j');
+	await screen.press('x');
 	assert.match(screen.lines()[2], /^ {2}NAME/);
+});
+
+test('at 80×24 the help wraps and scrolls down to the last mark, every badge and mark explained', async (t) => {
+	const screen = await renderApp({columns: 80, rows: 24});
+	t.after(() => screen.unmount());
+	await screen.press('?');
+	const seen = new Set<string>();
+	const collect = () => {
+		assert.equal(screen.lines().length, 24);
+		for (const line of screen.lines()) {
+			assert.ok(cellWidth(line) <= 80, `${cellWidth(line)} cells: ${line}`);
+			assert.ok(!line.endsWith('…') || line.startsWith('q quit') || line.startsWith('podtop node-1'), `wrapped, not cut: ${line}`);
+			seen.add(line);
+		}
+	};
+	collect();
+	for (let page = 0; page < 4; page++) {
+		await screen.press(' ');
+		collect();
+	}
+	const help = [...seen].join('\n');
+	for (const mark of ['root=host', 'hostNet', 'hostPID', 'privileged', 'sharedPID', '(infra)', 'pidc', '!  after CORES', 'pod  after the limit', 'up  after the limit', '!96%', 'OOM  white on red', 'oom ×2', '† oom-killed', '† exited', 'before start  header']) {
+		assert.ok(help.includes(mark), `${mark} is explained:\n${help}`);
+	}
+	assert.match(screen.lines().at(-2) ?? '', /^N events {2}header +limit events since start/, 'Space scrolled to the last line, and no further');
+	await screen.press(keys.up);
+	assert.doesNotMatch(screen.lines().at(-2) ?? '', /^N events/, '↑ scrolls back');
+	await screen.press('q');
+	assert.match(screen.lines()[2], /^ {2}NAME/, 'any other key closes the help: q does not quit from it');
 });
 
 test('at 80×24 nothing is wider than 80 cells or taller than the terminal, in every view', async (t) => {
@@ -245,6 +274,7 @@ test('monochrome output has no colour codes yet keeps the gauges readable', asyn
 	for (const frame of frames) assert.deepEqual(sgrParameters(frame).filter(isColourParameter), []);
 	assert.match(frames[0], /██████\u001B\[2m░░\u001B\[22m {3}51M\/64M {9}80%/);
 	assert.match(frames[0], /\u001B\[7m› ▾ web-7d9f4/, 'the selection is in inverse video and marked ›');
+	assert.match(frames[1], /\u001B\[7m› web-7d9f4\/php-fpm/, 'the matrix marks its selection › too');
 });
 
 test('the status line reports what the collector could not read', async (t) => {

@@ -201,6 +201,16 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 		],
 	);
 	assert.deepEqual(splitKeyPresses('j', none), [{input: 'j', key: none}]);
+	// ^H and Tab in a run are Backspace and Tab, not Ctrl-H and Ctrl-I.
+	assert.deepEqual(
+		splitKeyPresses('a\b\tb', none).map(({input, key}) => [input, key.backspace, key.tab, key.ctrl]),
+		[
+			['a', false, false, false],
+			['', true, false, false],
+			['', false, true, false],
+			['b', false, false, false],
+		],
+	);
 	// Esc typed just before a key arrives with it in one read, which Ink takes for Alt and that key.
 	assert.deepEqual(
 		splitKeyPresses('n', {...none, meta: true}).map(({input, key}) => [input, key.escape, key.meta]),
