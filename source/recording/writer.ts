@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {PodtopEvent} from '../model/events.js';
-import type {PodModel} from '../model/types.js';
+import type {PodModel, ProcessRecord} from '../model/types.js';
 import {prepareRecordingDirectory, RecordingError} from './directory.js';
 import {encodeFrame, fileHeader, formatVersion, frameFlags, frameKinds, segmentName, segmentPattern} from './format.js';
 import {diff, type Json} from './patch.js';
+import {segmentStartTime} from './reader.js';
 
 export type RecordingMeta = {hostname: string; intervalMs: number; podtopVersion: string};
 
@@ -17,7 +18,7 @@ export type WriterOptions = {
 	/** The oldest segments are removed while the directory's segments hold more than this. */
 	maxBytes: number;
 	meta: RecordingMeta;
-	/** A full model every this many samples, the others only what changed; default 60. */
+	/** A full model every this many samples, the others only what changed; default 300. */
 	keyframeEvery?: number;
 	now?: () => number;
 };
@@ -26,6 +27,24 @@ export const defaultRetainMs = 24 * 3_600_000;
 export const defaultMaxBytes = 512 * 1024 * 1024;
 
 type Segment = {name: string; size: number};
+
+/** The fields of a ProcessRecord (model/types.ts): the scanner's records carry bookkeeping of their own besides, which changes every scan. */
+const processFields = ['pid', 'ppid', 'comm', 'state', 'utime', 'stime', 'previousCpuTicks', 'starttime', 'rssBytes', 'threads', 'uid', 'cmdline', 'cgroups', 'namespaces', 'namespacesUnreadable', 'isKernelThread'] as const;
+
+function isProcessRecord(value: unknown): value is ProcessRecord {
+	return typeof value === 'object' && value !== null && 'starttime' in value && 'previousCpuTicks' in value && 'pid' in value;
+}
+
+/** What JSON.stringify writes of the model: processes with only their fields, and with no command line for --no-cmdline. */
+function modelReplacer(cmdlines: boolean) {
+	return function (this: unknown, key: string, value: unknown): unknown {
+		if (!cmdlines && key === 'cmdline' && typeof value === 'string') return '';
+		if (!isProcessRecord(value)) return value;
+		const picked: Record<string, unknown> = {};
+		for (const field of processFields) picked[field] = value[field];
+		return picked;
+	};
+}
 
 function clamp(value: number, low: number, high: number): number {
 	return Math.min(high, Math.max(low, value));
@@ -46,24 +65,24 @@ export class RecordingWriter {
 	private readonly segmentBytes: number;
 	private readonly segmentMs: number;
 	private readonly now: () => number;
-	private readonly replacer: ((key: string, value: unknown) => unknown) | undefined;
+	private readonly replacer: (key: string, value: unknown) => unknown;
 	private fd: number | null = null;
 	private segment: {name: string; startedAt: number; bytes: number} | null = null;
 	private previous: Json | null = null;
 	private sinceKeyframe = 0;
 
 	constructor(private readonly options: WriterOptions) {
-		this.keyframeEvery = options.keyframeEvery ?? 60;
+		this.keyframeEvery = options.keyframeEvery ?? 300;
 		// Small enough that retention removes a fraction of the budget at a time, large enough to compress well.
 		this.segmentBytes = clamp(Math.floor(options.maxBytes / 8), 16 * 1024, 16 * 1024 * 1024);
 		this.segmentMs = clamp(Math.floor(options.retainMs / 24), 60_000, 3_600_000);
 		this.now = options.now ?? Date.now;
-		this.replacer = options.cmdlines ? undefined : (key, value) => (key === 'cmdline' && typeof value === 'string' ? '' : value);
+		this.replacer = modelReplacer(options.cmdlines);
 		prepareRecordingDirectory(options.directory);
 	}
 
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
-		const plain = JSON.parse(JSON.stringify(model, this.replacer)) as Json;
+		const plain = recordedForm(model, this.replacer);
 		const plainEvents = events.length > 0 ? (JSON.parse(JSON.stringify(events, this.replacer)) as Json) : null;
 		if (this.segment && (this.segment.bytes >= this.segmentBytes || model.time - this.segment.startedAt >= this.segmentMs)) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);
@@ -145,7 +164,7 @@ export class RecordingWriter {
 			const segment = segments[index];
 			if (segment.name === this.segment?.name) break;
 			// A segment ends where the next one starts.
-			const nextStart = segmentStart(segments[index + 1].name);
+			const nextStart = segmentStartTime(segments[index + 1].name);
 			if (total <= this.options.maxBytes && nextStart > oldestKept) break;
 			fs.rmSync(path.join(this.options.directory, segment.name), {force: true});
 			total -= segment.size;
@@ -153,10 +172,7 @@ export class RecordingWriter {
 	}
 }
 
-/** The time a segment's name gives, ms since the epoch. */
-export function segmentStart(name: string): number {
-	const stamp = segmentPattern.exec(name)?.[1];
-	if (!stamp) return Number.NaN;
-	const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.${stamp.slice(15, 18)}Z`;
-	return Date.parse(iso);
+/** The model as a recording holds it, and as a reader gives it back. */
+export function recordedForm(model: PodModel, replacer: (key: string, value: unknown) => unknown = modelReplacer(true)): Json {
+	return JSON.parse(JSON.stringify(model, replacer)) as Json;
 }
