@@ -35,23 +35,38 @@ function isProcessRecord(value: unknown): value is ProcessRecord {
 	return typeof value === 'object' && value !== null && 'starttime' in value && 'previousCpuTicks' in value && 'pid' in value;
 }
 
-/** What JSON.stringify writes of the model: processes with only their fields, and with no command line for --no-cmdline. */
-function modelReplacer(cmdlines: boolean) {
-	return function (this: unknown, key: string, value: unknown): unknown {
-		if (!cmdlines && key === 'cmdline' && typeof value === 'string') return '';
-		if (!isProcessRecord(value)) return value;
-		const picked: Record<string, unknown> = {};
-		for (const field of processFields) picked[field] = value[field];
-		return picked;
-	};
-}
-
 function clamp(value: number, low: number, high: number): number {
 	return Math.min(high, Math.max(low, value));
 }
 
 function errorText(error: unknown): string {
 	return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null),
+ * processes with only their fields, and command lines empty unless `cmdlines`. Written out rather than
+ * through JSON.stringify and parse: this runs on every sample, for every process.
+ */
+function plainCopy(value: unknown, cmdlines: boolean): Json {
+	if (value === null || typeof value !== 'object') {
+		if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+		return typeof value === 'string' || typeof value === 'boolean' ? value : null;
+	}
+	if (Array.isArray(value)) {
+		const copy: Json[] = new Array(value.length);
+		for (let index = 0; index < value.length; index++) copy[index] = value[index] === undefined ? null : plainCopy(value[index], cmdlines);
+		return copy;
+	}
+	const copy: {[key: string]: Json} = {};
+	const process = isProcessRecord(value);
+	const keys = process ? processFields : Object.keys(value);
+	for (const key of keys) {
+		const field = (value as Record<string, unknown>)[key];
+		if (field === undefined || typeof field === 'function') continue;
+		copy[key] = key === 'cmdline' && !cmdlines && typeof field === 'string' ? '' : plainCopy(field, cmdlines);
+	}
+	return copy;
 }
 
 /**
@@ -65,7 +80,6 @@ export class RecordingWriter {
 	private readonly segmentBytes: number;
 	private readonly segmentMs: number;
 	private readonly now: () => number;
-	private readonly replacer: (key: string, value: unknown) => unknown;
 	private fd: number | null = null;
 	private segment: {name: string; startedAt: number; bytes: number} | null = null;
 	private previous: Json | null = null;
@@ -77,13 +91,12 @@ export class RecordingWriter {
 		this.segmentBytes = clamp(Math.floor(options.maxBytes / 8), 16 * 1024, 16 * 1024 * 1024);
 		this.segmentMs = clamp(Math.floor(options.retainMs / 24), 60_000, 3_600_000);
 		this.now = options.now ?? Date.now;
-		this.replacer = modelReplacer(options.cmdlines);
 		prepareRecordingDirectory(options.directory);
 	}
 
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
-		const plain = recordedForm(model, this.replacer);
-		const plainEvents = events.length > 0 ? (JSON.parse(JSON.stringify(events, this.replacer)) as Json) : null;
+		const plain = plainCopy(model, this.options.cmdlines);
+		const plainEvents = events.length > 0 ? plainCopy(events, this.options.cmdlines) : null;
 		if (this.segment && (this.segment.bytes >= this.segmentBytes || model.time - this.segment.startedAt >= this.segmentMs)) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);
 		const flags = plainEvents ? frameFlags.events : 0;
@@ -173,6 +186,6 @@ export class RecordingWriter {
 }
 
 /** The model as a recording holds it, and as a reader gives it back. */
-export function recordedForm(model: PodModel, replacer: (key: string, value: unknown) => unknown = modelReplacer(true)): Json {
-	return JSON.parse(JSON.stringify(model, replacer)) as Json;
+export function recordedForm(model: PodModel): Json {
+	return plainCopy(model, true);
 }
