@@ -55,8 +55,8 @@ export function runReplayOnce(options: ReplayCommandOptions): number {
 		if (!told.has(message)) status.write(`podtop: ${message}\n`);
 		told.add(message);
 	};
-	let recording = Recording.read(options.directory, {onWarning, from});
-	if (recording.skippedSegments && recording.indexAt(from) < 0) recording = Recording.read(options.directory, {onWarning});
+	let recording = Recording.read(options.directory, {onWarning, from, events: false});
+	if (recording.skippedSegments && recording.indexAt(from) < 0) recording = Recording.read(options.directory, {onWarning, events: false});
 	if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${options.directory}`);
 	const index = sampleAt(recording, options.at, now, status);
 	const model = recording.modelAt(index);

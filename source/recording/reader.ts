@@ -46,6 +46,8 @@ export type RecordingOptions = {
 	 * not read. A seek then reads one segment, not a day of them.
 	 */
 	from?: number;
+	/** false: the events are not read (a printed sample has none to show); default true. */
+	events?: boolean;
 };
 
 /**
@@ -60,6 +62,7 @@ export class Recording {
 	private readonly segments: SegmentState[] = [];
 	private readonly warn: (message: string) => void;
 	private readonly from: number;
+	private readonly readEvents: boolean;
 	/** Whether segments before `from` were left unread. */
 	skippedSegments = false;
 	private cache: {index: number; plain: Json} | null = null;
@@ -67,6 +70,7 @@ export class Recording {
 	private constructor(readonly directory: string, options: RecordingOptions) {
 		this.warn = options.onWarning ?? (() => {});
 		this.from = options.from ?? -Infinity;
+		this.readEvents = options.events ?? true;
 	}
 
 	/** Throws RecordingError when the directory cannot be read or holds no readable sample. */
@@ -259,7 +263,7 @@ export class Recording {
 				if ((kind !== frameKinds.keyframe && kind !== frameKinds.delta) || (firstOfSegment && !keyframe) || !Number.isFinite(time) || time < lastTime) {
 					return this.corrupt(segment, file, offset);
 				}
-				if (flags & frameFlags.events) {
+				if (flags & frameFlags.events && this.readEvents) {
 					let events: unknown;
 					try {
 						events = (decodePayload(payload) as {events?: unknown}).events;

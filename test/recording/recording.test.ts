@@ -7,6 +7,7 @@ import {describe, test, type TestContext} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
 import {createMonitor, type Monitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodtopEvent} from '../../source/model/events.js';
 import type {PodModel} from '../../source/model/types.js';
 import {RecordingError} from '../../source/recording/directory.js';
 import {fileHeaderBytes, formatVersion, magic} from '../../source/recording/format.js';
@@ -127,6 +128,23 @@ describe('recording and reading back', () => {
 		assert.equal(recording.indexAt(times[5] + 1), 5);
 		assert.equal(recording.indexAt(times[0] - 1), -1);
 		assert.ok(written.some((model) => (model as PodModel).hostProcesses.some((process) => process.cmdline !== '')), 'command lines were recorded');
+	});
+
+	test('events are kept with every field they have, also ones this podtop does not know', (t) => {
+		const directory = tempDirectory(t);
+		const monitor = realMonitor(t);
+		const recorder = writer(directory);
+		const event = {time: Date.now(), kind: 'oom-kill', cgroup: '/pod/app', podId: '/pod', podName: 'pod', containerId: '/pod/app', containerName: 'app', delta: 1, value: 1, victim: {pid: 42, comm: 'busybox'}, limit: {cgroup: '/pod', level: 'pod', bytes: 67_108_864}};
+		recorder.write(monitor.refresh(), []);
+		recorder.write(monitor.refresh(), [event as PodtopEvent]);
+		recorder.close();
+		const recording = Recording.open(directory);
+		assert.deepEqual(recording.eventsAt(1), [event]);
+		assert.deepEqual(recording.countsUpTo(0), {events: 0, oomKills: 0});
+		assert.deepEqual(recording.countsUpTo(1), {events: 1, oomKills: 1});
+		const withoutEvents = Recording.read(directory, {events: false});
+		assert.equal(withoutEvents.samples.length, 2);
+		assert.deepEqual(withoutEvents.events, []);
 	});
 
 	test('--no-cmdline: no command line is in the recording, everything else is', async (t) => {
