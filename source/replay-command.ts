@@ -23,11 +23,16 @@ export function openRecording(directory: string, status: NodeJS.WritableStream =
 	return Recording.open(directory, {onWarning: (message) => status.write(`podtop: ${message}\n`)});
 }
 
+function parseAt(at: string, now: number): number {
+	const time = parseMoment(at, now);
+	if (time === null) throw new RecordingError(`--at takes an ISO 8601 time (2026-12-05T08:01:30Z), a time of today (08:01) or a relative one (-10m, -2h), not "${at}"`);
+	return time;
+}
+
 /** The sample to show for `--at`: the last one at or before it. Throws RecordingError when the recording starts after it. */
 export function sampleAt(recording: Recording, at: string | undefined, now: number, status: NodeJS.WritableStream = process.stderr): number {
 	if (at === undefined) return recording.samples.length - 1;
-	const time = parseMoment(at, now);
-	if (time === null) throw new RecordingError(`--at takes an ISO 8601 time (2026-12-05T08:01:30Z), a time of today (08:01) or a relative one (-10m, -2h), not "${at}"`);
+	const time = parseAt(at, now);
 	const index = recording.indexAt(time);
 	if (index < 0) throw new RecordingError(`the recording starts at ${new Date(recording.samples[0].time).toISOString()}, after ${new Date(time).toISOString()}`);
 	const shown = recording.samples[index].time;
@@ -42,8 +47,18 @@ export function sampleAt(recording: Recording, at: string | undefined, now: numb
 export function runReplayOnce(options: ReplayCommandOptions): number {
 	const status = options.status ?? process.stderr;
 	const output = options.output ?? process.stdout;
-	const recording = openRecording(options.directory, status);
-	const index = sampleAt(recording, options.at, options.now ?? Date.now(), status);
+	const now = options.now ?? Date.now();
+	// Only the segment that holds the moment, unless what is before it is needed after all.
+	const from = options.at === undefined ? Infinity : parseAt(options.at, now);
+	const told = new Set<string>();
+	const onWarning = (message: string) => {
+		if (!told.has(message)) status.write(`podtop: ${message}\n`);
+		told.add(message);
+	};
+	let recording = Recording.read(options.directory, {onWarning, from, events: false});
+	if (recording.skippedSegments && recording.indexAt(from) < 0) recording = Recording.read(options.directory, {onWarning, events: false});
+	if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${options.directory}`);
+	const index = sampleAt(recording, options.at, now, status);
 	const model = recording.modelAt(index);
 	output.write(options.json ? toJsonText(modelToJson(model, {version: options.podtopVersion})) + '\n' : modelToText(model, options.columns ?? 80));
 	return 0;

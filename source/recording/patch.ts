@@ -3,15 +3,16 @@
  * says what it is, so that no key or value of the model can be taken for one:
  * - ['v', value]: the new value as a whole;
  * - ['o', {key: patch}, [removed keys]]: an object with some keys changed;
- * - ['k', key field, order | null, {key: patch}]: an array of objects told apart by `id` or `pid`
- *   (pods, containers, processes), patched element by element; order is the new list of keys, null when
+ * - ['k', key field, order | null, {key: patch}]: an array of objects told apart by `id`, `pid` or
+ *   `inode` (pods, containers, processes, namespaces), patched element by element; order is the new list of keys, null when
  *   the same as before.
  * Arrays of anything else are replaced whole when they differ.
  */
 export type Json = null | boolean | number | string | Json[] | {[key: string]: Json};
 export type Patch = ['v', Json] | ['o', Record<string, Patch>, string[]] | ['k', string, Array<string | number> | null, Record<string, Patch>];
 
-const keyFields = ['id', 'pid'] as const;
+/** Namespace inodes are unique across namespace types (one nsfs). */
+const keyFields = ['id', 'pid', 'inode'] as const;
 
 function isObject(value: Json): value is {[key: string]: Json} {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -6,6 +6,13 @@ import {RecordingError} from './directory.js';
 import {crc32, decodePayload, fileHeaderBytes, formatVersion, frameFlags, frameHeaderBytes, frameKinds, magic, maxPayloadBytes, segmentPattern} from './format.js';
 import {applyPatch, type Json, type Patch} from './patch.js';
 
+/** The time a segment's name gives, ms since the epoch. */
+export function segmentStartTime(name: string): number {
+	const stamp = segmentPattern.exec(name)?.[1];
+	if (!stamp) return Number.NaN;
+	return Date.parse(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.${stamp.slice(15, 18)}Z`);
+}
+
 /** One recorded sample: where its frame is. */
 export type SampleRef = {
 	time: number;
@@ -34,6 +41,13 @@ type SegmentState = {
 export type RecordingOptions = {
 	/** Each problem found, as one line (a file skipped, or read up to its last good sample). */
 	onWarning?: (message: string) => void;
+	/**
+	 * Only the samples from this time on are wanted (ms since the epoch): segments that end before it are
+	 * not read. A seek then reads one segment, not a day of them.
+	 */
+	from?: number;
+	/** false: the events are not read (a printed sample has none to show); default true. */
+	events?: boolean;
 };
 
 /**
@@ -47,17 +61,29 @@ export class Recording {
 	readonly events: RecordedEvent[] = [];
 	private readonly segments: SegmentState[] = [];
 	private readonly warn: (message: string) => void;
+	private readonly from: number;
+	private readonly readEvents: boolean;
+	/** Whether segments before `from` were left unread. */
+	skippedSegments = false;
 	private cache: {index: number; plain: Json} | null = null;
 
 	private constructor(readonly directory: string, options: RecordingOptions) {
 		this.warn = options.onWarning ?? (() => {});
+		this.from = options.from ?? -Infinity;
+		this.readEvents = options.events ?? true;
 	}
 
 	/** Throws RecordingError when the directory cannot be read or holds no readable sample. */
 	static open(directory: string, options: RecordingOptions = {}): Recording {
+		const recording = Recording.read(directory, options);
+		if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${directory}`);
+		return recording;
+	}
+
+	/** As open, but a recording with no sample is returned too. */
+	static read(directory: string, options: RecordingOptions = {}): Recording {
 		const recording = new Recording(directory, options);
 		recording.reload();
-		if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${directory}`);
 		return recording;
 	}
 
@@ -78,8 +104,14 @@ export class Recording {
 		const known = new Set(this.segments.map((segment) => segment.name));
 		const last = this.segments.at(-1);
 		if (last && !last.stopped) this.scan(last, this.segments.length - 1);
-		for (const name of names) {
+		for (let index = 0; index < names.length; index++) {
+			const name = names[index];
 			if (known.has(name) || (last && name < last.name)) continue;
+			// A segment ends where the next one starts.
+			if (this.segments.length === 0 && index + 1 < names.length && segmentStartTime(names[index + 1]) <= this.from) {
+				this.skippedSegments = true;
+				continue;
+			}
 			const segment: SegmentState = {name, end: 0, stopped: false, first: this.samples.length, meta: null, cutReported: false};
 			this.segments.push(segment);
 			this.scan(segment, this.segments.length - 1);
@@ -231,7 +263,7 @@ export class Recording {
 				if ((kind !== frameKinds.keyframe && kind !== frameKinds.delta) || (firstOfSegment && !keyframe) || !Number.isFinite(time) || time < lastTime) {
 					return this.corrupt(segment, file, offset);
 				}
-				if (flags & frameFlags.events) {
+				if (flags & frameFlags.events && this.readEvents) {
 					let events: unknown;
 					try {
 						events = (decodePayload(payload) as {events?: unknown}).events;

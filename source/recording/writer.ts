@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {PodtopEvent} from '../model/events.js';
-import type {PodModel} from '../model/types.js';
+import type {PodModel, ProcessRecord} from '../model/types.js';
 import {prepareRecordingDirectory, RecordingError} from './directory.js';
 import {encodeFrame, fileHeader, formatVersion, frameFlags, frameKinds, segmentName, segmentPattern} from './format.js';
 import {diff, type Json} from './patch.js';
+import {segmentStartTime} from './reader.js';
 
 export type RecordingMeta = {hostname: string; intervalMs: number; podtopVersion: string};
 
@@ -17,7 +18,7 @@ export type WriterOptions = {
 	/** The oldest segments are removed while the directory's segments hold more than this. */
 	maxBytes: number;
 	meta: RecordingMeta;
-	/** A full model every this many samples, the others only what changed; default 60. */
+	/** A full model every this many samples, the others only what changed; default 300. */
 	keyframeEvery?: number;
 	now?: () => number;
 };
@@ -27,12 +28,45 @@ export const defaultMaxBytes = 512 * 1024 * 1024;
 
 type Segment = {name: string; size: number};
 
+/** The fields of a ProcessRecord (model/types.ts): the scanner's records carry bookkeeping of their own besides, which changes every scan. */
+const processFields = ['pid', 'ppid', 'comm', 'state', 'utime', 'stime', 'previousCpuTicks', 'starttime', 'rssBytes', 'threads', 'uid', 'cmdline', 'cgroups', 'namespaces', 'namespacesUnreadable', 'isKernelThread'] as const;
+
+function isProcessRecord(value: unknown): value is ProcessRecord {
+	return typeof value === 'object' && value !== null && 'starttime' in value && 'previousCpuTicks' in value && 'pid' in value;
+}
+
 function clamp(value: number, low: number, high: number): number {
 	return Math.min(high, Math.max(low, value));
 }
 
 function errorText(error: unknown): string {
 	return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null),
+ * processes with only their fields, and command lines empty unless `cmdlines`. Written out rather than
+ * through JSON.stringify and parse: this runs on every sample, for every process.
+ */
+function plainCopy(value: unknown, cmdlines: boolean): Json {
+	if (value === null || typeof value !== 'object') {
+		if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+		return typeof value === 'string' || typeof value === 'boolean' ? value : null;
+	}
+	if (Array.isArray(value)) {
+		const copy: Json[] = new Array(value.length);
+		for (let index = 0; index < value.length; index++) copy[index] = value[index] === undefined ? null : plainCopy(value[index], cmdlines);
+		return copy;
+	}
+	const copy: {[key: string]: Json} = {};
+	const process = isProcessRecord(value);
+	const keys = process ? processFields : Object.keys(value);
+	for (const key of keys) {
+		const field = (value as Record<string, unknown>)[key];
+		if (field === undefined || typeof field === 'function') continue;
+		copy[key] = key === 'cmdline' && !cmdlines && typeof field === 'string' ? '' : plainCopy(field, cmdlines);
+	}
+	return copy;
 }
 
 /**
@@ -46,25 +80,23 @@ export class RecordingWriter {
 	private readonly segmentBytes: number;
 	private readonly segmentMs: number;
 	private readonly now: () => number;
-	private readonly replacer: ((key: string, value: unknown) => unknown) | undefined;
 	private fd: number | null = null;
 	private segment: {name: string; startedAt: number; bytes: number} | null = null;
 	private previous: Json | null = null;
 	private sinceKeyframe = 0;
 
 	constructor(private readonly options: WriterOptions) {
-		this.keyframeEvery = options.keyframeEvery ?? 60;
+		this.keyframeEvery = options.keyframeEvery ?? 300;
 		// Small enough that retention removes a fraction of the budget at a time, large enough to compress well.
 		this.segmentBytes = clamp(Math.floor(options.maxBytes / 8), 16 * 1024, 16 * 1024 * 1024);
 		this.segmentMs = clamp(Math.floor(options.retainMs / 24), 60_000, 3_600_000);
 		this.now = options.now ?? Date.now;
-		this.replacer = options.cmdlines ? undefined : (key, value) => (key === 'cmdline' && typeof value === 'string' ? '' : value);
 		prepareRecordingDirectory(options.directory);
 	}
 
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
-		const plain = JSON.parse(JSON.stringify(model, this.replacer)) as Json;
-		const plainEvents = events.length > 0 ? (JSON.parse(JSON.stringify(events, this.replacer)) as Json) : null;
+		const plain = plainCopy(model, this.options.cmdlines);
+		const plainEvents = events.length > 0 ? plainCopy(events, this.options.cmdlines) : null;
 		if (this.segment && (this.segment.bytes >= this.segmentBytes || model.time - this.segment.startedAt >= this.segmentMs)) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);
 		const flags = plainEvents ? frameFlags.events : 0;
@@ -145,7 +177,7 @@ export class RecordingWriter {
 			const segment = segments[index];
 			if (segment.name === this.segment?.name) break;
 			// A segment ends where the next one starts.
-			const nextStart = segmentStart(segments[index + 1].name);
+			const nextStart = segmentStartTime(segments[index + 1].name);
 			if (total <= this.options.maxBytes && nextStart > oldestKept) break;
 			fs.rmSync(path.join(this.options.directory, segment.name), {force: true});
 			total -= segment.size;
@@ -153,10 +185,7 @@ export class RecordingWriter {
 	}
 }
 
-/** The time a segment's name gives, ms since the epoch. */
-export function segmentStart(name: string): number {
-	const stamp = segmentPattern.exec(name)?.[1];
-	if (!stamp) return Number.NaN;
-	const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.${stamp.slice(15, 18)}Z`;
-	return Date.parse(iso);
+/** The model as a recording holds it, and as a reader gives it back. */
+export function recordedForm(model: PodModel): Json {
+	return plainCopy(model, true);
 }

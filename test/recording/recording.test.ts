@@ -7,13 +7,15 @@ import {describe, test, type TestContext} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
 import {createMonitor, type Monitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {PodtopEvent} from '../../source/model/events.js';
 import type {PodModel} from '../../source/model/types.js';
 import {RecordingError} from '../../source/recording/directory.js';
 import {fileHeaderBytes, formatVersion, magic} from '../../source/recording/format.js';
 import {parseMoment, parseDuration, parseSize} from '../../source/recording/parse-time.js';
 import {applyPatch, diff, type Json} from '../../source/recording/patch.js';
 import {Recording} from '../../source/recording/reader.js';
-import {RecordingWriter, type WriterOptions} from '../../source/recording/writer.js';
+import {modelToJson} from '../../source/output/json.js';
+import {recordedForm, RecordingWriter, type WriterOptions} from '../../source/recording/writer.js';
 
 /** A temp directory of this test's own (0700, as mkdtemp makes it), removed after. */
 function tempDirectory(t: TestContext): string {
@@ -40,22 +42,26 @@ function writer(directory: string, options: Partial<WriterOptions> = {}): Record
 	});
 }
 
-/** The model as JSON would carry it: what a reader must give back. */
-const plain = (model: PodModel): unknown => JSON.parse(JSON.stringify(model));
+/** What a reader must give back: the model with its processes' ProcessRecord fields. */
+const plain = (model: PodModel): unknown => recordedForm(model);
 
 function segmentFiles(directory: string): string[] {
 	return fs.readdirSync(directory).filter((name) => name.endsWith('.rec')).sort();
 }
 
 /** Records `count` real samples, a few ms apart so that processes' counters move. */
+const models: PodModel[] = [];
+
 async function recordReal(t: TestContext, directory: string, count: number, options: Partial<WriterOptions> = {}): Promise<unknown[]> {
 	const monitor = realMonitor(t);
 	const recorder = writer(directory, options);
 	const written: unknown[] = [];
+	models.length = 0;
 	for (let index = 0; index < count; index++) {
 		const model = monitor.refresh();
 		recorder.write(model, []);
 		written.push(plain(model));
+		models.push(structuredClone(model));
 		await new Promise((resolve) => setTimeout(resolve, 5));
 	}
 	recorder.close();
@@ -114,12 +120,31 @@ describe('recording and reading back', () => {
 		assert.deepEqual(recording.samples.map((sample) => sample.keyframe), [true, false, false, false, true, false, false, false, true, false, false, false]);
 		// In order, then out of order (from a keyframe again).
 		for (let index = 0; index < 12; index++) assert.deepEqual(recording.modelAt(index), written[index], `sample ${index}`);
+		// What the outputs and views read of a model is all there.
+		assert.deepEqual(modelToJson(recording.modelAt(11), {version: 'test'}), modelToJson(models[11], {version: 'test'}));
 		for (const index of [11, 2, 7, 0, 5]) assert.deepEqual(recording.modelAt(index), written[index], `sample ${index} again`);
 		const times = (written as PodModel[]).map((model) => model.time);
 		assert.equal(recording.indexAt(times[5]), 5);
 		assert.equal(recording.indexAt(times[5] + 1), 5);
 		assert.equal(recording.indexAt(times[0] - 1), -1);
 		assert.ok(written.some((model) => (model as PodModel).hostProcesses.some((process) => process.cmdline !== '')), 'command lines were recorded');
+	});
+
+	test('events are kept with every field they have, also ones this podtop does not know', (t) => {
+		const directory = tempDirectory(t);
+		const monitor = realMonitor(t);
+		const recorder = writer(directory);
+		const event = {time: Date.now(), kind: 'oom-kill', cgroup: '/pod/app', podId: '/pod', podName: 'pod', containerId: '/pod/app', containerName: 'app', delta: 1, value: 1, victim: {pid: 42, comm: 'busybox'}, limit: {cgroup: '/pod', level: 'pod', bytes: 67_108_864}};
+		recorder.write(monitor.refresh(), []);
+		recorder.write(monitor.refresh(), [event as PodtopEvent]);
+		recorder.close();
+		const recording = Recording.open(directory);
+		assert.deepEqual(recording.eventsAt(1), [event]);
+		assert.deepEqual(recording.countsUpTo(0), {events: 0, oomKills: 0});
+		assert.deepEqual(recording.countsUpTo(1), {events: 1, oomKills: 1});
+		const withoutEvents = Recording.read(directory, {events: false});
+		assert.equal(withoutEvents.samples.length, 2);
+		assert.deepEqual(withoutEvents.events, []);
 	});
 
 	test('--no-cmdline: no command line is in the recording, everything else is', async (t) => {
@@ -243,6 +268,16 @@ describe('recordings that cannot be trusted', () => {
 		const warnings: string[] = [];
 		assert.throws(() => Recording.open(directory, {onWarning: (message) => warnings.push(message)}), /no readable recording/);
 		assert.equal(warnings.length, 1);
+	});
+
+	test('a seek reads only the segment that holds the moment', async (t) => {
+		const {directory, written} = await threeSegments(t);
+		const moment = (written[2][1] as PodModel).time;
+		const recording = Recording.read(directory, {from: moment});
+		assert.equal(recording.skippedSegments, true);
+		assert.equal(recording.samples.length, 4);
+		assert.deepEqual(recording.modelAt(recording.indexAt(moment)), written[2][1]);
+		assert.equal(Recording.read(directory, {from: (written[0][3] as PodModel).time}).samples.length, 12, 'the first segment ends where the second starts');
 	});
 
 	test('a recording being written is read as it grows', async (t) => {
