@@ -15,23 +15,34 @@ function lsns(): LsnsEntry[] | null {
 	}
 }
 
-/** The observers (podtop and its node, lsns, this test) sit in the host namespaces and come and go. */
-const observerSlack = 4;
+/** The namespaces lsns lists with the same process count and lowest pid in both of its reads: nothing came or went there. */
+function stableBetween(before: LsnsEntry[], after: LsnsEntry[]): LsnsEntry[] {
+	const later = new Map(after.map((entry) => [`${entry.type}:${entry.ns}`, entry]));
+	return before.filter((entry) => {
+		const again = later.get(`${entry.type}:${entry.ns}`);
+		return again !== undefined && again.nprocs === entry.nprocs && again.pid === entry.pid;
+	});
+}
 
+// The machine is shared: other processes' namespaces come and go between lsns's read and podtop's. Exact counts
+// are compared where lsns saw nothing change around podtop's read (the population among them); the host's
+// namespaces, where processes always come and go, are compared by kind, and their counts reported.
 test('the namespace table agrees with lsns -J on a quiet population', async (t) => {
 	if (!requireOrSkip(t, isRoot && lsns() !== null, 'needs root and lsns (util-linux)')) return;
 	const population = await withRig(t, () => startPopulation(300));
+	const before = lsns();
 	const json = await podtopOnceJson();
-	const reference = lsns();
-	assert.ok(reference);
+	const after = lsns();
+	assert.ok(before && after);
 	const ours = new Map(json.namespaces.map((entry) => [`${entry.type}:${entry.inode}`, entry]));
 
 	let compared = 0;
-	for (const entry of reference) {
+	for (const entry of stableBetween(before, after)) {
 		const mine = ours.get(`${entry.type}:${entry.ns}`);
-		assert.ok(mine, `podtop lacks ${entry.type}:[${entry.ns}] that lsns lists (${entry.nprocs} processes)`);
+		assert.ok(mine, `podtop lacks ${entry.type}:[${entry.ns}] that lsns lists before and after it (${entry.nprocs} processes)`);
 		if (mine.host) {
-			assert.ok(Math.abs(mine.processes - entry.nprocs) <= observerSlack, `${entry.type} host namespace: ${mine.processes} vs lsns ${entry.nprocs}`);
+			assert.ok(mine.processes > 0, `${entry.type} host namespace has processes`);
+			t.diagnostic(`${entry.type} host namespace: podtop ${mine.processes}, lsns ${entry.nprocs}`);
 		} else {
 			assert.equal(mine.processes, entry.nprocs, `${entry.type}:[${entry.ns}] process count`);
 			assert.equal(mine.owner, entry.pid, `${entry.type}:[${entry.ns}] lowest pid`);
@@ -43,5 +54,5 @@ test('the namespace table agrees with lsns -J on a quiet population', async (t) 
 		assert.equal(net?.processes, group.pids.length, 'each population group shares one net namespace');
 		assert.equal(net?.host, false);
 	}
-	assert.ok(compared >= 8 + population.groups.length * 3, `compared ${compared} namespaces`);
+	assert.ok(compared >= population.groups.length * 3, `compared ${compared} namespaces`);
 });

@@ -80,8 +80,11 @@ describe('races and churn', {concurrency: false}, () => {
 		t.diagnostic(`forks ${forks} (${perMinute}/min); refreshes ${during.refreshes}; slowest refresh ${during.slowestMs} ms; most processes ${during.maxProcesses}; pids reused ${during.reused}`);
 		t.diagnostic(`heap ${(baseline.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MiB; fds ${baseline.fds} → ${after.fds}; processes ${baseline.processes} → ${after.processes}`);
 
-		assert.ok(perMinute >= 6000, `the generator forked ${perMinute} processes a minute`);
-		assert.ok(during.refreshes - baseline.refreshes >= churnSeconds, `podtop kept refreshing (${during.refreshes - baseline.refreshes})`);
+		// The rate is reported, never asserted: on a busy machine the generator forks less, and podtop refreshes less
+		// often. What is asserted is podtop's correctness under whatever churn happened.
+		assert.ok(forks > 0, 'some churn happened');
+		assert.ok(during.refreshes > baseline.refreshes, `podtop went on refreshing during the churn (${during.refreshes - baseline.refreshes})`);
+		assert.ok(after.refreshes > during.refreshes, 'and after it');
 		for (const report of [baseline, during, after]) {
 			assert.deepEqual(report.errors, [], `${report.phase}: no exception (${report.errorCount})`);
 			assert.deepEqual(report.stale, [], `${report.phase}: no pid shown after it exited (${report.staleCount})`);
@@ -90,7 +93,9 @@ describe('races and churn', {concurrency: false}, () => {
 		// the baseline explain (other tests' processes may come and go meanwhile), so none leaked.
 		const grownBy = Math.max(0, after.processes - baseline.processes);
 		assert.ok(after.fds <= baseline.fds + 12 * grownBy + 32, `descriptors back near the baseline: ${baseline.fds} → ${after.fds} (processes ${baseline.processes} → ${after.processes})`);
-		assert.ok(after.heapUsed < baseline.heapUsed * 1.5 + 8 * 2 ** 20, `heap back near the baseline: ${baseline.heapUsed} → ${after.heapUsed}`);
+		// A leak check, not a measurement (that is the bench's): what the churn left must not stay, within a wide margin
+		// for whatever the collector and the machine's other processes make the heap hold at that moment.
+		assert.ok(after.heapUsed < baseline.heapUsed * 2 + 32 * 2 ** 20, `heap back near the baseline: ${baseline.heapUsed} → ${after.heapUsed}`);
 	});
 
 	test('pid reuse: the same pid with another starttime is a new process', () => {

@@ -13,8 +13,11 @@ import {waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {hasTmux, TmuxTerminal} from './tmux-terminal.js';
 
-/** Throws from a timer once the live view runs: what an unforeseen bug would do. */
-const throwLater = `data:text/javascript,setTimeout(() => { throw new Error('injected failure'); }, 1500);`;
+/**
+ * Throws once the test says so (SIGUSR2, sent once the live view shows a frame): what an unforeseen bug would do,
+ * at a moment that does not depend on how fast the machine brings the first frame up.
+ */
+const throwOnSignal = `data:text/javascript,process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected failure'); }));`;
 
 async function startLiveView(t: TestContext, columns = 100, rows = 30, nodeOptions: string[] = []): Promise<{terminal: TmuxTerminal; pid: number} | null> {
 	if (!requireOrSkip(t, hasTmux(), 'needs tmux')) return null;
@@ -80,14 +83,15 @@ describe('exit paths of the live view restore the terminal', {concurrency: false
 		if (!started) return;
 		const {pid} = started;
 		started.terminal.killSession();
-		await waitFor(() => !isRunning(pid), 5000, `podtop (${pid}) to exit after SIGHUP`);
+		await waitFor(() => !isRunning(pid), 60_000, `podtop (${pid}) to exit after SIGHUP`);
 		await sleep(500);
 		assert.ok(!isRunning(pid), 'still gone');
 	});
 
 	test('an uncaught exception: the error on the main screen, exit 1', async (t) => {
-		const started = await startLiveView(t, 100, 30, ['--import', throwLater]);
+		const started = await startLiveView(t, 100, 30, ['--import', throwOnSignal]);
 		if (!started) return;
+		process.kill(started.pid, 'SIGUSR2');
 		assert.equal(await started.terminal.exitStatus(), 1);
 		assertRestored(started.terminal, 'uncaught exception');
 		assert.match(started.terminal.screen(), /podtop: .*injected failure/, 'the error is printed after the terminal is restored');

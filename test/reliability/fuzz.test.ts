@@ -190,11 +190,10 @@ describe('parsers fed garbage (fast-check)', () => {
 			assert.ok(!unsafe.test(shown), JSON.stringify(shown));
 			if (!unsafe.test(text)) assert.equal(shown, text);
 		}, 10_000);
+		// Large inputs come back whole and escaped (how fast is the bench's business, not a test's).
 		const large = 'x'.repeat(1 << 20);
-		const started = performance.now();
 		assert.equal(sanitizeForTerminal(large), large);
-		sanitizeForTerminal('\x1b'.repeat(1 << 16));
-		assert.ok(performance.now() - started < 200, 'fast on a megabyte');
+		assert.equal(sanitizeForTerminal('\x1b'.repeat(1 << 16)), '\\x1b'.repeat(1 << 16));
 	});
 
 	test('/proc/<pid>/cgroup', () => {
