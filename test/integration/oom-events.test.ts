@@ -122,7 +122,7 @@ async function startedReadingKernelLog(podtop: ReturnType<typeof startPodtopEven
 	return podtop.stderr().includes('victims from the kernel log');
 }
 
-test('a kill by the pod cgroup\'s limit of a process in an unlimited container: one oom-kill, the pod\'s limit named', {timeout: 60_000}, async (t) => {
+test('a kill by the pod cgroup\'s limit of a process in an unlimited container: one oom-kill, the pod\'s limit named', {timeout: 120_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg (the kernel names the limit)')) return;
 	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: null}], podMemoryLimitBytes: 64 * MiB}));
@@ -134,7 +134,7 @@ test('a kill by the pod cgroup\'s limit of a process in an unlimited container: 
 	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 96, everyMs: 100}));
 	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'}, 'the allocation is OOM-killed');
 	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 10_000, 'the oom-kill event').catch((error: unknown) => {
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 30_000, 'the oom-kill event').catch((error: unknown) => {
 		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
 	});
 	assert.deepEqual(oomKill.victim, {pid: climber.pid, comm: climber.comm});
@@ -149,7 +149,7 @@ test('a kill by the pod cgroup\'s limit of a process in an unlimited container: 
 	const ddPid = dd.pid;
 	const [, ddSignal] = (await once(dd, 'exit')) as [number | null, NodeJS.Signals | null];
 	assert.equal(ddSignal, 'SIGKILL');
-	const jobKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill' && event.cgroup === job), 10_000, 'the job\'s oom-kill').catch((error: unknown) => {
+	const jobKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill' && event.cgroup === job), 30_000, 'the job\'s oom-kill').catch((error: unknown) => {
 		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
 	});
 	assert.deepEqual(jobKill.victim, {pid: ddPid, comm: 'dd'});
@@ -165,7 +165,7 @@ test('a kill by the pod cgroup\'s limit of a process in an unlimited container: 
 	assert.equal(ours().filter((event) => event.kind === 'oom-kill').length, 2, JSON.stringify(ours()));
 });
 
-test('a container killed at its own limit: the container\'s limit named, with its bytes', {timeout: 60_000}, async (t) => {
+test('a container killed at its own limit: the container\'s limit named, with its bytes', {timeout: 120_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg (the kernel names the limit)')) return;
 	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 48 * MiB}], podMemoryLimitBytes: 256 * MiB}));
@@ -175,7 +175,7 @@ test('a container killed at its own limit: the container\'s limit named, with it
 	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0], {stepMiB: 8, everyMs: 200}));
 	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'});
 	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 10_000, 'the oom-kill event').catch((error: unknown) => {
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 30_000, 'the oom-kill event').catch((error: unknown) => {
 		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
 	});
 	assert.equal(oomKill.containerName, 'app1');
@@ -183,7 +183,7 @@ test('a container killed at its own limit: the container\'s limit named, with it
 	assert.deepEqual(oomKill.limit, {cgroup: `${rig.cgroup}/app1`, level: 'container', bytes: 48 * MiB});
 });
 
-test('not root: the kernel log unreadable, the kills from before start said unknown (null), never a crash', {timeout: 60_000}, async (t) => {
+test('not root: the kernel log unreadable, the kills from before start said unknown (null), never a crash', {timeout: 120_000}, async (t) => {
 	if (!requireOrSkip(t, isRoot && fs.readFileSync('/proc/sys/kernel/dmesg_restrict', 'utf8').trim() === '1', 'needs root to drop to nobody, and dmesg_restrict=1')) return;
 	const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath];
 	const run = (args: readonly string[]) => new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => {
