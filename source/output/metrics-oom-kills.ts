@@ -16,7 +16,8 @@ export class OomKillTally {
 			const container = pod?.containers.find((candidate) => candidate.id === event.containerId);
 			if (!pod || !container) continue;
 			const victimComm = event.victim?.comm ?? 'unknown';
-			const level = effectiveLimitLevel(pod, container);
+			// The kernel log's word on whose limit struck, where it had one; else the limit in force now.
+			const level = event.limit?.level ?? effectiveLimitLevel(pod, container);
 			const key = `${container.id}\0${victimComm}\0${level}`;
 			const entry = this.counts.get(key);
 			if (entry) entry.count += event.delta;

@@ -195,7 +195,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		t.after(() => terminal.close());
 		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
 		// Keys typed before the first refresh could reach a terminal not yet in raw mode.
-		await terminal.waitForScreen((text) => / events {2}every /.test(text), 'the live view after its first refresh');
+		await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every /.test(text), 'the live view after its first refresh');
 		// Only the rig's pod, whatever else runs on this machine.
 		terminal.type('/');
 		terminal.type('-l', podName);
@@ -235,7 +235,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const terminal = new Terminal(80, 24);
 		t.after(() => terminal.close());
 		terminal.type(`NO_COLOR=1 node ${cliPath} --interval 250`, 'Enter');
-		await terminal.waitForScreen((text) => / events {2}every /.test(text), 'the live view after its first refresh');
+		await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every /.test(text), 'the live view after its first refresh');
 		terminal.type('/');
 		terminal.type('-l', podName);
 		terminal.type('Enter');
