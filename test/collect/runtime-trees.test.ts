@@ -517,7 +517,12 @@ describe('Docker on cgroup v2, systemd driver, read through --root alone', () =>
 
 	test('--root gives the same result as pointing --proc and --cgroup at the same host (but for the sample time)', async () => {
 		const viaFlags = await podtopJson(tree, ['--root', tree.root, '--proc', tree.proc, '--cgroup', path.join(tree.root, 'sys/fs/cgroup')]);
-		const comparable = (document: PodtopJson) => ({...document, time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null, cpuCores: null}))}))}))});
+		// The kernel log's times come from the monotonic clock's offset to the wall clock, read anew by each run.
+		const kernelLogTimes = (document: PodtopJson) => {
+			const {pastEvents, kernelLog} = document as unknown as {pastEvents?: Array<Record<string, unknown>> | null; kernelLog?: Record<string, unknown>};
+			return {pastEvents: pastEvents?.map((event) => ({...event, time: null})) ?? null, kernelLog: kernelLog ? {...kernelLog, since: null} : null};
+		};
+		const comparable = (document: PodtopJson) => ({...document, ...kernelLogTimes(document), time: null, intervalMs: null, host: {...document.host, uptimeSeconds: null}, pods: document.pods.map((pod) => ({...pod, cpu: null, containers: pod.containers.map((container) => ({...container, cpu: null, processes: container.processes.map((process) => ({...process, cpuPercent: null, cpuCores: null}))}))}))});
 		assert.deepEqual(comparable(viaFlags), comparable(json));
 		// And what the tree holds, independently of the other run.
 		assert.deepEqual(

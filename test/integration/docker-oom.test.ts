@@ -154,7 +154,7 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
 		const d = await prepare(t);
 		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
-		const terminal = new Terminal(120, 40, `${process.execPath} ${cliPath} --interval 1000`);
+		const terminal = new Terminal(200, 40, `${process.execPath} ${cliPath} --interval 1000`);
 		t.after(() => terminal.close());
 		const consumer = await startMemconsumer(d.image);
 		t.after(() => consumer.cleanup());

@@ -103,7 +103,7 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	assert.equal(terminal.flag('#{alternate_on}'), '1', 'the live view runs on the alternate screen');
 
 	terminal.type('Escape');
-	await terminal.waitForScreen((text) => !text.includes(`filter ${podName}`), 'Esc clears the filter');
+	await terminal.waitForScreen((text) => /^q quit/.test(lastRow(text)), 'Esc clears the filter: the footer starts with its keys again');
 	filterBy('app1');
 	// Other rigs' pods may match too, and sort first: wait for ours (its name cut at 80 columns) as well.
 	const ourPod = `▾ ${podName.slice(0, 14)}`;
@@ -219,7 +219,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		terminal.type('e');
 		const victim = `victim ${climber.pid} (${climber.comm})`;
 		screen = await terminal.waitForScreen(
-			(text) => text.split('\n').some((line) => line.includes(`oom-kill      ${podName}/app1  ${victim}  +1`)),
+			(text) => text.split('\n').some((line) => line.includes(`oom-kill      ${podName}/app1  killed by the container's 64M limit · ${victim}  +1`)),
 			`the oom-kill of app1 with ${victim} in the event pane`,
 		);
 		assert.match(screen, /EVENTS \d+ events? since start/);
