@@ -37,7 +37,8 @@ export const EventPane = memo(function EventPane({events, total, past = 0, heigh
 					<Text key={index} wrap="truncate-end">
 						<Text {...toneStyle('muted', color)}>{formatEventTime(event.time)} </Text>
 						{event.past && <Text {...toneStyle('muted', color)}>before start </Text>}
-						<Text {...toneStyle(eventTone(event), color)}>{event.kind.padEnd(kindWidth)}</Text> {eventSubject(event)}
+						{/* A kill from before start needs no kind column: the words before it are wider than any kind. */}
+						<Text {...toneStyle(eventTone(event), color)}>{event.past ? event.kind : event.kind.padEnd(kindWidth)}</Text> {eventSubject(event)}
 						{victim && `  ${victim}`}
 						<Text {...toneStyle('muted', color)}>  +{event.delta}</Text>
 					</Text>
