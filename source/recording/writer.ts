@@ -81,7 +81,7 @@ export class RecordingWriter {
 	private readonly segmentMs: number;
 	private readonly now: () => number;
 	private fd: number | null = null;
-	private segment: {name: string; startedAt: number; bytes: number} | null = null;
+	private segment: {name: string; startedAt: number; bytes: number; samples: number} | null = null;
 	private previous: Json | null = null;
 	private sinceKeyframe = 0;
 
@@ -97,19 +97,29 @@ export class RecordingWriter {
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
 		const plain = plainCopy(model, this.options.cmdlines);
 		const plainEvents = events.length > 0 ? plainCopy(events, this.options.cmdlines) : null;
-		if (this.segment && (this.segment.bytes >= this.segmentBytes || model.time - this.segment.startedAt >= this.segmentMs)) this.closeSegment();
+		if (this.segment && model.time - this.segment.startedAt >= this.segmentMs) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);
-		const flags = plainEvents ? frameFlags.events : 0;
-		let frame: Buffer;
-		if (this.previous === null || this.sinceKeyframe >= this.keyframeEvery) {
-			frame = encodeFrame(model.time, frameKinds.keyframe, flags, {model: plain, events: plainEvents});
-			this.sinceKeyframe = 0;
-		} else {
-			frame = encodeFrame(model.time, frameKinds.delta, flags, {patch: diff(this.previous, plain), events: plainEvents});
+		let frame = this.sampleFrame(model.time, plain, plainEvents);
+		// A new segment before this frame would take this one past its size: the directory then stays within
+		// maxBytes and one segment, which retention removes whole.
+		if (this.segment!.samples > 0 && this.segment!.bytes + frame.length > this.segmentBytes) {
+			this.closeSegment();
+			this.openSegment(model.time);
+			frame = this.sampleFrame(model.time, plain, plainEvents);
 		}
 		this.append(frame);
+		this.segment!.samples++;
 		this.sinceKeyframe++;
 		this.previous = plain;
+	}
+
+	private sampleFrame(time: number, plain: Json, plainEvents: Json | null): Buffer {
+		const flags = plainEvents ? frameFlags.events : 0;
+		if (this.previous === null || this.sinceKeyframe >= this.keyframeEvery) {
+			this.sinceKeyframe = 0;
+			return encodeFrame(time, frameKinds.keyframe, flags, {model: plain, events: plainEvents});
+		}
+		return encodeFrame(time, frameKinds.delta, flags, {patch: diff(this.previous, plain), events: plainEvents});
 	}
 
 	close(): void {
@@ -140,7 +150,7 @@ export class RecordingWriter {
 		}
 		fs.fchmodSync(fd, 0o600);
 		this.fd = fd;
-		this.segment = {name, startedAt: time, bytes: 0};
+		this.segment = {name, startedAt: time, bytes: 0, samples: 0};
 		this.previous = null;
 		this.append(fileHeader());
 		const {meta} = this.options;
