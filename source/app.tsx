@@ -173,7 +173,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					<Box height={mainHeight} overflowY="hidden">
 						{body}
 					</Box>
-					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} past={events.counts.pastOomKills} height={eventsHeight} />}
+					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} past={events.counts.pastOomKills} height={eventsHeight} width={columns} />}
 				</Box>
 				<Footer model={model} filter={filter} filterEditing={state.filterEditing} />
 			</Box>

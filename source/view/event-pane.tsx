@@ -2,6 +2,7 @@ import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import type {PodtopEvent} from '../model/events.js';
 import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
+import {cellWidth} from '../format/cells.js';
 import {plural} from '../format/units.js';
 import {ColorContext, toneStyle} from './theme.js';
 
@@ -20,10 +21,12 @@ type EventPaneProps = {
 	/** OOM kills from before start, listed too (marked `before start`). */
 	past?: number;
 	height: number;
+	/** Columns: a line that would not fit drops the kind column's padding and says which limit in fewer words. */
+	width: number;
 };
 
 /** The event log under the body: newest first, one line each (time, kind, pod/container, victim, delta). */
-export const EventPane = memo(function EventPane({events, total, past = 0, height}: EventPaneProps) {
+export const EventPane = memo(function EventPane({events, total, past = 0, height, width}: EventPaneProps) {
 	const color = useContext(ColorContext);
 	const shown = events.slice(0, Math.max(0, height - 1));
 	return (
@@ -32,15 +35,22 @@ export const EventPane = memo(function EventPane({events, total, past = 0, heigh
 				EVENTS <Text {...toneStyle('muted', color)}>{plural(total, 'event')} since start{past > 0 ? ` + ${plural(past, 'OOM kill')} before` : ''} · newest first · e hides</Text>
 			</Text>
 			{shown.map((event, index) => {
-				const victim = eventVictim(event);
+				const time = `${formatEventTime(event.time)} ${event.past ? 'before start ' : ''}`;
+				const subject = eventSubject(event);
+				const delta = `  +${event.delta}`;
+				// A kill from before start needs no kind column: the words before it are wider than any kind.
+				let kind = event.past ? event.kind : event.kind.padEnd(kindWidth);
+				let victim = eventVictim(event);
+				if (cellWidth(`${time}${kind} ${subject}  ${victim}${delta}`) > width) {
+					kind = event.kind;
+					victim = eventVictim(event, true);
+				}
 				return (
 					<Text key={index} wrap="truncate-end">
-						<Text {...toneStyle('muted', color)}>{formatEventTime(event.time)} </Text>
-						{event.past && <Text {...toneStyle('muted', color)}>before start </Text>}
-						{/* A kill from before start needs no kind column: the words before it are wider than any kind. */}
-						<Text {...toneStyle(eventTone(event), color)}>{event.past ? event.kind : event.kind.padEnd(kindWidth)}</Text> {eventSubject(event)}
+						<Text {...toneStyle('muted', color)}>{time}</Text>
+						<Text {...toneStyle(eventTone(event), color)}>{kind}</Text> {subject}
 						{victim && `  ${victim}`}
-						<Text {...toneStyle('muted', color)}>  +{event.delta}</Text>
+						<Text {...toneStyle('muted', color)}>{delta}</Text>
 					</Text>
 				);
 			})}

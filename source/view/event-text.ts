@@ -47,14 +47,24 @@ export function shortLimit(limit: StruckLimit | null | undefined): string | null
 
 /**
  * `killed by the pod's 256M limit · victim 1234 (node)` for an OOM kill (`victim unknown` when nobody could
- * be named, only the victim when the kernel log did not say which limit struck, `· group kill` when the cgroup was killed as a whole); empty otherwise. The limit first: a
- * narrow terminal cuts the end of the line.
+ * be named, only the victim when the kernel log did not say which limit struck, `· group kill` when the cgroup was
+ * killed as a whole); empty otherwise. Compact, `by pod 256M · 1234 (node)`: for a line that would otherwise be
+ * cut before the victim.
  */
-export function eventVictim(event: PodtopEvent): string {
+export function eventVictim(event: PodtopEvent, compact = false): string {
 	if (event.kind !== 'oom-kill') return '';
-	const victim = event.victim ? sanitizeForTerminal(`victim ${event.victim.pid} (${event.victim.comm})`) : 'victim unknown';
+	const {victim: killed, limit} = event;
+	const victim = killed ? sanitizeForTerminal(`${compact ? '' : 'victim '}${killed.pid} (${killed.comm})`) : 'victim unknown';
 	const group = event.group ? ' · group kill' : '';
-	return event.limit ? `${limitPhrase(event.limit)} · ${victim}${group}` : `${victim}${group}`;
+	const struck = compact ? compactLimit(limit) : limit ? limitPhrase(limit) : null;
+	return struck ? `${struck} · ${victim}${group}` : `${victim}${group}`;
+}
+
+/** `by pod 256M`, `by node memory`: which limit in the fewest words; null when unknown. */
+function compactLimit(limit: StruckLimit | null | undefined): string | null {
+	if (!limit || limit.level === 'unknown') return null;
+	if (limit.level === 'node') return 'by node memory';
+	return limit.bytes === null ? `by ${limit.level}` : `by ${limit.level} ${formatBytes(limit.bytes)}`;
 }
 
 export function eventTone(event: PodtopEvent): Tone | undefined {

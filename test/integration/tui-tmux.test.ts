@@ -284,7 +284,9 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		assert.ok(podRow(selectedRows(screen)[0] ?? ''), 'the selection did not move');
 		terminal.type('e');
 		const unmarked = (row: string) => row.includes('▸ app1') && !/oom ×|OOM/i.test(row);
-		screen = await terminal.waitForScreen((text) => /oom-kill +\S+\/app1 /.test(text) && unmarked(rowWith(text, '▸ app1')), 'the event log shows the kill, and the mark is gone');
+		// 80 columns: which limit and the victim in fewer words (a 20-character pod name leaves the comm cut).
+		const killLine = `oom-kill ${podName}/app1  by container 64M · ${climber.pid} (`;
+		screen = await terminal.waitForScreen((text) => text.includes(killLine) && unmarked(rowWith(text, '▸ app1')), `the event log shows "${killLine}", and the mark is gone`);
 		terminal.type('e');
 		screen = await terminal.waitForScreen((text) => !text.includes('EVENTS'), 'the event log closed');
 		assert.ok(unmarked(rowWith(screen, '▸ app1')), `seen: the mark stays gone:\n${screen}`);

@@ -33,6 +33,10 @@ test('which limit struck, in words: each level, unknown said so, hostile cgroup 
 	assert.equal(eventVictim(kill), "killed by the pod's 256M limit · victim 42 (dd)");
 	assert.equal(eventVictim({...kill, group: '/mypod/app'}), "killed by the pod's 256M limit · victim 42 (dd) · group kill");
 	assert.equal(eventVictim({...kill, limit: null}), 'victim 42 (dd)');
+	assert.equal(eventVictim(kill, true), 'by pod 256M · 42 (dd)');
+	assert.equal(eventVictim({...kill, limit: {cgroup: null, level: 'node', bytes: null}}, true), 'by node memory · 42 (dd)');
+	assert.equal(eventVictim({...kill, victim: null, group: '/mypod/app'}, true), 'by pod 256M · victim unknown · group kill');
+	assert.equal(eventVictim({...kill, limit: {cgroup: null, level: 'unknown', bytes: null}}, true), '42 (dd)');
 });
 
 test('a tombstone row: oom-killed by the limit that struck, or exited', () => {
@@ -42,17 +46,25 @@ test('a tombstone row: oom-killed by the limit that struck, or exited', () => {
 	assert.equal(tombstoneTag({...tombstone, end: 'exited'}), '† exited');
 });
 
-test('the event pane at 80 columns: a kill from before start by its cgroup and what struck, each line cut at the width', () => {
+test('the event pane at 80 columns: which limit and the victim whole, in fewer words; at 120 in full', () => {
 	const past: PodtopEvent = {...kill, podId: '', podName: '', containerId: null, containerName: null, past: true, limit: {cgroup: '/mypod/app', level: 'container', bytes: 64 * MiB}};
-	const {lastFrame, unmount} = render(
-		<Box width={80}>
-			<EventPane events={[{...kill, time: 60_000}, past]} total={1} past={1} height={4} />
-		</Box>,
-	);
-	const lines = (lastFrame() ?? '').split('\n');
-	unmount();
-	assert.match(lines[0], /^EVENTS 1 event since start \+ 1 OOM kill before · newest first/);
-	assert.match(lines[1], /^\d\d:\d\d:\d\d oom-kill {6}mypod\/app {2}killed by the pod's 256M limit · victim 42 \(d/, 'cut at the width, not wrapped');
-	assert.match(lines[2], /^\d\d:\d\d:\d\d before start oom-kill \/mypod\/app {2}killed by the container's 64M limit/);
-	for (const line of lines) assert.ok(cellWidth(line) <= 80, line);
+	const paneLines = (width: number): string[] => {
+		const {lastFrame, unmount} = render(
+			<Box width={width}>
+				<EventPane events={[{...kill, time: 60_000, podName: 'checkout-7d9f8b6c4-x2kqz', containerName: 'web'}, past]} total={1} past={1} height={4} width={width} />
+			</Box>,
+		);
+		const lines = (lastFrame() ?? '').split('\n');
+		unmount();
+		for (const line of lines) assert.ok(cellWidth(line) <= width, line);
+		return lines;
+	};
+
+	const narrow = paneLines(80);
+	assert.match(narrow[0], /^EVENTS 1 event since start \+ 1 OOM kill before · newest first/);
+	assert.match(narrow[1], /^\d\d:\d\d:\d\d oom-kill checkout-7d9f8b6c4-x2kqz\/web {2}by pod 256M · 42 \(dd\) {2}\+1$/);
+	assert.match(narrow[2], /^\d\d:\d\d:\d\d before start oom-kill \/mypod\/app {2}by container 64M · 42 \(dd\) {2}\+1$/);
+	const wide = paneLines(120);
+	assert.match(wide[1], /^\d\d:\d\d:\d\d oom-kill {6}checkout-7d9f8b6c4-x2kqz\/web {2}killed by the pod's 256M limit · victim 42 \(dd\) {2}\+1$/);
+	assert.match(wide[2], /^\d\d:\d\d:\d\d before start oom-kill \/mypod\/app {2}killed by the container's 64M limit · victim 42 \(dd\) {2}\+1$/);
 });
