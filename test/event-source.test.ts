@@ -69,7 +69,7 @@ describe('the pod read after its container while the kernel still counts (v2)', 
 			makeProcess({pid: 11, comm: 'b', cgroups: cgroups('/pod-2/x/y')}),
 			makeProcess({pid: 12, comm: 'c', cgroups: cgroups('/pod')}),
 		];
-		const order = [...wantedCgroupPaths(processes)];
+		const order = [...wantedCgroupPaths(processes).keys()];
 		assert.deepEqual(new Set(order), new Set(['/pod', '/pod/app1', '/pod-2', '/pod-2/x', '/pod-2/x/y']));
 		for (const [index, path] of order.entries()) {
 			for (const later of order.slice(index + 1)) assert.ok(!path.startsWith(later + '/'), `${path} is read before its ancestor ${later}`);

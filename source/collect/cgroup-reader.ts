@@ -5,7 +5,11 @@ import {openablePath, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLin
 
 /** Files that rarely matter from one second to the next are read every this many refreshes. */
 const detailEvery = 5;
-/** An absent file is looked for again after this many refreshes (a controller may be enabled later). */
+/**
+ * An absent file is looked for again after this many refreshes while it may still appear: on the unified
+ * hierarchy (a controller enabled later in the parent's subtree_control adds its files), or while its controller's
+ * directory had nothing to read (not made yet). A v1 cgroup gets every file of its controller when it is made.
+ */
 const absentRetryEvery = 10;
 
 type FileSpec = {
@@ -204,30 +208,44 @@ type Entry = {
 	descriptors: Int32Array;
 	/** Per file spec: the file's path, made once; its exact bytes when the cgroup's name is not UTF-8. */
 	paths: (string | Buffer | null)[];
+	/** The controllers whose files are read (controllerBit). */
+	bits: number;
+	/** The controllers of which a file was read at the last read. */
+	readBits: number;
 	wantedIn: number;
 };
 
+/** A bit per controller, in the order of `controllers`. */
+export function controllerBit(controller: CgroupController): number {
+	return 1 << controllers.indexOf(controller);
+}
+
 /**
- * Every cgroup path that holds a process, and every ancestor of one, but the root; ancestors before their
- * descendants, which is the order they are read in. v2 counts an event in a cgroup, then in each ancestor:
- * read parents first, a container's counters are never older than its pod's (events.ts relies on that).
+ * Every cgroup path that holds a process, and every ancestor of one, but the root, each with the controllers
+ * whose hierarchy has it (a bit per controller): on v1 a path made in the memory hierarchy alone is never looked
+ * for in the cpu or pids ones. Ancestors before their descendants, which is the order they are read in. v2 counts
+ * an event in a cgroup, then in each ancestor: read parents first, a container's counters are never older than
+ * its pod's (events.ts relies on that).
  */
-export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Set<string> {
+export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Map<string, number> {
 	const seen = new Set<ProcessCgroups>();
-	const wanted = new Set<string>();
+	const wanted = new Map<string, number>();
 	for (const process of processes) {
 		if (seen.has(process.cgroups)) continue;
 		seen.add(process.cgroups);
 		for (const controller of controllers) {
+			const bit = controllerBit(controller);
 			let cgroupPath = process.cgroups[controller];
-			while (cgroupPath && cgroupPath !== '/' && !wanted.has(cgroupPath)) {
-				wanted.add(cgroupPath);
+			while (cgroupPath && cgroupPath !== '/') {
+				const bits = wanted.get(cgroupPath) ?? 0;
+				if (bits & bit) break;
+				wanted.set(cgroupPath, bits | bit);
 				cgroupPath = cgroupPath.slice(0, Math.max(1, cgroupPath.lastIndexOf('/')));
 			}
 		}
 	}
 	// A path sorts before every path it is a prefix of.
-	return new Set([...wanted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+	return new Map([...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
@@ -237,6 +255,9 @@ export function wantedCgroupPaths(processes: readonly ProcessRecord[]): Set<stri
 export class CgroupReader {
 	private readonly entries = new Map<string, Entry>();
 	private readonly files: FileSpec[];
+	private readonly fileBits: Int32Array;
+	/** Per file spec: on the unified hierarchy, where files come and go with the controllers enabled. */
+	private readonly fileOnUnified: Uint8Array;
 	private readonly statsByPath = new Map<string, CgroupStats>();
 	private refreshCount = 0;
 
@@ -245,25 +266,30 @@ export class CgroupReader {
 		private readonly reader: FileReader,
 	) {
 		this.files = layout.mode === 'v2' ? v2Files : v1Files.concat(layout.unified ? v2Files.filter((spec) => layout.controllers[spec.controller] === layout.unified) : []);
+		this.fileBits = Int32Array.from(this.files, (spec) => controllerBit(spec.controller));
+		this.fileOnUnified = Uint8Array.from(this.files, (spec) => (layout.unified !== null && layout.controllers[spec.controller] === layout.unified ? 1 : 0));
 	}
 
 	get stats(): ReadonlyMap<string, CgroupStats> {
 		return this.statsByPath;
 	}
 
-	read(wanted: ReadonlySet<string>): ReadonlyMap<string, CgroupStats> {
+	/** Reads each wanted cgroup's files of the controllers its bits name (see wantedCgroupPaths). */
+	read(wanted: ReadonlyMap<string, number>): ReadonlyMap<string, CgroupStats> {
 		this.refreshCount++;
 		const detailed = this.refreshCount % detailEvery === 1;
 		const retryAbsent = this.refreshCount % absentRetryEvery === 0;
 		// forEach rather than for…of: no iterator result per entry before the JIT has optimized this.
-		wanted.forEach((cgroupPath) => {
+		wanted.forEach((bits, cgroupPath) => {
 			let entry = this.entries.get(cgroupPath);
 			if (!entry) {
 				entry = this.createEntry(cgroupPath);
 				this.entries.set(cgroupPath, entry);
 				this.statsByPath.set(cgroupPath, entry.stats);
+				entry.bits = bits;
 				this.readEntry(entry, true, true);
 			} else {
+				entry.bits = bits;
 				this.readEntry(entry, detailed, retryAbsent);
 			}
 			entry.wantedIn = this.refreshCount;
@@ -296,19 +322,20 @@ export class CgroupReader {
 			const mount = this.layout.controllers[spec.controller];
 			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
-		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, wantedIn: 0};
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0};
 	}
 
 	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
 		const reader = this.reader;
-		let anyRead = false;
+		let readBits = 0;
 		for (let index = 0; index < this.files.length; index++) {
 			const spec = this.files[index];
 			const filePath = entry.paths[index];
-			if (filePath === null) continue;
+			const bit = this.fileBits[index];
+			if (filePath === null || (entry.bits & bit) === 0) continue;
 			if (spec.detailed && !detailed && !(spec.followsUsage && entry.stats.memory.current !== entry.stats.memory.statUsage)) continue;
 			let descriptor = entry.descriptors[index];
-			if (descriptor === unopened || (descriptor === absent && retryAbsent)) {
+			if (descriptor === unopened || (descriptor === absent && retryAbsent && (this.fileOnUnified[index] === 1 || (entry.readBits & bit) === 0))) {
 				descriptor = reader.keep(filePath);
 				if (descriptor < 0) descriptor = reader.lastFailure === 'gone' || reader.lastFailure === 'denied' ? absent : transient;
 				entry.descriptors[index] = descriptor;
@@ -320,10 +347,11 @@ export class CgroupReader {
 				entry.descriptors[index] = absent;
 				continue;
 			}
-			anyRead = true;
+			readBits |= bit;
 			spec.apply(entry.stats, reader.buffer, length);
 		}
-		entry.stats.exists = anyRead;
+		entry.readBits = readBits;
+		entry.stats.exists = readBits !== 0;
 	}
 
 	private releaseEntry(entry: Entry): void {

@@ -66,7 +66,7 @@ export class Collector {
 	private factsForStructure = -1;
 	private readonly previousCgroupCpuUsec = new Map<string, number>();
 	private readonly previousCgroupThrottled = new Map<string, number>();
-	private wanted: ReadonlySet<string> = new Set();
+	private wanted: ReadonlyMap<string, number> = new Map();
 	private wantedForStructure = -1;
 	private previousMonotonicMs: number | null = null;
 

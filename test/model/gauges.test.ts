@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
 import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
-import {CgroupReader} from '../../source/collect/cgroup-reader.js';
+import {CgroupReader, wantedCgroupPaths} from '../../source/collect/cgroup-reader.js';
 import {FileReader} from '../../source/collect/file-reader.js';
 import {computeGauges} from '../../source/model/gauges.js';
 import type {ProcessCgroups} from '../../source/model/types.js';
+import {makeProcess} from '../fixtures/models.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
 
 /** Reads `cgroups` from the tree twice, `elapsedMs` apart on the monotonic clock, with `between` written in between. */
@@ -13,7 +14,7 @@ function cpuAcrossTwoReads(tree: FixtureTree, paths: ProcessCgroups, usagePath: 
 	assert.ok(layout);
 	const reader = new CgroupReader(layout, new FileReader(tree.proc));
 	after(() => reader.close());
-	const wanted = new Set(Object.values(paths).filter((value): value is string => value !== null));
+	const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: paths})]);
 	const first = reader.read(wanted).get(usagePath)?.cpu.usageUsec;
 	assert.equal(typeof first, 'number', 'the usage is read');
 	between();

@@ -13,8 +13,9 @@ import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {promisify} from 'node:util';
+import {cgroupProcsFiles, createCgroup, removeCgroupTree, setMemoryLimit, spawnInCgroups, uniqueRigName} from '../helpers/cgroups.js';
 import {cliPath} from '../helpers/podtop.js';
-import {commandExists} from '../helpers/processes.js';
+import {commandExists, killAndWait, readComm, spawnedPid, waitFor} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {withRig} from '../helpers/rigs.js';
 import {createHostileRig} from './hostile-rig.js';
@@ -133,6 +134,37 @@ describe('podtop under strace, with containers on the node', {concurrency: false
 		checkTrace(calls);
 		const statReads = calls.filter((call) => /"\/proc\/\d+\/stat"/.test(call.args)).length;
 		assert.ok(statReads > 0, 'read /proc/<pid>/stat');
+	});
+
+	test('a cgroup made in the memory hierarchy alone is never looked for in the others', async (t) => {
+		if (!canTrace(t)) return;
+		const cgroup = `/${uniqueRigName()}/app`;
+		let sleeper: number | null = null;
+		t.after(async () => {
+			if (sleeper !== null) await killAndWait([sleeper]);
+			await removeCgroupTree(path.dirname(cgroup));
+		});
+		await createCgroup(cgroup, ['memory']);
+		await setMemoryLimit(cgroup, 64 << 20);
+		const wrapper = spawnInCgroups(cgroupProcsFiles(cgroup, ['memory']), ['sleep', 'infinity']);
+		sleeper = spawnedPid(wrapper);
+		const pid = sleeper;
+		await waitFor(async () => (await readComm(pid)) === 'sleep', 5000, 'the sleeper to exec');
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-strace-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const tracePath = path.join(directory, 'trace');
+		// 25 refreshes: past two of the retries of absent files.
+		const {stdout} = await execFileAsync('strace', ['-f', '-qq', '-s', '256', '-o', tracePath, '-e', 'trace=openat', 'timeout', '-s', 'TERM', '5.2', process.execPath, cliPath, '--json', '--interval', '200'], {maxBuffer: 256 << 20}).catch((error: {stdout?: string}) => ({stdout: error.stdout ?? ''}));
+		const refreshes = stdout.split('\n').filter(Boolean).length;
+		assert.ok(refreshes >= 12, `podtop refreshed (${refreshes} times)`);
+		const cgroupOpens = parseStrace(fs.readFileSync(tracePath, 'utf8')).filter((call) => call.args.includes(`${cgroup}/`));
+		assert.ok(cgroupOpens.some((call) => call.args.includes(`/memory${cgroup}/memory.limit_in_bytes`) && !call.result.startsWith('-1')), 'read the memory cgroup\'s limit');
+		const elsewhere = cgroupOpens.filter((call) => !call.args.includes(`/memory${cgroup}/`)).map((call) => call.args.split(',')[1]);
+		assert.deepEqual(elsewhere, [], 'no file of the cgroup opened in a hierarchy it is not in');
+		const failed = cgroupOpens.filter((call) => call.result.startsWith('-1'));
+		t.diagnostic(`failed opens of the cgroup's files over ${refreshes} refreshes: ${failed.length} (${failed.map((call) => path.basename(call.args.split('"')[1])).join(', ')})`);
+		const names = failed.map((call) => call.args.split('"')[1]);
+		assert.equal(new Set(names).size, names.length, 'a file missing from a cgroup that exists is tried once, not on every retry');
 	});
 
 	test('parseStrace joins unfinished calls', () => {

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
+import {CgroupReader, wantedCgroupPaths} from '../../source/collect/cgroup-reader.js';
+import {FileReader} from '../../source/collect/file-reader.js';
+import type {ProcessCgroups} from '../../source/model/types.js';
+import {makeProcess} from '../fixtures/models.js';
+import {FixtureTree, v1MemoryFiles} from '../helpers/fixture-tree.js';
+
+/** A FileReader that lists every file it tried to open and whether the open failed. */
+class OpenLog extends FileReader {
+	readonly opens: Array<{path: string; failed: boolean}> = [];
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		this.opens.push({path: String(filePath), failed: descriptor < 0});
+		return descriptor;
+	}
+
+	override readPath(filePath: string | Buffer, limit?: number): number {
+		const length = super.readPath(filePath, limit);
+		this.opens.push({path: String(filePath), failed: length < 0});
+		return length;
+	}
+
+	failedSince(start: number): string[] {
+		return this.opens.slice(start).filter((open) => open.failed).map((open) => open.path);
+	}
+}
+
+function readerOver(tree: FixtureTree): {reader: CgroupReader; log: OpenLog} {
+	const layout = layoutFromDirectory(tree.cgroup);
+	assert.ok(layout, 'the fixture has a cgroup layout');
+	const log = new OpenLog(tree.proc);
+	return {reader: new CgroupReader(layout, log), log};
+}
+
+const cgroupsOf = (paths: Partial<ProcessCgroups>): ProcessCgroups => ({container: null, memory: null, cpu: null, cpuacct: null, pids: null, ...paths});
+
+describe('which cgroup files are opened', () => {
+	test('v1: a cgroup made in the memory hierarchy alone is never looked for in the cpu or pids ones', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		for (const hierarchy of ['memory', 'cpu,cpuacct', 'pids']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+		for (const [cgroupPath, limit] of [['/pod', 256], ['/pod/app', 64]] as const) {
+			for (const [name, content] of Object.entries(v1MemoryFiles(10 << 20, limit << 20))) tree.write(`cgroup/memory${cgroupPath}/${name}`, content);
+		}
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod/app', memory: '/pod/app', cpu: '/', cpuacct: '/', pids: '/'})})]);
+		assert.deepEqual([...wanted.keys()], ['/pod', '/pod/app']);
+		const {reader, log} = readerOver(tree);
+		t.after(() => reader.close());
+		let stats = reader.read(wanted);
+		for (let refresh = 1; refresh < 30; refresh++) stats = reader.read(wanted);
+		assert.deepEqual(log.opens.filter((open) => !open.path.includes('/cgroup/memory/')).map((open) => open.path), [], 'nothing opened outside the memory hierarchy');
+		assert.equal(stats.get('/pod/app')?.memory.max, 64 << 20, 'the memory files are read');
+		assert.equal(stats.get('/pod')?.memory.max, 256 << 20);
+		// memory.kmem.usage_in_bytes is not in the fixture, as on a kernel booted with cgroup.memory=nokmem.
+		const kmem = log.opens.filter((open) => open.path.endsWith('memory.kmem.usage_in_bytes'));
+		assert.deepEqual(kmem.map((open) => open.failed), [true, true], 'a file missing from a v1 cgroup that exists is tried once per cgroup, not every few refreshes');
+	});
+
+	test('v1: a cgroup that is not there yet is looked for again', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/memory/cgroup.procs', '');
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/late', memory: '/late'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		assert.equal(reader.read(wanted).get('/late')?.exists, false);
+		for (const [name, content] of Object.entries(v1MemoryFiles(1 << 20, 32 << 20))) tree.write(`cgroup/memory/late/${name}`, content);
+		let refreshes = 1;
+		while (!reader.read(wanted).get('/late')?.exists && refreshes < 30) refreshes++;
+		assert.ok(refreshes <= 11, `read within ten refreshes of appearing (took ${refreshes})`);
+		assert.equal(reader.stats.get('/late')?.memory.max, 32 << 20);
+	});
+
+	test('v2: a controller enabled later is read once its files appear', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/pod', {'memory.current': '1048576\n', 'memory.max': 'max\n'});
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+		const {reader, log} = readerOver(tree);
+		t.after(() => reader.close());
+		assert.equal(reader.read(wanted).get('/pod')?.cpu.usageUsec, null);
+		const start = log.opens.length;
+		tree.cgroupFiles('/pod', {'cpu.stat': 'usage_usec 5000\n'});
+		let refreshes = 1;
+		while (reader.read(wanted).get('/pod')?.cpu.usageUsec !== 5000 && refreshes < 30) refreshes++;
+		assert.ok(refreshes <= 10, `cpu.stat read within ten refreshes of appearing (took ${refreshes})`);
+		assert.ok(log.failedSince(start).length > 0, 'absent v2 files are looked for again');
+	});
+});
