@@ -14,7 +14,7 @@ import {modelToText} from './output/text.js';
 import {checkArguments, textWidth, UsageError} from './cli-args.js';
 import {readPastEvents} from './event-source.js';
 import {pastEventsToJson, pastEventsToText} from './output/event-lines.js';
-import {keysHelpText} from './view/key-bindings.js';
+import {keysHelpText} from './view/help-lines.js';
 
 /** Set by the one-file build, which has no package.json beside it. */
 declare const PODTOP_VERSION: string | undefined;
@@ -37,51 +37,68 @@ const cli = meow(
 	`
 	Usage
 	  $ podtop [options]
-	  $ podtop events [--json] [--since-boot] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
-	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>] [--max-size <size>] [--no-cmdline]
+	  $ podtop events [--json] [--since-boot] [--interval <ms>]
+	  $ podtop record [--dir <dir>] [--interval <ms>] [--retain <duration>]
+	                  [--max-size <size>] [--no-cmdline]
 	  $ podtop replay [--dir <dir>] [--at <time>] [--once [--json]]
-	  $ podtop serve [--listen <addr:port>] [--interval <ms>] [--root <dir>] [--proc <dir>] [--cgroup <dir>]
+	  $ podtop serve [--listen <addr:port>] [--interval <ms>]
+	  (events and serve also take --root, --proc and --cgroup)
 
-	Shows the pods and containers on this node, inferred from shared namespaces and cgroups in
-	/proc and /sys/fs/cgroup, with each container's memory against its effective limit.
+	Shows the pods and containers on this node, inferred from shared namespaces
+	and cgroups in /proc and /sys/fs/cgroup, with each container's memory
+	against its effective limit.
 
 	Options
-	  --once             Print the tree once (two samples 300 ms apart, for CPU rates) and exit
-	  --json             Print JSON: one document with --once, else one line per interval
-	  --interval <ms>    Sampling gap in milliseconds (default 1000, 100 to 3600000)
+	  --once             Print the tree once (two samples 300 ms apart, for CPU
+	                     rates) and exit
+	  --json             Print JSON: one document with --once, else one line per
+	                     interval
+	  --interval <ms>    Sampling gap in milliseconds (default 1000, 100 to
+	                     3600000)
 	  --proc <dir>       Read processes from this procfs (default /proc)
-	  --cgroup <dir>     Read cgroups from this tree (default: found from mountinfo)
-	  --root <dir>       A host's root mounted elsewhere: <dir>/proc, <dir>/sys/fs/cgroup, and container
-	                     names from <dir>/run, <dir>/var/lib, <dir>/var/log (--proc, --cgroup override)
-	  --width <columns>  Cut the text output to this width (default: the terminal's, else COLUMNS;
-	                     piped, every line whole)
+	  --cgroup <dir>     Read cgroups from this tree (default: from mountinfo)
+	  --root <dir>       A host's root mounted elsewhere: <dir>/proc,
+	                     <dir>/sys/fs/cgroup, and container names from
+	                     <dir>/run, <dir>/var/lib, <dir>/var/log (--proc and
+	                     --cgroup override)
+	  --width <columns>  Cut the text output to this width (default: the
+	                     terminal's, else COLUMNS; piped, every line whole)
 	  --no-color         Monochrome (also when NO_COLOR is set)
-	  --record           Record while the live view runs (as podtop record, same --dir and limits)
-	  --dir <dir>        Recording directory (default /var/lib/podtop as root, else $XDG_STATE_HOME/podtop;
-	                     with --root: <dir>/var/lib/podtop)
-	  --retain <d>       Remove recorded samples older than this (default 24h; 90m, 2h, 7d)
-	  --max-size <size>  Keep the recording under this size (default 512M; 64M, 2G)
+	  --record           Record while the live view runs (as podtop record,
+	                     same --dir and limits)
+	  --dir <dir>        Recording directory (default /var/lib/podtop as root,
+	                     else $XDG_STATE_HOME/podtop; with --root:
+	                     <dir>/var/lib/podtop)
+	  --retain <d>       Remove recorded samples older than this (default 24h;
+	                     90m, 2h, 7d)
+	  --max-size <size>  Keep the recording under this size (default 512M; 64M,
+	                     2G)
 	  --no-cmdline       Record without command lines (they can hold secrets)
-	  --at <time>        Replay from this moment: ISO 8601, a time of today (08:01) or relative (-10m, -2h)
+	  --at <time>        Replay from this moment: ISO 8601, a time of today
+	                     (08:01) or relative (-10m, -2h)
 	  -v, --version      Print the version
 	  -h, --help         Print this help
 
 	Commands
-	  events             Print memory limit hits, OOM kills (with the victim), pids.max and CPU
-	                     throttling as they happen, one per line (--json: NDJSON), until Ctrl-C;
-	                     --since-boot first prints the OOM kills the kernel log still holds
-	  record             Record the pods, containers, gauges, processes and events, until Ctrl-C
-	  replay             The live view over a recording; with --once, the sample at --at, printed
-	  serve              Serve /metrics (Prometheus text, or OpenMetrics when asked) and /healthz on
-	                     --listen (default 127.0.0.1:9470), from a model refreshed every interval
+	  events             Print memory limit hits, OOM kills (with the victim),
+	                     pids.max and CPU throttling as they happen, one per
+	                     line (--json: NDJSON), until Ctrl-C; --since-boot
+	                     first prints the OOM kills the kernel log still holds
+	  record             Record the pods, containers, gauges, processes and
+	                     events, until Ctrl-C
+	  replay             The live view over a recording; with --once, the
+	                     sample at --at, printed
+	  serve              Serve /metrics (Prometheus text, or OpenMetrics when
+	                     asked) and /healthz on --listen (default
+	                     127.0.0.1:9470), from a model refreshed every interval
 
 	Keys (live view)
-${keysHelpText('\t  ')}
+${keysHelpText('\t  ', 76)}
 
 	Examples
 	  $ sudo podtop
 	  $ sudo podtop --once
-	  $ sudo podtop --once --json | jq '.pods[] | {name, containers: [.containers[].name]}'
+	  $ sudo podtop --once --json | jq '.pods[] | [.name, .containers[].name]'
 	  $ podtop --root /host --once
 `,
 	{

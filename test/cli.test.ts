@@ -65,6 +65,9 @@ describe('the command line', () => {
 		const help = await runPodtop(['--help']);
 		assert.equal(help.code, 0);
 		for (const flag of ['--once', '--json', '--interval', '--proc', '--cgroup', '--root', '--width', '--no-color', '-h, --help', '-v, --version']) assert.ok(help.stdout.includes(flag), flag);
+		const wide = help.stdout.split('\n').filter((line) => line.length > 80);
+		assert.deepEqual(wide, [], 'every line of the help fits an 80-column terminal');
+		assert.match(help.stdout, /^ {4}m {14}memory pressure: node memory\.available vs the eviction\n {19}threshold, pods/m, 'a long key meaning goes on under its own column');
 		for (const args of [['-h'], ['--once', '-h']]) {
 			const short = await runPodtop(args);
 			assert.deepEqual([short.code, short.stdout], [0, help.stdout], args.join(' '));

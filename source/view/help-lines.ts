@@ -55,6 +55,14 @@ export function wrapWords(text: string, width: number): string[] {
 	return lines.map((entry) => truncateCells(entry, Math.max(1, width)));
 }
 
+/** The keys as `podtop --help` lists them: one per line after `indent`, each meaning wrapped into `columns` cells. */
+export function keysHelpText(indent: string, columns: number): string {
+	const width = Math.max(...keyBindings.map((binding) => binding.keys.length)) + 2;
+	return keyBindings
+		.flatMap((binding) => wrapWords(binding.description, columns - width).map((line, index) => `${indent}${(index === 0 ? binding.keys : '').padEnd(width)}${line}`))
+		.join('\n');
+}
+
 export type HelpEntries = ReadonlyArray<readonly [keys: string, meaning: string]>;
 
 /** The help, wrapped to `width`: the keys from the key table, a mode's own keys (the replay's), then what every mark means. */

@@ -126,9 +126,3 @@ export const footerHints: ReadonlyArray<readonly [string, string]> = [
 	...firstHints.map((key) => hints.find(([hintKey]) => hintKey === key)).filter((hint) => hint !== undefined),
 	...hints.filter(([key]) => !firstHints.includes(key)),
 ];
-
-/** The keys as `podtop --help` lists them: one per line, indented. */
-export function keysHelpText(indent: string): string {
-	const width = Math.max(...keyBindings.map((binding) => binding.keys.length)) + 2;
-	return keyBindings.map((binding) => `${indent}${binding.keys.padEnd(width)}${binding.description}`).join('\n');
-}
