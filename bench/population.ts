@@ -27,6 +27,14 @@ export type PopulationOptions = {
 	/** About 100 v1 cgroups with limits. */
 	cgroups?: number;
 	groupSize?: number;
+	/**
+	 * The pods shape instead: this many pods, each an infra sleeper owning net, ipc and uts and two containers
+	 * joining them with a mount namespace each; every container in a cgroup of its own under a pod cgroup, both
+	 * with memory limits, as the kubelet's cgroupfs driver makes them. `size` sleepers are added on the host.
+	 */
+	pods?: number;
+	/** Shell loops forking a `sleep 1` every second, as sidecars and exec probes do. */
+	forkLoops?: number;
 };
 
 export type Population = {
@@ -39,6 +47,8 @@ export type Population = {
 	groupedProcesses: number;
 	/** `/podtop-bench-…`, relative to each hierarchy; null when there is no v1 memory hierarchy. */
 	cgroupTop: string | null;
+	pods: number;
+	forkLoops: number;
 	cgroups: number;
 	processesInCgroups: number;
 	buildMs: number;
@@ -58,7 +68,7 @@ function v1Hierarchies(): string[] {
 
 const script = String.raw`
 S=${sleepSeconds}
-H=$1
+H=$1; export H
 fail() { echo "fail $*"; exit 1; }
 join() { for h in $H; do echo $$ > "$h/$1/cgroup.procs" || fail "joining $h/$1"; done; }
 hosts() {
@@ -98,10 +108,48 @@ group() {
 		echo "p $!"; i=$((i + 1))
 	done
 }
+incgroup() {
+	d=$1; shift
+	sh -c 'for h in $H; do echo $$ > "$h/$0/cgroup.procs" || exit 1; done; exec "$@"' "$d" "$@" </dev/null >/dev/null 2>&1 &
+}
+pod() {
+	incgroup $1/infra unshare --net --ipc --uts sleep $S; t=$!; echo "p $t"
+	running $t
+	for c in c1 c2; do incgroup $1/$c nsenter -t $t --net --ipc --uts unshare --mount sleep $S; echo "p $!"; done
+}
+forkloop() {
+	sh -c "while :; do sleep 1; done" </dev/null >/dev/null 2>&1 & echo "w $!"
+}
 `;
 
 function cgroupName(index: number): string {
 	return `c${String(index).padStart(3, '0')}`;
+}
+
+function podName(index: number): string {
+	return `pod${String(index).padStart(3, '0')}`;
+}
+
+/** The pods shape: the host sleepers, the pods, then the fork loops. */
+function podsPlan(sleepers: number, pods: number, forkLoops: number, withCgroups: boolean): Plan {
+	if (!withCgroups) throw new Error('the pods shape needs a v1 memory hierarchy');
+	const lines = [`hosts ${sleepers}`, ...Array.from({length: pods}, (_, index) => `pod ${podName(index)}`), ...Array.from({length: forkLoops}, () => 'forkloop')];
+	return {lines, groups: {plain: 0, pid: 0, user: 0, mnt: 0}, groupedProcesses: pods * 3, processesInCgroups: pods * 3};
+}
+
+/** A pod cgroup per pod with infra, c1 and c2 below it; memory limits on the pod, c1 and c2. */
+function createPodCgroups(hierarchyNames: readonly string[], top: string, pods: number): void {
+	for (const hierarchy of hierarchyNames) {
+		fs.mkdirSync(path.join(cgroupFs, hierarchy, top));
+		for (let index = 0; index < pods; index++) {
+			const podDir = path.join(cgroupFs, hierarchy, top, podName(index));
+			for (const container of ['infra', 'c1', 'c2']) fs.mkdirSync(path.join(podDir, container), {recursive: true});
+			if (hierarchy !== 'memory') continue;
+			fs.writeFileSync(path.join(podDir, 'memory.limit_in_bytes'), String((512 + index) * MiB));
+			fs.writeFileSync(path.join(podDir, 'c1', 'memory.limit_in_bytes'), String(256 * MiB));
+			fs.writeFileSync(path.join(podDir, 'c2', 'memory.limit_in_bytes'), String(128 * MiB));
+		}
+	}
 }
 
 /** Spreads `total` over `bins` as evenly as possible. */
@@ -159,17 +207,21 @@ async function createCgroups(hierarchyNames: readonly string[], top: string, cou
 	}
 }
 
+/** The cgroup directories below `top` in each hierarchy and `top` itself, deepest first. */
 function cgroupDirs(hierarchyNames: readonly string[], top: string): string[] {
+	const below = (dir: string): string[] => {
+		let children: string[] = [];
+		try {
+			children = fs.readdirSync(dir, {withFileTypes: true}).filter((entry) => entry.isDirectory()).map((entry) => path.join(dir, entry.name));
+		} catch {
+			return [];
+		}
+		return [...children.flatMap(below), ...children];
+	};
 	const dirs: string[] = [];
 	for (const hierarchy of hierarchyNames) {
 		const topDir = path.join(cgroupFs, hierarchy, top);
-		let children: string[] = [];
-		try {
-			children = fs.readdirSync(topDir, {withFileTypes: true}).filter((entry) => entry.isDirectory()).map((entry) => path.join(topDir, entry.name));
-		} catch {
-			continue;
-		}
-		dirs.push(...children, topDir);
+		if (fs.existsSync(topDir)) dirs.push(...below(topDir), topDir);
 	}
 	return dirs;
 }
@@ -272,7 +324,7 @@ export function leftovers(runId: string): number {
 /** Starts the population; everything it made is undone by `cleanup` (also registered with onCleanup). */
 export async function startPopulation(options: PopulationOptions): Promise<Population> {
 	const started = performance.now();
-	const {size, cgroups = 100, groupSize = 5} = options;
+	const {size, cgroups = 100, groupSize = 5, pods = 0, forkLoops = 0} = options;
 	const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 	const hierarchyNames = v1Hierarchies();
 	const withCgroups = hierarchyNames.includes('memory');
@@ -288,7 +340,9 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 		killPids(pids);
 		await waitAllGone(pids, 30_000, 'the population to exit');
 		killPids(wrappers.filter(isAlive));
-		await waitAllGone(wrappers, 10_000, 'the unshare wrappers to exit');
+		await waitAllGone(wrappers, 10_000, 'the unshare wrappers and fork loops to exit');
+		// The last `sleep 1` of each fork loop outlives it by up to a second.
+		if (forkLoops > 0) await waitFor(() => leftovers(runId) === 0, 5000, 'the fork loops\' last sleeps', 50).catch(() => undefined);
 		if (shell && shell.exitCode === null && shell.signalCode === null) {
 			await Promise.race([shellExited, sleep(5000)]);
 			if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
@@ -307,8 +361,9 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 	const forget = onCleanup(`the population of ${size}`, cleanup);
 
 	try {
-		const {lines, groups, groupedProcesses, processesInCgroups} = plan(size, cgroups, groupSize, withCgroups);
-		if (withCgroups) await createCgroups(hierarchyNames, top, cgroups);
+		const {lines, groups, groupedProcesses, processesInCgroups} = pods > 0 ? podsPlan(size, pods, forkLoops, withCgroups) : plan(size, cgroups, groupSize, withCgroups);
+		if (pods > 0) createPodCgroups(hierarchyNames, top, pods);
+		else if (withCgroups) await createCgroups(hierarchyNames, top, cgroups);
 		const body = `${script}\n${lines.join('\n')}\necho ready\nwait\n`;
 		const hierarchyDirs = hierarchyNames.map((name) => path.join(cgroupFs, name, top)).join(' ');
 		// Its own session: a Ctrl-C at the terminal reaches the bench, which cleans up, not the sleepers.
@@ -363,7 +418,9 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 			groups,
 			groupedProcesses,
 			cgroupTop: withCgroups ? `/${top}` : null,
-			cgroups: withCgroups ? cgroups : 0,
+			cgroups: pods > 0 ? pods * 4 : withCgroups ? cgroups : 0,
+			pods,
+			forkLoops,
 			processesInCgroups,
 			buildMs: performance.now() - started,
 			cleanup: async () => {

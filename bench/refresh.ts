@@ -193,8 +193,11 @@ async function straceRun(refreshes: number): Promise<{table: SyscallTable; proce
 	}
 }
 
-/** Syscalls of one refresh: a long and a short run under strace -c -f, differenced, so start-up cancels out. */
-async function syscalls(options: RefreshOptions) {
+/**
+ * Syscalls of one refresh: a long and a short run under strace -c -f, differenced, so start-up cancels out.
+ * Failed opens are counted apart: a file looked for again and again that is not there.
+ */
+export async function syscalls(options: Pick<RefreshOptions, 'straceRefreshes'>) {
 	if (!commandExists('strace')) return null;
 	const [short, long] = options.straceRefreshes;
 	const a = await straceRun(short);
@@ -212,7 +215,8 @@ async function syscalls(options: RefreshOptions) {
 			.sort((x, y) => y[1] - x[1])
 			.map(([name, perRefresh]) => [name, Math.round(perRefresh)]),
 	);
-	return {perRefresh: Math.round(total), perProcessPerRefresh: total / processes, processes, refreshes: [short, long], byNamePerRefresh: sorted};
+	const failedOpens = ((b.table.get('openat')?.errors ?? 0) - (a.table.get('openat')?.errors ?? 0)) / (long - short);
+	return {perRefresh: Math.round(total), perProcessPerRefresh: total / processes, processes, refreshes: [short, long], byNamePerRefresh: sorted, failedOpensPerRefresh: failedOpens};
 }
 
 export async function measureRefresh(options: RefreshOptions) {

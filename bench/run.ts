@@ -18,6 +18,7 @@ import {measureEvents, type EventsResult, type EventsResults, type EventsSkipped
 import {measureEventsV1} from './events-v1.js';
 import {measureEventsInVm} from './events-vm.js';
 import {measureLive} from './live.js';
+import {measurePods, podsMarkdown} from './pods.js';
 import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {measureRefresh} from './refresh.js';
@@ -26,17 +27,17 @@ import {measureServe, serveMarkdown} from './serve.js';
 import {measureSoak, soakMarkdown} from './soak.js';
 import {measureFirstFrame} from './start.js';
 
-const phases = ['refresh', 'peers', 'start', 'live', 'events', 'soak', 'serve'] as const;
+const phases = ['refresh', 'peers', 'start', 'live', 'events', 'pods', 'soak', 'serve'] as const;
 type Phase = (typeof phases)[number];
 /** Without --only: everything but the soak, which takes an hour, and serve, which builds its own population. */
-const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events'];
+const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events', 'pods'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
 
 function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
 	process.stderr.write(
-		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events,soak]\n' +
+		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events,pods,soak,serve]\n' +
 			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S] [--report DATE]\n' +
 			'                        [--soak-refreshes N] [--soak-interval-ms MS]\n' +
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
@@ -46,7 +47,9 @@ function usage(message?: string): never {
 			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n' +
 			'  --only soak: no population; 36,000 refreshes (default) 100 ms apart (default) under churn, heap, RSS and fds\n' +
 			'  --only serve: podtop serve on a population of --live-size (default 2000): a scrape\'s cost, and the refresh\n' +
-			'                loop alone and under 10 clients scraping every second\n',
+			'                loop alone and under 10 clients scraping every second\n' +
+			'  --only pods: 110 pods of three containers, alone and beside 1,600 sleepers and 5 fork loops: live CPU and\n' +
+			'               RSS against htop, syscalls and failed opens a refresh\n',
 	);
 	process.exit(2);
 }
@@ -195,6 +198,16 @@ async function main(): Promise<void> {
 		process.stdout.write(summary);
 		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-serve.md`))}`);
 		if (![...options.only].some((phase) => phase !== 'serve' && phase !== 'soak')) return;
+	}
+
+	if (options.only.has('pods')) {
+		const pods = await measurePods({liveSeconds: options.liveSeconds, quietTimeoutMs: options.quietTimeoutSeconds * 1000});
+		fs.writeFileSync(path.join(options.out, `${date}-pods.json`), JSON.stringify({date, command, machine, podtop, pods}, null, '\t') + '\n');
+		const summary = podsMarkdown(pods, date, command);
+		fs.writeFileSync(path.join(options.out, `${date}-pods.md`), summary);
+		process.stdout.write(summary);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-pods.md`))}`);
+		if (![...options.only].some((phase) => !['serve', 'soak', 'pods'].includes(phase))) return;
 	}
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;

@@ -1,0 +1,68 @@
+/**
+ * The node podtop pays most on: Kubernetes' default maximum of 110 pods, each an infra and two containers with
+ * memory limits, alone and beside 1,600 sleepers and five loops forking every second. podtop's live view
+ * against htop's in the same run, and the system calls of one refresh.
+ */
+import {log, processCount} from './common.js';
+import {measureLive, type LiveResult, type LiveOptions} from './live.js';
+import {waitForQuiet} from './machine.js';
+import {startPopulation} from './population.js';
+import {syscalls} from './refresh.js';
+import {ratio} from './stats.js';
+
+export type PodsShape = {label: string; pods: number; sleepers: number; forkLoops: number};
+
+export type PodsShapeResult = PodsShape & {
+	processes: number;
+	cgroups: number;
+	busyPercentBefore: number;
+	syscalls: Awaited<ReturnType<typeof syscalls>>;
+	live: {podtop: LiveResult; htop: LiveResult | null; options: LiveOptions};
+};
+
+export const podsShapes: readonly PodsShape[] = [
+	{label: '110 pods', pods: 110, sleepers: 0, forkLoops: 0},
+	{label: '110 pods + 1,600 sleepers + 5 fork loops', pods: 110, sleepers: 1600, forkLoops: 5},
+];
+
+export async function measurePods(options: {liveSeconds: number; quietTimeoutMs: number}): Promise<PodsShapeResult[]> {
+	const results: PodsShapeResult[] = [];
+	for (const shape of podsShapes) {
+		log(`pods: ${shape.label}: starting`);
+		const population = await startPopulation({size: shape.sleepers, pods: shape.pods, forkLoops: shape.forkLoops});
+		try {
+			const busyPercentBefore = await waitForQuiet(15, options.quietTimeoutMs);
+			log(`pods: ${shape.label}: ${processCount()} processes; syscalls of a refresh (strace -c -f)`);
+			const calls = await syscalls({straceRefreshes: [5, 25]});
+			const liveOptions: LiveOptions = {seconds: options.liveSeconds, warmupSeconds: 5, intervalMs: 1000, columns: 120, rows: 40};
+			await waitForQuiet(15, options.quietTimeoutMs);
+			const live = {...(await measureLive(liveOptions)), options: liveOptions};
+			results.push({...shape, processes: processCount(), cgroups: population.cgroups, busyPercentBefore, syscalls: calls, live});
+		} finally {
+			log(`pods: ${shape.label}: removing`);
+			await population.cleanup();
+		}
+	}
+	return results;
+}
+
+const f = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+const mebibytes = (value: number | null | undefined) => (value === null || value === undefined ? '–' : `${f(value / 2 ** 20, 0)} MiB`);
+
+export function podsMarkdown(results: readonly PodsShapeResult[], date: string, command: string): string {
+	const rows = results.map((result) => {
+		const {podtop, htop} = result.live;
+		const cpuRatio = htop ? ratio(podtop.cpuPercent, htop.cpuPercent) : null;
+		return `| ${result.label} (${result.processes} processes, ${result.cgroups} cgroups) | ${f(podtop.cpuPercent, 2)} % | ${f(htop?.cpuPercent, 2)} % | ${f(cpuRatio, 2)}× | ${mebibytes(podtop.rssMedianBytes)} / ${mebibytes(podtop.rssPeakBytes)} | ${f(result.syscalls?.perRefresh, 0)} | ${f(result.syscalls?.failedOpensPerRefresh, 1)} |`;
+	});
+	return [
+		`## 110 pods (${date})`,
+		'',
+		`\`${command}\`: live view at 1 s in a 120×40 tmux pane, ${results[0]?.live.options.seconds ?? '–'} s from 5 s after the first complete frame; htop -d 10 the same way, right after.`,
+		'',
+		'| shape | podtop CPU | htop CPU | ratio | podtop RSS median / peak | syscalls a refresh | failed opens a refresh |',
+		'|---|---|---|---|---|---|---|',
+		...rows,
+		'',
+	].join('\n');
+}
