@@ -553,8 +553,11 @@ function buildPod(group: ProcessRecord[], context: Context): {pod: PodShape; bui
 	const built = buildContainers(group, hostCgroups, identify, host, facts);
 	const containers = built.map((entry) => entry.shape);
 	const candidates = built.filter((entry) => entry.detail.names?.containerType === 'sandbox' || looksLikeInfra(entry.shape.processes)).map((entry) => entry.shape);
-	const ownCgroups = containers.map((container) => container.cgroup).filter((cgroup): cgroup is string => cgroup !== null);
-	const podCgroup = ownCgroups.length === containers.length ? podCgroupOf(ownCgroups, identify, previousPodCgroups) : null;
+	// A container cgroup that holds two mount namespaces (a process run in it without the container's mounts) is
+	// no one container's, but it is still where the pod's containers live.
+	const containerCgroups = new Set(built.map((entry) => containerCgroupOf(entry.detail.main, identify)));
+	const placed = [...containerCgroups].every((cgroupPath) => cgroupPath !== '/' && !hostCgroups.has(cgroupPath));
+	const podCgroup = placed ? podCgroupOf([...containerCgroups], identify, previousPodCgroups) : null;
 	const infra = candidates.sort((a, b) => byStartThenPid(a.processes[0], b.processes[0]))[0] ?? null;
 	// A lone pause is the infra of a pod whose cgroup says it is one (its other containers may have exited).
 	if (infra && (containers.length > 1 || podCgroup !== null)) infra.infra = true;

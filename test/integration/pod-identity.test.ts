@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
 import {createEventSource} from '../../source/event-source.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
-import {killAndWait, waitFor} from '../helpers/processes.js';
+import {killAndWait, readComm, spawnedPid, waitFor} from '../helpers/processes.js';
+import {rigHierarchies} from '../helpers/cgroups.js';
 import {createUnsharePod, MiB, requireRigs, withRig} from '../helpers/rigs.js';
 
 test('a hand-made pod whose apps exit stays the pod (cgroup, name, pod limit) while its infra lives, their tombstones in it', {timeout: 120_000}, async (t) => {
@@ -33,4 +35,29 @@ test('a hand-made pod whose apps exit stays the pod (cgroup, name, pod limit) wh
 		source.log.tombstonesOf(rig.cgroup).map((tombstone) => tombstone.containerName).sort(),
 		rig.apps.map((app) => app.cgroup.slice(app.cgroup.lastIndexOf('/') + 1)).sort(),
 	);
+});
+
+test('a process run in a container\'s cgroup without its mounts leaves the pod its cgroup, name and limit', {timeout: 120_000}, async (t) => {
+	if (!requireRigs(t, 'unshare')) return;
+	const rig = await withRig(t, () => createUnsharePod());
+	const app1 = rig.apps[0];
+	// As `nsenter --net --ipc --uts` into the pod does: the pod's namespaces and app1's cgroup, the host's mounts.
+	const joinAndExec = `for h in ${rigHierarchies.join(' ')}; do echo $$ > /sys/fs/cgroup/$h${app1.cgroup}/cgroup.procs; done; exec nsenter -t ${rig.infra.pid} --net --ipc --uts sleep infinity`;
+	const visitor = spawn('/bin/sh', ['-c', joinAndExec], {stdio: 'ignore'});
+	const visitorPid = spawnedPid(visitor);
+	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null, root: '/'}), {identify: parseRuntimeCgroupPath});
+	// Killed here, not in an after hook: the rig's own teardown, registered first, waits for app1's cgroup to empty.
+	try {
+		await waitFor(async () => (await readComm(visitorPid)) === 'sleep', 5000, 'the visitor to run');
+		const model = monitor.refresh();
+		const pod = model.pods.find((candidate) => candidate.containers.some((container) => container.processes.some((process) => process.pid === visitorPid)));
+		assert.ok(pod, 'the visitor is in a pod');
+		assert.deepEqual([pod.id, pod.name, pod.cgroup, pod.gauges?.memory.effectiveMax], [rig.cgroup, rig.cgroup.slice(1), rig.cgroup, 512 * MiB]);
+		const app1Containers = pod.containers.filter((container) => container.processes.some((process) => process.pid === visitorPid || process.pid === app1.pid));
+		assert.equal(app1Containers.length, 2, 'app1 and the visitor are told apart by their mount namespaces');
+		assert.ok(pod.containers.some((container) => container.infra && container.processes.some((process) => process.pid === rig.infra.pid)), 'the infra is still the infra');
+	} finally {
+		monitor.close();
+		await killAndWait([visitorPid]);
+	}
 });
