@@ -7,13 +7,13 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {existsSync, openSync, closeSync} from 'node:fs';
-import {copyFile, mkdtemp, readFile, rm} from 'node:fs/promises';
+import {copyFile, mkdtemp, readFile, rm, rmdir} from 'node:fs/promises';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {TestContext} from 'node:test';
 import {busyboxPath, createBusyboxRootfs} from './busybox-rootfs.js';
-import {cgroupRoot, removeCgroupIfEmpty, removeCgroupTree} from './cgroups.js';
+import {cgroupRoot, hierarchyDirs, removeCgroupIfEmpty, removeCgroupTree} from './cgroups.js';
 import {commandExists, isAlive, isExecutable, run, waitFor, waitForExit} from './processes.js';
 import {isRoot, requireOrSkip} from './require.js';
 import {buildRig, type Rig, type Teardown} from './teardown.js';
@@ -150,6 +150,17 @@ async function containerdImageNames(): Promise<string[]> {
 
 async function ensureDaemon(teardown: Teardown, command: string, args: string[], socket: string, logDir: string): Promise<boolean> {
 	if (await socketAnswers(socket)) return false;
+	if (command === 'dockerd') {
+		// dockerd makes its /docker parent in every hierarchy and leaves it: the ones it made go once it has stopped.
+		const made = (await hierarchyDirs()).map((hierarchy) => join(hierarchy, 'docker')).filter((dir) => !existsSync(dir));
+		teardown.defer(async () => {
+			for (const dir of made) {
+				await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+					if (!['ENOENT', 'EBUSY', 'ENOTEMPTY'].includes(error.code ?? '')) throw error;
+				});
+			}
+		});
+	}
 	const child = await startDaemon(command, args, socket, logDir);
 	teardown.defer(() => stopDaemon(child));
 	return true;
