@@ -13,6 +13,7 @@ const namespaceRechecksAfterExec = 3;
 const recentStartTicks = 10 * clockTicksPerSecond;
 /** Cached cgroup sets beyond those of live processes before the cache is swept of the others. */
 const cgroupCacheSlack = 256;
+const zombieState = 'Z'.charCodeAt(0);
 
 export function emptyNamespaces(): NamespaceInodes {
 	return {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -79,6 +80,7 @@ export class ProcessScanner {
 	private readonly pool: ProcessSlot[] = [];
 	private readonly stat = createStatFields();
 	private readonly cgroupCache = new Map<number, CachedCgroups>();
+	private readonly namespacesRead = emptyNamespaces();
 	private readonly pageSize: number;
 	private scanCount = 0;
 	private readonly policy: RereadPolicy;
@@ -188,8 +190,16 @@ export class ProcessScanner {
 			return false;
 		}
 		// Found by the first scan long after its exec: no reason to look again soon.
-		if (scan === 1 && this.uptimeTicks !== null && this.uptimeTicks - slot.starttime > recentStartTicks) slot.namespaceRechecksLeft = 0;
-		this.readCgroups(slot);
+		const longRunning = scan === 1 && this.uptimeTicks !== null && this.uptimeTicks - slot.starttime > recentStartTicks;
+		if (longRunning) slot.namespaceRechecksLeft = 0;
+		this.readCgroups(slot, false);
+		// One that began to exit while it was read: its namespaces and cgroups may be what it reads as while it
+		// exits, not where it ran. A long-running one rarely exits in that moment; a young one often does.
+		if (slot.state !== 'Z' && !longRunning && this.exitingNow(slot)) {
+			this.releaseDescriptors(slot);
+			this.pool.push(slot);
+			return false;
+		}
 		slot.seenInScan = scan;
 		this.slots.set(pid, slot);
 		this.live.push(slot);
@@ -218,6 +228,7 @@ export class ProcessScanner {
 		}
 		if (slot.starttime !== previousStart) {
 			this.resetIdentity(slot);
+			if (this.exitingNow(slot)) slot.seenInScan = 0;
 			return true;
 		}
 		slot.previousCpuTicks = previousCpu;
@@ -226,13 +237,15 @@ export class ProcessScanner {
 			// Kernel workers rename themselves all the time (kworker/0:1-events); they never exec or move.
 			if (!slot.isKernelThread) {
 				this.readIdentity(slot);
-				this.readCgroups(slot);
+				this.readCgroups(slot, false);
+				// Exec'd, then began to exit while read: gone from this scan, found again as a zombie or not at all.
+				if (this.exitingNow(slot)) slot.seenInScan = 0;
 				changed = true;
 			}
 		} else if (slot.namespaceRechecksLeft > 0 && !slot.exiting) {
 			slot.namespaceRechecksLeft--;
-			if (this.readNamespaces(slot)) changed = true;
-			if (this.readCgroups(slot)) changed = true;
+			if (this.readNamespaces(slot, true)) changed = true;
+			if (this.readCgroups(slot, true)) changed = true;
 		}
 		return changed;
 	}
@@ -254,7 +267,7 @@ export class ProcessScanner {
 		slot.previousCpuTicks = -1;
 		slot.cgroupHash = -1;
 		this.readIdentity(slot);
-		this.readCgroups(slot);
+		this.readCgroups(slot, false);
 	}
 
 	private readStat(slot: ProcessSlot, isNew: boolean): boolean {
@@ -282,7 +295,7 @@ export class ProcessScanner {
 
 	/** What changes only with a new process or an exec: namespaces, cmdline, uid. */
 	private readIdentity(slot: ProcessSlot): void {
-		this.readNamespaces(slot);
+		this.readNamespaces(slot, false);
 		// nsenter, runc init and the like exec, then setns: look again on the next scans.
 		slot.namespaceRechecksLeft = namespaceRechecksAfterExec;
 		slot.cmdline = this.scanCount === 1 && this.defersFirstCmdlines ? '' : this.readCmdline(slot.pid);
@@ -316,11 +329,24 @@ export class ProcessScanner {
 		}
 	}
 
-	/** True when the namespaces differ from what was known. */
-	private readNamespaces(slot: ProcessSlot): boolean {
-		const result = readNamespaceLinks(this.procRoot, slot.pid, slot.namespaces);
+	/**
+	 * True when the namespaces differ from what was known. `confirmLiving`: a change is taken only if the process
+	 * is not exiting now (its links go as it exits); otherwise the caller confirms after reading the rest.
+	 */
+	private readNamespaces(slot: ProcessSlot, confirmLiving: boolean): boolean {
+		const read = this.namespacesRead;
+		const result = readNamespaceLinks(this.procRoot, slot.pid, read);
+		if (!namespacesDiffer(read, slot.namespaces)) {
+			slot.namespacesUnreadable = result.denied;
+			return false;
+		}
+		if (confirmLiving && this.exitingNow(slot)) {
+			slot.exiting = true;
+			return false;
+		}
 		slot.namespacesUnreadable = result.denied;
-		return result.changed;
+		Object.assign(slot.namespaces, read);
+		return true;
 	}
 
 	private recheckNamespaces(): boolean {
@@ -328,7 +354,7 @@ export class ProcessScanner {
 		const count = this.policy.namespaceRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
 			const slot = this.policy.nextNamespaceRecheck(this.live);
-			if (!slot.exiting && this.readNamespaces(slot)) changed = true;
+			if (!slot.exiting && this.readNamespaces(slot, true)) changed = true;
 		}
 		return changed;
 	}
@@ -338,31 +364,46 @@ export class ProcessScanner {
 		const count = this.policy.cgroupRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
 			const slot = this.policy.nextCgroupRecheck(this.live);
-			if (!slot.exiting && this.readCgroups(slot)) changed = true;
+			if (!slot.exiting && this.readCgroups(slot, true)) changed = true;
 		}
 		return changed;
 	}
 
-	/** True when the process moved to other cgroups. */
-	private readCgroups(slot: ProcessSlot): boolean {
+	/**
+	 * True when the process moved to other cgroups. `confirmLiving`: a move is taken only if the process is not
+	 * exiting now (on v1 an exiting task reads as in the root cgroups); otherwise the caller confirms.
+	 */
+	private readCgroups(slot: ProcessSlot, confirmLiving: boolean): boolean {
 		if (!this.layout) return false;
 		const reader = this.reader;
 		const length = reader.readPath(slot.cgroupPath);
 		if (length <= 0) return false;
 		const hash = hashBytes(reader.buffer, 0, length);
 		if (hash === slot.cgroupHash) return false;
-		slot.cgroupHash = hash;
 		const cached = this.cgroupCache.get(hash);
-		if (cached && cached.bytes.length === length && reader.buffer.compare(cached.bytes, 0, length, 0, length) === 0) {
+		const bytes = cached && cached.bytes.length === length && reader.buffer.compare(cached.bytes, 0, length, 0, length) === 0 ? cached.bytes : Buffer.from(reader.buffer.subarray(0, length));
+		if (confirmLiving && this.exitingNow(slot)) {
+			slot.exiting = true;
+			return false;
+		}
+		slot.cgroupHash = hash;
+		if (cached?.bytes === bytes) {
 			slot.cgroups = cached.cgroups;
 			return true;
 		}
 		if (this.cgroupCache.size >= this.live.length + cgroupCacheSlack) this.sweepCgroupCache();
-		const bytes = Buffer.from(reader.buffer.subarray(0, length));
 		const cgroups = Object.freeze(parseProcessCgroups(decodeBytesExactly(bytes, 0, length), this.layout));
 		this.cgroupCache.set(hash, {bytes, cgroups});
 		slot.cgroups = cgroups;
 		return true;
+	}
+
+	/** Whether the process is exiting or gone now, from a fresh read of its stat (the slot is left as it was). */
+	private exitingNow(slot: ProcessSlot): boolean {
+		const reader = this.reader;
+		const length = slot.statDescriptor >= 0 ? reader.readKept(slot.statDescriptor) : reader.readPath(slot.statPath);
+		if (length <= 0 || !parseStat(reader.buffer, length, this.stat)) return true;
+		return isExitingFlags(this.stat.flags) || this.stat.state === zombieState;
 	}
 
 	/** Forgets the cgroup sets no live process has: churn makes a new set with every short-lived cgroup. */
@@ -423,6 +464,11 @@ export function readNamespaceLinks(procRoot: string, pid: number, into: Namespac
 		}
 	}
 	return {changed, denied};
+}
+
+function namespacesDiffer(a: NamespaceInodes, b: NamespaceInodes): boolean {
+	for (let index = 0; index < namespaceTypes.length; index++) if (a[namespaceTypes[index]] !== b[namespaceTypes[index]]) return true;
+	return false;
 }
 
 /** "net:[4026531840]" → 4026531840; null when the link is not of that form. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import fs from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
 import {createEventSource} from '../../source/event-source.js';
@@ -61,3 +63,43 @@ test('a process run in a container\'s cgroup without its mounts leaves the pod i
 		await killAndWait([visitorPid]);
 	}
 });
+
+test('a pod whose container forks short-lived children stays whole on every refresh', {timeout: 180_000}, async (t) => {
+	if (!requireRigs(t, 'unshare')) return;
+	const rig = await withRig(t, () => createUnsharePod());
+	const app1 = rig.apps[0];
+	// Children caught as they exit read as in the root cgroups (v1) and lose their namespace links.
+	const forkLoop = `for h in ${rigHierarchies.join(' ')}; do echo $$ > /sys/fs/cgroup/$h${app1.cgroup}/cgroup.procs; done; exec nsenter -t ${app1.pid} --net --ipc --uts --mount --pid sh -c 'while :; do sleep 0.05; done'`;
+	const loop = spawn('/bin/sh', ['-c', forkLoop], {stdio: 'ignore'});
+	const loopPid = spawnedPid(loop);
+	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null, root: '/'}), {identify: parseRuntimeCgroupPath});
+	const refreshes = Number(process.env.PODTOP_FORK_REFRESHES ?? 300);
+	const broken: string[] = [];
+	try {
+		await waitFor(async () => (await readNamespace(loopPid, 'mnt')) === (await readNamespace(app1.pid, 'mnt')), 5000, 'the fork loop to run in app1');
+		for (let index = 0; index < refreshes; index++) {
+			const model = monitor.refresh();
+			const pod = model.pods.find((candidate) => candidate.id === rig.cgroup);
+			const whole = pod && pod.cgroup === rig.cgroup && pod.containers.length === 3 && pod.containers.some((container) => container.processes.some((process) => process.pid === loopPid));
+			if (!whole) broken.push(`refresh ${index}: ${describePodsOf(model, [rig.infra.pid, loopPid])}`);
+			await sleep(10);
+		}
+	} finally {
+		monitor.close();
+		await killAndWait([loopPid]);
+	}
+	assert.deepEqual(broken, [], `the pod came apart in ${broken.length} of ${refreshes} refreshes`);
+});
+
+function describePodsOf(model: PodModel, pids: number[]): string {
+	const pods = model.pods.filter((pod) => pod.containers.some((container) => container.processes.some((process) => pids.includes(process.pid))));
+	return JSON.stringify(pods.map((pod) => [pod.id, pod.cgroup, pod.containers.map((container) => [container.id, container.processes.map((process) => `${process.pid} ${process.comm}`)])]));
+}
+
+async function readNamespace(pid: number, type: string): Promise<string | null> {
+	try {
+		return await fs.readlink(`/proc/${pid}/ns/${type}`);
+	} catch {
+		return null;
+	}
+}
