@@ -97,7 +97,7 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			stopSignal,
 		});
 		try {
-			await waitFor(() => statusText.includes('\n'), 5000, 'the status line');
+			await waitFor(() => statusText.includes('\n'), 30_000, 'the status line');
 			assert.match(statusText, /watching v2 memory\.events/);
 			assert.match(statusText, /kernel log unreadable \(ENOENT\)/);
 			assert.deepEqual(lines, [], 'the counters at start are not news');
@@ -124,14 +124,13 @@ describe('podtop events on a v2 fixture tree: the watcher path', () => {
 			assert.equal(parsed[0].victim, undefined);
 			// The pod's own limit hit: only the pod's counter rises.
 			tree.cgroupFiles(pod, {'memory.events': events({max: 12, oom: 1, oomKill: 1})});
-			await waitFor(() => lines.length >= 4, 5000, 'a pod event');
+			await waitFor(() => lines.length >= 4, 30_000, 'a pod event');
 			// Reported after everything written before it: the pod's first rise, counted through app, gave no report.
 			assert.equal(lines.length, 4, 'the pod counted the same events: no second report');
-			const podEvent = JSON.parse(lines[3]) as Record<string, unknown>;
-			assert.equal(typeof podEvent.time, 'number');
-			assert.ok(Math.abs((podEvent.time as number) - Date.now()) < 600_000, `the time of the read in ms since the epoch: ${String(podEvent.time)}`);
+			const {time, ...podEvent} = JSON.parse(lines[3]) as Record<string, unknown>;
+			assert.equal(typeof time, 'number');
+			assert.ok(Math.abs((time as number) - Date.now()) < 600_000, `the time of the read in ms since the epoch: ${String(time)}`);
 			assert.deepEqual(podEvent, {
-				time: podEvent.time,
 				kind: 'memory.max',
 				cgroup: pod,
 				podId: pod,

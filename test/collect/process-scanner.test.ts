@@ -135,21 +135,30 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 	assert.equal(find(orphanPid)?.ppid, actualParent, 'the reparented process has its new parent the scan after its parent exits');
 });
 
-test('schedstat descriptors are kept only with budget to spare, and never count the budget as exhausted', async (t) => {
-	const sleepers = Array.from({length: 3}, () => spawn('sleep', ['300'], {stdio: 'ignore'}));
-	t.after(async () => {
-		await killAndWait(sleepers.map((child) => spawnedPid(child)));
+test('schedstat descriptors are kept only with budget to spare, and never count the budget as exhausted', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.write('proc/self/schedstat', '1 1 1\n');
+	const pids = Array.from({length: 50}, (_, index) => 100 + index);
+	for (const pid of pids) {
+		tree.addProcess({pid, comm: 'sleep', utime: 10, cgroup: '0::/system.slice/batch.service\n'});
+		tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	}
+	// Room for every stat descriptor, 10 short of the reserve of 1,024 kept back from optional ones.
+	const reader = new FileReader(tree.proc, pids.length - 10 + 1024);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	// Idle single threads whose schedstat never moves: with schedstat descriptors their stat reads would be skipped.
+	const skipped = [4, 5, 6, 7].map(() => {
+		scanner.scan(4242);
+		return scanner.statReadsSkipped;
 	});
-	// Room for the stat descriptors of every process here (and ~1,000 more), none to spare beyond the reserve of 1,024.
-	const processes = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).length;
-	const reader = new FileReader('/proc', processes - 10 + 1024);
-	const scanner = new ProcessScanner('/proc', null, reader);
-	t.after(() => scanner.close());
-	for (let scan = 1; scan <= 4; scan++) scanner.scan(null);
-	assert.equal(scanner.statReadsSkipped, 0, 'without schedstat descriptors every stat is read');
+	assert.deepEqual(skipped, [0, 0, 0, 0], 'without schedstat descriptors every stat is read');
 	assert.equal(reader.budgetExhausted, false);
-	const pid = spawnedPid(sleepers[0]);
-	assert.ok(scanner.scan(null).some((process) => process.pid === pid));
+	tree.addProcessStat(120, 'sleep', 99);
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 120)?.utime, 99);
 });
 
 /** A descriptor budget with room for the optional schedstat descriptors (a fixture has no limits file). */

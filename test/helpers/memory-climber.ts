@@ -1,9 +1,16 @@
+import {readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
 import {busyboxPath} from './busybox-rootfs.js';
 import {cgroupProcsFilesOf, MiB, spawnInCgroups} from './cgroups.js';
 import {isRunning, killAndWait, spawnedPid, stopChild, waitForChild} from './processes.js';
 import {buildRig, type Rig} from './teardown.js';
 
-export type ClimberOptions = {stepMiB?: number; everyMs?: number};
+export type ClimberOptions = {
+	stepMiB?: number;
+	everyMs?: number;
+	/** Stops growing once its memory cgroup's usage reaches this, until `release()`: a test sees the climb before the kill. */
+	holdAtBytes?: number;
+};
 export type ExitStatus = {code: number | null; signal: NodeJS.Signals | null};
 
 export type MemoryClimber = Rig & {
@@ -15,6 +22,8 @@ export type MemoryClimber = Rig & {
 	wrapperPid: number;
 	/** Settles when the allocator dies: nsenter passes its status on, so an OOM kill reads {code: null, signal: 'SIGKILL'}. */
 	exited: Promise<ExitStatus>;
+	/** Grows on from where `holdAtBytes` held it (nothing to do without it). */
+	release: () => void;
 };
 
 const comm = 'busybox';
@@ -27,14 +36,20 @@ const allocator = 'BEGIN { chunk = "x"; while (length(chunk) < bytes) chunk = ch
  * busybox from the container's own filesystem, which every rig has. Without a limit it grows until cleanup.
  */
 export function startMemoryClimber(container: {pid: number}, options: ClimberOptions = {}): Promise<MemoryClimber> {
-	const {stepMiB = 8, everyMs = 300} = options;
+	const {stepMiB = 8, everyMs = 300, holdAtBytes} = options;
 	return buildRig(async (teardown) => {
 		const namespaces = ['--pid', '--mount', '--net', '--ipc', '--uts'];
 		const argv = ['nsenter', '-t', String(container.pid), ...namespaces, busyboxPath, 'awk', '-v', `bytes=${stepMiB * MiB}`, allocator];
-		const nsenter = spawnInCgroups(await cgroupProcsFilesOf(container.pid), argv, 'pipe');
+		const procsFiles = await cgroupProcsFilesOf(container.pid);
+		const nsenter = spawnInCgroups(procsFiles, argv, 'pipe');
+		const usageFile = memoryUsageFile(procsFiles);
+		let holding = holdAtBytes !== undefined;
 		// The pace comes from here, so the allocator never forks: each line is one more chunk.
 		nsenter.stdin?.on('error', () => {}); // EPIPE once the allocator is dead
-		const ticker = setInterval(() => nsenter.stdin?.write('\n'), everyMs);
+		const ticker = setInterval(() => {
+			if (holding && readUsage(usageFile) >= holdAtBytes!) return;
+			nsenter.stdin?.write('\n');
+		}, everyMs);
 		const exited = new Promise<ExitStatus>((resolve) => nsenter.once('exit', (code, signal) => {
 			clearInterval(ticker);
 			resolve({code, signal});
@@ -47,6 +62,21 @@ export function startMemoryClimber(container: {pid: number}, options: ClimberOpt
 		});
 		const pid = await waitForChild(nsenter, comm);
 		allocators.push(pid);
-		return {pid, comm, wrapperPid: spawnedPid(nsenter), exited};
+		return {pid, comm, wrapperPid: spawnedPid(nsenter), exited, release: () => (holding = false)};
 	});
+}
+
+function memoryUsageFile(procsFiles: readonly string[]): string {
+	const v1 = procsFiles.find((file) => file.includes('/memory/'));
+	if (v1) return `${dirname(v1)}/memory.usage_in_bytes`;
+	const unified = procsFiles.find((file) => file.includes('/unified/')) ?? procsFiles[0];
+	return `${dirname(unified)}/memory.current`;
+}
+
+function readUsage(file: string): number {
+	try {
+		return Number(readFileSync(file, 'utf8'));
+	} catch {
+		return 0;
+	}
 }

@@ -203,16 +203,16 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		let screen = await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
 		assert.equal(redRowOf(terminal.colouredScreen(), 'app1'), undefined, 'app1 is not red before it climbs');
 
-		// 1 MiB steps: busybox awk needs a step's worth more to take one, so with 8 MiB steps it is killed
-		// below 95 %; with 1 MiB it spends about 3 steps (3 refreshes) at 95 % and more before the kill.
-		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250}));
+		// Held at 62 MiB of 64 (97 %) until the red row is seen, however slow this machine; then on to the kill.
+		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250, holdAtBytes: 62 * MiB}));
 		let exited = false;
 		void climber.exited.then(() => (exited = true));
 		// Red from 95 % or a limit hit in the last interval (after the kill it flashes white on red for 3 s).
-		screen = await terminal.waitForScreen((text) => exited || redRowOf(text, 'app1') !== undefined, 'the app1 row in red', {coloured: true, timeoutMs: 40_000});
-		assert.ok(!exited, `the climber was killed before its row turned red:\n${screen}`);
+		screen = await terminal.waitForScreen((text) => exited || redRowOf(text, 'app1') !== undefined, 'the app1 row in red', {coloured: true, timeoutMs: 60_000});
+		assert.ok(!exited, `the climber was killed while held below its limit:\n${screen}`);
 		t.diagnostic(`app1 while it climbed: ${JSON.stringify(redRowOf(screen, 'app1'))}`);
 		assert.ok(!redRowOf(screen, 'app2'), 'app2 is not red');
+		climber.release();
 		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
 		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
 
@@ -269,12 +269,13 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		terminal.type('PageUp');
 		await selection('PgUp moves a page back: the first row here', podRow);
 
-		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250}));
+		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 1, everyMs: 250, holdAtBytes: 62 * MiB}));
 		let exited = false;
 		void climber.exited.then(() => (exited = true));
-		screen = await terminal.waitForScreen((text) => exited || /!(?:9[5-9]|1\d\d)%$/.test(rowWith(text, '▸ app1').trimEnd()), 'app1 at its limit: !9x%', {timeoutMs: 40_000});
-		assert.ok(!exited, `the climber was killed before its row read !9x%:\n${screen}`);
+		screen = await terminal.waitForScreen((text) => exited || /!(?:9[5-9]|1\d\d)%$/.test(rowWith(text, '▸ app1').trimEnd()), 'app1 at its limit: !9x%', {timeoutMs: 60_000});
+		assert.ok(!exited, `the climber was killed while held below its limit:\n${screen}`);
 		t.diagnostic(`app1 while it climbed: ${JSON.stringify(rowWith(screen, '▸ app1'))}`);
+		climber.release();
 		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
 		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
 
