@@ -1,5 +1,5 @@
 import type {Tombstone} from '../model/event-log.js';
-import type {PodtopEvent, PodtopEventKind} from '../model/events.js';
+import type {PodtopEvent, PodtopEventKind, StruckLimit} from '../model/events.js';
 import type {PodModel} from '../model/types.js';
 import {containerRowKey, podRowKey, type RowAlert} from './tree-rows.js';
 
@@ -15,7 +15,7 @@ export type RowAlerts = {
 	/** By tree row key. */
 	alerts: ReadonlyMap<string, RowAlert>;
 	/** OOM kills not seen yet, by tree row key. */
-	unseenOomKills: ReadonlyMap<string, number>;
+	unseenOomKills: ReadonlyMap<string, UnseenOomKills>;
 	/** When the last flash ends (ms since the epoch), so that one timer can redraw then; null when nothing flashes. */
 	flashEndsAt: number | null;
 };
@@ -27,18 +27,23 @@ export type OomSeen = {all: number; rows: ReadonlyMap<string, number>};
 
 export const nothingSeen: OomSeen = {all: -Infinity, rows: new Map()};
 
+/** A row's OOM kills not seen yet, and the limit that struck in the newest of them (null when the kernel log did not say). */
+export type UnseenOomKills = {count: number; limit: StruckLimit | null};
+
 /** The OOM kills of each row that happened after the user last saw the event log or that row's details. */
-export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen): Map<string, number> {
-	const counts = new Map<string, number>();
+export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen): Map<string, UnseenOomKills> {
+	const kills = new Map<string, UnseenOomKills>();
 	for (const event of events) {
 		// Newest first: nothing older than what the event log showed is news.
 		if (event.time <= seen.all) break;
 		if (event.kind !== 'oom-kill') continue;
 		const key = rowKeyOf(event);
 		if (event.time <= (seen.rows.get(key) ?? -Infinity)) continue;
-		counts.set(key, (counts.get(key) ?? 0) + event.delta);
+		const known = kills.get(key);
+		if (known) known.count += event.delta;
+		else kills.set(key, {count: event.delta, limit: event.limit ?? null});
 	}
-	return counts;
+	return kills;
 }
 
 /**

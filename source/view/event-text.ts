@@ -61,7 +61,7 @@ export function eventVictim(event: PodtopEvent, compact = false): string {
 }
 
 /** `by pod 256M`, `by node memory`: which limit in the fewest words; null when unknown. */
-function compactLimit(limit: StruckLimit | null | undefined): string | null {
+export function compactLimit(limit: StruckLimit | null | undefined): string | null {
 	if (!limit || limit.level === 'unknown') return null;
 	if (limit.level === 'node') return 'by node memory';
 	return limit.bytes === null ? `by ${limit.level}` : `by ${limit.level} ${formatBytes(limit.bytes)}`;

@@ -4,6 +4,7 @@ import {useScrollOffset} from '../hooks/use-scroll-offset.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
 import {formatCores} from '../format/units.js';
 import {MemoryGauge, memoryGaugeCells, memoryTextWidth, type MemoryGaugeCells} from './memory-gauge.js';
+import {compactLimit} from './event-text.js';
 import {ColorContext, toneStyle} from './theme.js';
 import type {RowAlert, SortKey, TreeRow} from './tree-rows.js';
 
@@ -37,11 +38,16 @@ type TreeLineCells = MemoryGaugeCells & {
 
 /**
  * The marks a row's colours and flash also give, in words: `OOM` while it flashes after an OOM kill, and
- * `oom ×N` for the kills the user has not seen yet (in the event log or the row's details).
+ * `oom ×N by pod 256M` for the kills the user has not seen yet (in the event log or the row's details), with the
+ * limit that struck in the newest of them where the kernel log said.
  */
-export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>): string[] {
+export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>, withLimit = true): string[] {
 	const flashing = row.alert === 'oom-kill';
-	if (row.unseenOomKills > 0) return [`${flashing ? 'OOM' : 'oom'} ×${row.unseenOomKills}`];
+	const kills = row.unseenOomKills;
+	if (kills && kills.count > 0) {
+		const struck = withLimit ? compactLimit(kills.limit) : null;
+		return [`${flashing ? 'OOM' : 'oom'} ×${kills.count}${struck ? ` ${struck}` : ''}`];
+	}
 	return flashing ? ['OOM'] : [];
 }
 
@@ -49,9 +55,17 @@ export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>): str
 export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells {
 	const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
 	const prefix = `${'  '.repeat(row.depth)}${marker} `;
-	const allTags = [...row.tags, ...alertBadges(row)];
-	const tagText = allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
-	const labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
+	const tagTextOf = (withLimit: boolean) => {
+		const allTags = [...row.tags, ...alertBadges(row, withLimit)];
+		return allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
+	};
+	let tagText = tagTextOf(true);
+	let labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
+	// Too narrow for the limit that struck (the details and the event log say it): the count alone.
+	if (labelRoom < 6) {
+		tagText = tagTextOf(false);
+		labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
+	}
 	// Badges matter more than the end of a long name, as long as some of the name stays readable.
 	const [name, tags] =
 		labelRoom >= 6

@@ -6,6 +6,7 @@ import type {Tombstone} from '../model/event-log.js';
 import {limitSource, type LimitSource} from '../model/limit-source.js';
 import {shortLimit} from './event-text.js';
 import type {ContainerRef} from './namespace-sharing.js';
+import type {UnseenOomKills} from './alerts.js';
 
 export const sortKeys = ['memoryPercent', 'memory', 'cpu', 'name', 'pids'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -19,7 +20,7 @@ export type TreeOptions = {
 	/** Rows to mark, by row key: at or past the limit, or flashing after an OOM kill (see alerts.ts). */
 	alerts?: ReadonlyMap<string, RowAlert>;
 	/** OOM kills the user has not seen yet (in the event log or the row's details), by row key. */
-	unseenOomKills?: ReadonlyMap<string, number>;
+	unseenOomKills?: ReadonlyMap<string, UnseenOomKills>;
 	/** Containers gone after an OOM kill, listed dimmed under their pod (a pod gone too gets a row of its own). */
 	tombstones?: readonly Tombstone[];
 };
@@ -65,7 +66,7 @@ export type TreeRow = {
 	subject: RowSubject;
 	alert: RowAlert | null;
 	/** OOM kills of this row the user has not seen yet: a mark that stays until they open the event log or the details. */
-	unseenOomKills: number;
+	unseenOomKills: UnseenOomKills | null;
 	/** A tombstone (or a gone pod): drawn dimmed. */
 	gone: boolean;
 };
@@ -154,7 +155,7 @@ type AppendContext = {
 	expansion: ReadonlyMap<string, boolean>;
 	compare: (a: TreeNode, b: TreeNode) => number;
 	alerts: ReadonlyMap<string, RowAlert> | undefined;
-	unseenOomKills: ReadonlyMap<string, number> | undefined;
+	unseenOomKills: ReadonlyMap<string, UnseenOomKills> | undefined;
 };
 
 /** Every container row (with its pod as the path's parent), in tree order: the rows of the namespace matrix. */
@@ -179,7 +180,7 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 			metrics: node.metrics,
 			subject: node.subject,
 			alert: context.alerts?.get(node.key) ?? null,
-			unseenOomKills: context.unseenOomKills?.get(node.key) ?? 0,
+			unseenOomKills: context.unseenOomKills?.get(node.key) ?? null,
 			gone: node.gone ?? false,
 		});
 		if (expanded) appendRows(rows, [...[...node.children()].sort(context.compare), ...trailing], path, context);

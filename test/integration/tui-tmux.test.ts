@@ -215,6 +215,8 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		climber.release();
 		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
 		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
+		// The row says whose limit struck until the kill is seen.
+		await terminal.waitForScreen((text) => /▸ app1 privileged (?:OOM|oom) ×1 by container 64M /.test(text), 'app1 marked oom ×1 by container 64M');
 
 		terminal.type('e');
 		const victim = `victim ${climber.pid} (${climber.comm})`;
@@ -281,6 +283,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 
 		// app1 lives on (its own process was not the victim): the kill stays marked on its row.
 		screen = await terminal.waitForScreen((text) => / oom ×1 /.test(rowWith(text, '▸ app1')), 'app1 marked oom ×1 once the flash is over', {timeoutMs: 30_000});
+		assert.match(rowWith(screen, '▸ app1'), / oom ×1 {2}/, '80 columns: the count whole, without the limit that would not fit');
 		assert.equal(hasColour(terminal.colouredScreen()), false, 'NO_COLOR: still no colour');
 		assert.ok(podRow(selectedRows(screen)[0] ?? ''), 'the selection did not move');
 		terminal.type('e');

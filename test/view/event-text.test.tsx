@@ -7,7 +7,9 @@ import type {Tombstone} from '../../source/model/event-log.js';
 import type {PodtopEvent} from '../../source/model/events.js';
 import {EventPane} from '../../source/view/event-pane.js';
 import {eventVictim, limitPhrase} from '../../source/view/event-text.js';
-import {tombstoneTag} from '../../source/view/tree-rows.js';
+import {nothingSeen, unseenOomKills} from '../../source/view/alerts.js';
+import {alertBadges} from '../../source/view/pod-tree.js';
+import {tombstoneTag, type RowAlert} from '../../source/view/tree-rows.js';
 
 const MiB = 1024 * 1024;
 const kill: PodtopEvent = {
@@ -67,4 +69,20 @@ test('the event pane at 80 columns: which limit and the victim whole, in fewer w
 	const wide = paneLines(120);
 	assert.match(wide[1], /^\d\d:\d\d:\d\d oom-kill {6}checkout-7d9f8b6c4-x2kqz\/web {2}killed by the pod's 256M limit · victim 42 \(dd\) {2}\+1$/);
 	assert.match(wide[2], /^\d\d:\d\d:\d\d before start oom-kill \/mypod\/app {2}killed by the container's 64M limit · victim 42 \(dd\) {2}\+1$/);
+});
+
+test('a live row marks its unseen kills with the limit that struck the newest of them', () => {
+	const older: PodtopEvent = {...kill, time: 1000, limit: {cgroup: '/mypod/app', level: 'container', bytes: 64 * MiB}};
+	const newer: PodtopEvent = {...kill, time: 2000};
+	const unknown: PodtopEvent = {...kill, time: 3000, containerId: '/mypod/sidecar', containerName: 'sidecar', limit: null};
+	// Newest first, as the event log holds them.
+	const kills = unseenOomKills([unknown, newer, older], nothingSeen);
+	const badges = (key: string, alert: RowAlert | null = null) => alertBadges({alert, unseenOomKills: kills.get(key) ?? null});
+	assert.deepEqual(badges('container:/mypod/app'), ['oom ×2 by pod 256M']);
+	assert.deepEqual(badges('container:/mypod/app', 'oom-kill'), ['OOM ×2 by pod 256M']);
+	assert.deepEqual(badges('container:/mypod/sidecar'), ['oom ×1'], 'the kernel log did not say which limit');
+	assert.deepEqual(badges('container:/mypod/other', 'oom-kill'), ['OOM']);
+	assert.deepEqual(badges('container:/mypod/other'), []);
+	const seenThrough = unseenOomKills([unknown, newer, older], {all: -Infinity, rows: new Map([['container:/mypod/app', 1500]])});
+	assert.deepEqual(seenThrough.get('container:/mypod/app'), {count: 1, limit: kill.limit}, 'the kill seen in the details is not counted');
 });
