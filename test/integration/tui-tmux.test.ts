@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,9 @@ import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import type {eventToJson} from '../../source/output/event-lines.js';
 import {cliPath, podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
-import {waitFor} from '../helpers/processes.js';
+import {killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {rigHierarchies} from '../helpers/cgroups.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 
@@ -296,6 +298,77 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		assert.ok(unmarked(rowWith(screen, '▸ app1')), `seen: the mark stays gone:\n${screen}`);
 		terminal.type('q');
 		await terminal.waitForScreen((text) => /\$ *$|# *$/m.test(text.trimEnd().split('\n').at(-1) ?? ''), 'the shell prompt back after q');
+	});
+});
+
+describe('a pod as its containers come and go, in a real terminal (tmux)', () => {
+	test('120×40: ties keep their order, the main process is the container\'s command, the pod outlives its apps, a survivor of a kill ends † exited', {timeout: 150_000}, async (t) => {
+		if (!requireRigs(t, 'unshare', 'climber') || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const [app1, app2] = rig.apps;
+		const podName = rig.cgroup.slice(1);
+		// A child that comes and goes in app1, as a shell's loop would: never its main process.
+		const forkLoop = `for h in ${rigHierarchies.join(' ')}; do echo $$ > /sys/fs/cgroup/$h${app1.cgroup}/cgroup.procs; done; exec nsenter -t ${app1.pid} --net --ipc --uts --mount --pid sh -c 'while :; do sleep 0.05; done'`;
+		const loopPid = spawnedPid(spawn('/bin/sh', ['-c', forkLoop], {stdio: 'ignore'}));
+		const terminal = new Terminal(120, 40);
+		// Killed in the test's body, not in an after hook: the rig's teardown, registered first, waits for its cgroups to empty.
+		try {
+			terminal.type(`node ${cliPath} --interval 250`, 'Enter');
+			await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every /.test(text), 'the live view after its first refresh');
+			terminal.type('/');
+			terminal.type('-l', podName);
+			terminal.type('Enter');
+			const containerOrder = (text: string) => text.split('\n').flatMap((line) => /^(?:› | {2}) {2}[▾▸ ] (app1|app2|infra)\b/.exec(line)?.[1] ?? []);
+			await terminal.waitForScreen((text) => containerOrder(text).length === 3 && text.includes(`filter ${podName}`), 'the rig pod with its three containers');
+
+			// Sorted by CPU: app2 and infra sit at 0 and app1 forks; ties go by name, whatever each refresh measured.
+			terminal.type('s');
+			terminal.type('s');
+			await terminal.waitForScreen((text) => /CORES▼/.test(text), 'sorted by CPU (cores)');
+			const orders = new Set<string>();
+			for (let sample = 0; sample < 12; sample++) {
+				orders.add(containerOrder(await terminal.waitForScreen((text) => containerOrder(text).length === 3, 'the three containers')).join(' '));
+				await sleep(250);
+			}
+			assert.deepEqual([...orders], ['app1 app2 infra'], 'the same order on every frame');
+
+			// app1's details: its command is its main process's (sleep infinity), never the passing sleep 0.05.
+			terminal.type('Home');
+			terminal.type('Down');
+			terminal.type('d');
+			const commands = new Set<string>();
+			for (let sample = 0; sample < 8; sample++) {
+				const screen = await terminal.waitForScreen((text) => text.includes('container app1') && /^cmd {2,}\S/m.test(text), 'app1\'s details with its command');
+				commands.add(screen.split('\n').find((line) => line.startsWith('cmd '))?.trim() ?? '');
+				await sleep(250);
+			}
+			assert.deepEqual([...commands].map((line) => line.replace(/^cmd\s+/, '')), ['sleep infinity'], 'the main process, on every frame');
+			terminal.type('d');
+			await terminal.waitForScreen((text) => !text.includes('container app1'), 'back to the tree');
+
+			// A child of app1 is OOM-killed by app1's limit; app1 lives on, then exits: it ends † exited, not † oom-killed.
+			const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 200}));
+			assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
+			await terminal.waitForScreen((text) => /▸ app1 privileged (?:OOM|oom) ×1 by container 64M /.test(text), 'app1 marked with the kill of its child');
+			await killAndWait([loopPid, app1.pid, ...(app1.wrapperPid === null ? [] : [app1.wrapperPid])]);
+			await killAndWait([app2.pid, ...(app2.wrapperPid === null ? [] : [app2.wrapperPid])]);
+			const screen = await terminal.waitForScreen(
+				(text) => /app1 † exited/.test(text) && !/▸ app2/.test(text),
+				'app1 gone as a tombstone that says it exited, app2 gone',
+			);
+			assert.doesNotMatch(screen, /† oom-killed/, 'its main process was not the victim');
+			// The pod is still the pod: its name, its 512M limit, its infra; the tombstone inside it.
+			const podRow = rowWith(screen, `▾ ${podName}`);
+			assert.match(podRow, /\/512M/, `the pod keeps its limit:\n${screen}`);
+			const rows = screen.split('\n');
+			const podIndex = rows.indexOf(podRow);
+			assert.match(rows[podIndex + 1] ?? '', /infra \(infra\)/, `its infra under it:\n${screen}`);
+			assert.match(rows.slice(podIndex + 1).join('\n'), /^(?:› | {2}) {4}app1 † exited/m, 'the tombstone inside the pod, one level in');
+			assert.ok(!rows.some((line) => /▾ pod-net-/.test(line)), 'no pod named after its namespace instead');
+		} finally {
+			await killAndWait([loopPid]);
+			terminal.close();
+		}
 	});
 });
 
