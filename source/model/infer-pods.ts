@@ -87,6 +87,11 @@ export type InferenceOptions = {
 	 * of them lives, though a lone container's parent would not make a pod by itself.
 	 */
 	previousPodCgroups?: ReadonlySet<string>;
+	/**
+	 * The container cgroups of the previous inference: a host process that turns up in one (a `docker exec` before
+	 * it joins the namespaces, a host process moved there) visits it; the cgroup stays the container's.
+	 */
+	previousContainerCgroups?: ReadonlySet<string>;
 };
 
 type Identify = (cgroupPath: string | null) => RuntimeCgroupIdentity | null;
@@ -632,6 +637,22 @@ function noteSharedAcross(grouping: Grouping, podOfRoot: ReadonlyMap<number, Pod
 }
 
 /**
+ * The cgroups host processes live in, which no pod or container can claim; but for a runtime's container cgroup
+ * or a container's cgroup at the previous inference, where a host process is a visitor.
+ */
+function hostProcessCgroups(hostProcesses: readonly ProcessRecord[], identify: Identify, previousContainerCgroups: ReadonlySet<string>): Set<string> {
+	const cgroups = new Set<string>();
+	for (const process of hostProcesses) {
+		const cgroupPath = process.cgroups.container;
+		if (cgroupPath === null || cgroups.has(cgroupPath) || previousContainerCgroups.has(cgroupPath)) continue;
+		const identity = identify(cgroupPath);
+		if (identity?.role === 'container' || runtimeContainerIdOf(cgroupPath, identity) !== null) continue;
+		cgroups.add(cgroupPath);
+	}
+	return cgroups;
+}
+
+/**
  * Pods from shared namespaces and the pod cgroups runtimes name: processes joined by a non-host net,
  * ipc or uts namespace, or by a runtime's pod cgroup, form a pod; a process isolated otherwise (its own
  * pid namespace, or a runtime's container cgroup) is a pod of one container. Where a namespace is
@@ -652,8 +673,7 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 		if (!group) members.set(root, (group = []));
 		group.push(process);
 	});
-	const hostCgroups = new Set<string>();
-	for (const process of hostProcesses) if (process.cgroups.container !== null) hostCgroups.add(process.cgroups.container);
+	const hostCgroups = hostProcessCgroups(hostProcesses, identify, options.previousContainerCgroups ?? new Set());
 	const context: Context = {host, identify, facts: snapshot.facts, hostCgroups, previousPodCgroups: options.previousPodCgroups ?? new Set()};
 
 	const pods: PodShape[] = [];

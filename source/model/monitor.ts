@@ -39,7 +39,8 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 			const namesVersion = snapshot.facts?.version ?? 0;
 			if (topology === null || topologyVersion !== snapshot.structureVersion || factsVersion !== namesVersion) {
 				const previousPodCgroups = new Set(topology?.pods.flatMap((pod) => (pod.cgroup === null ? [] : [pod.cgroup])));
-				topology = inferTopology(snapshot, {...options, previousPodCgroups});
+				const previousContainerCgroups = new Set(topology?.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup === null ? [] : [container.cgroup]))));
+				topology = inferTopology(snapshot, {...options, previousPodCgroups, previousContainerCgroups});
 				topologyVersion = snapshot.structureVersion;
 				factsVersion = namesVersion;
 			}

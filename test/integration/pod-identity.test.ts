@@ -9,7 +9,7 @@ import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
 import {killAndWait, readComm, spawnedPid, waitFor} from '../helpers/processes.js';
-import {rigHierarchies} from '../helpers/cgroups.js';
+import {cgroupProcsFiles, rigHierarchies, spawnInCgroups} from '../helpers/cgroups.js';
 import {createUnsharePod, MiB, requireRigs, withRig} from '../helpers/rigs.js';
 
 test('a hand-made pod whose apps exit stays the pod (cgroup, name, pod limit) while its infra lives, their tombstones in it', {timeout: 120_000}, async (t) => {
@@ -58,6 +58,32 @@ test('a process run in a container\'s cgroup without its mounts leaves the pod i
 		const app1Containers = pod.containers.filter((container) => container.processes.some((process) => process.pid === visitorPid || process.pid === app1.pid));
 		assert.equal(app1Containers.length, 2, 'app1 and the visitor are told apart by their mount namespaces');
 		assert.ok(pod.containers.some((container) => container.infra && container.processes.some((process) => process.pid === rig.infra.pid)), 'the infra is still the infra');
+	} finally {
+		monitor.close();
+		await killAndWait([visitorPid]);
+	}
+});
+
+test('a host process in a container\'s cgroup (docker exec before it joins the namespaces) leaves the pod whole', {timeout: 120_000}, async (t) => {
+	if (!requireRigs(t, 'unshare')) return;
+	const rig = await withRig(t, () => createUnsharePod());
+	const app1 = rig.apps[0];
+	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null, root: '/'}), {identify: parseRuntimeCgroupPath});
+	const podOf = (model: PodModel) => model.pods.find((pod) => pod.containers.some((container) => container.processes.some((process) => process.pid === rig.infra.pid)));
+	const shape = (model: PodModel) => {
+		const pod = podOf(model);
+		return [pod?.id, pod?.name, pod?.cgroup, pod?.containers.map((container) => [container.id, container.name, container.cgroup])];
+	};
+	const before = shape(monitor.refresh());
+	assert.deepEqual(before.slice(0, 3), [rig.cgroup, rig.cgroup.slice(1), rig.cgroup]);
+	// In app1's cgroups with every namespace the host's.
+	const visitorPid = spawnedPid(spawnInCgroups(cgroupProcsFiles(app1.cgroup), ['sleep', 'infinity']));
+	// Killed here, not in an after hook: the rig's own teardown, registered first, waits for app1's cgroup to empty.
+	try {
+		await waitFor(async () => (await readComm(visitorPid)) === 'sleep', 5000, 'the visitor to run');
+		const model = monitor.refresh();
+		assert.deepEqual(shape(model), before, 'the same pod, containers and cgroups');
+		assert.ok(model.hostProcesses.some((process) => process.pid === visitorPid), 'the visitor is a host process');
 	} finally {
 		monitor.close();
 		await killAndWait([visitorPid]);

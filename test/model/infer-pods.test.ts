@@ -27,6 +27,32 @@ const kubePod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
 const kubeContainer = (letter: string) => `${kubePod}/${letter.repeat(64)}`;
 
 describe('inferTopology on in-memory records', () => {
+	test('a host process in a container\'s cgroup is a visitor where a runtime named the cgroup or it was the container\'s', () => {
+		const pod = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
+		const dockerLeaf = `/mypod/${'c'.repeat(64)}`;
+		const processes = [
+			processIn(100, 'pause', `/mypod/${'a'.repeat(64)}`, {...pod, mnt: 4026532110, pid: 4026532111}),
+			processIn(200, 'web', dockerLeaf, {...pod, mnt: 4026532120, pid: 4026532121}),
+			processIn(300, 'runc:[2:INIT]', dockerLeaf),
+		];
+		const shapeOf = (topology: Topology) => {
+			const held = podHolding(topology, 200);
+			return [held.cgroup, held.containers.map((container) => container.cgroup)];
+		};
+		assert.deepEqual(shapeOf(noIdentities(processes)), ['/mypod', [`/mypod/${'a'.repeat(64)}`, dockerLeaf]], 'a runtime\'s 64-hex container leaf');
+		// A cgroup no runtime named: a visitor only where it was the container's cgroup before.
+		const plain = [processIn(100, 'pause', '/pod/infra', {...pod, mnt: 4026532110}), processIn(200, 'web', '/pod/web', {...pod, mnt: 4026532120})];
+		const visited = [...plain, processIn(300, 'sh', '/pod/web')];
+		const options = {identify: () => null};
+		const previous = inferTopology({processes: plain, hostNamespaces, facts: undefined}, options);
+		const previousContainerCgroups = new Set(previous.pods.flatMap((held) => held.containers.flatMap((container) => (container.cgroup ? [container.cgroup] : []))));
+		const afterVisit = inferTopology({processes: visited, hostNamespaces, facts: undefined}, {...options, previousPodCgroups: new Set(['/pod']), previousContainerCgroups});
+		assert.deepEqual(shapeOf(afterVisit), ['/pod', ['/pod/infra', '/pod/web']]);
+		assert.deepEqual(afterVisit.hostProcesses.map((process) => process.pid), [300]);
+		// Found there from the start, the host process keeps the cgroup from the pod: it may be a host service's.
+		assert.deepEqual(shapeOf(noIdentities(visited)), [null, ['/pod/infra', null]]);
+	});
+
 	test('two processes in one cgroup and mount namespace that share nothing else get distinct ids', () => {
 		// Each has a pid namespace of its own (a pod of one), both sit in the same plain cgroup and mount namespace.
 		const topology = noIdentities([
