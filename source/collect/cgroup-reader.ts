@@ -1,7 +1,7 @@
 import type {CgroupController, CgroupStats, Pressure, ProcessCgroups, ProcessRecord} from '../model/types.js';
 import {controllers, type CgroupLayout} from './cgroup-layout.js';
 import type {FileReader} from './file-reader.js';
-import {openablePath, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned, unlimitedThreshold} from './parse-bytes.js';
+import {hashBytes, openablePath, parseCpuMax, parseKeyedValue, parseLimit, parsePressureLine, parseSigned, parseUnsigned, unlimitedThreshold} from './parse-bytes.js';
 
 /** Files that rarely matter from one second to the next are read every this many refreshes. */
 const detailEvery = 5;
@@ -22,6 +22,13 @@ type FileSpec = {
 	 * usage − inactive file from one pass, as the kubelet takes it, and a quiet cgroup costs nothing more.
 	 */
 	followsUsage?: boolean;
+	/**
+	 * The cgroup's CPU time, read first: unchanged since the last read, no task of the cgroup ran, and the files
+	 * that only a running task can move (`needsActivity`) are not read but on detailed refreshes.
+	 */
+	activity?: boolean;
+	/** Moves only when a task of the cgroup runs (charges memory, forks, is throttled, exits): see `activity`. */
+	needsActivity?: boolean;
 	apply(stats: CgroupStats, buffer: Buffer, length: number): void;
 };
 
@@ -47,15 +54,31 @@ function nanosecondsToMicro(value: number | null): number | null {
 }
 
 const v2Files: FileSpec[] = [
+	{
+		controller: 'cpu',
+		name: 'cpu.stat',
+		detailed: false,
+		activity: true,
+		apply(s, b, n) {
+			const cpu = s.cpu;
+			cpu.usageUsec = parseKeyedValue(b, n, 'usage_usec');
+			cpu.userUsec = parseKeyedValue(b, n, 'user_usec');
+			cpu.systemUsec = parseKeyedValue(b, n, 'system_usec');
+			cpu.nrPeriods = parseKeyedValue(b, n, 'nr_periods');
+			cpu.nrThrottled = parseKeyedValue(b, n, 'nr_throttled');
+			cpu.throttledUsec = parseKeyedValue(b, n, 'throttled_usec');
+		},
+	},
 	{controller: 'memory', name: 'memory.current', detailed: false, apply: (s, b, n) => (s.memory.current = unsigned(b, n))},
 	{controller: 'memory', name: 'memory.max', detailed: false, apply: (s, b, n) => (s.memory.max = parseLimit(b, 0, n) ?? null)},
 	{controller: 'memory', name: 'memory.high', detailed: false, apply: (s, b, n) => (s.memory.high = parseLimit(b, 0, n) ?? null)},
-	{controller: 'memory', name: 'memory.peak', detailed: false, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.peak', detailed: false, needsActivity: true, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
 	{controller: 'memory', name: 'memory.swap.current', detailed: true, apply: (s, b, n) => (s.memory.swapCurrent = unsigned(b, n))},
 	{
 		controller: 'memory',
 		name: 'memory.events',
 		detailed: false,
+		needsActivity: true,
 		apply(s, b, n) {
 			const events = s.memory.events;
 			events.low = parseKeyedValue(b, n, 'low');
@@ -85,20 +108,6 @@ const v2Files: FileSpec[] = [
 	{controller: 'memory', name: 'memory.pressure', detailed: true, apply: (s, b, n) => (s.memory.pressure = pressure(b, n))},
 	{
 		controller: 'cpu',
-		name: 'cpu.stat',
-		detailed: false,
-		apply(s, b, n) {
-			const cpu = s.cpu;
-			cpu.usageUsec = parseKeyedValue(b, n, 'usage_usec');
-			cpu.userUsec = parseKeyedValue(b, n, 'user_usec');
-			cpu.systemUsec = parseKeyedValue(b, n, 'system_usec');
-			cpu.nrPeriods = parseKeyedValue(b, n, 'nr_periods');
-			cpu.nrThrottled = parseKeyedValue(b, n, 'nr_throttled');
-			cpu.throttledUsec = parseKeyedValue(b, n, 'throttled_usec');
-		},
-	},
-	{
-		controller: 'cpu',
 		name: 'cpu.max',
 		detailed: true,
 		apply(s, b, n) {
@@ -108,20 +117,22 @@ const v2Files: FileSpec[] = [
 		},
 	},
 	{controller: 'cpu', name: 'cpu.pressure', detailed: true, apply: (s, b, n) => (s.cpu.pressure = pressure(b, n))},
-	{controller: 'pids', name: 'pids.current', detailed: false, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
+	{controller: 'pids', name: 'pids.current', detailed: false, needsActivity: true, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
 	{controller: 'pids', name: 'pids.max', detailed: true, apply: (s, b, n) => (s.pids.max = parseLimit(b, 0, n) ?? null)},
-	{controller: 'pids', name: 'pids.events', detailed: false, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
+	{controller: 'pids', name: 'pids.events', detailed: false, needsActivity: true, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
 ];
 
 const v1Files: FileSpec[] = [
+	{controller: 'cpuacct', name: 'cpuacct.usage', detailed: false, activity: true, apply: (s, b, n) => (s.cpu.usageUsec = nanosecondsToMicro(unsigned(b, n)))},
 	{controller: 'memory', name: 'memory.usage_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.current = unsigned(b, n))},
 	{controller: 'memory', name: 'memory.limit_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.max = v1Limit(b, n))},
-	{controller: 'memory', name: 'memory.max_usage_in_bytes', detailed: false, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
-	{controller: 'memory', name: 'memory.failcnt', detailed: false, apply: (s, b, n) => (s.memory.failcnt = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.max_usage_in_bytes', detailed: false, needsActivity: true, apply: (s, b, n) => (s.memory.peak = unsigned(b, n))},
+	{controller: 'memory', name: 'memory.failcnt', detailed: false, needsActivity: true, apply: (s, b, n) => (s.memory.failcnt = unsigned(b, n))},
 	{
 		controller: 'memory',
 		name: 'memory.oom_control',
 		detailed: false,
+		needsActivity: true,
 		apply(s, b, n) {
 			const underOom = parseKeyedValue(b, n, 'under_oom');
 			s.memory.underOom = underOom === null ? null : underOom > 0;
@@ -145,7 +156,6 @@ const v1Files: FileSpec[] = [
 		},
 	},
 	{controller: 'memory', name: 'memory.kmem.usage_in_bytes', detailed: true, apply: (s, b, n) => (s.memory.stat.kernel = unsigned(b, n))},
-	{controller: 'cpuacct', name: 'cpuacct.usage', detailed: false, apply: (s, b, n) => (s.cpu.usageUsec = nanosecondsToMicro(unsigned(b, n)))},
 	{controller: 'cpuacct', name: 'cpuacct.usage_user', detailed: true, apply: (s, b, n) => (s.cpu.userUsec = nanosecondsToMicro(unsigned(b, n)))},
 	{controller: 'cpuacct', name: 'cpuacct.usage_sys', detailed: true, apply: (s, b, n) => (s.cpu.systemUsec = nanosecondsToMicro(unsigned(b, n)))},
 	{controller: 'cpu', name: 'cpu.cfs_period_us', detailed: true, apply: (s, b, n) => (s.cpu.periodUsec = parseUnsigned(b, 0, n))},
@@ -163,15 +173,16 @@ const v1Files: FileSpec[] = [
 		controller: 'cpu',
 		name: 'cpu.stat',
 		detailed: false,
+		needsActivity: true,
 		apply(s, b, n) {
 			s.cpu.nrPeriods = parseKeyedValue(b, n, 'nr_periods');
 			s.cpu.nrThrottled = parseKeyedValue(b, n, 'nr_throttled');
 			s.cpu.throttledUsec = nanosecondsToMicro(parseKeyedValue(b, n, 'throttled_time'));
 		},
 	},
-	{controller: 'pids', name: 'pids.current', detailed: false, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
+	{controller: 'pids', name: 'pids.current', detailed: false, needsActivity: true, apply: (s, b, n) => (s.pids.current = unsigned(b, n))},
 	{controller: 'pids', name: 'pids.max', detailed: true, apply: (s, b, n) => (s.pids.max = parseLimit(b, 0, n) ?? null)},
-	{controller: 'pids', name: 'pids.events', detailed: false, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
+	{controller: 'pids', name: 'pids.events', detailed: false, needsActivity: true, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
 ];
 
 function emptyCgroupStats(cgroupPath: string): CgroupStats {
@@ -213,6 +224,8 @@ type Entry = {
 	/** The controllers of which a file was read at the last read. */
 	readBits: number;
 	wantedIn: number;
+	/** Hash of the activity file at the last read; -1 before one, or when it could not be read. */
+	activityHash: number;
 };
 
 /** A bit per controller, in the order of `controllers`. */
@@ -307,6 +320,7 @@ export class CgroupReader {
 	readNow(cgroupPath: string): boolean {
 		const entry = this.entries.get(cgroupPath);
 		if (!entry) return false;
+		entry.activityHash = -1;
 		this.readEntry(entry, false, false);
 		return true;
 	}
@@ -322,18 +336,21 @@ export class CgroupReader {
 			const mount = this.layout.controllers[spec.controller];
 			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
-		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0};
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1};
 	}
 
 	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
 		const reader = this.reader;
 		let readBits = 0;
+		// Until the activity file says otherwise (it is the first file read, where the cgroup has it).
+		let active = true;
 		for (let index = 0; index < this.files.length; index++) {
 			const spec = this.files[index];
 			const filePath = entry.paths[index];
 			const bit = this.fileBits[index];
 			if (filePath === null || (entry.bits & bit) === 0) continue;
 			if (spec.detailed && !detailed && !(spec.followsUsage && entry.stats.memory.current !== entry.stats.memory.statUsage)) continue;
+			if (spec.needsActivity && !active && !detailed) continue;
 			let descriptor = entry.descriptors[index];
 			if (descriptor === unopened || (descriptor === absent && retryAbsent && (this.fileOnUnified[index] === 1 || (entry.readBits & bit) === 0))) {
 				descriptor = reader.keep(filePath);
@@ -348,6 +365,11 @@ export class CgroupReader {
 				continue;
 			}
 			readBits |= bit;
+			if (spec.activity) {
+				const hash = hashBytes(reader.buffer, 0, length);
+				active = hash !== entry.activityHash || entry.activityHash === -1;
+				entry.activityHash = hash;
+			}
 			spec.apply(entry.stats, reader.buffer, length);
 		}
 		entry.readBits = readBits;

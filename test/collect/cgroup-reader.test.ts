@@ -5,7 +5,7 @@ import {CgroupReader, wantedCgroupPaths} from '../../source/collect/cgroup-reade
 import {FileReader} from '../../source/collect/file-reader.js';
 import type {ProcessCgroups} from '../../source/model/types.js';
 import {makeProcess} from '../fixtures/models.js';
-import {FixtureTree, v1MemoryFiles} from '../helpers/fixture-tree.js';
+import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
 
 /** A FileReader that lists every file it tried to open and whether the open failed. */
 class OpenLog extends FileReader {
@@ -89,5 +89,59 @@ describe('which cgroup files are opened', () => {
 		while (reader.read(wanted).get('/pod')?.cpu.usageUsec !== 5000 && refreshes < 30) refreshes++;
 		assert.ok(refreshes <= 10, `cpu.stat read within ten refreshes of appearing (took ${refreshes})`);
 		assert.ok(log.failedSince(start).length > 0, 'absent v2 files are looked for again');
+	});
+});
+
+describe('a cgroup none of whose tasks ran since the last read', () => {
+	test('v1: its peak, failcnt and OOM counters wait for the detailed read; usage and limit are read every refresh', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+		for (const [name, content] of Object.entries(v1MemoryFiles(10 << 20, 64 << 20))) tree.write(`cgroup/memory/app/${name}`, content);
+		tree.write('cgroup/cpu,cpuacct/app/cgroup.procs', '');
+		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage', '5000000\n');
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/app', memory: '/app', cpu: '/app', cpuacct: '/app'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const app = () => reader.read(wanted).get('/app');
+		assert.equal(app()?.memory.failcnt, 0);
+		// Quiet: the CPU time has not moved. Reclaim can still shrink the usage, and anyone can set a limit.
+		tree.write('cgroup/memory/app/memory.failcnt', '3\n');
+		tree.write('cgroup/memory/app/memory.usage_in_bytes', `${8 << 20}\n`);
+		tree.write('cgroup/memory/app/memory.limit_in_bytes', `${32 << 20}\n`);
+		const quiet = [2, 3, 4, 5, 6].map(() => {
+			const stats = app();
+			return [stats?.memory.failcnt, stats?.memory.current, stats?.memory.max];
+		});
+		assert.deepEqual(quiet, [
+			[0, 8 << 20, 32 << 20],
+			[0, 8 << 20, 32 << 20],
+			[0, 8 << 20, 32 << 20],
+			[0, 8 << 20, 32 << 20],
+			[3, 8 << 20, 32 << 20],
+		], 'the failcnt at the detailed read, every fifth refresh');
+		// A task ran: everything is read at once.
+		tree.write('cgroup/memory/app/memory.failcnt', '4\n');
+		tree.write('cgroup/memory/app/memory.max_usage_in_bytes', `${32 << 20}\n`);
+		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage', '6000000\n');
+		const active = app();
+		assert.deepEqual([active?.memory.failcnt, active?.memory.peak, active?.cpu.usageUsec], [4, 32 << 20, 6000]);
+	});
+
+	test('v2: its peak, events and pids wait; a watched events file that changed is read at once', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/app', v2MemoryFiles(10 << 20, 64 << 20));
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/app', memory: '/app', cpu: '/app', cpuacct: '/app', pids: '/app'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		reader.read(wanted);
+		tree.cgroupFiles('/app', {'memory.peak': `${60 << 20}\n`, 'pids.current': '7\n', 'memory.current': `${12 << 20}\n`});
+		const stats = reader.read(wanted).get('/app');
+		assert.deepEqual([stats?.memory.peak, stats?.pids.current, stats?.memory.current], [10 << 20, 1, 12 << 20]);
+		tree.cgroupFiles('/app', {'memory.events': 'low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\noom_group_kill 0\n'});
+		assert.equal(reader.readNow('/app'), true);
+		assert.deepEqual([stats?.memory.events.oomKill, stats?.memory.peak, stats?.pids.current], [1, 60 << 20, 7]);
 	});
 });
