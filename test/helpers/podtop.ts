@@ -3,6 +3,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {eventToJson} from '../../source/output/event-lines.js';
 import type {modelToJson} from '../../source/output/json.js';
+import {forEachLine} from './processes.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI, as `npm start` and users run it (`npm test` builds it first). */
@@ -37,12 +38,8 @@ export async function podtopOnceJson(extraArgs: readonly string[] = []): Promise
 /** The values of the NDJSON a stream carries, parsed into the list returned as their lines come. */
 export function collectNdjson<T>(stream: NodeJS.ReadableStream): T[] {
 	const values: T[] = [];
-	let buffered = '';
-	stream.on('data', (chunk: Buffer | string) => {
-		buffered += chunk.toString();
-		const lines = buffered.split('\n');
-		buffered = lines.pop() ?? '';
-		for (const line of lines) if (line) values.push(JSON.parse(line) as T);
+	forEachLine(stream, (line) => {
+		if (line) values.push(JSON.parse(line) as T);
 	});
 	return values;
 }

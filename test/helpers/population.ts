@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {removeCgroupDirectory} from './cgroups.js';
-import {isAlive, type Namespaces, readNamespaces, waitFor} from './processes.js';
+import {forEachLine, isAlive, type Namespaces, readNamespaces, waitFor} from './processes.js';
 
 /**
  * Populations of sleepers for the tests and the bench: host sleepers, groups sharing namespaces of their own, v1
@@ -396,26 +396,20 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 		});
 		const child = shell;
 		shellExited = new Promise((resolve) => child.once('exit', () => resolve()));
-		let pending = '';
 		let stderr = '';
 		let failure: string | null = null;
 		let ready = false;
 		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.stdout!.on('data', (chunk: Buffer) => {
-			pending += chunk.toString();
-			const complete = pending.split('\n');
-			pending = complete.pop() ?? '';
-			for (const line of complete) {
-				const [kind, value, group] = line.split(' ');
-				if (kind === 'p') {
-					pids.push(Number(value));
-					if (group === undefined) hostPids.push(Number(value));
-					else groupPids.set(Number(group), [...(groupPids.get(Number(group)) ?? []), Number(value)]);
-				}
-				else if (kind === 'w') wrappers.push(Number(value));
-				else if (kind === 'ready') ready = true;
-				else if (kind === 'fail') failure = line.slice(5);
-			}
+		forEachLine(child.stdout!, (line) => {
+			const [kind, value, group] = line.split(' ');
+			if (kind === 'p') {
+				pids.push(Number(value));
+				if (group === undefined) hostPids.push(Number(value));
+				else if (groupPids.has(Number(group))) groupPids.get(Number(group))!.push(Number(value));
+				else groupPids.set(Number(group), [Number(value)]);
+			} else if (kind === 'w') wrappers.push(Number(value));
+			else if (kind === 'ready') ready = true;
+			else if (kind === 'fail') failure = line.slice(5);
 		});
 		await waitFor(
 			() => {
@@ -429,13 +423,16 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 		);
 		// Every process has exec'd sleep (or, for wrappers, forked) before its pid was printed? Not quite:
 		// host sleepers are printed at fork. Wait until each runs sleep, so the first scan sees final comms.
-		await waitFor(() => pids.every((pid) => {
+		// Each poll reads only the comms not yet seen, and the wait grows with the population, for a busy machine.
+		const runsSleep = (pid: number) => {
 			try {
 				return fs.readFileSync(`/proc/${pid}/comm`, 'latin1') === 'sleep\n';
 			} catch {
 				return false;
 			}
-		}), 30_000, 'every sleeper to exec sleep', 50);
+		};
+		let unseen = pids;
+		await waitFor(() => (unseen = unseen.filter((pid) => !runsSleep(pid))).length === 0, 30_000 + size * 10, 'every sleeper to exec sleep', 50);
 		const namespaceGroups = await Promise.all(
 			kindOfGroup.map(async (kind, index) => {
 				const members = groupPids.get(index) ?? [];
