@@ -29,7 +29,7 @@ export const groupKinds: readonly GroupKind[] = ['plain', 'pid', 'user', 'mnt'];
 export type PopulationOptions = {
 	/** Processes to start (sleepers and the unshare wrappers of pid groups). */
 	size: number;
-	/** About 100 v1 cgroups with limits (default 100; 0: none, every process in the starting cgroup). */
+	/** v1 cgroups with limits the processes are spread into (default 100; 0: none, all in the starting cgroup). */
 	cgroups?: number;
 	groupSize?: number;
 	/** The kinds of the groups, in turn (default all four). */
@@ -179,7 +179,7 @@ function spread(total: number, bins: number): number[] {
 type Plan = {lines: string[]; groups: Record<GroupKind, number>; groupKinds: Array<GroupKind | 'pod'>; groupedProcesses: number; processesInCgroups: number};
 
 /**
- * A tenth of the processes in groups of `groupSize` (kinds in turn: plain, pid, user, mnt), half of the rest
+ * A tenth of the processes in groups of `groupSize` (the kinds in turn, by default plain, pid, user, mnt), half of the rest
  * left in the starting cgroup, the other half spread over the cgroups the groups do not use. Groups take
  * one cgroup each while there are at most half as many groups as cgroups, then share them.
  */
