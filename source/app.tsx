@@ -1,10 +1,10 @@
 import {useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, Text, useApp, useInput, useStdin} from 'ink';
-import type {EventSource} from './event-source.js';
+import type {UseLive} from './hooks/live-view.js';
 import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
-import {useTerminalSize} from './hooks/use-terminal-size.js';
+import {useTerminalSize} from './view/use-terminal-size.js';
 import type {Monitor} from './model/monitor.js';
-import type {HostFacts, PodModel} from './model/types.js';
+import type {HostFacts} from './model/types.js';
 import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
@@ -21,18 +21,6 @@ import {PressureView} from './view/pressure-view.js';
 import {ColorContext} from './view/theme.js';
 import {effectiveView, screenRows, wideColumns} from './view/screen-rows.js';
 import {initialUiState, selectedIndex} from './view/ui-state.js';
-
-/** What the view draws: the live model, or a recorded one with the replay's time bar, keys and help. */
-export type LiveView = {
-	model: PodModel | null;
-	events: Pick<EventSource, 'log' | 'counts'> | null;
-	timeBar?: string;
-	/** While true (a time being typed), the view's own keys are off. */
-	capturesKeys?: boolean;
-	helpEntries?: ReadonlyArray<readonly [string, string]>;
-};
-/** Where models come from: useRefresh, or a replay's. */
-export type UseLive = (monitor: Monitor, intervalMs: number, paused: boolean, eventOptions?: LiveEventOptions) => LiveView;
 
 export type AppProps = {
 	monitor: Monitor;

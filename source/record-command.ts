@@ -5,16 +5,8 @@ import {createEventSource, type EventUpdate} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {sanitizeForTerminal} from './format/terminal-text.js';
+import type {RecordingSettings} from './recording/settings.js';
 import {RecordingWriter} from './recording/writer.js';
-
-export type RecordingSettings = {
-	directory: string;
-	cmdlines: boolean;
-	retainMs: number;
-	maxBytes: number;
-	intervalMs: number;
-	podtopVersion: string;
-};
 
 /** A writer for these settings; throws RecordingError (one line for the user) for a directory it will not use. */
 export function openRecordingWriter(settings: RecordingSettings): RecordingWriter {

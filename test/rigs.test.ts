@@ -283,18 +283,18 @@ test('runc containers: a Kubernetes cgroupfs layout, joined to a pause container
 test('population: n sleepers, a tenth of them in groups with their own net, ipc and uts', async (t) => {
 	if (!requireRigs(t, 'population')) return;
 	const started = performance.now();
-	const population = await withRig(t, () => startPopulation(2000));
+	const population = await withRig(t, () => startPopulation({size: 2000, kinds: ['plain'], cgroups: 0}));
 	t.diagnostic(`2000 sleepers started in ${Math.round(performance.now() - started)} ms`);
 	const hostNs = await namespacesOf(hostReferencePid);
 
 	assert.equal(population.pids.length, 2000);
 	assert.equal(new Set(population.pids).size, 2000);
 	assert.equal(population.hostPids.length, 1800);
-	assert.deepEqual(population.groups.map((group) => group.pids.length), Array(40).fill(5));
+	assert.deepEqual(population.namespaceGroups.map((group) => group.pids.length), Array(40).fill(5));
 	for (const pid of population.hostPids) assertSame(await namespacesOf(pid), hostNs, ['net', 'ipc', 'uts', 'pid']);
-	const groupNets = new Set(population.groups.map((group) => group.namespaces.net));
+	const groupNets = new Set(population.namespaceGroups.map((group) => group.namespaces.net));
 	assert.equal(groupNets.size, 40);
-	for (const group of population.groups) {
+	for (const group of population.namespaceGroups) {
 		assertDifferent(group, hostNs, podNamespaces);
 		for (const pid of group.pids) assertSame(await namespacesOf(pid), group, [...podNamespaces, 'pid']);
 	}

@@ -1,6 +1,5 @@
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {useInput} from 'ink';
-import type {LiveView, UseLive} from '../app.js';
 import {EventLog} from '../model/event-log.js';
 import type {PodtopEvent} from '../model/events.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
@@ -8,6 +7,7 @@ import {splitKeyPresses} from '../view/key-map.js';
 import {RecordingError} from '../recording/directory.js';
 import {parseMoment} from '../recording/parse-time.js';
 import type {Recording} from '../recording/reader.js';
+import type {LiveView, UseLive} from './live-view.js';
 
 /** The keys of the replay, for the help overlay. */
 export const replayHelpEntries: ReadonlyArray<readonly [string, string]> = [

@@ -1,8 +1,10 @@
 import path from 'node:path';
-import type {RecordingSettings} from '../record-command.js';
 import {defaultRecordingDirectory} from './directory.js';
 import {parseDuration, parseSize} from './parse-time.js';
-import {defaultMaxBytes, defaultRetainMs} from './writer.js';
+import {defaultMaxBytes, defaultRetainMs, type WriterOptions} from './writer.js';
+
+/** Where a recording goes and how much of it is kept, as `podtop record` and `--record` write it. */
+export type RecordingSettings = Pick<WriterOptions, 'directory' | 'cmdlines' | 'retainMs' | 'maxBytes'> & {intervalMs: number; podtopVersion: string};
 
 export type RecordingFlags = {dir?: string; root?: string; retain?: string; maxSize?: string; cmdline: boolean};
 

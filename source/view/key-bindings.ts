@@ -100,7 +100,7 @@ export const keyBindings: readonly KeyBinding[] = [
 		hint: ['+/-', 'interval'],
 		on: {'+': constant({type: 'stepInterval', direction: 1}), '-': constant({type: 'stepInterval', direction: -1})},
 	},
-	{keys: '?', description: 'this help', hint: ['?', 'help'], on: {'?': constant({type: 'toggleHelp'})}},
+	{keys: '?', description: 'help: these keys and what the marks mean', hint: ['?', 'help'], on: {'?': constant({type: 'toggleHelp'})}},
 	{keys: 'q  Ctrl-C', description: 'quit', hint: ['q', 'quit'], on: {q: constant({type: 'quit'})}},
 ];
 

@@ -1,6 +1,6 @@
 import {useContext, useMemo} from 'react';
 import {Box, Text} from 'ink';
-import {useScrollOffset} from '../hooks/use-scroll-offset.js';
+import {useScrollOffset} from './use-scroll-offset.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
 import {namespaceTypes, type HostNamespaceSource, type NamespaceInodes} from '../model/types.js';
 import {fitCells} from '../format/cells.js';

@@ -1,6 +1,6 @@
 import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
-import {useScrollOffset} from '../hooks/use-scroll-offset.js';
+import {useScrollOffset} from './use-scroll-offset.js';
 import {cellWidth, fitCells, truncateCells} from '../format/cells.js';
 import {formatCores} from '../format/units.js';
 import {MemoryGauge, memoryGaugeCells, memoryTextWidth, type MemoryGaugeCells} from './memory-gauge.js';

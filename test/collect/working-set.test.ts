@@ -79,22 +79,19 @@ describe('the working set as the kubelet computes it', () => {
 });
 
 describe('v2 (fixture tree)', () => {
-	const pod = '/kubepods/burstable/pod0c0c0c0c-0000-4000-8000-00000000000c';
+	const uid = '0c0c0c0c-0000-4000-8000-00000000000c';
+	const pod = `/kubepods/burstable/pod${uid}`;
 	const app = `${pod}/${'c'.repeat(64)}`;
 	const sidecar = `${pod}/${'d'.repeat(64)}`;
 
 	function v2Node(): FixtureTree {
 		const tree = new FixtureTree();
 		after(() => tree.remove());
-		tree.write('cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids\n');
-		tree.write('cgroup/cgroup.procs', '');
-		tree.cgroupFiles('/kubepods', v2MemoryFiles(300 * MiB, 'max'));
-		tree.cgroupFiles('/kubepods/burstable', v2MemoryFiles(200 * MiB, 'max'));
+		assert.equal(tree.v2KubepodsNode(uid), pod);
 		tree.cgroupFiles(pod, v2MemoryFiles(100 * MiB, 512 * MiB));
 		tree.cgroupFiles(app, v2MemoryFiles(80 * MiB, 256 * MiB, {'memory.stat': `anon ${50 * MiB}\nfile ${28 * MiB}\nkernel 4096\nsock 0\nshmem 0\ninactive_file ${20 * MiB}\n`}));
 		// More inactive file than usage (the two read at different moments by the kernel's counters): floored at 0.
 		tree.cgroupFiles(sidecar, v2MemoryFiles(4 * MiB, 'max', {'memory.stat': `anon 0\nfile ${5 * MiB}\nkernel 0\nsock 0\nshmem 0\ninactive_file ${5 * MiB}\n`}));
-		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 		const shared = {net: 4026532500, ipc: 4026532501, uts: 4026532502};
 		tree.addProcess({pid: 500, comm: 'app', cgroup: `0::${app}\n`, namespaces: {...shared, mnt: 4026532503}});
 		tree.addProcess({pid: 600, comm: 'sidecar', cgroup: `0::${sidecar}\n`, namespaces: {...shared, mnt: 4026532504}});

@@ -59,6 +59,17 @@ async function readProcFile(pid: number, file: string): Promise<string | null> {
 	}
 }
 
+/** Calls `onLine` with each complete line a stream carries, as it comes (a last line without its newline is not one). */
+export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+	let pending = '';
+	stream.on('data', (chunk: Buffer | string) => {
+		pending += chunk.toString();
+		const lines = pending.split('\n');
+		pending = lines.pop() ?? '';
+		for (const line of lines) onLine(line);
+	});
+}
+
 /** True while the process runs; false once it is a zombie or gone. Synchronous, so that a poll of it is cheap. */
 export function isAlive(pid: number): boolean {
 	let stat: string;

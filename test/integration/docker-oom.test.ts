@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import {type ChildProcess, execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import {readdir, readlink} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test, type TestContext} from 'node:test';
-import type {eventToJson} from '../../source/output/event-lines.js';
 import {type Daemons, docker, dockerInspect, dockerRig, requireDaemons, startDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
-import {cliPath} from '../helpers/podtop.js';
+import {cliPath, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, run, stopChild, waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
-
-type JsonEvent = ReturnType<typeof eventToJson>;
 
 let daemons: Promise<Daemons> | null = null;
 after(async () => {
@@ -60,22 +57,6 @@ async function holdsCgroupFile(pid: number, cgroup: string): Promise<boolean> {
 	const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
 	const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
 	return targets.some((target) => target.includes(`${cgroup}/`));
-}
-
-/** `podtop events --json` as a child process, its NDJSON parsed as it comes. */
-function startPodtopEvents(args: readonly string[]): {child: ChildProcess; events: JsonEvent[]; stderr: () => string} {
-	const child = spawn(process.execPath, [cliPath, 'events', '--json', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
-	const events: JsonEvent[] = [];
-	let buffered = '';
-	let stderr = '';
-	child.stdout!.on('data', (chunk: Buffer) => {
-		buffered += chunk.toString();
-		const lines = buffered.split('\n');
-		buffered = lines.pop() ?? '';
-		for (const line of lines) if (line) events.push(JSON.parse(line) as JsonEvent);
-	});
-	child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	return {child, events, stderr: () => stderr};
 }
 
 function hasTmux(): boolean {

@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import fs from 'node:fs';
 import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
 import {runEventsCommand} from '../../source/events-command.js';
-import type {eventToJson} from '../../source/output/event-lines.js';
-import {cliPath} from '../helpers/podtop.js';
+import {cliPath, collectNdjson, type JsonEvent, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {cgroupProcsFiles, createCgroup, spawnInCgroups} from '../helpers/cgroups.js';
-
-type JsonEvent = ReturnType<typeof eventToJson>;
-
-/** `podtop events --json` as a child process, its NDJSON parsed as it comes. */
-function startPodtopEvents(args: readonly string[]): {child: ChildProcess; events: JsonEvent[]; stderr: () => string} {
-	const child = spawn(process.execPath, [cliPath, 'events', '--json', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
-	const events: JsonEvent[] = [];
-	let buffered = '';
-	let stderr = '';
-	child.stdout!.on('data', (chunk: Buffer) => {
-		buffered += chunk.toString();
-		const lines = buffered.split('\n');
-		buffered = lines.pop() ?? '';
-		for (const line of lines) if (line) events.push(JSON.parse(line) as JsonEvent);
-	});
-	child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	return {child, events, stderr: () => stderr};
-}
 
 test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then the oom-kill with its victim', {timeout: 60_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
@@ -83,14 +64,7 @@ test('the same without the kernel log (in process): the vanished process is name
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 64 * MiB}]}));
 	const output = new PassThrough();
-	const events: JsonEvent[] = [];
-	let buffered = '';
-	output.on('data', (chunk: Buffer) => {
-		buffered += chunk.toString();
-		const lines = buffered.split('\n');
-		buffered = lines.pop() ?? '';
-		for (const line of lines) if (line) events.push(JSON.parse(line) as JsonEvent);
-	});
+	const events = collectNdjson<JsonEvent>(output);
 	let stop!: () => void;
 	const stopSignal = new Promise<void>((resolve) => (stop = resolve));
 	const status = new PassThrough();

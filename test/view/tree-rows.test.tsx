@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type {Key} from 'ink';
 import test from 'node:test';
-import {keepInView} from '../../source/hooks/use-scroll-offset.js';
+import {keepInView} from '../../source/view/use-scroll-offset.js';
 import {labelNamespaces, letterLabel} from '../../source/view/namespace-labels.js';
 import {buildTreeRows, podBadges, type TreeOptions} from '../../source/view/tree-rows.js';
 import {splitKeyPresses} from '../../source/view/key-map.js';
