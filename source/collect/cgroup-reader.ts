@@ -78,7 +78,6 @@ const v2Files: FileSpec[] = [
 		controller: 'memory',
 		name: 'memory.events',
 		detailed: false,
-		needsActivity: true,
 		apply(s, b, n) {
 			const events = s.memory.events;
 			events.low = parseKeyedValue(b, n, 'low');

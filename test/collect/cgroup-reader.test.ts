@@ -128,7 +128,7 @@ describe('a cgroup none of whose tasks ran since the last read', () => {
 		assert.deepEqual([active?.memory.failcnt, active?.memory.peak, active?.cpu.usageUsec], [4, 32 << 20, 6000]);
 	});
 
-	test('v2: its peak, events and pids wait; a watched events file that changed is read at once', (t) => {
+	test('v2: its peak and pids wait, its events do not; a watched events file that changed has it read whole at once', (t) => {
 		const tree = new FixtureTree();
 		t.after(() => tree.remove());
 		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
@@ -141,6 +141,8 @@ describe('a cgroup none of whose tasks ran since the last read', () => {
 		const stats = reader.read(wanted).get('/app');
 		assert.deepEqual([stats?.memory.peak, stats?.pids.current, stats?.memory.current], [10 << 20, 1, 12 << 20]);
 		tree.cgroupFiles('/app', {'memory.events': 'low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\noom_group_kill 0\n'});
+		assert.equal(reader.read(wanted).get('/app')?.memory.events.oomKill, 1, 'memory.events is read every refresh');
+		assert.equal(stats?.memory.peak, 10 << 20);
 		assert.equal(reader.readNow('/app'), true);
 		assert.deepEqual([stats?.memory.events.oomKill, stats?.memory.peak, stats?.pids.current], [1, 60 << 20, 7]);
 	});
