@@ -2,7 +2,7 @@ import type {CgroupLayout} from './collect/cgroup-layout.js';
 import {createEventsWatcher, type EventsWatcher} from './collect/events-watcher.js';
 import {KmsgReader} from './collect/kmsg-reader.js';
 import {EventLog, type EventLogOptions} from './model/event-log.js';
-import {EventDetector, pastKillEvents, type EventDetectorOptions, type KernelLogState, type PodtopEvent} from './model/events.js';
+import {EventDetector, countedPastKills, pastKillEvents, type EventDetectorOptions, type KernelLogState, type PodtopEvent} from './model/events.js';
 import type {Monitor} from './model/monitor.js';
 import type {PodModel} from './model/types.js';
 
@@ -46,7 +46,10 @@ export type EventSource = {
 	readonly log: EventLog;
 	/** Events since start (the log keeps only the newest), how many of them were OOM kills, and the OOM kills from before start. */
 	readonly counts: {readonly events: number; readonly oomKills: number; readonly pastOomKills: number};
-	/** The kills the kernel log held from before start (with `history`), oldest first; set by the first refresh. */
+	/**
+	 * The kills from before start (with `history`), oldest first; set by the first refresh. From the kernel log, or
+	 * where it cannot be read, those the cgroups' own counters hold (`counted`: no time, no victim).
+	 */
 	readonly pastEvents: readonly PodtopEvent[];
 	/** Whether v2 events files are being watched. */
 	readonly watching: boolean;
@@ -72,7 +75,7 @@ function kernelLogState(kmsg: KmsgReader | null): KernelLogState {
 export function readPastEvents(model: PodModel, kmsgPath: string): {events: PodtopEvent[]; kernelLog: KernelLogState} {
 	const kmsg = new KmsgReader({path: kmsgPath, backlog: true});
 	kmsg.close();
-	return {events: pastKillEvents(kmsg.backlog.kills, model), kernelLog: kernelLogState(kmsg)};
+	return {events: kmsg.available ? pastKillEvents(kmsg.backlog.kills, model) : countedPastKills(model), kernelLog: kernelLogState(kmsg)};
 }
 
 /** The cgroups whose v2 event files are worth watching: each container's memory and pids cgroup, and each pod's. */
@@ -126,8 +129,8 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 		if (kmsg) detector.addKernelKills(kmsg.poll());
 		const events = detector.next(model);
 		if (pastEvents === null) {
-			pastEvents = kmsg ? pastKillEvents(kmsg.backlog.kills, model) : [];
-			counts.pastOomKills = pastEvents.length;
+			pastEvents = !options.history ? [] : kmsg?.available ? pastKillEvents(kmsg.backlog.kills, model) : countedPastKills(model);
+			counts.pastOomKills = pastEvents.reduce((sum, event) => sum + event.delta, 0);
 			log.ingest(model, [...pastEvents, ...events]);
 		} else {
 			log.ingest(model, events);

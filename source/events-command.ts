@@ -85,7 +85,7 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 			(source.watching ? ', watching v2 memory.events/pids.events' : ', comparing counters (no v2 events files to watch)') +
 			(kernelLog.available ? ', victims from the kernel log' : `, kernel log unreadable (${kernelLog.unavailableReason}): victims guessed from vanished processes`) +
 			(options.sinceBoot && kernelLog.available ? `; OOM kills before start from the kernel log ${kernelLogSpan(kernelLog)}` : '') +
-			(options.sinceBoot && !kernelLog.available ? '; OOM kills before start unknown' : '') +
+			(options.sinceBoot && !kernelLog.available ? "; OOM kills before start from the cgroups' counters (when and whom unknown)" : '') +
 			'\n',
 	);
 	const first = source.refresh();

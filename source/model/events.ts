@@ -47,6 +47,11 @@ export type PodtopEvent = {
 	group?: string | null;
 	/** Logged before podtop started (read from the kernel log's backlog); its time is the kernel's. */
 	past?: boolean;
+	/**
+	 * From before start, counted by the cgroup's own oom_kill counter since the cgroup was made (the kernel log
+	 * could not be read): how many, but not when nor whom. Its time is the model's that read the counter.
+	 */
+	counted?: boolean;
 };
 
 /** An OOM kill as the kernel logged it (see collect/kmsg-reader.ts). */
@@ -522,6 +527,43 @@ export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous
 /** The kills of the kernel log's backlog as events of the first model, oldest first, each marked past, at the kernel's time. */
 export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel): PodtopEvent[] {
 	return kills.map((kill) => ({...kernelKillEvent(kill, model, null), time: kill.time, past: true})).sort((a, b) => a.time - b.time);
+}
+
+/**
+ * The OOM kills from before start that the cgroups' own counters hold, for when the kernel log cannot be read:
+ * one event per container (and per pod cgroup, for kills its containers do not account for) whose oom_kill
+ * counter is above 0. On v2 a pod's counter counts its containers' kills too; on v1 only its own tasks'.
+ */
+export function countedPastKills(model: PodModel): PodtopEvent[] {
+	const events: PodtopEvent[] = [];
+	const counted = (pod: Pod, container: Container | null, cgroup: string, kills: number): PodtopEvent => ({
+		time: model.time,
+		kind: 'oom-kill',
+		cgroup,
+		podId: pod.id,
+		podName: pod.name,
+		containerId: container?.id ?? null,
+		containerName: container?.name ?? null,
+		delta: kills,
+		value: kills,
+		victim: null,
+		limit: null,
+		past: true,
+		counted: true,
+	});
+	for (const pod of model.pods) {
+		let containerKills = 0;
+		for (const container of pod.containers) {
+			const kills = container.gauges.memory.events.oomKill ?? 0;
+			if (kills <= 0 || container.cgroups.memory === null) continue;
+			containerKills += kills;
+			events.push(counted(pod, container, container.cgroups.memory, kills));
+		}
+		const podKills = pod.gauges?.memory.events.oomKill ?? 0;
+		const ownKills = model.host.cgroupMode === 'v2' ? podKills - containerKills : podKills;
+		if (pod.cgroup !== null && ownKills > 0) events.push(counted(pod, null, pod.cgroup, ownKills));
+	}
+	return events;
 }
 
 /**

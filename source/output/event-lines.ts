@@ -10,7 +10,7 @@ import {formatBytes} from '../format/units.js';
 export function formatEventText(event: PodtopEvent): string {
 	const who = event.podId === '' ? '-' : event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
 	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
-	if (event.past) parts.splice(1, 0, 'before-start');
+	if (event.past) parts.splice(1, 0, event.counted ? 'before-start counted' : 'before-start');
 	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
 	if (event.kind === 'oom-kill') {
 		parts.push(event.victim ? `victim=${event.victim.pid}(${event.victim.comm})` : 'victim=unknown');
@@ -39,6 +39,7 @@ export function eventToJson(event: PodtopEvent) {
 		limit: oomKill ? (event.limit ?? null) : undefined,
 		group: oomKill ? (event.group ?? null) : undefined,
 		past: event.past ? true : undefined,
+		counted: event.counted ? true : undefined,
 	};
 }
 
@@ -52,9 +53,12 @@ export function kernelLogToJson(kernelLog: KernelLogState) {
 	};
 }
 
-/** For --once --json: `pastEvents` (null when the kernel log could not be read: unknown, not none) and `kernelLog`. */
+/**
+ * For --once --json: `pastEvents` (from the kernel log; where it could not be read, the kills the cgroups' own
+ * counters hold, each `counted`, with no time nor victim) and `kernelLog`.
+ */
 export function pastEventsToJson(past: {events: readonly PodtopEvent[]; kernelLog: KernelLogState}) {
-	return {pastEvents: past.kernelLog.available ? past.events.map(eventToJson) : null, kernelLog: kernelLogToJson(past.kernelLog)};
+	return {pastEvents: past.events.map(eventToJson), kernelLog: kernelLogToJson(past.kernelLog)};
 }
 
 /** From when the kernel log holds records: `since boot`, or `since 2025-11-23T16:00:00.000Z` once the ring wrapped. */
@@ -66,9 +70,9 @@ export function kernelLogSpan(kernelLog: KernelLogState): string {
 /** For --once: a heading line on the OOM kills from before start, then one line each (as `podtop events`), cut to `width`. */
 export function pastEventsToText(past: {events: readonly PodtopEvent[]; kernelLog: KernelLogState}, width: number | null): string {
 	const fit = (line: string) => (width === null ? line : truncateCells(line, width));
-	if (!past.kernelLog.available) {
-		return fit(sanitizeForTerminal(`OOM kills before start: unknown (kernel log unreadable: ${past.kernelLog.unavailableReason ?? '?'})`)) + '\n';
-	}
-	const heading = `OOM kills before start: ${past.events.length} (kernel log ${kernelLogSpan(past.kernelLog)})`;
+	const kills = past.events.reduce((sum, event) => sum + event.delta, 0);
+	const heading = past.kernelLog.available
+		? `OOM kills before start: ${kills} (kernel log ${kernelLogSpan(past.kernelLog)})`
+		: sanitizeForTerminal(`OOM kills before start: ${kills} by the cgroups' counters, when and whom unknown (kernel log unreadable: ${past.kernelLog.unavailableReason ?? '?'})`);
 	return [heading, ...past.events.map(formatEventText)].map(fit).join('\n') + '\n';
 }

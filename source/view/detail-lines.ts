@@ -15,7 +15,7 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
+import {eventSubject, eventTimeText, eventTone, eventVictim, formatEventTime} from './event-text.js';
 import {containerMemoryTexts, podTopTexts} from '../format/kube-memory.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
 import {memoryLevel, sparkline} from './gauge-marks.js';
@@ -94,7 +94,7 @@ function eventLines(events: readonly PodtopEvent[]): DetailLine[] {
 		const victim = eventVictim(event);
 		return line(
 			{text: (index === 0 ? 'events' : '').padEnd(labelWidth), tone: 'muted'},
-			{text: `${formatEventTime(event.time)} `, tone: 'muted'},
+			{text: `${eventTimeText(event)} `, tone: 'muted'},
 			{text: event.kind, tone: eventTone(event)},
 			{text: `${event.containerId === null ? ` ${eventSubject(event)}` : ''}${victim ? ` ${victim}` : ''} +${event.delta}`},
 		);

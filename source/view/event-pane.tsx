@@ -1,7 +1,7 @@
 import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import type {PodtopEvent} from '../model/events.js';
-import {eventSubject, eventTone, eventVictim, formatEventTime} from './event-text.js';
+import {eventSubject, eventTimeText, eventTone, eventVictim} from './event-text.js';
 import {cellWidth} from '../format/cells.js';
 import {plural} from '../format/units.js';
 import {ColorContext, toneStyle} from './theme.js';
@@ -35,7 +35,7 @@ export const EventPane = memo(function EventPane({events, total, past = 0, heigh
 				EVENTS <Text {...toneStyle('muted', color)}>{plural(total, 'event')} since start{past > 0 ? ` + ${plural(past, 'OOM kill')} before` : ''} · newest first · e hides</Text>
 			</Text>
 			{shown.map((event, index) => {
-				const time = `${formatEventTime(event.time)} ${event.past ? 'before start ' : ''}`;
+				const time = `${eventTimeText(event)} ${event.past ? 'before start ' : ''}`;
 				const subject = eventSubject(event);
 				const delta = `  +${event.delta}`;
 				// A kill from before start needs no kind column: the words before it are wider than any kind.

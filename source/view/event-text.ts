@@ -9,6 +9,11 @@ export function formatEventTime(time: number): string {
 	return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
 }
 
+/** The event's clock time; `--:--:--` for kills a cgroup's counter held from before start, whose time is unknown. */
+export function eventTimeText(event: PodtopEvent): string {
+	return event.counted ? '--:--:--' : formatEventTime(event.time);
+}
+
 /** `pod/container`, or `pod/(pod)` for the pod's own cgroup, or the cgroup of a kill outside any pod; escaped for the terminal. */
 export function eventSubject(event: PodtopEvent): string {
 	if (event.podId === '') return sanitizeForTerminal(event.cgroup);
@@ -53,6 +58,7 @@ export function shortLimit(limit: StruckLimit | null | undefined): string | null
  */
 export function eventVictim(event: PodtopEvent, compact = false): string {
 	if (event.kind !== 'oom-kill') return '';
+	if (event.counted) return compact ? 'cgroup counter: when, whom unknown' : "counted by the cgroup's oom_kill · when and whom unknown";
 	const {victim: killed, limit} = event;
 	const victim = killed ? sanitizeForTerminal(`${compact ? '' : 'victim '}${killed.pid} (${killed.comm})`) : 'victim unknown';
 	const group = event.group ? ' · group kill' : '';

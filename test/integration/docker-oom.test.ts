@@ -132,6 +132,40 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		assert.equal(ours().length, 1, JSON.stringify(ours()));
 	});
 
+	test('not root, after the fact: a kill in a running container before podtop started is counted by its cgroup', async (t) => {
+		const d = await prepare(t);
+		if (!d || !requireOrSkip(t, fs.readFileSync('/proc/sys/kernel/dmesg_restrict', 'utf8').trim() === '1', 'needs dmesg_restrict=1 (the kernel log closed to nobody)')) return;
+		const survivor = await dockerRig(async ({containers}) => {
+			const name = `${uniqueDockerName()}-survivor`;
+			containers.push(name);
+			await docker('run', '--detach', '--name', name, '--pull', 'never', '--memory', '20m', '--memory-swap', '20m', d.image, 'sh', '-c', 'while :; do sleep 1; done');
+			await waitForDockerPid(name);
+			return {name, id: (await dockerInspect(name)).Id};
+		});
+		t.after(() => survivor.cleanup());
+		// A child is the victim; the container lives on with its cgroup's counter at 1.
+		await docker('exec', survivor.id, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=40M', 'count=1').catch(() => '');
+		const cgroup = `/docker/${survivor.id}`;
+		const counter = Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(`/sys/fs/cgroup/memory${cgroup}/memory.oom_control`, 'utf8'))?.[1]);
+		assert.equal(counter, 1, 'the kernel counted the kill');
+		assert.equal((await dockerInspect(survivor.id)).State.Running, true);
+
+		const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath];
+		const document = JSON.parse(await run('setpriv', [...asNobody, '--once', '--json'], undefined, '/')) as {
+			pastEvents: Array<{kind: string; cgroup: string; containerId: string | null; delta: number; victim: unknown; limit: unknown; past?: boolean; counted?: boolean}>;
+			kernelLog: {readable: boolean};
+		};
+		assert.equal(document.kernelLog.readable, false);
+		const ours = document.pastEvents.filter((event) => event.cgroup === cgroup);
+		assert.deepEqual(
+			ours.map((event) => [event.kind, event.containerId, event.delta, event.victim, event.limit, event.past, event.counted]),
+			[['oom-kill', cgroup, counter, null, null, true, true]],
+		);
+		const text = await run('setpriv', [...asNobody, '--once'], undefined, '/');
+		assert.match(text, /^OOM kills before start: \d+ by the cgroups' counters, when and whom unknown/m);
+		assert.ok(text.split('\n').some((line) => / before-start counted oom-kill \S+ \+1 value=1 victim=unknown limit=unknown cgroup=\/docker\//.test(line) && line.endsWith(cgroup)), text);
+	});
+
 	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
 		const d = await prepare(t);
 		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
 
@@ -245,5 +245,31 @@ describe('vanishedVictim and detachModel', () => {
 		assert.notEqual(detached.pods[0].containers[0].processes[0], model.pods[0].containers[0].processes[0]);
 		assert.deepEqual(detached.pods[0].containers[0].processes, model.pods[0].containers[0].processes);
 		assert.equal(detached.pods[0].containers[0].gauges, model.pods[0].containers[0].gauges);
+	});
+});
+
+describe('kills from before start, counted by the cgroups when the kernel log cannot be read', () => {
+	const t0 = Date.UTC(2026, 0, 1);
+	const counted = (model: ReturnType<typeof shopModel>) => countedPastKills(model).map((event) => [event.cgroup, event.containerName, event.delta, event.victim, event.limit, event.past, event.counted]);
+
+	test('one event per container whose oom_kill counter is above 0, no time claimed, no victim, no limit', () => {
+		const model = shopModel(t0, {app1: {oomKill: 3}, app2: {oomKill: 0}, pod: {oomKill: 0}});
+		assert.deepEqual(counted(model), [[app1Cgroup, 'app1', 3, null, null, true, true]]);
+		assert.equal(countedPastKills(model)[0].time, t0, 'the time of the read');
+	});
+
+	test('v2 counts a container\'s kills in its pod too: the pod gets only those its containers do not account for', () => {
+		const v2 = (model: ReturnType<typeof shopModel>) => ({...model, host: {...model.host, cgroupMode: 'v2' as const}});
+		assert.deepEqual(counted(v2(shopModel(t0, {app1: {oomKill: 2}, pod: {oomKill: 2}}))), [[app1Cgroup, 'app1', 2, null, null, true, true]]);
+		assert.deepEqual(counted(v2(shopModel(t0, {app1: {oomKill: 2}, pod: {oomKill: 3}}))), [
+			[app1Cgroup, 'app1', 2, null, null, true, true],
+			[shopPodCgroup, null, 1, null, null, true, true],
+		]);
+		// v1: the pod's counter is its own tasks' alone.
+		const v1 = shopModel(t0, {app1: {oomKill: 2}, pod: {oomKill: 1}});
+		assert.deepEqual(counted({...v1, host: {...v1.host, cgroupMode: 'v1'}}).map((event) => [event[0], event[2]]), [
+			[app1Cgroup, 2],
+			[shopPodCgroup, 1],
+		]);
 	});
 });

@@ -6,7 +6,7 @@ import {cellWidth} from '../../source/format/cells.js';
 import type {Tombstone} from '../../source/model/event-log.js';
 import type {PodtopEvent} from '../../source/model/events.js';
 import {EventPane} from '../../source/view/event-pane.js';
-import {eventVictim, limitPhrase} from '../../source/view/event-text.js';
+import {eventTimeText, eventVictim, limitPhrase} from '../../source/view/event-text.js';
 import {nothingSeen, unseenOomKills} from '../../source/view/alerts.js';
 import {alertBadges} from '../../source/view/pod-tree.js';
 import {tombstoneTag, type RowAlert} from '../../source/view/tree-rows.js';
@@ -85,4 +85,19 @@ test('a live row marks its unseen kills with the limit that struck the newest of
 	assert.deepEqual(badges('container:/mypod/other'), []);
 	const seenThrough = unseenOomKills([unknown, newer, older], {all: -Infinity, rows: new Map([['container:/mypod/app', 1500]])});
 	assert.deepEqual(seenThrough.get('container:/mypod/app'), {count: 1, limit: kill.limit}, 'the kill seen in the details is not counted');
+});
+
+test('a kill counted by its cgroup from before start claims no time, victim nor limit', () => {
+	const counted: PodtopEvent = {...kill, time: 60_000, victim: null, limit: null, past: true, counted: true, delta: 3, value: 3};
+	assert.equal(eventTimeText(counted), '--:--:--');
+	assert.equal(eventVictim(counted), "counted by the cgroup's oom_kill · when and whom unknown");
+	const {lastFrame, unmount} = render(
+		<Box width={120}>
+			<EventPane events={[counted]} total={0} past={3} height={2} width={120} />
+		</Box>,
+	);
+	const lines = (lastFrame() ?? '').split('\n');
+	unmount();
+	assert.match(lines[0], /^EVENTS 0 events since start \+ 3 OOM kills before/);
+	assert.equal(lines[1].trimEnd(), "--:--:-- before start oom-kill mypod/app  counted by the cgroup's oom_kill · when and whom unknown  +3");
 });
