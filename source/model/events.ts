@@ -160,7 +160,8 @@ export function boundText(text: string, max = 256): string {
  */
 export function vanishedVictim(before: readonly ProcessRecord[], after: readonly ProcessRecord[]): Victim | null {
 	const still = new Set<string>();
-	for (const process of after) still.add(`${process.pid}:${process.starttime}`);
+	// A zombie is gone but for its parent's wait: the kill is counted before the victim is reaped.
+	for (const process of after) if (process.state !== 'Z') still.add(`${process.pid}:${process.starttime}`);
 	let best: ProcessRecord | null = null;
 	for (const process of before) {
 		if (still.has(`${process.pid}:${process.starttime}`)) continue;

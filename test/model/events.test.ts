@@ -239,6 +239,12 @@ describe('vanishedVictim and detachModel', () => {
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 7, comm: 'x'.repeat(500)})], [])?.comm.length, 64);
 	});
 
+	test('a victim not yet reaped (a zombie when the kill is counted) is the vanished one', () => {
+		const before = [makeProcess({pid: 1, comm: 'sleep', rssBytes: 5}), makeProcess({pid: 2, comm: 'busybox', rssBytes: 60, starttime: 10})];
+		const after = [before[0], makeProcess({pid: 2, comm: 'busybox', rssBytes: 0, starttime: 10, state: 'Z'})];
+		assert.deepEqual(vanishedVictim(before, after), {pid: 2, comm: 'busybox'});
+	});
+
 	test('detachModel copies the processes, not the counters', () => {
 		const model = shopModel(t0, {});
 		const detached = detachModel(model);
