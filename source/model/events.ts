@@ -590,6 +590,14 @@ export class EventDetector {
 					unnamed--;
 				}
 			}
+			// A rise of several names one victim; the records of the others already read are this rise too (a
+			// group kill, memory.oom.group, logs every member after the victim), not kills of their own.
+			for (const kill of this.kills) {
+				if (unnamed <= 0) break;
+				if (used.has(kill) || kill.taskMemcg === null || !isAtOrBelow(kill.taskMemcg, event.cgroup)) continue;
+				used.add(kill);
+				unnamed--;
+			}
 			// Rises that a kill reported from the log alone already told.
 			for (let index = this.prepaid.length - 1; index >= 0 && unnamed > 0; index--) {
 				if (!isAtOrBelow(this.prepaid[index].taskMemcg, event.cgroup)) continue;

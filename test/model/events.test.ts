@@ -168,6 +168,26 @@ describe('detectEvents', () => {
 		assert.deepEqual(named.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
 	});
 
+	test('a group kill counted at once is one event: the records of its other members are not kills of their own', () => {
+		const detector = new EventDetector();
+		detector.next(shopModel(t0, {app1: {oomKill: 0}}));
+		// As the kernel logs it: the chosen victim, then every task of the group, the victim again among them.
+		const group = {group: app1Cgroup, limitBytes: 32 * MiB};
+		detector.addKernelKills([
+			kill({pid: 1234, sequence: 30, ...group}),
+			kill({pid: 1240, comm: 'sh', sequence: 31, ...group}),
+			kill({pid: 1241, comm: 'sleep', sequence: 32, ...group}),
+			kill({pid: 1234, sequence: 33, ...group}),
+		]);
+		const events = detector.next(shopModel(t0 + 1000, {app1: {oomKill: 4}}));
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.containerName, event.delta, event.victim, event.limit?.level, event.group]),
+			[['oom-kill', 'app1', 4, {pid: 1234, comm: 'node'}, 'container', app1Cgroup]],
+		);
+		assert.deepEqual(detector.next(shopModel(t0 + 2000, {app1: {oomKill: 4}})), []);
+		assert.deepEqual(detector.next(shopModel(t0 + 3000, {app1: {oomKill: 4}})), []);
+	});
+
 	test('a kernel kill no counter claims by the next model is reported on its own, once, even when a counter catches up later', () => {
 		const detector = new EventDetector();
 		detector.next(shopModel(t0, {}));
