@@ -63,6 +63,11 @@ export type KernelOomKill = {
 	limitBytes: number | null;
 	/** The cgroup killed as a whole (memory.oom.group), when the kernel said so. */
 	group: string | null;
+	/**
+	 * True for a task killed with the group whose own cgroup the kernel did not log: its `taskMemcg` is then
+	 * the group's cgroup, which holds it at some depth. False or absent: `taskMemcg` is the task's own.
+	 */
+	taskMemcgIsGroup?: boolean;
 	/** ms since the epoch. */
 	time: number;
 	/** The kmsg sequence number: tells two kills of one pid apart. */
@@ -264,7 +269,7 @@ export function struckLimit(kill: KernelOomKill, pod: Pod | null, container: Con
 	if (container !== null && container.cgroups.memory === cgroup) level = 'container';
 	else if (pod?.cgroup === cgroup) level = 'pod';
 	else if (nodeAllocatable.test(cgroup)) level = 'node-allocatable';
-	else if (kill.taskMemcg === cgroup && kill.group === null) level = 'container';
+	else if (kill.taskMemcg === cgroup && kill.taskMemcgIsGroup !== true) level = 'container';
 	else if (kill.taskMemcg !== null && isAtOrBelow(kill.taskMemcg, cgroup)) level = 'ancestor';
 	let bytes = kill.limitBytes;
 	if (bytes === null && container !== null && container.gauges.memory.effectiveMaxCgroup === cgroup) bytes = container.gauges.memory.effectiveMax;

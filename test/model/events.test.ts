@@ -222,6 +222,11 @@ describe('detectEvents', () => {
 		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_NONE'}), {cgroup: null, level: 'node', bytes: null});
 		assert.deepEqual(level({oomMemcg: null, constraint: null}), {cgroup: null, level: 'unknown', bytes: null});
 		assert.equal(level({oomMemcg: '/elsewhere', taskMemcg: '/other/x'}).level, 'unknown');
+		// Placed nowhere (its container gone with the kill): a group kill at the victim's own cgroup's limit is
+		// the container's; a member of a wider group, logged at the group's cgroup, is not known to be.
+		const unplaced = (fields: Partial<KernelOomKill>) => struckLimit(kill({pid: 1, oomMemcg: '/gone/c', taskMemcg: '/gone/c', ...fields}), null, null).level;
+		assert.equal(unplaced({group: '/gone/c'}), 'container');
+		assert.equal(unplaced({oomMemcg: '/gone', taskMemcg: '/gone', group: '/gone', taskMemcgIsGroup: true}), 'ancestor');
 	});
 
 	test('kills from before start: placed where their cgroup still is, else shown by path; oldest first, at the kernel\'s time', () => {
