@@ -102,6 +102,8 @@ type Scope = {
 	memoryCgroup: string | null;
 	pidsCgroup: string | null;
 	cpuCgroup: string | null;
+	/** The cgroup its counters say was killed as a group (memory.oom.group) since the previous model: its own or its pod's. */
+	groupKilled?: string | null;
 };
 
 type CounterKind = 'memory.high' | 'memory.max' | 'limit-hit' | 'oom' | 'oom-kill';
@@ -121,6 +123,12 @@ function counterValue(gauges: Gauges, kind: CounterKind): number | null {
 		case 'oom-kill':
 			return memory.events.oomKill;
 	}
+}
+
+/** How many group kills (memory.oom.group) v2 counted in the cgroup or below it, between two models. */
+function groupKillRise(previous: Gauges, current: Gauges): number {
+	// `?? null`: a model from a recording made before this counter was kept has none.
+	return counterDelta(previous.memory.events.oomGroupKill ?? null, current.memory.events.oomGroupKill ?? null);
 }
 
 /** The rise of a counter; 0 when unknown or when it went down (the cgroup was made anew). */
@@ -230,7 +238,7 @@ class Detection {
 		if (kind === 'oom-kill') {
 			event.victim = victim ?? null;
 			event.limit = kill ? struckLimit(kill, scope.pod, scope.container) : null;
-			event.group = kill?.group ?? null;
+			event.group = kill?.group ?? scope.groupKilled ?? null;
 		}
 		this.events.push(event);
 		return event;
@@ -400,16 +408,29 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		const addExplained = (deltas: Map<CounterKind, number>) => {
 			for (const [kind, delta] of deltas) explained.set(kind, (explained.get(kind) ?? 0) + delta);
 		};
+		const previousPod = previousPods.get(pod.id);
+		const comparable = podScopeNow !== null && previousPod?.gauges && previousPod.cgroup === pod.cgroup ? previousPod : null;
+		// The counters tell a group kill without the kernel log: a container's own oom_group_kill rose (it is a leaf:
+		// the group was itself), or its pod's rose more than its containers' did, with none gone uncounted.
+		let containersGroupKills = 0;
+		for (const container of pod.containers) {
+			const before = previousOf(container);
+			if (before) containersGroupKills += groupKillRise(before.gauges, container.gauges);
+		}
+		const containerGone = comparable?.containers.some((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container)) ?? false;
+		const podGroupKilled =
+			podScopeNow && comparable?.gauges && !containerGone && groupKillRise(comparable.gauges, podScopeNow.gauges) > containersGroupKills ? pod.cgroup : null;
 		for (const container of pod.containers) {
 			const before = previousOf(container);
 			if (!before || container.cgroup === null) continue;
 			const scope = containerScope(pod, container);
+			scope.groupKilled = groupKillRise(before.gauges, container.gauges) > 0 ? container.cgroups.memory : podGroupKilled;
 			const deltas = detectScope(detection, scope, before.gauges, null, [before], [container], options);
 			// v2 counts a container's events in its ancestors too: the pod reports only the rest.
 			if (podScopeNow?.memoryCgroup && scope.memoryCgroup !== null && isAtOrBelow(scope.memoryCgroup, podScopeNow.memoryCgroup)) addExplained(deltas);
 		}
-		const previousPod = previousPods.get(pod.id);
 		if (podScopeNow === null || !previousPod || previousPod.gauges === null || previousPod.cgroup !== pod.cgroup) continue;
+		podScopeNow.groupKilled = podGroupKilled;
 		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
 		const gone = previousPod.containers.filter((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container));
 		for (const container of gone) {

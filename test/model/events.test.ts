@@ -188,6 +188,24 @@ describe('detectEvents', () => {
 		assert.deepEqual(detector.next(shopModel(t0 + 3000, {app1: {oomKill: 4}})), []);
 	});
 
+	test('without the kernel log, oom_group_kill says which cgroup was killed as a group: the container, or its pod', () => {
+		const groupOf = (before: Parameters<typeof shopModel>[1], after: Parameters<typeof shopModel>[1]) =>
+			detectEvents(shopModel(t0, before), shopModel(t0 + 1000, after)).map((event) => [event.kind, event.containerName, event.delta, event.group]);
+		// The container's own memory.oom.group: counted in it (and its pod).
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 0, oomGroupKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: {oomKill: 3, oomGroupKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}),
+			[['oom-kill', 'app1', 3, app1Cgroup]],
+		);
+		// The pod's: counted in the pod alone, its containers' kills are the pod's group.
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 0}, app2: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: {oomKill: 2}, app2: {oomKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}),
+			[['oom-kill', 'app1', 2, shopPodCgroup], ['oom-kill', 'app2', 1, shopPodCgroup]],
+		);
+		// A plain kill names no group; nor does the pod's rise when a container went uncounted (it may have been the group).
+		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0}}, {app1: {oomKill: 1}, pod: {oomKill: 1}}), [['oom-kill', 'app1', 1, null]]);
+		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: null, pod: {oomKill: 2, oomGroupKill: 1}}), [['oom-kill', null, 2, null]]);
+	});
+
 	test('a kernel kill no counter claims by the next model is reported on its own, once, even when a counter catches up later', () => {
 		const detector = new EventDetector();
 		detector.next(shopModel(t0, {}));
