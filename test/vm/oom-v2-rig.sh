@@ -8,7 +8,7 @@
 #              sleeps and a perl that waits on a FIFO, then allocates: the kernel kills them all
 #   plim/hog   no limit of its own; the pod has memory.max 64M, swap.max 0: its perl waits on a FIFO, then
 #              allocates until the pod's limit kills it (the shell lives on as `sleep`)
-# After the past kill it runs `podtop --once --json`, then `podtop events --json --since-boot`; once that
+# After the past kill it runs `podtop --once --json` and `podtop events --json --since-boot`; once that
 # watches the memory.events files it triggers the group kill, waits for podtop to print it, triggers the
 # pod-limit kill, waits for that, stops podtop with SIGINT and runs `podtop --once --json` again.
 # Prints, one per line: `set <name> <value>` (pids, exit codes), `procs <name> <pid>...` (the processes of a
@@ -116,13 +116,16 @@ wait_for 300 counter_positive $past/old/memory.events oom_kill || fail 'old was 
 wait_for 50 comm_is "$old" sleep || fail "old's shell did not go on to sleep"
 mark 'old OOM-killed'
 
-once_before=0
-node "$PODTOP_CLI" --once --json > $work/once-before.json 2> $work/once-before.err || once_before=$?
-mark 'podtop --once done'
-
+# Both start after that kill, side by side: Node takes seconds to start under emulation.
+node "$PODTOP_CLI" --once --json > $work/once-before.json 2> $work/once-before.err &
+once=$!
 node "$PODTOP_CLI" events --json --since-boot --interval 5000 > $work/events.ndjson 2> $work/status &
 podtop=$!
+once_before=0
+wait "$once" || once_before=$?
+mark 'podtop --once done'
 wait_for 300 status_printed || fail 'podtop events printed no status line'
+# The pods' own memory.events too: a pod's limit counts max and oom there, not in its containers.
 wait_for 300 watching "$root$grp/gang/memory.events" "$root$grp/memory.events" "$root$plim/hog/memory.events" "$root$plim/memory.events" ||
 	fail 'podtop events never watched the memory.events files'
 mark 'podtop events watches memory.events'
