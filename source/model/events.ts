@@ -244,6 +244,18 @@ class Detection {
 		return event;
 	}
 
+	/**
+	 * The kills the kernel logged in the cgroup of a container gone since the previous model, as one event named
+	 * after the first: a group kill (memory.oom.group) logs every task it took. Returns how many there were.
+	 */
+	emitGoneKills(scope: Scope, memoryCgroup: string): number {
+		const kills: KernelOomKill[] = [];
+		for (let kill = this.takeKill(memoryCgroup, false, null); kill; kill = this.takeKill(memoryCgroup, false, null)) kills.push(kill);
+		const [first] = kills;
+		if (first) this.emit(scope, 'oom-kill', memoryCgroup, kills.length, null, {pid: first.pid, comm: boundText(first.comm, 64)}, first);
+		return kills.length;
+	}
+
 	/** The kernel-logged kill of a task in `memoryCgroup` (or below it, when `below`), taken so it is used once. */
 	takeKill(memoryCgroup: string, below: boolean, pids: ReadonlySet<number> | null): KernelOomKill | null {
 		const index = this.unusedKills.findIndex((kill) => {
@@ -436,10 +448,8 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		for (const container of gone) {
 			const memoryCgroup = container.cgroups.memory;
 			if (memoryCgroup === null) continue;
-			const kill = detection.takeKill(memoryCgroup, false, null);
-			if (!kill) continue;
-			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
-			explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + 1);
+			const count = detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
+			if (count > 0) explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + count);
 		}
 		const explainedWithCredit = new Map(explained);
 		if (hierarchical) {
@@ -465,8 +475,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		for (const container of pod.containers) {
 			const memoryCgroup = container.cgroups.memory;
 			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
-			const kill = detection.takeKill(memoryCgroup, false, null);
-			if (kill) detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
+			detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
 		}
 	}
 	return detection.events;

@@ -188,6 +188,18 @@ describe('detectEvents', () => {
 		assert.deepEqual(detector.next(shopModel(t0 + 3000, {app1: {oomKill: 4}})), []);
 	});
 
+	test('a group kill that took its container away before a read is the container\'s, whole, not its pod\'s own', () => {
+		const before = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 3}});
+		const group = {group: app1Cgroup};
+		const kills = [kill({pid: 1234, sequence: 40, ...group}), kill({pid: 1240, comm: 'sh', sequence: 41, ...group}), kill({pid: 1234, sequence: 42, ...group})];
+		const events = detectEvents(before, after, {kernelKills: kills});
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.containerName, event.cgroup, event.delta, event.victim, event.limit?.level, event.group]),
+			[['oom-kill', 'app1', app1Cgroup, 3, {pid: 1234, comm: 'node'}, 'container', app1Cgroup]],
+		);
+	});
+
 	test('without the kernel log, oom_group_kill says which cgroup was killed as a group: the container, or its pod', () => {
 		const groupOf = (before: Parameters<typeof shopModel>[1], after: Parameters<typeof shopModel>[1]) =>
 			detectEvents(shopModel(t0, before), shopModel(t0 + 1000, after)).map((event) => [event.kind, event.containerName, event.delta, event.group]);
