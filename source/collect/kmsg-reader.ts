@@ -168,7 +168,18 @@ export class OomKillParser {
 		const time = this.toTime(record.bootUsec);
 		const base = {pid: killed.pid, comm: killed.comm, time, sequence: record.sequence};
 		if (this.groupCgroup !== null && this.lastKill) {
-			return {...base, oomMemcg: this.lastKill.oomMemcg, taskMemcg: this.groupCgroup, constraint: this.lastKill.constraint, limitBytes: this.lastKill.limitBytes, group: this.groupCgroup};
+			// The kernel names no cgroup for the other tasks of the group. When the group is the chosen victim's own
+			// cgroup (a container's memory.oom.group), v2 keeps processes in leaves only: they were all in it too.
+			const own = this.lastKill.taskMemcg === this.groupCgroup;
+			return {
+				...base,
+				oomMemcg: this.lastKill.oomMemcg,
+				taskMemcg: this.groupCgroup,
+				taskMemcgIsGroup: !own,
+				constraint: this.lastKill.constraint,
+				limitBytes: this.lastKill.limitBytes,
+				group: this.groupCgroup,
+			};
 		}
 		const taskIn = this.context.taskIn;
 		this.lastKill = {

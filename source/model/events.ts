@@ -68,6 +68,11 @@ export type KernelOomKill = {
 	limitBytes: number | null;
 	/** The cgroup killed as a whole (memory.oom.group), when the kernel said so. */
 	group: string | null;
+	/**
+	 * True for a task killed with the group whose own cgroup the kernel did not log: its `taskMemcg` is then
+	 * the group's cgroup, which holds it at some depth. False or absent: `taskMemcg` is the task's own.
+	 */
+	taskMemcgIsGroup?: boolean;
 	/** ms since the epoch. */
 	time: number;
 	/** The kmsg sequence number: tells two kills of one pid apart. */
@@ -102,6 +107,8 @@ type Scope = {
 	memoryCgroup: string | null;
 	pidsCgroup: string | null;
 	cpuCgroup: string | null;
+	/** The cgroup its counters say was killed as a group (memory.oom.group) since the previous model: its own or its pod's. */
+	groupKilled?: string | null;
 };
 
 type CounterKind = 'memory.high' | 'memory.max' | 'limit-hit' | 'oom' | 'oom-kill';
@@ -121,6 +128,12 @@ function counterValue(gauges: Gauges, kind: CounterKind): number | null {
 		case 'oom-kill':
 			return memory.events.oomKill;
 	}
+}
+
+/** How many group kills (memory.oom.group) v2 counted in the cgroup or below it, between two models. */
+function groupKillRise(previous: Gauges, current: Gauges): number {
+	// `?? null`: a model from a recording made before this counter was kept has none.
+	return counterDelta(previous.memory.events.oomGroupKill ?? null, current.memory.events.oomGroupKill ?? null);
 }
 
 /** The rise of a counter; 0 when unknown or when it went down (the cgroup was made anew). */
@@ -231,10 +244,22 @@ class Detection {
 		if (kind === 'oom-kill') {
 			event.victim = victim ?? null;
 			event.limit = kill ? struckLimit(kill, scope.pod, scope.container) : null;
-			event.group = kill?.group ?? null;
+			event.group = kill?.group ?? scope.groupKilled ?? null;
 		}
 		this.events.push(event);
 		return event;
+	}
+
+	/**
+	 * The kills the kernel logged in the cgroup of a container gone since the previous model, as one event named
+	 * after the first: a group kill (memory.oom.group) logs every task it took. Returns how many there were.
+	 */
+	emitGoneKills(scope: Scope, memoryCgroup: string): number {
+		const kills: KernelOomKill[] = [];
+		for (let kill = this.takeKill(memoryCgroup, false, null); kill; kill = this.takeKill(memoryCgroup, false, null)) kills.push(kill);
+		const [first] = kills;
+		if (first) this.emit(scope, 'oom-kill', memoryCgroup, kills.length, null, {pid: first.pid, comm: boundText(first.comm, 64)}, first);
+		return kills.length;
 	}
 
 	/** The kernel-logged kill of a task in `memoryCgroup` (or below it, when `below`), taken so it is used once. */
@@ -270,7 +295,7 @@ export function struckLimit(kill: KernelOomKill, pod: Pod | null, container: Con
 	if (container !== null && container.cgroups.memory === cgroup) level = 'container';
 	else if (pod?.cgroup === cgroup) level = 'pod';
 	else if (nodeAllocatable.test(cgroup)) level = 'node-allocatable';
-	else if (kill.taskMemcg === cgroup && kill.group === null) level = 'container';
+	else if (kill.taskMemcg === cgroup && kill.taskMemcgIsGroup !== true) level = 'container';
 	else if (kill.taskMemcg !== null && isAtOrBelow(kill.taskMemcg, cgroup)) level = 'ancestor';
 	let bytes = kill.limitBytes;
 	if (bytes === null && container !== null && container.gauges.memory.effectiveMaxCgroup === cgroup) bytes = container.gauges.memory.effectiveMax;
@@ -401,25 +426,36 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		const addExplained = (deltas: Map<CounterKind, number>) => {
 			for (const [kind, delta] of deltas) explained.set(kind, (explained.get(kind) ?? 0) + delta);
 		};
+		const previousPod = previousPods.get(pod.id);
+		const comparable = podScopeNow !== null && previousPod?.gauges && previousPod.cgroup === pod.cgroup ? previousPod : null;
+		// The counters tell a group kill without the kernel log: a container's own oom_group_kill rose (it is a leaf:
+		// the group was itself), or its pod's rose more than its containers' did, with none gone uncounted.
+		let containersGroupKills = 0;
+		for (const container of pod.containers) {
+			const before = previousOf(container);
+			if (before) containersGroupKills += groupKillRise(before.gauges, container.gauges);
+		}
+		const containerGone = comparable?.containers.some((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container)) ?? false;
+		const podGroupKilled =
+			podScopeNow && comparable?.gauges && !containerGone && groupKillRise(comparable.gauges, podScopeNow.gauges) > containersGroupKills ? pod.cgroup : null;
 		for (const container of pod.containers) {
 			const before = previousOf(container);
 			if (!before || container.cgroup === null) continue;
 			const scope = containerScope(pod, container);
+			scope.groupKilled = groupKillRise(before.gauges, container.gauges) > 0 ? container.cgroups.memory : podGroupKilled;
 			const deltas = detectScope(detection, scope, before.gauges, null, [before], [container], options);
 			// v2 counts a container's events in its ancestors too: the pod reports only the rest.
 			if (podScopeNow?.memoryCgroup && scope.memoryCgroup !== null && isAtOrBelow(scope.memoryCgroup, podScopeNow.memoryCgroup)) addExplained(deltas);
 		}
-		const previousPod = previousPods.get(pod.id);
 		if (podScopeNow === null || !previousPod || previousPod.gauges === null || previousPod.cgroup !== pod.cgroup) continue;
+		podScopeNow.groupKilled = podGroupKilled;
 		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
 		const gone = previousPod.containers.filter((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container));
 		for (const container of gone) {
 			const memoryCgroup = container.cgroups.memory;
 			if (memoryCgroup === null) continue;
-			const kill = detection.takeKill(memoryCgroup, false, null);
-			if (!kill) continue;
-			detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
-			explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + 1);
+			const count = detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
+			if (count > 0) explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + count);
 		}
 		const explainedWithCredit = new Map(explained);
 		if (hierarchical) {
@@ -445,8 +481,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		for (const container of pod.containers) {
 			const memoryCgroup = container.cgroups.memory;
 			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
-			const kill = detection.takeKill(memoryCgroup, false, null);
-			if (kill) detection.emit(containerScope(pod, container), 'oom-kill', memoryCgroup, 1, null, {pid: kill.pid, comm: boundText(kill.comm, 64)}, kill);
+			detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
 		}
 	}
 	return detection.events;
@@ -632,6 +667,14 @@ export class EventDetector {
 					usedPerCgroup.splice(index, 1);
 					unnamed--;
 				}
+			}
+			// A rise of several names one victim; the records of the others already read are this rise too (a
+			// group kill, memory.oom.group, logs every member after the victim), not kills of their own.
+			for (const kill of this.kills) {
+				if (unnamed <= 0) break;
+				if (used.has(kill) || kill.taskMemcg === null || !isAtOrBelow(kill.taskMemcg, event.cgroup)) continue;
+				used.add(kill);
+				unnamed--;
 			}
 			// Rises that a kill reported from the log alone already told.
 			for (let index = this.prepaid.length - 1; index >= 0 && unnamed > 0; index--) {

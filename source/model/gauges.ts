@@ -54,7 +54,7 @@ function emptyMemoryGauge(): Gauges['memory'] {
 		peak: null,
 		failcnt: null,
 		underOom: null,
-		events: {max: null, oom: null, oomKill: null, high: null},
+		events: {max: null, oom: null, oomKill: null, oomGroupKill: null, high: null},
 		stat: {anon: null, file: null, kernel: null, sock: null, shmem: null, inactiveFile: null},
 		pressure: null,
 		usedFraction: null,
@@ -108,6 +108,7 @@ function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cg
 	target.events.max = memory.events.max;
 	target.events.oom = memory.events.oom;
 	target.events.oomKill = memory.events.oomKill;
+	target.events.oomGroupKill = memory.events.oomGroupKill;
 	target.events.high = memory.events.high;
 	target.stat = memory.stat;
 	target.pressure = memory.pressure;
@@ -181,6 +182,7 @@ function sameGauges(a: Gauges, b: Gauges): boolean {
 		m.events.max === n.events.max &&
 		m.events.oom === n.events.oom &&
 		m.events.oomKill === n.events.oomKill &&
+		m.events.oomGroupKill === n.events.oomGroupKill &&
 		m.events.high === n.events.high &&
 		sameStat(m.stat, n.stat) &&
 		samePressure(m.pressure, n.pressure) &&

@@ -260,7 +260,8 @@ export type MemoryGauge = {
 	peak: number | null;
 	failcnt: number | null;
 	underOom: boolean | null;
-	events: {max: number | null; oom: number | null; oomKill: number | null; high: number | null};
+	/** memory.events (v2; v1 gives oomKill only); oomGroupKill from kernel 5.17: kills of a memory.oom.group cgroup, here or below. */
+	events: {max: number | null; oom: number | null; oomKill: number | null; oomGroupKill: number | null; high: number | null};
 	stat: MemoryStatBreakdown;
 	pressure: Pressure | null;
 	/** current / effectiveMax, or null when unlimited or unknown. */

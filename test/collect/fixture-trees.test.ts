@@ -88,7 +88,7 @@ describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit'
 		assert.equal(app.gauges.memory.max, 64 * MiB);
 		assert.equal(app.gauges.memory.effectiveMax, 64 * MiB);
 		assert.equal(app.gauges.memory.workingSet, 60 * MiB - 15 * MiB);
-		assert.deepEqual(app.gauges.memory.events, {max: 7, oom: 1, oomKill: 1, high: 0});
+		assert.deepEqual(app.gauges.memory.events, {max: 7, oom: 1, oomKill: 1, oomGroupKill: 0, high: 0});
 		assert.equal(app.gauges.memory.pressure?.someAvg10, 1.5);
 		assert.equal(app.gauges.cpu.quotaCores, 0.5);
 		assert.equal(app.gauges.cpu.nrThrottled, 12);

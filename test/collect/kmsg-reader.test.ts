@@ -132,9 +132,20 @@ describe('kmsg records', () => {
 			'3,25,1005,-;Memory cgroup out of memory: Killed process 1240 (sleep) total-vm:1kB, anon-rss:1kB, file-rss:1kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0',
 		];
 		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
-		assert.deepEqual(kills.map((kill) => [kill.pid, kill.taskMemcg, kill.oomMemcg, kill.limitBytes, kill.group]), [
-			[1234, '/podtop-x/app1', '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
-			[1240, '/podtop-x/app1', '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.taskMemcg, kill.taskMemcgIsGroup ?? false, kill.oomMemcg, kill.limitBytes, kill.group]), [
+			[1234, '/podtop-x/app1', false, '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
+			// The group is the victim's own cgroup: the other members were in it too.
+			[1240, '/podtop-x/app1', false, '/podtop-x', 64 * 1024 * 1024, '/podtop-x/app1'],
+		]);
+		// A group wider than the victim's cgroup (the pod's): where each other member was, the kernel does not say.
+		const wide = new OomKillParser((usec) => usec / 1000);
+		const wideKills = records
+			.map((record) => record.replace('Tasks in /podtop-x/app1', 'Tasks in /podtop-x'))
+			.map((record) => wide.push(parseKmsgRecord(record)!))
+			.filter((kill) => kill !== null);
+		assert.deepEqual(wideKills.map((kill) => [kill.pid, kill.taskMemcg, kill.taskMemcgIsGroup ?? false, kill.group]), [
+			[1234, '/podtop-x/app1', false, '/podtop-x'],
+			[1240, '/podtop-x', true, '/podtop-x'],
 		]);
 	});
 

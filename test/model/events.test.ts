@@ -168,6 +168,56 @@ describe('detectEvents', () => {
 		assert.deepEqual(named.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
 	});
 
+	test('a group kill counted at once is one event: the records of its other members are not kills of their own', () => {
+		const detector = new EventDetector();
+		detector.next(shopModel(t0, {app1: {oomKill: 0}}));
+		// As the kernel logs it: the chosen victim, then every task of the group, the victim again among them.
+		const group = {group: app1Cgroup, limitBytes: 32 * MiB};
+		detector.addKernelKills([
+			kill({pid: 1234, sequence: 30, ...group}),
+			kill({pid: 1240, comm: 'sh', sequence: 31, ...group}),
+			kill({pid: 1241, comm: 'sleep', sequence: 32, ...group}),
+			kill({pid: 1234, sequence: 33, ...group}),
+		]);
+		const events = detector.next(shopModel(t0 + 1000, {app1: {oomKill: 4}}));
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.containerName, event.delta, event.victim, event.limit?.level, event.group]),
+			[['oom-kill', 'app1', 4, {pid: 1234, comm: 'node'}, 'container', app1Cgroup]],
+		);
+		assert.deepEqual(detector.next(shopModel(t0 + 2000, {app1: {oomKill: 4}})), []);
+		assert.deepEqual(detector.next(shopModel(t0 + 3000, {app1: {oomKill: 4}})), []);
+	});
+
+	test('a group kill that took its container away before a read is the container\'s, whole, not its pod\'s own', () => {
+		const before = shopModel(t0, {app1: {oomKill: 0}, pod: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {app1: null, pod: {oomKill: 3}});
+		const group = {group: app1Cgroup};
+		const kills = [kill({pid: 1234, sequence: 40, ...group}), kill({pid: 1240, comm: 'sh', sequence: 41, ...group}), kill({pid: 1234, sequence: 42, ...group})];
+		const events = detectEvents(before, after, {kernelKills: kills});
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.containerName, event.cgroup, event.delta, event.victim, event.limit?.level, event.group]),
+			[['oom-kill', 'app1', app1Cgroup, 3, {pid: 1234, comm: 'node'}, 'container', app1Cgroup]],
+		);
+	});
+
+	test('without the kernel log, oom_group_kill says which cgroup was killed as a group: the container, or its pod', () => {
+		const groupOf = (before: Parameters<typeof shopModel>[1], after: Parameters<typeof shopModel>[1]) =>
+			detectEvents(shopModel(t0, before), shopModel(t0 + 1000, after)).map((event) => [event.kind, event.containerName, event.delta, event.group]);
+		// The container's own memory.oom.group: counted in it (and its pod).
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 0, oomGroupKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: {oomKill: 3, oomGroupKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}),
+			[['oom-kill', 'app1', 3, app1Cgroup]],
+		);
+		// The pod's: counted in the pod alone, its containers' kills are the pod's group.
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 0}, app2: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: {oomKill: 2}, app2: {oomKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}),
+			[['oom-kill', 'app1', 2, shopPodCgroup], ['oom-kill', 'app2', 1, shopPodCgroup]],
+		);
+		// A plain kill names no group; nor does the pod's rise when a container went uncounted (it may have been the group).
+		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0}}, {app1: {oomKill: 1}, pod: {oomKill: 1}}), [['oom-kill', 'app1', 1, null]]);
+		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: null, pod: {oomKill: 2, oomGroupKill: 1}}), [['oom-kill', null, 2, null]]);
+	});
+
 	test('a kernel kill no counter claims by the next model is reported on its own, once, even when a counter catches up later', () => {
 		const detector = new EventDetector();
 		detector.next(shopModel(t0, {}));
@@ -202,6 +252,11 @@ describe('detectEvents', () => {
 		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_NONE'}), {cgroup: null, level: 'node', bytes: null});
 		assert.deepEqual(level({oomMemcg: null, constraint: null}), {cgroup: null, level: 'unknown', bytes: null});
 		assert.equal(level({oomMemcg: '/elsewhere', taskMemcg: '/other/x'}).level, 'unknown');
+		// Placed nowhere (its container gone with the kill): a group kill at the victim's own cgroup's limit is
+		// the container's; a member of a wider group, logged at the group's cgroup, is not known to be.
+		const unplaced = (fields: Partial<KernelOomKill>) => struckLimit(kill({pid: 1, oomMemcg: '/gone/c', taskMemcg: '/gone/c', ...fields}), null, null).level;
+		assert.equal(unplaced({group: '/gone/c'}), 'container');
+		assert.equal(unplaced({oomMemcg: '/gone', taskMemcg: '/gone', group: '/gone', taskMemcgIsGroup: true}), 'ancestor');
 	});
 
 	test('kills from before start: placed where their cgroup still is, else shown by path; oldest first, at the kernel\'s time', () => {
