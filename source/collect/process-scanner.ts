@@ -8,9 +8,6 @@ import {RereadPolicy} from './reread-policy.js';
 import {clockTicksPerSecond, createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from './parse-stat.js';
 
 const cmdlineLimit = 4096;
-const namespaceRechecksAfterExec = 3;
-/** A process the first scan finds younger than this is re-checked as a new one would be. */
-const recentStartTicks = 10 * clockTicksPerSecond;
 /** Cached cgroup sets beyond those of live processes before the cache is swept of the others. */
 const cgroupCacheSlack = 256;
 const zombieState = 'Z'.charCodeAt(0);
@@ -190,7 +187,7 @@ export class ProcessScanner {
 			return false;
 		}
 		// Found by the first scan long after its exec: no reason to look again soon.
-		const longRunning = scan === 1 && this.uptimeTicks !== null && this.uptimeTicks - slot.starttime > recentStartTicks;
+		const longRunning = this.policy.foundLongRunning(slot.starttime, this.uptimeTicks);
 		if (longRunning) slot.namespaceRechecksLeft = 0;
 		this.readCgroups(slot, false);
 		// One that began to exit while it was read: its namespaces and cgroups may be what it reads as while it
@@ -297,7 +294,7 @@ export class ProcessScanner {
 	private readIdentity(slot: ProcessSlot): void {
 		this.readNamespaces(slot, false);
 		// nsenter, runc init and the like exec, then setns: look again on the next scans.
-		slot.namespaceRechecksLeft = namespaceRechecksAfterExec;
+		slot.namespaceRechecksLeft = this.policy.namespaceRechecksAfterExec;
 		slot.cmdline = this.scanCount === 1 && this.defersFirstCmdlines ? '' : this.readCmdline(slot.pid);
 		slot.uid = this.readUid(slot);
 	}

@@ -1,3 +1,5 @@
+import {clockTicksPerSecond} from './parse-stat.js';
+
 /** Processes whose namespaces are re-read per scan, round robin: setns without exec is rare but real. */
 const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
@@ -13,6 +15,8 @@ const fullStatEvery = 5;
  */
 const cgroupRechecksMinimum = 64;
 const cgroupRecheckScans = 10;
+/** A process the first scan finds younger than this is re-checked as a new one would be. */
+const recentStartTicks = 10 * clockTicksPerSecond;
 
 /** Walks a list in turn across calls, wrapping around, whatever it gained or lost meanwhile. */
 class RoundRobin {
@@ -72,6 +76,17 @@ export class RereadPolicy {
 	/** Whether the stat read is spared: the schedstat read now (-1: none) is the one read with the last stat. */
 	skipsStat(schedstatHash: number, schedstatHashAtLastStat: number): boolean {
 		return schedstatHash !== -1 && schedstatHash === schedstatHashAtLastStat && !this.reads.readsEveryStat;
+	}
+
+	/** Scans after a start or an exec in which a process's namespaces are read again: nsenter, runc init and the like exec, then setns. */
+	readonly namespaceRechecksAfterExec = 3;
+
+	/**
+	 * Whether the first scan found the process long after it started (`uptimeTicks` null: unknown): no reason to
+	 * look at its namespaces again soon, and it rarely begins to exit just as it is read.
+	 */
+	foundLongRunning(starttime: number, uptimeTicks: number | null): boolean {
+		return this.reads.scan === 1 && uptimeTicks !== null && uptimeTicks - starttime > recentStartTicks;
 	}
 
 	/** How many of `liveCount` processes have their namespaces re-read this scan. */

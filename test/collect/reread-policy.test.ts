@@ -13,6 +13,17 @@ function decisions(policy: RereadPolicy, scans: number, lastAllocatedPid: (scan:
 }
 
 describe('which process gets which read in a scan', () => {
+	test('found long after it started by the first scan only: 10 s of clock ticks, and never with the uptime unknown', () => {
+		const policy = new RereadPolicy(true);
+		const uptimeTicks = 100_000;
+		policy.beginScan(4242, false);
+		assert.deepEqual([uptimeTicks - 1001, uptimeTicks - 999, uptimeTicks].map((starttime) => policy.foundLongRunning(starttime, uptimeTicks)), [true, false, false]);
+		assert.equal(policy.foundLongRunning(0, null), false, 'uptime unknown: treated as young');
+		policy.beginScan(4243, false);
+		assert.equal(policy.foundLongRunning(0, uptimeTicks), false, 'a process found by a later scan is new');
+		assert.equal(policy.namespaceRechecksAfterExec, 3);
+	});
+
 	test('nothing forked: no listing, but a forced one every fifth scan (the first included)', () => {
 		const listed = decisions(new RereadPolicy(true), 12, () => 4242).filter(([, lists]) => lists).map(([scan]) => scan);
 		assert.deepEqual(listed, [1, 6, 11]);

@@ -3,7 +3,12 @@ import {EventEmitter} from 'node:events';
 import {render} from 'ink';
 import type {ReactElement} from 'react';
 
-/** A terminal of a chosen size that keeps the frames Ink writes. */
+/**
+ * A terminal of a chosen size that keeps the frames Ink writes. The whole app's tests render here rather than
+ * through ink-testing-library, whose stdout is 100 columns with no rows and never resizes: the app fills the
+ * terminal's height, pages by it and redraws on a resize, and those are what its tests check. Components that
+ * do not depend on the terminal's size are tested with ink-testing-library.
+ */
 class FakeStdout extends EventEmitter {
 	frames: string[] = [];
 
