@@ -14,6 +14,7 @@ const testFiles = [
 	'test/collect/process-scanner.test.ts',
 	'test/collect/reread-policy.test.ts',
 	'test/collect/runtime-names.test.ts',
+	'test/view/key-map.test.ts',
 	'test/view/keys.test.tsx',
 ];
 
@@ -35,6 +36,7 @@ export default {
 	htmlReporter: {fileName: 'reports/mutation/index.html'},
 	jsonReporter: {fileName: 'reports/mutation/mutation.json'},
 	tempDirName: '.stryker-tmp',
+	ignorePatterns: ['/.stryker-tmp', '/reports', '/dist'],
 	cleanTempDir: true,
 	incremental: true,
 	incrementalFile: 'reports/mutation/stryker-incremental.json',
