@@ -161,3 +161,43 @@ describe('inferTopology on in-memory records', () => {
 		assert.deepEqual(topology.hostProcesses.map((process) => process.pid), [2, 500]);
 	});
 });
+
+describe('infra containers and notes', () => {
+	test('a lone pause is its pod\'s infra while the pod cgroup is the pod\'s own; not once a host process sits in it', () => {
+		const pause = processIn(100, 'pause', kubeContainer('a'), {net: 4026532100, mnt: 4026532101});
+		const [alone] = infer([pause]).pods;
+		assert.equal(alone.cgroup, kubePod);
+		assert.deepEqual(alone.containers.map((container) => container.infra), [true]);
+		assert.equal(alone.infraContainerId, kubeContainer('a'));
+
+		const [shared] = infer([pause, processIn(300, 'cron', kubePod)]).pods;
+		assert.equal(shared.cgroup, null);
+		assert.deepEqual(shared.containers.map((container) => container.infra), [false]);
+		assert.equal(shared.infraContainerId, null);
+	});
+
+	test('a pause alone in a cgroup no runtime made is no infra: nothing says it is a pod', () => {
+		const [pod] = noIdentities([processIn(100, 'pause', '/jobs/holder', {net: 4026532100, mnt: 4026532101})]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.deepEqual(pod.containers.map((container) => container.infra), [false]);
+		assert.equal(pod.infraContainerId, null);
+	});
+
+	test('a kubelet pod whose containers share the network namespace gets no note', () => {
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, mnt: 4026532203}),
+		]);
+		assert.equal(topology.pods.length, 1);
+		assert.deepEqual(topology.pods[0].notes, []);
+	});
+
+	test('the note on a pod joined by its cgroup alone names the host namespaces its containers are in', () => {
+		const note = (own: (letter: string, index: number) => Partial<NamespaceInodes>) =>
+			infer(['a', 'b'].map((letter, index) => processIn(100 * (index + 1), letter, kubeContainer(letter), {mnt: 4026532103 + index, ...own(letter, index)}))).pods[0].notes;
+		const base = 'joined by the pod cgroup alone: its containers share no net, IPC or UTS namespace';
+		assert.deepEqual(note((_, index) => ({ipc: 4026532201 + index, uts: 4026532301 + index})), [`${base} (in the host's net)`]);
+		assert.deepEqual(note((_, index) => ({uts: 4026532301 + index})), [`${base} (in the host's net and IPC)`]);
+		assert.deepEqual(note(() => ({})), [`${base} (in the host's net, IPC and UTS)`]);
+	});
+});
