@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {inferTopology, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -199,5 +199,65 @@ describe('infra containers and notes', () => {
 		assert.deepEqual(note((_, index) => ({ipc: 4026532201 + index, uts: 4026532301 + index})), [`${base} (in the host's net)`]);
 		assert.deepEqual(note((_, index) => ({uts: 4026532301 + index})), [`${base} (in the host's net and IPC)`]);
 		assert.deepEqual(note(() => ({})), [`${base} (in the host's net, IPC and UTS)`]);
+	});
+});
+
+describe('what the runtime\'s files and the namespaces say of a container', () => {
+	/** Facts from the runtime's files: full capabilities for the pids given, namespaces pinned as files at the paths given. */
+	const factsWith = (privileged: number[], pins: Record<string, string> = {}): ContainerFacts => ({
+		version: 1,
+		containerNames: () => null,
+		podNames: () => null,
+		hostname: () => null,
+		fullCapabilities: (process) => privileged.includes(process.pid),
+		pinnedNamespace: (type, inode) => pins[`${type}:${inode}`] ?? null,
+	});
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const securityOf = (topology: Topology, pid: number) => {
+		const container = podHolding(topology, pid).containers.find((candidate) => candidate.processes.some((process) => process.pid === pid));
+		assert.ok(container);
+		return container.security;
+	};
+
+	test('the host flags say which of its namespaces are the host\'s; privileged is its first process\'s full capabilities', () => {
+		const other = '/kubepods/besteffort/pod0b0b0b0b-0000-4000-8000-000000000002';
+		const hostNetworkPod = '/kubepods/besteffort/pod0c0c0c0c-0000-4000-8000-000000000003';
+		const topology = withFacts(
+			[
+				processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}, {starttime: 10}),
+				processIn(101, 'app-child', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}, {starttime: 20}),
+				processIn(200, 'isolated', `${other}/${'c'.repeat(64)}`, {net: 4026532200, ipc: 4026532201, pid: 4026532202, uts: 4026532203, user: 4026532204, mnt: 4026532205}),
+				processIn(300, 'node-agent', `${hostNetworkPod}/${'d'.repeat(64)}`, {mnt: 4026532305}),
+			],
+			factsWith([100]),
+		);
+		assert.deepEqual(securityOf(topology, 100), {hostNetwork: false, hostIPC: true, hostPID: true, hostUTS: true, hostUser: true, privileged: true, sharedPidNamespace: false});
+		assert.deepEqual(securityOf(topology, 200), {hostNetwork: false, hostIPC: false, hostPID: false, hostUTS: false, hostUser: false, privileged: false, sharedPidNamespace: false});
+		assert.equal(securityOf(topology, 300).hostNetwork, true);
+		const unknown = inferTopology({processes: [processIn(100, 'app', kubeContainer('a'), {net: 4026532100})], hostNamespaces, facts: undefined}, {identify: parseRuntimeCgroupPath});
+		assert.equal(securityOf(unknown, 100).privileged, null, 'unknown without the runtime\'s files');
+	});
+
+	test('a pod with no infra whose namespaces are pinned as files says where', () => {
+		const processes = [
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, ipc: 4026532101, mnt: 4026532203}),
+		];
+		const pins = {'net:4026532100': '/var/run/netns/shop', 'ipc:4026532101': '/var/run/ipcns/shop'};
+		assert.deepEqual(withFacts(processes, factsWith([], pins)).pods[0].notes, [
+			'no infra process holds the pod\'s namespaces: they are pinned as files, net at /var/run/netns/shop and ipc at /var/run/ipcns/shop',
+		]);
+		assert.deepEqual(withFacts(processes, factsWith([])).pods[0].notes, [], 'nothing pinned: no note');
+		const withInfra = [...processes, processIn(50, 'pause', kubeContainer('p'), {net: 4026532100, ipc: 4026532101, mnt: 4026532303})];
+		assert.deepEqual(withFacts(withInfra, factsWith([], pins)).pods[0].notes, [], 'an infra process holds them');
+	});
+
+	test('a namespace not every container of the pod is in, or the host\'s, is not the pod\'s, pinned or not', () => {
+		const processes = [
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, ipc: null, mnt: 4026532203}),
+		];
+		const pins = {'net:4026532100': '/var/run/netns/shop', 'ipc:4026532101': '/var/run/ipcns/shop', [`uts:${hostNamespaces.uts}`]: '/var/run/utsns/host'};
+		assert.deepEqual(withFacts(processes, factsWith([], pins)).pods[0].notes, ['no infra process holds the pod\'s namespaces: they are pinned as files, net at /var/run/netns/shop']);
 	});
 });
