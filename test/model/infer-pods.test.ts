@@ -261,3 +261,50 @@ describe('what the runtime\'s files and the namespaces say of a container', () =
 		assert.deepEqual(withFacts(processes, factsWith([], pins)).pods[0].notes, ['no infra process holds the pod\'s namespaces: they are pinned as files, net at /var/run/netns/shop']);
 	});
 });
+
+describe('a container\'s main process, cgroup and names', () => {
+	const noFacts = {version: 1, containerNames: () => null, podNames: () => null, hostname: () => null, fullCapabilities: () => null, pinnedNamespace: () => null};
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const containerOf = (topology: Topology, pid: number) => {
+		const container = podHolding(topology, pid).containers.find((candidate) => candidate.processes.some((process) => process.pid === pid));
+		assert.ok(container);
+		return container;
+	};
+
+	test('the main process is the one that started first, not the lowest pid: a container with no cgroup of its own is named after it', () => {
+		const topology = noIdentities([
+			processIn(200, 'main', '/pods/shop', {net: 4026532100, mnt: 4026532101}, {starttime: 10}),
+			processIn(100, 'worker', '/pods/shop', {net: 4026532100, mnt: 4026532101}, {starttime: 50}),
+			processIn(300, 'sidecar', '/pods/shop', {net: 4026532100, mnt: 4026532201}, {starttime: 20}),
+		]);
+		assert.equal(containerOf(topology, 100).name, 'main');
+		assert.deepEqual(containerOf(topology, 100).processes.map((process) => process.pid), [100, 200], 'its processes by pid');
+	});
+
+	test('the root cgroup is no container\'s own: a container there is known by its mount namespace', () => {
+		const [pod] = noIdentities([processIn(100, 'init', '/', {pid: 4026532300, mnt: 4026532101})]).pods;
+		assert.deepEqual(pod.containers.map((container) => [container.id, container.cgroup, container.name]), [['/#mnt:4026532101', null, 'init']]);
+	});
+
+	test('the image and name the runtime\'s files give are the container\'s', () => {
+		const id = 'e'.repeat(64);
+		const facts: ContainerFacts = {
+			...noFacts,
+			containerNames: (containerId) =>
+				containerId === id
+					? {runtime: 'containerd', containerName: 'web', podName: null, podNamespace: null, podUid: null, image: 'nginx:1.25', containerType: 'container', hostname: null}
+					: null,
+		};
+		const container = containerOf(withFacts([processIn(100, 'nginx', `${kubePod}/${id}`, {net: 4026532100, mnt: 4026532101})], facts), 100);
+		assert.deepEqual([container.name, container.image, container.runtime, container.containerId], ['web', 'nginx:1.25', 'containerd', id]);
+	});
+
+	test('a podman container with a hostname of its own is named by it, but not one in a pod (its pod has the name)', () => {
+		const id = 'f'.repeat(64);
+		const facts: ContainerFacts = {...noFacts, hostname: (process) => (process.pid === 100 ? 'web1' : null)};
+		const alone = withFacts([processIn(100, 'httpd', `/machine.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
+		assert.equal(containerOf(alone, 100).name, 'web1');
+		const inPod = withFacts([processIn(100, 'httpd', `/machine.slice/machine-libpod_pod_${'9'.repeat(64)}.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
+		assert.equal(containerOf(inPod, 100).name, id.slice(0, 12));
+	});
+});
