@@ -126,6 +126,11 @@ describe('inferTopology on in-memory records', () => {
 		assert.equal(notRoot.pods.length, 1, 'still one pod, by its cgroup');
 		assert.equal(notRoot.pods[0].cgroup, kubePod);
 		assert.deepEqual(notRoot.pods[0].notes, [], 'unreadable namespace links tell nothing');
+		assert.deepEqual(
+			notRoot.pods[0].containers.map((container) => container.security.sharedPidNamespace),
+			[false, false],
+			'nor do they share a pid namespace',
+		);
 	});
 
 	test('two kubelet pods sharing a namespace are kept apart by their cgroups, each with a note', () => {
@@ -306,5 +311,39 @@ describe('a container\'s main process, cgroup and names', () => {
 		assert.equal(containerOf(alone, 100).name, 'web1');
 		const inPod = withFacts([processIn(100, 'httpd', `/machine.slice/machine-libpod_pod_${'9'.repeat(64)}.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
 		assert.equal(containerOf(inPod, 100).name, id.slice(0, 12));
+	});
+});
+
+describe('the pod cgroup and the infra', () => {
+	test('a pod cannot claim the parent of a container cgroup where a host process sits', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'cron', '/work/svc/app'),
+		]);
+		const pod = podHolding(topology, 100);
+		assert.equal(pod.cgroup, null);
+		assert.equal(pod.id, 'pod-net-4026532100');
+	});
+
+	test('a pod keeps its cgroup beside another pod whose containers have none of their own', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'one', '/jobs/shared', {net: 4026532900, mnt: 4026532901}),
+			processIn(400, 'two', '/jobs/shared', {net: 4026532900, mnt: 4026532902}),
+		]);
+		assert.deepEqual(podHolding(topology, 300).containers.map((container) => container.cgroup), [null, null]);
+		assert.equal(podHolding(topology, 100).cgroup, '/work/svc');
+	});
+
+	test('of two pause containers the one that started first is the infra', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'pause', '/pods/r/late', {net: 4026532100, mnt: 4026532101}, {starttime: 90}),
+			processIn(200, 'pause', '/pods/r/early', {net: 4026532100, mnt: 4026532201}, {starttime: 10}),
+			processIn(300, 'web', '/pods/r/web', {net: 4026532100, mnt: 4026532301}, {starttime: 95}),
+		]).pods;
+		assert.equal(pod.infraContainerId, '/pods/r/early');
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['early', true], ['late', false], ['web', false]]);
 	});
 });
