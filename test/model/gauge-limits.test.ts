@@ -237,6 +237,19 @@ describe('gauges kept from the last refresh', () => {
 		}
 	});
 
+	test('memory events of one cgroup never show on another whose memory cgroup is gone', () => {
+		const withEvents = source({[app]: {memory: {current: 1, events: {low: 0, high: 1, max: 2, oom: 3, oomKill: 4, oomGroupKill: 0}}}});
+		const gone = uniformCgroups('/gone');
+		const empty = computeGauges(gone, withEvents);
+		const filled = updatedGauges(empty, appCgroups, withEvents, cgroupAncestry);
+		assert.deepEqual(filled.memory.events, {max: 2, oom: 3, oomKill: 4, high: 1});
+		const emptiedAgain = updatedGauges(filled, gone, withEvents, cgroupAncestry);
+		assert.deepEqual(emptiedAgain.memory.events, {max: null, oom: null, oomKill: null, high: null});
+		updatedGauges(emptiedAgain, appCgroups, withEvents, cgroupAncestry);
+		assert.deepEqual(computeGauges(gone, withEvents).memory.events, {max: null, oom: null, oomKill: null, high: null});
+		assert.deepEqual(updatedGauges(filled, gone, withEvents, cgroupAncestry).memory.events, {max: null, oom: null, oomKill: null, high: null});
+	});
+
 	test('a CPU percentage changed by the interval alone makes new gauges', () => {
 		const previous = computeGauges(appCgroups, before());
 		const next = updatedGauges(previous, appCgroups, {...before(), monotonicMs: 12_000}, cgroupAncestry);
