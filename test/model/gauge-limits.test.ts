@@ -104,6 +104,8 @@ describe('memory: the limit that binds is the smallest up the ancestors', () => 
 		const higher = computeGauges(appCgroups, source({[app]: {memory: {max: 400 * MiB, hierarchicalMax: 800 * MiB}}})).memory;
 		assert.equal(higher.effectiveMax, 400 * MiB);
 		assert.equal(higher.effectiveMaxCgroup, app);
+		const equal = computeGauges(appCgroups, source({[app]: {memory: {max: 400 * MiB, hierarchicalMax: 400 * MiB}}})).memory;
+		assert.equal(equal.effectiveMaxCgroup, app, 'an equal hierarchical limit: the one read says where');
 		const alone = computeGauges(appCgroups, source({[app]: {memory: {hierarchicalMax: 800 * MiB}}})).memory;
 		assert.equal(alone.effectiveMax, 800 * MiB);
 		assert.equal(alone.effectiveMaxCgroup, null);
@@ -188,7 +190,7 @@ describe('gauges kept from the last refresh', () => {
 		cpu: {usageUsec: 2_000_000, quotaCores: 1, nrThrottled: 7, throttledUsec: 70, pressure: pressure(2)},
 		pids: {current: 5, max: 50},
 	};
-	const before = () => source({[app]: figures}, {cpuUsec: {[app]: 1_000_000}, throttled: {[app]: 7}});
+	const before = () => source({[app]: structuredClone(figures)}, {cpuUsec: {[app]: 1_000_000}, throttled: {[app]: 7}});
 
 	test('the same figures hand back the same gauges', () => {
 		const previous = computeGauges(appCgroups, before());
@@ -229,7 +231,7 @@ describe('gauges kept from the last refresh', () => {
 		for (const [name, change] of changes) {
 			const previous = computeGauges(appCgroups, before());
 			const copy = structuredClone(previous);
-			const changed = {memory: {...figures.memory, ...change.memory}, cpu: {...figures.cpu, ...change.cpu}, pids: {...figures.pids, ...change.pids}};
+			const changed = structuredClone({memory: {...figures.memory, ...change.memory}, cpu: {...figures.cpu, ...change.cpu}, pids: {...figures.pids, ...change.pids}});
 			const next = updatedGauges(previous, appCgroups, source({[app]: changed}, {cpuUsec: {[app]: 1_000_000}, throttled: {[app]: 7}}), cgroupAncestry);
 			assert.notEqual(next, previous, `${name} changed: new gauges`);
 			assert.deepEqual(next, computeGauges(appCgroups, source({[app]: changed}, {cpuUsec: {[app]: 1_000_000}, throttled: {[app]: 7}})), `${name}: the new figures`);
@@ -250,6 +252,30 @@ describe('gauges kept from the last refresh', () => {
 		assert.deepEqual(updatedGauges(filled, gone, withEvents, cgroupAncestry).memory.events, {max: null, oom: null, oomKill: null, high: null});
 	});
 
+	test('a figure that changed while every figure made from it stayed still makes new gauges', () => {
+		const kept = (before: Record<string, Figures>, after: Record<string, Figures>, previous: {cpuUsec?: Record<string, number>; throttled?: Record<string, number>} = {}, afterPrevious = previous) => {
+			const old = computeGauges(appCgroups, source(before, previous));
+			return updatedGauges(old, appCgroups, source(after, afterPrevious), cgroupAncestry) === old;
+		};
+		assert.equal(kept({[app]: {memory: {current: 1}}}, {[app]: {memory: {current: 2}}}), false, 'usage, no limit');
+		assert.equal(kept({[app]: {memory: {max: 900}}, [pod]: {memory: {max: 500}}}, {[app]: {memory: {max: 800}}, [pod]: {memory: {max: 500}}}), false, 'own limit under a smaller pod limit');
+		assert.equal(kept({[app]: {}, [pod]: {memory: {max: 500}}}, {[app]: {}, [pod]: {memory: {max: 400}}}), false, 'the pod limit, no usage known');
+		assert.equal(kept({[app]: {}, [pod]: {memory: {max: 600}}, [kubepods]: {memory: {max: 500}}}, {[app]: {}, [pod]: {memory: {max: 500}}, [kubepods]: {memory: {max: 500}}}), false, 'where the limit is set');
+		assert.equal(kept({[app]: {memory: {statUsage: 1}}}, {[app]: {memory: {statUsage: 2}}}), false, 'stat usage, no inactive file known');
+		assert.equal(kept({[app]: {cpu: {usageUsec: 2_000}}}, {[app]: {cpu: {usageUsec: 2_500}}}, {cpuUsec: {[app]: 1_000}}, {cpuUsec: {[app]: 1_500}}), false, 'CPU usage at the same rate');
+		assert.equal(kept({[app]: {cpu: {nrThrottled: 7}}}, {[app]: {cpu: {nrThrottled: 8}}}, {throttled: {[app]: 6}}, {throttled: {[app]: 7}}), false, 'throttled periods, throttled still');
+		assert.equal(kept({[app]: {cpu: {nrThrottled: 7}}}, {[app]: {cpu: {nrThrottled: 7}}}, {throttled: {[app]: 6}}, {throttled: {[app]: 7}}), false, 'no longer throttled');
+	});
+
+	test('the reader updates memory.stat in place: a working set changed by it makes new gauges', () => {
+		const read = source({[app]: {memory: {statUsage: 300, stat: {anon: 1, file: 2, kernel: 3, sock: 4, shmem: 5, inactiveFile: 100}}}});
+		const old = computeGauges(appCgroups, read);
+		read.cgroups.get(app)!.memory.stat.inactiveFile = 50;
+		const next = updatedGauges(old, appCgroups, read, cgroupAncestry);
+		assert.notEqual(next, old);
+		assert.equal(next.memory.workingSet, 250);
+	});
+
 	test('a CPU percentage changed by the interval alone makes new gauges', () => {
 		const previous = computeGauges(appCgroups, before());
 		const next = updatedGauges(previous, appCgroups, {...before(), monotonicMs: 12_000}, cgroupAncestry);
@@ -264,6 +290,10 @@ describe('a process\'s CPU %', () => {
 		const process = makeProcess({pid: 10, comm: 'app', utime: 1040, stime: 210, previousCpuTicks: 1200});
 		assert.equal(processCpuPercent(process, 1000, 100), 50);
 		assert.equal(processCpuPercent(process, 500, 100), 100);
+	});
+
+	test('a process that had used no CPU time at the last sample has a percentage', () => {
+		assert.equal(processCpuPercent(makeProcess({pid: 10, comm: 'app', utime: 30, stime: 20, previousCpuTicks: 0}), 1000, 100), 50);
 	});
 
 	test('none for a process first seen now or without an interval; never below 0', () => {
