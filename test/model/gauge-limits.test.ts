@@ -262,6 +262,8 @@ describe('gauges kept from the last refresh', () => {
 		assert.equal(kept({[app]: {}, [pod]: {memory: {max: 500}}}, {[app]: {}, [pod]: {memory: {max: 400}}}), false, 'the pod limit, no usage known');
 		assert.equal(kept({[app]: {}, [pod]: {memory: {max: 600}}, [kubepods]: {memory: {max: 500}}}, {[app]: {}, [pod]: {memory: {max: 500}}, [kubepods]: {memory: {max: 500}}}), false, 'where the limit is set');
 		assert.equal(kept({[app]: {memory: {statUsage: 1}}}, {[app]: {memory: {statUsage: 2}}}), false, 'stat usage, no inactive file known');
+		const inactive = (inactiveFile: number) => ({[app]: {memory: {stat: {anon: null, file: null, kernel: null, sock: null, shmem: null, inactiveFile}}}});
+		assert.equal(kept(inactive(1), inactive(2)), false, 'inactive file, no stat usage known');
 		assert.equal(kept({[app]: {cpu: {usageUsec: 2_000}}}, {[app]: {cpu: {usageUsec: 2_500}}}, {cpuUsec: {[app]: 1_000}}, {cpuUsec: {[app]: 1_500}}), false, 'CPU usage at the same rate');
 		assert.equal(kept({[app]: {cpu: {nrThrottled: 7}}}, {[app]: {cpu: {nrThrottled: 8}}}, {throttled: {[app]: 6}}, {throttled: {[app]: 7}}), false, 'throttled periods, throttled still');
 		assert.equal(kept({[app]: {cpu: {nrThrottled: 7}}}, {[app]: {cpu: {nrThrottled: 7}}}, {throttled: {[app]: 6}}, {throttled: {[app]: 7}}), false, 'no longer throttled');
