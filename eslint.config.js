@@ -28,7 +28,7 @@ const onlyFrom = (files, forbidden, paths = []) => ({
 });
 
 export default tseslint.config(
-	{ignores: ['dist/', 'node_modules/', 'bench/results/']},
+	{ignores: ['dist/', 'node_modules/', 'bench/results/', 'reports/', '.stryker-tmp/']},
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	{

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {inferTopology, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -152,6 +152,11 @@ describe('inferTopology on in-memory records', () => {
 		assert.equal(notRoot.pods.length, 1, 'still one pod, by its cgroup');
 		assert.equal(notRoot.pods[0].cgroup, kubePod);
 		assert.deepEqual(notRoot.pods[0].notes, [], 'unreadable namespace links tell nothing');
+		assert.deepEqual(
+			notRoot.pods[0].containers.map((container) => container.security.sharedPidNamespace),
+			[false, false],
+			'nor do they share a pid namespace',
+		);
 	});
 
 	test('two kubelet pods sharing a namespace are kept apart by their cgroups, each with a note', () => {
@@ -185,5 +190,186 @@ describe('inferTopology on in-memory records', () => {
 		]);
 		assert.deepEqual(topology.pods, []);
 		assert.deepEqual(topology.hostProcesses.map((process) => process.pid), [2, 500]);
+	});
+});
+
+describe('infra containers and notes', () => {
+	test('a lone pause is its pod\'s infra while the pod cgroup is the pod\'s own; not once a host process sits in it', () => {
+		const pause = processIn(100, 'pause', kubeContainer('a'), {net: 4026532100, mnt: 4026532101});
+		const [alone] = infer([pause]).pods;
+		assert.equal(alone.cgroup, kubePod);
+		assert.deepEqual(alone.containers.map((container) => container.infra), [true]);
+		assert.equal(alone.infraContainerId, kubeContainer('a'));
+
+		const [shared] = infer([pause, processIn(300, 'cron', kubePod)]).pods;
+		assert.equal(shared.cgroup, null);
+		assert.deepEqual(shared.containers.map((container) => container.infra), [false]);
+		assert.equal(shared.infraContainerId, null);
+	});
+
+	test('a pause alone in a cgroup no runtime made is no infra: nothing says it is a pod', () => {
+		const [pod] = noIdentities([processIn(100, 'pause', '/jobs/holder', {net: 4026532100, mnt: 4026532101})]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.deepEqual(pod.containers.map((container) => container.infra), [false]);
+		assert.equal(pod.infraContainerId, null);
+	});
+
+	test('a kubelet pod whose containers share the network namespace gets no note', () => {
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, mnt: 4026532203}),
+		]);
+		assert.equal(topology.pods.length, 1);
+		assert.deepEqual(topology.pods[0].notes, []);
+	});
+
+	test('the note on a pod joined by its cgroup alone names the host namespaces its containers are in', () => {
+		const note = (own: (letter: string, index: number) => Partial<NamespaceInodes>) =>
+			infer(['a', 'b'].map((letter, index) => processIn(100 * (index + 1), letter, kubeContainer(letter), {mnt: 4026532103 + index, ...own(letter, index)}))).pods[0].notes;
+		const base = 'joined by the pod cgroup alone: its containers share no net, IPC or UTS namespace';
+		assert.deepEqual(note((_, index) => ({ipc: 4026532201 + index, uts: 4026532301 + index})), [`${base} (in the host's net)`]);
+		assert.deepEqual(note((_, index) => ({uts: 4026532301 + index})), [`${base} (in the host's net and IPC)`]);
+		assert.deepEqual(note(() => ({})), [`${base} (in the host's net, IPC and UTS)`]);
+	});
+});
+
+describe('what the runtime\'s files and the namespaces say of a container', () => {
+	/** Facts from the runtime's files: full capabilities for the pids given, namespaces pinned as files at the paths given. */
+	const factsWith = (privileged: number[], pins: Record<string, string> = {}): ContainerFacts => ({
+		version: 1,
+		containerNames: () => null,
+		podNames: () => null,
+		hostname: () => null,
+		fullCapabilities: (process) => privileged.includes(process.pid),
+		pinnedNamespace: (type, inode) => pins[`${type}:${inode}`] ?? null,
+	});
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const securityOf = (topology: Topology, pid: number) => {
+		const container = podHolding(topology, pid).containers.find((candidate) => candidate.processes.some((process) => process.pid === pid));
+		assert.ok(container);
+		return container.security;
+	};
+
+	test('the host flags say which of its namespaces are the host\'s; privileged is its first process\'s full capabilities', () => {
+		const other = '/kubepods/besteffort/pod0b0b0b0b-0000-4000-8000-000000000002';
+		const hostNetworkPod = '/kubepods/besteffort/pod0c0c0c0c-0000-4000-8000-000000000003';
+		const topology = withFacts(
+			[
+				processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}, {starttime: 10}),
+				processIn(101, 'app-child', kubeContainer('a'), {net: 4026532100, mnt: 4026532103}, {starttime: 20}),
+				processIn(200, 'isolated', `${other}/${'c'.repeat(64)}`, {net: 4026532200, ipc: 4026532201, pid: 4026532202, uts: 4026532203, user: 4026532204, mnt: 4026532205}),
+				processIn(300, 'node-agent', `${hostNetworkPod}/${'d'.repeat(64)}`, {mnt: 4026532305}),
+			],
+			factsWith([100]),
+		);
+		assert.deepEqual(securityOf(topology, 100), {hostNetwork: false, hostIPC: true, hostPID: true, hostUTS: true, hostUser: true, privileged: true, sharedPidNamespace: false});
+		assert.deepEqual(securityOf(topology, 200), {hostNetwork: false, hostIPC: false, hostPID: false, hostUTS: false, hostUser: false, privileged: false, sharedPidNamespace: false});
+		assert.equal(securityOf(topology, 300).hostNetwork, true);
+		const unknown = inferTopology({processes: [processIn(100, 'app', kubeContainer('a'), {net: 4026532100})], hostNamespaces, facts: undefined}, {identify: parseRuntimeCgroupPath});
+		assert.equal(securityOf(unknown, 100).privileged, null, 'unknown without the runtime\'s files');
+	});
+
+	test('a pod with no infra whose namespaces are pinned as files says where', () => {
+		const processes = [
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, ipc: 4026532101, mnt: 4026532203}),
+		];
+		const pins = {'net:4026532100': '/var/run/netns/shop', 'ipc:4026532101': '/var/run/ipcns/shop'};
+		assert.deepEqual(withFacts(processes, factsWith([], pins)).pods[0].notes, [
+			'no infra process holds the pod\'s namespaces: they are pinned as files, net at /var/run/netns/shop and ipc at /var/run/ipcns/shop',
+		]);
+		assert.deepEqual(withFacts(processes, factsWith([])).pods[0].notes, [], 'nothing pinned: no note');
+		const withInfra = [...processes, processIn(50, 'pause', kubeContainer('p'), {net: 4026532100, ipc: 4026532101, mnt: 4026532303})];
+		assert.deepEqual(withFacts(withInfra, factsWith([], pins)).pods[0].notes, [], 'an infra process holds them');
+	});
+
+	test('a namespace not every container of the pod is in, or the host\'s, is not the pod\'s, pinned or not', () => {
+		const processes = [
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532100, ipc: null, mnt: 4026532203}),
+		];
+		const pins = {'net:4026532100': '/var/run/netns/shop', 'ipc:4026532101': '/var/run/ipcns/shop', [`uts:${hostNamespaces.uts}`]: '/var/run/utsns/host'};
+		assert.deepEqual(withFacts(processes, factsWith([], pins)).pods[0].notes, ['no infra process holds the pod\'s namespaces: they are pinned as files, net at /var/run/netns/shop']);
+	});
+});
+
+describe('a container\'s main process, cgroup and names', () => {
+	const noFacts = {version: 1, containerNames: () => null, podNames: () => null, hostname: () => null, fullCapabilities: () => null, pinnedNamespace: () => null};
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const containerOf = (topology: Topology, pid: number) => {
+		const container = podHolding(topology, pid).containers.find((candidate) => candidate.processes.some((process) => process.pid === pid));
+		assert.ok(container);
+		return container;
+	};
+
+	test('the main process is the one that started first, not the lowest pid: a container with no cgroup of its own is named after it', () => {
+		const topology = noIdentities([
+			processIn(200, 'main', '/pods/shop', {net: 4026532100, mnt: 4026532101}, {starttime: 10}),
+			processIn(100, 'worker', '/pods/shop', {net: 4026532100, mnt: 4026532101}, {starttime: 50}),
+			processIn(300, 'sidecar', '/pods/shop', {net: 4026532100, mnt: 4026532201}, {starttime: 20}),
+		]);
+		assert.equal(containerOf(topology, 100).name, 'main');
+		assert.deepEqual(containerOf(topology, 100).processes.map((process) => process.pid), [100, 200], 'its processes by pid');
+	});
+
+	test('the root cgroup is no container\'s own: a container there is known by its mount namespace', () => {
+		const [pod] = noIdentities([processIn(100, 'init', '/', {pid: 4026532300, mnt: 4026532101})]).pods;
+		assert.deepEqual(pod.containers.map((container) => [container.id, container.cgroup, container.name]), [['/#mnt:4026532101', null, 'init']]);
+	});
+
+	test('the image and name the runtime\'s files give are the container\'s', () => {
+		const id = 'e'.repeat(64);
+		const facts: ContainerFacts = {
+			...noFacts,
+			containerNames: (containerId) =>
+				containerId === id
+					? {runtime: 'containerd', containerName: 'web', podName: null, podNamespace: null, podUid: null, image: 'nginx:1.25', containerType: 'container', hostname: null}
+					: null,
+		};
+		const container = containerOf(withFacts([processIn(100, 'nginx', `${kubePod}/${id}`, {net: 4026532100, mnt: 4026532101})], facts), 100);
+		assert.deepEqual([container.name, container.image, container.runtime, container.containerId], ['web', 'nginx:1.25', 'containerd', id]);
+	});
+
+	test('a podman container with a hostname of its own is named by it, but not one in a pod (its pod has the name)', () => {
+		const id = 'f'.repeat(64);
+		const facts: ContainerFacts = {...noFacts, hostname: (process) => (process.pid === 100 ? 'web1' : null)};
+		const alone = withFacts([processIn(100, 'httpd', `/machine.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
+		assert.equal(containerOf(alone, 100).name, 'web1');
+		const inPod = withFacts([processIn(100, 'httpd', `/machine.slice/machine-libpod_pod_${'9'.repeat(64)}.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
+		assert.equal(containerOf(inPod, 100).name, id.slice(0, 12));
+	});
+});
+
+describe('the pod cgroup and the infra', () => {
+	test('a pod cannot claim the parent of a container cgroup where a host process sits', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'cron', '/work/svc/app'),
+		]);
+		const pod = podHolding(topology, 100);
+		assert.equal(pod.cgroup, null);
+		assert.equal(pod.id, 'pod-net-4026532100');
+	});
+
+	test('a pod keeps its cgroup beside another pod whose containers have none of their own', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'one', '/jobs/shared', {net: 4026532900, mnt: 4026532901}),
+			processIn(400, 'two', '/jobs/shared', {net: 4026532900, mnt: 4026532902}),
+		]);
+		assert.deepEqual(podHolding(topology, 300).containers.map((container) => container.cgroup), [null, null]);
+		assert.equal(podHolding(topology, 100).cgroup, '/work/svc');
+	});
+
+	test('of two pause containers the one that started first is the infra', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'pause', '/pods/r/late', {net: 4026532100, mnt: 4026532101}, {starttime: 90}),
+			processIn(200, 'pause', '/pods/r/early', {net: 4026532100, mnt: 4026532201}, {starttime: 10}),
+			processIn(300, 'web', '/pods/r/web', {net: 4026532100, mnt: 4026532301}, {starttime: 95}),
+		]).pods;
+		assert.equal(pod.infraContainerId, '/pods/r/early');
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['early', true], ['late', false], ['web', false]]);
 	});
 });
