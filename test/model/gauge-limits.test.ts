@@ -125,7 +125,7 @@ describe('memory: the limit that binds is the smallest up the ancestors', () => 
 			const memory = computeGauges(cgroups, source({[app]: {memory: {current: 64 * MiB, max: 128 * MiB, events: {low: 0, high: 1, max: 2, oom: 3, oomKill: 4, oomGroupKill: 0}}}})).memory;
 			assert.equal(memory.current, null);
 			assert.equal(memory.effectiveMax, null);
-			assert.deepEqual(memory.events, {max: null, oom: null, oomKill: null, high: null});
+			assert.deepEqual(memory.events, {max: null, oom: null, oomKill: null, oomGroupKill: null, high: null});
 		}
 	});
 });
@@ -211,6 +211,7 @@ describe('gauges kept from the last refresh', () => {
 			['events.max', {memory: {events: {low: 0, high: 1, max: 9, oom: 3, oomKill: 4, oomGroupKill: 0}}}],
 			['events.oom', {memory: {events: {low: 0, high: 1, max: 2, oom: 9, oomKill: 4, oomGroupKill: 0}}}],
 			['events.oomKill', {memory: {events: {low: 0, high: 1, max: 2, oom: 3, oomKill: 9, oomGroupKill: 0}}}],
+			['events.oomGroupKill', {memory: {events: {low: 0, high: 1, max: 2, oom: 3, oomKill: 4, oomGroupKill: 1}}}],
 			...(['anon', 'file', 'kernel', 'sock', 'shmem', 'inactiveFile'] as const).map((field): [string, Figures] => [
 				`stat.${field}`,
 				{memory: {stat: {anon: 10, file: 20, kernel: 30, sock: 40, shmem: 50, inactiveFile: 60, [field]: 99}}},
@@ -244,12 +245,12 @@ describe('gauges kept from the last refresh', () => {
 		const gone = uniformCgroups('/gone');
 		const empty = computeGauges(gone, withEvents);
 		const filled = updatedGauges(empty, appCgroups, withEvents, cgroupAncestry);
-		assert.deepEqual(filled.memory.events, {max: 2, oom: 3, oomKill: 4, high: 1});
+		assert.deepEqual(filled.memory.events, {max: 2, oom: 3, oomKill: 4, oomGroupKill: 0, high: 1});
 		const emptiedAgain = updatedGauges(filled, gone, withEvents, cgroupAncestry);
-		assert.deepEqual(emptiedAgain.memory.events, {max: null, oom: null, oomKill: null, high: null});
+		assert.deepEqual(emptiedAgain.memory.events, {max: null, oom: null, oomKill: null, oomGroupKill: null, high: null});
 		updatedGauges(emptiedAgain, appCgroups, withEvents, cgroupAncestry);
-		assert.deepEqual(computeGauges(gone, withEvents).memory.events, {max: null, oom: null, oomKill: null, high: null});
-		assert.deepEqual(updatedGauges(filled, gone, withEvents, cgroupAncestry).memory.events, {max: null, oom: null, oomKill: null, high: null});
+		assert.deepEqual(computeGauges(gone, withEvents).memory.events, {max: null, oom: null, oomKill: null, oomGroupKill: null, high: null});
+		assert.deepEqual(updatedGauges(filled, gone, withEvents, cgroupAncestry).memory.events, {max: null, oom: null, oomKill: null, oomGroupKill: null, high: null});
 	});
 
 	test('a figure that changed while every figure made from it stayed still makes new gauges', () => {
