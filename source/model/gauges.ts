@@ -75,9 +75,10 @@ const noMemory = emptyMemoryGauge();
 function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cgroups: ReadonlyMap<string, CgroupStats>, ancestry: Ancestry): void {
 	const stats = memoryPath === null ? undefined : cgroups.get(memoryPath);
 	if (!stats || memoryPath === null) {
-		const {events} = target;
+		const {events, stat} = target;
 		Object.assign(target, noMemory);
 		target.events = Object.assign(events, noMemory.events);
+		target.stat = Object.assign(stat, noMemory.stat);
 		return;
 	}
 
@@ -110,7 +111,8 @@ function fillMemoryGauge(target: Gauges['memory'], memoryPath: string | null, cg
 	target.events.oomKill = memory.events.oomKill;
 	target.events.oomGroupKill = memory.events.oomGroupKill;
 	target.events.high = memory.events.high;
-	target.stat = memory.stat;
+	// Copied: the reader updates its stat in place, and gauges handed out are never written to.
+	Object.assign(target.stat, memory.stat);
 	target.pressure = memory.pressure;
 	target.usedFraction = memory.current === null || effectiveMax === null || effectiveMax === 0 ? null : memory.current / effectiveMax;
 }
@@ -209,7 +211,7 @@ export function updatedGauges(previous: Gauges, cgroupPaths: ProcessCgroups, sou
 	fillGauges(scratch, cgroupPaths, source, ancestry);
 	if (sameGauges(scratch, previous)) return previous;
 	const {memory, cpu, pids} = scratch;
-	return {memory: {...memory, events: {...memory.events}}, cpu: {...cpu}, pids: {...pids}};
+	return {memory: {...memory, events: {...memory.events}, stat: {...memory.stat}}, cpu: {...cpu}, pids: {...pids}};
 }
 
 /** The same cgroup path for every controller: a pod cgroup, known by one path. */

@@ -240,6 +240,18 @@ describe('gauges kept from the last refresh', () => {
 		}
 	});
 
+	test('the memory breakdown the reader updates in place: a change makes new gauges, the old ones keep theirs', () => {
+		const read = source({[app]: {memory: {current: 100, statUsage: 100, stat: {anon: 10, file: 20, kernel: 30, sock: 40, shmem: 50, inactiveFile: 60}}}});
+		const first = computeGauges(appCgroups, read);
+		// As the cgroup reader does: the same stats object, its breakdown rewritten by the next read.
+		read.cgroups.get(app)!.memory.stat.anon = 11;
+		const second = updatedGauges(first, appCgroups, read, cgroupAncestry);
+		assert.notEqual(second, first, 'anon moved: new gauges');
+		assert.deepEqual([first.memory.stat.anon, second.memory.stat.anon], [10, 11], 'the first gauges keep what was read then');
+		read.cgroups.get(app)!.memory.stat.anon = 12;
+		assert.equal(second.memory.stat.anon, 11, 'handed-out gauges are never written to');
+	});
+
 	test('memory events of one cgroup never show on another whose memory cgroup is gone', () => {
 		const withEvents = source({[app]: {memory: {current: 1, events: {low: 0, high: 1, max: 2, oom: 3, oomKill: 4, oomGroupKill: 0}}}});
 		const gone = uniformCgroups('/gone');
