@@ -197,7 +197,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		t.after(() => terminal.close());
 		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
 		// Keys typed before the first refresh could reach a terminal not yet in raw mode.
-		await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every\b/.test(text), 'the live view after its first refresh');
+		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
 		// Only the rig's pod, whatever else runs on this machine.
 		terminal.type('/');
 		terminal.type('-l', podName);
@@ -239,7 +239,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const terminal = new Terminal(80, 24);
 		t.after(() => terminal.close());
 		terminal.type(`NO_COLOR=1 node ${cliPath} --interval 250`, 'Enter');
-		await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every\b/.test(text), 'the live view after its first refresh');
+		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
 		terminal.type('/');
 		terminal.type('-l', podName);
 		terminal.type('Enter');
@@ -314,7 +314,7 @@ describe('a pod as its containers come and go, in a real terminal (tmux)', () =>
 		// Killed in the test's body, not in an after hook: the rig's teardown, registered first, waits for its cgroups to empty.
 		try {
 			terminal.type(`node ${cliPath} --interval 250`, 'Enter');
-			await terminal.waitForScreen((text) => / events?(?: \+ \d+ OOM kills? before start)? {2}every\b/.test(text), 'the live view after its first refresh');
+			await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
 			terminal.type('/');
 			terminal.type('-l', podName);
 			terminal.type('Enter');
