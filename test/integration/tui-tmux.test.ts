@@ -101,7 +101,7 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	assert.match(lines[0], /^podtop /, 'the header is still on the first row: the frame did not scroll the terminal');
 	assert.match(lines.at(-1) ?? '', footer, 'the footer is on the last row');
 	assert.match(screen, /infra \(infra\)/);
-	assert.match(screen, /app2 .*\/512M/, 'app2 is limited by the 512M pod limit');
+	assert.match(screen, /app2 .*\/512M pod /, 'app2 is limited by the 512M pod limit, marked as the pod\'s');
 	assert.equal(terminal.flag('#{alternate_on}'), '1', 'the live view runs on the alternate screen');
 
 	terminal.type('Escape');
