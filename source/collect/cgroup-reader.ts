@@ -184,7 +184,8 @@ const v1Files: FileSpec[] = [
 	{controller: 'pids', name: 'pids.events', detailed: false, needsActivity: true, apply: (s, b, n) => (s.pids.eventsMax = parseKeyedValue(b, n, 'max'))},
 ];
 
-function emptyCgroupStats(cgroupPath: string): CgroupStats {
+/** A cgroup's stats before any read: every figure unknown. */
+export function emptyCgroupStats(cgroupPath: string): CgroupStats {
 	return {
 		path: cgroupPath,
 		memory: {

@@ -51,19 +51,21 @@ export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>, with
 	return flashing ? ['OOM'] : [];
 }
 
+/** The row's tags and alert badges as one text, with a leading space; empty when there are none. */
+function tagTextOf(row: TreeRow, withLimit: boolean): string {
+	const allTags = [...row.tags, ...alertBadges(row, withLimit)];
+	return allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
+}
+
 /** Every figure rounded to what is shown, so that a row whose figures did not change renders the same strings. */
 export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells {
 	const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
 	const prefix = `${'  '.repeat(row.depth)}${marker} `;
-	const tagTextOf = (withLimit: boolean) => {
-		const allTags = [...row.tags, ...alertBadges(row, withLimit)];
-		return allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
-	};
-	let tagText = tagTextOf(true);
+	let tagText = tagTextOf(row, true);
 	let labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
 	// Too narrow for the limit that struck (the details and the event log say it): the count alone.
-	if (labelRoom < 6) {
-		tagText = tagTextOf(false);
+	if (labelRoom < 6 && row.unseenOomKills?.limit) {
+		tagText = tagTextOf(row, false);
 		labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
 	}
 	// Badges matter more than the end of a long name, as long as some of the name stays readable.

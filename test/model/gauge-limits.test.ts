@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
+import {emptyCgroupStats} from '../../source/collect/cgroup-reader.js';
 import {cgroupAncestry, computeGauges, processCpuPercent, uniformCgroups, updatedGauges} from '../../source/model/gauges.js';
 import type {CgroupStats, ProcessCgroups} from '../../source/model/types.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
@@ -13,25 +14,12 @@ type Figures = {
 };
 
 function stats(path: string, figures: Figures = {}): CgroupStats {
+	const empty = emptyCgroupStats(path);
 	return {
 		path,
-		memory: {
-			current: null,
-			statUsage: null,
-			max: null,
-			high: null,
-			peak: null,
-			swapCurrent: null,
-			failcnt: null,
-			underOom: null,
-			hierarchicalMax: null,
-			events: {low: null, high: null, max: null, oom: null, oomKill: null, oomGroupKill: null},
-			stat: {anon: null, file: null, kernel: null, sock: null, shmem: null, inactiveFile: null},
-			pressure: null,
-			...figures.memory,
-		},
-		cpu: {usageUsec: null, userUsec: null, systemUsec: null, quotaCores: null, periodUsec: null, nrPeriods: null, nrThrottled: null, throttledUsec: null, pressure: null, ...figures.cpu},
-		pids: {current: null, max: null, eventsMax: null, ...figures.pids},
+		memory: {...empty.memory, ...figures.memory},
+		cpu: {...empty.cpu, ...figures.cpu},
+		pids: {...empty.pids, ...figures.pids},
 		exists: true,
 	};
 }

@@ -3,31 +3,10 @@ import {describe, test} from 'node:test';
 import type {Key} from 'ink';
 import {commandForKey, splitKeyPresses, type KeyContext, type KeyPress} from '../../source/view/key-map.js';
 import {initialUiState, type UiState} from '../../source/view/ui-state.js';
+import {noKey} from '../helpers/no-key.js';
 
 // The key map on its own, key by key; keys.test.tsx drives the same keys through the app.
 
-const noKey: Key = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
 const key = (flags: Partial<Key> = {}): Key => ({...noKey, ...flags});
 
 function context(state: Partial<UiState> = {}, rest: Partial<KeyContext> = {}): KeyContext {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type {Key} from 'ink';
 import test from 'node:test';
 import {keepInView} from '../../source/view/use-scroll-offset.js';
 import {labelNamespaces, letterLabel} from '../../source/view/namespace-labels.js';
 import {buildTreeRows, podBadges, type TreeOptions} from '../../source/view/tree-rows.js';
 import {splitKeyPresses} from '../../source/view/key-map.js';
 import {initialUiState, selectedIndex, uiReducer} from '../../source/view/ui-state.js';
+import {noKey} from '../helpers/no-key.js';
 import {clonePod, hostNamespaces, makeModel, makePods, MiB, namespacesWith, withContainerMemory} from '../fixtures/models.js';
 
 const defaults: TreeOptions = {expansion: new Map(), filter: '', sortKey: 'memoryPercent', sortReversed: false};
@@ -166,30 +166,7 @@ test('the scroll window moves only as far as the selection needs', () => {
 });
 
 test('a run of characters splits into one key press each, Enter, Backspace and Ctrl keys included', () => {
-	// What Ink reports for a run of plain text: no special key.
-	const none: Key = {
-		upArrow: false,
-		downArrow: false,
-		leftArrow: false,
-		rightArrow: false,
-		pageDown: false,
-		pageUp: false,
-		home: false,
-		end: false,
-		return: false,
-		escape: false,
-		ctrl: false,
-		shift: false,
-		tab: false,
-		backspace: false,
-		delete: false,
-		meta: false,
-		super: false,
-		hyper: false,
-		capsLock: false,
-		numLock: false,
-	};
-	const presses = splitKeyPresses('jG\r\u007F\u0003', none);
+	const presses = splitKeyPresses('jG\r\u007F\u0003', noKey);
 	assert.deepEqual(
 		presses.map(({input, key}) => [input, key.shift, key.return, key.delete, key.ctrl]),
 		[
@@ -200,10 +177,10 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 			['c', false, false, false, true],
 		],
 	);
-	assert.deepEqual(splitKeyPresses('j', none), [{input: 'j', key: none}]);
+	assert.deepEqual(splitKeyPresses('j', noKey), [{input: 'j', key: noKey}]);
 	// ^H and Tab in a run are Backspace and Tab, not Ctrl-H and Ctrl-I.
 	assert.deepEqual(
-		splitKeyPresses('a\b\tb', none).map(({input, key}) => [input, key.backspace, key.tab, key.ctrl]),
+		splitKeyPresses('a\b\tb', noKey).map(({input, key}) => [input, key.backspace, key.tab, key.ctrl]),
 		[
 			['a', false, false, false],
 			['', true, false, false],
@@ -213,16 +190,16 @@ test('a run of characters splits into one key press each, Enter, Backspace and C
 	);
 	// Esc typed just before a key arrives with it in one read, which Ink takes for Alt and that key.
 	assert.deepEqual(
-		splitKeyPresses('n', {...none, meta: true}).map(({input, key}) => [input, key.escape, key.meta]),
+		splitKeyPresses('n', {...noKey, meta: true}).map(({input, key}) => [input, key.escape, key.meta]),
 		[
 			['', true, false],
 			['n', false, false],
 		],
 	);
 	// Typed before raw mode, Enter arrives as a newline: alone or at the end of a burst it is still Enter.
-	assert.equal(splitKeyPresses('\n', none)[0].key.return, true);
+	assert.equal(splitKeyPresses('\n', noKey)[0].key.return, true);
 	assert.deepEqual(
-		splitKeyPresses('/ab\n', none).map(({input, key}) => [input, key.return]),
+		splitKeyPresses('/ab\n', noKey).map(({input, key}) => [input, key.return]),
 		[
 			['/', false],
 			['a', false],

@@ -12,7 +12,7 @@ import type {eventToJson} from '../../source/output/event-lines.js';
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
-import {runVmRig} from './rig-run.js';
+import {between, runVmRig} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('events-v2-rig.sh', import.meta.url));
@@ -36,13 +36,6 @@ type Rig = {
 	/** The rig's progress, seconds since boot, and the host's wall time for the whole VM run. */
 	timeline: string[];
 };
-
-function between(stdout: string, name: string): string {
-	const begin = stdout.indexOf(`--- ${name} begin\n`);
-	const end = stdout.indexOf(`--- ${name} end`);
-	assert.ok(begin >= 0 && end > begin, `no ${name} in the output:\n${stdout}`);
-	return stdout.slice(begin + `--- ${name} begin\n`.length, end);
-}
 
 function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 	const set = new Map<string, string>();

@@ -13,7 +13,7 @@ import type {eventToJson, pastEventsToJson} from '../../source/output/event-line
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
-import {runVmRig} from './rig-run.js';
+import {between, runVmRig} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('oom-v2-rig.sh', import.meta.url));
@@ -49,13 +49,6 @@ type Rig = {
 	onceAfter: OnceJson;
 	timeline: string[];
 };
-
-function between(stdout: string, name: string): string {
-	const begin = stdout.indexOf(`--- ${name} begin\n`);
-	const end = stdout.indexOf(`--- ${name} end`);
-	assert.ok(begin >= 0 && end > begin, `no ${name} in the output:\n${stdout}`);
-	return stdout.slice(begin + `--- ${name} begin\n`.length, end);
-}
 
 function parseKernelLog(text: string): {summaries: string[]; killed: LoggedKill[]} {
 	const summaries: string[] = [];

@@ -16,3 +16,11 @@ export async function runVmRig(script: string, options: {timeoutMs?: number} = {
 	assert.equal(result.code, 0, context);
 	return {stdout: result.stdout, stderr: result.stderr, elapsedMs: Date.now() - started};
 }
+
+/** The text a rig script printed between its `--- <name> begin` and `--- <name> end` lines. */
+export function between(stdout: string, name: string): string {
+	const begin = stdout.indexOf(`--- ${name} begin\n`);
+	const end = stdout.indexOf(`--- ${name} end`);
+	assert.ok(begin >= 0 && end > begin, `no ${name} in the output:\n${stdout}`);
+	return stdout.slice(begin + `--- ${name} begin\n`.length, end);
+}
