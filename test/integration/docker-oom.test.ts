@@ -45,7 +45,9 @@ async function killMemconsumer(id: string): Promise<{pid: number; comm: string}>
 		const state = await dockerInspect(id);
 		return state.State.Running ? null : state;
 	}, 60_000, 'the memconsumer to be OOM-killed');
-	assert.deepEqual([inspect.State.OOMKilled, inspect.State.ExitCode], [true, 137]);
+	// Killed (137); dockerd's OOMKilled flag can miss the kill when the task exits before containerd's OOM event
+	// reaches it, so the kernel's own record of the kill is what proves it.
+	assert.equal(inspect.State.ExitCode, 137, `the memconsumer was killed (OOMKilled=${inspect.State.OOMKilled})`);
 	return waitFor(async () => {
 		const logged = new RegExp(`task_memcg=/docker/${id},task=([^,]+),pid=(\\d+)`).exec(await run('dmesg', []));
 		return logged ? {pid: Number(logged[2]), comm: logged[1]} : null;
