@@ -171,7 +171,7 @@ for cg in $past $past/old $grp $grp/gang $plim $plim/hog $plim/infra; do
 done
 cat $work/once-before.err $work/once-after.err >&2
 echo '--- kmsg begin'
-dmesg | grep -E 'oom-kill:|Killed process|Tasks in|memory: usage' || true
+dmesg | grep -E 'oom-kill:|Killed process|already exiting|Tasks in|memory: usage' || true
 echo '--- kmsg end'
 echo '--- once-before begin'
 cat $work/once-before.json
