@@ -1,6 +1,7 @@
 import type {Tombstone} from '../model/event-log.js';
 import type {PodtopEvent, PodtopEventKind, StruckLimit} from '../model/events.js';
 import type {PodModel} from '../model/types.js';
+import {killTimeText} from './event-text.js';
 import {containerRowKey, podRowKey, type RowAlert} from './tree-rows.js';
 
 /** How long the row of an OOM-killed container flashes. */
@@ -27,11 +28,15 @@ export type OomSeen = {all: number; rows: ReadonlyMap<string, number>};
 
 export const nothingSeen: OomSeen = {all: -Infinity, rows: new Map()};
 
-/** A row's OOM kills not seen yet, and the limit that struck in the newest of them (null when the kernel log did not say). */
-export type UnseenOomKills = {count: number; limit: StruckLimit | null};
+/**
+ * A row's OOM kills not seen yet, the limit that struck in the newest of them (null when the kernel log did not
+ * say), and when the newest with a known time happened (`14:02`, `3 Dec` before today; null when only a cgroup
+ * counter told of them).
+ */
+export type UnseenOomKills = {count: number; limit: StruckLimit | null; last: string | null};
 
 /** The OOM kills of each row that happened after the user last saw the event log or that row's details. */
-export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen): Map<string, UnseenOomKills> {
+export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen, now: number): Map<string, UnseenOomKills> {
 	const kills = new Map<string, UnseenOomKills>();
 	for (const event of events) {
 		// Newest first: nothing older than what the event log showed is news.
@@ -39,9 +44,13 @@ export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen): M
 		if (event.kind !== 'oom-kill') continue;
 		const key = rowKeyOf(event);
 		if (event.time <= (seen.rows.get(key) ?? -Infinity)) continue;
+		const last = event.counted ? null : killTimeText(event.time, now);
 		const known = kills.get(key);
-		if (known) known.count += event.delta;
-		else kills.set(key, {count: event.delta, limit: event.limit ?? null});
+		if (!known) kills.set(key, {count: event.delta, limit: event.limit ?? null, last});
+		else {
+			known.count += event.delta;
+			known.last ??= last;
+		}
 	}
 	return kills;
 }
@@ -76,7 +85,7 @@ export function rowAlerts(model: PodModel, events: readonly PodtopEvent[], now: 
 			alerts.set(key, 'limit');
 		}
 	}
-	return {alerts, unseenOomKills: unseenOomKills(events, seen), flashEndsAt};
+	return {alerts, unseenOomKills: unseenOomKills(events, seen, now), flashEndsAt};
 }
 
 /** The containers to list as tombstones: gone after an OOM kill. */

@@ -9,6 +9,16 @@ export function formatEventTime(time: number): string {
 	return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
 }
 
+/** When a kill happened, in a row's few cells: `14:02` on the day of `now` (local time), `3 Dec` before. */
+export function killTimeText(time: number, now: number): string {
+	const date = new Date(time);
+	const today = new Date(now);
+	if (date.toDateString() === today.toDateString()) {
+		return [date.getHours(), date.getMinutes()].map((part) => String(part).padStart(2, '0')).join(':');
+	}
+	return `${date.getDate()} ${date.toLocaleString('en', {month: 'short'})}`;
+}
+
 /** The event's clock time; `--:--:--` for kills a cgroup's counter held from before start, whose time is unknown. */
 export function eventTimeText(event: PodtopEvent): string {
 	return event.counted ? '--:--:--' : formatEventTime(event.time);

@@ -41,19 +41,23 @@ type TreeLineCells = MemoryGaugeCells & {
  * `oom ×N by pod 256M` for the kills the user has not seen yet (in the event log or the row's details), with the
  * limit that struck in the newest of them where the kernel log said.
  */
-export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>, withLimit = true): string[] {
+/** How much an unseen-kill mark says, from the most to what fits: the count, the limit that struck, the time of the last. */
+type KillMarkDetail = 'full' | 'limit' | 'count';
+
+export function alertBadges(row: Pick<TreeRow, 'alert' | 'unseenOomKills'>, detail: KillMarkDetail = 'full'): string[] {
 	const flashing = row.alert === 'oom-kill';
 	const kills = row.unseenOomKills;
 	if (kills && kills.count > 0) {
-		const struck = withLimit ? compactLimit(kills.limit) : null;
-		return [`${flashing ? 'OOM' : 'oom'} ×${kills.count}${struck ? ` ${struck}` : ''}`];
+		const struck = detail === 'count' ? null : compactLimit(kills.limit);
+		const last = detail === 'full' && kills.last ? `last ${kills.last}` : null;
+		return [[`${flashing ? 'OOM' : 'oom'} ×${kills.count}`, struck, last].filter(Boolean).join(' ')];
 	}
 	return flashing ? ['OOM'] : [];
 }
 
 /** The row's tags and alert badges as one text, with a leading space; empty when there are none. */
-function tagTextOf(row: TreeRow, withLimit: boolean): string {
-	const allTags = [...row.tags, ...alertBadges(row, withLimit)];
+function tagTextOf(row: TreeRow, detail: KillMarkDetail): string {
+	const allTags = [...row.tags, ...alertBadges(row, detail)];
 	return allTags.length > 0 ? ` ${allTags.join(' ')}` : '';
 }
 
@@ -61,12 +65,13 @@ function tagTextOf(row: TreeRow, withLimit: boolean): string {
 export function treeLineCells(row: TreeRow, columns: TreeColumns): TreeLineCells {
 	const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
 	const prefix = `${'  '.repeat(row.depth)}${marker} `;
-	let tagText = tagTextOf(row, true);
-	let labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
-	// Too narrow for the limit that struck (the details and the event log say it): the count alone.
-	if (labelRoom < 6 && row.unseenOomKills?.limit) {
-		tagText = tagTextOf(row, false);
+	// Too narrow for the whole mark (the details and the event log say it all): the time goes first, then the limit.
+	let tagText = '';
+	let labelRoom = 0;
+	for (const detail of ['full', 'limit', 'count'] as const) {
+		tagText = tagTextOf(row, detail);
 		labelRoom = columns.name - cellWidth(prefix) - cellWidth(tagText);
+		if (labelRoom >= 6) break;
 	}
 	// Badges matter more than the end of a long name, as long as some of the name stays readable.
 	const [name, tags] =

@@ -217,8 +217,12 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		climber.release();
 		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
 		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
-		// The row says whose limit struck until the kill is seen.
-		await terminal.waitForScreen((text) => /▸ app1 privileged (?:OOM|oom) ×1 by container 64M /.test(text), 'app1 marked oom ×1 by container 64M');
+		const killSeenAt = Date.now();
+		// The row says whose limit struck, and when, until the kill is seen.
+		screen = await terminal.waitForScreen((text) => /▸ app1 privileged (?:OOM|oom) ×1 by container 64M last /.test(text), 'app1 marked oom ×1 by container 64M last …');
+		const last = /▸ app1 privileged (?:OOM|oom) ×1 by container 64M last (\S+) /.exec(screen)?.[1];
+		const clock = (time: number) => `${String(new Date(time).getHours()).padStart(2, '0')}:${String(new Date(time).getMinutes()).padStart(2, '0')}`;
+		assert.ok(last === clock(killSeenAt) || last === clock(killSeenAt - 60_000), `the kill's time ${last}, the climber died at ${clock(killSeenAt)}`);
 
 		terminal.type('e');
 		const victim = `victim ${climber.pid} (${climber.comm})`;

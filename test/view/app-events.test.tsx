@@ -188,10 +188,10 @@ test('a container whose cgroup vanished after a kill of a child (its main proces
 	await next();
 	await next(5000); // gone; the flash is over
 	const row = rawLine(screen, 'app1');
-	assert.match(stripAnsi(row), /^ {6}app1 † exited oom ×1 +1 .* 63M\/64M +98%/);
+	assert.match(stripAnsi(row), /^ {6}app1 † exited oom ×1 last 06:00 +1 .* 63M\/64M +98%/);
 	assert.match(row, /^\u001B\[2m/, 'dimmed');
 	const names = screen.lines().map((line) => line.split('│')[0].slice(2).trimEnd()).filter((line) => /^ *[▾▸ ] \S/.test(line) && !line.startsWith('NAME'));
-	assert.deepEqual(names.slice(0, 3).map((line) => line.slice(0, 30).trimEnd()), ['▾ podtop-x root=host', '  ▸ app2', '    app1 † exited oom ×1']);
+	assert.deepEqual(names.slice(0, 3).map((line) => line.slice(0, 30).trimEnd()), ['▾ podtop-x root=host', '  ▸ app2', '    app1 † exited oom ×1 last']);
 	await screen.press('G', 'k');
 	const pane = screen
 		.lines()

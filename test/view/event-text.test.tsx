@@ -71,20 +71,31 @@ test('the event pane at 80 columns: which limit and the victim whole, in fewer w
 	assert.match(wide[2], /^\d\d:\d\d:\d\d before start oom-kill \/mypod\/app {2}killed by the container's 64M limit · victim 42 \(dd\) {2}\+1$/);
 });
 
-test('a live row marks its unseen kills with the limit that struck the newest of them', () => {
-	const older: PodtopEvent = {...kill, time: 1000, limit: {cgroup: '/mypod/app', level: 'container', bytes: 64 * MiB}};
-	const newer: PodtopEvent = {...kill, time: 2000};
-	const unknown: PodtopEvent = {...kill, time: 3000, containerId: '/mypod/sidecar', containerName: 'sidecar', limit: null};
+test('a row marks its unseen kills with the limit that struck the newest of them and when the last was', () => {
+	// Local times, so that the expected text does not depend on the machine's time zone.
+	const at = (day: number, hour: number, minute: number) => new Date(2026, 11, day, hour, minute).getTime();
+	const now = at(6, 15, 0);
+	const older: PodtopEvent = {...kill, time: at(6, 13, 58), limit: {cgroup: '/mypod/app', level: 'container', bytes: 64 * MiB}};
+	const newer: PodtopEvent = {...kill, time: at(6, 14, 2)};
+	const unknown: PodtopEvent = {...kill, time: at(6, 14, 30), containerId: '/mypod/sidecar', containerName: 'sidecar', limit: null};
+	const yesterday: PodtopEvent = {...kill, time: at(3, 9, 15), containerId: '/mypod/old', containerName: 'old', past: true};
+	const counted: PodtopEvent = {...kill, time: now, containerId: '/mypod/counted', containerName: 'counted', victim: null, limit: null, past: true, counted: true, delta: 3};
 	// Newest first, as the event log holds them.
-	const kills = unseenOomKills([unknown, newer, older], nothingSeen);
-	const badges = (key: string, alert: RowAlert | null = null) => alertBadges({alert, unseenOomKills: kills.get(key) ?? null});
-	assert.deepEqual(badges('container:/mypod/app'), ['oom ×2 by pod 256M']);
-	assert.deepEqual(badges('container:/mypod/app', 'oom-kill'), ['OOM ×2 by pod 256M']);
-	assert.deepEqual(badges('container:/mypod/sidecar'), ['oom ×1'], 'the kernel log did not say which limit');
+	const events = [counted, unknown, newer, older, yesterday];
+	const kills = unseenOomKills(events, nothingSeen, now);
+	const badges = (key: string, alert: RowAlert | null = null, detail?: 'full' | 'limit' | 'count') =>
+		alertBadges({alert, unseenOomKills: kills.get(key) ?? null}, detail);
+	assert.deepEqual(badges('container:/mypod/app'), ['oom ×2 by pod 256M last 14:02']);
+	assert.deepEqual(badges('container:/mypod/app', 'oom-kill'), ['OOM ×2 by pod 256M last 14:02']);
+	assert.deepEqual(badges('container:/mypod/app', null, 'limit'), ['oom ×2 by pod 256M'], 'narrower: the time goes first');
+	assert.deepEqual(badges('container:/mypod/app', null, 'count'), ['oom ×2'], 'narrower still: the count alone');
+	assert.deepEqual(badges('container:/mypod/sidecar'), ['oom ×1 last 14:30'], 'the kernel log did not say which limit');
+	assert.deepEqual(badges('container:/mypod/old'), ['oom ×1 by pod 256M last 3 Dec'], 'before today: the date');
+	assert.deepEqual(badges('container:/mypod/counted'), ['oom ×3'], 'counted by the cgroup: no time claimed');
 	assert.deepEqual(badges('container:/mypod/other', 'oom-kill'), ['OOM']);
 	assert.deepEqual(badges('container:/mypod/other'), []);
-	const seenThrough = unseenOomKills([unknown, newer, older], {all: -Infinity, rows: new Map([['container:/mypod/app', 1500]])});
-	assert.deepEqual(seenThrough.get('container:/mypod/app'), {count: 1, limit: kill.limit}, 'the kill seen in the details is not counted');
+	const seenThrough = unseenOomKills(events, {all: -Infinity, rows: new Map([['container:/mypod/app', at(6, 14, 0)]])}, now);
+	assert.deepEqual(seenThrough.get('container:/mypod/app'), {count: 1, limit: kill.limit, last: '14:02'}, 'the kill seen in the details is not counted');
 });
 
 test('a kill counted by its cgroup from before start claims no time, victim nor limit', () => {
