@@ -181,7 +181,7 @@ async function describe(collector: Collector): Promise<void> {
 function print(monitor: Monitor, withPast = false): void {
 	const model = monitor.refresh();
 	// --once: the OOM kills the kernel log holds from before, placed in this model.
-	const past = withPast ? readPastEvents(model, '/dev/kmsg') : null;
+	const past = withPast ? readPastEvents(model, '/dev/kmsg', (cgroupPath) => monitor.goneCgroupNames?.(cgroupPath) ?? null) : null;
 	if (cli.flags.json) {
 		process.stdout.write(toJsonText({...modelToJson(model, {version}), ...(past ? pastEventsToJson(past) : {})}) + '\n');
 	} else {

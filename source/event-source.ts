@@ -2,7 +2,7 @@ import type {CgroupLayout} from './collect/cgroup-layout.js';
 import {createEventsWatcher, type EventsWatcher} from './collect/events-watcher.js';
 import {KmsgReader} from './collect/kmsg-reader.js';
 import {EventLog, type EventLogOptions} from './model/event-log.js';
-import {EventDetector, countedPastKills, pastKillEvents, type EventDetectorOptions, type KernelLogState, type PodtopEvent} from './model/events.js';
+import {EventDetector, countedPastKills, pastKillEvents, type EventDetectorOptions, type KernelLogState, type NamesOfGoneCgroup, type PodtopEvent} from './model/events.js';
 import type {Monitor} from './model/monitor.js';
 import type {PodModel} from './model/types.js';
 
@@ -72,10 +72,10 @@ function kernelLogState(kmsg: KmsgReader | null): KernelLogState {
  * The OOM kills the kernel log holds from before now, as past events placed in `model`, for a one-shot
  * output (--once). Unreadable (not root) is said in `kernelLog`, never thrown.
  */
-export function readPastEvents(model: PodModel, kmsgPath: string): {events: PodtopEvent[]; kernelLog: KernelLogState} {
+export function readPastEvents(model: PodModel, kmsgPath: string, namesOfGone?: NamesOfGoneCgroup): {events: PodtopEvent[]; kernelLog: KernelLogState} {
 	const kmsg = new KmsgReader({path: kmsgPath, backlog: true});
 	kmsg.close();
-	return {events: kmsg.available ? pastKillEvents(kmsg.backlog.kills, model) : countedPastKills(model), kernelLog: kernelLogState(kmsg)};
+	return {events: kmsg.available ? pastKillEvents(kmsg.backlog.kills, model, namesOfGone) : countedPastKills(model), kernelLog: kernelLogState(kmsg)};
 }
 
 /** The cgroups whose v2 event files are worth watching: each container's memory and pids cgroup, and each pod's. */
@@ -115,7 +115,8 @@ export function selfAndAncestors(cgroupPath: string): string[] {
 
 export function createEventSource(options: EventSourceOptions): EventSource {
 	const {monitor} = options;
-	const detector = new EventDetector(options.detector);
+	const namesOfGone: NamesOfGoneCgroup = (cgroupPath) => monitor.goneCgroupNames?.(cgroupPath) ?? null;
+	const detector = new EventDetector({namesOfGone, ...options.detector});
 	const log = new EventLog(options.log);
 	const kmsg = options.kmsgPath ? new KmsgReader({path: options.kmsgPath, backlog: options.history ?? false}) : null;
 	const gapMs = options.immediateGapMs ?? 50;
@@ -129,7 +130,7 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 		if (kmsg) detector.addKernelKills(kmsg.poll());
 		const events = detector.next(model);
 		if (pastEvents === null) {
-			pastEvents = !options.history ? [] : kmsg?.available ? pastKillEvents(kmsg.backlog.kills, model) : countedPastKills(model);
+			pastEvents = !options.history ? [] : kmsg?.available ? pastKillEvents(kmsg.backlog.kills, model, namesOfGone) : countedPastKills(model);
 			counts.pastOomKills = pastEvents.reduce((sum, event) => sum + event.delta, 0);
 			log.ingest(model, [...pastEvents, ...events]);
 		} else {

@@ -1,4 +1,5 @@
 import type {Container, Gauges, Pod, PodModel, ProcessRecord} from './types.js';
+import type {GoneCgroupNames} from './infer-pods.js';
 
 /**
  * What happened to a cgroup between two models.
@@ -510,7 +511,12 @@ export function throttledCgroups(previous: PodModel | null, current: PodModel): 
 	return throttled;
 }
 
+/** What the runtimes' files still say of a removed container cgroup (Monitor.goneCgroupNames). */
+export type NamesOfGoneCgroup = (cgroupPath: string) => GoneCgroupNames | null;
+
 export type EventDetectorOptions = {
+	/** Names for a kill whose container cgroup no model held; none looked up when absent. */
+	namesOfGone?: NamesOfGoneCgroup;
 	/** A cgroup whose nr_throttled rose less than this long ago is still "being throttled"; default 5000 ms. */
 	throttleQuietMs?: number;
 	/** Kernel kills not matched to an event are forgotten after this long; default 30000 ms. */
@@ -541,17 +547,19 @@ function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: 
  * The event of a kill the kernel logged that no counter accounts for (its victim's cgroup was never in a
  * model, or gone with its counters), or of one logged before start: placed in the model where its cgroup is.
  */
-export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null): PodtopEvent {
+export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null, namesOfGone?: NamesOfGoneCgroup): PodtopEvent {
 	const place = placeKill(kill, current) ?? (previous ? placeKill(kill, previous) : null);
 	const cgroup = kill.taskMemcg ?? place?.container?.cgroups.memory ?? place?.pod.cgroup ?? '/';
+	// A container cgroup no model holds (removed since): named as its runtime's files still name it.
+	const gone = !place?.container && kill.taskMemcg !== null && kill.taskMemcg !== place?.pod.cgroup ? (namesOfGone?.(kill.taskMemcg) ?? null) : null;
 	return {
 		time: current.time,
 		kind: 'oom-kill',
 		cgroup,
 		podId: place?.pod.id ?? '',
-		podName: place?.pod.name ?? '',
+		podName: place?.pod.name ?? boundText(gone?.podName ?? ''),
 		containerId: place?.container?.id ?? null,
-		containerName: place?.container?.name ?? null,
+		containerName: place?.container?.name ?? (gone ? boundText(gone.containerName) : null),
 		delta: 1,
 		value: null,
 		victim: {pid: kill.pid, comm: boundText(kill.comm, 64)},
@@ -561,8 +569,8 @@ export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous
 }
 
 /** The kills of the kernel log's backlog as events of the first model, oldest first, each marked past, at the kernel's time. */
-export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel): PodtopEvent[] {
-	return kills.map((kill) => ({...kernelKillEvent(kill, model, null), time: kill.time, past: true})).sort((a, b) => a.time - b.time);
+export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel, namesOfGone?: NamesOfGoneCgroup): PodtopEvent[] {
+	return kills.map((kill) => ({...kernelKillEvent(kill, model, null, namesOfGone), time: kill.time, past: true})).sort((a, b) => a.time - b.time);
 }
 
 /**
@@ -696,7 +704,7 @@ export class EventDetector {
 			for (const kill of this.kills) {
 				if (used.has(kill) || !this.killsBefore.has(kill)) continue;
 				used.add(kill);
-				counted.push(kernelKillEvent(kill, model, this.previous));
+				counted.push(kernelKillEvent(kill, model, this.previous, this.options.namesOfGone));
 				if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
 			}
 		}

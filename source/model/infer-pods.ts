@@ -183,6 +183,25 @@ function runtimeContainerIdOf(cgroupPath: string, identity: RuntimeCgroupIdentit
 	return identity === null && bareContainerId.test(leaf) ? leaf : null;
 }
 
+/** What a runtime's files still say of a container whose cgroup is gone; names as found (not sanitized). */
+export type GoneCgroupNames = {podName: string | null; containerName: string};
+
+/**
+ * The names a runtime's or the kubelet's files still give the container a removed cgroup was (a stopped Docker
+ * container's config.v2.json, the kubelet's log links): its name, and its pod's, which for a container outside any
+ * pod is its own, as the tree names it. Null when the path names no container or no file names it.
+ */
+export function goneCgroupNames(cgroupPath: string, identify: InferenceOptions['identify'], facts: ContainerFacts): GoneCgroupNames | null {
+	const identity = identify(cgroupPath);
+	const containerId = runtimeContainerIdOf(cgroupPath, identity);
+	const names = containerId === null ? null : facts.containerNames(containerId);
+	if (names?.containerName == null) return null;
+	const podUid = identity?.podUid ?? identity?.podId ?? null;
+	const inPod = podUid !== null || names.podName !== null;
+	const podName = names.podName ?? (podUid === null ? null : (facts.podNames(podUid)?.podName ?? null));
+	return {podName: inPod ? podName : names.containerName, containerName: names.containerName};
+}
+
 /** A cgroup's name for people: the id a runtime gave it (short), else its last path element. */
 function cgroupDisplayName(cgroupPath: string, identify: Identify): string {
 	const identity = identify(cgroupPath);

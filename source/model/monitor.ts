@@ -1,5 +1,5 @@
 import {createModelBuilder} from './build-model.js';
-import {inferTopology, type InferenceOptions, type Topology} from './infer-pods.js';
+import {goneCgroupNames, inferTopology, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
 import type {PodModel, Snapshot} from './types.js';
 
 export type Monitor = {
@@ -13,6 +13,8 @@ export type Monitor = {
 	 * time is now; rates stay those of the last refresh.
 	 */
 	refreshCgroups?(cgroupPaths: Iterable<string>): PodModel | null;
+	/** What the runtimes' files still say of a container cgroup that is gone; null before the first refresh or when nothing does. */
+	goneCgroupNames?(cgroupPath: string): GoneCgroupNames | null;
 	close(): void;
 };
 
@@ -52,6 +54,10 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 			let read = false;
 			for (const cgroupPath of ancestorsFirst(cgroupPaths)) if (source.readCgroupNow(cgroupPath)) read = true;
 			return read ? builder.build({...lastSnapshot, time: Date.now()}, topology) : null;
+		},
+		goneCgroupNames(cgroupPath) {
+			const facts = lastSnapshot?.facts;
+			return facts ? goneCgroupNames(cgroupPath, options.identify, facts) : null;
 		},
 		close() {
 			source.close();

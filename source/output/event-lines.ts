@@ -8,7 +8,8 @@ import {formatBytes} from '../format/units.js';
  * sanitized. `limit=unknown` when the kernel log did not say which limit struck, `group=/cg` for a group kill.
  */
 export function formatEventText(event: PodtopEvent): string {
-	const who = event.podId === '' ? '-' : event.containerName === null ? `${event.podName}/(pod)` : `${event.podName}/${event.containerName}`;
+	// Outside any pod `-`; a removed container's names from its runtime's files, its pod's `-` where they name none.
+	const who = event.containerName === null ? (event.podId === '' ? '-' : `${event.podName}/(pod)`) : `${event.podName || '-'}/${event.containerName}`;
 	const parts = [new Date(event.time).toISOString(), event.kind, who, `+${event.delta}`];
 	if (event.past) parts.splice(1, 0, event.counted ? 'before-start counted' : 'before-start');
 	if (event.value !== undefined && event.value !== null) parts.push(`value=${event.value}`);
@@ -30,7 +31,7 @@ export function eventToJson(event: PodtopEvent) {
 		kind: event.kind,
 		cgroup: event.cgroup,
 		podId: event.podId === '' ? null : event.podId,
-		podName: event.podId === '' ? null : event.podName,
+		podName: event.podName === '' ? null : event.podName,
 		containerId: event.containerId,
 		containerName: event.containerName,
 		delta: event.delta,

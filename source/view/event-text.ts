@@ -24,10 +24,13 @@ export function eventTimeText(event: PodtopEvent): string {
 	return event.counted ? '--:--:--' : formatEventTime(event.time);
 }
 
-/** `pod/container`, or `pod/(pod)` for the pod's own cgroup, or the cgroup of a kill outside any pod; escaped for the terminal. */
+/**
+ * `pod/container`, or `pod/(pod)` for the pod's own cgroup, or the cgroup of a kill outside any pod (a removed
+ * container's names where its runtime's files still give them, `-` for an unknown pod); escaped for the terminal.
+ */
 export function eventSubject(event: PodtopEvent): string {
-	if (event.podId === '') return sanitizeForTerminal(event.cgroup);
-	return sanitizeForTerminal(`${event.podName}/${event.containerName ?? '(pod)'}`);
+	if (event.containerName === null) return sanitizeForTerminal(event.podId === '' ? event.cgroup : `${event.podName}/(pod)`);
+	return sanitizeForTerminal(`${event.podName || '-'}/${event.containerName}`);
 }
 
 /**

@@ -168,6 +168,39 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		assert.ok(text.split('\n').some((line) => / before-start counted oom-kill \S+ \+1 value=1 victim=unknown limit=unknown cgroup=\/docker\//.test(line) && line.endsWith(cgroup)), text);
 	});
 
+	test('as root, after the fact: a kill in a container that has exited since is named from Docker\'s files, then by its path once removed', async (t) => {
+		const d = await prepare(t);
+		if (!d) return;
+		const consumer = await startMemconsumer(d.image);
+		t.after(() => consumer.cleanup());
+		const victim = await killMemconsumer(consumer.id);
+		const cgroup = `/docker/${consumer.id}`;
+		// Stopped: its cgroup is gone, its config.v2.json stays until `docker rm`.
+		await waitFor(() => !fs.existsSync(`/sys/fs/cgroup/memory${cgroup}`), 30_000, 'the container\'s cgroup to be removed');
+		type PastEvent = {kind: string; cgroup: string; podId: string | null; podName: string | null; containerId: string | null; containerName: string | null; victim: unknown; limit: unknown; past?: boolean};
+		const pastOf = async () => {
+			const document = JSON.parse(await run(process.execPath, [cliPath, '--once', '--json'], undefined, '/')) as {pastEvents: PastEvent[]; kernelLog: {readable: boolean}};
+			assert.equal(document.kernelLog.readable, true, 'root reads the kernel log');
+			return document.pastEvents.filter((event) => event.cgroup === cgroup);
+		};
+		const limit = {cgroup, level: 'container', bytes: 20 * 1024 * 1024};
+		assert.deepEqual(
+			(await pastOf()).map((event) => [event.kind, event.podId, event.podName, event.containerId, event.containerName, event.victim, event.limit, event.past]),
+			[['oom-kill', null, consumer.name, null, consumer.name, victim, limit, true]],
+			'named as Docker names it, though no cgroup holds it',
+		);
+		const text = await run(process.execPath, [cliPath, '--once'], undefined, '/');
+		const line = text.split('\n').find((candidate) => candidate.endsWith(`cgroup=${cgroup}`));
+		assert.match(line ?? '', new RegExp(` before-start oom-kill ${consumer.name}/${consumer.name} \\+1 victim=${victim.pid}\\(${victim.comm}\\) limit=container:`), text);
+
+		// Removed: nothing names it any more; the path says which it was.
+		await docker('rm', consumer.id);
+		assert.deepEqual(
+			(await pastOf()).map((event) => [event.podName, event.containerName, event.victim]),
+			[[null, null, victim]],
+		);
+	});
+
 	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
 		const d = await prepare(t);
 		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;

@@ -3,6 +3,10 @@ import {describe, test} from 'node:test';
 import {countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
+import {goneCgroupNames} from '../../source/model/infer-pods.js';
+import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
+import type {ContainerFacts, KnownContainerNames} from '../../source/model/types.js';
+import {eventSubject} from '../../source/view/event-text.js';
 
 const t0 = Date.parse('2025-11-23T16:00:00Z');
 
@@ -271,6 +275,62 @@ describe('detectEvents', () => {
 				[t0 - 5000, true, '', null, '/removed-pod/c1', 'ancestor', 128 * MiB],
 			],
 		);
+	});
+
+	test('a kill in a container cgroup removed since: named as its runtime\'s files still name it, else shown by path', () => {
+		const model = shopModel(t0, {});
+		const podUid = '0f4b5a4e-1c7d-4c6e-9a57-2f1d3e4b5c6d';
+		const [web, docker, unnamed, podOnly] = ['a', 'b', 'c', 'd'].map((digit) => digit.repeat(64));
+		const known: Record<string, KnownContainerNames> = {
+			[web]: {runtime: 'containerd', containerName: 'web', podName: 'checkout-7d9f8b6c4-x2kqz', podNamespace: 'shop', podUid, image: null, containerType: 'container', hostname: null},
+			[docker]: {runtime: 'docker', containerName: 'memconsumer', podName: null, podNamespace: null, podUid: null, image: null, containerType: null, hostname: null},
+			[podOnly]: {runtime: 'containerd', containerName: 'sidecar', podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null},
+		};
+		const facts: ContainerFacts = {
+			version: 1,
+			containerNames: (id) => known[id] ?? null,
+			podNames: (uid) => (uid === podUid ? {podName: 'checkout-7d9f8b6c4-x2kqz', podNamespace: 'shop', podUid, infraContainerId: null, hostname: null} : null),
+			hostname: () => null,
+			fullCapabilities: () => null,
+			pinnedNamespace: () => null,
+		};
+		const namesOfGone = (cgroupPath: string) => goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts);
+		const at = (taskMemcg: string, pid: number) => kill({pid, taskMemcg, oomMemcg: taskMemcg, limitBytes: 64 * MiB});
+		const events = pastKillEvents(
+			[
+				at(`/kubepods/burstable/pod${podUid}/${web}`, 1),
+				at(`/docker/${docker}`, 2),
+				at(`/docker/${unnamed}`, 3),
+				at(`/kubepods/burstable/pod${podUid}/${podOnly}`, 4),
+				at('/removed-pod/c1', 5),
+			],
+			model,
+			namesOfGone,
+		);
+		assert.deepEqual(
+			events.map((event) => [event.victim?.pid, event.podId, event.podName, event.containerId, event.containerName, event.limit?.level]),
+			[
+				[1, '', 'checkout-7d9f8b6c4-x2kqz', null, 'web', 'container'],
+				// A container in no pod: its pod is itself, as the tree names it.
+				[2, '', 'memconsumer', null, 'memconsumer', 'container'],
+				[3, '', '', null, null, 'container'],
+				// The pod named by its UID, from the kubelet's files.
+				[4, '', 'checkout-7d9f8b6c4-x2kqz', null, 'sidecar', 'container'],
+				[5, '', '', null, null, 'container'],
+			],
+		);
+		assert.deepEqual(events.map(eventSubject), [
+			'checkout-7d9f8b6c4-x2kqz/web',
+			'memconsumer/memconsumer',
+			`/docker/${unnamed}`,
+			'checkout-7d9f8b6c4-x2kqz/sidecar',
+			'/removed-pod/c1',
+		]);
+		// Names from files are hostile input like any other: bounded here, escaped where shown.
+		known[web] = {...known[web], containerName: `x\u001b[2J${'y'.repeat(400)}`};
+		const [hostile] = pastKillEvents([at(`/kubepods/burstable/pod${podUid}/${web}`, 1)], model, namesOfGone);
+		assert.equal(hostile.containerName?.length, 256);
+		assert.match(eventSubject(hostile), /^checkout-7d9f8b6c4-x2kqz\/x\\x1b\[2Jy+$/);
 	});
 
 	test('EventDetector keeps its previous model safe from pooled records updated in place', () => {
