@@ -136,6 +136,7 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 		} else {
 			log.ingest(model, events);
 		}
+		log.settleExits((runtimeId) => monitor.exitStatus?.(runtimeId) ?? null);
 		counts.events += events.length;
 		for (const event of events) if (event.kind === 'oom-kill') counts.oomKills++;
 		return {model, events};

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type {ContainerFacts, KnownContainerNames, KnownPodNames, NamespaceType, ProcessRecord} from '../model/types.js';
+import type {ContainerFacts, KnownContainerNames, KnownPodNames, NamespaceType, ProcessRecord, RecordedExit} from '../model/types.js';
 import {readHostnameFromEnviron, RuntimeNameResolver} from './runtime-names.js';
 
 export type RuntimeFactsOptions = {
@@ -147,6 +147,10 @@ export class RuntimeFacts implements ContainerFacts {
 					};
 		this.given.set(`c:${containerId}`, answer);
 		return answer;
+	}
+
+	exitStatus(containerId: string): RecordedExit | null {
+		return this.resolver.exitStatus(containerId);
 	}
 
 	podNames(podUidOrId: string): KnownPodNames | null {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type {RecordedExit} from '../model/types.js';
 import {decodeText} from './parse-bytes.js';
 
 export type NamesRuntime = 'containerd' | 'cri-o' | 'docker' | 'cri-dockerd' | 'podman';
@@ -70,6 +71,34 @@ const dataRootFlags = new Set(['--data-root', '--graph', '-g']);
 const maxCmdlineBytes = 64 * 1024;
 
 type JsonObject = Record<string, unknown>;
+
+/** containerd's CRI plugin keeps each container's status here, under its default root. */
+const criContainersRoot = 'var/lib/containerd/io.containerd.grpc.v1.cri/containers';
+/** Docker's zero time: a container that has not finished. */
+const zeroTime = /^0001-01-01T/;
+
+function exitCodeOf(value: unknown): number | null {
+	return typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 ? value : null;
+}
+
+/** Docker's `State` of a container that has finished. */
+function exitFromDockerState(state: JsonObject | null): RecordedExit | null {
+	if (state === null || state.Running !== false) return null;
+	const finished = stringField(state, 'FinishedAt');
+	const code = exitCodeOf(state.ExitCode);
+	if (finished === null || zeroTime.test(finished) || code === null) return null;
+	const finishedAt = Date.parse(finished);
+	return {runtime: 'docker', code, finishedAt: Number.isFinite(finishedAt) ? finishedAt : null, reason: state.OOMKilled === true ? 'OOMKilled' : null};
+}
+
+/** containerd CRI's `{"Version":"v1","FinishedAt":<ns>,"ExitCode":…,"Reason":…}` of a container that has finished. */
+function exitFromCriStatus(status: JsonObject | null): RecordedExit | null {
+	if (status === null || status.Version !== 'v1') return null;
+	const code = exitCodeOf(status.ExitCode);
+	const finishedNs = status.FinishedAt;
+	if (code === null || typeof finishedNs !== 'number' || !(finishedNs > 0)) return null;
+	return {runtime: 'containerd', code, finishedAt: Math.round(finishedNs / 1e6), reason: stringField(status, 'Reason')};
+}
 
 function asObject(value: unknown): JsonObject | null {
 	return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null;
@@ -457,6 +486,18 @@ export class RuntimeNameResolver {
 			if (spec !== null) return namesFromStorageSpec(containerId, spec);
 		}
 		return null;
+	}
+
+	/**
+	 * How a stopped container's main process ended, as its runtime recorded it: Docker's config.v2.json `State`,
+	 * else the status containerd's CRI plugin keeps. Read afresh on each call (the runtime writes it after the exit);
+	 * null while it runs, or when no runtime recorded it.
+	 */
+	exitStatus(containerId: string): RecordedExit | null {
+		if (!containerIdShape.test(containerId)) return null;
+		const dockerConfig = asObject(readJsonFile(this.under(`${this.dockerDataRoot}/containers/${containerId}/config.v2.json`)));
+		if (dockerConfig !== null) return exitFromDockerState(objectField(dockerConfig, 'State'));
+		return exitFromCriStatus(asObject(readJsonFile(this.under(`${criContainersRoot}/${containerId}/status`))));
 	}
 
 	/** The running dockerd's --data-root (its pid from /run/docker.pid), else daemon.json's, else /var/lib/docker. */

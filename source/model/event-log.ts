@@ -1,5 +1,5 @@
 import type {PodtopEvent} from './events.js';
-import type {Gauges, PodModel} from './types.js';
+import type {Gauges, PodModel, RecordedExit} from './types.js';
 
 /** One point of a container's history. */
 export type GaugeSample = {
@@ -43,6 +43,8 @@ export type ContainerHistory = {
 	 * lowest start time) was an OOM kill's victim, or a group kill took it; else `exited`. Null while present.
 	 */
 	end: 'oom-killed' | 'exited' | null;
+	/** The exit its runtime recorded once it was gone (settleExits); null while present or unknown. */
+	exit: RecordedExit | null;
 };
 
 /** A container no longer in the model (its cgroup was removed, e.g. by the runtime after an OOM kill), kept for a while. */
@@ -139,10 +141,16 @@ type Entry = {
 	lastPids: number[];
 	/** The pid of its main process in the last model that had it. */
 	mainPid: number | null;
+	/** The runtime's id of the container, by which its recorded exit is looked up. */
+	runtimeId: string | null;
+	exit: RecordedExit | null;
 	lastSeen: number;
 	events: PodtopEvent[];
 	goneAt: number | null;
 };
+
+/** How long after a container is gone its runtime's record of the exit is looked for. */
+const exitWaitMs = 10_000;
 
 /** How a gone container ended: see ContainerHistory.end. */
 function endOf(entry: Entry): 'oom-killed' | 'exited' {
@@ -195,6 +203,8 @@ export class EventLog {
 						lastGauges: container.gauges,
 						lastPids: [],
 						mainPid: null,
+						runtimeId: container.containerId,
+						exit: null,
 						lastSeen: model.time,
 						events: [],
 						goneAt: null,
@@ -213,6 +223,8 @@ export class EventLog {
 				entry.mainPid = main?.pid ?? null;
 				entry.lastSeen = model.time;
 				entry.goneAt = null;
+				entry.runtimeId = container.containerId;
+				entry.exit = null;
 				const memory = container.gauges.memory;
 				const previous = entry.samples.last();
 				const sample = {time: model.time, memory: memory.current, limit: memory.effectiveMax, cpuPercent: container.gauges.cpu.percent};
@@ -230,6 +242,18 @@ export class EventLog {
 		const livePods = new Set(model.pods.map((pod) => pod.id));
 		for (const entry of this.entries.values()) livePods.add(entry.podId);
 		for (const podId of this.podEvents.keys()) if (!livePods.has(podId)) this.podEvents.delete(podId);
+	}
+
+	/**
+	 * Asks how each container gone in the last `exitWaitMs` ended, until its runtime has recorded it (it writes
+	 * the status after the cgroup is gone). `lookup` reads the runtime's files; the log itself does no I/O.
+	 */
+	settleExits(lookup: (runtimeId: string) => RecordedExit | null): void {
+		const now = this.now();
+		for (const entry of this.entries.values()) {
+			if (entry.goneAt === null || entry.exit !== null || entry.runtimeId === null || now - entry.goneAt > exitWaitMs) continue;
+			entry.exit = lookup(entry.runtimeId);
+		}
 	}
 
 	/** All events, newest first. */
@@ -309,6 +333,7 @@ export class EventLog {
 			events: entry.events,
 			goneAt: entry.goneAt,
 			end: entry.goneAt === null ? null : endOf(entry),
+			exit: entry.exit,
 		};
 	}
 }

@@ -1,6 +1,6 @@
 import {createModelBuilder} from './build-model.js';
 import {goneCgroupNames, inferTopology, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
-import type {PodModel, Snapshot} from './types.js';
+import type {PodModel, RecordedExit, Snapshot} from './types.js';
 
 export type Monitor = {
 	refresh(): PodModel;
@@ -15,6 +15,8 @@ export type Monitor = {
 	refreshCgroups?(cgroupPaths: Iterable<string>): PodModel | null;
 	/** What the runtimes' files still say of a container cgroup that is gone; null before the first refresh or when nothing does. */
 	goneCgroupNames?(cgroupPath: string): GoneCgroupNames | null;
+	/** How a stopped container ended, by its runtime id, as the runtime's files recorded it; null when unknown. */
+	exitStatus?(runtimeId: string): RecordedExit | null;
 	close(): void;
 };
 
@@ -58,6 +60,9 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 		goneCgroupNames(cgroupPath) {
 			const facts = lastSnapshot?.facts;
 			return facts ? goneCgroupNames(cgroupPath, options.identify, facts) : null;
+		},
+		exitStatus(runtimeId) {
+			return lastSnapshot?.facts?.exitStatus?.(runtimeId) ?? null;
 		},
 		close() {
 			source.close();

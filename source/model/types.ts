@@ -217,6 +217,16 @@ export type KnownPodNames = {
  * Lookups the collect layer answers for inference, each cached there (a container's files are read once per
  * id, a process's once per pid and start time). Inference asks only about the containers it builds.
  */
+/** How a container's main process ended, as its runtime recorded it. */
+export type RecordedExit = {
+	runtime: 'docker' | 'containerd';
+	code: number;
+	/** ms since the epoch; null when not recorded. */
+	finishedAt: number | null;
+	/** `OOMKilled` (the runtime saw an OOM kill in the container, not necessarily of this process), containerd's `Error`, `Completed`; null when none. Not sanitized. */
+	reason: string | null;
+};
+
 export type ContainerFacts = {
 	/** Changes whenever an answer given before may have changed (names that appeared on disk later). */
 	readonly version: number;
@@ -231,6 +241,8 @@ export type ContainerFacts = {
 	pinnedNamespace(type: NamespaceType, inode: number): string | null;
 	/** /proc/<pid>/oom_score_adj; null when unreadable. */
 	oomScoreAdj?(process: ProcessRecord): number | null;
+	/** How a stopped container ended, by its runtime id, read afresh; null while it runs or when no runtime recorded it. */
+	exitStatus?(containerId: string): RecordedExit | null;
 };
 
 export type CollectProblems = {

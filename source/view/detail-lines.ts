@@ -15,14 +15,14 @@ import {
 	type PodModel,
 	type ProcessRecord,
 } from '../model/types.js';
-import {eventSubject, eventTimeText, eventTone, eventVictim, formatEventTime} from './event-text.js';
+import {eventSubject, eventTimeText, eventTone, eventVictim, formatEventTime, recordedExitText} from './event-text.js';
 import {containerMemoryTexts, podTopTexts} from '../format/kube-memory.js';
 import {formatBytes, formatCores, formatEstimate, formatPercent, formatRate, plural} from '../format/units.js';
 import {memoryLevel, sparkline} from './gauge-marks.js';
 import {namespaceShortNames} from './namespace-labels.js';
 import {namespaceKey, type ContainerRef, type NamespaceSharing} from './namespace-sharing.js';
 import type {Tone} from './theme.js';
-import {podBadges, type TreeRow} from './tree-rows.js';
+import {podBadges, tombstoneTag, type TreeRow} from './tree-rows.js';
 
 export type DetailSegment = {text: string; tone?: Tone};
 /** Paths are cut in the middle: their ends tell cgroups apart. */
@@ -63,7 +63,7 @@ export function detailLines(model: PodModel, row: TreeRow | undefined, sharing: 
 		case 'gone-pod':
 			return [
 				line({text: 'pod ', tone: 'muted'}, {text: safe(subject.podName), tone: 'heading'}, {text: '  † gone', tone: 'muted'}),
-				field('members', subject.tombstones.map((tombstone) => `${safe(tombstone.containerName)} † ${tombstone.end}`).join(', ')),
+				field('members', subject.tombstones.map((tombstone) => `${safe(tombstone.containerName)} ${tombstoneTag(tombstone)}`).join(', ')),
 				...eventLines(history?.log.eventsForPod(subject.podId) ?? []),
 			];
 	}
@@ -111,6 +111,7 @@ function tombstoneLines(tombstone: Tombstone, history: DetailHistory | undefined
 			{text: `  in pod ${safe(tombstone.podName)}`, tone: 'muted'},
 		),
 		field('gone', `since ${formatEventTime(tombstone.goneAt)}, listed until ${formatEventTime(tombstone.expiresAt)}`, 'muted'),
+		...(tombstone.exit ? [field('exit', recordedExitText(tombstone.exit))] : []),
 		pathField('cgroup', tombstone.cgroup),
 		line({text: 'last seen', tone: 'muted'}),
 		...gaugeLines(tombstone.lastGauges, tombstone.cgroup, null),

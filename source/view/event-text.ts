@@ -1,4 +1,5 @@
 import type {PodtopEvent, StruckLimit} from '../model/events.js';
+import type {RecordedExit} from '../model/types.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
 import {formatBytes} from '../format/units.js';
 import type {Tone} from './theme.js';
@@ -7,6 +8,22 @@ import type {Tone} from './theme.js';
 export function formatEventTime(time: number): string {
 	const date = new Date(time);
 	return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+const signalNames: Readonly<Record<number, string>> = {1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM'};
+const runtimeNames = {docker: 'Docker', containerd: 'containerd'} as const;
+
+/**
+ * `exit code 137 (SIGKILL) at 14:02:03, as Docker recorded it · Docker saw an OOM kill in it`: a gone container's
+ * exit as its runtime's files tell it; escaped for the terminal.
+ */
+export function recordedExitText(exit: RecordedExit): string {
+	const signal = exit.code > 128 ? signalNames[exit.code - 128] : undefined;
+	const code = `exit code ${exit.code}${signal ? ` (${signal})` : ''}`;
+	const when = exit.finishedAt === null ? '' : ` at ${formatEventTime(exit.finishedAt)}`;
+	const runtime = runtimeNames[exit.runtime];
+	const reason = exit.reason === null ? '' : exit.reason === 'OOMKilled' ? ` · ${runtime} saw an OOM kill in it` : ` · reason ${exit.reason}`;
+	return sanitizeForTerminal(`${code}${when}, as ${runtime} recorded it${reason}`);
 }
 
 /** When a kill happened, in a row's few cells: `14:02` on the day of `now` (local time), `3 Dec` before. */

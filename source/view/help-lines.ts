@@ -24,7 +24,7 @@ export const markEntries: ReadonlyArray<readonly [mark: string, meaning: string]
 	['OOM  white on red', 'OOM-killed a moment ago (bold and underlined without colour)'],
 	['oom ×2 by pod 256M', 'OOM kills not seen yet, by whose limit the newest, then when the last was (last 14:02): open the event log (e) or the row\'s details (d)'],
 	['† oom-killed', "gone: its main process was the OOM victim, by the limit named when the kernel log says; kept a minute, dimmed"],
-	['† exited', 'gone otherwise (after an OOM kill in it), kept a minute with its last figures and events'],
+	['† exited 3', 'gone otherwise (after an OOM kill in it), with the exit code its runtime recorded; kept a minute'],
 	['before start  header', 'OOM kills the kernel log holds from before podtop started: in the event log'],
 	['N events  header', 'limit events since start; red once an OOM kill happened'],
 ];

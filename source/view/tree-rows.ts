@@ -220,8 +220,8 @@ function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly 
  * The mark of a gone container: `† oom-killed` when its main process was the victim (or a group kill took
  * it), with the limit that struck where the kernel log said (`† oom-killed by pod's 64M limit`); else `† exited`.
  */
-export function tombstoneTag(tombstone: Tombstone): string {
-	if (tombstone.end !== 'oom-killed') return `† ${tombstone.end}`;
+export function tombstoneTag(tombstone: Pick<Tombstone, 'end' | 'events' | 'exit'>): string {
+	if (tombstone.end !== 'oom-killed') return tombstone.exit ? `† exited ${tombstone.exit.code}` : `† ${tombstone.end}`;
 	const limit = shortLimit(tombstone.events.find((event) => event.kind === 'oom-kill' && event.limit)?.limit);
 	return limit === null ? '† oom-killed' : `† oom-killed by ${limit}`;
 }

@@ -484,6 +484,48 @@ describe('Docker outside its defaults', () => {
 	});
 });
 
+describe('how a stopped container ended, as its runtime recorded it', () => {
+	const tree = new NodeTree();
+	after(() => fs.rmSync(tree.root, {recursive: true, force: true}));
+	const [stopped, running, created, criExited, criRunning, malformed, wrongVersion, huge] = ['stopped', 'running', 'created', 'cri-exited', 'cri-running', 'bad', 'v2', 'huge'].map(hexId);
+	const dockerState = (id: string, state: Record<string, unknown>) =>
+		tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {ID: id, Name: '/web', Config: {Image: 'busybox'}, State: state});
+	const criStatus = (id: string, status: Record<string, unknown>) => tree.json(`var/lib/containerd/io.containerd.grpc.v1.cri/containers/${id}/status`, status);
+	dockerState(stopped, {Running: false, OOMKilled: true, ExitCode: 137, FinishedAt: '2026-12-06T14:02:03.123456789Z'});
+	dockerState(running, {Running: true, ExitCode: 0, FinishedAt: '0001-01-01T00:00:00Z'});
+	dockerState(created, {Running: false, ExitCode: 0, FinishedAt: '0001-01-01T00:00:00Z'});
+	dockerState(huge, {Running: false, ExitCode: 2 ** 40, FinishedAt: '2026-12-06T14:02:03Z'});
+	criStatus(criExited, {Version: 'v1', Pid: 0, StartedAt: 1, FinishedAt: 1_796_565_723_000_000_000, ExitCode: 1, Reason: 'Error', Message: ''});
+	criStatus(criRunning, {Version: 'v1', Pid: 42, StartedAt: 1, FinishedAt: 0, ExitCode: 0, Reason: ''});
+	criStatus(wrongVersion, {Version: 'v2', FinishedAt: 1, ExitCode: 1});
+	tree.write(`var/lib/containerd/io.containerd.grpc.v1.cri/containers/${malformed}/status`, '{"Version":"v1","ExitCode":');
+	const resolver = new RuntimeNameResolver({root: tree.root});
+
+	test('Docker\'s State once it finished: code, time, its OOMKilled flag as the reason', () => {
+		assert.deepEqual(resolver.exitStatus(stopped), {runtime: 'docker', code: 137, finishedAt: Date.parse('2026-12-06T14:02:03.123Z'), reason: 'OOMKilled'});
+		assert.equal(resolver.exitStatus(running), null, 'still running');
+		assert.equal(resolver.exitStatus(created), null, 'never finished');
+		assert.equal(resolver.exitStatus(huge), null, 'an exit code no process can have');
+	});
+
+	test('containerd CRI\'s status: code, time from nanoseconds, its reason; nothing while it runs or from a shape not known', () => {
+		assert.deepEqual(resolver.exitStatus(criExited), {runtime: 'containerd', code: 1, finishedAt: 1_796_565_723_000, reason: 'Error'});
+		assert.equal(resolver.exitStatus(criRunning), null);
+		assert.equal(resolver.exitStatus(wrongVersion), null);
+		assert.equal(resolver.exitStatus(malformed), null);
+		assert.equal(resolver.exitStatus(hexId('nowhere')), null);
+		assert.equal(resolver.exitStatus('../../etc'), null, 'not an id: no path is built from it');
+	});
+
+	test('read afresh: a container that stops after the first look is seen stopped', () => {
+		const later = hexId('later');
+		dockerState(later, {Running: true, ExitCode: 0, FinishedAt: '0001-01-01T00:00:00Z'});
+		assert.equal(resolver.exitStatus(later), null);
+		dockerState(later, {Running: false, ExitCode: 3, FinishedAt: '2026-12-06T14:02:03Z'});
+		assert.equal(resolver.exitStatus(later)?.code, 3);
+	});
+});
+
 describe('readHostnameFromEnviron', () => {
 	const tree = new NodeTree();
 	after(() => tree.remove());

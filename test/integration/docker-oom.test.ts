@@ -201,6 +201,46 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		);
 	});
 
+	test('the live view in tmux: a container whose child was OOM-killed, then exited with code 3, stays listed as † exited 3', async (t) => {
+		const d = await prepare(t);
+		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const quitter = await dockerRig(async ({containers}) => {
+			const name = `${uniqueDockerName()}-quitter`;
+			containers.push(name);
+			// Its child dd is the kill's victim; the shell, its main process, goes on to exit 3.
+			const command = 'while [ ! -e /tmp/go ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=40M count=1; sleep 1; exit 3';
+			await docker('run', '--detach', '--name', name, '--pull', 'never', '--memory', '20m', '--memory-swap', '20m', d.image, 'sh', '-c', command);
+			await waitForDockerPid(name);
+			return {name, id: (await dockerInspect(name)).Id};
+		});
+		t.after(() => quitter.cleanup());
+		const terminal = new Terminal(160, 40, `${process.execPath} ${cliPath} --interval 500`);
+		t.after(() => terminal.close());
+		await terminal.waitForScreen((text) => text.includes(quitter.name), 'the container in the live view');
+		terminal.type('/');
+		terminal.type('-l', quitter.name);
+		terminal.type('Enter');
+		await docker('exec', quitter.id, 'touch', '/tmp/go');
+		const exited = await waitFor(async () => {
+			const state = await dockerInspect(quitter.id);
+			return state.State.Running ? null : state;
+		}, 30_000, 'the container to exit');
+		assert.equal(exited.State.ExitCode, 3);
+		assert.match(await run('dmesg', []), new RegExp(`task_memcg=/docker/${quitter.id},task=dd,`), 'the kernel killed its dd');
+		// The name is cut to leave room for the marks.
+		const tombstoneRow = (text: string) => text.split('\n').find((line) => /^ {6}podtop-docker-\S* † /.test(line)) ?? '';
+		const screen = await terminal.waitForScreen((text) => /† exited 3 oom ×1 /.test(tombstoneRow(text)), `the tombstone row reading † exited 3 oom ×1`);
+		assert.doesNotMatch(screen, /† oom-killed/, 'its main process was not the victim');
+		// 160 columns: the details of the selected row beside the tree, the gone pod's first.
+		const pane = (text: string) => text.split('\n').map((line) => line.split('│')[1]?.trim() ?? '');
+		assert.ok(pane(screen).some((line) => /^members +podtop-docker-\S+ † exited 3$/.test(line)), 'the pod\'s details say so too');
+		terminal.type('Down');
+		// Cut at the pane's edge after Docker's name.
+		const exitLine = /^exit +exit code 3 at \d\d:\d\d:\d\d, as Docker recorded it/;
+		const details = await terminal.waitForScreen((text) => pane(text).some((line) => exitLine.test(line)), 'the exit in the tombstone\'s details');
+		t.diagnostic(details);
+	});
+
 	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
 		const d = await prepare(t);
 		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;

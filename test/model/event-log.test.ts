@@ -4,6 +4,7 @@ import {estimateTimeToLimit, EventLog, Ring, type GaugeSample} from '../../sourc
 import {EventDetector, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel} from '../fixtures/event-models.js';
 import {MiB} from '../fixtures/models.js';
+import type {PodModel, RecordedExit} from '../../source/model/types.js';
 
 const t0 = Date.parse('2025-11-23T16:00:00Z');
 
@@ -175,6 +176,50 @@ describe('EventLog', () => {
 		assert.equal(ended(1234, null), 'oom-killed');
 		assert.equal(ended(1240, null), 'exited', 'a child killed, the container ended later on its own');
 		assert.equal(ended(1240, app1Cgroup), 'oom-killed', 'a group kill took them all');
+	});
+
+	test('a gone container\'s exit is asked of its runtime\'s files until recorded, for 10 s at most, and only for the gone', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		const runtimeId = 'a'.repeat(64);
+		const withIds = (model: PodModel) => {
+			for (const container of model.pods[0].containers) (container as {containerId: string | null}).containerId = container.name === 'app1' ? runtimeId : 'b'.repeat(64);
+			return model;
+		};
+		const asked: string[] = [];
+		let recorded: RecordedExit | null = null;
+		const lookup = (id: string) => {
+			asked.push(id);
+			return recorded;
+		};
+		log.ingest(withIds(shopModel(t0, {})));
+		log.settleExits(lookup);
+		assert.deepEqual(asked, [], 'nothing is gone');
+		time.state.now = t0 + 1000;
+		log.ingest(withIds(shopModel(t0 + 1000, {app1: null})));
+		log.settleExits(lookup);
+		assert.deepEqual(asked, [runtimeId]);
+		assert.equal(log.tombstones()[0].exit, null, 'not recorded yet: asked again next time');
+		recorded = {runtime: 'docker', code: 3, finishedAt: t0 + 900, reason: null};
+		time.state.now = t0 + 2000;
+		log.settleExits(lookup);
+		assert.deepEqual(log.tombstones()[0].exit, recorded);
+		log.settleExits(lookup);
+		assert.equal(asked.length, 2, 'recorded: not asked again');
+
+		// Gone with nothing recorded: asked no more once 10 s have passed.
+		const quiet = new EventLog({now: time.now});
+		time.state.now = t0;
+		quiet.ingest(withIds(shopModel(t0, {})));
+		quiet.ingest(withIds(shopModel(t0 + 1000, {app2: null})));
+		asked.length = 0;
+		recorded = null;
+		for (const now of [t0 + 5000, t0 + 10_000, t0 + 10_001, t0 + 20_000]) {
+			time.state.now = now;
+			quiet.settleExits(lookup);
+		}
+		assert.equal(asked.length, 2);
+		assert.equal(quiet.tombstones()[0].exit, null);
 	});
 
 	test('a container that comes back is live again', () => {

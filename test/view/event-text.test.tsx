@@ -6,7 +6,7 @@ import {cellWidth} from '../../source/format/cells.js';
 import type {Tombstone} from '../../source/model/event-log.js';
 import type {PodtopEvent} from '../../source/model/events.js';
 import {EventPane} from '../../source/view/event-pane.js';
-import {eventTimeText, eventVictim, limitPhrase} from '../../source/view/event-text.js';
+import {eventTimeText, eventVictim, limitPhrase, recordedExitText} from '../../source/view/event-text.js';
 import {nothingSeen, unseenOomKills} from '../../source/view/alerts.js';
 import {alertBadges} from '../../source/view/pod-tree.js';
 import {tombstoneTag, type RowAlert} from '../../source/view/tree-rows.js';
@@ -46,6 +46,15 @@ test('a tombstone row: oom-killed by the limit that struck, or exited', () => {
 	assert.equal(tombstoneTag(tombstone), "† oom-killed by pod's 256M limit");
 	assert.equal(tombstoneTag({...tombstone, events: [{...kill, limit: null}]}), '† oom-killed');
 	assert.equal(tombstoneTag({...tombstone, end: 'exited'}), '† exited');
+	// Its runtime recorded how it ended: the code on the row, the rest in the details.
+	const exit = {runtime: 'docker', code: 137, finishedAt: new Date(2026, 11, 6, 14, 2, 3).getTime(), reason: 'OOMKilled'} as const;
+	assert.equal(tombstoneTag({...tombstone, end: 'exited', exit}), '† exited 137');
+	assert.equal(tombstoneTag({...tombstone, exit}), "† oom-killed by pod's 256M limit", 'the kernel named its main process the victim');
+	assert.equal(recordedExitText(exit), 'exit code 137 (SIGKILL) at 14:02:03, as Docker recorded it · Docker saw an OOM kill in it');
+	assert.equal(
+		recordedExitText({runtime: 'containerd', code: 1, finishedAt: null, reason: 'Error\u001b[2J'}),
+		'exit code 1, as containerd recorded it · reason Error\\x1b[2J',
+	);
 });
 
 test('the event pane at 80 columns: which limit and the victim whole, in fewer words; at 120 in full', () => {
