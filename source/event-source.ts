@@ -2,7 +2,7 @@ import type {CgroupLayout} from './collect/cgroup-layout.js';
 import {createEventsWatcher, type EventsWatcher} from './collect/events-watcher.js';
 import {KmsgReader} from './collect/kmsg-reader.js';
 import {EventLog, type EventLogOptions} from './model/event-log.js';
-import {EventDetector, countedPastKills, pastKillEvents, type EventDetectorOptions, type KernelLogState, type NamesOfGoneCgroup, type PodtopEvent} from './model/events.js';
+import {EventDetector, beforeStartEvents, type EventDetectorOptions, type KernelLogState, type NamesOfGoneCgroup, type PodtopEvent} from './model/events.js';
 import type {Monitor} from './model/monitor.js';
 import type {PodModel} from './model/types.js';
 
@@ -75,7 +75,7 @@ function kernelLogState(kmsg: KmsgReader | null): KernelLogState {
 export function readPastEvents(model: PodModel, kmsgPath: string, namesOfGone?: NamesOfGoneCgroup): {events: PodtopEvent[]; kernelLog: KernelLogState} {
 	const kmsg = new KmsgReader({path: kmsgPath, backlog: true});
 	kmsg.close();
-	return {events: kmsg.available ? pastKillEvents(kmsg.backlog.kills, model, namesOfGone) : countedPastKills(model), kernelLog: kernelLogState(kmsg)};
+	return {events: beforeStartEvents(kmsg.available ? kmsg.backlog.kills : null, model, namesOfGone), kernelLog: kernelLogState(kmsg)};
 }
 
 /** The cgroups whose v2 event files are worth watching: each container's memory and pids cgroup, and each pod's. */
@@ -130,7 +130,7 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 		if (kmsg) detector.addKernelKills(kmsg.poll());
 		const events = detector.next(model);
 		if (pastEvents === null) {
-			pastEvents = !options.history ? [] : kmsg?.available ? pastKillEvents(kmsg.backlog.kills, model, namesOfGone) : countedPastKills(model);
+			pastEvents = options.history ? beforeStartEvents(kmsg?.available ? kmsg.backlog.kills : null, model, namesOfGone) : [];
 			counts.pastOomKills = pastEvents.reduce((sum, event) => sum + event.delta, 0);
 			log.ingest(model, [...pastEvents, ...events]);
 		} else {

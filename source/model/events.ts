@@ -574,13 +574,20 @@ export function pastKillEvents(kills: readonly KernelOomKill[], model: PodModel,
 }
 
 /**
- * The OOM kills from before start that the cgroups' own counters hold, for when the kernel log cannot be read:
- * one event per container (and per pod cgroup, for kills its containers do not account for) whose oom_kill
- * counter is above 0. On v2 a pod's counter counts its containers' kills too; on v1 only its own tasks'.
+ * The OOM kills from before start that the cgroups' own counters hold beyond those the kernel log named
+ * (`logged`: all of them when it cannot be read; the ring may also have wrapped, or the kill may have been
+ * logged before the ring's start): one event per container (and per pod cgroup, for kills its containers do
+ * not account for) whose oom_kill counter is above what was logged there. On v2 a pod's counter counts its
+ * containers' kills too; on v1 only its own tasks'.
  */
-export function countedPastKills(model: PodModel): PodtopEvent[] {
+export function countedPastKills(model: PodModel, logged: readonly PodtopEvent[] = []): PodtopEvent[] {
+	const loggedIn = new Map<string, number>();
+	for (const event of logged) {
+		const key = event.containerId ?? `pod:${event.podId}`;
+		loggedIn.set(key, (loggedIn.get(key) ?? 0) + event.delta);
+	}
 	const events: PodtopEvent[] = [];
-	const counted = (pod: Pod, container: Container | null, cgroup: string, kills: number): PodtopEvent => ({
+	const counted = (pod: Pod, container: Container | null, cgroup: string, kills: number, beyondLog: number): PodtopEvent => ({
 		time: model.time,
 		kind: 'oom-kill',
 		cgroup,
@@ -588,7 +595,7 @@ export function countedPastKills(model: PodModel): PodtopEvent[] {
 		podName: pod.name,
 		containerId: container?.id ?? null,
 		containerName: container?.name ?? null,
-		delta: kills,
+		delta: beyondLog,
 		value: kills,
 		victim: null,
 		limit: null,
@@ -601,13 +608,25 @@ export function countedPastKills(model: PodModel): PodtopEvent[] {
 			const kills = container.gauges.memory.events.oomKill ?? 0;
 			if (kills <= 0 || container.cgroups.memory === null) continue;
 			containerKills += kills;
-			events.push(counted(pod, container, container.cgroups.memory, kills));
+			const beyondLog = kills - (loggedIn.get(container.id) ?? 0);
+			if (beyondLog > 0) events.push(counted(pod, container, container.cgroups.memory, kills, beyondLog));
 		}
 		const podKills = pod.gauges?.memory.events.oomKill ?? 0;
 		const ownKills = model.host.cgroupMode === 'v2' ? podKills - containerKills : podKills;
-		if (pod.cgroup !== null && ownKills > 0) events.push(counted(pod, null, pod.cgroup, ownKills));
+		const beyondLog = ownKills - (loggedIn.get(`pod:${pod.id}`) ?? 0);
+		if (pod.cgroup !== null && beyondLog > 0) events.push(counted(pod, null, pod.cgroup, ownKills, beyondLog));
 	}
 	return events;
+}
+
+/**
+ * The kills from before start, oldest first: those the kernel log's backlog holds (`kills`; null when it cannot
+ * be read), after those the cgroups' counters hold beyond it, whose time is not known.
+ */
+export function beforeStartEvents(kills: readonly KernelOomKill[] | null, model: PodModel, namesOfGone?: NamesOfGoneCgroup): PodtopEvent[] {
+	if (kills === null) return countedPastKills(model);
+	const logged = pastKillEvents(kills, model, namesOfGone);
+	return [...countedPastKills(model, logged), ...logged];
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {beforeStartEvents, countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
 import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
 import {makeProcess, MiB} from '../fixtures/models.js';
 import {goneCgroupNames} from '../../source/model/infer-pods.js';
@@ -392,5 +392,29 @@ describe('kills from before start, counted by the cgroups when the kernel log ca
 			[app1Cgroup, 2],
 			[shopPodCgroup, 1],
 		]);
+	});
+
+	test('as root, the kills a counter holds beyond those the kernel log still names (its ring wrapped) are counted, before the logged ones', () => {
+		// v2: the pod's counter holds its containers' 4 and one of its own.
+		const model = shopModel(t0, {app1: {oomKill: 3}, app2: {oomKill: 1}, pod: {oomKill: 5}});
+		const logged = [kill({pid: 1234, time: t0 - 5000, sequence: 1}), kill({pid: 1240, time: t0 - 4000, sequence: 2})];
+		const events = beforeStartEvents(logged, model);
+		assert.deepEqual(
+			events.map((event) => [event.cgroup, event.delta, event.value ?? null, event.victim?.pid ?? null, event.counted ?? false, event.past]),
+			[
+				// app1 counted 3, the log names 2: one more, whose time and victim are unknown.
+				[app1Cgroup, 1, 3, null, true, true],
+				[app2Cgroup, 1, 1, null, true, true],
+				[shopPodCgroup, 1, 1, null, true, true],
+				[app1Cgroup, 1, null, 1234, false, true],
+				[app1Cgroup, 1, null, 1240, false, true],
+			],
+		);
+		// All of them logged: nothing counted on top.
+		assert.deepEqual(beforeStartEvents(logged, shopModel(t0, {app1: {oomKill: 2}})).filter((event) => event.counted), []);
+		// A counter below what the log names (a cgroup made again at the same path since): nothing counted, nothing taken off.
+		assert.equal(beforeStartEvents(logged, shopModel(t0, {app1: {oomKill: 1}})).length, 2);
+		// The kernel log unreadable: the counters alone.
+		assert.deepEqual(beforeStartEvents(null, model).map((event) => event.delta), [3, 1, 1]);
 	});
 });
