@@ -6,7 +6,7 @@ import type {GoneCgroupNames} from './infer-pods.js';
  * - `memory.high`, `memory.max`, `oom`, `oom-kill`: v2 memory.events counters (`oom-kill` also v1 oom_control's oom_kill)
  * - `limit-hit`: v1 memory.failcnt rose (usage reached the limit; reclaim or an OOM follows)
  * - `under-oom`: v1 oom_control under_oom turned on (OOM killer disabled: the tasks hang)
- * - `peak-at-limit`: the peak newly reached the effective limit (≥ 99 %) with no counter saying so
+ * - `peak-at-limit`: the peak newly reached the effective limit (≥ 99 %), an ancestor's or one with no counter to say so
  * - `pids.max`: pids.current reached the effective pids.max
  * - `cpu-throttled`: nr_throttled started rising after a quiet spell
  */
@@ -350,7 +350,10 @@ function detectScope(
 		const limit = memory.effectiveMax;
 		const peak = memory.peak;
 		const previousPeak = previousGauges.memory.peak;
-		if (!limitCounted && limit !== null && limit > 0 && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
+		// A limit of the cgroup's own with a readable counter (failcnt, memory.events max) tells of its hits itself;
+		// a peak at it too would be seen or not depending on when the counter was read, so two podtops would differ.
+		const counterTells = memory.effectiveMaxCgroup === memoryCgroup && (memory.failcnt !== null || memory.events.max !== null);
+		if (!limitCounted && !counterTells && limit !== null && limit > 0 && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
 			detection.emit(scope, 'peak-at-limit', memoryCgroup, 1, peak);
 		}
 		if (memory.underOom === true && previousGauges.memory.underOom === false) {

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import type {eventToJson} from '../../source/output/event-lines.js';
-import {cliPath, podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
-import {killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
+import {cliPath, podtopOnceJson, type PodtopJson, startPodtopEvents} from '../helpers/podtop.js';
+import {isRunning, killAndWait, spawnedPid, stopChild, waitFor} from '../helpers/processes.js';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {rigHierarchies} from '../helpers/cgroups.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
@@ -409,6 +409,69 @@ describe('which limit struck, and the kills from before start', () => {
 		assert.deepEqual(await live.exited, {code: null, signal: 'SIGKILL'});
 		const liveLine = new RegExp(`\\d\\d:\\d\\d:\\d\\d oom-kill +${podName}/app1 +killed by the pod's 64M limit · victim ${live.pid} \\(${live.comm}\\)`);
 		await terminal.waitForScreen((text) => liveLine.test(text), 'the live kill with the pod\'s limit in the event pane');
+		terminal.type('q');
+	});
+});
+
+describe('the live view and podtop events side by side', () => {
+	test('200×50: a climb to an OOM kill gives both the same kinds of events, and the details time the kill as the event log does', {timeout: 120_000}, async (t) => {
+		if (!requireRigs(t, 'unshare', 'climber') || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
+		const rig = await withRig(t, () => createUnsharePod());
+		const app1 = rig.apps[0];
+		const podName = rig.cgroup.slice(1);
+		const subject = `${podName}/app1`;
+		const podtop = startPodtopEvents(['--interval', '250']);
+		t.after(() => stopChild(podtop.child));
+		const terminal = new Terminal(200, 50);
+		t.after(() => terminal.close());
+		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
+		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
+		terminal.type('/');
+		terminal.type('-l', podName);
+		terminal.type('Enter');
+		await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
+		// Down from the pod row until app1's is selected (the containers sort by memory).
+		const selectedName = (text: string) => /[▾▸] (\S+)/.exec(selectedRows(text)[0] ?? '')?.[1];
+		for (let moves = 1; selectedName(terminal.screen()) !== 'app1'; moves++) {
+			assert.ok(moves <= 3, `app1 is one of the pod's three containers:\n${terminal.screen()}`);
+			const before = selectedName(terminal.screen());
+			terminal.type('Down');
+			await terminal.waitForScreen((text) => selectedName(text) !== undefined && selectedName(text) !== before, 'the › mark moved down');
+		}
+		await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 10_000, 'podtop events to start');
+		assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
+
+		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 200}));
+		const status = await Promise.race([climber.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+		assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
+		terminal.type('e');
+		// The event pane's lines (under the tree, full width): `HH:MM:SS kind  pod/container  …`.
+		const paneEvents = (text: string) =>
+			text.split('\n').flatMap((line) => {
+				const match = /^(\d\d:\d\d:\d\d) (\S+) +(\S+) /.exec(line);
+				return match && match[3] === subject ? [{time: match[1], kind: match[2], line}] : [];
+			});
+		const app1Events = () => podtop.events.filter((event) => event.podId === rig.cgroup && event.containerName === 'app1');
+		await terminal.waitForScreen((text) => paneEvents(text).some((event) => event.kind === 'oom-kill'), 'the kill in the event pane');
+		await waitFor(() => app1Events().some((event) => event.kind === 'oom-kill'), 10_000, 'the kill from podtop events');
+		// Whatever follows the kill reaches both before they are compared.
+		await sleep(2000);
+		const screen = terminal.screen();
+		const kinds = (events: ReadonlyArray<{kind: string}>) => [...new Set(events.map((event) => event.kind))].sort();
+		assert.deepEqual(kinds(paneEvents(screen)), kinds(app1Events()), `the same kinds of events:\n${screen}\n${JSON.stringify(app1Events())}`);
+		assert.ok(kinds(app1Events()).includes('limit-hit'), 'the limit hit before the kill');
+
+		const paneKill = paneEvents(screen).find((event) => event.kind === 'oom-kill')!;
+		const jsonKill = app1Events().find((event) => event.kind === 'oom-kill')!;
+		assert.deepEqual(jsonKill.victim, {pid: climber.pid, comm: climber.comm});
+		assert.ok(paneKill.line.includes(`victim ${climber.pid} (${climber.comm})`), `the same victim in the pane: ${paneKill.line}`);
+		// Two processes refresh at their own moments, 250 ms apart at most.
+		const clock = (time: number) => new Date(time).toTimeString().slice(0, 8);
+		assert.ok([clock(jsonKill.time), clock(jsonKill.time - 1000), clock(jsonKill.time + 1000)].includes(paneKill.time), `the kill at ${paneKill.time} in the pane, ${clock(jsonKill.time)} in podtop events`);
+		// One view, one clock: the details of app1 (right of the tree) time the kill as its event log does.
+		const detailsKill = screen.split('\n').map((line) => line.split('│').at(-1) ?? '').find((line) => / oom-kill /.test(line) && /\d\d:\d\d:\d\d/.test(line));
+		assert.ok(detailsKill, `the kill in app1's details:\n${screen}`);
+		assert.equal(/(\d\d:\d\d:\d\d) oom-kill/.exec(detailsKill)?.[1], paneKill.time, `details: ${detailsKill}`);
 		terminal.type('q');
 	});
 });

@@ -82,16 +82,27 @@ describe('detectEvents', () => {
 		assert.deepEqual(detectEvents(hanging, shopModel(t0 + 2000, {app1: {underOom: true, current: 64 * MiB, failcnt: 5}})), []);
 	});
 
-	test('a new peak at 99 % of the effective limit is peak-at-limit, unless a counter said so already', () => {
-		const before = shopModel(t0, {app1: {peak: 40 * MiB, failcnt: null}});
-		const atLimit = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: null}});
+	test('a new peak at 99 % of the effective limit is peak-at-limit where no counter of that limit tells of it', () => {
+		const noCounter = {failcnt: null, eventsMax: null};
+		const before = shopModel(t0, {app1: {peak: 40 * MiB, ...noCounter}});
+		const atLimit = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, ...noCounter}});
 		const events = detectEvents(before, atLimit);
 		assert.deepEqual(summary(events), [['peak-at-limit', 'app1', 1]]);
 		assert.equal(events[0].value, 64 * MiB - 100 * 1024);
-		assert.deepEqual(detectEvents(atLimit, shopModel(t0 + 2000, {app1: {peak: 64 * MiB, failcnt: null}})), [], 'already at the limit: not new');
+		assert.deepEqual(detectEvents(atLimit, shopModel(t0 + 2000, {app1: {peak: 64 * MiB, ...noCounter}})), [], 'already at the limit: not new');
+		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {peak: 60 * MiB, ...noCounter}})), [], '94 %: below');
+
+		// Its own limit's counter tells, whether this refresh read it risen or not.
 		const withCounter = shopModel(t0 + 1000, {app1: {peak: 64 * MiB, failcnt: 3}});
 		assert.deepEqual(summary(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: 0}}), withCounter)), [['limit-hit', 'app1', 3]]);
-		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {peak: 60 * MiB, failcnt: null}})), [], '94 %: below');
+		const counterNotYetRisen = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: 0}});
+		assert.deepEqual(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: 0}}), counterNotYetRisen), []);
+		const v2CounterNotYetRisen = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: null, eventsMax: 0}});
+		assert.deepEqual(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: null, eventsMax: 0}}), v2CounterNotYetRisen), []);
+
+		// The pod's limit: app2's own counters never count its hits.
+		const app2AtPodLimit = shopModel(t0 + 1000, {app2: {peak: 510 * MiB, failcnt: 0}});
+		assert.deepEqual(summary(detectEvents(shopModel(t0, {app2: {peak: 100 * MiB, failcnt: 0}}), app2AtPodLimit)), [['peak-at-limit', 'app2', 1]]);
 	});
 
 	test('pids.current reaching pids.max is pids.max, once', () => {
