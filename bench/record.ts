@@ -6,8 +6,8 @@
  * % of one core. The same for `atop -w <file> 1` when atop is installed (or ATOP=<path to the binary>).
  * Then the seek: a recording of 24 hourly segments is made from the frames just recorded (their times
  * moved back, their CRCs redone; each hour the real keyframe-and-deltas run repeated), and the time of
- * `podtop replay --once --json --at -23h` is measured whole and in process (open the directory, find
- * the sample, build its model). Results: bench/results/<date>-record.{json,md}.
+ * `podtop replay --once --json --at -23h` is measured whole and in process (the segment that
+ * holds the moment read, its model built). Results: bench/results/<date>-record.{json,md}.
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
@@ -19,8 +19,7 @@ import {describeMachine} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {median} from './stats.js';
 import {crc32, fileHeaderBytes, frameHeaderBytes, frameKinds, segmentName} from '../source/recording/format.js';
-import {Recording} from '../source/recording/reader.js';
-import {sampleAt} from '../source/replay-command.js';
+import {recordedModelAt} from '../source/replay-command.js';
 
 type WriterResult = {tool: string; command: string; seconds: number; bytes: number; bytesPerHour: number; cpuPercentOfOneCore: number};
 
@@ -122,9 +121,7 @@ async function measureSeek(directory: string, repetitions: number) {
 	const inProcess: number[] = [];
 	for (let repetition = 0; repetition < repetitions; repetition++) {
 		const started = performance.now();
-		const recording = Recording.open(directory);
-		const index = sampleAt(recording, '-23h', Date.now());
-		recording.modelAt(index);
+		recordedModelAt(directory, '-23h', Date.now());
 		inProcess.push(performance.now() - started);
 	}
 	const whole: number[] = [];
@@ -189,7 +186,7 @@ async function main(): Promise<void> {
 			'| --- | --- | --- |',
 			...writers.map((writer) => `| \`${writer.command.replace(cliPath, 'podtop').replace(process.execPath + ' ', '').replace(work, '…')}\` | ${mib(writer.bytesPerHour)} | ${writer.cpuPercentOfOneCore} |`),
 			'',
-			`Seek to 23 h back in a day of recording (${mib(dayBytes)}, 24 hourly segments): ${(seek.inProcessMs ?? Number.NaN).toFixed(0)} ms in process (open, find, build the model); ` +
+			`Seek to 23 h back in a day of recording (${mib(dayBytes)}, 24 hourly segments): ${(seek.inProcessMs ?? Number.NaN).toFixed(0)} ms in process (the segment that holds it read, the model built); ` +
 				`\`podtop replay --once --json --at -23h\` ${(seek.replayOnceJsonMs ?? Number.NaN).toFixed(0)} ms whole, of which node and podtop's start ~${(seek.nodeStartMs ?? Number.NaN).toFixed(0)} ms (\`podtop --version\`). Medians of 5.`,
 			'',
 		];

@@ -1,4 +1,5 @@
 import process from 'node:process';
+import type {PodModel} from './model/types.js';
 import {modelToJson, toJsonText} from './output/json.js';
 import {modelToText} from './output/text.js';
 import {RecordingError} from './recording/directory.js';
@@ -36,30 +37,37 @@ export function sampleAt(recording: Recording, at: string | undefined, now: numb
 	const index = recording.indexAt(time);
 	if (index < 0) throw new RecordingError(`the recording starts at ${new Date(recording.samples[0].time).toISOString()}, after ${new Date(time).toISOString()}`);
 	const shown = recording.samples[index].time;
-	// Past the end (the recorder stopped, or was cut): say how old the sample shown is.
+	// Past the end (the recorder stopped, or was cut) or in a gap: say how old the sample shown is.
 	if (index === recording.samples.length - 1 && time - shown > 3 * (recording.intervalMs ?? 1000)) {
-		status.write(`podtop: the recording ends at ${new Date(shown).toISOString()}: showing its last sample, ${Math.round((time - shown) / 1000)} s before ${new Date(time).toISOString()}\n`);
+		const age = `${Math.round((time - shown) / 1000)} s before ${new Date(time).toISOString()}`;
+		status.write(recording.skippedLaterSegments
+			? `podtop: the recording has no sample from ${new Date(shown).toISOString()} to its next file: showing the sample before the gap, ${age}\n`
+			: `podtop: the recording ends at ${new Date(shown).toISOString()}: showing its last sample, ${age}\n`);
 	}
 	return index;
 }
 
-/** `podtop replay --once [--json] [--at <time>]`: the recorded model at that moment, printed as `podtop --once` prints the live one. */
-export function runReplayOnce(options: ReplayCommandOptions): number {
-	const status = options.status ?? process.stderr;
-	const output = options.output ?? process.stdout;
-	const now = options.now ?? Date.now();
-	// Only the segment that holds the moment, unless what is before it is needed after all.
-	const from = options.at === undefined ? Infinity : parseAt(options.at, now);
+/**
+ * The recorded model at `at` (default: the last sample), reading only the segment that holds that moment unless
+ * what is before it is needed after all. Throws RecordingError when nothing can be shown.
+ */
+export function recordedModelAt(directory: string, at: string | undefined, now: number, status: NodeJS.WritableStream = process.stderr): PodModel {
+	const moment = at === undefined ? Infinity : parseAt(at, now);
 	const told = new Set<string>();
 	const onWarning = (message: string) => {
 		if (!told.has(message)) status.write(`podtop: ${message}\n`);
 		told.add(message);
 	};
-	let recording = Recording.read(options.directory, {onWarning, from, events: false});
-	if (recording.skippedSegments && recording.indexAt(from) < 0) recording = Recording.read(options.directory, {onWarning, events: false});
-	if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${options.directory}`);
-	const index = sampleAt(recording, options.at, now, status);
-	const model = recording.modelAt(index);
+	let recording = Recording.read(directory, {onWarning, from: moment, until: moment, events: false});
+	if (recording.skippedSegments && recording.indexAt(moment) < 0) recording = Recording.read(directory, {onWarning, until: moment, events: false});
+	if (recording.samples.length === 0) throw new RecordingError(`no readable recording in ${directory}`);
+	return recording.modelAt(sampleAt(recording, at, now, status));
+}
+
+/** `podtop replay --once [--json] [--at <time>]`: the recorded model at that moment, printed as `podtop --once` prints the live one. */
+export function runReplayOnce(options: ReplayCommandOptions): number {
+	const model = recordedModelAt(options.directory, options.at, options.now ?? Date.now(), options.status ?? process.stderr);
+	const output = options.output ?? process.stdout;
 	output.write(options.json ? toJsonText(modelToJson(model, {version: options.podtopVersion})) + '\n' : modelToText(model, options.columns ?? 80));
 	return 0;
 }

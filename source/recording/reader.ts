@@ -46,6 +46,11 @@ export type RecordingOptions = {
 	 * not read. A seek then reads one segment, not a day of them.
 	 */
 	from?: number;
+	/**
+	 * Nor the samples after this time (ms since the epoch): segments that start after it are not read, so a
+	 * seek to a moment a day back reads the one segment that holds it.
+	 */
+	until?: number;
 	/** false: the events are not read (a printed sample has none to show); default true. */
 	events?: boolean;
 };
@@ -62,14 +67,18 @@ export class Recording {
 	private readonly segments: SegmentState[] = [];
 	private readonly warn: (message: string) => void;
 	private readonly from: number;
+	private readonly until: number;
 	private readonly readEvents: boolean;
 	/** Whether segments before `from` were left unread. */
 	skippedSegments = false;
+	/** Whether segments after `until` were left unread: the last sample read is then not the recording's last. */
+	skippedLaterSegments = false;
 	private cache: {index: number; plain: Json} | null = null;
 
 	private constructor(readonly directory: string, options: RecordingOptions) {
 		this.warn = options.onWarning ?? (() => {});
 		this.from = options.from ?? -Infinity;
+		this.until = options.until ?? Infinity;
 		this.readEvents = options.events ?? true;
 	}
 
@@ -115,6 +124,10 @@ export class Recording {
 			const segment: SegmentState = {name, end: 0, stopped: false, first: this.samples.length, meta: null, cutReported: false};
 			this.segments.push(segment);
 			this.scan(segment, this.segments.length - 1);
+			if (index + 1 < names.length && segmentStartTime(names[index + 1]) > this.until) {
+				this.skippedLaterSegments = true;
+				break;
+			}
 		}
 		return this.samples.length > before;
 	}

@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {Writable} from 'node:stream';
 import {describe, test, type TestContext} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
 import {createMonitor, type Monitor} from '../../source/model/monitor.js';
@@ -14,6 +15,7 @@ import {fileHeaderBytes, formatVersion, magic} from '../../source/recording/form
 import {parseMoment, parseDuration, parseSize} from '../../source/recording/parse-time.js';
 import {applyPatch, diff, type Json} from '../../source/recording/patch.js';
 import {Recording} from '../../source/recording/reader.js';
+import {recordedModelAt} from '../../source/replay-command.js';
 import {modelToJson} from '../../source/output/json.js';
 import {recordedForm, RecordingWriter, type WriterOptions} from '../../source/recording/writer.js';
 
@@ -286,6 +288,20 @@ describe('recordings that cannot be trusted', () => {
 		assert.equal(recording.samples.length, 4);
 		assert.deepEqual(recording.modelAt(recording.indexAt(moment)), written[2][1]);
 		assert.equal(Recording.read(directory, {from: (written[0][3] as PodModel).time}).samples.length, 12, 'the first segment ends where the second starts');
+
+		// Nor what follows it: replay --once --at a moment in the middle segment reads that one file.
+		const middle = (written[1][1] as PodModel).time;
+		const one = Recording.read(directory, {from: middle, until: middle});
+		assert.deepEqual([one.skippedSegments, one.skippedLaterSegments, one.samples.length], [true, true, 4]);
+		assert.deepEqual(one.modelAt(one.indexAt(middle)), written[1][1]);
+		let told = '';
+		const status = new Writable({write(chunk: Buffer, _encoding, done) {
+			told += chunk.toString();
+			done();
+		}});
+		assert.deepEqual(recordedModelAt(directory, new Date(middle).toISOString(), Date.now(), status), written[1][1]);
+		assert.deepEqual(recordedModelAt(directory, new Date((written[1][3] as PodModel).time + 1).toISOString(), Date.now(), status), written[1][3]);
+		assert.equal(told, '', 'a moment inside the recording is no gap');
 	});
 
 	test('a recording being written is read as it grows', async (t) => {
