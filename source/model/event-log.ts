@@ -27,6 +27,8 @@ export type ContainerHistory = {
 	podId: string;
 	podName: string;
 	cgroup: string | null;
+	/** The pod's own cgroup when last seen: whose limit `lastGauges` names. */
+	podCgroup: string | null;
 	/** Oldest first, at most `samplesPerContainer`. */
 	samples: readonly GaugeSample[];
 	/** The gauges of the last model that had the container. */
@@ -136,6 +138,7 @@ type Entry = {
 	podId: string;
 	podName: string;
 	cgroup: string | null;
+	podCgroup: string | null;
 	samples: Ring<GaugeSample>;
 	lastGauges: Gauges;
 	lastPids: number[];
@@ -199,6 +202,7 @@ export class EventLog {
 						podId: pod.id,
 						podName: pod.name,
 						cgroup: container.cgroup,
+						podCgroup: pod.cgroup,
 						samples: new Ring(this.samplesPerContainer),
 						lastGauges: container.gauges,
 						lastPids: [],
@@ -215,6 +219,7 @@ export class EventLog {
 				entry.podId = pod.id;
 				entry.podName = pod.name;
 				entry.cgroup = container.cgroup;
+				entry.podCgroup = pod.cgroup;
 				// The reader updates memory.stat in place: keep a copy, a tombstone shows it after the cgroup is gone.
 				entry.lastGauges = {...container.gauges, memory: {...container.gauges.memory, stat: {...container.gauges.memory.stat}}};
 				entry.lastPids = container.processes.map((process) => process.pid);
@@ -326,6 +331,7 @@ export class EventLog {
 			podId: entry.podId,
 			podName: entry.podName,
 			cgroup: entry.cgroup,
+			podCgroup: entry.podCgroup,
 			samples: entry.samples.toArray(),
 			lastGauges: entry.lastGauges,
 			lastPids: entry.lastPids,

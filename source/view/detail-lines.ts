@@ -94,7 +94,7 @@ function eventLines(events: readonly PodtopEvent[]): DetailLine[] {
 		const victim = eventVictim(event);
 		return line(
 			{text: (index === 0 ? 'events' : '').padEnd(labelWidth), tone: 'muted'},
-			{text: `${eventTimeText(event)} `, tone: 'muted'},
+			{text: `${eventTimeText(event)} ${event.past ? 'before start ' : ''}`, tone: 'muted'},
 			{text: event.kind, tone: eventTone(event)},
 			{text: `${event.containerId === null ? ` ${eventSubject(event)}` : ''}${victim ? ` ${victim}` : ''} +${event.delta}`},
 		);
@@ -114,7 +114,7 @@ function tombstoneLines(tombstone: Tombstone, history: DetailHistory | undefined
 		...(tombstone.exit ? [field('exit', recordedExitText(tombstone.exit))] : []),
 		pathField('cgroup', tombstone.cgroup),
 		line({text: 'last seen', tone: 'muted'}),
-		...gaugeLines(tombstone.lastGauges, tombstone.cgroup, null),
+		...gaugeLines(tombstone.lastGauges, tombstone.cgroup, tombstone.podCgroup),
 		field('procs', tombstone.lastPids.length > 0 ? tombstone.lastPids.join(' ') : 'none'),
 		...historyLines(tombstone.containerId, history, false),
 		...eventLines(tombstone.events),

@@ -231,7 +231,7 @@ function tombstoneNode(tombstone: Tombstone): TreeNode {
 		key: tombstoneRowKey(tombstone),
 		label: sanitizeForTerminal(tombstone.containerName),
 		tags: [tombstoneTag(tombstone)],
-		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length, tombstone.cgroup, null),
+		metrics: gaugeMetrics(tombstone.lastGauges, tombstone.lastPids.length, tombstone.cgroup, tombstone.podCgroup),
 		sortFraction: null,
 		sortName: tombstone.containerName.toLowerCase(),
 		subject: {kind: 'tombstone', tombstone},

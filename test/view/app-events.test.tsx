@@ -203,6 +203,17 @@ test('a container whose cgroup vanished after a kill of a child (its main proces
 	assert.ok(pane.some((line) => line === 'events  06:00:01 oom-kill victim 1234 (node) +1'), pane.join('\n'));
 });
 
+test('a gone container that had only its pod\'s limit keeps the pod mark on its last figures, in the row and the details', async (t) => {
+	const app2 = [{current: 100 * MiB}, {current: 500 * MiB, oomKill: 1, processes: [{pid: 1301, comm: 'sh'}]}, null, null];
+	const {screen, next} = await renderEvents(t, app2.map((state, index) => shopModel(t0 + index * 1000, {app2: state})), {columns: 160, rows: 40});
+	await next();
+	await next(5000);
+	assert.match(stripAnsi(rawLine(screen, 'app2')), /^ {6}app2 † exited .* 500M\/512M pod +97%/);
+	await screen.press('G', 'k');
+	const pane = screen.lines().map((line) => line.split('│')[1]?.trim() ?? '');
+	assert.ok(pane.some((line) => line.startsWith('limit own none · pod 512M (effective) · ')), pane.join('\n'));
+});
+
 test('at 80×24 the event pane and the marks fit', async (t) => {
 	const {screen, next} = await renderEvents(
 		t,

@@ -9,7 +9,10 @@ import {EventPane} from '../../source/view/event-pane.js';
 import {eventTimeText, eventVictim, limitPhrase, recordedExitText} from '../../source/view/event-text.js';
 import {nothingSeen, unseenOomKills} from '../../source/view/alerts.js';
 import {alertBadges} from '../../source/view/pod-tree.js';
-import {tombstoneTag, type RowAlert} from '../../source/view/tree-rows.js';
+import {tombstoneTag, type RowAlert, type TreeRow} from '../../source/view/tree-rows.js';
+import {detailLines} from '../../source/view/detail-lines.js';
+import type {NamespaceSharing} from '../../source/view/namespace-sharing.js';
+import {makeGauges, makeModel} from '../fixtures/models.js';
 
 const MiB = 1024 * 1024;
 const kill: PodtopEvent = {
@@ -120,4 +123,29 @@ test('a kill counted by its cgroup from before start claims no time, victim nor 
 	unmount();
 	assert.match(lines[0], /^EVENTS 0 events since start \+ 3 OOM kills before/);
 	assert.equal(lines[1].trimEnd(), "--:--:-- before start oom-kill mypod/app  counted by the cgroup's oom_kill · when and whom unknown  +3");
+});
+
+test('the details of a gone container: a kill from before start marked as in the event pane, the pod\'s limit named', () => {
+	const time = new Date(2026, 11, 6, 14, 2, 3).getTime();
+	const tombstone: Tombstone = {
+		containerId: '/mypod/app',
+		containerName: 'app',
+		podId: '/mypod',
+		podName: 'mypod',
+		cgroup: '/mypod/app',
+		podCgroup: '/mypod',
+		samples: [],
+		lastGauges: makeGauges({current: MiB, max: null, effectiveMax: 256 * MiB, effectiveMaxCgroup: '/mypod'}),
+		lastPids: [],
+		lastSeen: time,
+		events: [{...kill, time, past: true}],
+		goneAt: time,
+		expiresAt: time + 60_000,
+		end: 'exited',
+		exit: null,
+	};
+	const row = {subject: {kind: 'tombstone', tombstone}} as unknown as TreeRow;
+	const text = detailLines(makeModel([]), row, new Map() as unknown as NamespaceSharing).map((line) => line.segments.map((segment) => segment.text).join('').trimEnd());
+	assert.ok(text.includes("events  14:02:03 before start oom-kill killed by the pod's 256M limit · victim 42 (dd) +1"), text.join('\n'));
+	assert.ok(text.some((line) => line.trim().startsWith('limit own none · pod 256M (effective)')), text.join('\n'));
 });
