@@ -231,6 +231,31 @@ describe('infra containers and notes', () => {
 		assert.deepEqual(note((_, index) => ({uts: 4026532301 + index})), [`${base} (in the host's net and IPC)`]);
 		assert.deepEqual(note(() => ({})), [`${base} (in the host's net, IPC and UTS)`]);
 	});
+
+	test('the note names a host namespace only when every container of the pod is in it', () => {
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {uts: 4026532102, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {ipc: 4026532201, uts: 4026532202, mnt: 4026532203}),
+		]);
+		assert.deepEqual(topology.pods[0].notes, ['joined by the pod cgroup alone: its containers share no net, IPC or UTS namespace (in the host\'s net)']);
+	});
+
+	test('a pod with some namespace links readable and some not gets no namespace note', () => {
+		// Not run as root, podtop reads the links of its own user's processes only.
+		const oneUnreadable = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {}, {namespaces: unreadable, namespacesUnreadable: true}),
+		]);
+		assert.equal(oneUnreadable.pods.length, 1);
+		assert.deepEqual(oneUnreadable.pods[0].notes, [], 'one container\'s links unreadable');
+		// A process can also exit between the reads of its links.
+		const partlyUnreadable = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, ipc: null, uts: null, mnt: 4026532103}),
+			processIn(200, 'sidecar', kubeContainer('b'), {net: 4026532200, ipc: null, uts: null, mnt: 4026532203}),
+		]);
+		assert.equal(partlyUnreadable.pods.length, 1);
+		assert.deepEqual(partlyUnreadable.pods[0].notes, [], 'every container\'s IPC and UTS links unreadable');
+	});
 });
 
 describe('what the runtime\'s files and the namespaces say of a container', () => {
@@ -267,6 +292,31 @@ describe('what the runtime\'s files and the namespaces say of a container', () =
 		assert.equal(securityOf(topology, 300).hostNetwork, true);
 		const unknown = inferTopology({processes: [processIn(100, 'app', kubeContainer('a'), {net: 4026532100})], hostNamespaces, facts: undefined}, {identify: parseRuntimeCgroupPath});
 		assert.equal(securityOf(unknown, 100).privileged, null, 'unknown without the runtime\'s files');
+	});
+
+	test('a container whose namespace links and the host\'s could not be read gets no host flag', () => {
+		const topology = inferTopology(
+			{processes: [processIn(100, 'app', kubeContainer('a'), {}, {namespaces: unreadable, namespacesUnreadable: true})], hostNamespaces: unreadable, facts: factsWith([])},
+			{identify: parseRuntimeCgroupPath},
+		);
+		assert.deepEqual(securityOf(topology, 100), {hostNetwork: false, hostIPC: false, hostPID: false, hostUTS: false, hostUser: false, privileged: false, sharedPidNamespace: false});
+	});
+
+	test('a container the runtime\'s files call a sandbox is its pod\'s infra, whatever program it runs', () => {
+		const sandbox = '5'.repeat(64);
+		const facts: ContainerFacts = {
+			...factsWith([]),
+			containerNames: (containerId) =>
+				containerId === sandbox
+					? {runtime: 'cri-o', containerName: null, podName: null, podNamespace: null, podUid: null, image: null, containerType: 'sandbox', hostname: null}
+					: null,
+		};
+		const [pod] = withFacts(
+			[processIn(100, 'sleep', kubeContainer('5'), {net: 4026532100, mnt: 4026532101}), processIn(200, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532201})],
+			facts,
+		).pods;
+		assert.equal(pod.infraContainerId, kubeContainer('5'));
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['555555555555', true], ['aaaaaaaaaaaa', false]]);
 	});
 
 	test('a pod with no infra whose namespaces are pinned as files says where', () => {
@@ -338,6 +388,76 @@ describe('a container\'s main process, cgroup and names', () => {
 		const inPod = withFacts([processIn(100, 'httpd', `/machine.slice/machine-libpod_pod_${'9'.repeat(64)}.slice/libpod-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], facts);
 		assert.equal(containerOf(inPod, 100).name, id.slice(0, 12));
 	});
+
+	/** Facts whose HOSTNAME answers come from `byPid`; `read` lists the processes whose environment was read. */
+	const hostnamesFrom = (byPid: Record<number, string>, containerNames: ContainerFacts['containerNames'] = () => null) => {
+		const read: number[] = [];
+		const facts: ContainerFacts = {
+			...noFacts,
+			containerNames,
+			hostname: (process) => {
+				read.push(process.pid);
+				return byPid[process.pid] ?? null;
+			},
+		};
+		return {facts, read};
+	};
+
+	test('a container in the host\'s UTS namespace, or whose UTS link could not be read, is not named by its HOSTNAME', () => {
+		const cgroup = `/machine.slice/libpod-${'f'.repeat(64)}.scope`;
+		const hostUts = hostnamesFrom({100: 'node-1'});
+		assert.equal(containerOf(withFacts([processIn(100, 'httpd', cgroup, {mnt: 4026532101})], hostUts.facts), 100).name, 'ffffffffffff');
+		const unknownUts = hostnamesFrom({100: 'web1'});
+		assert.equal(containerOf(withFacts([processIn(100, 'httpd', cgroup, {uts: null, mnt: 4026532101})], unknownUts.facts), 100).name, 'ffffffffffff');
+		assert.deepEqual([hostUts.read, unknownUts.read], [[], []], 'its environment is not read');
+	});
+
+	test('Docker and cri-dockerd containers are not named by their HOSTNAME: a `--net=container:` joiner has the other\'s', () => {
+		const id = '7'.repeat(64);
+		const docker = hostnamesFrom({100: 'web1'});
+		const alone = withFacts([processIn(100, 'nginx', `/system.slice/docker-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], docker.facts);
+		assert.deepEqual([containerOf(alone, 100).name, podHolding(alone, 100).name], ['777777777777', '777777777777']);
+		const criDockerd = hostnamesFrom({100: 'shop-7d9'});
+		const inPod = withFacts([processIn(100, 'nginx', `${kubePod}/docker-${id}.scope`, {uts: 4026532102, mnt: 4026532101})], criDockerd.facts);
+		assert.deepEqual([containerOf(inPod, 100).name, podHolding(inPod, 100).name], ['777777777777', 'pod-0a0a0a0a-0000-4000-8000-000000000001']);
+		assert.deepEqual([docker.read, criDockerd.read], [[], []], 'their environment is not read');
+	});
+
+	test('a Kubernetes container whose names are nowhere on disk is not named by its HOSTNAME: its pod is', () => {
+		const hostnames = hostnamesFrom({100: 'shop-7d9'});
+		const topology = withFacts([processIn(100, 'nginx', kubeContainer('a'), {uts: 4026532102, mnt: 4026532101})], hostnames.facts);
+		assert.deepEqual([containerOf(topology, 100).name, podHolding(topology, 100).name], ['aaaaaaaaaaaa', 'shop-7d9']);
+	});
+
+	test('HOSTNAME is not read for a container whose names are on disk, nor for one whose cgroup names no container id', () => {
+		const id = 'a'.repeat(64);
+		const onDisk = hostnamesFrom({100: 'shop-7d9'}, (containerId) =>
+			containerId === id
+				? {runtime: 'containerd', containerName: 'nginx', podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null}
+				: null,
+		);
+		const named = withFacts([processIn(100, 'nginx', kubeContainer('a'), {uts: 4026532102, mnt: 4026532101})], onDisk.facts);
+		assert.deepEqual([containerOf(named, 100).name, podHolding(named, 100).name], ['nginx', 'pod-0a0a0a0a-0000-4000-8000-000000000001']);
+		// A cgroup in the pod's that no runtime's naming explains: a container of unknown id.
+		const noId = hostnamesFrom({100: 'shop-7d9'});
+		const unnamed = withFacts([processIn(100, 'nginx', `${kubePod}/app`, {uts: 4026532102, mnt: 4026532101})], noId.facts);
+		assert.deepEqual([containerOf(unnamed, 100).name, podHolding(unnamed, 100).name], ['app', 'pod-0a0a0a0a-0000-4000-8000-000000000001']);
+		assert.deepEqual([onDisk.read, noId.read], [[], []], 'their environment is not read');
+	});
+
+	test('a container in a bare 64-hex cgroup that no naming rule places is known by that id and named from the runtime\'s files', () => {
+		const id = 'c'.repeat(64);
+		const facts: ContainerFacts = {
+			...noFacts,
+			containerNames: (containerId) =>
+				containerId === id
+					? {runtime: 'docker', containerName: 'web', podName: null, podNamespace: null, podUid: null, image: 'nginx:1.25', containerType: 'container', hostname: null}
+					: null,
+		};
+		// `docker run --cgroup-parent /mypod`: the cgroup's name says no more than the id.
+		const container = containerOf(withFacts([processIn(100, 'nginx', `/mypod/${id}`, {net: 4026532100, mnt: 4026532101})], facts), 100);
+		assert.deepEqual([container.containerId, container.name, container.runtime, container.image], [id, 'web', 'docker', 'nginx:1.25']);
+	});
 });
 
 describe('the pod cgroup and the infra', () => {
@@ -371,5 +491,39 @@ describe('the pod cgroup and the infra', () => {
 		]).pods;
 		assert.equal(pod.infraContainerId, '/pods/r/early');
 		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['early', true], ['late', false], ['web', false]]);
+	});
+
+	test('a pause container that others joined is their infra though no cgroup makes them a pod', () => {
+		// Docker's `--net=container:`: each container in a scope of its own under system.slice, which holds every container.
+		const pause = '1'.repeat(64);
+		const [pod] = infer([
+			processIn(100, 'pause', `/system.slice/docker-${pause}.scope`, {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532103}),
+			processIn(200, 'nginx', `/system.slice/docker-${'2'.repeat(64)}.scope`, {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532203}),
+		]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.equal(pod.infraContainerId, `/system.slice/docker-${pause}.scope`);
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['111111111111', true], ['222222222222', false]]);
+	});
+
+	test('a pod cannot claim a cgroup that one container of another pod is under, though the other\'s are elsewhere', () => {
+		const topology = noIdentities([
+			processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'other', '/work/svc/other', {net: 4026532900, mnt: 4026532901}),
+			processIn(400, 'other-sidecar', '/elsewhere/other-sidecar', {net: 4026532900, mnt: 4026532902}),
+		]);
+		assert.equal(podHolding(topology, 300).cgroup, null, 'its containers have no common parent');
+		assert.equal(podHolding(topology, 100).cgroup, null);
+	});
+
+	test('a pod of several containers that loses its cgroup to a host process keeps its infra', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'pause', '/work/svc/infra', {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'web', '/work/svc/web', {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'cron', '/work/svc'),
+		]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.equal(pod.infraContainerId, '/work/svc/infra');
+		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['infra', true], ['web', false]]);
 	});
 });
