@@ -278,10 +278,10 @@ async function main(): Promise<void> {
 			}
 			if (options.only.has('start')) {
 				result.busyPercentBeforePhase.start = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
-				log('start: first frame in tmux, --once --json');
-				const firstFrame = await measureFirstFrame(quick ? 3 : 7);
+				log('start: first frame in tmux (podtop, then htop), --once --json');
+				const {podtop: firstFrame, htop: htopFirstFrame} = await measureFirstFrame(quick ? 3 : 7);
 				const onceJson = Object.values(await timeCommands([onceJsonCommand()], quick ? 3 : 10, 1))[0];
-				result.start = {firstFrame, onceJson};
+				result.start = {firstFrame, htopFirstFrame, onceJson};
 			}
 			if (options.only.has('live') && size === options.liveSize) {
 				result.busyPercentBeforePhase.live = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
