@@ -191,6 +191,28 @@ describe('recording and reading back', () => {
 		}
 	});
 
+	test('retention by age: a segment goes once all its samples are older than --retain, the newer ones stay whole', (t) => {
+		const directory = tempDirectory(t);
+		const model = realMonitor(t).refresh();
+		const start = Date.parse('2026-12-06T10:00:00Z');
+		const minute = 60_000;
+		let now = start;
+		// 24 minutes kept: a segment a minute.
+		const recorder = writer(directory, {retainMs: 24 * minute, now: () => now});
+		for (let at = start; at <= start + 60 * minute; at += 30_000) {
+			now = at;
+			recorder.write({...model, time: at}, []);
+		}
+		recorder.close();
+		const recording = Recording.open(directory);
+		const times = recording.samples.map((sample) => sample.time);
+		// The segment that began at 10:35 ended at 10:36, when the kept 24 minutes begin: it goes, 10:36 stays.
+		assert.equal(new Date(times[0]).toISOString(), '2026-12-06T10:36:00.000Z');
+		assert.equal(new Date(times.at(-1)!).toISOString(), '2026-12-06T11:00:00.000Z');
+		assert.equal(times.length, 49, 'every sample from 10:36 to 11:00, 30 s apart');
+		assert.equal(segmentFiles(directory).length, 25);
+	});
+
 	test('retention removes the oldest segments at the size bound, and what is left reads from its first sample', async (t) => {
 		const directory = tempDirectory(t);
 		const maxBytes = 64 * 1024;
