@@ -59,6 +59,19 @@ class Terminal {
 		return last;
 	}
 
+	/**
+	 * Runs the live view (`command` at the prompt) and, once its first refresh is drawn, filters it to `podName`:
+	 * only the rig's pod, whatever else runs on this machine. Keys typed before the first refresh could reach a
+	 * terminal not yet in raw mode.
+	 */
+	async startFilteredTo(command: string, podName: string): Promise<void> {
+		this.type(command, 'Enter');
+		await this.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
+		this.type('/');
+		this.type('-l', podName);
+		this.type('Enter');
+	}
+
 	flag(format: string): string {
 		return this.tmux('display-message', '-p', '-t', 'main', format).trim();
 	}
@@ -195,13 +208,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const podName = rig.cgroup.slice(1);
 		const terminal = new Terminal(120, 40);
 		t.after(() => terminal.close());
-		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
-		// Keys typed before the first refresh could reach a terminal not yet in raw mode.
-		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
-		// Only the rig's pod, whatever else runs on this machine.
-		terminal.type('/');
-		terminal.type('-l', podName);
-		terminal.type('Enter');
+		await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
 		let screen = await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
 		assert.equal(redRowOf(terminal.colouredScreen(), 'app1'), undefined, 'app1 is not red before it climbs');
 
@@ -242,11 +249,7 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const podName = rig.cgroup.slice(1);
 		const terminal = new Terminal(80, 24);
 		t.after(() => terminal.close());
-		terminal.type(`NO_COLOR=1 node ${cliPath} --interval 250`, 'Enter');
-		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
-		terminal.type('/');
-		terminal.type('-l', podName);
-		terminal.type('Enter');
+		await terminal.startFilteredTo(`NO_COLOR=1 node ${cliPath} --interval 250`, podName);
 		let screen = await terminal.waitForScreen(
 			(text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text) && /▸ app2 /.test(text) && /infra \(infra\)/.test(text),
 			'the rig pod with its three containers',
@@ -317,11 +320,7 @@ describe('a pod as its containers come and go, in a real terminal (tmux)', () =>
 		const terminal = new Terminal(120, 40);
 		// Killed in the test's body, not in an after hook: the rig's teardown, registered first, waits for its cgroups to empty.
 		try {
-			terminal.type(`node ${cliPath} --interval 250`, 'Enter');
-			await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
-			terminal.type('/');
-			terminal.type('-l', podName);
-			terminal.type('Enter');
+			await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
 			const containerOrder = (text: string) => text.split('\n').flatMap((line) => /^(?:› | {2}) {2}[▾▸ ] (app1|app2|infra)\b/.exec(line)?.[1] ?? []);
 			await terminal.waitForScreen((text) => containerOrder(text).length === 3 && text.includes(`filter ${podName}`), 'the rig pod with its three containers');
 
@@ -424,11 +423,7 @@ describe('the live view and podtop events side by side', () => {
 		t.after(() => stopChild(podtop.child));
 		const terminal = new Terminal(200, 50);
 		t.after(() => terminal.close());
-		terminal.type(`node ${cliPath} --interval 250`, 'Enter');
-		await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
-		terminal.type('/');
-		terminal.type('-l', podName);
-		terminal.type('Enter');
+		await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
 		await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
 		// Down from the pod row until app1's is selected (the containers sort by memory).
 		const selectedName = (text: string) => /[▾▸] (\S+)/.exec(selectedRows(text)[0] ?? '')?.[1];
