@@ -33,6 +33,8 @@ type Phase = (typeof phases)[number];
 const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events', 'pods'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
+/** The phases measured at every size; live runs at --live-size only. */
+const everySizePhases: readonly Phase[] = ['refresh', 'peers', 'start'];
 
 function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
@@ -225,6 +227,8 @@ async function main(): Promise<void> {
 
 	const results: SizeResult[] = [];
 	for (const size of options.sizes) {
+		// The live phase runs at --live-size alone: a size with nothing else to measure is not built.
+		if (!everySizePhases.some((phase) => options.only.has(phase)) && size !== options.liveSize) continue;
 		const processesBefore = processCount();
 		log(`population of ${size}: starting`);
 		const population = await startPopulation({size});
