@@ -1,6 +1,8 @@
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {onCleanup} from './cleanup.js';
 import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
 import {busyPercentSince, cpuTimes} from './machine.js';
 import {median} from './stats.js';
@@ -139,4 +141,27 @@ export async function measureLive(options: LiveOptions): Promise<{podtop: LiveRe
 		log(`live: htop could not be measured: ${String(error)}`);
 	}
 	return {podtop, htop};
+}
+
+/**
+ * Five loops forking a `sleep 1` each second, as sidecars and probes do on a node: a new process and an exit
+ * every 200 ms. Stopped (by process group) by the function returned, and on Ctrl-C.
+ */
+export function startForkLoops(count = 5): () => void {
+	const children = Array.from({length: count}, () => spawn('sh', ['-c', 'while :; do sleep 1; done'], {detached: true, stdio: 'ignore'}));
+	const stop = () => {
+		for (const child of children) {
+			if (child.pid === undefined) continue;
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				// Gone already.
+			}
+		}
+	};
+	const forget = onCleanup('the fork loops', stop);
+	return () => {
+		forget();
+		stop();
+	};
 }

@@ -17,7 +17,7 @@ import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
 import {measureEvents, type EventsResult, type EventsResults, type EventsSkipped} from './events.js';
 import {measureEventsV1} from './events-v1.js';
 import {measureEventsInVm} from './events-vm.js';
-import {measureLive} from './live.js';
+import {measureLive, startForkLoops} from './live.js';
 import {measurePods, podsMarkdown} from './pods.js';
 import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
@@ -291,6 +291,13 @@ async function main(): Promise<void> {
 				result.busyPercentBeforePhase.live = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				const liveOptions = {seconds: options.liveSeconds, warmupSeconds: quick ? 3 : 5, intervalMs: 1000, columns: 120, rows: 40};
 				result.live = {...(await measureLive(liveOptions)), options: liveOptions};
+				log('live: the same beside five loops forking a sleep each second');
+				const stopForkLoops = startForkLoops();
+				try {
+					result.liveForks = {...(await measureLive(liveOptions)), options: liveOptions};
+				} finally {
+					stopForkLoops();
+				}
 			}
 			if (events) result.events = events;
 			result.loadAfter = loadAverage();
