@@ -6,7 +6,7 @@ import {onCleanup} from './cleanup.js';
 import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
 import {busyPercentSince, cpuTimes} from './machine.js';
 import {median} from './stats.js';
-import {htopFrameComplete, podtopFrameComplete, Terminal} from './terminal.js';
+import {htopFrameComplete, podtopFrameComplete, Terminal, withHtopHome} from './terminal.js';
 
 export type LiveOptions = {warmupSeconds: number; seconds: number; columns: number; rows: number; intervalMs: number};
 
@@ -129,14 +129,8 @@ export async function measureLive(options: LiveOptions): Promise<{podtop: LiveRe
 	const podtop = await measureTool('podtop', podtopArgv, (screen) => podtopFrameComplete(screen, options.rows), options, process.env);
 	let htop: LiveResult | null = null;
 	try {
-		// A HOME of its own: htop's defaults, and no htoprc written into the user's.
-		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-bench-htop-'));
-		try {
-			log(`live: htop for ${options.seconds} s after ${options.warmupSeconds} s`);
-			htop = await measureTool('htop', [...withoutCi, 'htop', '-d', String(Math.round(options.intervalMs / 100))], htopFrameComplete, options, {...process.env, HOME: home});
-		} finally {
-			fs.rmSync(home, {recursive: true, force: true});
-		}
+		log(`live: htop for ${options.seconds} s after ${options.warmupSeconds} s`);
+		htop = await withHtopHome((home) => measureTool('htop', [...withoutCi, 'htop', '-d', String(Math.round(options.intervalMs / 100))], htopFrameComplete, options, {...process.env, HOME: home}));
 	} catch (error) {
 		log(`live: htop could not be measured: ${String(error)}`);
 	}

@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {cliPath, commandExists, isAlive, log, sleep, waitFor, withoutCi} from './common.js';
 import {summarize, type Summary} from './stats.js';
-import {htopFrameComplete, podtopFrameComplete, Terminal} from './terminal.js';
+import {htopFrameComplete, podtopFrameComplete, Terminal, withHtopHome} from './terminal.js';
 
 export type FirstFrame = {runs: number; pollMs: number; firstOutputMs: Summary; completeFrameMs: Summary};
 
-type FrameTool = {name: string; argv: readonly string[]; complete: (screen: string) => boolean; quitKey: string; env?: Record<string, string>};
+type FrameTool = {name: string; argv: readonly string[]; complete: (screen: string) => boolean; env?: Record<string, string>};
 
 /**
  * Time from launching a program in a 120×40 tmux pane (respawn-pane, no shell) until capture-pane shows its
@@ -38,8 +35,8 @@ async function measureFrames(tool: FrameTool, runs: number, columns: number, row
 			complete.push(performance.now() - started);
 			firstOutput.push(sawOutput ?? Number.NaN);
 			const pid = terminal.panePid();
-			terminal.type(tool.quitKey);
-			await waitFor(() => !isAlive(pid), 10_000, `${tool.name} to quit`, 20).catch(() => log(`${tool.name} did not quit on ${tool.quitKey}`));
+			terminal.type('q');
+			await waitFor(() => !isAlive(pid), 10_000, `${tool.name} to quit`, 20).catch(() => log(`${tool.name} did not quit on q`));
 		} finally {
 			terminal.close();
 		}
@@ -49,13 +46,8 @@ async function measureFrames(tool: FrameTool, runs: number, columns: number, row
 
 /** podtop's first frame, then htop's (when installed, with a HOME of its own), the same way in the same run. */
 export async function measureFirstFrame(runs: number, columns = 120, rows = 40, pollMs = 5): Promise<{podtop: FirstFrame; htop: FirstFrame | null}> {
-	const podtop = await measureFrames({name: 'podtop', argv: [...withoutCi, process.execPath, cliPath], complete: (screen) => podtopFrameComplete(screen, rows), quitKey: 'q'}, runs, columns, rows, pollMs);
+	const podtop = await measureFrames({name: 'podtop', argv: [...withoutCi, process.execPath, cliPath], complete: (screen) => podtopFrameComplete(screen, rows)}, runs, columns, rows, pollMs);
 	if (!commandExists('htop')) return {podtop, htop: null};
-	const home = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-bench-htop-'));
-	try {
-		const htop = await measureFrames({name: 'htop', argv: [...withoutCi, 'htop'], complete: htopFrameComplete, quitKey: 'q', env: {HOME: home}}, runs, columns, rows, pollMs);
-		return {podtop, htop};
-	} finally {
-		fs.rmSync(home, {recursive: true, force: true});
-	}
+	const htop = await withHtopHome((home) => measureFrames({name: 'htop', argv: [...withoutCi, 'htop'], complete: htopFrameComplete, env: {HOME: home}}, runs, columns, rows, pollMs));
+	return {podtop, htop};
 }

@@ -79,3 +79,13 @@ export function podtopFrameComplete(screen: string, rows: number): boolean {
 export function htopFrameComplete(screen: string): boolean {
 	return /\bPID\b/.test(screen) && /F10\s*Quit/.test(screen) && /\d+\s+\S+\s+\d+/.test(screen);
 }
+
+/** Runs `run` with a HOME of htop's own: its defaults, and no htoprc written into the user's. */
+export async function withHtopHome<T>(run: (home: string) => Promise<T>): Promise<T> {
+	const home = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-bench-htop-'));
+	try {
+		return await run(home);
+	} finally {
+		fs.rmSync(home, {recursive: true, force: true});
+	}
+}
