@@ -253,7 +253,7 @@ export class KmsgReader {
 	readonly unavailableReason: string | null;
 	private descriptor: number;
 	private readonly buffer = Buffer.alloc(16 * 1024);
-	private readonly toTime = (bootUsec: number) => Math.min(Date.now(), Date.now() - (monotonicUsec() - bootUsec) / 1000);
+	private readonly toTime = (bootUsec: number) => Math.min(Date.now(), Math.round(Date.now() - (monotonicUsec() - bootUsec) / 1000));
 	private readonly parser = new OomKillParser(this.toTime);
 	private readonly maxRecords: number;
 	private readonly kernelOnly: boolean;

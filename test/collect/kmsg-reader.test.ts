@@ -167,6 +167,19 @@ describe('KmsgReader', () => {
 		reader.close();
 	});
 
+	test('the real /dev/kmsg\'s backlog: times from the kernel\'s µs since boot in whole milliseconds, as Date.now() gives', (t) => {
+		if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root and /dev/kmsg')) return;
+		const reader = new KmsgReader({backlog: true});
+		try {
+			assert.equal(reader.available, true);
+			const {since, kills} = reader.backlog;
+			assert.ok(since !== null && since <= Date.now(), `the oldest record held: ${since}`);
+			for (const time of [since, ...kills.map((kill) => kill.time)]) assert.ok(Number.isInteger(time), `${time}`);
+		} finally {
+			reader.close();
+		}
+	});
+
 	test('the real /dev/kmsg: old records skipped, new ones read without blocking; forged user records ignored by default', (t) => {
 		if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root and /dev/kmsg')) return;
 		const strict = new KmsgReader();
