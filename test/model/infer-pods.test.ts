@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {inferTopology, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -22,6 +22,12 @@ const podHolding = (topology: Topology, pid: number): PodShape => {
 	assert.ok(pod, `no pod holds ${pid}: ${JSON.stringify(topology.pods.map((candidate) => candidate.id))}`);
 	return pod;
 };
+
+/** The runtime's files naming one container id (what `names` gives; every other field unknown), and no other. */
+function namesOnDisk(id: string, names: Partial<KnownContainerNames>): ContainerFacts['containerNames'] {
+	const known: KnownContainerNames = {runtime: null, containerName: null, podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null, ...names};
+	return (containerId) => (containerId === id ? known : null);
+}
 
 const kubePod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-000000000001';
 const kubeContainer = (letter: string) => `${kubePod}/${letter.repeat(64)}`;
@@ -306,10 +312,7 @@ describe('what the runtime\'s files and the namespaces say of a container', () =
 		const sandbox = '5'.repeat(64);
 		const facts: ContainerFacts = {
 			...factsWith([]),
-			containerNames: (containerId) =>
-				containerId === sandbox
-					? {runtime: 'cri-o', containerName: null, podName: null, podNamespace: null, podUid: null, image: null, containerType: 'sandbox', hostname: null}
-					: null,
+			containerNames: namesOnDisk(sandbox, {runtime: 'cri-o', containerType: 'sandbox'}),
 		};
 		const [pod] = withFacts(
 			[processIn(100, 'sleep', kubeContainer('5'), {net: 4026532100, mnt: 4026532101}), processIn(200, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532201})],
@@ -371,10 +374,7 @@ describe('a container\'s main process, cgroup and names', () => {
 		const id = 'e'.repeat(64);
 		const facts: ContainerFacts = {
 			...noFacts,
-			containerNames: (containerId) =>
-				containerId === id
-					? {runtime: 'containerd', containerName: 'web', podName: null, podNamespace: null, podUid: null, image: 'nginx:1.25', containerType: 'container', hostname: null}
-					: null,
+			containerNames: namesOnDisk(id, {runtime: 'containerd', containerName: 'web', image: 'nginx:1.25'}),
 		};
 		const container = containerOf(withFacts([processIn(100, 'nginx', `${kubePod}/${id}`, {net: 4026532100, mnt: 4026532101})], facts), 100);
 		assert.deepEqual([container.name, container.image, container.runtime, container.containerId], ['web', 'nginx:1.25', 'containerd', id]);
@@ -431,11 +431,7 @@ describe('a container\'s main process, cgroup and names', () => {
 
 	test('HOSTNAME is not read for a container whose names are on disk, nor for one whose cgroup names no container id', () => {
 		const id = 'a'.repeat(64);
-		const onDisk = hostnamesFrom({100: 'shop-7d9'}, (containerId) =>
-			containerId === id
-				? {runtime: 'containerd', containerName: 'nginx', podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null}
-				: null,
-		);
+		const onDisk = hostnamesFrom({100: 'shop-7d9'}, namesOnDisk(id, {runtime: 'containerd', containerName: 'nginx'}));
 		const named = withFacts([processIn(100, 'nginx', kubeContainer('a'), {uts: 4026532102, mnt: 4026532101})], onDisk.facts);
 		assert.deepEqual([containerOf(named, 100).name, podHolding(named, 100).name], ['nginx', 'pod-0a0a0a0a-0000-4000-8000-000000000001']);
 		// A cgroup in the pod's that no runtime's naming explains: a container of unknown id.
@@ -449,10 +445,7 @@ describe('a container\'s main process, cgroup and names', () => {
 		const id = 'c'.repeat(64);
 		const facts: ContainerFacts = {
 			...noFacts,
-			containerNames: (containerId) =>
-				containerId === id
-					? {runtime: 'docker', containerName: 'web', podName: null, podNamespace: null, podUid: null, image: 'nginx:1.25', containerType: 'container', hostname: null}
-					: null,
+			containerNames: namesOnDisk(id, {runtime: 'docker', containerName: 'web', image: 'nginx:1.25'}),
 		};
 		// `docker run --cgroup-parent /mypod`: the cgroup's name says no more than the id.
 		const container = containerOf(withFacts([processIn(100, 'nginx', `/mypod/${id}`, {net: 4026532100, mnt: 4026532101})], facts), 100);
