@@ -27,6 +27,9 @@ export type EventSourceOptions = {
 	log?: EventLogOptions;
 };
 
+/** The log of a command that has no view: it passes each event on as it comes and keeps no history. */
+export const noHistory: EventLogOptions = {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1};
+
 /**
  * Where events come from, for `podtop events` and the live view alike: each model (a refresh, or a
  * rebuild after a watched v2 events file changed) goes through one EventDetector, with the OOM kills the

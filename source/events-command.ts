@@ -1,6 +1,6 @@
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
-import {createEventSource, type EventUpdate} from './event-source.js';
+import {createEventSource, type EventUpdate, noHistory} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {eventToJson, formatEventText, kernelLogSpan} from './output/event-lines.js';
@@ -72,8 +72,7 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
 		history: options.sinceBoot ?? false,
 		onImmediate: print,
-		// Only the newest events matter here: keep no history.
-		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
+		log: noHistory,
 	});
 	const refresh = () => {
 		if (!stopped) print(source.refresh());

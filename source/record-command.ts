@@ -1,7 +1,7 @@
 import os from 'node:os';
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
-import {createEventSource, type EventUpdate} from './event-source.js';
+import {createEventSource, type EventUpdate, noHistory} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {sanitizeForTerminal} from './format/terminal-text.js';
@@ -62,7 +62,7 @@ export async function runRecordCommand(options: RecordCommandOptions): Promise<n
 		layout: collector.layout,
 		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
 		onImmediate: write,
-		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
+		log: noHistory,
 	});
 	status.write(
 		sanitizeForTerminal(`podtop record: every ${options.intervalMs} ms into ${options.directory}`) +

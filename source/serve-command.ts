@@ -1,7 +1,7 @@
 import http from 'node:http';
 import process from 'node:process';
 import {Collector} from './collect/collector.js';
-import {createEventSource, type EventUpdate} from './event-source.js';
+import {createEventSource, type EventUpdate, noHistory} from './event-source.js';
 import {createMonitor} from './model/monitor.js';
 import {parseRuntimeCgroupPath} from './model/runtime-path.js';
 import {sanitizeForTerminal} from './format/terminal-text.js';
@@ -136,7 +136,7 @@ export async function runServeCommand(options: ServeOptions): Promise<number> {
 		layout: collector.layout,
 		kmsgPath: options.kmsgPath ?? '/dev/kmsg',
 		onImmediate: take,
-		log: {maxEvents: 1, samplesPerContainer: 1, eventsPerContainer: 1},
+		log: noHistory,
 	});
 	let lastFailure: string | null = null;
 	const refresh = () => {

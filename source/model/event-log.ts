@@ -132,24 +132,14 @@ export function estimateTimeToLimit(samples: readonly GaugeSample[], limit: numb
 	return {secondsToLimit: Math.max(0, (limit - latest) / bytesPerSecond), bytesPerSecond};
 }
 
-type Entry = {
-	containerId: string;
-	containerName: string;
-	podId: string;
-	podName: string;
-	cgroup: string | null;
-	podCgroup: string | null;
+type Entry = Omit<ContainerHistory, 'samples' | 'lastPids' | 'events' | 'end'> & {
 	samples: Ring<GaugeSample>;
-	lastGauges: Gauges;
 	lastPids: number[];
 	/** The pid of its main process in the last model that had it. */
 	mainPid: number | null;
 	/** The runtime's id of the container, by which its recorded exit is looked up. */
 	runtimeId: string | null;
-	exit: RecordedExit | null;
-	lastSeen: number;
 	events: PodtopEvent[];
-	goneAt: number | null;
 };
 
 /** How long after a container is gone its runtime's record of the exit is looked for. */

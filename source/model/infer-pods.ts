@@ -5,47 +5,22 @@ import {
 	type NamespaceEntry,
 	type NamespaceInodes,
 	type NamespaceType,
-	type ProcessCgroups,
+	type Pod,
 	type ProcessRecord,
 	type SharedNamespaceType,
 	type Snapshot,
+	type Container,
 	type ContainerFacts,
 	type KnownContainerNames,
 	type SecurityFacts,
 } from './types.js';
 import {compareText} from './compare-text.js';
-import type {CgroupRuntime, QosClass, RuntimeCgroupIdentity} from './runtime-path.js';
+import type {RuntimeCgroupIdentity} from './runtime-path.js';
 
 /** A container as inference sees it: its processes and cgroups, before any counter is read. */
-export type ContainerShape = {
-	id: string;
-	name: string;
-	infra: boolean;
-	runtime: CgroupRuntime | null;
-	containerId: string | null;
-	image: string | null;
-	security: SecurityFacts;
-	/** The container's own cgroup; null when its processes sit in a cgroup shared with others. */
-	cgroup: string | null;
-	cgroups: ProcessCgroups;
-	namespaces: NamespaceInodes;
-	processes: ProcessRecord[];
-};
+export type ContainerShape = Omit<Container, 'processes' | 'gauges' | 'oomScoreAdj'> & {processes: ProcessRecord[]};
 
-export type PodShape = {
-	id: string;
-	name: string;
-	namespace: string | null;
-	uid: string | null;
-	qos: QosClass | null;
-	runtime: CgroupRuntime | null;
-	notes: string[];
-	cgroup: string | null;
-	infraContainerId: string | null;
-	shared: Record<SharedNamespaceType, boolean>;
-	hostShared: NamespaceType[];
-	containers: ContainerShape[];
-};
+export type PodShape = Omit<Pod, 'containers' | 'gauges'> & {containers: ContainerShape[]};
 
 export type Topology = {
 	pods: PodShape[];

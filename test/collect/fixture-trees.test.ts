@@ -6,7 +6,8 @@ import {Collector} from '../../source/collect/collector.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
-import {FixtureTree, fixtureHostNamespaces, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {hostNamespaces} from '../fixtures/models.js';
+import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
 
 const MiB = 1024 * 1024;
 const id = (digit: string) => digit.repeat(64);
@@ -53,7 +54,7 @@ describe('pure cgroup v2: a Kubernetes pod on containerd with a pod-level limit'
 	test('detects pure v2 and takes the host namespaces from kthreadd', () => {
 		assert.equal(model.host.cgroupMode, 'v2');
 		assert.equal(model.hostNamespaceSource, '/proc/2');
-		assert.equal(model.hostNamespaces.net, fixtureHostNamespaces.net);
+		assert.equal(model.hostNamespaces.net, hostNamespaces.net);
 		assert.equal(model.host.hostname, 'fixture-node');
 		assert.equal(model.host.cpus, 2);
 	});

@@ -2,19 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {NamespaceType} from '../../source/model/types.js';
-
-/** Host namespace inodes in fixture trees: the values a real kernel gives the initial namespaces. */
-export const fixtureHostNamespaces: Record<NamespaceType, number> = {
-	cgroup: 4026531835,
-	ipc: 4026531839,
-	mnt: 4026531841,
-	net: 4026531840,
-	pid: 4026531836,
-	pid_for_children: 4026531836,
-	time: 4026531834,
-	user: 4026531837,
-	uts: 4026531838,
-};
+import {hostNamespaces} from '../fixtures/models.js';
 
 export type FixtureProcess = {
 	pid: number;
@@ -106,7 +94,7 @@ export class FixtureTree {
 			this.write(`${directory}/environ`, environ);
 		}
 		fs.mkdirSync(path.join(this.proc, String(process.pid), 'ns'), {recursive: true});
-		for (const [type, hostInode] of Object.entries(fixtureHostNamespaces)) {
+		for (const [type, hostInode] of Object.entries(hostNamespaces)) {
 			const inode = process.namespaces?.[type as NamespaceType] ?? hostInode;
 			fs.symlinkSync(`${type}:[${inode}]`, path.join(this.proc, String(process.pid), 'ns', type));
 		}

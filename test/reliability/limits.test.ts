@@ -13,7 +13,8 @@ import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
 import {modelToText} from '../../source/output/text.js';
-import {FixtureTree, fixtureHostNamespaces, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {hostNamespaces} from '../fixtures/models.js';
+import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
 import {cliPath, type PodtopJson} from '../helpers/podtop.js';
 import {commandExists, spawnedPid, stopChild, waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
@@ -40,7 +41,7 @@ function addHostProcesses(tree: FixtureTree, pids: Iterable<number>, cgroupLine:
 	const sharedNs = path.join(tree.root, 'host-ns');
 	if (!fs.existsSync(sharedNs)) {
 		fs.mkdirSync(sharedNs);
-		for (const [type, inode] of Object.entries(fixtureHostNamespaces)) fs.symlinkSync(`${type}:[${inode}]`, path.join(sharedNs, type));
+		for (const [type, inode] of Object.entries(hostNamespaces)) fs.symlinkSync(`${type}:[${inode}]`, path.join(sharedNs, type));
 	}
 	for (const pid of pids) {
 		const directory = path.join(tree.proc, String(pid));
