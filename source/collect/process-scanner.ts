@@ -82,7 +82,8 @@ export class ProcessScanner {
 	private scanCount = 0;
 	private readonly policy: RereadPolicy;
 	private uptimeTicks: number | null = null;
-	private exitedInLastScan = false;
+	/** The pids that left in the last scan: their children have been reparented. */
+	private readonly exitedInLastScan = new Set<number>();
 	private readonly defersFirstCmdlines: boolean;
 
 	/**
@@ -107,7 +108,7 @@ export class ProcessScanner {
 	 * `uptimeSeconds` tells the first scan which processes have just started.
 	 */
 	scan(lastAllocatedPid: number | null, uptimeSeconds: number | null = null): readonly ProcessRecord[] {
-		const reads = this.policy.beginScan(lastAllocatedPid, this.exitedInLastScan);
+		const reads = this.policy.beginScan(lastAllocatedPid);
 		const scan = reads.scan;
 		this.scanCount = scan;
 		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
@@ -132,8 +133,7 @@ export class ProcessScanner {
 				if (this.refresh(this.live[index], scan)) changed = true;
 			}
 		}
-		this.exitedInLastScan = this.dropUnseen(scan);
-		if (this.exitedInLastScan) changed = true;
+		if (this.dropUnseen(scan)) changed = true;
 		if (this.defersFirstCmdlines && scan === 2) {
 			this.readFirstScanCmdlines();
 			changed = true;
@@ -208,7 +208,7 @@ export class ProcessScanner {
 		slot.seenInScan = scan;
 		// Read before the stat, so that whatever the process does after the stat read changes it.
 		const schedstatHash = this.policy.readsSchedstat(slot.threads, slot.admittedInScan) ? this.readSchedstat(slot) : -1;
-		if (this.policy.skipsStat(schedstatHash, slot.schedstatHash)) {
+		if (this.policy.skipsStat(schedstatHash, slot.schedstatHash, this.exitedInLastScan.has(slot.ppid))) {
 			// One thread that has not run since its stat was read: the stat would say the same.
 			slot.previousCpuTicks = slot.utime + slot.stime;
 			this.statReadsSkipped++;
@@ -413,6 +413,7 @@ export class ProcessScanner {
 	private dropUnseen(scan: number): boolean {
 		let write = 0;
 		const live = this.live;
+		this.exitedInLastScan.clear();
 		for (let read = 0; read < live.length; read++) {
 			const slot = live[read];
 			if (slot.seenInScan === scan) {
@@ -420,6 +421,7 @@ export class ProcessScanner {
 				continue;
 			}
 			this.slots.delete(slot.pid);
+			this.exitedInLastScan.add(slot.pid);
 			this.releaseDescriptors(slot);
 			slot.namespaces = emptyNamespaces();
 			slot.cgroups = noCgroups;

@@ -5,8 +5,8 @@ const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
 /**
- * Every process's stat is read at least this often, and after any exit: a process that has not run keeps its
- * CPU times and state, but its RSS can shrink (reclaim) and its parent change (reparenting) meanwhile.
+ * Every process's stat is read at least this often: a process that has not run keeps its CPU times and state,
+ * but its RSS can shrink (reclaim) meanwhile. Its parent changes only when that exits (see skipsStat).
  */
 const fullStatEvery = 5;
 /**
@@ -54,13 +54,13 @@ export class RereadPolicy {
 	 * Starts a scan. `lastAllocatedPid` (the end of /proc/loadavg; null when unknown) unchanged since the last scan
 	 * means nothing was forked: the directory need not be listed, but for a forced listing every fifth scan.
 	 */
-	beginScan(lastAllocatedPid: number | null, exitedInLastScan: boolean): ScanReads {
+	beginScan(lastAllocatedPid: number | null): ScanReads {
 		const reads = this.reads;
 		const scan = ++reads.scan;
 		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
 		this.lastAllocatedPid = lastAllocatedPid ?? -1;
 		reads.listsDirectory = forked || scan % forcedListingEvery === 1;
-		reads.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1 || exitedInLastScan;
+		reads.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1;
 		return reads;
 	}
 
@@ -73,9 +73,12 @@ export class RereadPolicy {
 		return this.hasSchedstat && threads === 1 && this.reads.scan - admittedInScan > 1;
 	}
 
-	/** Whether the stat read is spared: the schedstat read now (-1: none) is the one read with the last stat. */
-	skipsStat(schedstatHash: number, schedstatHashAtLastStat: number): boolean {
-		return schedstatHash !== -1 && schedstatHash === schedstatHashAtLastStat && !this.reads.readsEveryStat;
+	/**
+	 * Whether the stat read is spared: the schedstat read now (-1: none) is the one read with the last stat, and
+	 * the process's parent did not exit in the last scan (it has been reparented: the stat tells to whom).
+	 */
+	skipsStat(schedstatHash: number, schedstatHashAtLastStat: number, parentExited: boolean): boolean {
+		return schedstatHash !== -1 && schedstatHash === schedstatHashAtLastStat && !parentExited && !this.reads.readsEveryStat;
 	}
 
 	/** Scans after a start or an exec in which a process's namespaces are read again: nsenter, runc init and the like exec, then setns. */

@@ -119,8 +119,8 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 		}, 60_000, `the busy loop's CPU time to rise past ${before} (rise ${rise})`);
 	}
 	assert.equal(cpuOf(spawnedPid(idle)), idleCpu, 'the idle one did not run: its CPU time is unchanged');
-	// Whether a stat read was spared depends on the whole machine (any exit makes the next scan read every
-	// stat); that a read is spared, and when, is proven on a fixture tree below.
+	// Whether a stat read was spared depends on the whole machine (other processes' exits and their children);
+	// that a read is spared, and when, is proven on fixture trees below.
 	console.log(`# stat reads spared in the last scan: ${scanner.statReadsSkipped}`);
 
 	idle.kill('SIGKILL');
@@ -211,6 +211,35 @@ test('one thread that has not run keeps its stat until the full read every fifth
 		[10, 50, 2],
 		[50, 50, 0],
 	]);
+});
+
+test('one thread whose parent exited is read the scan after (reparented); another stays spared', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.write('proc/self/schedstat', '1 1 1\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const cgroup = '0::/system.slice/a.service\n';
+	tree.addProcess({pid: 100, comm: 'sh', cgroup});
+	tree.addProcess({pid: 101, ppid: 100, comm: 'orphan', cgroup});
+	tree.addProcess({pid: 200, ppid: 150, comm: 'other', cgroup});
+	for (const pid of [100, 101, 200]) tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	// 100 exits and its child is reparented to 1; 200's parent is rewritten too, which the kernel never does
+	// without an exit: a stat that is not read keeps the old one.
+	tree.removeProcess(100);
+	tree.reparent(101, 'orphan', 1);
+	tree.reparent(200, 'other', 1);
+	// A fixture's stat stays readable through the descriptor kept for it: the listing (a pid was allocated) finds it gone.
+	const parents = () => {
+		const processes = scanner.scan(4243);
+		return [100, 101, 200].map((pid) => processes.find((process) => process.pid === pid)?.ppid);
+	};
+	assert.deepEqual(parents(), [undefined, 100, 150], 'scan 4 finds 100 gone after reading its child');
+	assert.deepEqual(parents(), [undefined, 1, 150], 'scan 5 reads the stat of the exited one\'s child only');
+	assert.deepEqual(parents(), [undefined, 1, 1], 'scan 6 reads every stat');
 });
 
 test('a process of several threads has its stat read every scan', () => {

@@ -3,10 +3,10 @@ import {describe, test} from 'node:test';
 import {RereadPolicy} from '../../source/collect/reread-policy.js';
 
 /** The listing and full-stat decisions of `scans` scans in a row, as [scan, lists, reads every stat]. */
-function decisions(policy: RereadPolicy, scans: number, lastAllocatedPid: (scan: number) => number | null, exited: (scan: number) => boolean = () => false) {
+function decisions(policy: RereadPolicy, scans: number, lastAllocatedPid: (scan: number) => number | null) {
 	const result: Array<[number, boolean, boolean]> = [];
 	for (let scan = 1; scan <= scans; scan++) {
-		const reads = policy.beginScan(lastAllocatedPid(scan), exited(scan));
+		const reads = policy.beginScan(lastAllocatedPid(scan));
 		result.push([reads.scan, reads.listsDirectory, reads.readsEveryStat]);
 	}
 	return result;
@@ -16,10 +16,10 @@ describe('which process gets which read in a scan', () => {
 	test('found long after it started by the first scan only: 10 s of clock ticks, and never with the uptime unknown', () => {
 		const policy = new RereadPolicy(true);
 		const uptimeTicks = 100_000;
-		policy.beginScan(4242, false);
+		policy.beginScan(4242);
 		assert.deepEqual([uptimeTicks - 1001, uptimeTicks - 999, uptimeTicks].map((starttime) => policy.foundLongRunning(starttime, uptimeTicks)), [true, false, false]);
 		assert.equal(policy.foundLongRunning(0, null), false, 'uptime unknown: treated as young');
-		policy.beginScan(4243, false);
+		policy.beginScan(4243);
 		assert.equal(policy.foundLongRunning(0, uptimeTicks), false, 'a process found by a later scan is new');
 		assert.equal(policy.namespaceRechecksAfterExec, 3);
 	});
@@ -42,26 +42,24 @@ describe('which process gets which read in a scan', () => {
 		);
 	});
 
-	test('every stat is read every fifth scan (the first included) and on the scan after an exit', () => {
+	test('every stat is read every fifth scan (the first included)', () => {
 		const everyStat = decisions(new RereadPolicy(true), 11, () => 1).filter(([, , every]) => every).map(([scan]) => scan);
 		assert.deepEqual(everyStat, [1, 6, 11]);
-		const afterExit = decisions(new RereadPolicy(true), 4, () => 1, (scan) => scan === 3).map(([, , every]) => every);
-		assert.deepEqual(afterExit, [true, false, true, false]);
 	});
 
 	test('without schedstat every stat is read every scan, and no schedstat is read', () => {
 		const policy = new RereadPolicy(false);
 		assert.deepEqual(decisions(policy, 4, () => 1).map(([, , every]) => every), [true, true, true, true]);
 		assert.equal(policy.readsSchedstat(1, 1), false);
-		assert.equal(policy.skipsStat(77, 77), false);
+		assert.equal(policy.skipsStat(77, 77, false), false);
 	});
 
 	test('a schedstat is read for one thread only, from the second scan after admission', () => {
 		const policy = new RereadPolicy(true);
-		policy.beginScan(1, false);
-		policy.beginScan(1, false);
+		policy.beginScan(1);
+		policy.beginScan(1);
 		assert.equal(policy.readsSchedstat(1, 1), false, 'scan 2, admitted in scan 1 (--once scans twice)');
-		policy.beginScan(1, false);
+		policy.beginScan(1);
 		assert.equal(policy.readsSchedstat(1, 1), true, 'scan 3, admitted in scan 1');
 		assert.equal(policy.readsSchedstat(1, 2), false, 'scan 3, admitted in scan 2');
 		assert.equal(policy.readsSchedstat(2, 1), false, 'two threads: the schedstat is the main thread\'s only');
@@ -69,14 +67,13 @@ describe('which process gets which read in a scan', () => {
 
 	test('a stat read is spared only when the schedstat is unchanged and the scan does not read every stat', () => {
 		const policy = new RereadPolicy(true);
-		policy.beginScan(1, false);
-		assert.equal(policy.skipsStat(77, 77), false, 'scan 1 reads every stat');
-		policy.beginScan(1, false);
-		assert.equal(policy.skipsStat(77, 77), true);
-		assert.equal(policy.skipsStat(78, 77), false, 'it ran since');
-		assert.equal(policy.skipsStat(-1, -1), false, 'no schedstat read');
-		policy.beginScan(1, true);
-		assert.equal(policy.skipsStat(77, 77), false, 'a process exited in the last scan: every stat is read');
+		policy.beginScan(1);
+		assert.equal(policy.skipsStat(77, 77, false), false, 'scan 1 reads every stat');
+		policy.beginScan(1);
+		assert.equal(policy.skipsStat(77, 77, false), true);
+		assert.equal(policy.skipsStat(78, 77, false), false, 'it ran since');
+		assert.equal(policy.skipsStat(-1, -1, false), false, 'no schedstat read');
+		assert.equal(policy.skipsStat(77, 77, true), false, 'its parent exited in the last scan: it was reparented');
 	});
 
 	test('namespaces: 16 processes per scan in turn, each once before any twice', () => {

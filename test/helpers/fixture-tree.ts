@@ -102,10 +102,22 @@ export class FixtureTree {
 
 	/** Rewrites a process's stat in place (kept descriptors see it) with another utime. */
 	addProcessStat(pid: number, comm: string, utime: number, threads = 1): void {
+		this.rewriteStat(pid, comm, (fields) => {
+			fields[11] = String(utime);
+			fields[17] = String(threads);
+		});
+	}
+
+	/** Gives the process another parent, as the kernel does when its parent exits. */
+	reparent(pid: number, comm: string, ppid: number): void {
+		this.rewriteStat(pid, comm, (fields) => (fields[1] = String(ppid)));
+	}
+
+	/** Rewrites the stat's fields after the comm (fields[0] is the state). */
+	private rewriteStat(pid: number, comm: string, change: (fields: string[]) => void): void {
 		const statPath = path.join(this.proc, String(pid), 'stat');
 		const fields = fs.readFileSync(statPath, 'utf8').split(`(${comm}) `)[1].split(' ');
-		fields[11] = String(utime);
-		fields[17] = String(threads);
+		change(fields);
 		fs.writeFileSync(statPath, `${pid} (${comm}) ${fields.join(' ')}`);
 	}
 
