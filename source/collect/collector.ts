@@ -4,7 +4,7 @@ import type {CgroupStats, HostDescription, HostFacts, NamespaceInodes, HostNames
 import {layoutFromDirectory, layoutFromMountinfo, type CgroupLayout} from './cgroup-layout.js';
 import {CgroupReader, wantedCgroupPaths} from './cgroup-reader.js';
 import {FileReader} from './file-reader.js';
-import {HostFigureReader, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
+import {HostFigureReader, isProcfs, readHostFacts, readHostNamespaces, readPageSize} from './host-reader.js';
 import {NodeMemoryReader, readEvictionThreshold} from './node-memory.js';
 import {clockTicksPerSecond} from './parse-stat.js';
 import {ProcessScanner} from './process-scanner.js';
@@ -26,11 +26,9 @@ export type CollectorOptions = {
 
 export class CollectorSetupError extends Error {}
 
-const procSuperMagic = 0x9fa0;
-
 function looksLikeProcfs(procRoot: string): boolean {
 	try {
-		if (fs.statfsSync(procRoot).type === procSuperMagic) return true;
+		if (isProcfs(procRoot)) return true;
 		return fs.readdirSync(procRoot).some((entry) => /^\d+$/.test(entry) && fs.existsSync(path.join(procRoot, entry, 'stat')));
 	} catch {
 		return false;
@@ -52,6 +50,8 @@ function findLayout(options: CollectorOptions): CgroupLayout | null {
  * Reads /proc and cgroupfs into snapshots. Owns every descriptor it keeps; `close` releases them.
  * The records in a snapshot are updated in place by the next `sample`.
  */
+const factsPruneGapMs = 5000;
+
 export class Collector {
 	host: HostFacts;
 	readonly hostNamespaces: NamespaceInodes;
@@ -64,6 +64,7 @@ export class Collector {
 	private readonly facts: RuntimeFacts | null;
 	private readonly nodeMemory: NodeMemoryReader;
 	private factsForStructure = -1;
+	private lastPruneMs = Number.NEGATIVE_INFINITY;
 	private readonly previousCgroupCpuUsec = new Map<string, number>();
 	private readonly previousCgroupThrottled = new Map<string, number>();
 	private wanted: ReadonlyMap<string, number> = new Map();
@@ -109,9 +110,11 @@ export class Collector {
 			cgroups = this.cgroupReader.read(this.wanted);
 		}
 		if (this.facts) {
-			if (this.factsForStructure !== this.scanner.structureVersion) {
+			// What is kept of gone processes only costs memory: forgotten every few seconds, not after every fork.
+			if (this.factsForStructure !== this.scanner.structureVersion && monotonicMs - this.lastPruneMs >= factsPruneGapMs) {
 				this.facts.prune(processes);
 				this.factsForStructure = this.scanner.structureVersion;
+				this.lastPruneMs = monotonicMs;
 			}
 			this.facts.tick(monotonicMs);
 		}
@@ -127,6 +130,7 @@ export class Collector {
 			previousCgroupCpuUsec: this.previousCgroupCpuUsec,
 			previousCgroupThrottled: this.previousCgroupThrottled,
 			structureVersion: this.scanner.structureVersion,
+			processChanges: this.scanner.changes,
 			memory: figures.memory,
 			load: figures.load,
 			uptimeSeconds: figures.uptimeSeconds,

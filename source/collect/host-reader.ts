@@ -75,21 +75,47 @@ export function readPageSize(procRoot: string): number {
 export type HostFigures = {
 	memory: {usedBytes: number | null; totalBytes: number | null};
 	load: [number, number, number] | null;
-	/** The last pid the kernel handed out (the end of loadavg); null when unknown. */
+	/** The last pid the kernel handed out in the procfs's pid namespace (the end of loadavg); null when unknown. */
 	lastAllocatedPid: number | null;
 	uptimeSeconds: number | null;
 };
+
+const procSuperMagic = 0x9fa0;
+
+/** Whether the directory is a procfs mount (not a copy of one). */
+export function isProcfs(procRoot: string): boolean {
+	try {
+		return fs.statfsSync(procRoot).type === procSuperMagic;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Whether the procfs shows podtop's own pid namespace: loadavg's last pid is the reader's namespace's, whatever
+ * procfs it is read from (a debug container without the host's pids reading /host/proc gets its own). True when
+ * its `self` is podtop's pid, or for a copy of a procfs (tests), which is no procfs at all.
+ */
+export function showsOwnPidNamespace(procRoot: string): boolean {
+	try {
+		return fs.readlinkSync(`${procRoot}/self`) === String(process.pid);
+	} catch {
+		return fs.existsSync(procRoot) && !isProcfs(procRoot);
+	}
+}
 
 /** The host figures that change every refresh, through kept descriptors. */
 export class HostFigureReader {
 	private readonly meminfo: number;
 	private readonly loadavg: number;
 	private readonly uptime: number;
+	private readonly ownPidNamespace: boolean;
 
 	constructor(
 		procRoot: string,
 		private readonly reader: FileReader,
 	) {
+		this.ownPidNamespace = showsOwnPidNamespace(procRoot);
 		this.meminfo = reader.keep(`${procRoot}/meminfo`);
 		this.loadavg = reader.keep(`${procRoot}/loadavg`);
 		this.uptime = reader.keep(`${procRoot}/uptime`);
@@ -113,7 +139,7 @@ export class HostFigureReader {
 			const fields = buffer.toString('latin1', 0, length).trim().split(' ');
 			const values = fields.slice(0, 3).map(Number);
 			if (values.length === 3 && values.every((value) => Number.isFinite(value))) load = [values[0], values[1], values[2]];
-			lastAllocatedPid = fields.length === 5 && /^\d+$/.test(fields[4]) ? Number(fields[4]) : null;
+			lastAllocatedPid = this.ownPidNamespace && fields.length === 5 && /^\d+$/.test(fields[4]) ? Number(fields[4]) : null;
 		}
 		let uptimeSeconds: number | null = null;
 		length = this.uptime >= 0 ? this.reader.readKept(this.uptime, 128) : -1;

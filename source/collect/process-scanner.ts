@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import {namespaceTypes, type NamespaceInodes, type ProcessCgroups, type ProcessRecord} from '../model/types.js';
+import {namespaceTypes, type NamespaceInodes, type ProcessChanges, type ProcessCgroups, type ProcessRecord} from '../model/types.js';
 import type {CgroupLayout} from './cgroup-layout.js';
 import {FileReader} from './file-reader.js';
-import {decodeBytesExactly, decodeText, hashBytes, utf8CompleteEnd} from './parse-bytes.js';
+import {decodeBytesExactly, decodeText, hashBytes, parseUnsigned, utf8CompleteEnd} from './parse-bytes.js';
 import {parseProcessCgroups} from './parse-process-cgroup.js';
 import {RereadPolicy} from './reread-policy.js';
 import {clockTicksPerSecond, createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from './parse-stat.js';
@@ -72,6 +72,12 @@ export class ProcessScanner {
 	unreadableNamespaces = 0;
 	/** Processes of the last scan whose stat was not read: one thread, not run since (schedstat unchanged). */
 	statReadsSkipped = 0;
+	/** What the last scan changed; null when it cannot say (the second scan fills in every command line). */
+	changes: ProcessChanges | null = null;
+	private readonly admittedNow: ProcessSlot[] = [];
+	private readonly changedNow: ProcessSlot[] = [];
+	private readonly exitedNow: ProcessSlot[] = [];
+	private readonly changesNow: ProcessChanges = {admitted: this.admittedNow, changed: this.changedNow, exited: this.exitedNow};
 	private readonly slots = new Map<number, ProcessSlot>();
 	private readonly live: ProcessSlot[] = [];
 	private readonly pool: ProcessSlot[] = [];
@@ -113,6 +119,9 @@ export class ProcessScanner {
 		this.scanCount = scan;
 		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
 		this.statReadsSkipped = 0;
+		this.admittedNow.length = 0;
+		this.changedNow.length = 0;
+		this.exitedNow.length = 0;
 		let changed = false;
 		if (reads.listsDirectory) {
 			const entries = this.listProcDirectory();
@@ -132,15 +141,21 @@ export class ProcessScanner {
 			for (let index = 0; index < this.live.length; index++) {
 				if (this.refresh(this.live[index], scan)) changed = true;
 			}
+			for (let pid = reads.probeFrom; pid <= reads.probeTo; pid++) {
+				if (!this.slots.has(pid) && this.isProcess(pid) && this.admit(pid, scan)) changed = true;
+			}
 		}
 		if (this.dropUnseen(scan)) changed = true;
+		let changesKnown = true;
 		if (this.defersFirstCmdlines && scan === 2) {
 			this.readFirstScanCmdlines();
 			changed = true;
+			changesKnown = false;
 		}
 		if (this.recheckNamespaces()) changed = true;
 		if (this.recheckCgroups()) changed = true;
 		if (changed) this.structureVersion++;
+		this.changes = changesKnown ? this.changesNow : null;
 		this.unreadableNamespaces = 0;
 		for (let index = 0; index < this.live.length; index++) if (this.live[index].namespacesUnreadable) this.unreadableNamespaces++;
 		return this.live;
@@ -164,6 +179,15 @@ export class ProcessScanner {
 		} catch {
 			return [];
 		}
+	}
+
+	/**
+	 * Whether the pid is a process's (its thread group's id), not one of its other threads': a thread's directory is
+	 * not listed, but can be opened by its id.
+	 */
+	private isProcess(pid: number): boolean {
+		const length = this.reader.readPath(`${this.procRoot}/${pid}/status`, statusHeadBytes);
+		return length > 0 && parseStatusTgid(this.reader.buffer, length) === pid;
 	}
 
 	private admit(pid: number, scan: number): boolean {
@@ -200,11 +224,18 @@ export class ProcessScanner {
 		slot.seenInScan = scan;
 		this.slots.set(pid, slot);
 		this.live.push(slot);
+		this.admittedNow.push(slot);
 		return true;
 	}
 
-	/** Re-reads a known process; true when its structure changed. */
+	/** Re-reads a known process; true when its structure changed (or it is gone). */
 	private refresh(slot: ProcessSlot, scan: number): boolean {
+		if (!this.reread(slot, scan)) return false;
+		if (slot.seenInScan === scan) this.changedNow.push(slot);
+		return true;
+	}
+
+	private reread(slot: ProcessSlot, scan: number): boolean {
 		slot.seenInScan = scan;
 		// Read before the stat, so that whatever the process does after the stat read changes it.
 		const schedstatHash = this.policy.readsSchedstat(slot.threads, slot.admittedInScan) ? this.readSchedstat(slot) : -1;
@@ -351,7 +382,10 @@ export class ProcessScanner {
 		const count = this.policy.namespaceRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
 			const slot = this.policy.nextNamespaceRecheck(this.live);
-			if (!slot.exiting && this.readNamespaces(slot, true)) changed = true;
+			if (!slot.exiting && this.readNamespaces(slot, true)) {
+				this.changedNow.push(slot);
+				changed = true;
+			}
 		}
 		return changed;
 	}
@@ -361,7 +395,10 @@ export class ProcessScanner {
 		const count = this.policy.cgroupRecheckCount(this.live.length);
 		for (let step = 0; step < count; step++) {
 			const slot = this.policy.nextCgroupRecheck(this.live);
-			if (!slot.exiting && this.readCgroups(slot, true)) changed = true;
+			if (!slot.exiting && this.readCgroups(slot, true)) {
+				this.changedNow.push(slot);
+				changed = true;
+			}
 		}
 		return changed;
 	}
@@ -422,6 +459,7 @@ export class ProcessScanner {
 			}
 			this.slots.delete(slot.pid);
 			this.exitedInLastScan.add(slot.pid);
+			this.exitedNow.push(slot);
 			this.releaseDescriptors(slot);
 			slot.namespaces = emptyNamespaces();
 			slot.cgroups = noCgroups;
@@ -438,6 +476,20 @@ export class ProcessScanner {
 		slot.statDescriptor = -1;
 		slot.schedstatDescriptor = unopened;
 	}
+}
+
+/** Enough of /proc/<pid>/status for its Tgid line (after Name, with up to 64 bytes of escaped comm, Umask and State). */
+const statusHeadBytes = 512;
+const tgidLabel = Buffer.from('\nTgid:\t');
+
+/** The Tgid of a /proc/<pid>/status text in `buffer`; null when not found. */
+export function parseStatusTgid(buffer: Buffer, length: number): number | null {
+	const label = buffer.indexOf(tgidLabel);
+	const start = label + tgidLabel.length;
+	if (label < 0 || start > length) return null;
+	let end = start;
+	while (end < length && buffer[end] >= 0x30 && buffer[end] <= 0x39) end++;
+	return end > start && end - start <= 10 ? parseUnsigned(buffer, start, end) : null;
 }
 
 /**

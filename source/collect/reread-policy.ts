@@ -5,6 +5,11 @@ const namespaceRechecksPerScan = 16;
 /** A full directory listing at least this often, even when no pid was allocated. */
 const forcedListingEvery = 5;
 /**
+ * At most this many pids allocated since the last scan are looked up one by one instead of listing the directory
+ * (threads take pids too: a process starting threads by the hundred is found by the listing).
+ */
+const maxProbedPids = 64;
+/**
  * Every process's stat is read at least this often: a process that has not run keeps its CPU times and state,
  * but its RSS can shrink (reclaim) meanwhile. Its parent changes only when that exits (see skipsStat).
  */
@@ -34,6 +39,12 @@ export type ScanReads = {
 	scan: number;
 	/** The /proc directory is listed (new pids found); otherwise only the known processes are re-read. */
 	listsDirectory: boolean;
+	/**
+	 * Without a listing, the pids allocated since the last scan, from `probeFrom` to `probeTo`, are looked up one
+	 * by one (an empty range when `probeFrom` > `probeTo`).
+	 */
+	probeFrom: number;
+	probeTo: number;
 	/** No stat read is spared this scan, whatever the schedstat says. */
 	readsEveryStat: boolean;
 };
@@ -42,7 +53,7 @@ export type ScanReads = {
  * Which process gets which read in a scan, apart from the reading: ProcessScanner asks, then reads.
  */
 export class RereadPolicy {
-	private readonly reads: ScanReads = {scan: 0, listsDirectory: true, readsEveryStat: true};
+	private readonly reads: ScanReads = {scan: 0, listsDirectory: true, probeFrom: 1, probeTo: 0, readsEveryStat: true};
 	private lastAllocatedPid = -1;
 	private readonly namespaceTurns = new RoundRobin();
 	private readonly cgroupTurns = new RoundRobin();
@@ -52,14 +63,18 @@ export class RereadPolicy {
 
 	/**
 	 * Starts a scan. `lastAllocatedPid` (the end of /proc/loadavg; null when unknown) unchanged since the last scan
-	 * means nothing was forked: the directory need not be listed, but for a forced listing every fifth scan.
+	 * means nothing was forked: the directory need not be listed, but for a forced listing every fifth scan. A few
+	 * pids allocated since are looked up by pid; more, or the pids wrapping around, list the directory.
 	 */
 	beginScan(lastAllocatedPid: number | null): ScanReads {
 		const reads = this.reads;
 		const scan = ++reads.scan;
-		const forked = lastAllocatedPid === null || lastAllocatedPid !== this.lastAllocatedPid;
+		const previous = this.lastAllocatedPid;
 		this.lastAllocatedPid = lastAllocatedPid ?? -1;
-		reads.listsDirectory = forked || scan % forcedListingEvery === 1;
+		const allocated = lastAllocatedPid === null || previous < 0 ? Number.POSITIVE_INFINITY : lastAllocatedPid - previous;
+		reads.listsDirectory = allocated < 0 || allocated > maxProbedPids || scan % forcedListingEvery === 1;
+		reads.probeFrom = reads.listsDirectory ? 1 : previous + 1;
+		reads.probeTo = reads.listsDirectory ? 0 : previous + allocated;
 		reads.readsEveryStat = !this.hasSchedstat || scan % fullStatEvery === 1;
 		return reads;
 	}

@@ -22,7 +22,7 @@ export type ModelBuilder = {
  * written to, so a previous model still reads as it was (the event detector compares the two).
  */
 export function createModelBuilder(): ModelBuilder {
-	let lastTopology: Topology | null = null;
+	let lastPodShapes: readonly PodShape[] | null = null;
 	let containers = new WeakMap<ContainerShape, Container>();
 	/** With the pod cgroup's paths, made once. */
 	let pods = new WeakMap<PodShape, {built: Pod; cgroups: ProcessCgroups | null}>();
@@ -77,12 +77,12 @@ export function createModelBuilder(): ModelBuilder {
 
 	return {
 		build(snapshot, topology) {
-			if (topology !== lastTopology) {
-				// Pods, containers and cgroups come and go with the topology: what was kept for the old one goes.
+			if (topology.pods !== lastPodShapes) {
+				// Pods, containers and cgroups come and go with inference: what was kept for the old ones goes.
 				containers = new WeakMap();
 				pods = new WeakMap();
 				ancestries = new Map();
-				lastTopology = topology;
+				lastPodShapes = topology.pods;
 			}
 
 			let containerCount = 0;

@@ -6,6 +6,7 @@ import {
 	type NamespaceInodes,
 	type NamespaceType,
 	type Pod,
+	type ProcessChanges,
 	type ProcessRecord,
 	type SharedNamespaceType,
 	type Snapshot,
@@ -24,8 +25,11 @@ export type PodShape = Omit<Pod, 'containers' | 'gauges'> & {containers: Contain
 
 export type Topology = {
 	pods: PodShape[];
+	/** Sorted by pid. */
 	hostProcesses: ProcessRecord[];
 	namespaces: NamespaceEntry[];
+	/** The cgroups host processes live in, which no pod or container can claim (hostProcessCgroups). */
+	hostCgroups: ReadonlySet<string>;
 };
 
 /**
@@ -684,5 +688,60 @@ export function inferTopology(snapshot: Pick<Snapshot, 'processes' | 'hostNamesp
 	noteSharedAcross(grouping, podOfRoot);
 	pods.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 	hostProcesses.sort((a, b) => a.pid - b.pid);
-	return {pods, hostProcesses, namespaces: namespaceTable(snapshot.processes, host)};
+	return {pods, hostProcesses, namespaces: namespaceTable(snapshot.processes, host), hostCgroups};
+}
+
+/** The record of this pid in a list sorted by pid; undefined when none. */
+function recordWithPid(sorted: readonly ProcessRecord[], pid: number): ProcessRecord | undefined {
+	let low = 0;
+	let high = sorted.length - 1;
+	while (low <= high) {
+		const middle = (low + high) >>> 1;
+		const candidate = sorted[middle];
+		if (candidate.pid === pid) return candidate;
+		if (candidate.pid < pid) low = middle + 1;
+		else high = middle - 1;
+	}
+	return undefined;
+}
+
+/** Whether every one of `cgroups` still holds one of the processes. */
+function holdsEach(processes: readonly ProcessRecord[], cgroups: ReadonlySet<string>): boolean {
+	const held = new Set<string>();
+	for (const process of processes) {
+		const cgroupPath = process.cgroups.container;
+		if (cgroupPath !== null && cgroups.has(cgroupPath)) held.add(cgroupPath);
+	}
+	return held.size === cgroups.size;
+}
+
+/**
+ * The topology after a scan that changed host processes only (a fork, an exec or an exit on the host, as probes and
+ * shell loops make every second), without inferring the pods again: the pods are the same objects. Null when a
+ * change may touch a pod, and inference must run: a process that left one or is not a host process now, a zombie
+ * that inference would place with its parent, a host process in a cgroup no host process held, or a cgroup whose
+ * last host process left (a pod may claim it now).
+ */
+export function withHostChanges(topology: Topology, snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces'>, changes: ProcessChanges, options: InferenceOptions): Topology | null {
+	const host = snapshot.hostNamespaces;
+	const {hostProcesses, hostCgroups} = topology;
+	const identify = memoized(options);
+	const wasHost = (process: ProcessRecord) => recordWithPid(hostProcesses, process.pid) === process;
+	const staysHost = (process: ProcessRecord) => {
+		if (process.state === 'Z' && process.namespaces.mnt === null) return false;
+		if (isIsolated(process, host, identify)) return false;
+		const cgroupPath = process.cgroups.container;
+		return cgroupPath === null || hostCgroups.has(cgroupPath);
+	};
+	for (const process of changes.exited) if (!wasHost(process)) return null;
+	for (const process of changes.changed) if (!wasHost(process) || !staysHost(process)) return null;
+	for (const process of changes.admitted) if (!staysHost(process)) return null;
+	let next = hostProcesses;
+	if (changes.exited.length > 0) {
+		const exited = new Set(changes.exited);
+		next = next.filter((process) => !exited.has(process));
+		if (!holdsEach(next, hostCgroups)) return null;
+	}
+	if (changes.admitted.length > 0) next = [...next, ...changes.admitted].sort((a, b) => a.pid - b.pid);
+	return {pods: topology.pods, hostProcesses: next, namespaces: namespaceTable(snapshot.processes, host), hostCgroups};
 }

@@ -1,5 +1,5 @@
 import {createModelBuilder} from './build-model.js';
-import {goneCgroupNames, inferTopology, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
+import {goneCgroupNames, inferTopology, withHostChanges, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
 import type {PodModel, RecordedExit, Snapshot} from './types.js';
 
 export type Monitor = {
@@ -29,7 +29,8 @@ export type SnapshotSource = {
 
 /**
  * The one owner of model state: samples, re-infers pods only when the process structure or the names
- * found on disk changed, and builds the model with fresh counters every time.
+ * found on disk changed (a change to host processes alone updates them in place of inferring), and builds the
+ * model with fresh counters every time.
  */
 export function createMonitor(source: SnapshotSource, options: InferenceOptions): Monitor {
 	let topology: Topology | null = null;
@@ -42,9 +43,18 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 			const snapshot = source.sample();
 			const namesVersion = snapshot.facts?.version ?? 0;
 			if (topology === null || topologyVersion !== snapshot.structureVersion || factsVersion !== namesVersion) {
-				const previousPodCgroups = new Set(topology?.pods.flatMap((pod) => (pod.cgroup === null ? [] : [pod.cgroup])));
-				const previousContainerCgroups = new Set(topology?.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup === null ? [] : [container.cgroup]))));
-				topology = inferTopology(snapshot, {...options, previousPodCgroups, previousContainerCgroups});
+				const changes = snapshot.processChanges;
+				const hostOnly =
+					topology !== null && factsVersion === namesVersion && changes !== null && snapshot.structureVersion === topologyVersion + 1
+						? withHostChanges(topology, snapshot, changes, options)
+						: null;
+				if (hostOnly) {
+					topology = hostOnly;
+				} else {
+					const previousPodCgroups = new Set(topology?.pods.flatMap((pod) => (pod.cgroup === null ? [] : [pod.cgroup])));
+					const previousContainerCgroups = new Set(topology?.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup === null ? [] : [container.cgroup]))));
+					topology = inferTopology(snapshot, {...options, previousPodCgroups, previousContainerCgroups});
+				}
 				topologyVersion = snapshot.structureVersion;
 				factsVersion = namesVersion;
 			}

@@ -50,6 +50,17 @@ export type ProcessRecord = {
 	readonly isKernelThread: boolean;
 };
 
+/**
+ * What one scan changed of the process structure, the records themselves (pooled: an exited one is reset, its pid
+ * kept). A process may be listed twice in `changed`.
+ */
+export type ProcessChanges = {
+	readonly admitted: readonly ProcessRecord[];
+	/** Known processes that exec'd, moved, changed namespaces or parent, or now hold a reused pid. */
+	readonly changed: readonly ProcessRecord[];
+	readonly exited: readonly ProcessRecord[];
+};
+
 export type MemoryEvents = {
 	low: number | null;
 	high: number | null;
@@ -160,6 +171,8 @@ export type Snapshot = {
 	readonly previousCgroupThrottled: ReadonlyMap<string, number>;
 	/** Changes whenever a process appears, disappears, execs, or changes namespaces or cgroups. */
 	readonly structureVersion: number;
+	/** What changed since the previous snapshot's structure (version - 1); null when not known. */
+	readonly processChanges: ProcessChanges | null;
 	readonly memory: {usedBytes: number | null; totalBytes: number | null};
 	readonly load: [number, number, number] | null;
 	readonly uptimeSeconds: number | null;

@@ -53,7 +53,7 @@ test('deferFirstCmdlines: the first scan reads no command line, the second reads
 	deferring.scan(1);
 	assert.equal(deferring.structureVersion, afterFirst + 1, 'then quiet again');
 	tree.addProcess({pid: 41, comm: 'bash', cmdline: ['-bash'], cgroup: '0::/system.slice/ssh.service\n'});
-	assert.equal(cmdlineOf(deferring.scan(2), 41), '-bash', 'a process found later has its command line at once');
+	assert.equal(cmdlineOf(deferring.scan(41), 41), '-bash', 'a process found later has its command line at once');
 });
 
 test('a process moved to another cgroup without an exec is seen within ten scans, an exec at once', () => {
@@ -164,7 +164,7 @@ test('schedstat descriptors are kept only with budget to spare, and never count 
 /** A descriptor budget with room for the optional schedstat descriptors (a fixture has no limits file). */
 const schedstatBudget = 4096;
 
-test('nothing forked: a process is found only at the forced listing; a new last pid finds it at once', () => {
+test('nothing forked: a process is found only at the forced listing; the pids allocated since are looked up at once', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
 	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
@@ -173,13 +173,21 @@ test('nothing forked: a process is found only at the forced listing; a new last 
 	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
 	after(() => scanner.close());
 	const has = (processes: readonly {pid: number}[], pid: number) => processes.some((process) => process.pid === pid);
-	assert.equal(has(scanner.scan(4242), 40), true);
+	assert.equal(has(scanner.scan(45), 40), true);
 	tree.addProcess({pid: 50, comm: 'cron', cgroup: '0::/system.slice/cron.service\n'});
 	// The last allocated pid says nothing was forked (a fixture can lie): scans 2 to 5 re-read the known ones.
-	const found = [2, 3, 4, 5, 6].map(() => has(scanner.scan(4242), 50));
+	const found = [2, 3, 4, 5, 6].map(() => has(scanner.scan(45), 50));
 	assert.deepEqual(found, [false, false, false, false, true], 'seen at the forced listing of scan 6');
 	tree.addProcess({pid: 60, comm: 'bash', cgroup: '0::/user.slice\n'});
-	assert.equal(has(scanner.scan(4243), 60), true, 'a pid allocated since: listed at once');
+	tree.addProcess({pid: 61, comm: 'bash', cgroup: '0::/user.slice\n', threadOf: 60});
+	const probed = scanner.scan(61);
+	assert.equal(has(probed, 60), true, 'pids 46 to 61 allocated since: 60 is looked up');
+	assert.equal(has(probed, 61), false, 'a thread\'s id is not a process');
+	tree.addProcess({pid: 120, comm: 'cron', cgroup: '0::/system.slice/cron.service\n'});
+	assert.equal(has(scanner.scan(161), 120), true, 'a hundred pids allocated: listed');
+	tree.addProcess({pid: 500, comm: 'make', cgroup: '0::/user.slice\n'});
+	assert.equal(has(scanner.scan(161), 500), false, 'nothing allocated since: 500 waits for the next listing');
+	assert.equal(has(scanner.scan(60), 500), true, 'the pids wrapped around: listed');
 });
 
 test('one thread that has not run keeps its stat until the full read every fifth scan; one that ran is read', () => {
@@ -226,15 +234,15 @@ test('one thread whose parent exited is read the scan after (reparented); anothe
 	for (const pid of [100, 101, 200]) tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
 	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
 	after(() => scanner.close());
-	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(null);
 	// 100 exits and its child is reparented to 1; 200's parent is rewritten too, which the kernel never does
 	// without an exit: a stat that is not read keeps the old one.
 	tree.removeProcess(100);
 	tree.reparent(101, 'orphan', 1);
 	tree.reparent(200, 'other', 1);
-	// A fixture's stat stays readable through the descriptor kept for it: the listing (a pid was allocated) finds it gone.
+	// A fixture's stat stays readable through the descriptor kept for it: a listing (pids unknown) finds it gone.
 	const parents = () => {
-		const processes = scanner.scan(4243);
+		const processes = scanner.scan(null);
 		return [100, 101, 200].map((pid) => processes.find((process) => process.pid === pid)?.ppid);
 	};
 	assert.deepEqual(parents(), [undefined, 100, 150], 'scan 4 finds 100 gone after reading its child');

@@ -29,11 +29,26 @@ describe('which process gets which read in a scan', () => {
 		assert.deepEqual(listed, [1, 6, 11]);
 	});
 
-	test('a pid allocated since the last scan, or none known, lists the directory at once', () => {
-		const pids = [4242, 4242, 4250, 4250, 4250];
+	test('a few pids allocated since the last scan are looked up; many, a wrap-around or none known list the directory', () => {
+		const policy = new RereadPolicy(true);
+		const scan = (lastAllocatedPid: number | null) => {
+			const reads = policy.beginScan(lastAllocatedPid);
+			return [reads.listsDirectory, reads.listsDirectory ? null : [reads.probeFrom, reads.probeTo]];
+		};
 		assert.deepEqual(
-			decisions(new RereadPolicy(true), 5, (scan) => pids[scan - 1]).map(([, lists]) => lists),
-			[true, false, true, false, false],
+			[4242, 4242, 4250, 4314, 4379, 100, 100, null, 200].map(scan),
+			[
+				[true, null],
+				[false, [4243, 4242]],
+				[false, [4243, 4250]],
+				[false, [4251, 4314]],
+				[true, null],
+				[true, null],
+				[false, [101, 100]],
+				[true, null],
+				[true, null],
+			],
+			'the first scan lists; nothing, 8, then 64 allocated are looked up; 65 list; a wrap-around (scan 6, also a forced listing); nothing again; unknown, and the scan after it, list',
 		);
 		assert.deepEqual(
 			decisions(new RereadPolicy(true), 4, () => null).map(([, lists]) => lists),

@@ -23,6 +23,8 @@ export type FixtureProcess = {
 	capEff?: string;
 	/** /proc/<pid>/environ, when given. */
 	environ?: Record<string, string>;
+	/** For a thread other than a process's main one: the process's pid (the Tgid in its status). */
+	threadOf?: number;
 };
 
 /** Docker's and podman's default capability set: not privileged. */
@@ -87,7 +89,7 @@ export class FixtureTree {
 		const capEff = process.kernelThread ? fullCapEff : (process.capEff ?? defaultCapEff);
 		this.write(
 			`${directory}/status`,
-			`Name:\t${process.comm}\nState:\tS (sleeping)\nPid:\t${process.pid}\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\nCapBnd:\t${fullCapEff}\nCapAmb:\t0000000000000000\n`,
+			`Name:\t${process.comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t${process.threadOf ?? process.pid}\nPid:\t${process.pid}\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\nCapBnd:\t${fullCapEff}\nCapAmb:\t0000000000000000\n`,
 		);
 		if (process.environ) {
 			const environ = Object.entries(process.environ).map(([key, value]) => `${key}=${value}\0`).join('');

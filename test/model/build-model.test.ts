@@ -82,4 +82,46 @@ describe('models share what did not change with the one before', () => {
 		assert.equal(podNamed(after, podB).containers[0].gauges.memory.effectiveMaxCgroup, podB);
 		assert.equal(podNamed(after, podA), podNamed(before, podA));
 	});
+
+	test('a fork and an exit on the host keep the pods; a fork in a pod infers them again; each reads as a new monitor\'s', () => {
+		const tree = nodeWithTwoPods();
+		const cron = '0::/system.slice/cron.service\n';
+		tree.addProcess({pid: 100, comm: 'cron', cgroup: cron});
+		/** The last pid the kernel allocated: the collector looks up the few since its last scan, or lists /proc for many. */
+		const allocated = (lastPid: number) => tree.write('proc/loadavg', `0.10 0.20 0.30 1/100 ${lastPid}\n`);
+		allocated(100);
+		const monitor = monitorOf(tree);
+		const asNewMonitorSees = (model: PodModel) => {
+			const fresh = monitorOf(tree);
+			fresh.refresh();
+			const expected = fresh.refresh();
+			assert.deepEqual(figures(model), figures(expected));
+			assert.deepEqual(model.hostProcesses.map((process) => process.pid), expected.hostProcesses.map((process) => process.pid));
+			assert.deepEqual(model.namespaces, expected.namespaces);
+		};
+		monitor.refresh();
+		const before = monitor.refresh();
+
+		tree.addProcess({pid: 101, ppid: 100, comm: 'sh', cgroup: cron});
+		allocated(101);
+		const forked = monitor.refresh();
+		assert.equal(forked.pods, before.pods, 'a host fork: the same pods');
+		assert.deepEqual(forked.hostProcesses.map((process) => process.pid), [2, 100, 101]);
+		asNewMonitorSees(forked);
+
+		// A fixture's stat stays readable through the descriptor kept for it: a listing finds it gone.
+		tree.removeProcess(101);
+		allocated(200);
+		const exited = monitor.refresh();
+		assert.equal(exited.pods, before.pods, 'a host exit: the same pods');
+		assert.deepEqual(exited.hostProcesses.map((process) => process.pid), [2, 100]);
+		asNewMonitorSees(exited);
+
+		tree.addProcess({pid: 201, ppid: 200, comm: 'probe', cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
+		allocated(201);
+		const inPod = monitor.refresh();
+		assert.notEqual(inPod.pods, before.pods, 'a fork in a pod: inferred again');
+		assert.deepEqual(podNamed(inPod, podA).containers[0].processes.map((process) => process.pid), [200, 201]);
+		asNewMonitorSees(inPod);
+	});
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {inferTopology, type PodShape, type Topology} from '../../source/model/infer-pods.js';
+import fc from 'fast-check';
+import {inferTopology, withHostChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -518,5 +519,129 @@ describe('the pod cgroup and the infra', () => {
 		assert.equal(pod.cgroup, null);
 		assert.equal(pod.infraContainerId, '/work/svc/infra');
 		assert.deepEqual(pod.containers.map((container) => [container.name, container.infra]), [['infra', true], ['web', false]]);
+	});
+});
+
+describe('host changes without inferring the pods again', () => {
+	const session = '/user.slice/session-1.scope';
+	const cron = '/system.slice/cron.service';
+	const podNamespaces = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
+	/** A node: host processes in three cgroups, a Kubernetes pod of two containers, and a pod no runtime named. */
+	const node = (): ProcessRecord[] => [
+		processIn(1, 'systemd', '/init.scope'),
+		processIn(2, 'kthreadd', '/', {}, {ppid: 0, isKernelThread: true}),
+		processIn(10, 'cron', cron),
+		processIn(20, 'bash', session),
+		processIn(21, 'sh', session),
+		processIn(100, 'pause', kubeContainer('a'), {...podNamespaces, mnt: 4026532110, pid: 4026532111}),
+		processIn(200, 'app', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121}),
+		processIn(300, 'web', '/work/svc/web', {net: 4026532900, mnt: 4026532901}),
+		processIn(400, 'sidecar', '/work/svc/sidecar', {net: 4026532900, mnt: 4026532902}),
+	];
+	const options = {identify: parseRuntimeCgroupPath};
+	const inferred = (processes: ProcessRecord[]) => inferTopology({processes, hostNamespaces, facts: undefined}, options);
+	/** Inference as the monitor runs it after `previous`. */
+	const inferredAfter = (previous: Topology, processes: ProcessRecord[]) =>
+		inferTopology({processes, hostNamespaces, facts: undefined}, {
+			...options,
+			previousPodCgroups: new Set(previous.pods.flatMap((pod) => (pod.cgroup ? [pod.cgroup] : []))),
+			previousContainerCgroups: new Set(previous.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup ? [container.cgroup] : [])))),
+		});
+	const changed = (previous: Topology, processes: ProcessRecord[], changes: Partial<ProcessChanges>) =>
+		withHostChanges(previous, {processes, hostNamespaces}, {admitted: [], changed: [], exited: [], ...changes}, options);
+	const pids = (processes: readonly ProcessRecord[]) => processes.map((process) => process.pid);
+
+	test('a fork and an exit in a cgroup that keeps a host process: the same pods, the host processes and namespaces as inference has them', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const fork = processIn(22, 'sleep', session, {mnt: 4026533000});
+		const exited = processes.find((process) => process.pid === 21)!;
+		const now = [...processes.filter((process) => process !== exited), fork];
+		const updated = changed(previous, now, {admitted: [fork], exited: [exited]});
+		assert.ok(updated, 'a host-only change');
+		assert.equal(updated.pods, previous.pods, 'the pods are the same objects');
+		assert.deepEqual(pids(updated.hostProcesses), [1, 2, 10, 20, 22]);
+		const ownMount = updated.namespaces.find((entry) => entry.inode === 4026533000);
+		assert.deepEqual(ownMount, {type: 'mnt', inode: 4026533000, processes: 1, owner: 22, host: false});
+		assert.deepEqual(updated, inferredAfter(previous, now));
+	});
+
+	test('an exec on the host (the record changed in place) keeps the pods', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const shell = processes.find((process) => process.pid === 21)! as {comm: string; cmdline: string};
+		shell.comm = 'sleep';
+		shell.cmdline = 'sleep 1';
+		const updated = changed(previous, processes, {changed: [processes[4]]});
+		assert.equal(updated?.pods, previous.pods);
+		assert.deepEqual(updated, inferredAfter(previous, processes));
+	});
+
+	test('anything that may touch a pod infers again', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const app = processes.find((process) => process.pid === 200)!;
+		const cases: Array<[string, ProcessRecord[], Partial<ProcessChanges>]> = [
+			['an exit from a pod', processes.filter((process) => process !== app), {exited: [app]}],
+			['a fork in a pod\'s namespaces', [...processes, processIn(201, 'probe', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121})], {}],
+			['a fork into a runtime\'s container cgroup from the host', [...processes, processIn(202, 'runc:[2:INIT]', kubeContainer('c'))], {}],
+			['a host process in a cgroup no host process held', [...processes, processIn(23, 'backup', '/system.slice/backup.service')], {}],
+			['a host process in a cgroup a pod holds', [...processes, processIn(24, 'sh', '/work/svc/web')], {}],
+			['a zombie whose links are gone, placed with its parent', [...processes, processIn(25, 'sleep', session, unreadable, {state: 'Z', ppid: 200})], {}],
+		];
+		for (const [label, now, changes] of cases) {
+			const admitted = now.filter((process) => !processes.includes(process));
+			assert.equal(changed(previous, now, {admitted, ...changes}), null, label);
+		}
+		const cronProcess = processes.find((process) => process.pid === 10)!;
+		assert.equal(changed(previous, processes.filter((process) => process !== cronProcess), {exited: [cronProcess]}), null, 'the last host process of a cgroup exits: a pod may claim it now');
+		const moved = processes.find((process) => process.pid === 20)! as {namespaces: NamespaceInodes};
+		moved.namespaces = {...hostNamespaces, net: 4026532900};
+		assert.equal(changed(previous, processes, {changed: [processes[3]]}), null, 'a host process that joined a pod\'s network namespace');
+	});
+
+	test('host-only changes in any order give what inference gives', () => {
+		type Step = {kind: 'fork'; cgroup: number; ownMount: boolean} | {kind: 'exit'; index: number} | {kind: 'exec'; index: number};
+		const step: fc.Arbitrary<Step> = fc.oneof(
+			fc.record({kind: fc.constant('fork' as const), cgroup: fc.nat(2), ownMount: fc.boolean()}),
+			fc.record({kind: fc.constant('exit' as const), index: fc.nat(20)}),
+			fc.record({kind: fc.constant('exec' as const), index: fc.nat(20)}),
+		);
+		let fastPaths = 0;
+		fc.assert(
+			fc.property(fc.array(step, {minLength: 1, maxLength: 12}), (steps) => {
+				let processes = node();
+				let topology = inferred(processes);
+				let nextPid = 1000;
+				for (const change of steps) {
+					const host = topology.hostProcesses.filter((process) => !process.isKernelThread && process.pid !== 1);
+					let changes: Partial<ProcessChanges>;
+					if (change.kind === 'fork') {
+						const fork = processIn(nextPid++, 'sleep', [session, cron, '/init.scope'][change.cgroup], change.ownMount ? {mnt: 4026534000 + nextPid} : {});
+						processes = [...processes, fork];
+						changes = {admitted: [fork]};
+					} else if (host.length === 0) {
+						continue;
+					} else if (change.kind === 'exit') {
+						const exited = host[change.index % host.length];
+						processes = processes.filter((process) => process !== exited);
+						changes = {exited: [exited]};
+					} else {
+						const execd = host[change.index % host.length] as {comm: string};
+						execd.comm = `exec${nextPid++}`;
+						changes = {changed: [execd as ProcessRecord]};
+					}
+					const full = inferredAfter(topology, processes);
+					const updated = changed(topology, processes, changes);
+					if (updated) {
+						fastPaths++;
+						assert.deepEqual(updated, full);
+					}
+					topology = updated ?? full;
+				}
+			}),
+			{numRuns: 300},
+		);
+		assert.ok(fastPaths > 300, `most host-only changes take the fast path (${fastPaths})`);
 	});
 });
