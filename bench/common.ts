@@ -109,3 +109,16 @@ export function runJsonChild<T>(file: string, args: readonly string[], timeoutMs
 		});
 	});
 }
+
+const resultName = /^(\d{4}-\d{2}-\d{2}(?:-\d+)?)(?:\.md|-(?:\d+|soak|serve|pods|events|record)\.(?:json|md))$/;
+
+/**
+ * The name a run's files begin with: the date, or `<date>-2`, `-3`… when a run that day wrote results already,
+ * so that a second run keeps the first's.
+ */
+export function freshRunLabel(out: string, date: string): string {
+	const taken = new Set(fs.existsSync(out) ? fs.readdirSync(out).flatMap((name) => resultName.exec(name)?.[1] ?? []) : []);
+	let label = date;
+	for (let run = 2; taken.has(label); run++) label = `${date}-${run}`;
+	return label;
+}

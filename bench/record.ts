@@ -7,14 +7,14 @@
  * Then the seek: a recording of 24 hourly segments is made from the frames just recorded (their times
  * moved back, their CRCs redone; each hour the real keyframe-and-deltas run repeated), and the time of
  * `podtop replay --once --json --at -23h` is measured whole and in process (the segment that
- * holds the moment read, its model built). Results: bench/results/<date>-record.{json,md}.
+ * holds the moment read, its model built). Results: bench/results/<run>-record.{json,md} (<run>: the date, <date>-2… for a day's later runs).
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {cleanupAll, cleanupOnSignals, onCleanup} from './cleanup.js';
-import {benchDir, clockTicksPerSecond, cliPath, commandExists, cpuTicks, log, run, sleep} from './common.js';
+import {benchDir, clockTicksPerSecond, cliPath, commandExists, cpuTicks, freshRunLabel, log, run, sleep} from './common.js';
 import {describeMachine} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {median} from './stats.js';
@@ -174,8 +174,10 @@ async function main(): Promise<void> {
 
 		const result = {date: new Date().toISOString(), machine: describeMachine(), population: {size: population.size, cgroups: population.cgroups}, writers, seek: {...seek, dayBytes}};
 		const date = result.date.slice(0, 10);
-		fs.mkdirSync(path.join(benchDir, 'results'), {recursive: true});
-		fs.writeFileSync(path.join(benchDir, 'results', `${date}-record.json`), JSON.stringify(result, null, 2) + '\n');
+		const results = path.join(benchDir, 'results');
+		fs.mkdirSync(results, {recursive: true});
+		const label = freshRunLabel(results, date);
+		fs.writeFileSync(path.join(results, `${label}-record.json`), JSON.stringify(result, null, 2) + '\n');
 		const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 		const lines = [
 			`# Recording bench, ${date}`,
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
 				`\`podtop replay --once --json --at -23h\` ${(seek.replayOnceJsonMs ?? Number.NaN).toFixed(0)} ms whole, of which node and podtop's start ~${(seek.nodeStartMs ?? Number.NaN).toFixed(0)} ms (\`podtop --version\`). Medians of 5.`,
 			'',
 		];
-		fs.writeFileSync(path.join(benchDir, 'results', `${date}-record.md`), lines.join('\n'));
+		fs.writeFileSync(path.join(results, `${label}-record.md`), lines.join('\n'));
 		process.stdout.write(lines.join('\n'));
 	} finally {
 		await cleanupAll();

@@ -3,16 +3,17 @@
  *
  * For each size it builds a population of sleepers (a tenth in pod-like groups with their own
  * net/ipc/uts, some also pid+mnt, user or per-member mnt namespaces; ~100 v1 cgroups with limits),
- * measures podtop and its peers on it, and removes it. Results: bench/results/<date>-<size>.json, a
- * markdown summary on stdout and in bench/results/<date>.md. The events phase needs no
- * population: alone (`--only events`) it builds none and writes bench/results/<date>-events.{json,md}.
+ * measures podtop and its peers on it, and removes it. Results: bench/results/<run>-<size>.json, a
+ * markdown summary on stdout and in bench/results/<run>.md, where <run> is the date (<date>-2… for a
+ * day's later runs). The events phase needs no population: alone (`--only events`) it builds none and
+ * writes bench/results/<run>-events.{json,md}.
  * Everything it starts it stops (the VM too), also on an error or Ctrl-C; the population of a run
  * killed outright is removed by the next run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import {cleanupAll, cleanupOnSignals} from './cleanup.js';
-import {benchDir, commandExists, log, processCount, run} from './common.js';
+import {benchDir, commandExists, freshRunLabel, log, processCount, run} from './common.js';
 import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
 import {measureEvents, type EventsResult, type EventsResults, type EventsSkipped} from './events.js';
 import {measureEventsV1} from './events-v1.js';
@@ -45,7 +46,8 @@ function usage(message?: string): never {
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
 			'  --quiet-timeout S: before each size and each phase, wait up to S seconds (default 20) for 3 s in a row\n' +
 			'                     in which the machine is under 15 % busy (the bench shares the machine)\n' +
-			'  --report DATE: print the markdown of the results in --out for that date (YYYY-MM-DD) again, measuring nothing\n' +
+			'  --report LABEL: print the markdown of the results in --out of that run (YYYY-MM-DD, or YYYY-MM-DD-N for the\n' +
+			'                  day\'s Nth run) again, measuring nothing\n' +
 			'  --only events: no population (--sizes is ignored); the v2 fixture, real v2 in the qemu VM, real v1 here\n' +
 			'  --only soak: no population; 36,000 refreshes (default) 100 ms apart (default) under churn, heap, RSS and fds\n' +
 			'  --only serve: podtop serve on a population of --live-size (default 2000): a scrape\'s cost, and the refresh\n' +
@@ -122,15 +124,15 @@ async function podtopVersion(): Promise<{commit: string | null; uncommittedSourc
 }
 
 /** The markdown of results already written (the sizes', then an events-only run's), e.g. after a change to the report's format. */
-function reprint(out: string, date: string): void {
+function reprint(out: string, label: string): void {
 	const results = fs
 		.readdirSync(out)
-		.filter((name) => name.startsWith(`${date}-`) && /-\d+\.json$/.test(name))
+		.filter((name) => name.startsWith(`${label}-`) && /^-\d+\.json$/.test(name.slice(label.length)))
 		.map((name) => JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as SizeResult)
 		.sort((a, b) => a.size - b.size);
-	const eventsFile = path.join(out, `${date}-events.json`);
+	const eventsFile = path.join(out, `${label}-events.json`);
 	const eventsRun = fs.existsSync(eventsFile) ? (JSON.parse(fs.readFileSync(eventsFile, 'utf8')) as EventsRun) : null;
-	if (results.length === 0 && eventsRun === null) throw new Error(`no results of ${date} in ${out}`);
+	if (results.length === 0 && eventsRun === null) throw new Error(`no results of ${label} in ${out}`);
 	if (results.length > 0) {
 		const events = results.find((result) => result.events)?.events;
 		process.stdout.write(markdown(results, events ? withAllParts(events) : null, results[0].command));
@@ -178,47 +180,48 @@ async function main(): Promise<void> {
 	machine.tools = await toolVersions();
 	const podtop = await podtopVersion();
 	const date = new Date().toISOString().slice(0, 10);
+	const label = freshRunLabel(options.out, date);
 	const quick = options.quick;
 	fs.mkdirSync(options.out, {recursive: true});
 	log(`sizes ${options.sizes.join(', ')}; phases ${[...options.only].join(', ')}${quick ? '; quick' : ''}`);
 
 	if (options.only.has('soak')) {
 		const soak = await measureSoak(options.soak);
-		fs.writeFileSync(path.join(options.out, `${date}-soak.json`), JSON.stringify({date, command, machine, podtop, soak}, null, '\t') + '\n');
+		fs.writeFileSync(path.join(options.out, `${label}-soak.json`), JSON.stringify({date, command, machine, podtop, soak}, null, '\t') + '\n');
 		const summary = soakMarkdown(soak, date, command);
-		fs.writeFileSync(path.join(options.out, `${date}-soak.md`), summary);
+		fs.writeFileSync(path.join(options.out, `${label}-soak.md`), summary);
 		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-soak.md`))}`);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-soak.md`))}`);
 		if (![...options.only].some((phase) => phase !== 'soak')) return;
 	}
 
 	if (options.only.has('serve')) {
 		const serve = await measureServe({size: options.liveSize, scrapes: quick ? 200 : 1000, windowSeconds: quick ? 15 : 60, scrapers: 10});
-		fs.writeFileSync(path.join(options.out, `${date}-serve.json`), JSON.stringify({date, command, machine, podtop, serve}, null, '\t') + '\n');
+		fs.writeFileSync(path.join(options.out, `${label}-serve.json`), JSON.stringify({date, command, machine, podtop, serve}, null, '\t') + '\n');
 		const summary = serveMarkdown(serve, date, command);
-		fs.writeFileSync(path.join(options.out, `${date}-serve.md`), summary);
+		fs.writeFileSync(path.join(options.out, `${label}-serve.md`), summary);
 		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-serve.md`))}`);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-serve.md`))}`);
 		if (![...options.only].some((phase) => phase !== 'serve' && phase !== 'soak')) return;
 	}
 
 	if (options.only.has('pods')) {
 		const pods = await measurePods({liveSeconds: options.liveSeconds, quietTimeoutMs: options.quietTimeoutSeconds * 1000});
-		fs.writeFileSync(path.join(options.out, `${date}-pods.json`), JSON.stringify({date, command, machine, podtop, pods}, null, '\t') + '\n');
+		fs.writeFileSync(path.join(options.out, `${label}-pods.json`), JSON.stringify({date, command, machine, podtop, pods}, null, '\t') + '\n');
 		const summary = podsMarkdown(pods, date, command);
-		fs.writeFileSync(path.join(options.out, `${date}-pods.md`), summary);
+		fs.writeFileSync(path.join(options.out, `${label}-pods.md`), summary);
 		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${date}-pods.md`))}`);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-pods.md`))}`);
 		if (![...options.only].some((phase) => !['serve', 'soak', 'pods'].includes(phase))) return;
 	}
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;
 	if (events && !populationPhases.some((phase) => options.only.has(phase))) {
 		const run: EventsRun = {date, command, quick, machine, podtop, events};
-		const file = path.join(options.out, `${date}-events.json`);
+		const file = path.join(options.out, `${label}-events.json`);
 		fs.writeFileSync(file, JSON.stringify(run, null, '\t') + '\n');
 		log(`wrote ${path.relative(process.cwd(), file)}`);
-		const summaryFile = path.join(options.out, `${date}-events.md`);
+		const summaryFile = path.join(options.out, `${label}-events.md`);
 		fs.writeFileSync(summaryFile, eventsMarkdown(run));
 		process.stdout.write(eventsMarkdown(run));
 		log(`wrote ${path.relative(process.cwd(), summaryFile)}`);
@@ -301,7 +304,7 @@ async function main(): Promise<void> {
 			}
 			if (events) result.events = events;
 			result.loadAfter = loadAverage();
-			const file = path.join(options.out, `${date}-${size}.json`);
+			const file = path.join(options.out, `${label}-${size}.json`);
 			fs.writeFileSync(file, JSON.stringify(result, null, '\t') + '\n');
 			log(`wrote ${path.relative(process.cwd(), file)}`);
 			results.push(result);
@@ -311,7 +314,7 @@ async function main(): Promise<void> {
 		}
 	}
 	const summary = markdown(results, events, command);
-	const summaryFile = path.join(options.out, `${date}.md`);
+	const summaryFile = path.join(options.out, `${label}.md`);
 	fs.writeFileSync(summaryFile, summary);
 	process.stdout.write(summary);
 	log(`wrote ${path.relative(process.cwd(), summaryFile)}`);
