@@ -10,25 +10,20 @@
 # Prints one per line: `set <name> <value>`, `observed <ms> <previous read ms> <memory.events, comma-joined>`
 # for the observer's first read and each read that differs from the one before (ms: taken before the read), `line <ms> <NDJSON>` for each line of podtop, then
 # `status <podtop's status line>`. Progress goes to stderr. Needs PODTOP_CLI, the path of dist/cli.js.
-set -eu
-: "${PODTOP_CLI:?the path of dist/cli.js}"
+. "$(dirname "$0")/../test/vm/rig-lib.sh"
+
 episodes=${EPISODES:-20}
 gap=${GAP_SECONDS:-0.4}
 
-root=/sys/fs/cgroup
 pod=/podtop-bench-events/pod
 app=$pod/app
 work=/tmp/podtop-bench-events
 mkdir -p $work
 mkfifo $work/go.fifo $work/lines.fifo
-rig_name=events-vm-rig
-. "$(dirname "$0")/../test/vm/rig-lib.sh"
 
-fail() {
-	echo "events-vm-rig: $*" >&2
-	cat $work/status $work/lines >&2 2>/dev/null || true
-	grep . $root$app/memory.current $root$app/memory.events >&2 || true
-	exit 1
+failure_details() {
+	cat $work/status $work/lines 2>/dev/null || true
+	grep . $root$app/memory.current $root$app/memory.events || true
 }
 
 status_printed() {

@@ -13,20 +13,11 @@
 #   file <phase> <path> <line>             every line of each cgroup file, before and after podtop
 #   podtop-status <code>, then podtop's stdout between `--- podtop json begin` and `--- podtop json end`
 # Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
-set -eu
-: "${PODTOP_CLI:?the path of dist/cli.js}"
+. "$(dirname "$0")/rig-lib.sh"
 
-root=/sys/fs/cgroup
 base=/podtop-v2
 pod=$base/pod
 oom=$base/oom
-rig_name=cgroup-v2-rig
-. "$(dirname "$0")/rig-lib.sh"
-
-fail() {
-	echo "cgroup-v2-rig: $*" >&2
-	exit 1
-}
 
 dump() {
 	files=

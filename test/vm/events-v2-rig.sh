@@ -12,24 +12,18 @@
 # podtop's NDJSON between `--- events begin`/`--- events end`, its stderr between `--- status begin`/
 # `--- status end`, and `podtop --once --json` between `--- podtop json begin`/`--- podtop json end`.
 # Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
-set -eu
-: "${PODTOP_CLI:?the path of dist/cli.js}"
+. "$(dirname "$0")/rig-lib.sh"
 
-root=/sys/fs/cgroup
 pod=/podtop-events/pod
 work=/tmp/podtop-events
 mkdir -p $work
 mkfifo $work/victim.fifo $work/highc.fifo
-rig_name=events-v2-rig
-. "$(dirname "$0")/rig-lib.sh"
 
-fail() {
-	echo "events-v2-rig: $*" >&2
-	[ ! -f $work/status ] || cat $work/status >&2
-	for pid in $(pgrep perl); do echo "perl $pid: $(cat /proc/$pid/wchan) $(cut -d' ' -f3 /proc/$pid/stat) $(grep VmRSS /proc/$pid/status)" >&2; done
-	grep . $root$pod/*/memory.current $root$pod/*/memory.events >&2 || true
-	cat $work/events.ndjson >&2 || true
-	exit 1
+failure_details() {
+	[ ! -f $work/status ] || cat $work/status
+	for pid in $(pgrep perl); do echo "perl $pid: $(cat /proc/$pid/wchan) $(cut -d' ' -f3 /proc/$pid/stat) $(grep VmRSS /proc/$pid/status)"; done
+	grep . $root$pod/*/memory.current $root$pod/*/memory.events || true
+	cat $work/events.ndjson || true
 }
 
 now_ms() {

@@ -9,18 +9,9 @@
 #   3  pair\xff\xfe          as text: what leaf 0 shows as, a cgroup of its own
 # Then it runs `podtop --once --json` and prints `set pid.<index> <pid>` per leaf, `podtop-status <code>`
 # and podtop's stdout between `--- podtop json begin` and `--- podtop json end`. Needs PODTOP_CLI.
-set -eu
-: "${PODTOP_CLI:?the path of dist/cli.js}"
-
-root=/sys/fs/cgroup
-base=/podtop-bytes
-rig_name=non-utf8-v2-rig
 . "$(dirname "$0")/rig-lib.sh"
 
-fail() {
-	echo "non-utf8-v2-rig: $*" >&2
-	exit 1
-}
+base=/podtop-bytes
 
 # Page cache is charged to the cgroup that first read it: perl run here first keeps its text out of the
 # victim's memory, else reclaim at memory.max drops and refaults perl's pages and the OOM kill can take a minute.

@@ -17,10 +17,8 @@
 # then sections between `--- <name> begin`/`--- <name> end`: kmsg (the kernel's OOM lines), once-before
 # (the first --once --json), status (podtop events' stderr), events (its NDJSON), once-after.
 # Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
-set -eu
-: "${PODTOP_CLI:?the path of dist/cli.js}"
+. "$(dirname "$0")/rig-lib.sh"
 
-root=/sys/fs/cgroup
 top=/podtop-oom
 past=$top/past
 grp=$top/grp
@@ -28,16 +26,12 @@ plim=$top/plim
 work=/tmp/podtop-oom
 mkdir -p $work
 mkfifo $work/old.fifo $work/gang.fifo $work/hog.fifo
-rig_name=oom-v2-rig
-. "$(dirname "$0")/rig-lib.sh"
 
-fail() {
-	echo "oom-v2-rig: $*" >&2
-	[ ! -f $work/status ] || cat $work/status >&2
-	grep . $root$top/*/memory.events $root$top/*/*/memory.events $root$top/*/*/cgroup.procs >&2 || true
-	dmesg | grep -E 'oom-kill:|Killed process|Tasks in|memory: usage' >&2 || true
-	cat $work/events.ndjson >&2 || true
-	exit 1
+failure_details() {
+	[ ! -f $work/status ] || cat $work/status
+	grep . $root$top/*/memory.events $root$top/*/*/memory.events $root$top/*/*/cgroup.procs || true
+	dmesg | grep -E 'oom-kill:|Killed process|Tasks in|memory: usage' || true
+	cat $work/events.ndjson || true
 }
 
 # True once podtop events printed an oom-kill on a cgroup that starts with $1.

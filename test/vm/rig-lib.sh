@@ -1,9 +1,22 @@
 #!/bin/sh
-# Shell helpers shared by the rig scripts that run inside the cgroup v2 VM. The sourcing script sets
-# rig_name (for progress lines), root (the cgroup2 mount) and defines fail.
+# The prologue and shell helpers shared by the rig scripts that run inside the cgroup v2 VM, which source it
+# first. It sets -eu, requires PODTOP_CLI (the path of dist/cli.js) and sets rig_name (the script's name, for
+# progress lines and failures) and root (the cgroup2 mount).
+set -eu
+: "${PODTOP_CLI:?the path of dist/cli.js}"
+rig_name=${0##*/}
+rig_name=${rig_name%.sh}
+root=/sys/fs/cgroup
 
 mark() {
 	echo "$rig_name: $(cut -d' ' -f1 /proc/uptime) $*" >&2
+}
+
+# Ends the rig with its reason, after what the rig's failure_details prints of its state, if it defines one.
+fail() {
+	echo "$rig_name: $*" >&2
+	if command -v failure_details >/dev/null; then failure_details >&2; fi
+	exit 1
 }
 
 # Runs the command after the first argument until it succeeds, up to $1 times 0.1 s.
