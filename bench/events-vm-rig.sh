@@ -41,12 +41,10 @@ echo 0 > "$root$app/memory.swap.max"
 # the app's memory, so each OOM kill takes a fraction of a second instead of seconds of refaults.
 perl -MTime::HiRes -e 'my @kept; push @kept, q(x) x (1 << 20) for 1 .. 4'
 
-start_in $pod/infra unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
-infra=$(unwrap $!)
+infra=$(start_infra $pod/infra)
 allocate="perl -e 'my @kept; push @kept, q(x) x (1 << 20) while 1'"
-start_in $app nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "read go < $work/go.fifo; i=0; while [ \$i -lt $episodes ]; do $allocate || true; i=\$((i + 1)); sleep $gap; done; : > $work/done; exec sleep 600"
-shell=$(unwrap $!)
+shell=$(start_container $app "$infra" \
+	sh -c "read go < $work/go.fifo; i=0; while [ \$i -lt $episodes ]; do $allocate || true; i=\$((i + 1)); sleep $gap; done; : > $work/done; exec sleep 600")
 mark 'pod started'
 
 perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -ne '$| = 1; printf "%.3f %s", clock_gettime(CLOCK_MONOTONIC) * 1000, $_' \

@@ -47,14 +47,11 @@ echo 0 > "$root$oom/victim/memory.swap.max"
 start_in $oom/victim unshare --pid --mount --fork --mount-proc \
 	sh -c 'perl -e "my @kept; push @kept, q(x) x (1 << 20) while 1"; exec sleep 600'
 victim=$(unwrap $!)
-start_in $pod/infra unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
-infra=$(unwrap $!)
-start_in $pod/app1 nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc sh -c 'while :; do :; done'
-app1=$(unwrap $!)
+infra=$(start_infra $pod/infra)
+app1=$(start_container $pod/app1 "$infra" sh -c 'while :; do :; done')
 busy_since=$(cut -d' ' -f1 /proc/uptime)
-start_in $pod/app2 nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	perl -e 'my @kept; for (1 .. 32) { push @kept, "x" x (1 << 20); select(undef, undef, undef, 0.05) } sleep 600'
-app2=$(unwrap $!)
+app2=$(start_container $pod/app2 "$infra" \
+	perl -e 'my @kept; for (1 .. 32) { push @kept, "x" x (1 << 20); select(undef, undef, undef, 0.05) } sleep 600')
 mark 'pod and victim started'
 
 wait_for 300 counter_positive $oom/victim/memory.events oom_kill || fail 'the victim was never OOM-killed'

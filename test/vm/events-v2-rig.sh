@@ -54,17 +54,11 @@ echo 8M > "$root$pod/highc/memory.high"
 # OOM kill may take seconds instead of a fraction of one.
 perl -e 'my @kept; push @kept, q(x) x (1 << 20) for 1 .. 4'
 
-start_in $pod/infra unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
-infra=$(unwrap $!)
-# A subshell opens the FIFO (and blocks there), then execs perl: perl's pid is known before it allocates.
-start_in $pod/victim nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "(exec perl -e '<STDIN>; my @kept; push @kept, q(x) x (1 << 20) while 1' < $work/victim.fifo); exec sleep 60"
-victim=$(unwrap $!)
-wait_for 100 has_child "$victim" || fail 'the victim shell forked no perl'
+infra=$(start_infra $pod/infra)
+victim=$(start_gated_allocator $pod/victim "$infra" $work/victim.fifo)
 perl=$(child_of "$victim")
-start_in $pod/highc nsenter -t "$infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "exec perl -e '<STDIN>; my @kept; for (1 .. 24) { push @kept, q(x) x (1 << 20) } sleep 60' < $work/highc.fifo"
-highc=$(unwrap $!)
+highc=$(start_container $pod/highc "$infra" \
+	sh -c "exec perl -e '<STDIN>; my @kept; for (1 .. 24) { push @kept, q(x) x (1 << 20) } sleep 60' < $work/highc.fifo")
 mark 'pod started'
 
 if head -c 0 /dev/kmsg 2>/dev/null && dd if=/dev/kmsg bs=8192 count=1 iflag=nonblock of=/dev/null 2>/dev/null; then kmsg=1; else kmsg=0; fi

@@ -66,25 +66,16 @@ echo 0 > "$root$plim/memory.swap.max"
 # limited cgroups (see events-v2-rig.sh).
 perl -e 'my @kept; push @kept, q(x) x (1 << 20) for 1 .. 4'
 
-grow="exec perl -e '<STDIN>; my @kept; push @kept, q(x) x (1 << 20) while 1'"
-infra_of() {
-	start_in "$1/infra" unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
-	unwrap $!
-}
-past_infra=$(infra_of $past)
-grp_infra=$(infra_of $grp)
-plim_infra=$(infra_of $plim)
+past_infra=$(start_infra $past/infra)
+grp_infra=$(start_infra $grp/infra)
+plim_infra=$(start_infra $plim/infra)
 
-# A subshell opens the FIFO (and blocks there), then execs perl: perl's pid is known before it allocates.
-start_in $past/old nsenter -t "$past_infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "($grow < $work/old.fifo); exec sleep 600"
-old=$(unwrap $!)
-wait_for 100 has_child "$old" || fail 'the old shell forked no perl'
+old=$(start_gated_allocator $past/old "$past_infra" $work/old.fifo)
 old_perl=$(child_of "$old")
-# The gang's pid 1 is a shell that outlives its children unless the group kill takes it too.
-start_in $grp/gang nsenter -t "$grp_infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "sleep 600 & sleep 600 & ($grow < $work/gang.fifo) & wait"
-gang=$(unwrap $!)
+# The gang's pid 1 is a shell that outlives its children unless the group kill takes it too. Its perl waits
+# on the FIFO as start_gated_allocator's does.
+gang=$(start_container $grp/gang "$grp_infra" \
+	sh -c "sleep 600 & sleep 600 & (exec perl -e '<STDIN>; my @kept; push @kept, q(x) x (1 << 20) while 1' < $work/gang.fifo) & wait")
 # Ready once the shell has its three children, two of them sleeping: the third is the perl to be.
 gang_ready() {
 	# shellcheck disable=SC2046
@@ -97,10 +88,7 @@ gang_ready() {
 	[ $sleeps -eq 2 ]
 }
 wait_for 100 gang_ready || fail "the gang did not start: $(procs_of $grp/gang)"
-start_in $plim/hog nsenter -t "$plim_infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc \
-	sh -c "($grow < $work/hog.fifo); exec sleep 600"
-hog=$(unwrap $!)
-wait_for 100 has_child "$hog" || fail 'the hog shell forked no perl'
+hog=$(start_gated_allocator $plim/hog "$plim_infra" $work/hog.fifo)
 hog_perl=$(child_of "$hog")
 mark 'pods started'
 

@@ -55,6 +55,32 @@ unwrap() {
 	echo "$child"
 }
 
+# Starts a pod's infra in cgroup $1: catatonit in new net, ipc, uts, pid and mnt namespaces. Prints its pid.
+start_infra() {
+	start_in "$1" unshare --net --ipc --uts --pid --mount --fork --mount-proc catatonit -P
+	unwrap $!
+}
+
+# Starts the command after $1 and $2 in cgroup $1 as a container of the pod whose infra is pid $2: in the
+# infra's net, ipc and uts namespaces, in new pid and mnt namespaces. Prints its pid.
+start_container() {
+	container_cgroup=$1
+	container_infra=$2
+	shift 2
+	start_in "$container_cgroup" nsenter -t "$container_infra" --net --ipc --uts unshare --pid --mount --fork --mount-proc "$@"
+	unwrap $!
+}
+
+# Starts a container (see start_container) whose shell forks a perl that allocates until OOM-killed once a line
+# comes through the FIFO $3, and lives on as `sleep`. Prints the shell's pid once the perl is forked: a subshell
+# opens the FIFO (and blocks there), then execs perl, so perl's pid is known before it allocates.
+start_gated_allocator() {
+	gated_shell=$(start_container "$1" "$2" \
+		sh -c "(exec perl -e '<STDIN>; my @kept; push @kept, q(x) x (1 << 20) while 1' < $3); exec sleep 600")
+	wait_for 100 has_child "$gated_shell" || fail "the shell in $1 forked no perl"
+	echo "$gated_shell"
+}
+
 # True when the key of a flat keyed file (memory.events) is above 0.
 counter_positive() {
 	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
