@@ -76,6 +76,4 @@ mark 'podtop done'
 dump after
 echo "podtop-status $status"
 cat /tmp/podtop.err >&2
-echo '--- podtop json begin'
-cat /tmp/podtop.json
-echo '--- podtop json end'
+print_section 'podtop json' /tmp/podtop.json

@@ -12,7 +12,7 @@ import {before, describe, test} from 'node:test';
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
-import {runVmRig} from './rig-run.js';
+import {rigValues, runVmRig, type RigOutput} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('cgroup-v2-rig.sh', import.meta.url));
@@ -48,19 +48,17 @@ type Rig = {
 	timeline: string[];
 };
 
-function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
+function parseRig({stdout, stderr, timeline}: RigOutput): Rig {
 	const begin = stdout.indexOf('--- podtop json begin\n');
 	const end = stdout.indexOf('--- podtop json end');
 	assert.ok(begin >= 0 && end > begin, `no podtop JSON in the output:\n${stdout}\n${stderr}`);
-	const set = new Map<string, string>();
+	const set = rigValues(stdout);
 	const namespaces = new Map<number, Record<string, number>>();
 	const files = new Map<string, string[]>();
 	let podtopStatus: number | undefined;
 	for (const line of stdout.slice(0, begin).split('\n')) {
 		const fields = line.split(' ');
-		if (fields[0] === 'set') {
-			set.set(fields[1], fields[2]);
-		} else if (fields[0] === 'ns') {
+		if (fields[0] === 'ns') {
 			const [, , pid, , type] = fields[1].split('/'); // /proc/<pid>/ns/<type>
 			let inodes = namespaces.get(Number(pid));
 			if (!inodes) namespaces.set(Number(pid), (inodes = {}));
@@ -82,10 +80,6 @@ function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 		assert.ok(Number.isInteger(value) && value > 1, `the rig printed no pid for ${name}`);
 		return value;
 	};
-	const timeline = stderr
-		.split('\n')
-		.filter((line) => line.startsWith('cgroup-v2-rig: '))
-		.concat(`VM run on the host: ${(elapsedMs / 1000).toFixed(1)} s`);
 	return {
 		pids: {infra: pid('infra'), app1: pid('app1'), app2: pid('app2'), victim: pid('victim')},
 		namespaces,
@@ -96,8 +90,7 @@ function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 }
 
 async function runRig(): Promise<Rig> {
-	const {stdout, stderr, elapsedMs} = await runVmRig(rigScript);
-	return parseRig(stdout, stderr, elapsedMs);
+	return parseRig(await runVmRig(rigScript));
 }
 
 /** The kernel's view, from the rig's dump of the cgroup files. */

@@ -8,9 +8,10 @@
 # Starts `podtop events --json --interval 15000`, waits for its status line and for its inotify watches on
 # the containers' memory.events, then opens both FIFOs and stops podtop with SIGINT once it printed the
 # victim's oom-kill and highc's memory.high (at most 2.5 s later).
-# Prints, one per line: `set <name> <value>` (pids, times in ms since the epoch, exit codes), then
-# podtop's NDJSON between `--- events begin`/`--- events end`, its stderr between `--- status begin`/
-# `--- status end`, and `podtop --once --json` between `--- podtop json begin`/`--- podtop json end`.
+# Prints, one per line: `set <name> <value>` (pids, times in ms since the epoch, exit codes), `file <cgroup>
+# <line>` (memory.events of victim and highc at the end), then podtop's NDJSON between `--- events begin`/
+# `--- events end`, its stderr between `--- status begin`/`--- status end`, and `podtop --once --json`
+# between `--- podtop json begin`/`--- podtop json end`.
 # Progress goes to stderr with the seconds since boot. Needs PODTOP_CLI, the path of dist/cli.js.
 . "$(dirname "$0")/rig-lib.sh"
 
@@ -107,14 +108,8 @@ echo "set time.trigger $trigger"
 echo "set time.interrupted $interrupted"
 echo "set exit.events $code"
 echo "set exit.once $podtop_once"
-awk '{ print "file", FILENAME, $0 }' "$root$pod/victim/memory.events" "$root$pod/highc/memory.events"
+print_memory_events $pod/victim $pod/highc
 cat $work/podtop.err >&2
-echo '--- status begin'
-cat $work/status
-echo '--- status end'
-echo '--- events begin'
-cat $work/events.ndjson
-echo '--- events end'
-echo '--- podtop json begin'
-cat $work/podtop.json
-echo '--- podtop json end'
+print_section status $work/status
+print_section events $work/events.ndjson
+print_section 'podtop json' $work/podtop.json

@@ -12,7 +12,7 @@ import type {eventToJson} from '../../source/output/event-lines.js';
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
-import {between, runVmRig} from './rig-run.js';
+import {between, ndjsonBetween, rigCounters, rigNumber, rigValues, runVmRig, type RigOutput} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('events-v2-rig.sh', import.meta.url));
@@ -37,37 +37,24 @@ type Rig = {
 	timeline: string[];
 };
 
-function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
-	const set = new Map<string, string>();
-	const counters = new Map<string, number>();
-	for (const line of stdout.slice(0, stdout.indexOf('--- status begin')).split('\n')) {
-		const fields = line.split(' ');
-		if (fields[0] === 'set') set.set(fields[1], fields[2]);
-		if (fields[0] === 'file') counters.set(`${fields[1].slice('/sys/fs/cgroup'.length, -'/memory.events'.length)} ${fields[2]}`, Number(fields[3]));
-	}
-	const events = between(stdout, 'events')
-		.split('\n')
-		.filter((line) => line !== '')
-		.map((line) => JSON.parse(line) as EventLine);
-	const timeline = stderr
-		.split('\n')
-		.filter((line) => line.startsWith('events-v2-rig: '))
-		.concat(`VM run on the host: ${(elapsedMs / 1000).toFixed(1)} s`);
-	return {set, counters, status: between(stdout, 'status'), events, json: JSON.parse(between(stdout, 'podtop json')) as PodtopJson, timeline};
+function parseRig({stdout, timeline}: RigOutput): Rig {
+	return {
+		set: rigValues(stdout),
+		counters: rigCounters(stdout),
+		status: between(stdout, 'status'),
+		events: ndjsonBetween<EventLine>(stdout, 'events'),
+		json: JSON.parse(between(stdout, 'podtop json')) as PodtopJson,
+		timeline,
+	};
 }
 
 async function runRig(): Promise<Rig> {
-	const {stdout, stderr, elapsedMs} = await runVmRig(rigScript);
-	return parseRig(stdout, stderr, elapsedMs);
+	return parseRig(await runVmRig(rigScript));
 }
 
 describe('podtop events on cgroup v2 (qemu VM)', {timeout: 200_000}, () => {
 	let rig: Rig;
-	const number = (name: string) => {
-		const value = Number(rig.set.get(name));
-		assert.ok(Number.isInteger(value) && value >= 0, `the rig printed no ${name}`);
-		return value;
-	};
+	const number = (name: string) => rigNumber(rig.set, name);
 	const eventsOf = (kind: string, cgroup: string) => rig.events.filter((event) => event.kind === kind && event.cgroup === cgroup);
 
 	before(async () => {

@@ -43,6 +43,4 @@ node "$PODTOP_CLI" --once --json > /tmp/podtop.json 2> /tmp/podtop.err || status
 mark 'podtop done'
 echo "podtop-status $status"
 cat /tmp/podtop.err >&2
-echo '--- podtop json begin'
-cat /tmp/podtop.json
-echo '--- podtop json end'
+print_section 'podtop json' /tmp/podtop.json

@@ -148,22 +148,13 @@ echo "set exit.events $code"
 echo "set exit.onceAfter $once_after"
 echo "procs gang $gang_procs"
 for cg in $past $past/old $grp $grp/gang $plim $plim/hog $plim/infra; do
-	awk -v file="$cg" '{ print "file", file, $0 }' "$root$cg/memory.events"
+	print_memory_events "$cg"
 	echo "limit $cg $(cat "$root$cg/memory.max") $(cat "$root$cg/memory.oom.group")"
 done
 cat $work/once-before.err $work/once-after.err >&2
-echo '--- kmsg begin'
-dmesg | grep -E 'oom-kill:|Killed process|already exiting|Tasks in|memory: usage' || true
-echo '--- kmsg end'
-echo '--- once-before begin'
-cat $work/once-before.json
-echo '--- once-before end'
-echo '--- status begin'
-cat $work/status
-echo '--- status end'
-echo '--- events begin'
-cat $work/events.ndjson
-echo '--- events end'
-echo '--- once-after begin'
-cat $work/once-after.json
-echo '--- once-after end'
+dmesg | grep -E 'oom-kill:|Killed process|already exiting|Tasks in|memory: usage' > $work/kmsg || true
+print_section kmsg $work/kmsg
+print_section once-before $work/once-before.json
+print_section status $work/status
+print_section events $work/events.ndjson
+print_section once-after $work/once-after.json

@@ -13,7 +13,7 @@ import type {eventToJson, pastEventsToJson} from '../../source/output/event-line
 import type {PodtopJson} from '../helpers/podtop.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {vmAvailable} from './harness.js';
-import {between, runVmRig} from './rig-run.js';
+import {between, ndjsonBetween, rigCounters, rigNumber, rigValues, runVmRig, type RigOutput} from './rig-run.js';
 
 const available = vmAvailable();
 const rigScript = fileURLToPath(new URL('oom-v2-rig.sh', import.meta.url));
@@ -77,35 +77,23 @@ function parseKernelLog(text: string): {summaries: string[]; killed: LoggedKill[
 	return {summaries, killed, skipped, kernelLog: text};
 }
 
-function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
-	const set = new Map<string, string>();
-	const counters = new Map<string, number>();
+function parseRig({stdout, timeline}: RigOutput): Rig {
 	const limits = new Map<string, {max: number | null; oomGroup: number}>();
 	let gangProcs: number[] = [];
 	for (const line of stdout.slice(0, stdout.indexOf('--- kmsg begin')).split('\n')) {
 		const fields = line.trim().split(' ');
-		if (fields[0] === 'set') set.set(fields[1], fields[2]);
-		if (fields[0] === 'file') counters.set(`${fields[1]} ${fields[2]}`, Number(fields[3]));
 		if (fields[0] === 'limit') limits.set(fields[1], {max: fields[2] === 'max' ? null : Number(fields[2]), oomGroup: Number(fields[3])});
 		if (fields[0] === 'procs') gangProcs = fields.slice(2).map(Number);
 	}
-	const events = between(stdout, 'events')
-		.split('\n')
-		.filter((line) => line !== '')
-		.map((line) => JSON.parse(line) as EventLine);
-	const timeline = stderr
-		.split('\n')
-		.filter((line) => line.startsWith('oom-v2-rig: '))
-		.concat(`VM run on the host: ${(elapsedMs / 1000).toFixed(1)} s`);
 	return {
-		set,
-		counters,
+		set: rigValues(stdout),
+		counters: rigCounters(stdout),
 		limits,
 		gangProcs,
 		...parseKernelLog(between(stdout, 'kmsg')),
 		onceBefore: JSON.parse(between(stdout, 'once-before')) as OnceJson,
 		status: between(stdout, 'status'),
-		events,
+		events: ndjsonBetween<EventLine>(stdout, 'events'),
 		onceAfter: JSON.parse(between(stdout, 'once-after')) as OnceJson,
 		timeline,
 	};
@@ -113,11 +101,7 @@ function parseRig(stdout: string, stderr: string, elapsedMs: number): Rig {
 
 describe('OOM kills on cgroup v2: group kill, pod limit, kills from before start (qemu VM)', {timeout: 300_000}, () => {
 	let rig: Rig;
-	const number = (name: string) => {
-		const value = Number(rig.set.get(name));
-		assert.ok(Number.isInteger(value) && value >= 0, `the rig printed no ${name}`);
-		return value;
-	};
+	const number = (name: string) => rigNumber(rig.set, name);
 	const counter = (cgroup: string, key: string) => {
 		const value = rig.counters.get(`${cgroup} ${key}`);
 		assert.ok(value !== undefined, `the rig read no ${key} in ${cgroup}/memory.events`);
@@ -134,8 +118,7 @@ describe('OOM kills on cgroup v2: group kill, pod limit, kills from before start
 
 	before(async () => {
 		if (!available.ok) return;
-		const {stdout, stderr, elapsedMs} = await runVmRig(rigScript, {timeoutMs: 240_000});
-		rig = parseRig(stdout, stderr, elapsedMs);
+		rig = parseRig(await runVmRig(rigScript, {timeoutMs: 240_000}));
 		process.stderr.write(rig.timeline.map((line) => `  ${line}\n`).join(''));
 	});
 

@@ -81,6 +81,20 @@ start_gated_allocator() {
 	echo "$gated_shell"
 }
 
+# Prints `file <cgroup> <key> <value>` for each line of each cgroup's memory.events (rigCounters in rig-run.ts).
+print_memory_events() {
+	for events_cgroup; do
+		awk -v cgroup="$events_cgroup" '{ print "file", cgroup, $0 }' "$root$events_cgroup/memory.events"
+	done
+}
+
+# Prints the file $2 between `--- $1 begin` and `--- $1 end` lines (between in rig-run.ts).
+print_section() {
+	echo "--- $1 begin"
+	cat "$2"
+	echo "--- $1 end"
+}
+
 # True when the key of a flat keyed file (memory.events) is above 0.
 counter_positive() {
 	awk -v key="$2" '$1 == key && $2 > 0 { found = 1 } END { exit !found }' "$root$1"
