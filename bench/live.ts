@@ -2,11 +2,12 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {TmuxTerminal} from '../test/helpers/tmux-terminal.js';
 import {onCleanup} from './cleanup.js';
 import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
 import {busyPercentSince, cpuTimes} from './machine.js';
 import {median} from './stats.js';
-import {htopFrameComplete, podtopFrameComplete, Terminal, withHtopHome} from './terminal.js';
+import {htopFrameComplete, podtopFrameComplete, withHtopHome} from './terminal.js';
 
 export type LiveOptions = {warmupSeconds: number; seconds: number; columns: number; rows: number; intervalMs: number};
 
@@ -76,7 +77,7 @@ function readRange(file: string, start: number, end: number): Buffer {
 export async function measureTool(tool: string, argv: string[], complete: (screen: string) => boolean, options: LiveOptions, env: NodeJS.ProcessEnv): Promise<LiveResult> {
 	const file = path.join(os.tmpdir(), `podtop-bench-pane-${process.pid}-${tool}.bin`);
 	fs.rmSync(file, {force: true});
-	const terminal = new Terminal(options.columns, options.rows, ['sleep', '3600'], env);
+	const terminal = new TmuxTerminal(options.columns, options.rows, ['sleep', '3600'], {env, registerCleanup: onCleanup});
 	try {
 		terminal.pipeTo(file);
 		terminal.respawn(argv);

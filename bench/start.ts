@@ -1,6 +1,8 @@
+import {TmuxTerminal} from '../test/helpers/tmux-terminal.js';
+import {onCleanup} from './cleanup.js';
 import {cliPath, commandExists, isAlive, log, sleep, waitFor, withoutCi} from './common.js';
 import {summarize, type Summary} from './stats.js';
-import {htopFrameComplete, podtopFrameComplete, Terminal, withHtopHome} from './terminal.js';
+import {htopFrameComplete, podtopFrameComplete, withHtopHome} from './terminal.js';
 
 export type FirstFrame = {runs: number; pollMs: number; firstOutputMs: Summary; completeFrameMs: Summary};
 
@@ -16,7 +18,7 @@ async function measureFrames(tool: FrameTool, runs: number, columns: number, row
 	const complete: number[] = [];
 	const firstOutput: number[] = [];
 	for (let run = 0; run < runs; run++) {
-		const terminal = new Terminal(columns, rows, ['sleep', '3600']);
+		const terminal = new TmuxTerminal(columns, rows, ['sleep', '3600'], {registerCleanup: onCleanup});
 		try {
 			await sleep(100);
 			const started = performance.now();

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
-import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import {readdir, readlink} from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {after, describe, test, type TestContext} from 'node:test';
 import {type Daemons, docker, dockerInspect, dockerRig, requireDaemons, startDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
 import {cliPath, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, run, stopChild, waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
+import {hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 
 let daemons: Promise<Daemons> | null = null;
 after(async () => {
@@ -61,50 +58,7 @@ async function holdsCgroupFile(pid: number, cgroup: string): Promise<boolean> {
 	return targets.some((target) => target.includes(`${cgroup}/`));
 }
 
-function hasTmux(): boolean {
-	try {
-		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-/** A tmux server on a socket of its own, so the test never touches a user's sessions. */
-class Terminal {
-	private readonly socket = `podtop-docker-${randomBytes(4).toString('hex')}`;
-
-	constructor(columns: number, rows: number, command: string) {
-		execFileSync('tmux', ['-L', this.socket, 'new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), command]);
-	}
-
-	type(...keys: string[]): void {
-		execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', 'main', ...keys]);
-	}
-
-	screen(): string {
-		return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', 'main'], {encoding: 'utf8'});
-	}
-
-	async waitForScreen(predicate: (screen: string) => boolean, what: string): Promise<string> {
-		let last = '';
-		try {
-			await waitFor(() => predicate((last = this.screen())), 30_000, what);
-		} catch (error) {
-			throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-		}
-		return last;
-	}
-
-	close(): void {
-		try {
-			execFileSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
-		} catch {
-			// Already gone.
-		}
-		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
-	}
-}
+const dockerScreenWait = {timeoutMs: 30_000};
 
 describe('OOM kills of real Docker containers', {concurrency: false, timeout: 600_000}, () => {
 	test('podtop events --json: the memconsumer killed once, with its Docker name and the kernel\'s victim', async (t) => {
@@ -214,9 +168,9 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 			return {name, id: (await dockerInspect(name)).Id};
 		});
 		t.after(() => quitter.cleanup());
-		const terminal = new Terminal(160, 40, `${process.execPath} ${cliPath} --interval 500`);
+		const terminal = new TmuxTerminal(160, 40, [process.execPath, cliPath, '--interval', '500']);
 		t.after(() => terminal.close());
-		await terminal.waitForScreen((text) => text.includes(quitter.name), 'the container in the live view');
+		await terminal.waitForScreen((text) => text.includes(quitter.name), 'the container in the live view', dockerScreenWait);
 		terminal.type('/');
 		terminal.type('-l', quitter.name);
 		terminal.type('Enter');
@@ -229,7 +183,7 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		assert.match(await run('dmesg', []), new RegExp(`task_memcg=/docker/${quitter.id},task=dd,`), 'the kernel killed its dd');
 		// The name is cut to leave room for the marks.
 		const tombstoneRow = (text: string) => text.split('\n').find((line) => /^ {6}podtop-docker-\S* † /.test(line)) ?? '';
-		const screen = await terminal.waitForScreen((text) => /† exited 3 oom ×1 /.test(tombstoneRow(text)), `the tombstone row reading † exited 3 oom ×1`);
+		const screen = await terminal.waitForScreen((text) => /† exited 3 oom ×1 /.test(tombstoneRow(text)), `the tombstone row reading † exited 3 oom ×1`, dockerScreenWait);
 		assert.doesNotMatch(screen, /† oom-killed/, 'its main process was not the victim');
 		// 160 columns: the details of the selected row beside the tree, the gone pod's first.
 		const pane = (text: string) => text.split('\n').map((line) => line.split('│')[1]?.trim() ?? '');
@@ -237,24 +191,25 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		terminal.type('Down');
 		// Cut at the pane's edge after Docker's name.
 		const exitLine = /^exit +exit code 3 at \d\d:\d\d:\d\d, as Docker recorded it/;
-		const details = await terminal.waitForScreen((text) => pane(text).some((line) => exitLine.test(line)), 'the exit in the tombstone\'s details');
+		const details = await terminal.waitForScreen((text) => pane(text).some((line) => exitLine.test(line)), 'the exit in the tombstone\'s details', dockerScreenWait);
 		t.diagnostic(details);
 	});
 
 	test('the live view in tmux: the event pane shows the kill with the Docker name and the victim', async (t) => {
 		const d = await prepare(t);
 		if (!d || !requireOrSkip(t, hasTmux(), 'needs tmux')) return;
-		const terminal = new Terminal(200, 40, `${process.execPath} ${cliPath} --interval 1000`);
+		const terminal = new TmuxTerminal(200, 40, [process.execPath, cliPath, '--interval', '1000']);
 		t.after(() => terminal.close());
 		const consumer = await startMemconsumer(d.image);
 		t.after(() => consumer.cleanup());
-		await terminal.waitForScreen((text) => text.includes(consumer.name), 'the container in the live view');
+		await terminal.waitForScreen((text) => text.includes(consumer.name), 'the container in the live view', dockerScreenWait);
 		const killed = await killMemconsumer(consumer.id);
 		terminal.type('e');
 		const victim = `victim ${killed.pid} (${killed.comm})`;
 		const screen = await terminal.waitForScreen(
 			(text) => text.split('\n').some((line) => line.includes('oom-kill') && line.includes(consumer.name) && line.includes(victim)),
 			`the oom-kill of ${consumer.name} with ${victim} in the event pane`,
+			dockerScreenWait,
 		);
 		t.diagnostic(screen);
 		assert.ok(!screen.includes(consumer.id.slice(0, 12)), 'named, not shown by its id');

@@ -1,97 +1,37 @@
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
-import {randomBytes} from 'node:crypto';
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import type {eventToJson} from '../../source/output/event-lines.js';
 import {cliPath, podtopOnceJson, type PodtopJson, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, killAndWait, spawnedPid, stopChild, waitFor} from '../helpers/processes.js';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {rigHierarchies} from '../helpers/cgroups.js';
+import {hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 
-function hasTmux(): boolean {
-	try {
-		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
-		return true;
-	} catch {
-		return false;
-	}
+/**
+ * Runs the live view (`command` at the prompt) and, once its first refresh is drawn, filters it to `podName`:
+ * only the rig's pod, whatever else runs on this machine. Keys typed before the first refresh could reach a
+ * terminal not yet in raw mode.
+ */
+async function startFilteredTo(terminal: TmuxTerminal, command: string, podName: string): Promise<void> {
+	terminal.type(command, 'Enter');
+	await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
+	terminal.type('/');
+	terminal.type('-l', podName);
+	terminal.type('Enter');
 }
 
-/** A tmux server of its own (its own socket), so the test never touches a user's sessions. */
-class Terminal {
-	private readonly socket = `podtop-test-${randomBytes(4).toString('hex')}`;
-
-	constructor(columns: number, rows: number) {
-		// CI, when set, stays set: the live view must draw the same with it (Ink alone would print only a last frame).
-		this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), 'bash --norc --noprofile');
-		this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
-	}
-
-	tmux(...args: string[]): string {
-		return execFileSync('tmux', ['-L', this.socket, ...args], {encoding: 'utf8'});
-	}
-
-	type(...keys: string[]): void {
-		this.tmux('send-keys', '-t', 'main', ...keys);
-	}
-
-	screen(): string {
-		return this.tmux('capture-pane', '-p', '-t', 'main');
-	}
-
-	/** The screen with its attributes as SGR escape sequences (capture-pane -e). */
-	colouredScreen(): string {
-		return this.tmux('capture-pane', '-p', '-e', '-t', 'main');
-	}
-
-	async waitForScreen(predicate: (screen: string) => boolean, what: string, {coloured = false, timeoutMs = 15_000} = {}): Promise<string> {
-		let last = '';
-		try {
-			await waitFor(() => predicate((last = coloured ? this.colouredScreen() : this.screen())), timeoutMs, what);
-		} catch (error) {
-			throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-		}
-		return last;
-	}
-
-	/**
-	 * Runs the live view (`command` at the prompt) and, once its first refresh is drawn, filters it to `podName`:
-	 * only the rig's pod, whatever else runs on this machine. Keys typed before the first refresh could reach a
-	 * terminal not yet in raw mode.
-	 */
-	async startFilteredTo(command: string, podName: string): Promise<void> {
-		this.type(command, 'Enter');
-		await this.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
-		this.type('/');
-		this.type('-l', podName);
-		this.type('Enter');
-	}
-
-	flag(format: string): string {
-		return this.tmux('display-message', '-p', '-t', 'main', format).trim();
-	}
-
-	close(): void {
-		try {
-			this.tmux('kill-server');
-		} catch {
-			// Already gone.
-		}
-		// tmux leaves its socket file behind.
-		fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.socket), {force: true});
-	}
-}
+/** What the terminal runs: a shell at its prompt. CI, when set, stays set: the live view must draw the same with it (Ink alone would print only a last frame). */
+const shell = ['bash', '--norc', '--noprofile'];
 
 async function runAgainstRig(t: TestContext, columns: number, rows: number): Promise<void> {
 	if (!requireOrSkip(t, isRoot && hasTmux(), 'needs root (Rig A) and tmux')) return;
 	const rig = await withRig(t, () => createUnsharePod());
 	const podName = rig.cgroup.slice(1);
-	const terminal = new Terminal(columns, rows);
+	const terminal = new TmuxTerminal(columns, rows, shell);
 	t.after(() => terminal.close());
 	terminal.type(`node ${cliPath} --interval 500`, 'Enter');
 
@@ -206,9 +146,9 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const app1 = rig.apps[0];
 		assert.equal(app1.memoryLimitBytes, 64 * MiB);
 		const podName = rig.cgroup.slice(1);
-		const terminal = new Terminal(120, 40);
+		const terminal = new TmuxTerminal(120, 40, shell);
 		t.after(() => terminal.close());
-		await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
+		await startFilteredTo(terminal, `node ${cliPath} --interval 250`, podName);
 		let screen = await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
 		assert.equal(redRowOf(terminal.colouredScreen(), 'app1'), undefined, 'app1 is not red before it climbs');
 
@@ -247,9 +187,9 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const rig = await withRig(t, () => createUnsharePod());
 		const app1 = rig.apps[0];
 		const podName = rig.cgroup.slice(1);
-		const terminal = new Terminal(80, 24);
+		const terminal = new TmuxTerminal(80, 24, shell);
 		t.after(() => terminal.close());
-		await terminal.startFilteredTo(`NO_COLOR=1 node ${cliPath} --interval 250`, podName);
+		await startFilteredTo(terminal, `NO_COLOR=1 node ${cliPath} --interval 250`, podName);
 		let screen = await terminal.waitForScreen(
 			(text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text) && /▸ app2 /.test(text) && /infra \(infra\)/.test(text),
 			'the rig pod with its three containers',
@@ -317,10 +257,10 @@ describe('a pod as its containers come and go, in a real terminal (tmux)', () =>
 		// A child that comes and goes in app1, as a shell's loop would: never its main process.
 		const forkLoop = `for h in ${rigHierarchies.join(' ')}; do echo $$ > /sys/fs/cgroup/$h${app1.cgroup}/cgroup.procs; done; exec nsenter -t ${app1.pid} --net --ipc --uts --mount --pid sh -c 'while :; do sleep 0.05; done'`;
 		const loopPid = spawnedPid(spawn('/bin/sh', ['-c', forkLoop], {stdio: 'ignore'}));
-		const terminal = new Terminal(120, 40);
+		const terminal = new TmuxTerminal(120, 40, shell);
 		// Killed in the test's body, not in an after hook: the rig's teardown, registered first, waits for its cgroups to empty.
 		try {
-			await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
+			await startFilteredTo(terminal, `node ${cliPath} --interval 250`, podName);
 			const containerOrder = (text: string) => text.split('\n').flatMap((line) => /^(?:› | {2}) {2}[▾▸ ] (app1|app2|infra)\b/.exec(line)?.[1] ?? []);
 			await terminal.waitForScreen((text) => containerOrder(text).length === 3 && text.includes(`filter ${podName}`), 'the rig pod with its three containers');
 
@@ -395,7 +335,7 @@ describe('which limit struck, and the kills from before start', () => {
 		assert.deepEqual(past.victim, {pid: before.pid, comm: before.comm});
 		assert.deepEqual(past.limit, {cgroup: rig.cgroup, level: 'pod', bytes: 64 * MiB});
 
-		const terminal = new Terminal(130, 40);
+		const terminal = new TmuxTerminal(130, 40, shell);
 		t.after(() => terminal.close());
 		terminal.type(`node ${cliPath} --interval 500`, 'Enter');
 		const first = await terminal.waitForScreen((text) => /^podtop /.test(text) && /q quit/.test(text), 'the first frame');
@@ -421,9 +361,9 @@ describe('the live view and podtop events side by side', () => {
 		const subject = `${podName}/app1`;
 		const podtop = startPodtopEvents(['--interval', '250']);
 		t.after(() => stopChild(podtop.child));
-		const terminal = new Terminal(200, 50);
+		const terminal = new TmuxTerminal(200, 50, shell);
 		t.after(() => terminal.close());
-		await terminal.startFilteredTo(`node ${cliPath} --interval 250`, podName);
+		await startFilteredTo(terminal, `node ${cliPath} --interval 250`, podName);
 		await terminal.waitForScreen((text) => text.includes(podName) && /▸ app1 .*\/64M/.test(text), 'the rig pod with app1 at 64M');
 		// Down from the pod row until app1's is selected (the containers sort by memory).
 		const selectedName = (text: string) => /[▾▸] (\S+)/.exec(selectedRows(text)[0] ?? '')?.[1];

@@ -11,7 +11,7 @@ import {cliPath, podtopOnceJson, runPodtop, type PodtopJson} from '../helpers/po
 import {commandExists, isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
-import {hasTmux, TmuxTerminal} from '../reliability/tmux-terminal.js';
+import {envWithoutCi, hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 
 function tempDirectory(t: TestContext, mode = 0o700): string {
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), `podtop-record-${randomBytes(3).toString('hex')}-`));
@@ -140,7 +140,7 @@ describe('record and replay on a real pod', () => {
 		const whole = Recording.open(directory);
 		const total = whole.samples.length;
 		const start = whole.indexAt(Date.parse(live.time));
-		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, 'replay', '--dir', directory, '--at', live.time]);
+		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, 'replay', '--dir', directory, '--at', live.time], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
 		const position = (screen: string) => /REPLAY \S+ \S+ \S+ (\d+)\/(\d+)/.exec(screen.split('\n')[1] ?? '');
 		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(start + 1), `the replay at sample ${start + 1}`);
@@ -238,7 +238,7 @@ describe('the live view with --record', () => {
 	test('records what it shows while it runs, and refuses a directory open to others before it starts', {timeout: 60_000}, async (t) => {
 		if (!requireOrSkip(t, hasTmux(), 'needs tmux')) return;
 		const directory = path.join(tempDirectory(t), 'podtop');
-		const terminal = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', directory, '--interval', '250']);
+		const terminal = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', directory, '--interval', '250'], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
 		await terminal.waitForScreen((screen) => /\d+ process/.test(screen), 'the live view');
 		await waitFor(() => {
@@ -259,7 +259,7 @@ describe('the live view with --record', () => {
 		const refused = await runPodtop(['--record', '--dir', open]);
 		assert.equal(refused.code, 2);
 		assert.match(refused.stderr, /^podtop: --record records the live view; without a terminal, run podtop record\n$/);
-		const wide = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', open]);
+		const wide = new TmuxTerminal(100, 30, [process.execPath, cliPath, '--record', '--dir', open], {env: envWithoutCi, recordExit: true});
 		t.after(() => wide.close());
 		assert.equal(await wide.exitStatus(), 2);
 		assert.match(wide.raw().toString(), /podtop: \S+ is open to others \(mode 0755\): refused/);

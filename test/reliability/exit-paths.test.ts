@@ -11,7 +11,7 @@ import {cellWidth} from '../../source/format/cells.js';
 import {cliPath} from '../helpers/podtop.js';
 import {waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
-import {hasTmux, TmuxTerminal} from './tmux-terminal.js';
+import {envWithoutCi, hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 
 /**
  * Throws once the test says so (SIGUSR2, sent once the live view shows a frame): what an unforeseen bug would do,
@@ -21,7 +21,7 @@ const throwOnSignal = `data:text/javascript,process.on('SIGUSR2', () => setImmed
 
 async function startLiveView(t: TestContext, columns = 100, rows = 30, nodeOptions: string[] = []): Promise<{terminal: TmuxTerminal; pid: number} | null> {
 	if (!requireOrSkip(t, hasTmux(), 'needs tmux')) return null;
-	const terminal = new TmuxTerminal(columns, rows, [process.execPath, ...nodeOptions, cliPath, '--interval', '200']);
+	const terminal = new TmuxTerminal(columns, rows, [process.execPath, ...nodeOptions, cliPath, '--interval', '200'], {env: envWithoutCi, recordExit: true});
 	t.after(() => terminal.close());
 	await terminal.waitForScreen((screen) => /^podtop/.test(screen) && !screen.includes('reading /proc'), 'the first frame with data');
 	assert.equal(terminal.flag('#{alternate_on}'), '1', 'the live view is on the alternate screen');

@@ -18,9 +18,9 @@ import {cliPath} from '../helpers/podtop.js';
 import {childPids, commandExists, killAndWait, readComm, spawnedPid, waitFor, waitForExit} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {withRig} from '../helpers/rigs.js';
+import {envWithoutCi, hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 import {createHostileRig} from './hostile-rig.js';
 import {hostileSpecs} from './hostile-payloads.js';
-import {hasTmux, TmuxTerminal} from './tmux-terminal.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -120,9 +120,9 @@ describe('podtop under strace, with containers on the node', {concurrency: false
 		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-strace-'));
 		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
 		const tracePath = path.join(directory, 'trace');
-		const terminal = new TmuxTerminal(120, 30, ['strace', '-f', '-qq', '-s', '256', '-o', tracePath, '-e', traced, process.execPath, cliPath, '--interval', '100']);
+		const terminal = new TmuxTerminal(120, 30, ['strace', '-f', '-qq', '-s', '256', '-o', tracePath, '-e', traced, process.execPath, cliPath, '--interval', '100'], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
-		await terminal.waitForScreen((screen) => /^podtop /.test(screen) && screen.includes('every 100ms'), 'the first frame', 30_000);
+		await terminal.waitForScreen((screen) => /^podtop /.test(screen) && screen.includes('every 100ms'), 'the first frame', {timeoutMs: 30_000});
 		for (const key of ['j', 'j', 'Enter', 'n', 'n', 'd', 'd', '?', '?']) {
 			terminal.type(key);
 			await sleep(150);

@@ -16,9 +16,10 @@ import {cliPath, type PodtopJson} from '../helpers/podtop.js';
 import {commandExists} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {withRig} from '../helpers/rigs.js';
+import {envWithoutCi, hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 import {createHostileRig, type HostileRig} from './hostile-rig.js';
 import {hostileSpecs, invalidLeafLimits, marker, utf8, validArgv0, validComm, validLeaf, wideLeaf} from './hostile-payloads.js';
-import {analyzeTerminalStream, hasTmux, isPodtopSequence, TmuxTerminal} from './tmux-terminal.js';
+import {analyzeTerminalStream, isPodtopSequence} from './terminal-stream.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -122,7 +123,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		const rig: HostileRig = await withRig(t, () => createHostileRig(hostileSpecs));
 		const columns = 150;
 		const rows = 30;
-		const terminal = new TmuxTerminal(columns, rows, [process.execPath, cliPath, '--interval', '200']);
+		const terminal = new TmuxTerminal(columns, rows, [process.execPath, cliPath, '--interval', '200'], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
 		await terminal.waitForScreen((screen) => /^podtop /.test(screen) && screen.includes('every 200ms'), 'the first frame');
 		const expected = [
@@ -175,7 +176,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		const rig = await withRig(t, () => createHostileRig([{leaf, payloads: [{comm: utf8('one'), argv0: utf8(`${marker} one`)}, {comm: utf8('two'), argv0: utf8(`${marker} two`)}]}]));
 		const document = JSON.parse((await podtop(['--once', '--json'])).toString('utf8')) as PodtopJson;
 		const pods = document.pods.filter((pod) => pod.containers.some((container) => container.name === leaf.toString('utf8')));
-		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, '--interval', '200']);
+		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, '--interval', '200'], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
 		terminal.type('/');
 		terminal.type('-l', 'multi');
