@@ -11,7 +11,7 @@ import {copyFile, mkdtemp, readFile, rm, rmdir} from 'node:fs/promises';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import type {TestContext} from 'node:test';
+import {after, type TestContext} from 'node:test';
 import {busyboxPath, createBusyboxRootfs} from './busybox-rootfs.js';
 import {cgroupRoot, hierarchyDirs, removeCgroupIfEmpty, removeCgroupTree} from './cgroups.js';
 import {commandExists, isAlive, isExecutable, run, waitFor, waitForExit} from './processes.js';
@@ -142,6 +142,22 @@ export function startDaemons(): Promise<Daemons> {
 		const containerdVersion = /\b(v?\d+\.\d+\.\d+\S*)/.exec(await run('containerd', ['--version']))?.[1] ?? 'unknown';
 		return {startedDocker, startedContainerd, image, containerdImage, dockerVersion, containerdVersion};
 	});
+}
+
+/**
+ * What a test file's tests call for the daemons and the image: started by the first test that needs them and
+ * cleaned up (stopped, if started here) after the file's last; null when requireDaemons skipped the test.
+ */
+export function sharedDaemons(): (t: TestContext) => Promise<Daemons | null> {
+	let daemons: Promise<Daemons> | null = null;
+	after(async () => {
+		if (daemons) await (await daemons).cleanup();
+	});
+	return async (t) => {
+		if (!requireDaemons(t)) return null;
+		daemons ??= startDaemons();
+		return daemons;
+	};
 }
 
 async function containerdImageNames(): Promise<string[]> {

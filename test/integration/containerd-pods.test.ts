@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
-import {after, describe, test, type TestContext} from 'node:test';
+import {describe, test} from 'node:test';
 import {type CriContainer, type CriPodOptions, createCriPod} from '../helpers/containerd-rig.js';
-import {type Daemons, requireDaemons, startDaemons} from '../helpers/docker-rig.js';
+import {sharedDaemons} from '../helpers/docker-rig.js';
 import {podtopOnceJson, type PodtopJson} from '../helpers/podtop.js';
 import {readNamespaces} from '../helpers/processes.js';
 import {MiB, withRig} from '../helpers/rigs.js';
 
 type JsonPod = PodtopJson['pods'][number];
 
-let daemons: Promise<Daemons> | null = null;
-after(async () => {
-	if (daemons) await (await daemons).cleanup();
-});
-
-async function prepare(t: TestContext): Promise<Daemons | null> {
-	if (!requireDaemons(t)) return null;
-	daemons ??= startDaemons();
-	return daemons;
-}
+const prepare = sharedDaemons();
 
 function podWithUid(json: PodtopJson, uid: string): JsonPod {
 	const pod = json.pods.find((candidate) => candidate.uid === uid);

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {readdir, readlink} from 'node:fs/promises';
-import {after, describe, test, type TestContext} from 'node:test';
-import {type Daemons, docker, dockerInspect, dockerRig, requireDaemons, startDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
+import {describe, test} from 'node:test';
+import {docker, dockerInspect, dockerRig, sharedDaemons, uniqueDockerName, waitForDockerPid} from '../helpers/docker-rig.js';
 import {cliPath, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, run, stopChild, waitFor} from '../helpers/processes.js';
 import {requireOrSkip} from '../helpers/require.js';
 import {hasTmux, TmuxTerminal} from '../helpers/tmux-terminal.js';
 
-let daemons: Promise<Daemons> | null = null;
-after(async () => {
-	if (daemons) await (await daemons).cleanup();
-});
-
-async function prepare(t: TestContext): Promise<Daemons | null> {
-	if (!requireDaemons(t)) return null;
-	daemons ??= startDaemons();
-	return daemons;
-}
+const prepare = sharedDaemons();
 
 /**
  * The seeds' memconsumer: dd reads 40 MiB into one buffer under a 20 MiB limit and no swap, so it is OOM-killed at

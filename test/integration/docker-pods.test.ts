@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
-import {after, describe, test, type TestContext} from 'node:test';
+import {describe, test} from 'node:test';
 import {setMemoryLimit} from '../helpers/cgroups.js';
 import {
-	type Daemons,
 	docker,
 	dockerInspect,
 	type DockerInspect,
 	dockerRig,
-	requireDaemons,
-	startDaemons,
+	sharedDaemons,
 	uniqueDockerName,
 	waitForDockerPid,
 } from '../helpers/docker-rig.js';
@@ -25,15 +23,7 @@ import {MiB, withRig} from '../helpers/rigs.js';
 type JsonPod = PodtopJson['pods'][number];
 type JsonContainer = JsonPod['containers'][number];
 
-let daemons: Promise<Daemons> | null = null;
-/** The daemons and the image, started by the first test that needs them and stopped (if started here) after the last. */
-function sharedDaemons(): Promise<Daemons> {
-	daemons ??= startDaemons();
-	return daemons;
-}
-after(async () => {
-	if (daemons) await (await daemons).cleanup();
-});
+const prepare = sharedDaemons();
 
 function podHolding(json: PodtopJson, pid: number): JsonPod {
 	const pod = json.pods.find((candidate) => candidate.containers.some((container) => container.processes.some((process) => process.pid === pid)));
@@ -89,11 +79,6 @@ function createDockerPod(image: string, options: {podLimitBytes?: number; appCom
 }
 
 describe('real Docker (dockerd from Debian, cgroupfs driver)', {concurrency: false, timeout: 600_000}, () => {
-	async function prepare(t: TestContext): Promise<Daemons | null> {
-		if (!requireDaemons(t)) return null;
-		return sharedDaemons();
-	}
-
 	test('a pod made with --cgroup-parent: one pod, web-pause its infra, every container named as docker inspect names it', async (t) => {
 		const d = await prepare(t);
 		if (!d) return;
