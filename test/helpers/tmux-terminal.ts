@@ -77,6 +77,14 @@ export class TmuxTerminal {
 		this.tmux('send-keys', '-t', 'main', ...keys);
 	}
 
+	/**
+	 * Types the text as it is, sent as hex bytes: a tmux client holding the text in its command line would be a
+	 * process podtop sees, and one that a filter for the text matches.
+	 */
+	typeText(text: string): void {
+		this.tmux('send-keys', '-t', 'main', '-H', ...[...Buffer.from(text, 'utf8')].map((byte) => byte.toString(16).padStart(2, '0')));
+	}
+
 	screen(): string {
 		return this.tmux('capture-pane', '-p', '-t', 'main');
 	}

@@ -163,7 +163,7 @@ describe('OOM kills of real Docker containers', {concurrency: false, timeout: 60
 		t.after(() => terminal.close());
 		await terminal.waitForScreen((text) => text.includes(quitter.name), 'the container in the live view', dockerScreenWait);
 		terminal.type('/');
-		terminal.type('-l', quitter.name);
+		terminal.typeText(quitter.name);
 		terminal.type('Enter');
 		await docker('exec', quitter.id, 'touch', '/tmp/go');
 		const exited = await waitFor(async () => {

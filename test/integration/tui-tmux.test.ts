@@ -20,7 +20,7 @@ async function startFilteredTo(terminal: TmuxTerminal, command: string, podName:
 	terminal.type(command, 'Enter');
 	await terminal.waitForScreen((text) => /^\d+ pods? +\d+ containers? +\d+ process/m.test(text), 'the live view after its first refresh');
 	terminal.type('/');
-	terminal.type('-l', podName);
+	terminal.typeText(podName);
 	terminal.type('Enter');
 }
 
@@ -39,7 +39,7 @@ async function runAgainstRig(t: TestContext, columns: number, rows: number): Pro
 	await terminal.waitForScreen((text) => /^podtop /.test(text) && /q quit/.test(text), 'the first frame');
 	const filterBy = (text: string) => {
 		terminal.type('/');
-		terminal.type('-l', text);
+		terminal.typeText(text);
 		terminal.type('Enter');
 	};
 	filterBy(podName);

@@ -145,7 +145,7 @@ describe('record and replay on a real pod', () => {
 		const position = (screen: string) => /REPLAY \S+ \S+ \S+ (\d+)\/(\d+)/.exec(screen.split('\n')[1] ?? '');
 		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(start + 1), `the replay at sample ${start + 1}`);
 		terminal.type('/');
-		terminal.type('-l', podName);
+		terminal.typeText(podName);
 		terminal.type('Enter');
 		await terminal.waitForScreen((screen) => /^filter /.test(screen.trimEnd().split('\n').at(-1) ?? '') && screen.includes('app1'), 'the rig pod filtered');
 
@@ -173,7 +173,7 @@ describe('record and replay on a real pod', () => {
 		// A typed time (ISO 8601) lands on the kill again; a minute back is the start of this short recording.
 		terminal.type('t');
 		await terminal.waitForScreen((screen) => screen.includes('REPLAY jump to: '), 'the time prompt');
-		terminal.type('-l', new Date(whole.samples[kill.sample].time).toISOString());
+		terminal.typeText(new Date(whole.samples[kill.sample].time).toISOString());
 		terminal.type('Enter');
 		await terminal.waitForScreen((screen) => position(screen)?.[1] === String(kill.sample + 1), 'the typed time');
 		terminal.type('<');

@@ -134,7 +134,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		for (const [index, container] of rig.containers.entries()) {
 			// Filter by the pid: its pod and container open down to the process; select the process for the side pane.
 			terminal.type('/');
-			terminal.type('-l', String(container.pid));
+			terminal.typeText(String(container.pid));
 			terminal.type('Enter');
 			await terminal.waitForScreen((screen) => screen.includes(`${container.pid} ${expected[index][0]}`), `process ${container.pid} listed`);
 			terminal.type('j', 'j');
@@ -179,7 +179,7 @@ describe('hostile names from real processes and cgroups', {concurrency: false}, 
 		const terminal = new TmuxTerminal(120, 30, [process.execPath, cliPath, '--interval', '200'], {env: envWithoutCi, recordExit: true});
 		t.after(() => terminal.close());
 		terminal.type('/');
-		terminal.type('-l', 'multi');
+		terminal.typeText('multi');
 		terminal.type('Enter');
 		await terminal.waitForScreen((screen) => screen.includes('multi\\x1b'), 'the pod on screen');
 		await sleep(1000);
