@@ -16,11 +16,13 @@ const testFiles = [
 	'test/collect/runtime-names.test.ts',
 	'test/view/key-map.test.ts',
 	'test/view/keys.test.tsx',
+	'test/view/readme-keys.test.ts',
+	'test/view/app-views.test.tsx',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-	mutate: ['source/model/**/*.ts', 'source/collect/**/*.ts', 'source/view/key-map.ts'],
+	mutate: ['source/model/**/*.ts', 'source/collect/**/*.ts', 'source/view/key-map.ts', 'source/view/key-bindings.ts'],
 	testRunner: 'tap',
 	tap: {
 		testFiles,

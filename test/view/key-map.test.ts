@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {Key} from 'ink';
+import {footerHints} from '../../source/view/key-bindings.js';
 import {commandForKey, splitKeyPresses, type KeyContext, type KeyPress} from '../../source/view/key-map.js';
 import {initialUiState, type UiState} from '../../source/view/ui-state.js';
 import {noKey} from '../helpers/no-key.js';
@@ -77,6 +78,11 @@ describe('typing a filter', () => {
 		assert.deepEqual(commandForKey('l', key(), typing()), {type: 'filterType', text: 'l'});
 		assert.deepEqual(commandForKey('h', key(), typing()), {type: 'filterType', text: 'h'});
 	});
+
+	test('→ and ← neither expand nor collapse while a filter is typed', () => {
+		assert.equal(commandForKey('', key({rightArrow: true}), typing()), null);
+		assert.equal(commandForKey('', key({leftArrow: true}), typing()), null);
+	});
 });
 
 describe('the live view', () => {
@@ -89,6 +95,25 @@ describe('the live view', () => {
 	test('a c without Ctrl does not quit', () => {
 		assert.equal(commandForKey('c', key(), context()), null);
 		assert.equal(typeOf(commandForKey('c', key(), help())), 'toggleHelp');
+	});
+
+	test('s sorts by the next key, r reverses, e events, m pressure, p pauses, + and - step the interval, ? helps', () => {
+		const actions = ['s', 'r', 'e', 'm', 'p', '+', '-', '?'].map((input) => commandForKey(input, key(), context()));
+		assert.deepEqual(actions, [
+			{type: 'sortNext'},
+			{type: 'sortReverse'},
+			{type: 'toggleEvents'},
+			{type: 'togglePressure'},
+			{type: 'togglePause'},
+			{type: 'stepInterval', direction: 1},
+			{type: 'stepInterval', direction: -1},
+			{type: 'toggleHelp'},
+		]);
+	});
+
+	test('a word pasted in one piece does nothing, though it names a key Ink reports as a flag', () => {
+		assert.equal(commandForKey('upArrow', key(), context()), null);
+		assert.equal(commandForKey('return', key(), context()), null);
 	});
 });
 
@@ -140,4 +165,20 @@ describe('splitting what Ink hands over into presses', () => {
 		assert.deepEqual(brief(splitKeyPresses('', key({meta: true, escape: true}))), ['escape meta']);
 		assert.deepEqual(brief(splitKeyPresses('\u0001', key({meta: true}))), ['\u0001 meta']);
 	});
+});
+
+test('the footer hints quit and help first, then the table\'s keys with a word each', () => {
+	assert.deepEqual(footerHints.map(([hintKey, label]) => `${hintKey} ${label}`), [
+		'q quit',
+		'? help',
+		'/ filter',
+		's sort',
+		'r reverse',
+		'n namespaces',
+		'd detail',
+		'e events',
+		'm pressure',
+		'p pause',
+		'+/- interval',
+	]);
 });
