@@ -164,6 +164,16 @@ test('schedstat descriptors are kept only with budget to spare, and never count 
 /** A descriptor budget with room for the optional schedstat descriptors (a fixture has no limits file). */
 const schedstatBudget = 4096;
 
+/** A v2 fixture node whose kernel has schedstat, with kthreadd, removed after the test. */
+function schedstatTree(): FixtureTree {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.write('proc/self/schedstat', '1 1 1\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	return tree;
+}
+
 test('nothing forked: a process is found only at the forced listing; the pids allocated since are looked up at once', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
@@ -191,11 +201,7 @@ test('nothing forked: a process is found only at the forced listing; the pids al
 });
 
 test('one thread that has not run keeps its stat until the full read every fifth scan; one that ran is read', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.write('proc/self/schedstat', '1 1 1\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'idle', utime: 10, cgroup: '0::/system.slice/a.service\n'});
 	tree.addProcess({pid: 200, comm: 'runs', utime: 10, cgroup: '0::/system.slice/b.service\n'});
 	tree.write('proc/100/schedstat', '1000 0 5\n');
@@ -222,11 +228,7 @@ test('one thread that has not run keeps its stat until the full read every fifth
 });
 
 test('one thread whose parent exited is read the scan after (reparented); another stays spared', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.write('proc/self/schedstat', '1 1 1\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = schedstatTree();
 	const cgroup = '0::/system.slice/a.service\n';
 	tree.addProcess({pid: 100, comm: 'sh', cgroup});
 	tree.addProcess({pid: 101, ppid: 100, comm: 'orphan', cgroup});
@@ -251,11 +253,7 @@ test('one thread whose parent exited is read the scan after (reparented); anothe
 });
 
 test('a process of several threads has its stat read every scan', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.write('proc/self/schedstat', '1 1 1\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'java', utime: 10, threads: 8, cgroup: '0::/system.slice/a.service\n'});
 	tree.write('proc/100/schedstat', '1000 0 5\n');
 	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
