@@ -17,7 +17,7 @@ describe('which process gets which read in a scan', () => {
 		const policy = new RereadPolicy(true);
 		const uptimeTicks = 100_000;
 		policy.beginScan(4242);
-		assert.deepEqual([uptimeTicks - 1001, uptimeTicks - 999, uptimeTicks].map((starttime) => policy.foundLongRunning(starttime, uptimeTicks)), [true, false, false]);
+		assert.deepEqual([uptimeTicks - 1001, uptimeTicks - 1000, uptimeTicks - 999, uptimeTicks].map((starttime) => policy.foundLongRunning(starttime, uptimeTicks)), [true, false, false, false]);
 		assert.equal(policy.foundLongRunning(0, null), false, 'uptime unknown: treated as young');
 		policy.beginScan(4243);
 		assert.equal(policy.foundLongRunning(0, uptimeTicks), false, 'a process found by a later scan is new');
@@ -36,7 +36,7 @@ describe('which process gets which read in a scan', () => {
 			return [reads.listsDirectory, reads.listsDirectory ? null : [reads.probeFrom, reads.probeTo]];
 		};
 		assert.deepEqual(
-			[4242, 4242, 4250, 4314, 4379, 100, 100, null, 200].map(scan),
+			[4242, 4242, 4250, 4314, 4379, 100, 100, null, 50].map(scan),
 			[
 				[true, null],
 				[false, [4243, 4242]],
@@ -48,7 +48,7 @@ describe('which process gets which read in a scan', () => {
 				[true, null],
 				[true, null],
 			],
-			'the first scan lists; nothing, 8, then 64 allocated are looked up; 65 list; a wrap-around (scan 6, also a forced listing); nothing again; unknown, and the scan after it, list',
+			'the first scan lists; nothing, 8, then 64 allocated are looked up; 65 list; a wrap-around (scan 6, also a forced listing); nothing again; unknown, and the scan after it (a last pid of 50 too), list',
 		);
 		assert.deepEqual(
 			decisions(new RereadPolicy(true), 4, () => null).map(([, lists]) => lists),
