@@ -46,12 +46,12 @@ function findLayout(options: CollectorOptions): CgroupLayout | null {
 	return layoutFromDirectory('/sys/fs/cgroup');
 }
 
+const factsPruneGapMs = 5000;
+
 /**
  * Reads /proc and cgroupfs into snapshots. Owns every descriptor it keeps; `close` releases them.
  * The records in a snapshot are updated in place by the next `sample`.
  */
-const factsPruneGapMs = 5000;
-
 export class Collector {
 	host: HostFacts;
 	readonly hostNamespaces: NamespaceInodes;
