@@ -483,7 +483,7 @@ const statusHeadBytes = 512;
 const tgidLabel = Buffer.from('\nTgid:\t');
 
 /** The Tgid of a /proc/<pid>/status text in `buffer`; null when not found. */
-export function parseStatusTgid(buffer: Buffer, length: number): number | null {
+function parseStatusTgid(buffer: Buffer, length: number): number | null {
 	const label = buffer.indexOf(tgidLabel);
 	const start = label + tgidLabel.length;
 	if (label < 0 || start > length) return null;
