@@ -9,7 +9,6 @@ import {oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
 import {EventPane, eventPaneHeight} from './view/event-pane.js';
-import {eventMatches, filterQuery} from './view/filter-match.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
@@ -54,9 +53,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	const [flashCheckedAt, setFlashCheckedAt] = useState(0);
 	// What is on screen counts as seen: the whole event log at once, the selected row's details (below) a frame later.
 	const newestEventTime = events?.log.events[0]?.time ?? null;
-	const query = filterQuery(filter);
-	// With a filter, the pane shows only the events it matches: the others are not seen.
-	const eventLogShown = state.eventsShown && !state.helpOpen && model !== null && query === '';
+	const eventLogShown = state.eventsShown && !state.helpOpen && model !== null;
 	const seen = useMemo(
 		() => (eventLogShown && newestEventTime !== null && newestEventTime > oomSeen.all ? {...oomSeen, all: newestEventTime} : oomSeen),
 		[eventLogShown, newestEventTime, oomSeen],
@@ -71,7 +68,6 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		return () => clearTimeout(timer);
 	}, [flashEndsAt, now]);
 	const tombstones = useMemo(() => (model && events ? oomTombstones(events.log.tombstones()) : []), [model, events]);
-	const paneEvents = useMemo(() => (events && query !== '' ? events.log.events.filter((event) => eventMatches(event, query)) : (events?.log.events ?? [])), [events, query]);
 	const extras = useMemo(() => ({alerts, unseenOomKills, tombstones}), [alerts, unseenOomKills, tombstones]);
 
 	const {treeRows, navigableRows} = useMemo(
@@ -165,7 +161,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					<Box height={mainHeight} overflowY="hidden">
 						{body}
 					</Box>
-					{eventsHeight > 0 && events && <EventPane events={paneEvents} total={events.counts.events} past={events.counts.pastOomKills} filtered={query !== ''} height={eventsHeight} width={columns} />}
+					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} past={events.counts.pastOomKills} height={eventsHeight} width={columns} />}
 				</Box>
 				<Footer model={model} filter={filter} filterEditing={state.filterEditing} />
 			</Box>
