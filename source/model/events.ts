@@ -276,6 +276,13 @@ class Detection {
 	}
 }
 
+/** Copies of the processes an event's container (or pod) held in the model: its records are pooled. */
+function scopeProcesses(model: PodModel, event: PodtopEvent): ProcessRecord[] {
+	const pod = model.pods.find((candidate) => candidate.id === event.podId);
+	const containers = pod?.containers.filter((container) => event.containerId === null || container.id === event.containerId) ?? [];
+	return containers.flatMap((container) => container.processes.map((process) => ({...process})));
+}
+
 function pidsOf(containers: readonly Container[]): Set<number> {
 	const pids = new Set<number>();
 	for (const container of containers) for (const process of container.processes) pids.add(process.pid);
@@ -648,6 +655,11 @@ export class EventDetector {
 	private prepaid: Array<{taskMemcg: string; time: number}> = [];
 	/** v2: container counts their pod's counter had not reached when it was read (see DetectOptions.podCredit). */
 	private readonly podCredit = new Map<string, number>();
+	/**
+	 * OOM kills counted with no victim named: the processes are read before the counters, so a victim still
+	 * exiting when its kill was counted is gone only from the next model. Told with it, or unnamed after it.
+	 */
+	private unnamedKills: Array<{event: PodtopEvent; processes: ProcessRecord[]}> = [];
 	private readonly throttleQuietMs: number;
 	private readonly kernelKillTtlMs: number;
 
@@ -672,6 +684,7 @@ export class EventDetector {
 
 	/** The events since the previous model; none for the first. */
 	next(model: PodModel): PodtopEvent[] {
+		const named = this.nameUnnamedKills(model);
 		const used = new Set<KernelOomKill>();
 		const events = detectEvents(this.previous, model, {
 			kernelKills: this.kills,
@@ -714,7 +727,9 @@ export class EventDetector {
 				event.delta--;
 			}
 			if (event.delta <= 0) continue;
-			counted.push(event);
+			const processes = event.victim === null ? scopeProcesses(model, event) : [];
+			if (processes.length > 0) this.unnamedKills.push({event, processes});
+			else counted.push(event);
 			if (unnamed > 0) {
 				const owed = this.owed.get(event.cgroup);
 				this.owed.set(event.cgroup, {count: (owed?.count ?? 0) + unnamed, time: model.time});
@@ -738,7 +753,20 @@ export class EventDetector {
 		for (const cgroup of throttledCgroups(this.previous, model)) this.lastThrottled.set(cgroup, model.time);
 		for (const [cgroup, time] of this.lastThrottled) if (model.time - time >= this.throttleQuietMs) this.lastThrottled.delete(cgroup);
 		this.previous = detachModel(model);
-		return counted;
+		return named.length === 0 ? counted : [...named, ...counted];
+	}
+
+	/** The kills held from the previous model, each named by the process of its scope gone since, if one is. */
+	private nameUnnamedKills(model: PodModel): PodtopEvent[] {
+		if (this.unnamedKills.length === 0) return [];
+		const now: ProcessRecord[] = [...model.hostProcesses];
+		for (const pod of model.pods) for (const container of pod.containers) now.push(...container.processes);
+		const events = this.unnamedKills.map(({event, processes}) => {
+			event.victim = vanishedVictim(processes, now);
+			return event;
+		});
+		this.unnamedKills = [];
+		return events;
 	}
 
 	reset(): void {
@@ -749,6 +777,7 @@ export class EventDetector {
 		this.owed.clear();
 		this.prepaid = [];
 		this.podCredit.clear();
+		this.unnamedKills = [];
 	}
 
 	/** True when the kill was already counted (without a name) on its cgroup or an ancestor. */

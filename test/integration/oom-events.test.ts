@@ -11,7 +11,7 @@ import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '.
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {cgroupProcsFiles, createCgroup, spawnInCgroups} from '../helpers/cgroups.js';
 
-test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then the oom-kill with its victim', {timeout: 60_000}, async (t) => {
+test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then the oom-kill with its victim', {timeout: 120_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	const rig = await withRig(t, () => createUnsharePod());
 	const app1 = rig.apps[0];
@@ -28,7 +28,7 @@ test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then 
 	assert.deepEqual(status, {code: null, signal: 'SIGKILL'}, 'the climber is OOM-killed');
 
 	const ours = () => podtop.events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event').catch((error: unknown) => {
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 30_000, 'the oom-kill event').catch((error: unknown) => {
 		throw new Error(`${String(error)}; the events: ${JSON.stringify(podtop.events)}`);
 	});
 	const limitHit = ours().find((event) => event.kind === 'limit-hit');
@@ -60,7 +60,7 @@ test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then 
 	assert.deepEqual({code, signal}, {code: 0, signal: null}, podtop.stderr());
 });
 
-test('the same without the kernel log (in process): the vanished process is named the victim', {timeout: 60_000}, async (t) => {
+test('the same without the kernel log (in process): the vanished process is named the victim', {timeout: 120_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 64 * MiB}]}));
 	const output = new PassThrough();
@@ -79,7 +79,7 @@ test('the same without the kernel log (in process): the vanished process is name
 	const climber = await withRig(t, () => startMemoryClimber(rig.apps[0]));
 	assert.deepEqual(await climber.exited, {code: null, signal: 'SIGKILL'});
 	const ours = () => events.filter((event) => event.podId === rig.cgroup);
-	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 5000, 'the oom-kill event').catch((error: unknown) => {
+	const oomKill = await waitFor(() => ours().find((event) => event.kind === 'oom-kill'), 30_000, 'the oom-kill event').catch((error: unknown) => {
 		throw new Error(`${String(error)}; the events: ${JSON.stringify(events)}`);
 	});
 	assert.equal(oomKill.containerName, 'app1');

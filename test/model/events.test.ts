@@ -183,6 +183,21 @@ describe('detectEvents', () => {
 		assert.deepEqual(named.map((event) => event.victim), [{pid: 1234, comm: 'node'}]);
 	});
 
+
+	test('no kernel log, the victim still exiting when its kill is counted: the kill is told with the next model, named', () => {
+		const detector = new EventDetector();
+		detector.next(shopModel(t0, {app1: {oomKill: 0}}));
+		// Processes are read before the counters: the kill is counted while node (60 MiB) is still listed.
+		assert.deepEqual(detector.next(shopModel(t0 + 1000, {app1: {failcnt: 3, oomKill: 1}})).map((event) => event.kind), ['limit-hit']);
+		const events = detector.next(shopModel(t0 + 2000, {app1: {failcnt: 3, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}));
+		assert.deepEqual(events.map((event) => [event.kind, event.time, event.delta, event.victim]), [['oom-kill', t0 + 1000, 1, {pid: 1234, comm: 'node'}]]);
+		// Nothing gone by the next model either: told then, unnamed, and only once.
+		const unnamed = new EventDetector();
+		unnamed.next(shopModel(t0, {app1: {oomKill: 0}}));
+		assert.deepEqual(unnamed.next(shopModel(t0 + 1000, {app1: {oomKill: 1}})), []);
+		assert.deepEqual(unnamed.next(shopModel(t0 + 2000, {app1: {oomKill: 1}})).map((event) => [event.kind, event.time, event.victim]), [['oom-kill', t0 + 1000, null]]);
+		assert.deepEqual(unnamed.next(shopModel(t0 + 3000, {app1: {oomKill: 1}})), []);
+	});
 	test('a group kill counted at once is one event: the records of its other members are not kills of their own', () => {
 		const detector = new EventDetector();
 		detector.next(shopModel(t0, {app1: {oomKill: 0}}));
