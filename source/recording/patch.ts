@@ -112,10 +112,16 @@ export function applyPatch(before: Json, patch: Patch): Json {
 		case 'k': {
 			if (!Array.isArray(before)) throw new PatchError('an array patch on something else');
 			const [, field, order, changes] = patch;
+			if (order === null) {
+				// The same elements in the same order (most samples): no lookup by key needed.
+				return before.map((value) => {
+					const key = String(isObject(value) ? value[field] : '');
+					return Object.hasOwn(changes, key) ? applyPatch(value, changes[key]) : value;
+				});
+			}
 			const previous = new Map<string, Json>();
 			for (const value of before) if (isObject(value)) previous.set(String(value[field]), value);
-			const keys = order ?? before.map((value) => (isObject(value) ? (value[field] as string | number) : ''));
-			return keys.map((key) => {
+			return order.map((key) => {
 				const change = Object.hasOwn(changes, String(key)) ? changes[String(key)] : undefined;
 				const old = previous.get(String(key));
 				if (change === undefined) {
