@@ -5,10 +5,11 @@ import {useRefresh, type LiveEventOptions} from './hooks/use-refresh.js';
 import {useTerminalSize} from './view/use-terminal-size.js';
 import type {Monitor} from './model/monitor.js';
 import type {HostFacts} from './model/types.js';
-import {oomTombstones, rowAlerts} from './view/alerts.js';
+import {newestKillPerRow, oomTombstones, rowAlerts} from './view/alerts.js';
 import {detailLines} from './view/detail-lines.js';
 import {DetailPane} from './view/detail-pane.js';
 import {EventPane, eventPaneHeight} from './view/event-pane.js';
+import {eventMatches, filterQuery} from './view/filter-match.js';
 import {Footer, footerHeight} from './view/footer.js';
 import {Header, headerHeight} from './view/header.js';
 import {HelpOverlay} from './view/help-overlay.js';
@@ -53,7 +54,10 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	const [flashCheckedAt, setFlashCheckedAt] = useState(0);
 	// What is on screen counts as seen: the whole event log at once, the selected row's details (below) a frame later.
 	const newestEventTime = events?.log.events[0]?.time ?? null;
-	const eventLogShown = state.eventsShown && !state.helpOpen && model !== null;
+	const query = filterQuery(filter);
+	const logOnScreen = state.eventsShown && !state.helpOpen && model !== null;
+	// With a filter the pane lists only the events it matches: only their rows' kills are seen (effect below).
+	const eventLogShown = logOnScreen && query === '';
 	const seen = useMemo(
 		() => (eventLogShown && newestEventTime !== null && newestEventTime > oomSeen.all ? {...oomSeen, all: newestEventTime} : oomSeen),
 		[eventLogShown, newestEventTime, oomSeen],
@@ -68,6 +72,8 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 		return () => clearTimeout(timer);
 	}, [flashEndsAt, now]);
 	const tombstones = useMemo(() => (model && events ? oomTombstones(events.log.tombstones()) : []), [model, events]);
+	// Not memoized: the log grows in place, within the same event source.
+	const paneEvents = events && query !== '' ? events.log.events.filter((event) => eventMatches(event, query)) : (events?.log.events ?? []);
 	const extras = useMemo(() => ({alerts, unseenOomKills, tombstones}), [alerts, unseenOomKills, tombstones]);
 
 	const {treeRows, navigableRows} = useMemo(
@@ -93,11 +99,15 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	);
 
 	const detailKey = detailShown ? selectedRow?.key : undefined;
+	const filteredLogShown = logOnScreen && query !== '';
 	useEffect(() => {
 		if (newestEventTime === null) return;
-		if (eventLogShown) dispatch({type: 'seen', through: newestEventTime, rowKey: null});
-		else if (detailKey !== undefined && unseenOomKills.has(detailKey)) dispatch({type: 'seen', through: newestEventTime, rowKey: detailKey});
-	}, [newestEventTime, eventLogShown, detailKey, unseenOomKills]);
+		if (eventLogShown) return dispatch({type: 'seen', through: newestEventTime, rowKey: null});
+		if (filteredLogShown && events) {
+			for (const [rowKey, through] of newestKillPerRow(events.log.events.filter((event) => eventMatches(event, query)))) dispatch({type: 'seen', through, rowKey});
+		}
+		if (detailKey !== undefined && unseenOomKills.has(detailKey)) dispatch({type: 'seen', through: newestEventTime, rowKey: detailKey});
+	}, [newestEventTime, eventLogShown, filteredLogShown, events, query, detailKey, unseenOomKills]);
 
 	useInput(
 		(input, key) => {
@@ -161,7 +171,7 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 					<Box height={mainHeight} overflowY="hidden">
 						{body}
 					</Box>
-					{eventsHeight > 0 && events && <EventPane events={events.log.events} total={events.counts.events} past={events.counts.pastOomKills} height={eventsHeight} width={columns} />}
+					{eventsHeight > 0 && events && <EventPane events={paneEvents} total={events.counts.events} past={events.counts.pastOomKills} filtered={query !== ''} height={eventsHeight} width={columns} />}
 				</Box>
 				<Footer model={model} filter={filter} filterEditing={state.filterEditing} />
 			</Box>

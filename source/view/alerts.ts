@@ -35,6 +35,17 @@ export const nothingSeen: OomSeen = {all: -Infinity, rows: new Map()};
  */
 export type UnseenOomKills = {count: number; limit: StruckLimit | null; last: string | null};
 
+/** The time of the newest OOM kill of each row among these events. */
+export function newestKillPerRow(events: readonly PodtopEvent[]): Map<string, number> {
+	const newest = new Map<string, number>();
+	for (const event of events) {
+		if (event.kind !== 'oom-kill') continue;
+		const key = rowKeyOf(event);
+		if (event.time > (newest.get(key) ?? -Infinity)) newest.set(key, event.time);
+	}
+	return newest;
+}
+
 /** The OOM kills of each row that happened after the user last saw the event log or that row's details. */
 export function unseenOomKills(events: readonly PodtopEvent[], seen: OomSeen, now: number): Map<string, UnseenOomKills> {
 	const kills = new Map<string, UnseenOomKills>();

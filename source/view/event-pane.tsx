@@ -20,19 +20,25 @@ type EventPaneProps = {
 	total: number;
 	/** OOM kills from before start, listed too (marked `before start`). */
 	past?: number;
+	/** Whether `events` are those a filter matched (of the log's). */
+	filtered?: boolean;
 	height: number;
 	/** Columns: a line that would not fit drops the kind column's padding and says which limit in fewer words. */
 	width: number;
 };
 
 /** The event log under the body: newest first, one line each (time, kind, pod/container, victim, delta). */
-export const EventPane = memo(function EventPane({events, total, past = 0, height, width}: EventPaneProps) {
+export const EventPane = memo(function EventPane({events, total, past = 0, filtered = false, height, width}: EventPaneProps) {
 	const color = useContext(ColorContext);
 	const shown = events.slice(0, Math.max(0, height - 1));
 	return (
 		<Box flexDirection="column" height={height}>
 			<Text wrap="truncate-end" bold {...toneStyle('accent', color)}>
-				EVENTS <Text {...toneStyle('muted', color)}>{plural(total, 'event')} since start{past > 0 ? ` + ${plural(past, 'OOM kill')} before` : ''} · newest first · e hides</Text>
+				EVENTS{' '}
+				<Text {...toneStyle('muted', color)}>
+					{plural(total, 'event')} since start{past > 0 ? ` + ${plural(past, 'OOM kill')} before` : ''}
+					{filtered ? ` · ${events.length} in the log match the filter` : ''} · newest first · e hides
+				</Text>
 			</Text>
 			{shown.map((event, index) => {
 				const time = `${eventTimeText(event)} ${event.past ? 'before start ' : ''}`;
@@ -56,7 +62,7 @@ export const EventPane = memo(function EventPane({events, total, past = 0, heigh
 			})}
 			{events.length === 0 && (
 				<Text wrap="truncate-end" {...toneStyle('muted', color)}>
-					none yet: memory limit hits, OOM kills, pids.max and CPU throttling show here
+					{filtered ? 'none matches the filter' : 'none yet: memory limit hits, OOM kills, pids.max and CPU throttling show here'}
 				</Text>
 			)}
 		</Box>

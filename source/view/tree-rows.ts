@@ -1,6 +1,7 @@
 import {compareText} from '../model/compare-text.js';
 import {processCpuPercent} from '../model/gauges.js';
 import {sanitizeForTerminal} from '../format/terminal-text.js';
+import {filterQuery, nameMatches} from './filter-match.js';
 import type {Container, Gauges, NamespaceType, Pod, PodModel, ProcessRecord} from '../model/types.js';
 import type {Tombstone} from '../model/event-log.js';
 import {limitSource, type LimitSource} from '../model/limit-source.js';
@@ -123,7 +124,7 @@ export function containerBadges(container: Container): string[] {
 
 /** Flattens the model into the rows currently visible, honouring expansion, filter and sort. */
 export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] {
-	const query = options.filter.trim().toLowerCase();
+	const query = filterQuery(options.filter);
 	const nodes: TreeNode[] = [];
 	const tombstonesByPod = new Map<string, Tombstone[]>();
 	for (const tombstone of options.tombstones ?? []) {
@@ -187,17 +188,15 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 	}
 }
 
-/** Matched as shown: a name from a cgroup that is not UTF-8 reads `\xff` on screen, and so in the filter. */
-const matchesName = (name: string, query: string): boolean => sanitizeForTerminal(name).toLowerCase().includes(query);
 const matchesProcess = (process: ProcessRecord, query: string): boolean =>
-	String(process.pid) === query || matchesName(process.comm, query) || matchesName(process.cmdline, query);
+	String(process.pid) === query || nameMatches(process.comm, query) || nameMatches(process.cmdline, query);
 
 function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
-	const podMatches = query === '' || matchesName(pod.name, query);
+	const podMatches = query === '' || nameMatches(pod.name, query);
 	const children = pod.containers
 		.map((container) => containerNode(container, pod, model, podMatches ? '' : query))
 		.filter((node): node is TreeNode => node !== null);
-	const trailing = tombstones.filter((tombstone) => podMatches || matchesName(tombstone.containerName, query)).map(tombstoneNode);
+	const trailing = tombstones.filter((tombstone) => podMatches || nameMatches(tombstone.containerName, query)).map(tombstoneNode);
 	if (!podMatches && children.length === 0 && trailing.length === 0) return null;
 	const allContainerMetrics = pod.containers.map((container) => containerMetrics(container, pod));
 	const metrics = podMetrics(pod, allContainerMetrics);
@@ -245,8 +244,8 @@ function tombstoneNode(tombstone: Tombstone): TreeNode {
 /** A pod gone from the model with its OOM-killed containers: listed after the live pods. */
 function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode | null {
 	const [first] = tombstones;
-	const podMatches = query === '' || matchesName(first.podName, query);
-	const trailing = tombstones.filter((tombstone) => podMatches || matchesName(tombstone.containerName, query)).map(tombstoneNode);
+	const podMatches = query === '' || nameMatches(first.podName, query);
+	const trailing = tombstones.filter((tombstone) => podMatches || nameMatches(tombstone.containerName, query)).map(tombstoneNode);
 	if (trailing.length === 0) return null;
 	return {
 		key: `pod:${first.podId}`,
@@ -265,7 +264,7 @@ function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode 
 }
 
 function containerNode(container: Container, pod: Pod, model: PodModel, query: string): TreeNode | null {
-	const containerMatches = query === '' || matchesName(container.name, query);
+	const containerMatches = query === '' || nameMatches(container.name, query);
 	const processes = containerMatches ? container.processes : container.processes.filter((process) => matchesProcess(process, query));
 	if (!containerMatches && processes.length === 0) return null;
 	const metrics = containerMetrics(container, pod);

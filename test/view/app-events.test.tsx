@@ -161,6 +161,75 @@ test('e shows the event log: newest first, time, kind, pod/container, victim and
 	assert.ok(!screen.text().includes('EVENTS'), 'e hides the pane');
 });
 
+test('with a filter the event log lists only the events it matches: by pod, container, victim pid or command', async (t) => {
+	const killed = {current: 10 * MiB, failcnt: 9, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]};
+	const {screen, next} = await renderEvents(t, [...app1Series([{current: 20 * MiB}, {current: 60 * MiB, failcnt: 5}, killed, killed])]);
+	await next();
+	await next();
+	const pane = () => {
+		const lines = screen.lines();
+		const title = lines.findIndex((line) => line.startsWith('EVENTS'));
+		return lines.slice(title, title + 4).map((line) => line.trimEnd());
+	};
+	const filterBy = async (text: string) => {
+		await screen.press('/', ...text, '\r');
+	};
+	await filterBy('app2');
+	await screen.press('e');
+	assert.deepEqual(pane().slice(0, 2), ['EVENTS 3 events since start · 0 in the log match the filter · newest first · e hides', 'none matches the filter']);
+	await screen.press('e', '\u001B');
+	await filterBy('1234');
+	await screen.press('e');
+	assert.deepEqual(pane().slice(0, 3), ['EVENTS 3 events since start · 1 in the log match the filter · newest first · e hides', '06:00:02 oom-kill      podtop-x/app1  victim 1234 (node)  +1', '']);
+	await screen.press('e', '\u001B');
+	await filterBy('APP1');
+	await screen.press('e');
+	assert.deepEqual(pane(), [
+		'EVENTS 3 events since start · 3 in the log match the filter · newest first · e hides',
+		'06:00:02 oom-kill      podtop-x/app1  victim 1234 (node)  +1',
+		'06:00:02 limit-hit     podtop-x/app1  +4',
+		'06:00:01 limit-hit     podtop-x/app1  +5',
+	]);
+});
+
+test('under a filter, opening the event log marks seen the kills it lists, not those it hides', async (t) => {
+	const killed = {current: 10 * MiB, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]};
+	const app2Killed = {oomKill: 1, processes: []};
+	const models = [shopModel(t0, {app1: {current: 40 * MiB}, app2: {oomKill: 0}}), shopModel(t0 + 1000, {app1: killed, app2: app2Killed}), shopModel(t0 + 2000, {app1: killed, app2: app2Killed})];
+	const {screen, next} = await renderEvents(t, models);
+	await next();
+	await next(5000);
+	assert.match(stripAnsi(rawLine(screen, '▸ app1')), /^ {4}▸ app1 oom ×1 /);
+	assert.match(stripAnsi(rawLine(screen, ' app2 ')), /^ {6}app2 oom ×1 /);
+	await screen.press('/', ...'app1', '\r', 'e', 'e', '\u001B');
+	assert.match(stripAnsi(rawLine(screen, '▸ app1')), /^ {4}▸ app1 {2,}\d/, 'app1\'s kill was listed: seen');
+	assert.match(stripAnsi(rawLine(screen, ' app2 ')), /^ {6}app2 oom ×1 /, 'app2\'s was hidden by the filter: not seen');
+	await screen.press('e');
+	assert.match(stripAnsi(rawLine(screen, ' app2 ')), /^ {6}app2 {2,}\d/, 'the whole log shown: seen');
+});
+
+test('a filter typed and the event log opened before the kill: each event it matches shows as it comes, another container\'s do not', async (t) => {
+	const killed = {current: 10 * MiB, failcnt: 9, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]};
+	const {screen, next} = await renderEvents(t, [...app1Series([{current: 20 * MiB}, {current: 60 * MiB, failcnt: 5}, killed, killed])]);
+	await screen.press('/', ...'app1', '\r', 'e');
+	const pane = () => {
+		const lines = screen.lines();
+		const title = lines.findIndex((line) => line.startsWith('EVENTS'));
+		return lines.slice(title, title + 3).map((line) => line.trimEnd());
+	};
+	assert.deepEqual(pane().slice(0, 2), ['EVENTS 0 events since start · 0 in the log match the filter · newest first · e hides', 'none matches the filter']);
+	await next();
+	assert.deepEqual(pane().slice(0, 2), ['EVENTS 1 event since start · 1 in the log match the filter · newest first · e hides', '06:00:01 limit-hit     podtop-x/app1  +5']);
+	await next();
+	assert.deepEqual(pane(), [
+		'EVENTS 3 events since start · 3 in the log match the filter · newest first · e hides',
+		'06:00:02 oom-kill      podtop-x/app1  victim 1234 (node)  +1',
+		'06:00:02 limit-hit     podtop-x/app1  +4',
+	]);
+	await screen.press('e', '/', ...'\b\b\b\bapp2', '\r', 'e');
+	assert.deepEqual(pane().slice(0, 2), ['EVENTS 3 events since start · 0 in the log match the filter · newest first · e hides', 'none matches the filter']);
+});
+
 test('the detail pane shows a memory sparkline and, while climbing, the time to the limit', async (t) => {
 	// 4 MiB/s toward 64 MiB.
 	const climb = [20, 24, 28, 32, 36, 40].map((mib) => ({current: mib * MiB}));
