@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {build, type Plugin} from 'esbuild';
-import {inkMemoized, inkReplacements, inkVersionMismatch, memoizedSource, patchedInkVersion} from './ink-patches/manifest.js';
+import {inkMemoized, inkPatchedImports, inkReplacements, inkVersionMismatch, inkWrapped, memoizedSource, patchedInkVersion, wrappedSource} from './ink-patches/manifest.js';
 
 const sourceDirectory = path.dirname(fileURLToPath(import.meta.url));
 const projectRoot = path.dirname(sourceDirectory);
@@ -23,25 +23,39 @@ export function inkPatchesPlugin(): Plugin {
 		setup(pluginBuild) {
 			const replaced = new Set<string>();
 			let inkBuildDirectory: string | null = null;
-			const names = [...Object.keys(inkReplacements), ...inkMemoized];
-			const filter = new RegExp(`^(${names.map((name) => name.replaceAll(/[./]/g, '\\$&')).join('|')})$`);
+			/** Ink's module wrapped, by its path: the file of source/ink-patches that wraps it. */
+			const wrappers = new Map<string, string>();
+			const filter = new RegExp(`^(${inkPatchedImports.map((name) => name.replaceAll(/[./]/g, '\\$&')).join('|')})$`);
+			const inkBuild = path.join('node_modules', 'ink', 'build');
 			pluginBuild.onResolve({filter}, (args) => {
 				const importerDirectory = path.dirname(args.importer);
-				if (!importerDirectory.endsWith(path.join('node_modules', 'ink', 'build'))) return undefined;
+				// Ink's modules are in build/ and its subfolders (build/hooks/).
+				const buildDirectory = importerDirectory.endsWith(inkBuild) ? importerDirectory : path.dirname(importerDirectory);
+				if (!buildDirectory.endsWith(inkBuild)) return undefined;
 				if (inkBuildDirectory === null) {
-					const {version} = JSON.parse(fs.readFileSync(path.join(importerDirectory, '..', 'package.json'), 'utf8')) as {version: string};
+					const {version} = JSON.parse(fs.readFileSync(path.join(buildDirectory, '..', 'package.json'), 'utf8')) as {version: string};
 					if (version !== patchedInkVersion) return {errors: [{text: inkVersionMismatch(version)}]};
 				}
 
-				inkBuildDirectory = importerDirectory;
+				inkBuildDirectory = buildDirectory;
 				replaced.add(args.path);
-				if (inkMemoized.includes(args.path)) return {path: path.join(importerDirectory, args.path), namespace: 'podtop-memoized'};
+				const real = path.join(importerDirectory, args.path);
+				if (inkMemoized.includes(args.path)) return {path: real, namespace: 'podtop-memoized'};
+				if (Object.hasOwn(inkWrapped, args.path)) {
+					wrappers.set(real, path.join(inkPatchesDirectory, inkWrapped[args.path]));
+					return {path: real, namespace: 'podtop-wrapped'};
+				}
 				return {path: path.join(inkPatchesDirectory, inkReplacements[args.path])};
 			});
 			pluginBuild.onLoad({filter: /.*/, namespace: 'podtop-memoized'}, (args) => ({
 				loader: 'js',
 				resolveDir: path.dirname(args.path),
 				contents: memoizedSource(args.path, path.join(inkPatchesDirectory, 'generational-cache.ts')),
+			}));
+			pluginBuild.onLoad({filter: /.*/, namespace: 'podtop-wrapped'}, (args) => ({
+				loader: 'js',
+				resolveDir: path.dirname(args.path),
+				contents: wrappedSource(args.path, wrappers.get(args.path)!),
 			}));
 			// The packages the replacements import are the copies Ink itself would get.
 			pluginBuild.onResolve({filter: /^[^./]/}, async (args) => {
@@ -53,7 +67,7 @@ export function inkPatchesPlugin(): Plugin {
 				return undefined;
 			});
 			pluginBuild.onEnd((result) => {
-				const missing = [...Object.keys(inkReplacements), ...inkMemoized].filter((name) => !replaced.has(name));
+				const missing = inkPatchedImports.filter((name) => !replaced.has(name));
 				if (result.errors.length === 0 && missing.length > 0) {
 					return {errors: [{text: `Ink no longer imports ${missing.join(', ')}: look at source/ink-patches again`}]};
 				}

@@ -22,6 +22,26 @@ export const inkReplacements: Readonly<Record<string, string>> = {
  */
 export const inkMemoized: readonly string[] = ['./sanitize-ansi.js'];
 
+/**
+ * Ink modules whose default export is wrapped by the `wrap` of a file of this folder; their other exports stay.
+ * Keyed by the specifier Ink imports them with.
+ */
+export const inkWrapped: Readonly<Record<string, string>> = {
+	'../parse-keypress.js': 'parse-keypress.ts',
+};
+
+/** The module that stands for a wrapped one: `realUrl` is Ink's module, `wrapperUrl` the file of this folder. */
+export function wrappedSource(realUrl: string, wrapperUrl: string): string {
+	return `import original from ${JSON.stringify(realUrl)};
+import {wrap} from ${JSON.stringify(wrapperUrl)};
+export * from ${JSON.stringify(realUrl)};
+export default wrap(original);
+`;
+}
+
+/** Every import of Ink's modules that a patch takes over. */
+export const inkPatchedImports: readonly string[] = [...Object.keys(inkReplacements), ...inkMemoized, ...Object.keys(inkWrapped)];
+
 /** The module that stands for a memoized one: `computeUrl` is the real module, `cacheUrl` generational-cache.ts. */
 export function memoizedSource(computeUrl: string, cacheUrl: string): string {
 	return `import compute from ${JSON.stringify(computeUrl)};
@@ -40,7 +60,7 @@ export default function memoized(text) {
 
 /** The error the build stops with when the installed Ink is not the one patched. */
 export function inkVersionMismatch(installedVersion: string): string {
-	const patched = [...Object.keys(inkReplacements), ...inkMemoized].map((name) => name.replace(/^\.\//, 'ink/build/')).join(', ');
+	const patched = inkPatchedImports.map((name) => name.replace(/^\.\.?\//, 'ink/build/')).join(', ');
 	return `Ink ${installedVersion} is installed, but source/ink-patches/ patches Ink ${patchedInkVersion} (${patched}): `
 		+ 'compare each patch with the new Ink\'s file, carry it over or drop it, then set patchedInkVersion in source/ink-patches/manifest.ts';
 }

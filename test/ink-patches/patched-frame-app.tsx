@@ -22,8 +22,9 @@ let patched: string[] = [];
 if (process.argv[2] === 'patched') {
 	const {patchedInkModules} = await import('../helpers/patched-ink.js');
 	const {waitFor} = await import('../helpers/processes.js');
+	const {inkPatchedImports} = await import('../../source/ink-patches/manifest.js');
 	// The hooks report from their own thread: wait for their messages, not for a time.
-	await waitFor(() => patchedInkModules.size >= 5, 10_000, 'the hooks to report what they patched').catch(() => undefined);
+	await waitFor(() => patchedInkModules.size >= inkPatchedImports.length, 10_000, 'the hooks to report what they patched').catch(() => undefined);
 	patched = [...patchedInkModules].sort();
 }
 

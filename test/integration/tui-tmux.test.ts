@@ -201,6 +201,9 @@ describe('the live view in a real terminal (tmux) against a real pod', {concurre
 		const lastRow = (text: string) => treeRows(text).at(-1) ?? '';
 		assert.equal(treeRows(screen).length, 4, `the pod and its three containers:\n${screen}`);
 		assert.deepEqual(selectedRows(screen).map(podRow), [true], `the pod row, and only it, is marked ›:\n${screen}`);
+		// By name (s: memory %, memory, CPU, name): a container's few hundred KiB crossing ½ MiB would reorder the rows by memory.
+		terminal.type('s', 's', 's');
+		screen = await terminal.waitForScreen((text) => /^ *NAME▲/m.test(text), 'the tree sorted by name');
 
 		const selection = async (what: string, isSelected: (row: string, text: string) => boolean) => {
 			screen = await terminal.waitForScreen((text) => selectedRows(text).length === 1 && isSelected(selectedRows(text)[0], text), what);

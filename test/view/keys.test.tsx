@@ -144,3 +144,18 @@ test('a Backspace that arrives as ^H among other typed keys deletes a letter of 
 	await app.press('\u007F\u007F\tn\tx');
 	assert.match(app.footer(), /^\/nginx /);
 });
+
+test('Esc and the next key read together (typed fast, or one packet over SSH) are both keys: Esc clears the filter, / starts a new one', async (t) => {
+	const app = await renderApp(t);
+	await app.press('/', 'nginx', keys.enter);
+	assert.match(app.footer(), /^filter nginx /);
+	await app.press('\u001B/', 'php');
+	assert.match(app.footer(), /^\/php /, 'the old filter cleared, the new one typed');
+	const interval = () => /every \S+/.exec(app.lines()[1])?.[0];
+	assert.equal(interval(), 'every 1s');
+	await app.press(keys.enter, '\u001B-');
+	assert.match(app.footer(), /^q quit /, 'Esc cleared it again');
+	assert.equal(interval(), 'every 500ms', 'and - shortened the interval');
+	await app.press('\u001B?');
+	assert.match(app.lines().join('\n'), /filter by name, pid or command \(Enter keeps, Esc clears\)/, 'Esc, then ? opened the help');
+});
