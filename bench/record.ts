@@ -3,11 +3,13 @@
  *
  * On the bench population (--size processes, ~100 v1 cgroups with limits), `podtop record --interval 1000`
  * runs for --seconds after a warm-up: bytes written per hour (the window's growth, scaled) and its CPU in
- * % of one core. The same for `atop -w <file> 1` when atop is installed (or ATOP=<path to the binary>).
+ * % of one core; again beside five loops forking a `sleep 1` each second (what is written follows the
+ * churn). The same for `atop -w <file> 1` when atop is installed (or ATOP=<path to the binary>).
  * Then the seek: a recording of 24 hourly segments is made from the frames just recorded (their times
  * moved back, their CRCs redone; each hour the real keyframe-and-deltas run repeated), and the time of
  * `podtop replay --once --json --at -23h` is measured whole and in process (the segment that
- * holds the moment read, its model built). Results: bench/results/<run>-record.{json,md} (<run>: the date, <date>-2… for a day's later runs).
+ * holds the moment read, its model built); and the replay view's opening of that day in process (every
+ * segment indexed, the 120 samples before the last rebuilt, as the view does before its first frame). Results: bench/results/<run>-record.{json,md} (<run>: the date, <date>-2… for a day's later runs).
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
@@ -15,10 +17,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {cleanupAll, cleanupOnSignals, onCleanup} from './cleanup.js';
 import {benchDir, clockTicksPerSecond, cliPath, commandExists, cpuTicks, freshRunLabel, log, run, sleep} from './common.js';
+import {startForkLoops} from './live.js';
 import {describeMachine} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {median} from './stats.js';
 import {crc32, fileHeaderBytes, frameHeaderBytes, frameKinds, segmentName} from '../source/recording/format.js';
+import {Recording} from '../source/recording/reader.js';
 import {recordedModelAt} from '../source/replay-command.js';
 
 type WriterResult = {tool: string; command: string; seconds: number; bytes: number; bytesPerHour: number; cpuPercentOfOneCore: number};
@@ -131,13 +135,21 @@ async function measureSeek(directory: string, repetitions: number) {
 		whole.push(performance.now() - started);
 		if (result.code !== 0) throw new Error(`replay failed: ${result.stderr}`);
 	}
+	const viewOpen: number[] = [];
+	for (let repetition = 0; repetition < repetitions; repetition++) {
+		const started = performance.now();
+		const recording = Recording.open(directory);
+		const last = recording.samples.length - 1;
+		for (let at = Math.max(0, last - 119); at <= last; at++) recording.modelAt(at);
+		viewOpen.push(performance.now() - started);
+	}
 	const once: number[] = [];
 	for (let repetition = 0; repetition < repetitions; repetition++) {
 		const started = performance.now();
 		await run(process.execPath, [cliPath, '--version']);
 		once.push(performance.now() - started);
 	}
-	return {inProcessMs: median(inProcess), replayOnceJsonMs: median(whole), nodeStartMs: median(once)};
+	return {inProcessMs: median(inProcess), replayOnceJsonMs: median(whole), nodeStartMs: median(once), viewOpenMs: median(viewOpen)};
 }
 
 async function main(): Promise<void> {
@@ -155,7 +167,15 @@ async function main(): Promise<void> {
 
 		const podtopDir = path.join(work, 'podtop');
 		log(`podtop record: ${warmupSeconds} s warm-up, ${seconds} s measured`);
-		const writers = [await measureWriter('podtop record', [process.execPath, cliPath, 'record', '--dir', podtopDir, '--interval', '1000'], podtopDir, warmupSeconds, seconds)];
+		const podtopRecord = [process.execPath, cliPath, 'record', '--dir', podtopDir, '--interval', '1000'];
+		const writers = [await measureWriter('podtop record', podtopRecord, podtopDir, warmupSeconds, seconds)];
+		log(`podtop record beside five fork loops: ${warmupSeconds} s warm-up, ${seconds} s measured`);
+		const stopForkLoops = startForkLoops();
+		try {
+			writers.push(await measureWriter('podtop record, 5 fork loops', podtopRecord, podtopDir, warmupSeconds, seconds));
+		} finally {
+			stopForkLoops();
+		}
 		const atop = process.env.ATOP ?? (commandExists('atop') ? 'atop' : null);
 		if (atop) {
 			const atopDir = path.join(work, 'atop');
@@ -186,10 +206,11 @@ async function main(): Promise<void> {
 			'',
 			'| writer | bytes per hour | CPU, % of one core |',
 			'| --- | --- | --- |',
-			...writers.map((writer) => `| \`${writer.command.replace(cliPath, 'podtop').replace(process.execPath + ' ', '').replace(work, '…')}\` | ${mib(writer.bytesPerHour)} | ${writer.cpuPercentOfOneCore} |`),
+			...writers.map((writer) => `| \`${writer.command.replace(cliPath, 'podtop').replace(process.execPath + ' ', '').replace(work, '…')}\`${writer.tool.includes('fork') ? ' beside 5 fork loops' : ''} | ${mib(writer.bytesPerHour)} | ${writer.cpuPercentOfOneCore} |`),
 			'',
 			`Seek to 23 h back in a day of recording (${mib(dayBytes)}, 24 hourly segments): ${(seek.inProcessMs ?? Number.NaN).toFixed(0)} ms in process (the segment that holds it read, the model built); ` +
-				`\`podtop replay --once --json --at -23h\` ${(seek.replayOnceJsonMs ?? Number.NaN).toFixed(0)} ms whole, of which node and podtop's start ~${(seek.nodeStartMs ?? Number.NaN).toFixed(0)} ms (\`podtop --version\`). Medians of 5.`,
+				`\`podtop replay --once --json --at -23h\` ${(seek.replayOnceJsonMs ?? Number.NaN).toFixed(0)} ms whole, of which node and podtop's start ~${(seek.nodeStartMs ?? Number.NaN).toFixed(0)} ms (\`podtop --version\`). ` +
+				`The replay view opening the day: ${(seek.viewOpenMs ?? Number.NaN).toFixed(0)} ms in process (every segment indexed, the 120 samples before the last rebuilt). Medians of 5.`,
 			'',
 		];
 		fs.writeFileSync(path.join(results, `${label}-record.md`), lines.join('\n'));
