@@ -21,7 +21,7 @@ import {startForkLoops} from './live.js';
 import {describeMachine} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
 import {median} from './stats.js';
-import {crc32, fileHeaderBytes, frameHeaderBytes, frameKinds, segmentName} from '../source/recording/format.js';
+import {crc32, fileHeader, fileHeaderBytes, frameHeaderBytes, frameKinds, segmentName} from '../source/recording/format.js';
 import {Recording} from '../source/recording/reader.js';
 import {recordedModelAt} from '../source/replay-command.js';
 
@@ -75,7 +75,7 @@ async function measureWriter(tool: string, argv: readonly string[], directory: s
 
 type Frame = {kind: number; flags: number; payload: Buffer};
 
-/** The frames of the first segment, from its first keyframe to the frame before its next: one minute of samples. */
+/** The frames of the first segment, from its first keyframe to the frame before its next (300 samples) or its end. */
 function keyframeRun(directory: string): Frame[] {
 	const [name] = fs.readdirSync(directory).filter((file) => file.endsWith('.rec')).sort();
 	const data = fs.readFileSync(path.join(directory, name));
@@ -89,8 +89,8 @@ function keyframeRun(directory: string): Frame[] {
 	const meta = frames.find((frame) => frame.kind === frameKinds.meta)!;
 	const first = frames.findIndex((frame) => frame.kind === frameKinds.keyframe);
 	const next = frames.findIndex((frame, index) => index > first && frame.kind === frameKinds.keyframe);
-	if (next < 0) throw new Error('the recording holds less than one keyframe run: record longer');
-	return [meta, ...frames.slice(first, next)];
+	// Shorter than a keyframe run (--seconds under 300): the samples recorded, repeated from their keyframe.
+	return [meta, ...frames.slice(first, next < 0 ? frames.length : next)];
 }
 
 function frameBytes(time: number, frame: Frame): Buffer {
@@ -112,7 +112,7 @@ function makeDayRecording(directory: string, run: Frame[]): number {
 	let bytes = 0;
 	for (let hour = 0; hour < 24; hour++) {
 		const hourStart = start + hour * 3_600_000;
-		const parts: Buffer[] = [Buffer.concat([Buffer.from('PODTOPRC', 'latin1'), Buffer.from([1, 0])]), frameBytes(hourStart, meta)];
+		const parts: Buffer[] = [fileHeader(), frameBytes(hourStart, meta)];
 		for (let second = 0; second < 3600; second++) parts.push(frameBytes(hourStart + second * 1000, samples[second % samples.length]));
 		const file = Buffer.concat(parts);
 		fs.writeFileSync(path.join(directory, segmentName(hourStart)), file, {mode: 0o600});

@@ -7,7 +7,8 @@ import zlib from 'node:zlib';
  * epoch, kind u8, flags u8) and its payload: JSON compressed with raw deflate.
  */
 export const magic = Buffer.from('PODTOPRC', 'latin1');
-export const formatVersion = 1;
+/** What the writer writes; a reader reads this and every version before it (1: no 'K' or 'c' patches). */
+export const formatVersion = 2;
 export const fileHeaderBytes = magic.length + 2;
 export const frameHeaderBytes = 18;
 /** Larger than any sample the writer makes: a length above it is corruption, not a frame to allocate. */

@@ -241,7 +241,7 @@ export class Recording {
 			}
 			if (!data.subarray(0, magic.length).equals(magic)) return this.stop(segment, `${file}: not a podtop recording: skipped`);
 			const version = data.readUInt16LE(magic.length);
-			if (version !== formatVersion) {
+			if (version < 1 || version > formatVersion) {
 				return this.stop(segment, version > formatVersion
 					? `${file}: recording format ${version} is newer than this podtop reads (${formatVersion}): skipped, upgrade podtop to read it`
 					: `${file}: unknown recording format ${version}: skipped`);

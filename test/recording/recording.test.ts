@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {Writable} from 'node:stream';
 import {describe, test, type TestContext} from 'node:test';
+import fc from 'fast-check';
 import {Collector} from '../../source/collect/collector.js';
 import {createMonitor, type Monitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
@@ -13,7 +14,7 @@ import type {PodModel} from '../../source/model/types.js';
 import {RecordingError} from '../../source/recording/directory.js';
 import {fileHeaderBytes, formatVersion, magic} from '../../source/recording/format.js';
 import {parseMoment, parseDuration, parseSize} from '../../source/recording/parse-time.js';
-import {applyPatch, diff, type Json} from '../../source/recording/patch.js';
+import {applyPatch, diff, PatchError, type Json, type Patch} from '../../source/recording/patch.js';
 import {Recording} from '../../source/recording/reader.js';
 import {recordedModelAt} from '../../source/replay-command.js';
 import {modelToJson} from '../../source/output/json.js';
@@ -79,6 +80,61 @@ describe('patches', () => {
 		assert.deepEqual(applyPatch(before, patch), after);
 		assert.equal(diff(after, structuredClone(after)), null, 'equal values need no patch');
 		assert.deepEqual(before.pods, [{id: 'x', n: 1}, {id: 'y', n: 2}, {id: 'z', n: 3}], 'the value patched is left as it was');
+	});
+
+	test('a fork and an exit among many processes: the keys removed and inserted, and the child as its parent patched', () => {
+		const cgroups = {memory: '/kubepods/burstable/pod1/abc', cpu: '/kubepods/burstable/pod1/abc'};
+		const process = (pid: number, ppid: number, comm: string): Json => ({pid, ppid, comm, cmdline: `${comm} --serve`, cgroups, namespaces: {net: 4026532000, mnt: 4026532001}, rssBytes: pid * 4096});
+		const processes = Array.from({length: 200}, (_, index) => process(100 + index, 1, `app${index}`));
+		const before: Json = {hostProcesses: processes};
+		const after: Json = {hostProcesses: [...processes.filter((value) => (value as {pid: number}).pid !== 150), process(400, 120, 'sleep')]};
+		const patch = diff(before, after)!;
+		assert.deepEqual(patch, [
+			'o',
+			{hostProcesses: ['K', 'pid', [150], [[199, 400]], {400: ['c', 120, ['o', {pid: ['v', 400], ppid: ['v', 120], comm: ['v', 'sleep'], cmdline: ['v', 'sleep --serve'], rssBytes: ['v', 400 * 4096]}, []]]}]},
+			[],
+		]);
+		assert.deepEqual(applyPatch(before, patch), after);
+
+		// An order the kept keys do not keep: the whole list, as format 1 wrote it.
+		const reordered: Json = {hostProcesses: [...processes].reverse()};
+		assert.equal((diff(before, reordered) as ['o', Record<string, Patch>, string[]])[1].hostProcesses[0], 'k', 'the whole order');
+		assert.deepEqual(applyPatch(before, diff(before, reordered)!), reordered);
+	});
+
+	test('any keyed arrays, any elements removed, inserted (forked from another), patched or moved: the patch gives back the new array', () => {
+		type Element = {pid: number; ppid: number; comm: string; n: number};
+		const element = fc.record({pid: fc.integer({min: 1, max: 60}), ppid: fc.integer({min: 0, max: 60}), comm: fc.constantFrom('sh', 'sleep', 'node'), n: fc.integer({min: 0, max: 3})}, {noNullPrototype: true});
+		const edits = fc.record({
+			kept: fc.array(fc.integer({min: 0, max: 9}).map((draw) => draw < 8), {maxLength: 40}),
+			bumped: fc.array(fc.integer({min: 0, max: 9}).map((draw) => draw < 2), {maxLength: 40}),
+			forks: fc.array(fc.record({at: fc.nat(), parent: fc.nat(), comm: fc.constantFrom('sh', 'sleep')}, {noNullPrototype: true}), {maxLength: 5}),
+			shuffled: fc.integer({min: 0, max: 9}).map((draw) => draw === 0),
+		}, {noNullPrototype: true});
+		const seen = {K: 0, c: 0, k: 0};
+		fc.assert(fc.property(fc.uniqueArray(element, {selector: (value) => value.pid, minLength: 1, maxLength: 40}), edits, (before, {kept, bumped, forks, shuffled}) => {
+			const after: Element[] = before.filter((_, index) => kept[index] ?? true).map((value, index) => (bumped[index] ? {...value, n: value.n + 1} : value));
+			forks.forEach((fork, index) => {
+				const parent = before[fork.parent % before.length];
+				after.splice(fork.at % (after.length + 1), 0, {pid: 100 + index, ppid: parent.pid, comm: fork.comm, n: 0});
+			});
+			if (shuffled) after.reverse();
+			const patch = diff({list: before}, {list: after});
+			const result = patch === null ? {list: before} : applyPatch({list: before}, patch);
+			assert.deepEqual(result, {list: after});
+			const text = JSON.stringify(patch);
+			for (const op of ['K', 'c', 'k'] as const) if (text?.includes(`"${op}"`)) seen[op]++;
+		}), {numRuns: 500});
+		assert.ok(seen.K > 0 && seen.c > 0 && seen.k > 0, `every kind of keyed patch was made: ${JSON.stringify(seen)}`);
+	});
+
+	test('malformed keyed patches are errors, not frames', () => {
+		const before: Json = [{pid: 1}, {pid: 2}];
+		assert.throws(() => applyPatch(before, ['K', 'pid', [], [[5, 3]], {3: ['v', {pid: 3}]}]), PatchError, 'an insertion past the end');
+		assert.throws(() => applyPatch(before, ['K', 'pid', [], [[1, 3], [0, 4]], {3: ['v', {pid: 3}], 4: ['v', {pid: 4}]}]), PatchError, 'insertions out of order');
+		assert.throws(() => applyPatch(before, ['K', 'pid', [], [[2, 3]], {}]), PatchError, 'a new key with no element');
+		assert.throws(() => applyPatch(before, ['K', 'pid', [], [[2, 3]], {3: ['c', 9, ['o', {}, []]]}]), PatchError, 'a copy of an element that was not there');
+		assert.throws(() => applyPatch(before, ['c', 1, ['o', {}, []]]), PatchError, 'a copy outside a keyed array');
 	});
 
 	test('a key named __proto__ is kept as a key, never taken for the prototype', () => {
