@@ -102,7 +102,10 @@ export function App({monitor, initialIntervalMs, color, hostFacts, events: event
 	const filteredLogShown = logOnScreen && query !== '';
 	useEffect(() => {
 		if (newestEventTime === null) return;
-		if (eventLogShown) return dispatch({type: 'seen', through: newestEventTime, rowKey: null});
+		if (eventLogShown) {
+			dispatch({type: 'seen', through: newestEventTime, rowKey: null});
+			return;
+		}
 		if (filteredLogShown && events) {
 			for (const [rowKey, through] of newestKillPerRow(events.log.events.filter((event) => eventMatches(event, query)))) dispatch({type: 'seen', through, rowKey});
 		}

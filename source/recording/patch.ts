@@ -108,8 +108,8 @@ function newElement(value: Json, previous: ReadonlyMap<Key, Json>): Patch {
 	const parentKey = isObject(value) ? value.ppid : undefined;
 	const parent = typeof parentKey === 'number' ? previous.get(parentKey) : undefined;
 	if (parent === undefined || typeof parentKey !== 'number') return whole;
-	const fromParent = diff(parent, value);
-	if (fromParent === null) return ['c', parentKey, ['o', {}, []]];
+	// Never null: the two differ in their key.
+	const fromParent = diff(parent, value)!;
 	return JSON.stringify(fromParent).length < JSON.stringify(value).length ? ['c', parentKey, fromParent] : whole;
 }
 
