@@ -227,6 +227,98 @@ test('one thread that has not run keeps its stat until the full read every fifth
 	]);
 });
 
+test('a process\'s CPU since the last scan counts user and system time, its stat re-read or spared', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'idle', utime: 40, stime: 30, cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'runs', utime: 40, stime: 30, cgroup: '0::/system.slice/b.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	tree.write('proc/200/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	// 200 ran 25 ticks: 15 in user space, 10 in the kernel; 100 did not run.
+	tree.addProcessStat(200, 'runs', 55, 1, 40);
+	tree.write('proc/200/schedstat', '2000 0 6\n');
+	const processes = scanner.scan(4242);
+	assert.equal(scanner.statReadsSkipped, 1, '100\'s stat was spared');
+	const ticksOf = (pid: number) => {
+		const process = processes.find((candidate) => candidate.pid === pid);
+		return process && process.utime + process.stime - process.previousCpuTicks;
+	};
+	assert.equal(ticksOf(100), 0, 'spared: no CPU since');
+	assert.equal(ticksOf(200), 25, 're-read: 15 user + 10 system ticks');
+});
+
+test('scans where nothing changed keep the structure version and report no change, stats spared or not', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'idle', cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'runs', cgroup: '0::/system.slice/b.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const version = scanner.structureVersion;
+	const seen: Array<[number, number]> = [];
+	for (let scan = 4; scan <= 12; scan++) {
+		// 200 runs every scan (its stat is read); 100 does not (spared but at the full reads).
+		tree.addProcessStat(200, 'runs', 10 + scan);
+		tree.write('proc/200/schedstat', `${1000 * scan} 0 ${scan}\n`);
+		scanner.scan(4242);
+		seen.push([scanner.statReadsSkipped, scanner.changes?.changed.length ?? -1]);
+	}
+	assert.ok(seen.some(([skipped]) => skipped > 0), 'some scans spared a stat read');
+	assert.deepEqual(seen.map(([, changed]) => changed), [0, 0, 0, 0, 0, 0, 0, 0, 0], 'no process changed');
+	assert.equal(scanner.structureVersion, version);
+	tree.reparent(200, 'runs', 100);
+	tree.write('proc/200/schedstat', '99000 0 99\n');
+	scanner.scan(4242);
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [200], 'a new parent is a change');
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a pid taken by another process is read afresh: its command, cgroups and namespaces, with no CPU rate', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cmdline: ['worker', '--old'], utime: 900, cgroup: '0::/system.slice/old.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const version = scanner.structureVersion;
+	// The old process exited and a new one got its pid between two scans, with the same name.
+	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
+	tree.write('proc/100/cmdline', 'worker\0--new\0');
+	tree.write('proc/100/cgroup', '0::/system.slice/new.service\n');
+	tree.setNamespace(100, 'net', 4026539999);
+	const reused = scanner.scan(4242).find((process) => process.pid === 100);
+	assert.equal(reused?.starttime, 777777);
+	assert.equal(reused?.cmdline, 'worker --new');
+	assert.equal(reused?.cgroups.container, '/system.slice/new.service');
+	assert.equal(reused?.namespaces.net, 4026539999);
+	assert.equal(reused?.previousCpuTicks, -1, 'no CPU rate across two processes');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+	// Taken by one that is a zombie already: where it reads as being is not where it ran.
+	tree.write('proc/100/stat', '100 (worker) Z 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 888888 1000 100 0 0 0\n');
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.changes?.exited.map((process) => process.pid), [100]);
+});
+
+test('a process whose stat can no longer be read is gone from the scan', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'other', cgroup: '0::/system.slice/b.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const version = scanner.structureVersion;
+	// What a read of an exited process's kept stat gives: nothing.
+	tree.write('proc/100/stat', '');
+	const pids = scanner.scan(4242).map((process) => process.pid);
+	assert.equal(pids.includes(100), false);
+	assert.equal(pids.includes(200), true);
+	assert.deepEqual(scanner.changes?.exited.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
 test('one thread whose parent exited is read the scan after (reparented); another stays spared', () => {
 	const tree = schedstatTree();
 	const cgroup = '0::/system.slice/a.service\n';

@@ -15,6 +15,8 @@ export type FixtureProcess = {
 	cgroup: string | Buffer;
 	rssPages?: number;
 	utime?: number;
+	/** Ticks of system time; 5 by default. */
+	stime?: number;
 	/** num_threads in the stat; 1 by default. */
 	threads?: number;
 	starttime?: number;
@@ -75,7 +77,7 @@ export class FixtureTree {
 			flags,
 			0, 0, 0, 0,
 			process.utime ?? 10,
-			5,
+			process.stime ?? 5,
 			0, 0, 20, 0,
 			process.threads ?? 1,
 			0,
@@ -102,10 +104,11 @@ export class FixtureTree {
 		}
 	}
 
-	/** Rewrites a process's stat in place (kept descriptors see it) with another utime. */
-	addProcessStat(pid: number, comm: string, utime: number, threads = 1): void {
+	/** Rewrites a process's stat in place (kept descriptors see it) with another utime (and stime). */
+	addProcessStat(pid: number, comm: string, utime: number, threads = 1, stime?: number): void {
 		this.rewriteStat(pid, comm, (fields) => {
 			fields[11] = String(utime);
+			if (stime !== undefined) fields[12] = String(stime);
 			fields[17] = String(threads);
 		});
 	}
