@@ -1,7 +1,7 @@
 /**
  * The node podtop pays most on: Kubernetes' default maximum of 110 pods, each an infra and two containers with
- * memory limits, alone and beside 1,600 sleepers and five loops forking every second. podtop's live view
- * against htop's in the same run, and the system calls of one refresh.
+ * memory limits, alone and beside 1,600 sleepers and five loops forking every second (on the host, then inside
+ * five pods' containers). podtop's live view against htop's in the same run, and the system calls of one refresh.
  */
 import {log, processCount} from './common.js';
 import {measureLive, type LiveResult, type LiveOptions} from './live.js';
@@ -10,7 +10,7 @@ import {startPopulation} from './population.js';
 import {syscalls} from './refresh.js';
 import {ratio} from './stats.js';
 
-export type PodsShape = {label: string; pods: number; sleepers: number; forkLoops: number};
+export type PodsShape = {label: string; pods: number; sleepers: number; forkLoops: number; forkLoopsInPods?: boolean};
 
 export type PodsShapeResult = PodsShape & {
 	processes: number;
@@ -23,13 +23,15 @@ export type PodsShapeResult = PodsShape & {
 export const podsShapes: readonly PodsShape[] = [
 	{label: '110 pods', pods: 110, sleepers: 0, forkLoops: 0},
 	{label: '110 pods + 1,600 sleepers + 5 fork loops', pods: 110, sleepers: 1600, forkLoops: 5},
+	// Where probes and shell sidecars fork on a real node: inside the pods' containers.
+	{label: '110 pods + 1,600 sleepers + 5 fork loops in containers', pods: 110, sleepers: 1600, forkLoops: 5, forkLoopsInPods: true},
 ];
 
 export async function measurePods(options: {liveSeconds: number; quietTimeoutMs: number}): Promise<PodsShapeResult[]> {
 	const results: PodsShapeResult[] = [];
 	for (const shape of podsShapes) {
 		log(`pods: ${shape.label}: starting`);
-		const population = await startPopulation({size: shape.sleepers, pods: shape.pods, forkLoops: shape.forkLoops});
+		const population = await startPopulation({size: shape.sleepers, pods: shape.pods, forkLoops: shape.forkLoops, forkLoopsInPods: shape.forkLoopsInPods});
 		try {
 			const busyPercentBefore = await waitForQuiet(15, options.quietTimeoutMs);
 			log(`pods: ${shape.label}: ${processCount()} processes; syscalls of a refresh (strace -c -f)`);

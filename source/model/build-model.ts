@@ -23,15 +23,18 @@ export type ModelBuilder = {
  */
 export function createModelBuilder(): ModelBuilder {
 	let lastPodShapes: readonly PodShape[] | null = null;
-	let containers = new WeakMap<ContainerShape, Container>();
+	// Weak: the shapes of pods and containers that inference or a local change replaced go with them.
+	const containers = new WeakMap<ContainerShape, Container>();
 	/** With the pod cgroup's paths, made once. */
-	let pods = new WeakMap<PodShape, {built: Pod; cgroups: ProcessCgroups | null}>();
+	const pods = new WeakMap<PodShape, {built: Pod; cgroups: ProcessCgroups | null}>();
+	/** The cgroup paths' ancestries used since the pods last changed, and those of before (moved over when used). */
 	let ancestries = new Map<string, string[]>();
+	let olderAncestries = new Map<string, string[]>();
 	let lastPods: Pod[] | undefined;
 	const ancestry = (cgroupPath: string): readonly string[] => {
 		let chain = ancestries.get(cgroupPath);
 		if (chain === undefined) {
-			chain = cgroupAncestry(cgroupPath);
+			chain = olderAncestries.get(cgroupPath) ?? cgroupAncestry(cgroupPath);
 			ancestries.set(cgroupPath, chain);
 		}
 
@@ -78,9 +81,8 @@ export function createModelBuilder(): ModelBuilder {
 	return {
 		build(snapshot, topology) {
 			if (topology.pods !== lastPodShapes) {
-				// Pods, containers and cgroups come and go with inference: what was kept for the old ones goes.
-				containers = new WeakMap();
-				pods = new WeakMap();
+				// Cgroups come and go with the pods: the ancestries no pod uses any more go at the next change.
+				olderAncestries = ancestries;
 				ancestries = new Map();
 				lastPodShapes = topology.pods;
 			}

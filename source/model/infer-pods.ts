@@ -715,14 +715,64 @@ function holdsEach(processes: readonly ProcessRecord[], cgroups: ReadonlySet<str
 	return held.size === cgroups.size;
 }
 
+/** Where a process of a pod sits in a topology's pods. */
+type Place = {pod: PodShape; container: ContainerShape};
+
+/** The pod and container of every process in one. */
+function placesOf(pods: readonly PodShape[]): Map<ProcessRecord, Place> {
+	const places = new Map<ProcessRecord, Place>();
+	for (const pod of pods) for (const container of pod.containers) for (const process of container.processes) places.set(process, {pod, container});
+	return places;
+}
+
+/** Namespaces that decide a process's container and pod: its mounts, and those that join processes. */
+const placingNamespaceTypes = ['mnt', ...joiningNamespaceTypes] as const;
+
 /**
- * The topology after a scan that changed host processes only (a fork, an exec or an exit on the host, as probes and
- * shell loops make every second), without inferring the pods again: the pods are the same objects. Null when a
- * change may touch a pod, and inference must run: a process that left one or is not a host process now, a zombie
- * that inference would place with its parent, a host process in a cgroup no host process held, or a cgroup whose
- * last host process left (a pod may claim it now).
+ * Whether `process`, in a container whose main process is `main`, is placed by inference where `main` is: the same
+ * cgroup, the same mount and joining namespaces, and so the same container and pod, with nothing else changed.
  */
-export function withHostChanges(topology: Topology, snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces'>, changes: ProcessChanges, options: InferenceOptions): Topology | null {
+function placedAsMain(process: ProcessRecord, main: ProcessRecord): boolean {
+	// A zombie found with its links gone is placed with its parent (placedWithParents).
+	if (process.cgroups.container !== main.cgroups.container || (process.state === 'Z' && process.namespaces.mnt === null)) return false;
+	for (const type of placingNamespaceTypes) if (process.namespaces[type] !== main.namespaces[type]) return false;
+	return true;
+}
+
+/**
+ * Whether a change to this container's processes leaves its shape as inference makes it: an infra container, or one
+ * that holds a pause-like program, may gain or lose that role (looksLikeInfra), and its main process names it.
+ */
+function reshapesContainer(container: ContainerShape, process: ProcessRecord, main: ProcessRecord): boolean {
+	return container.infra || process === main || container.processes.some((member) => pauseCommands.has(member.comm)) || pauseCommands.has(process.comm);
+}
+
+/**
+ * The containers by the key buildContainers groups by, of their main process. Containers of two pods may share a
+ * key (one cgroup and mount namespace, other net namespaces): a new process then has to be placed as the main
+ * process of the one found (placedAsMain), or inference places it.
+ */
+function containersByKey(pods: readonly PodShape[], identify: Identify): Map<string, ContainerShape> {
+	const byKey = new Map<string, ContainerShape>();
+	for (const pod of pods) {
+		for (const container of pod.containers) {
+			const main = firstStarted(container);
+			byKey.set(`${containerCgroupOf(main, identify)}\u0000${main.namespaces.mnt ?? 'unknown'}`, container);
+		}
+	}
+	return byKey;
+}
+
+/**
+ * The topology after a scan whose changes stay where they are (a fork, an exec or an exit on the host or inside a
+ * container, as probes, sidecars and shell loops make every second), without inferring the pods again. Pods and
+ * containers no change touched are the same objects; a container that gained or lost processes is a new one, its
+ * pod too. Null when a change may move a pod or container boundary, and inference must run: a process that left the
+ * host or its container's place, a zombie that inference would place with its parent, a host process in a cgroup no
+ * host process held, a cgroup whose last host process left (a pod may claim it now), a new process no container
+ * holds the like of, a container's main process exec'd or gone, or a change to an infra or pause-like container.
+ */
+export function withLocalChanges(topology: Topology, snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces'>, changes: ProcessChanges, options: InferenceOptions): Topology | null {
 	const host = snapshot.hostNamespaces;
 	const {hostProcesses, hostCgroups} = topology;
 	const identify = memoized(options);
@@ -733,15 +783,68 @@ export function withHostChanges(topology: Topology, snapshot: Pick<Snapshot, 'pr
 		const cgroupPath = process.cgroups.container;
 		return cgroupPath === null || hostCgroups.has(cgroupPath);
 	};
-	for (const process of changes.exited) if (!wasHost(process)) return null;
-	for (const process of changes.changed) if (!wasHost(process) || !staysHost(process)) return null;
-	for (const process of changes.admitted) if (!staysHost(process)) return null;
+	let places: Map<ProcessRecord, Place> | null = null;
+	const placeOf = (process: ProcessRecord) => (places ??= placesOf(topology.pods)).get(process);
+	let byKey: Map<string, ContainerShape> | null = null;
+	/** Per container touched: the processes it gains and loses. */
+	const touched = new Map<ContainerShape, {pod: PodShape; admitted: ProcessRecord[]; exited: Set<ProcessRecord>}>();
+	const touch = (place: Place) => {
+		let change = touched.get(place.container);
+		if (!change) touched.set(place.container, (change = {pod: place.pod, admitted: [], exited: new Set()}));
+		return change;
+	};
+	/** The place of a known process of a pod that stays there; undefined when it does not, or is no pod's. */
+	const stays = (process: ProcessRecord): Place | undefined => {
+		const place = placeOf(process);
+		if (!place) return undefined;
+		const main = firstStarted(place.container);
+		return !reshapesContainer(place.container, process, main) && placedAsMain(process, main) ? place : undefined;
+	};
+	const hostExited: ProcessRecord[] = [];
+	const hostAdmitted: ProcessRecord[] = [];
+	for (const process of changes.exited) {
+		if (wasHost(process)) {
+			hostExited.push(process);
+			continue;
+		}
+		const place = placeOf(process);
+		if (!place || reshapesContainer(place.container, process, firstStarted(place.container))) return null;
+		touch(place).exited.add(process);
+	}
+	for (const process of changes.changed) {
+		if (wasHost(process) ? !staysHost(process) : !stays(process)) return null;
+	}
+	for (const process of changes.admitted) {
+		if (staysHost(process)) {
+			hostAdmitted.push(process);
+			continue;
+		}
+		byKey ??= containersByKey(topology.pods, identify);
+		const container = byKey.get(`${containerCgroupOf(process, identify)}\u0000${process.namespaces.mnt ?? 'unknown'}`);
+		if (!container) return null;
+		const main = firstStarted(container);
+		if (reshapesContainer(container, process, main) || !placedAsMain(process, main) || byStartThenPid(process, main) < 0) return null;
+		touch(placeOf(main)!).admitted.push(process);
+	}
 	let next = hostProcesses;
-	if (changes.exited.length > 0) {
-		const exited = new Set(changes.exited);
+	if (hostExited.length > 0) {
+		const exited = new Set(hostExited);
 		next = next.filter((process) => !exited.has(process));
 		if (!holdsEach(next, hostCgroups)) return null;
 	}
-	if (changes.admitted.length > 0) next = [...next, ...changes.admitted].sort((a, b) => a.pid - b.pid);
-	return {pods: topology.pods, hostProcesses: next, namespaces: namespaceTable(snapshot.processes, host), hostCgroups};
+	if (hostAdmitted.length > 0) next = [...next, ...hostAdmitted].sort((a, b) => a.pid - b.pid);
+	let pods = topology.pods;
+	if (touched.size > 0) {
+		const replaced = new Map<PodShape, PodShape>();
+		for (const [container, change] of touched) {
+			const pod = replaced.get(change.pod) ?? change.pod;
+			const processes = [...container.processes.filter((process) => !change.exited.has(process)), ...change.admitted].sort((a, b) => a.pid - b.pid);
+			const original = change.pod.containers.indexOf(container);
+			const containers = pod.containers.slice();
+			containers[original] = {...container, processes};
+			replaced.set(change.pod, {...pod, containers});
+		}
+		pods = topology.pods.map((pod) => replaced.get(pod) ?? pod);
+	}
+	return {pods, hostProcesses: next, namespaces: namespaceTable(snapshot.processes, host), hostCgroups};
 }

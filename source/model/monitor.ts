@@ -1,5 +1,5 @@
 import {createModelBuilder} from './build-model.js';
-import {goneCgroupNames, inferTopology, withHostChanges, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
+import {goneCgroupNames, inferTopology, withLocalChanges, type GoneCgroupNames, type InferenceOptions, type Topology} from './infer-pods.js';
 import type {PodModel, RecordedExit, Snapshot} from './types.js';
 
 export type Monitor = {
@@ -46,7 +46,7 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 				const changes = snapshot.processChanges;
 				const hostOnly =
 					topology !== null && factsVersion === namesVersion && changes !== null && snapshot.structureVersion === topologyVersion + 1
-						? withHostChanges(topology, snapshot, changes, options)
+						? withLocalChanges(topology, snapshot, changes, options)
 						: null;
 				if (hostOnly) {
 					topology = hostOnly;

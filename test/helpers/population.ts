@@ -42,6 +42,8 @@ export type PopulationOptions = {
 	pods?: number;
 	/** Shell loops forking a `sleep 1` every second, as sidecars and exec probes do. */
 	forkLoops?: number;
+	/** With `pods`: each fork loop runs inside a pod's first app container (its cgroup and namespaces), not on the host. */
+	forkLoopsInPods?: boolean;
 	/** Registers the cleanup while the population stands (the bench's, run on a signal); returns its unregistering. */
 	onCleanup?: (what: string, undo: () => Promise<void>) => () => void;
 	/** Where a note goes (no cgroups, a failed cleanup); default stderr. */
@@ -134,7 +136,11 @@ incgroup() {
 pod() {
 	incgroup $1/infra unshare --net --ipc --uts sleep $S; t=$!; echo "p $t $2"
 	running $t
-	for c in c1 c2; do incgroup $1/$c nsenter -t $t --net --ipc --uts unshare --mount sleep $S; echo "p $! $2"; done
+	for c in c1 c2; do incgroup $1/$c nsenter -t $t --net --ipc --uts unshare --mount sleep $S; echo "p $! $2"; [ $c = c1 ] && a=$!; done
+	if [ "$3" = loop ]; then
+		running $a
+		incgroup $1/c1 nsenter -t $a --net --ipc --uts --mount sh -c "while :; do sleep 1; done"; echo "w $!"
+	fi
 }
 forkloop() {
 	sh -c "while :; do sleep 1; done" </dev/null >/dev/null 2>&1 & echo "w $!"
@@ -150,9 +156,14 @@ function podName(index: number): string {
 }
 
 /** The pods shape: the host sleepers, the pods, then the fork loops. */
-function podsPlan(sleepers: number, pods: number, forkLoops: number, withCgroups: boolean): Plan {
+function podsPlan(sleepers: number, pods: number, forkLoops: number, inPods: boolean, withCgroups: boolean): Plan {
 	if (!withCgroups) throw new Error('the pods shape needs a v1 memory hierarchy');
-	const lines = [`hosts ${sleepers}`, ...Array.from({length: pods}, (_, index) => `pod ${podName(index)} ${index}`), ...Array.from({length: forkLoops}, () => 'forkloop')];
+	const loopIn = (index: number) => (inPods && index < forkLoops ? ' loop' : '');
+	const lines = [
+		`hosts ${sleepers}`,
+		...Array.from({length: pods}, (_, index) => `pod ${podName(index)} ${index}${loopIn(index)}`),
+		...Array.from({length: inPods ? 0 : forkLoops}, () => 'forkloop'),
+	];
 	return {lines, groups: {plain: 0, pid: 0, user: 0, mnt: 0}, groupKinds: Array(pods).fill('pod'), groupedProcesses: pods * 3, processesInCgroups: pods * 3};
 }
 
@@ -343,7 +354,7 @@ export function leftovers(runId: string): number {
 /** Starts the population; everything it made is undone by `cleanup` (also registered with onCleanup). */
 export async function startPopulation(options: PopulationOptions): Promise<Population> {
 	const started = performance.now();
-	const {size, cgroups = 100, groupSize = 5, kinds = groupKinds, pods = 0, forkLoops = 0} = options;
+	const {size, cgroups = 100, groupSize = 5, kinds = groupKinds, pods = 0, forkLoops = 0, forkLoopsInPods = false} = options;
 	const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
 	const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 	const hierarchyNames = v1Hierarchies();
@@ -383,7 +394,7 @@ export async function startPopulation(options: PopulationOptions): Promise<Popul
 	const forget = options.onCleanup?.(`the population of ${size}`, cleanup) ?? (() => undefined);
 
 	try {
-		const {lines, groups, groupKinds: kindOfGroup, groupedProcesses, processesInCgroups} = pods > 0 ? podsPlan(size, pods, forkLoops, withCgroups) : plan(size, cgroups, groupSize, kinds, withCgroups);
+		const {lines, groups, groupKinds: kindOfGroup, groupedProcesses, processesInCgroups} = pods > 0 ? podsPlan(size, pods, forkLoops, forkLoopsInPods, withCgroups) : plan(size, cgroups, groupSize, kinds, withCgroups);
 		if (pods > 0) createPodCgroups(hierarchyNames, top, pods);
 		else if (withCgroups) await createCgroups(hierarchyNames, top, cgroups);
 		const body = `${script}\n${lines.join('\n')}\necho ready\nwait\n`;

@@ -83,7 +83,7 @@ describe('models share what did not change with the one before', () => {
 		assert.equal(podNamed(after, podA), podNamed(before, podA));
 	});
 
-	test('a fork and an exit on the host keep the pods; a fork in a pod infers them again; each reads as a new monitor\'s', () => {
+	test('a fork and an exit on the host keep the pods; in a container, the other pod; each reads as a new monitor\'s', () => {
 		const tree = nodeWithTwoPods();
 		const cron = '0::/system.slice/cron.service\n';
 		tree.addProcess({pid: 100, comm: 'cron', cgroup: cron});
@@ -120,8 +120,17 @@ describe('models share what did not change with the one before', () => {
 		tree.addProcess({pid: 201, ppid: 200, comm: 'probe', cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
 		allocated(201);
 		const inPod = monitor.refresh();
-		assert.notEqual(inPod.pods, before.pods, 'a fork in a pod: inferred again');
+		assert.notEqual(podNamed(inPod, podA), podNamed(before, podA), 'a fork in a container: its pod is new');
+		assert.equal(podNamed(inPod, podB), podNamed(before, podB), 'the other pod is the same object');
 		assert.deepEqual(podNamed(inPod, podA).containers[0].processes.map((process) => process.pid), [200, 201]);
+		assert.deepEqual(podNamed(before, podA).containers[0].processes.map((process) => process.pid), [200], 'the model before is as it was');
 		asNewMonitorSees(inPod);
+
+		tree.removeProcess(201);
+		allocated(300);
+		const probeGone = monitor.refresh();
+		assert.equal(podNamed(probeGone, podB), podNamed(before, podB));
+		assert.deepEqual(podNamed(probeGone, podA).containers[0].processes.map((process) => process.pid), [200]);
+		asNewMonitorSees(probeGone);
 	});
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import fc from 'fast-check';
-import {inferTopology, withHostChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
+import {inferTopology, withLocalChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
@@ -522,7 +522,7 @@ describe('the pod cgroup and the infra', () => {
 	});
 });
 
-describe('host changes without inferring the pods again', () => {
+describe('local changes without inferring the pods again', () => {
 	const session = '/user.slice/session-1.scope';
 	const cron = '/system.slice/cron.service';
 	const podNamespaces = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
@@ -548,7 +548,7 @@ describe('host changes without inferring the pods again', () => {
 			previousContainerCgroups: new Set(previous.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup ? [container.cgroup] : [])))),
 		});
 	const changed = (previous: Topology, processes: ProcessRecord[], changes: Partial<ProcessChanges>) =>
-		withHostChanges(previous, {processes, hostNamespaces}, {admitted: [], changed: [], exited: [], ...changes}, options);
+		withLocalChanges(previous, {processes, hostNamespaces}, {admitted: [], changed: [], exited: [], ...changes}, options);
 	const pids = (processes: readonly ProcessRecord[]) => processes.map((process) => process.pid);
 
 	test('a fork and an exit in a cgroup that keeps a host process: the same pods, the host processes and namespaces as inference has them', () => {
@@ -582,8 +582,12 @@ describe('host changes without inferring the pods again', () => {
 		const previous = inferred(processes);
 		const app = processes.find((process) => process.pid === 200)!;
 		const cases: Array<[string, ProcessRecord[], Partial<ProcessChanges>]> = [
-			['an exit from a pod', processes.filter((process) => process !== app), {exited: [app]}],
-			['a fork in a pod\'s namespaces', [...processes, processIn(201, 'probe', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121})], {}],
+			['the exit of a container\'s main process', processes.filter((process) => process !== app), {exited: [app]}],
+			['a fork into the infra container', [...processes, processIn(101, 'sh', kubeContainer('a'), {...podNamespaces, mnt: 4026532110, pid: 4026532111})], {}],
+			['a pause-like program started in a container', [...processes, processIn(203, 'pause', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121})], {}],
+			['a fork in a container\'s cgroup with mounts of its own', [...processes, processIn(204, 'probe', kubeContainer('b'), {...podNamespaces, mnt: 4026532999, pid: 4026532121})], {}],
+			['a fork in a container\'s cgroup and mounts but another pid namespace', [...processes, processIn(205, 'probe', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532998})], {}],
+			['a process older than the container\'s main one', [...processes, processIn(206, 'probe', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121}, {starttime: app.starttime - 1})], {}],
 			['a fork into a runtime\'s container cgroup from the host', [...processes, processIn(202, 'runc:[2:INIT]', kubeContainer('c'))], {}],
 			['a host process in a cgroup no host process held', [...processes, processIn(23, 'backup', '/system.slice/backup.service')], {}],
 			['a host process in a cgroup a pod holds', [...processes, processIn(24, 'sh', '/work/svc/web')], {}],
@@ -595,19 +599,85 @@ describe('host changes without inferring the pods again', () => {
 		}
 		const cronProcess = processes.find((process) => process.pid === 10)!;
 		assert.equal(changed(previous, processes.filter((process) => process !== cronProcess), {exited: [cronProcess]}), null, 'the last host process of a cgroup exits: a pod may claim it now');
+		const base = node();
+		const holder = [processIn(250, 'pause', '/work/svc/holder', {net: 4026532900, mnt: 4026532905}), processIn(251, 'helper', '/work/svc/holder', {net: 4026532900, mnt: 4026532905})];
+		const withHolder = inferred([...base, ...holder]);
+		const holderPod = withHolder.pods.find((pod) => pod.containers.some((container) => container.name === 'web'));
+		assert.deepEqual(holderPod?.containers.map((container) => [container.name, container.infra]), [['holder', false], ['sidecar', false], ['web', false]], 'a pause beside a helper is no infra');
+		assert.equal(changed(withHolder, [...base, holder[0]], {exited: [holder[1]]}), null, 'the helper beside a pause exits: the pause may be the infra now');
+		const hidden = {pid: 4026532131, user: 4026531837, mnt: null, net: null, ipc: null, uts: null, cgroup: null, time: null, pid_for_children: null};
+		const unreadableApp = processIn(500, 'app', kubeContainer('c'), hidden);
+		const withUnreadable = inferred([...base, unreadableApp]);
+		const zombie = processIn(501, 'sh', kubeContainer('c'), hidden, {state: 'Z', ppid: 20});
+		assert.equal(changed(withUnreadable, [...base, unreadableApp, zombie], {admitted: [zombie]}), null, 'a zombie whose links are gone, in a container\'s cgroup: placed with its parent');
 		const moved = processes.find((process) => process.pid === 20)! as {namespaces: NamespaceInodes};
 		moved.namespaces = {...hostNamespaces, net: 4026532900};
 		assert.equal(changed(previous, processes, {changed: [processes[3]]}), null, 'a host process that joined a pod\'s network namespace');
+		const probe = processIn(410, 'probe', '/work/svc/sidecar', {net: 4026532900, mnt: 4026532902}, {ppid: 400});
+		const withProbe = changed(previous, [...processes, probe], {admitted: [probe]})!;
+		(probe as {namespaces: NamespaceInodes}).namespaces = {...probe.namespaces, mnt: 4026532903};
+		assert.equal(changed(withProbe, [...processes, probe], {changed: [probe]}), null, 'a process in a container that unshared its mounts');
+		const mover = processIn(411, 'probe', '/work/svc/sidecar', {net: 4026532900, mnt: 4026532902}, {ppid: 400});
+		const withMover = changed(previous, [...processes, mover], {admitted: [mover]})!;
+		(mover as {cgroups: ProcessRecord['cgroups']}).cgroups = {...mover.cgroups, container: '/work/svc/web'};
+		assert.equal(changed(withMover, [...processes, mover], {changed: [mover]}), null, 'a process of a container moved to another cgroup');
+		const main = processes.find((process) => process.pid === 300)! as {comm: string};
+		main.comm = 'nginx';
+		assert.equal(changed(previous, processes, {changed: [processes[7]]}), null, 'a container\'s main process exec\'d: it names the container');
 	});
 
-	test('host-only changes in any order give what inference gives', () => {
-		type Step = {kind: 'fork'; cgroup: number; ownMount: boolean} | {kind: 'exit'; index: number} | {kind: 'exec'; index: number};
+	test('a fork, an exec and an exit inside a container: only that container and its pod are new, as inference has them', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const inContainerB = {...podNamespaces, mnt: 4026532120, pid: 4026532121};
+		const probe = processIn(201, 'sh', kubeContainer('b'), inContainerB, {ppid: 200});
+		const worker = processIn(202, 'worker', kubeContainer('b'), inContainerB, {ppid: 200});
+		const forked = changed(previous, [...processes, probe, worker], {admitted: [probe, worker]});
+		assert.ok(forked, 'forks inside a container');
+		assert.deepEqual(forked, inferredAfter(previous, [...processes, probe, worker]));
+		const kubernetes = (topology: Topology) => topology.pods.find((pod) => pod.cgroup === kubePod)!;
+		const unnamed = (topology: Topology) => topology.pods.find((pod) => pod.cgroup !== kubePod)!;
+		assert.equal(unnamed(forked), unnamed(previous), 'the other pod is the same object');
+		assert.equal(kubernetes(forked).containers[0], kubernetes(previous).containers[0], 'so is the pod\'s infra');
+		assert.deepEqual(pids(kubernetes(forked).containers[1].processes), [200, 201, 202]);
+		assert.deepEqual(pids(kubernetes(previous).containers[1].processes), [200], 'the topology before is left as it was');
+
+		(probe as {comm: string}).comm = 'cat';
+		const execd = changed(forked, [...processes, probe, worker], {changed: [probe]});
+		assert.equal(execd?.pods, forked.pods, 'an exec of a process that is not the main one keeps the pods');
+		const afterExit = [...processes, worker];
+		const exited = changed(forked, afterExit, {exited: [probe]});
+		assert.ok(exited, 'an exit inside a container');
+		assert.deepEqual(pids(kubernetes(exited).containers[1].processes), [200, 202]);
+		assert.deepEqual(exited, inferredAfter(forked, afterExit));
+
+		const web = processIn(301, 'curl', '/work/svc/web', {net: 4026532900, mnt: 4026532901}, {ppid: 300});
+		const inUnnamed = changed(previous, [...processes, web], {admitted: [web]});
+		assert.deepEqual(pids(unnamed(inUnnamed!).containers.find((container) => container.name === 'web')!.processes), [300, 301], 'a pod no runtime named too');
+		assert.deepEqual(inUnnamed, inferredAfter(previous, [...processes, web]));
+	});
+
+	test('local changes in any order, on the host and inside containers, give what inference gives', () => {
+		type Step =
+			| {kind: 'fork'; cgroup: number; ownMount: boolean}
+			| {kind: 'exit' | 'exec'; index: number}
+			| {kind: 'podFork'; container: number}
+			| {kind: 'podExit' | 'podExec'; index: number};
 		const step: fc.Arbitrary<Step> = fc.oneof(
 			fc.record({kind: fc.constant('fork' as const), cgroup: fc.nat(2), ownMount: fc.boolean()}),
-			fc.record({kind: fc.constant('exit' as const), index: fc.nat(20)}),
-			fc.record({kind: fc.constant('exec' as const), index: fc.nat(20)}),
+			fc.record({kind: fc.constantFrom('exit' as const, 'exec' as const), index: fc.nat(20)}),
+			fc.record({kind: fc.constant('podFork' as const), container: fc.nat(2)}),
+			fc.record({kind: fc.constantFrom('podExit' as const, 'podExec' as const), index: fc.nat(20)}),
 		);
+		/** Where a fork inside a container lands: the Kubernetes app, and both containers of the pod no runtime named. */
+		const containerPlaces: Array<[string, Partial<NamespaceInodes>, number]> = [
+			[kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121}, 200],
+			['/work/svc/web', {net: 4026532900, mnt: 4026532901}, 300],
+			['/work/svc/sidecar', {net: 4026532900, mnt: 4026532902}, 400],
+		];
+		const mains = new Set([100, 200, 300, 400]);
 		let fastPaths = 0;
+		let podFastPaths = 0;
 		fc.assert(
 			fc.property(fc.array(step, {minLength: 1, maxLength: 12}), (steps) => {
 				let processes = node();
@@ -615,26 +685,43 @@ describe('host changes without inferring the pods again', () => {
 				let nextPid = 1000;
 				for (const change of steps) {
 					const host = topology.hostProcesses.filter((process) => !process.isKernelThread && process.pid !== 1);
+					const inPods = processes.filter((process) => process.pid >= 1000 && !topology.hostProcesses.includes(process) && !mains.has(process.pid));
 					let changes: Partial<ProcessChanges>;
 					if (change.kind === 'fork') {
 						const fork = processIn(nextPid++, 'sleep', [session, cron, '/init.scope'][change.cgroup], change.ownMount ? {mnt: 4026534000 + nextPid} : {});
 						processes = [...processes, fork];
 						changes = {admitted: [fork]};
-					} else if (host.length === 0) {
-						continue;
-					} else if (change.kind === 'exit') {
-						const exited = host[change.index % host.length];
-						processes = processes.filter((process) => process !== exited);
-						changes = {exited: [exited]};
+					} else if (change.kind === 'podFork') {
+						const [cgroup, namespaces, parent] = containerPlaces[change.container];
+						const fork = processIn(nextPid++, 'probe', cgroup, namespaces, {ppid: parent});
+						processes = [...processes, fork];
+						changes = {admitted: [fork]};
+					} else if (change.kind === 'exit' || change.kind === 'exec') {
+						if (host.length === 0) continue;
+						const target = host[change.index % host.length];
+						if (change.kind === 'exit') {
+							processes = processes.filter((process) => process !== target);
+							changes = {exited: [target]};
+						} else {
+							(target as {comm: string}).comm = `exec${nextPid++}`;
+							changes = {changed: [target]};
+						}
 					} else {
-						const execd = host[change.index % host.length] as {comm: string};
-						execd.comm = `exec${nextPid++}`;
-						changes = {changed: [execd as ProcessRecord]};
+						if (inPods.length === 0) continue;
+						const target = inPods[change.index % inPods.length];
+						if (change.kind === 'podExit') {
+							processes = processes.filter((process) => process !== target);
+							changes = {exited: [target]};
+						} else {
+							(target as {comm: string}).comm = `exec${nextPid++}`;
+							changes = {changed: [target]};
+						}
 					}
 					const full = inferredAfter(topology, processes);
 					const updated = changed(topology, processes, changes);
 					if (updated) {
 						fastPaths++;
+						if (change.kind.startsWith('pod')) podFastPaths++;
 						assert.deepEqual(updated, full);
 					}
 					topology = updated ?? full;
@@ -642,6 +729,7 @@ describe('host changes without inferring the pods again', () => {
 			}),
 			{numRuns: 300},
 		);
-		assert.ok(fastPaths > 300, `most host-only changes take the fast path (${fastPaths})`);
+		assert.ok(fastPaths > 300, `most local changes take the fast path (${fastPaths})`);
+		assert.ok(podFastPaths > 100, `changes inside containers take it too (${podFastPaths})`);
 	});
 });
