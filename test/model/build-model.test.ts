@@ -70,6 +70,51 @@ describe('models share what did not change with the one before', () => {
 		]);
 	});
 
+	test('a pod\'s own figure that changed makes a new pod; a pod that goes leaves the model; the counts follow', () => {
+		const tree = nodeWithTwoPods();
+		const allocated = (lastPid: number) => tree.write('proc/loadavg', `0.10 0.20 0.30 1/100 ${lastPid}\n`);
+		allocated(300);
+		const monitor = monitorOf(tree);
+		monitor.refresh();
+		const before = monitor.refresh();
+		assert.deepEqual(before.counts, {pods: 2, containers: 2, processes: 3});
+		tree.cgroupFiles(podB, {'memory.current': `${41 * MiB}\n`});
+		const changed = monitor.refresh();
+		assert.equal(podNamed(changed, podB).gauges?.memory.current, 41 * MiB);
+		assert.equal(podNamed(changed, podB).containers[0], podNamed(before, podB).containers[0], 'its container did not change');
+		tree.removeProcess(300);
+		allocated(400);
+		const gone = monitor.refresh();
+		assert.deepEqual(gone.pods.map((pod) => pod.cgroup), [podA]);
+		assert.deepEqual(gone.counts, {pods: 1, containers: 1, processes: 2});
+	});
+
+	test('the interval is the time between the two samples; a container\'s oom_score_adj is its first process\'s', () => {
+		const tree = nodeWithTwoPods();
+		tree.addProcess({pid: 201, ppid: 200, comm: 'worker', starttime: 50, cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
+		tree.write('proc/200/oom_score_adj', '938\n');
+		tree.write('proc/201/oom_score_adj', '999\n');
+		tree.write('proc/300/oom_score_adj', '-997\n');
+		const monitor = monitorOf(tree);
+		const started = performance.now();
+		const first = monitor.refresh();
+		assert.equal(first.intervalMs, null, 'no interval before a second sample');
+		const second = monitor.refresh();
+		const elapsed = performance.now() - started;
+		assert.ok(second.intervalMs !== null && second.intervalMs > 0 && second.intervalMs <= elapsed + 1, `${second.intervalMs} ms between samples taken within ${elapsed} ms`);
+		assert.equal(podNamed(second, podA).containers[0].oomScoreAdj, 999, 'the one started first (201), whatever its pid');
+		assert.equal(podNamed(second, podB).containers[0].oomScoreAdj, -997);
+	});
+
+	test('two processes in one container cgroup with two mount namespaces: neither is the cgroup\'s, and no gauges are read for them', () => {
+		const tree = nodeWithTwoPods();
+		tree.addProcess({pid: 202, ppid: 1, comm: 'debug', cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532199}});
+		const monitor = monitorOf(tree);
+		monitor.refresh();
+		const containers = podNamed(monitor.refresh(), podA).containers;
+		assert.deepEqual(containers.map((container) => [container.cgroup, container.gauges.memory.current]), [[null, null], [null, null]]);
+	});
+
 	test('limits up the ancestry: a parent limit lowered makes new gauges for what is below it', () => {
 		const tree = nodeWithTwoPods();
 		const monitor = monitorOf(tree);

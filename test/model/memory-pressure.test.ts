@@ -56,7 +56,18 @@ describe('memory requests from oom_score_adj', () => {
 		for (const score of [0, -998, -1000, null, undefined]) {
 			assert.equal(containerMemoryRequest(container('other', score as number | null | undefined), capacity).source, 'unknown', String(score));
 		}
-		assert.equal(containerMemoryRequest(container('app', 938), null).bytes, null, 'no capacity, no request');
+		assert.deepEqual(containerMemoryRequest(container('app', 938), null), {bytes: null, precision: 0, source: 'unknown', qos: 'burstable'}, 'no capacity, no request, but the class');
+		assert.deepEqual(containerMemoryRequest(container('db', -997, null), capacity), {bytes: null, precision: 0, source: 'unknown', qos: 'guaranteed'}, 'guaranteed with no limit read');
+		assert.equal(containerMemoryRequest(container('other', 2), capacity).qos, null, 'below the burstable range: not the kubelet\'s');
+	});
+
+	test('a burstable score gives the middle of the requests that make it, ± half their span; at the range\'s ends, the rest of it', () => {
+		// 938: the request is 62 to 63 thousandths of the capacity.
+		assert.deepEqual(containerMemoryRequest(container('app', 938), capacity), {bytes: Math.round(capacity * 0.0625), precision: Math.round(capacity * 0.0005), source: 'oom_score_adj', qos: 'burstable'});
+		// 3: the kubelet clamps every request of 997 thousandths or more there.
+		assert.deepEqual(containerMemoryRequest(container('huge', 3), capacity), {bytes: Math.round(capacity * 0.9985), precision: Math.round(capacity * 0.0015), source: 'oom_score_adj', qos: 'burstable'});
+		// 999: any request below 2 thousandths.
+		assert.deepEqual(containerMemoryRequest(container('tiny', 999), capacity), {bytes: Math.round(capacity * 0.001), precision: Math.round(capacity * 0.001), source: 'oom_score_adj', qos: 'burstable'});
 	});
 });
 
@@ -88,12 +99,36 @@ describe('rankMemoryPressure', () => {
 		assert.match(ranking.note, /priority/);
 	});
 
-	test('without a pod cgroup the usage is the sum of the containers\' working sets', () => {
-		const bare = {...pod('bare', null, [container('one', 1000), container('two', 1000)]), gauges: null, cgroup: null};
+	test('without a pod cgroup the usage is the sum of the containers\' working sets, the infra\'s left out', () => {
+		const bare = {...pod('bare', null, [container('pause', -998, null, true), container('one', 1000), container('two', 1000)]), gauges: null, cgroup: null};
 		const [candidate] = rankMemoryPressure(makeModel([bare])).pods;
 		assert.equal(candidate.usageSource, 'containers');
 		assert.equal(candidate.usage, 2 * Math.round(10 * MiB * 0.9));
 		assert.equal(candidate.exceedsRequest, true);
+		const onlyInfra = {...pod('empty', null, [container('pause', -998, null, true)]), gauges: null, cgroup: null};
+		const [empty] = rankMemoryPressure(makeModel([onlyInfra])).pods;
+		assert.deepEqual([empty.usage, empty.usageSource, empty.request, empty.requestSource, empty.exceedsRequest], [null, 'unknown', null, 'unknown', null]);
+	});
+
+	test('a pod\'s request sums its containers\' and their precisions; its class and source say when they differ', () => {
+		const web = kubeletBurstableScore(1024 * MiB);
+		const mixed = rankMemoryPressure(makeModel([pod('mixed', 900 * MiB, [container('web', web), container('batch', 1000)])])).pods[0];
+		const webRequest = containerMemoryRequest(container('web', web), capacity);
+		assert.deepEqual([mixed.request, mixed.requestPrecision, mixed.requestSource, mixed.qos], [webRequest.bytes, webRequest.precision, 'mixed', 'burstable']);
+		const both = rankMemoryPressure(makeModel([pod('both', 900 * MiB, [container('web', web), container('api', web)])])).pods[0];
+		assert.deepEqual([both.request, both.requestPrecision, both.requestSource], [2 * webRequest.bytes!, 2 * webRequest.precision, 'oom_score_adj']);
+		const guaranteedAndBurstable = rankMemoryPressure(makeModel([pod('odd', 900 * MiB, [container('db', -997, 512 * MiB), container('web', web)])])).pods[0];
+		assert.equal(guaranteedAndBurstable.qos, null, 'guaranteed beside another class: no class the kubelet gives, the pod\'s own (none here)');
+		const oneUnknown = rankMemoryPressure(makeModel([pod('half', 900 * MiB, [container('web', web), container('side', 0)])])).pods[0];
+		assert.deepEqual([oneUnknown.request, oneUnknown.requestSource, oneUnknown.qos], [null, 'unknown', null]);
+		const exact = rankMemoryPressure(makeModel([pod('exact', 512 * MiB, [container('db', -997, 512 * MiB)])])).pods[0];
+		assert.deepEqual([exact.usageOverRequest, exact.exceedsRequest, exact.qos], [0, false, 'guaranteed'], 'usage at the request does not exceed it');
+	});
+
+	test('pods tied on overage order by usage, then by name', () => {
+		const tied = (name: string, workingSet: number) => pod(name, workingSet, [container(name, 0)]);
+		const ranking = rankMemoryPressure(makeModel([tied('b', 100 * MiB), tied('c', 300 * MiB), tied('a', 100 * MiB), {...tied('d', 0), gauges: null, containers: []}]));
+		assert.deepEqual(ranking.pods.map((candidate) => candidate.name), ['c', 'a', 'b', 'd']);
 	});
 });
 
@@ -117,5 +152,16 @@ describe('node memory.available', () => {
 		assert.equal(tight.thresholdSource, '/var/lib/kubelet/config.yaml (75%)');
 		assert.equal(tight.underPressure, true);
 		assert.equal(nodeMemoryPressure(makeModel([])), null, 'not read: no node line');
+	});
+
+	test('the threshold\'s source says the file, or a config and no file, or the default and why; available at the threshold is no pressure', () => {
+		const of = (threshold: Partial<NodeMemorySample['threshold']>) => nodeMemoryPressure({...makeModel([]), nodeMemory: sample(threshold)})!;
+		assert.equal(of({bytes: 500 * MiB, source: 'config', file: '/etc/kubernetes/kubelet.conf'}).thresholdSource, '/etc/kubernetes/kubelet.conf');
+		assert.equal(of({bytes: 500 * MiB, source: 'config'}).thresholdSource, 'kubelet config');
+		assert.equal(of({note: 'no kubelet config found'}).thresholdSource, 'kubelet default 100Mi: no kubelet config found');
+		const atThreshold = of({bytes: 11 * 1024 * MiB});
+		assert.equal(atThreshold.available, atThreshold.thresholdBytes);
+		assert.equal(atThreshold.underPressure, false, 'the kubelet evicts below the threshold, not at it');
+		assert.equal(of({bytes: 11 * 1024 * MiB + 1}).underPressure, true);
 	});
 });
