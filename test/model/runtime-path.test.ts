@@ -163,6 +163,27 @@ const rows: Record<string, Row[]> = {
 		[`/system.slice/docker-${id}0.scope`, null],
 		[`/rig-42/app1`, null],
 	],
+	'lookalikes: a runtime\'s name inside another name, or with more after it': [
+		[`/system.slice/foo-docker-${id}.scope`, null],
+		[`/docker/${id}-init`, null],
+		[`/mygroup/${id}`, null],
+		[`/kubepods.slice/mykubepods-pod${uidSystemd}.slice`, null],
+		[`/kubepods.slice/kubepods-pod${uidSystemd}.slice.old`, null],
+		[`/kubepods.slice/kubepods-pod${uidSystemd}_0.slice`, null],
+		[`/kubepods.slice/kubepods-pod0_${uidSystemd}.slice`, null],
+		[`/kubepods/burstable/xpod${uid}`, null],
+		[`/kubepods/burstable/pod${uid}x`, null],
+		[`/other/burstable/pod${uid}`, null],
+		[`/kubepods/guaranteed/pod${uid}`, null],
+		[`/machine.slice/machine-xlibpod_pod_${podId}.slice`, null],
+		[`/machine.slice/machine-libpod_pod_${podId}.slice.old`, null],
+		['/mygroup/conmon', null],
+	],
+	'names that mean something only under their parent': [
+		[`/libpod_pod_${podId}.slice`, {runtime: 'podman', podUid: null, podId, qos: null, podCgroup: `/libpod_pod_${podId}.slice`, containerId: null, role: 'pod', containerCgroup: `/libpod_pod_${podId}.slice`}],
+		['/libpod_parent/conmon', container({runtime: 'podman', containerId: null, role: 'conmon', containerCgroup: '/libpod_parent/conmon'})],
+		[`${podmanPodSlice}/conmon`, container({runtime: 'podman', containerId: null, role: 'conmon', podId, containerCgroup: `${podmanPodSlice}/conmon`, podCgroup: podmanPodSlice})],
+	],
 };
 
 describe('parseRuntimeCgroupPath', () => {
