@@ -43,16 +43,19 @@ function errorText(error: unknown): string {
 	return (error as NodeJS.ErrnoException).code ?? String(error);
 }
 
+/** The JSON form of a field that is no object: a number that is not finite as null, anything else not JSON as null. */
+function plainScalar(value: unknown): Json {
+	if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+	return typeof value === 'string' || typeof value === 'boolean' ? value : null;
+}
+
 /**
  * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null),
  * processes with only their fields, and command lines empty unless `cmdlines`. Written out rather than
  * through JSON.stringify and parse: this runs on every sample, for every process.
  */
 function plainCopy(value: unknown, cmdlines: boolean): Json {
-	if (value === null || typeof value !== 'object') {
-		if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-		return typeof value === 'string' || typeof value === 'boolean' ? value : null;
-	}
+	if (value === null || typeof value !== 'object') return plainScalar(value);
 	if (Array.isArray(value)) {
 		const copy: Json[] = new Array(value.length);
 		for (let index = 0; index < value.length; index++) copy[index] = value[index] === undefined ? null : plainCopy(value[index], cmdlines);
@@ -65,6 +68,80 @@ function plainCopy(value: unknown, cmdlines: boolean): Json {
 		const field = (value as Record<string, unknown>)[key];
 		if (field === undefined || typeof field === 'function') continue;
 		copy[key] = key === 'cmdline' && !cmdlines && typeof field === 'string' ? '' : plainCopy(field, cmdlines);
+	}
+	return copy;
+}
+
+type CopiedObject = {plain: {[key: string]: Json}; keys: number};
+
+/**
+ * plainCopy that hands back the copy it made at the sample before for every object and array whose copy would
+ * be equal to it, checked field by field from the leaves up: a sleeping process, a container whose figures
+ * stayed, the process lists of a quiet pod are the same objects as in the previous sample, which diff then
+ * passes over without looking inside, and no copy is made of them. The model's processes are the scanner's
+ * records, changed in place; the check is on values, never on identity alone.
+ */
+class SampleCopier {
+	private objects = new WeakMap<object, CopiedObject>();
+	private arrays = new WeakMap<readonly unknown[], Json[]>();
+
+	constructor(private readonly cmdlines: boolean) {}
+
+	copy(value: unknown): Json {
+		if (value === null || typeof value !== 'object') return plainScalar(value);
+		return Array.isArray(value) ? this.copyArray(value) : this.copyObject(value as Record<string, unknown>);
+	}
+
+	private copyArray(value: readonly unknown[]): Json[] {
+		const before = this.arrays.get(value);
+		let copy: Json[] | null = before !== undefined && before.length === value.length ? null : new Array(value.length);
+		for (let index = 0; index < value.length; index++) {
+			const element = value[index] === undefined ? null : this.copy(value[index]);
+			if (copy === null) {
+				if (element === before![index]) continue;
+				copy = before!.slice(0, index);
+			}
+			copy[index] = element;
+		}
+		if (copy === null) return before!;
+		this.arrays.set(value, copy);
+		return copy;
+	}
+
+	private copyObject(value: Record<string, unknown>): {[key: string]: Json} {
+		const before = this.objects.get(value);
+		const names = isProcessRecord(value) ? processFields : Object.keys(value);
+		let copy: {[key: string]: Json} | null = before === undefined ? {} : null;
+		let keys = 0;
+		for (let index = 0; index < names.length; index++) {
+			const key = names[index];
+			const field = value[key];
+			if (field === undefined || typeof field === 'function') continue;
+			keys++;
+			const plain = key === 'cmdline' && !this.cmdlines && typeof field === 'string' ? '' : this.copy(field);
+			if (copy === null) {
+				if (Object.hasOwn(before!.plain, key) && before!.plain[key] === plain) continue;
+				copy = matchedFields(value, names, index, before!.plain);
+			}
+			copy[key] = plain;
+		}
+		if (copy === null) {
+			// Every field as before, but one the copy before had is gone.
+			if (keys === before!.keys) return before!.plain;
+			copy = matchedFields(value, names, names.length, before!.plain);
+		}
+		this.objects.set(value, {plain: copy, keys});
+		return copy;
+	}
+}
+
+/** A new object with the fields of `value` before `end` (of `names`), whose copies were found equal to those in `plain`. */
+function matchedFields(value: Record<string, unknown>, names: readonly string[], end: number, plain: {[key: string]: Json}): {[key: string]: Json} {
+	const copy: {[key: string]: Json} = {};
+	for (let index = 0; index < end; index++) {
+		const key = names[index];
+		const field = value[key];
+		if (field !== undefined && typeof field !== 'function') copy[key] = plain[key];
 	}
 	return copy;
 }
@@ -84,6 +161,7 @@ export class RecordingWriter {
 	private segment: {name: string; startedAt: number; bytes: number; samples: number} | null = null;
 	private previous: Json | null = null;
 	private sinceKeyframe = 0;
+	private readonly copier: SampleCopier;
 
 	constructor(private readonly options: WriterOptions) {
 		this.keyframeEvery = options.keyframeEvery ?? 300;
@@ -91,11 +169,12 @@ export class RecordingWriter {
 		this.segmentBytes = clamp(Math.floor(options.maxBytes / 8), 16 * 1024, 16 * 1024 * 1024);
 		this.segmentMs = clamp(Math.floor(options.retainMs / 24), 60_000, 3_600_000);
 		this.now = options.now ?? Date.now;
+		this.copier = new SampleCopier(options.cmdlines);
 		prepareRecordingDirectory(options.directory);
 	}
 
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
-		const plain = plainCopy(model, this.options.cmdlines);
+		const plain = this.copier.copy(model);
 		const plainEvents = events.length > 0 ? plainCopy(events, this.options.cmdlines) : null;
 		if (this.segment && model.time - this.segment.startedAt >= this.segmentMs) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);

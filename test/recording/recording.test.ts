@@ -188,6 +188,70 @@ describe('recording and reading back', () => {
 		assert.ok(written.some((model) => (model as PodModel).hostProcesses.some((process) => process.cmdline !== '')), 'command lines were recorded');
 	});
 
+	test('records changed in place between samples, fields that come and go, lists reordered: every sample reads back as it was', (t) => {
+		type Record = {pid: number; ppid: number; comm: string; starttime: number; previousCpuTicks: number; utime: number; cmdline: string; namespaces: {net: number | null}; cgroups: {container: string}};
+		type Op = {kind: 'cpu' | 'netns' | 'note' | 'comm'; index: number; value: number} | {kind: 'reverse' | 'reverseInPlace' | 'fork' | 'exit' | 'gauge'; index: number; value: number};
+		const op: fc.Arbitrary<Op> = fc.record({
+			kind: fc.constantFrom('cpu', 'netns', 'note', 'comm', 'reverse', 'reverseInPlace', 'fork', 'exit', 'gauge'),
+			index: fc.nat(50),
+			value: fc.integer({min: 0, max: 3}),
+		}) as fc.Arbitrary<Op>;
+		let runs = 0;
+		fc.assert(
+			fc.property(fc.array(fc.array(op, {maxLength: 4}), {minLength: 2, maxLength: 8}), fc.boolean(), (samples, cmdlines) => {
+				const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-record-copies-'));
+				try {
+					let nextPid = 100;
+					const record = (): Record => ({pid: nextPid, ppid: 1, comm: 'sleep', starttime: nextPid++, previousCpuTicks: 0, utime: 0, cmdline: 'sleep 1', namespaces: {net: 1}, cgroups: {container: '/a'}});
+					let processes: Record[] = [record(), record(), record()];
+					const gauges: {memory: {current: number; stat: {anon: number}; note?: string}} = {memory: {current: 1, stat: {anon: 1}}};
+					const model = {time: 1000, pods: [{id: 'pod', containers: [{id: 'c', gauges, processes}]}], hostProcesses: processes};
+					const recorder = writer(directory, {cmdlines, keyframeEvery: 3});
+					const expected: Json[] = [];
+					for (const [sample, ops] of samples.entries()) {
+						for (const change of ops) {
+							const target = processes[change.index % Math.max(1, processes.length)];
+							if (change.kind === 'fork') processes = [...processes, record()];
+							else if (change.kind === 'reverse') processes = [...processes].reverse();
+							else if (change.kind === 'reverseInPlace') processes.reverse();
+							else if (change.kind === 'gauge') gauges.memory.stat.anon = change.value;
+							else if (change.kind === 'note' && change.value === 0) delete gauges.memory.note;
+							else if (change.kind === 'note') gauges.memory.note = `note ${change.value}`;
+							else if (!target) continue;
+							else if (change.kind === 'exit') processes = processes.filter((process) => process !== target);
+							else if (change.kind === 'cpu') target.utime += change.value;
+							else if (change.kind === 'netns') Object.assign(target.namespaces, {net: change.value === 0 ? null : change.value});
+							else target.comm = `exec${change.value}`;
+						}
+						model.time = 1000 + sample * 1000;
+						model.hostProcesses = processes;
+						model.pods[0].containers[0].processes = processes;
+						recorder.write(model as unknown as PodModel, []);
+						const fresh = recordedForm(model as unknown as PodModel) as {hostProcesses: Array<{cmdline: string}>};
+						if (!cmdlines) for (const process of fresh.hostProcesses) process.cmdline = '';
+						expected.push(JSON.parse(JSON.stringify(fresh)) as Json);
+					}
+					recorder.close();
+					const recording = Recording.open(directory);
+					const read = samples.map((_, index) => JSON.parse(JSON.stringify(recording.modelAt(index))) as Json);
+					if (!cmdlines) for (const model of read as Array<{pods: Array<{containers: Array<{processes: Array<{cmdline: string}>}>}>}>) for (const process of model.pods[0].containers[0].processes) process.cmdline = '';
+					if (!cmdlines) for (const model of expected as Array<{pods: Array<{containers: Array<{processes: Array<{cmdline: string}>}>}>}>) for (const process of model.pods[0].containers[0].processes) process.cmdline = '';
+					assert.deepEqual(read, expected);
+					runs++;
+				} finally {
+					fs.rmSync(directory, {recursive: true, force: true});
+				}
+			}),
+			{
+				numRuns: 150,
+				// A field gone from an object whose other field changed in the same sample.
+				examples: [[[[{kind: 'note', index: 0, value: 1}], [{kind: 'note', index: 0, value: 0}, {kind: 'gauge', index: 0, value: 3}]], true]],
+			},
+		);
+		assert.equal(runs, 150);
+		t.diagnostic(`${runs} recordings`);
+	});
+
 	test('events are kept with every field they have, also ones this podtop does not know', (t) => {
 		const directory = tempDirectory(t);
 		const monitor = realMonitor(t);
