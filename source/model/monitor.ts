@@ -29,8 +29,8 @@ export type SnapshotSource = {
 
 /**
  * The one owner of model state: samples, re-infers pods only when the process structure or the names
- * found on disk changed (a change to host processes alone updates them in place of inferring), and builds the
- * model with fresh counters every time.
+ * found on disk changed (a change that stays on the host or inside a container updates the topology in place of
+ * inferring), and builds the model with fresh counters every time.
  */
 export function createMonitor(source: SnapshotSource, options: InferenceOptions): Monitor {
 	let topology: Topology | null = null;
@@ -44,12 +44,12 @@ export function createMonitor(source: SnapshotSource, options: InferenceOptions)
 			const namesVersion = snapshot.facts?.version ?? 0;
 			if (topology === null || topologyVersion !== snapshot.structureVersion || factsVersion !== namesVersion) {
 				const changes = snapshot.processChanges;
-				const hostOnly =
+				const updated =
 					topology !== null && factsVersion === namesVersion && changes !== null && snapshot.structureVersion === topologyVersion + 1
 						? withLocalChanges(topology, snapshot, changes, options)
 						: null;
-				if (hostOnly) {
-					topology = hostOnly;
+				if (updated) {
+					topology = updated;
 				} else {
 					const previousPodCgroups = new Set(topology?.pods.flatMap((pod) => (pod.cgroup === null ? [] : [pod.cgroup])));
 					const previousContainerCgroups = new Set(topology?.pods.flatMap((pod) => pod.containers.flatMap((container) => (container.cgroup === null ? [] : [container.cgroup]))));

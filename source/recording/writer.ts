@@ -82,8 +82,8 @@ type CopiedObject = {plain: {[key: string]: Json}; keys: number};
  * records, changed in place; the check is on values, never on identity alone.
  */
 class SampleCopier {
-	private objects = new WeakMap<object, CopiedObject>();
-	private arrays = new WeakMap<readonly unknown[], Json[]>();
+	private readonly objects = new WeakMap<object, CopiedObject>();
+	private readonly arrays = new WeakMap<readonly unknown[], Json[]>();
 
 	constructor(private readonly cmdlines: boolean) {}
 
@@ -126,8 +126,8 @@ class SampleCopier {
 			copy[key] = plain;
 		}
 		if (copy === null) {
-			// Every field as before, but one the copy before had is gone.
 			if (keys === before!.keys) return before!.plain;
+			// Every field as before, but one the copy before had is gone.
 			copy = matchedFields(value, names, names.length, before!.plain);
 		}
 		this.objects.set(value, {plain: copy, keys});
