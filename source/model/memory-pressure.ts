@@ -77,16 +77,14 @@ export function containerMemoryRequest(container: Container, capacity: number | 
 
 /** `kubectl top pod`: the sum of its containers' working sets, the pause container left out; null when one is unknown. */
 export function podTopMemory(pod: Pod): number | null {
-	let sum = 0;
-	let counted = 0;
+	let sum: number | null = null;
 	for (const container of pod.containers) {
 		if (container.infra) continue;
 		const workingSet = container.gauges.memory.workingSet;
 		if (workingSet === null) return null;
-		sum += workingSet;
-		counted++;
+		sum = (sum ?? 0) + workingSet;
 	}
-	return counted === 0 ? null : sum;
+	return sum;
 }
 
 export type EvictionCandidate = {
@@ -131,7 +129,8 @@ function evictionCandidate(pod: Pod, capacity: number | null): EvictionCandidate
 		request = request === null || containerRequest.bytes === null ? null : request + containerRequest.bytes;
 	}
 	if (sources.size === 0) request = null;
-	const requestSource = sources.size === 0 || sources.has('unknown') ? 'unknown' : sources.size === 1 ? [...sources][0] : 'mixed';
+	// A request is null where any source is unknown, and then said to be.
+	const requestSource = sources.size === 1 ? [...sources][0] : 'mixed';
 	let qos: string | null = pod.qos;
 	if (classes.size === 1 && !classes.has(null)) qos = [...classes][0] as string;
 	else if (classes.size > 1 && !classes.has(null) && !classes.has('guaranteed')) qos = 'burstable';

@@ -92,8 +92,10 @@ describe('models share what did not change with the one before', () => {
 	test('the interval is the time between the two samples; a container\'s oom_score_adj is its first process\'s', () => {
 		const tree = nodeWithTwoPods();
 		tree.addProcess({pid: 201, ppid: 200, comm: 'worker', starttime: 50, cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
+		tree.addProcess({pid: 202, ppid: 200, comm: 'helper', starttime: 400, cgroup: `0::${webA}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, mnt: 4026532104}});
 		tree.write('proc/200/oom_score_adj', '938\n');
 		tree.write('proc/201/oom_score_adj', '999\n');
+		tree.write('proc/202/oom_score_adj', '500\n');
 		tree.write('proc/300/oom_score_adj', '-997\n');
 		const monitor = monitorOf(tree);
 		const started = performance.now();
@@ -102,7 +104,7 @@ describe('models share what did not change with the one before', () => {
 		const second = monitor.refresh();
 		const elapsed = performance.now() - started;
 		assert.ok(second.intervalMs !== null && second.intervalMs > 0 && second.intervalMs <= elapsed + 1, `${second.intervalMs} ms between samples taken within ${elapsed} ms`);
-		assert.equal(podNamed(second, podA).containers[0].oomScoreAdj, 999, 'the one started first (201), whatever its pid');
+		assert.equal(podNamed(second, podA).containers[0].oomScoreAdj, 999, 'the one started first (201), not the lowest pid nor the last');
 		assert.equal(podNamed(second, podB).containers[0].oomScoreAdj, -997);
 	});
 

@@ -28,5 +28,7 @@ test('among processes whose parents are all outside (the infra\'s children), the
 	assert.deepEqual(mainIn([early, twin, late]), ['twin'], 'the same start: the lower pid, in every order');
 	const child = makeProcess({pid: 5, ppid: 40, comm: 'child', starttime: 4500});
 	assert.deepEqual(mainIn([late, early, child]), ['early'], 'a child with a lower pid, started before another root, in every order');
+	const sameTick = makeProcess({pid: 3, ppid: 40, comm: 'same-tick', starttime: 4000});
+	assert.deepEqual(mainIn([early, sameTick]), ['early'], 'a child forked in its parent\'s first tick, its pid lower after a wrap-around');
 	assert.equal(mainProcess({processes: []}), null);
 });

@@ -59,6 +59,7 @@ describe('memory requests from oom_score_adj', () => {
 		assert.deepEqual(containerMemoryRequest(container('app', 938), null), {bytes: null, precision: 0, source: 'unknown', qos: 'burstable'}, 'no capacity, no request, but the class');
 		assert.deepEqual(containerMemoryRequest(container('db', -997, null), capacity), {bytes: null, precision: 0, source: 'unknown', qos: 'guaranteed'}, 'guaranteed with no limit read');
 		assert.equal(containerMemoryRequest(container('other', 2), capacity).qos, null, 'below the burstable range: not the kubelet\'s');
+		assert.deepEqual([3, 999].map((score) => containerMemoryRequest(container('app', score), null).qos), ['burstable', 'burstable'], 'the range\'s ends');
 	});
 
 	test('a burstable score gives the middle of the requests that make it, ± half their span; at the range\'s ends, the rest of it', () => {
@@ -107,7 +108,7 @@ describe('rankMemoryPressure', () => {
 		assert.equal(candidate.exceedsRequest, true);
 		const onlyInfra = {...pod('empty', null, [container('pause', -998, null, true)]), gauges: null, cgroup: null};
 		const [empty] = rankMemoryPressure(makeModel([onlyInfra])).pods;
-		assert.deepEqual([empty.usage, empty.usageSource, empty.request, empty.requestSource, empty.exceedsRequest], [null, 'unknown', null, 'unknown', null]);
+		assert.deepEqual([empty.usage, empty.usageSource, empty.request, empty.requestSource, empty.exceedsRequest, empty.qos], [null, 'unknown', null, 'unknown', null, null]);
 	});
 
 	test('a pod\'s request sums its containers\' and their precisions; its class and source say when they differ', () => {
@@ -125,10 +126,18 @@ describe('rankMemoryPressure', () => {
 		assert.deepEqual([exact.usageOverRequest, exact.exceedsRequest, exact.qos], [0, false, 'guaranteed'], 'usage at the request does not exceed it');
 	});
 
-	test('pods tied on overage order by usage, then by name', () => {
+	test('pods tied on overage order by usage, then by name, whatever order they come in', () => {
 		const tied = (name: string, workingSet: number) => pod(name, workingSet, [container(name, 0)]);
-		const ranking = rankMemoryPressure(makeModel([tied('b', 100 * MiB), tied('c', 300 * MiB), tied('a', 100 * MiB), {...tied('d', 0), gauges: null, containers: []}]));
-		assert.deepEqual(ranking.pods.map((candidate) => candidate.name), ['c', 'a', 'b', 'd']);
+		const pods = [tied('b', 100 * MiB), tied('c', 300 * MiB), tied('a', 100 * MiB), {...tied('d', 0), gauges: null, containers: []}, tied('e', 100 * MiB), tied('f', 300 * MiB), tied('z', 0)];
+		for (const order of [pods, [...pods].reverse(), [pods[2], pods[5], pods[0], pods[6], pods[4], pods[1], pods[3]]]) {
+			assert.deepEqual(rankMemoryPressure(makeModel(order)).pods.map((candidate) => candidate.name), ['c', 'f', 'a', 'b', 'e', 'z', 'd'], 'no usage at all before an unknown one');
+		}
+	});
+
+	test('among pods above their requests, the larger overage goes first, not the larger usage', () => {
+		const web = (name: string, request: number, workingSet: number) => pod(name, workingSet, [container(name, -997, request)]);
+		const ranking = rankMemoryPressure(makeModel([web('big', 900 * MiB, 1000 * MiB), web('small', 100 * MiB, 500 * MiB)]));
+		assert.deepEqual(ranking.pods.map((candidate) => [candidate.name, candidate.usageOverRequest]), [['small', 400 * MiB], ['big', 100 * MiB]]);
 	});
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {ancestorsFirst, createMonitor, type SnapshotSource} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames, NamespaceInodes, PodModel, ProcessChanges, ProcessRecord, Snapshot} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, NamespaceInodes, NodeMemorySample, PodModel, ProcessChanges, ProcessRecord, Snapshot} from '../../source/model/types.js';
 import {hostNamespaces, makeModel, makeProcess} from '../fixtures/models.js';
 
 const kubePod = '/kubepods/burstable/pod0a0a0a0a-0000-4000-8000-00000000000a';
@@ -30,7 +30,7 @@ function factsKnowingNamesFrom(version: number, current: () => number): Containe
 	};
 }
 
-type Sample = {processes: ProcessRecord[]; structureVersion: number; changes?: Partial<ProcessChanges> | null; facts?: ContainerFacts};
+type Sample = {processes: ProcessRecord[]; structureVersion: number; changes?: Partial<ProcessChanges> | null; facts?: ContainerFacts; nodeMemory?: NodeMemorySample};
 
 /** A source that hands out the samples given, one per refresh, and records what the monitor asks of it. */
 function scriptedSource(samples: Sample[]) {
@@ -41,7 +41,7 @@ function scriptedSource(samples: Sample[]) {
 		readNow: [] as string[],
 		tracked: new Set<string>(),
 		sample(): Snapshot {
-			const {processes, structureVersion, changes, facts} = samples[Math.min(index++, samples.length - 1)];
+			const {processes, structureVersion, changes, facts, nodeMemory} = samples[Math.min(index++, samples.length - 1)];
 			return {
 				time: 1_000_000 + index,
 				monotonicMs: index * 1000,
@@ -61,6 +61,7 @@ function scriptedSource(samples: Sample[]) {
 				clockTicksPerSecond: 100,
 				problems: {unreadableNamespaces: 0, runningAsRoot: true, fdBudgetExhausted: false, noCgroupfs: false},
 				...(facts ? {facts} : {}),
+				...(nodeMemory ? {nodeMemory} : {}),
 			};
 		},
 		readCgroupNow(cgroupPath: string): boolean {
@@ -153,7 +154,14 @@ describe('re-reading cgroups between refreshes', () => {
 	});
 
 	test('paths sort each ancestor before its descendants, without duplicates', () => {
-		assert.deepEqual(ancestorsFirst(['/a/b/c', '/a', '/a/b', '/a/b/c', '/0']), ['/0', '/a', '/a/b', '/a/b/c']);
+		const sorted = ['/0', '/a', '/a/b', '/a/b/c', '/a/c', '/b', '/b/a', '/b/a/z'];
+		for (const order of [[...sorted].reverse(), ['/a/c', '/b/a/z', '/a', '/0', '/b', '/a/b/c', '/b/a', '/a/b', '/a']]) assert.deepEqual(ancestorsFirst(order), sorted);
+	});
+
+	test('the node\'s memory sample is in the model as read, when one was read', () => {
+		const nodeMemory: NodeMemorySample = {usage: 6_000_000_000, inactiveFile: 1_000_000_000, threshold: {bytes: 104_857_600, percent: null, source: 'default', file: null, note: null}};
+		assert.deepEqual(monitorOver(scriptedSource([{processes: [], structureVersion: 1, nodeMemory}])).refresh().nodeMemory, nodeMemory);
+		assert.equal(monitorOver(scriptedSource([{processes: [], structureVersion: 1}])).refresh().nodeMemory, undefined);
 	});
 
 	test('closing the monitor closes its source', () => {

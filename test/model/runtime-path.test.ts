@@ -183,6 +183,10 @@ const rows: Record<string, Row[]> = {
 		[`/libpod_pod_${podId}.slice`, {runtime: 'podman', podUid: null, podId, qos: null, podCgroup: `/libpod_pod_${podId}.slice`, containerId: null, role: 'pod', containerCgroup: `/libpod_pod_${podId}.slice`}],
 		['/libpod_parent/conmon', container({runtime: 'podman', containerId: null, role: 'conmon', containerCgroup: '/libpod_parent/conmon'})],
 		[`${podmanPodSlice}/conmon`, container({runtime: 'podman', containerId: null, role: 'conmon', podId, containerCgroup: `${podmanPodSlice}/conmon`, podCgroup: podmanPodSlice})],
+		[`${burstableSlice}/conmon`, container({runtime: 'kubernetes', containerId: null, podUid: uid, qos: 'burstable', containerCgroup: `${burstableSlice}/conmon`, podCgroup: burstableSlice})],
+		['/libpod_parent/foo', null],
+		[`/libpod_parent/${podId}/${id}`, container({runtime: 'podman', containerId: null, podId, containerCgroup: `/libpod_parent/${podId}/${id}`, podCgroup: `/libpod_parent/${podId}`})],
+		[`${podmanPodSlice}/docker-${id}.scope`, container({runtime: 'docker', podId, containerCgroup: `${podmanPodSlice}/docker-${id}.scope`, podCgroup: podmanPodSlice})],
 	],
 };
 
