@@ -138,6 +138,8 @@ describe('rankMemoryPressure', () => {
 		const web = (name: string, request: number, workingSet: number) => pod(name, workingSet, [container(name, -997, request)]);
 		const ranking = rankMemoryPressure(makeModel([web('big', 900 * MiB, 1000 * MiB), web('small', 100 * MiB, 500 * MiB)]));
 		assert.deepEqual(ranking.pods.map((candidate) => [candidate.name, candidate.usageOverRequest]), [['small', 400 * MiB], ['big', 100 * MiB]]);
+		const even = rankMemoryPressure(makeModel([web('lighter', 500 * MiB, 600 * MiB), web('heavier', 1000 * MiB, 1100 * MiB)]));
+		assert.deepEqual(even.pods.map((candidate) => candidate.name), ['heavier', 'lighter'], 'the same overage: the larger usage first');
 	});
 });
 
