@@ -287,6 +287,23 @@ describe('detectEvents', () => {
 		const unplaced = (fields: Partial<KernelOomKill>) => struckLimit(kill({pid: 1, oomMemcg: '/gone/c', taskMemcg: '/gone/c', ...fields}), null, null).level;
 		assert.equal(unplaced({group: '/gone/c'}), 'container');
 		assert.equal(unplaced({oomMemcg: '/gone', taskMemcg: '/gone', group: '/gone', taskMemcgIsGroup: true}), 'ancestor');
+		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_MEMCG'}), {cgroup: null, level: 'unknown', bytes: null}, 'a cgroup\'s limit, not named');
+		assert.equal(level({taskMemcg: `${app1Cgroup}/container`}).level, 'container', 'the victim in a leaf below the container\'s cgroup');
+	});
+
+	test('the limit\'s bytes when the kernel did not log them: the container\'s where its limit is the one struck, else the pod\'s', () => {
+		const model = shopModel(t0, {});
+		const pod = model.pods[0];
+		const app1 = pod.containers.find((container) => container.name === 'app1')!;
+		const app2 = pod.containers.find((container) => container.name === 'app2')!;
+		const struck = (oomMemcg: string, container: typeof app1 | null, taskMemcg = oomMemcg) => struckLimit(kill({pid: 1, oomMemcg, taskMemcg, limitBytes: null}), pod, container);
+		assert.deepEqual(struck(app1Cgroup, app1), {cgroup: app1Cgroup, level: 'container', bytes: 64 * MiB}, 'its own limit');
+		assert.deepEqual(struck(shopPodCgroup, app2, app2Cgroup), {cgroup: shopPodCgroup, level: 'pod', bytes: 512 * MiB}, 'app2 has no limit of its own: the pod\'s binds it');
+		assert.deepEqual(struck(shopPodCgroup, app1, app1Cgroup), {cgroup: shopPodCgroup, level: 'pod', bytes: 512 * MiB}, 'not app1\'s own 64 MiB');
+		assert.deepEqual(struck(shopPodCgroup, null), {cgroup: shopPodCgroup, level: 'pod', bytes: 512 * MiB}, 'no container placed: the pod cgroup\'s limit');
+		assert.deepEqual(struck('/', app1, app1Cgroup), {cgroup: '/', level: 'ancestor', bytes: null}, 'an ancestor\'s limit not read: unknown');
+		assert.equal(struckLimit(kill({pid: 1, limitBytes: 60 * MiB}), pod, app1).bytes, 60 * MiB, 'what the kernel logged comes first');
+		assert.equal(struckLimit(kill({pid: 1, oomMemcg: shopPodCgroup, limitBytes: 500 * MiB}), pod, null).bytes, 500 * MiB, 'also at the pod\'s level');
 	});
 
 	test('kills from before start: placed where their cgroup still is, else shown by path; oldest first, at the kernel\'s time', () => {
