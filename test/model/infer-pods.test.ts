@@ -696,20 +696,11 @@ describe('local changes without inferring the pods again', () => {
 						const fork = processIn(nextPid++, 'probe', cgroup, namespaces, {ppid: parent});
 						processes = [...processes, fork];
 						changes = {admitted: [fork]};
-					} else if (change.kind === 'exit' || change.kind === 'exec') {
-						if (host.length === 0) continue;
-						const target = host[change.index % host.length];
-						if (change.kind === 'exit') {
-							processes = processes.filter((process) => process !== target);
-							changes = {exited: [target]};
-						} else {
-							(target as {comm: string}).comm = `exec${nextPid++}`;
-							changes = {changed: [target]};
-						}
 					} else {
-						if (inPods.length === 0) continue;
-						const target = inPods[change.index % inPods.length];
-						if (change.kind === 'podExit') {
+						const candidates = change.kind === 'exit' || change.kind === 'exec' ? host : inPods;
+						if (candidates.length === 0) continue;
+						const target = candidates[change.index % candidates.length];
+						if (change.kind === 'exit' || change.kind === 'podExit') {
 							processes = processes.filter((process) => process !== target);
 							changes = {exited: [target]};
 						} else {
