@@ -111,22 +111,18 @@ export function estimateTimeToLimit(samples: readonly GaugeSample[], limit: numb
 	if (points.length < 3) return null;
 	const t0 = points[0].time;
 	let sumX = 0;
-	let sumY = 0;
-	for (const point of points) {
-		sumX += (point.time - t0) / 1000;
-		sumY += point.memory;
-	}
+	for (const point of points) sumX += (point.time - t0) / 1000;
 	const meanX = sumX / points.length;
-	const meanY = sumY / points.length;
+	// The deviations from the mean time sum to 0: the mean usage would drop out of the numerator.
 	let numerator = 0;
 	let denominator = 0;
 	for (const point of points) {
 		const dx = (point.time - t0) / 1000 - meanX;
-		numerator += dx * (point.memory - meanY);
+		numerator += dx * point.memory;
 		denominator += dx * dx;
 	}
-	if (denominator === 0) return null;
 	const bytesPerSecond = numerator / denominator;
+	// All at one time: 0 / 0.
 	if (!(bytesPerSecond > 0)) return null;
 	const latest = points[points.length - 1].memory;
 	return {secondsToLimit: Math.max(0, (limit - latest) / bytesPerSecond), bytesPerSecond};

@@ -37,6 +37,18 @@ describe('Ring', () => {
 		assert.equal(ring.last(), 7);
 		assert.equal(ring.length, 3);
 	});
+
+	test('the newest before the ring is full; a copy handed out; at least one item', () => {
+		const ring = new Ring<number>(3);
+		ring.push(1);
+		ring.push(2);
+		assert.equal(ring.last(), 2);
+		const items = ring.toArray();
+		items.push(99);
+		assert.deepEqual(ring.toArray(), [1, 2], 'what was handed out is not the ring');
+		assert.deepEqual(new Ring<number>(1).toArray(), []);
+		assert.throws(() => new Ring<number>(0), {name: 'RangeError', message: 'a ring holds at least one item'});
+	});
 });
 
 describe('estimateTimeToLimit', () => {
@@ -66,7 +78,11 @@ describe('estimateTimeToLimit', () => {
 		assert.equal(estimateTimeToLimit(climb(MiB, 2), 64 * MiB), null);
 		assert.equal(estimateTimeToLimit(climb(8 * MiB, 10), 64 * MiB)?.secondsToLimit, 0);
 		const withGaps = climb(MiB, 10).map((sample, index) => (index % 2 ? {...sample, memory: null} : sample));
-		assert.ok(estimateTimeToLimit(withGaps, 64 * MiB));
+		assert.ok(Math.abs(estimateTimeToLimit(withGaps, 64 * MiB)!.bytesPerSecond - MiB) < 1e-6, 'samples with no figure left out');
+		assert.equal(estimateTimeToLimit(climb(MiB, 10), 0), null, 'a limit of 0 is no limit to reach');
+		assert.ok(estimateTimeToLimit(climb(MiB, 3), 64 * MiB), 'three samples are enough');
+		const sameTime = climb(MiB, 4).map((sample) => ({...sample, time: t0}));
+		assert.equal(estimateTimeToLimit(sameTime, 64 * MiB), null, 'all at one time: no slope');
 	});
 });
 
