@@ -49,37 +49,17 @@ function plainScalar(value: unknown): Json {
 	return typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }
 
-/**
- * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null),
- * processes with only their fields, and command lines empty unless `cmdlines`. Written out rather than
- * through JSON.stringify and parse: this runs on every sample, for every process.
- */
-function plainCopy(value: unknown, cmdlines: boolean): Json {
-	if (value === null || typeof value !== 'object') return plainScalar(value);
-	if (Array.isArray(value)) {
-		const copy: Json[] = new Array(value.length);
-		for (let index = 0; index < value.length; index++) copy[index] = value[index] === undefined ? null : plainCopy(value[index], cmdlines);
-		return copy;
-	}
-	const copy: {[key: string]: Json} = {};
-	const process = isProcessRecord(value);
-	const keys = process ? processFields : Object.keys(value);
-	for (const key of keys) {
-		const field = (value as Record<string, unknown>)[key];
-		if (field === undefined || typeof field === 'function') continue;
-		copy[key] = key === 'cmdline' && !cmdlines && typeof field === 'string' ? '' : plainCopy(field, cmdlines);
-	}
-	return copy;
-}
-
 type CopiedObject = {plain: {[key: string]: Json}; keys: number};
 
 /**
- * plainCopy that hands back the copy it made at the sample before for every object and array whose copy would
- * be equal to it, checked field by field from the leaves up: a sleeping process, a container whose figures
- * stayed, the process lists of a quiet pod are the same objects as in the previous sample, which diff then
- * passes over without looking inside, and no copy is made of them. The model's processes are the scanner's
- * records, changed in place; the check is on values, never on identity alone.
+ * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null), processes
+ * with only their fields, and command lines empty unless `cmdlines`; written out rather than through
+ * JSON.stringify and parse, as this runs on every sample for every process. The copier hands back the copy it
+ * made at the sample before for every object and array whose copy would be equal to it, checked field by field
+ * from the leaves up: a sleeping process, a container whose figures stayed, the process lists of a quiet pod are
+ * the same objects as in the previous sample, which diff then passes over without looking inside, and no copy is
+ * made of them. The model's processes are the scanner's records, changed in place; the check is on values, never
+ * on identity alone. A new copier copies everything.
  */
 class SampleCopier {
 	private readonly objects = new WeakMap<object, CopiedObject>();
@@ -175,7 +155,7 @@ export class RecordingWriter {
 
 	write(model: PodModel, events: readonly PodtopEvent[]): void {
 		const plain = this.copier.copy(model);
-		const plainEvents = events.length > 0 ? plainCopy(events, this.options.cmdlines) : null;
+		const plainEvents = events.length > 0 ? this.copier.copy(events) : null;
 		if (this.segment && model.time - this.segment.startedAt >= this.segmentMs) this.closeSegment();
 		if (!this.segment) this.openSegment(model.time);
 		let frame = this.sampleFrame(model.time, plain, plainEvents);
@@ -276,5 +256,5 @@ export class RecordingWriter {
 
 /** The model as a recording holds it, and as a reader gives it back. */
 export function recordedForm(model: PodModel): Json {
-	return plainCopy(model, true);
+	return new SampleCopier(true).copy(model);
 }
