@@ -91,8 +91,10 @@ describe('the pod read after its container while the kernel still counts (v2)', 
 		tree.addProcess({pid: 300, comm: 'worker', cmdline: ['worker'], cgroup: `0::${app2}\n`, namespaces: {...shared, pid: 4026532303, mnt: 4026532304}});
 
 		// The kernel: an event counts in its cgroup, then in each ancestor; every file read lets a few more through.
+		// A task that hits a limit runs: its CPU time, and every ancestor's, moves.
 		const counters = new Map<string, Counters>([[pod, zero()], [app1, zero()], [app2, zero()]]);
 		const count = (cgroup: string, key: keyof Counters, times = 1) => {
+			tree.chargeCpu(cgroup, times);
 			for (const path of [cgroup, pod]) {
 				const entry = counters.get(path)!;
 				entry[key] += times;

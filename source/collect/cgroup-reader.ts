@@ -226,6 +226,11 @@ type Entry = {
 	wantedIn: number;
 	/** Hash of the activity file at the last read; -1 before one, or when it could not be read. */
 	activityHash: number;
+	/**
+	 * Neither its CPU time nor its memory usage moved at its last read (or it was not read, its parent being
+	 * quiet): nothing below it ran, charged or freed memory since.
+	 */
+	quiet: boolean;
 };
 
 /** A bit per controller, in the order of `controllers`. */
@@ -303,7 +308,11 @@ export class CgroupReader {
 				this.readEntry(entry, true, true);
 			} else {
 				entry.bits = bits;
-				this.readEntry(entry, detailed, retryAbsent);
+				// A parent is read before its children (wantedCgroupPaths). Its CPU time and memory usage count what every
+				// cgroup below it does: while neither moved, nothing below can have (but for a limit written meanwhile,
+				// read at the next detailed refresh).
+				if (detailed || !this.entries.get(cgroupPath.slice(0, cgroupPath.lastIndexOf('/')))?.quiet) this.readEntry(entry, detailed, retryAbsent);
+				else entry.quiet = true;
 			}
 			entry.wantedIn = this.refreshCount;
 		});
@@ -336,7 +345,7 @@ export class CgroupReader {
 			const mount = this.layout.controllers[spec.controller];
 			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
-		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1};
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1, quiet: false};
 	}
 
 	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
@@ -344,6 +353,7 @@ export class CgroupReader {
 		let readBits = 0;
 		// Until the activity file says otherwise (it is the first file read, where the cgroup has it).
 		let active = true;
+		const previousUsage = entry.stats.memory.current;
 		for (let index = 0; index < this.files.length; index++) {
 			const spec = this.files[index];
 			const filePath = entry.paths[index];
@@ -374,6 +384,7 @@ export class CgroupReader {
 		}
 		entry.readBits = readBits;
 		entry.stats.exists = readBits !== 0;
+		entry.quiet = !active && entry.stats.memory.current === previousUsage;
 	}
 
 	private releaseEntry(entry: Entry): void {

@@ -147,3 +147,67 @@ describe('a cgroup none of whose tasks ran since the last read', () => {
 		assert.deepEqual([stats?.memory.events.oomKill, stats?.memory.peak, stats?.pids.current], [1, 60 << 20, 7]);
 	});
 });
+
+describe('a pod none of whose tasks ran since the last read', () => {
+	test('v1: the cgroups below it wait for the detailed refresh; a move of its CPU time or memory usage reads them at once', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+		for (const [cgroupPath, usage, limit] of [['/pod', 30, 256], ['/pod/app', 20, 64], ['/pod/app/leaf', 20, 64]] as const) {
+			for (const [name, content] of Object.entries(v1MemoryFiles(usage << 20, limit << 20))) tree.write(`cgroup/memory${cgroupPath}/${name}`, content);
+			tree.write(`cgroup/cpu,cpuacct${cgroupPath}/cgroup.procs`, '');
+			tree.write(`cgroup/cpu,cpuacct${cgroupPath}/cpuacct.usage`, '5000000\n');
+		}
+		const where = '/pod/app/leaf';
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: where, memory: where, cpu: where, cpuacct: where})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const limitsAt = () => {
+			const stats = reader.read(wanted);
+			return ['/pod', '/pod/app', '/pod/app/leaf'].map((cgroupPath) => (stats.get(cgroupPath)?.memory.max ?? 0) >> 20);
+		};
+		assert.deepEqual(limitsAt(), [256, 64, 64]);
+		// Nothing in the pod runs; an administrator sets new limits (the only write that moves a quiet cgroup's files).
+		tree.write('cgroup/memory/pod/memory.limit_in_bytes', `${200 << 20}\n`);
+		tree.write('cgroup/memory/pod/app/memory.limit_in_bytes', `${48 << 20}\n`);
+		tree.write('cgroup/memory/pod/app/leaf/memory.limit_in_bytes', `${40 << 20}\n`);
+		assert.deepEqual([2, 3, 4, 5, 6].map(() => limitsAt()), [
+			[200, 64, 64],
+			[200, 64, 64],
+			[200, 64, 64],
+			[200, 64, 64],
+			[200, 48, 40],
+		], "the pod's own limit at once, its containers' at the detailed refresh, every fifth");
+		// Reclaim shrinks the container, and so the pod: read at once.
+		tree.write('cgroup/memory/pod/memory.usage_in_bytes', `${28 << 20}\n`);
+		tree.write('cgroup/memory/pod/app/memory.usage_in_bytes', `${18 << 20}\n`);
+		assert.equal((reader.read(wanted).get('/pod/app')?.memory.current ?? 0) >> 20, 18);
+		// A task of the leaf runs and hits its limit: its CPU time moves, and every ancestor's with it.
+		for (const cgroupPath of ['pod', 'pod/app', 'pod/app/leaf']) tree.write(`cgroup/cpu,cpuacct/${cgroupPath}/cpuacct.usage`, '7000000\n');
+		tree.write('cgroup/memory/pod/app/leaf/memory.failcnt', '1\n');
+		const leaf = reader.read(wanted).get('/pod/app/leaf');
+		assert.deepEqual([leaf?.cpu.usageUsec, leaf?.memory.failcnt], [7000, 1]);
+		// Quiet again after a move: the files below wait once more.
+		tree.write('cgroup/memory/pod/app/leaf/memory.usage_in_bytes', `${19 << 20}\n`);
+		assert.equal((reader.read(wanted).get('/pod/app/leaf')?.memory.current ?? 0) >> 20, 20);
+	});
+
+	test('v2: the same, with cpu.stat and memory.current as the pod\'s own counts of all below it', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		for (const cgroupPath of ['/pod', '/pod/app']) tree.cgroupFiles(cgroupPath, {...v2MemoryFiles(10 << 20, 64 << 20), 'cpu.stat': 'usage_usec 5000\n'});
+		const where = '/pod/app';
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: where, memory: where, cpu: where, cpuacct: where, pids: where})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const app = () => reader.read(wanted).get('/pod/app');
+		app();
+		tree.cgroupFiles('/pod/app', {'memory.max': `${32 << 20}\n`});
+		assert.deepEqual([2, 3, 4, 5, 6].map(() => (app()?.memory.max ?? 0) >> 20), [64, 64, 64, 64, 32]);
+		tree.cgroupFiles('/pod', {'cpu.stat': 'usage_usec 6000\n'});
+		tree.cgroupFiles('/pod/app', {'cpu.stat': 'usage_usec 6000\n', 'memory.events': 'low 0\nhigh 0\nmax 1\noom 0\noom_kill 0\noom_group_kill 0\n'});
+		assert.deepEqual([app()?.cpu.usageUsec, app()?.memory.events.max], [6000, 1]);
+	});
+
+});

@@ -115,7 +115,8 @@ describe('v2 (fixture tree)', () => {
 		const monitor = createMonitor(new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null}), {identify: parseRuntimeCgroupPath});
 		after(() => monitor.close());
 		monitor.refresh();
-		tree.cgroupFiles(app, {'memory.current': `${90 * MiB}\n`, 'memory.stat': `anon ${50 * MiB}\nfile ${38 * MiB}\nkernel 4096\nsock 0\nshmem 0\ninactive_file ${35 * MiB}\n`});
+		tree.chargeMemory(app, 10 * MiB);
+		tree.cgroupFiles(app, {'memory.stat': `anon ${50 * MiB}\nfile ${38 * MiB}\nkernel 4096\nsock 0\nshmem 0\ninactive_file ${35 * MiB}\n`});
 		tree.cgroupFiles(sidecar, {'memory.stat': `anon 0\nfile ${MiB}\nkernel 0\nsock 0\nshmem 0\ninactive_file ${MiB}\n`});
 		const model = monitor.refresh();
 		assert.equal(containerAt(model, app)!.gauges.memory.workingSet, 55 * MiB, 'the usage moved: memory.stat read with it');

@@ -169,6 +169,30 @@ export class FixtureTree {
 		for (const [name, content] of Object.entries(files)) fs.writeFileSync(Buffer.concat([directory, Buffer.from(`/${name}`)]), content);
 	}
 
+	/**
+	 * Adds `bytes` to the memory.current of a v2 cgroup and of every ancestor that has one, as the kernel charges a
+	 * page to each level: the reader takes an ancestor whose usage did not move for a sign that nothing below did.
+	 */
+	chargeMemory(cgroupPath: string, bytes: number): void {
+		this.addUpTheTree(cgroupPath, 'memory.current', /^(\d+)$/m, bytes);
+	}
+
+	/** Adds `usec` to the usage_usec of a v2 cgroup's cpu.stat and of every ancestor's, as a task of it ran. */
+	chargeCpu(cgroupPath: string, usec: number): void {
+		this.addUpTheTree(cgroupPath, 'cpu.stat', /^usage_usec (\d+)$/m, usec);
+	}
+
+	private addUpTheTree(cgroupPath: string, name: string, counter: RegExp, amount: number): void {
+		for (let at = cgroupPath; at.length > 1; at = at.slice(0, Math.max(1, at.lastIndexOf('/')))) {
+			const relative = path.join(this.cgroupDirectory, at, name);
+			if (!fs.existsSync(path.join(this.root, relative))) continue;
+			const content = fs.readFileSync(path.join(this.root, relative), 'utf8');
+			const match = counter.exec(content);
+			if (!match) throw new Error(`${relative} has no counter ${counter.source}`);
+			this.write(relative, content.replace(match[0], match[0].replace(match[1], String(Number(match[1]) + amount))));
+		}
+	}
+
 	json(relative: string, value: unknown): void {
 		this.write(relative, JSON.stringify(value));
 	}

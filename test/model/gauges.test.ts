@@ -29,9 +29,10 @@ describe('container CPU % from the usage counter\'s delta over the monotonic int
 		after(() => tree.remove());
 		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
 		const app = '/pod/app';
-		tree.cgroupFiles('/pod', {'cpu.stat': 'usage_usec 0\n', 'cpu.max': 'max 100000\n'});
+		tree.cgroupFiles('/pod', {'cpu.stat': 'usage_usec 1000000\n', 'cpu.max': 'max 100000\n'});
 		tree.cgroupFiles(app, {'cpu.stat': 'usage_usec 1000000\nuser_usec 600000\nsystem_usec 400000\nnr_periods 10\nnr_throttled 2\nthrottled_usec 3000\n', 'cpu.max': '50000 100000\n'});
 		const cpu = cpuAcrossTwoReads(tree, {container: app, memory: app, cpu: app, cpuacct: app, pids: app}, app, 1000, () => {
+			tree.cgroupFiles('/pod', {'cpu.stat': 'usage_usec 1250000\n'});
 			tree.cgroupFiles(app, {'cpu.stat': 'usage_usec 1250000\nuser_usec 700000\nsystem_usec 550000\nnr_periods 20\nnr_throttled 5\nthrottled_usec 9000\n'});
 		});
 		assert.equal(cpu.percent, 25);
