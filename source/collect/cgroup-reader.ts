@@ -24,7 +24,8 @@ type FileSpec = {
 	followsUsage?: boolean;
 	/**
 	 * The cgroup's CPU time, read first: unchanged since the last read, no task of the cgroup ran, and the files
-	 * that only a running task can move (`needsActivity`) are not read but on detailed refreshes.
+	 * that only a running task can move (`needsActivity`) are not read; on a detailed refresh, only when a task
+	 * ran since the last one.
 	 */
 	activity?: boolean;
 	/** Moves only when a task of the cgroup runs (charges memory, forks, is throttled, exits): see `activity`. */
@@ -155,8 +156,8 @@ const v1Files: FileSpec[] = [
 		},
 	},
 	{controller: 'memory', name: 'memory.kmem.usage_in_bytes', detailed: true, apply: (s, b, n) => (s.memory.stat.kernel = unsigned(b, n))},
-	{controller: 'cpuacct', name: 'cpuacct.usage_user', detailed: true, apply: (s, b, n) => (s.cpu.userUsec = nanosecondsToMicro(unsigned(b, n)))},
-	{controller: 'cpuacct', name: 'cpuacct.usage_sys', detailed: true, apply: (s, b, n) => (s.cpu.systemUsec = nanosecondsToMicro(unsigned(b, n)))},
+	{controller: 'cpuacct', name: 'cpuacct.usage_user', detailed: true, needsActivity: true, apply: (s, b, n) => (s.cpu.userUsec = nanosecondsToMicro(unsigned(b, n)))},
+	{controller: 'cpuacct', name: 'cpuacct.usage_sys', detailed: true, needsActivity: true, apply: (s, b, n) => (s.cpu.systemUsec = nanosecondsToMicro(unsigned(b, n)))},
 	{controller: 'cpu', name: 'cpu.cfs_period_us', detailed: true, apply: (s, b, n) => (s.cpu.periodUsec = parseUnsigned(b, 0, n))},
 	{
 		controller: 'cpu',
@@ -226,6 +227,8 @@ type Entry = {
 	wantedIn: number;
 	/** Hash of the activity file at the last read; -1 before one, or when it could not be read. */
 	activityHash: number;
+	/** A read since the last detailed one found a task of it ran (or could not tell). */
+	ranSinceDetailed: boolean;
 	/**
 	 * Neither its CPU time nor its memory usage moved at its last read (or it was not read, its parent being
 	 * quiet): nothing below it ran, charged or freed memory since.
@@ -345,7 +348,7 @@ export class CgroupReader {
 			const mount = this.layout.controllers[spec.controller];
 			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
-		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1, quiet: false};
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1, ranSinceDetailed: true, quiet: false};
 	}
 
 	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
@@ -353,6 +356,7 @@ export class CgroupReader {
 		let readBits = 0;
 		// Until the activity file says otherwise (it is the first file read, where the cgroup has it).
 		let active = true;
+		let sawActivity = false;
 		const previousUsage = entry.stats.memory.current;
 		for (let index = 0; index < this.files.length; index++) {
 			const spec = this.files[index];
@@ -360,7 +364,7 @@ export class CgroupReader {
 			const bit = this.fileBits[index];
 			if (filePath === null || (entry.bits & bit) === 0) continue;
 			if (spec.detailed && !detailed && !(spec.followsUsage && entry.stats.memory.current !== entry.stats.memory.statUsage)) continue;
-			if (spec.needsActivity && !active && !detailed) continue;
+			if (spec.needsActivity && !active && !(detailed && entry.ranSinceDetailed)) continue;
 			let descriptor = entry.descriptors[index];
 			if (descriptor === unopened || (descriptor === absent && retryAbsent && (this.fileOnUnified[index] === 1 || (entry.readBits & bit) === 0))) {
 				descriptor = reader.keep(filePath);
@@ -377,13 +381,16 @@ export class CgroupReader {
 			readBits |= bit;
 			if (spec.activity) {
 				const hash = hashBytes(reader.buffer, 0, length);
+				sawActivity = true;
 				active = hash !== entry.activityHash || entry.activityHash === -1;
 				entry.activityHash = hash;
+				if (active) entry.ranSinceDetailed = true;
 			}
 			spec.apply(entry.stats, reader.buffer, length);
 		}
 		entry.readBits = readBits;
 		entry.stats.exists = readBits !== 0;
+		if (detailed) entry.ranSinceDetailed = !sawActivity;
 		entry.quiet = !active && entry.stats.memory.current === previousUsage;
 	}
 

@@ -93,39 +93,44 @@ describe('which cgroup files are opened', () => {
 });
 
 describe('a cgroup none of whose tasks ran since the last read', () => {
-	test('v1: its peak, failcnt and OOM counters wait for the detailed read; usage and limit are read every refresh', (t) => {
+	test('v1: its peak, failcnt and OOM counters are read once a task ran; usage and limit every refresh', (t) => {
 		const tree = new FixtureTree();
 		t.after(() => tree.remove());
 		for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
 		for (const [name, content] of Object.entries(v1MemoryFiles(10 << 20, 64 << 20))) tree.write(`cgroup/memory/app/${name}`, content);
 		tree.write('cgroup/cpu,cpuacct/app/cgroup.procs', '');
 		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage', '5000000\n');
+		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage_user', '3000000\n');
 		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/app', memory: '/app', cpu: '/app', cpuacct: '/app'})})]);
 		const {reader} = readerOver(tree);
 		t.after(() => reader.close());
-		const app = () => reader.read(wanted).get('/app');
-		assert.equal(app()?.memory.failcnt, 0);
-		// Quiet: the CPU time has not moved. Reclaim can still shrink the usage, and anyone can set a limit.
+		const read = () => {
+			const stats = reader.read(wanted).get('/app');
+			return [stats?.memory.failcnt, (stats?.memory.current ?? 0) >> 20, (stats?.memory.max ?? 0) >> 20, stats?.cpu.userUsec];
+		};
+		assert.deepEqual(read(), [0, 10, 64, 3000]);
+		// Quiet: the CPU time has not moved. Reclaim can still shrink the usage, and anyone can set a limit. A counter
+		// only a running task moves is not read, even at the detailed refresh (the sixth): none ran.
 		tree.write('cgroup/memory/app/memory.failcnt', '3\n');
 		tree.write('cgroup/memory/app/memory.usage_in_bytes', `${8 << 20}\n`);
 		tree.write('cgroup/memory/app/memory.limit_in_bytes', `${32 << 20}\n`);
-		const quiet = [2, 3, 4, 5, 6].map(() => {
-			const stats = app();
-			return [stats?.memory.failcnt, stats?.memory.current, stats?.memory.max];
-		});
-		assert.deepEqual(quiet, [
-			[0, 8 << 20, 32 << 20],
-			[0, 8 << 20, 32 << 20],
-			[0, 8 << 20, 32 << 20],
-			[0, 8 << 20, 32 << 20],
-			[3, 8 << 20, 32 << 20],
-		], 'the failcnt at the detailed read, every fifth refresh');
-		// A task ran: everything is read at once.
+		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage_user', '3500000\n');
+		assert.deepEqual([2, 3, 4, 5, 6].map(() => read()), [
+			[0, 8, 32, 3000],
+			[0, 8, 32, 3000],
+			[0, 8, 32, 3000],
+			[0, 8, 32, 3000],
+			[0, 8, 32, 3000],
+		]);
+		// A task ran: what it moves is read at once; the user/system split, a detailed file, at the next detailed refresh.
 		tree.write('cgroup/memory/app/memory.failcnt', '4\n');
 		tree.write('cgroup/memory/app/memory.max_usage_in_bytes', `${32 << 20}\n`);
 		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage', '6000000\n');
-		const active = app();
-		assert.deepEqual([active?.memory.failcnt, active?.memory.peak, active?.cpu.usageUsec], [4, 32 << 20, 6000]);
+		tree.write('cgroup/cpu,cpuacct/app/cpuacct.usage_user', '4000000\n');
+		const active = reader.read(wanted).get('/app');
+		assert.deepEqual([active?.memory.failcnt, active?.memory.peak, active?.cpu.usageUsec, active?.cpu.userUsec], [4, 32 << 20, 6000, 3000]);
+		// Quiet again by the detailed refresh (the eleventh): it ran since the last one, so it is read whole.
+		assert.deepEqual([8, 9, 10, 11].map(() => read()[3]), [3000, 3000, 3000, 4000]);
 	});
 
 	test('v2: its peak and pids wait, its events do not; a watched events file that changed has it read whole at once', (t) => {
