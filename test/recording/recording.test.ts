@@ -28,8 +28,12 @@ function tempDirectory(t: TestContext): string {
 }
 
 /** This machine's own /proc and cgroups, as the live view reads them. */
+function openRealMonitor(): Monitor {
+	return createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null}), {identify: parseRuntimeCgroupPath});
+}
+
 function realMonitor(t: TestContext): Monitor {
-	const monitor = createMonitor(new Collector({procRoot: '/proc', cgroupRoot: null}), {identify: parseRuntimeCgroupPath});
+	const monitor = openRealMonitor();
 	t.after(() => monitor.close());
 	return monitor;
 }
@@ -52,22 +56,29 @@ function segmentFiles(directory: string): string[] {
 	return fs.readdirSync(directory).filter((name) => name.endsWith('.rec')).sort();
 }
 
-/** Records `count` real samples, a few ms apart so that processes' counters move. */
+/**
+ * Records `count` real samples, a few ms apart so that processes' counters move. The monitor is closed
+ * before returning: each keeps descriptors up to the open-file limit, so two at once on a busy node run out.
+ */
 const models: PodModel[] = [];
 
-async function recordReal(t: TestContext, directory: string, count: number, options: Partial<WriterOptions> = {}): Promise<unknown[]> {
-	const monitor = realMonitor(t);
+async function recordReal(directory: string, count: number, options: Partial<WriterOptions> = {}): Promise<unknown[]> {
+	const monitor = openRealMonitor();
 	const recorder = writer(directory, options);
 	const written: unknown[] = [];
 	models.length = 0;
-	for (let index = 0; index < count; index++) {
-		const model = monitor.refresh();
-		recorder.write(model, []);
-		written.push(plain(model));
-		models.push(structuredClone(model));
-		await new Promise((resolve) => setTimeout(resolve, 5));
+	try {
+		for (let index = 0; index < count; index++) {
+			const model = monitor.refresh();
+			recorder.write(model, []);
+			written.push(plain(model));
+			models.push(structuredClone(model));
+			await new Promise((resolve) => setTimeout(resolve, 5));
+		}
+	} finally {
+		recorder.close();
+		monitor.close();
 	}
-	recorder.close();
 	return written;
 }
 
@@ -172,7 +183,7 @@ describe('times, durations and sizes', () => {
 describe('recording and reading back', () => {
 	test('every sample of real models reads back as written, from keyframes and the deltas after them', async (t) => {
 		const directory = tempDirectory(t);
-		const written = await recordReal(t, directory, 12, {keyframeEvery: 4});
+		const written = await recordReal(directory, 12, {keyframeEvery: 4});
 		const recording = Recording.open(directory);
 		assert.equal(recording.samples.length, 12);
 		assert.deepEqual(recording.samples.map((sample) => sample.keyframe), [true, false, false, false, true, false, false, false, true, false, false, false]);
@@ -271,7 +282,7 @@ describe('recording and reading back', () => {
 
 	test('--no-cmdline: no command line is in the recording, everything else is', async (t) => {
 		const directory = tempDirectory(t);
-		const written = await recordReal(t, directory, 3, {cmdlines: false});
+		const written = await recordReal(directory, 3, {cmdlines: false});
 		const original = written[2] as PodModel;
 		const all = (model: PodModel) => [...model.hostProcesses, ...model.pods.flatMap((pod) => pod.containers.flatMap((container) => container.processes))];
 		const ownCommandLine = all(original).find((process) => process.pid === globalThis.process.pid)?.cmdline ?? '';
@@ -336,7 +347,7 @@ describe('recording and reading back', () => {
 	test('retention removes the oldest segments at the size bound, and what is left reads from its first sample', async (t) => {
 		const directory = tempDirectory(t);
 		const maxBytes = 64 * 1024;
-		const written = await recordReal(t, directory, 60, {maxBytes, keyframeEvery: 1});
+		const written = await recordReal(directory, 60, {maxBytes, keyframeEvery: 1});
 		const files = segmentFiles(directory);
 		const sizes = files.map((name) => fs.statSync(path.join(directory, name)).size);
 		const total = sizes.reduce((sum, size) => sum + size, 0);
@@ -362,7 +373,7 @@ describe('recordings that cannot be trusted', () => {
 	async function threeSegments(t: TestContext): Promise<{directory: string; files: string[]; written: unknown[][]}> {
 		const directory = tempDirectory(t);
 		const written: unknown[][] = [];
-		for (let segment = 0; segment < 3; segment++) written.push(await recordReal(t, directory, 4, {keyframeEvery: 2}));
+		for (let segment = 0; segment < 3; segment++) written.push(await recordReal(directory, 4, {keyframeEvery: 2}));
 		return {directory, files: segmentFiles(directory), written};
 	}
 
