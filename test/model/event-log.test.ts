@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {estimateTimeToLimit, EventLog, Ring, type GaugeSample} from '../../source/model/event-log.js';
 import {EventDetector, type PodtopEvent} from '../../source/model/events.js';
-import {app1Cgroup, app2Cgroup, shopModel} from '../fixtures/event-models.js';
+import {app1Cgroup, app2Cgroup, shopModel, type CgroupState} from '../fixtures/event-models.js';
 import {MiB} from '../fixtures/models.js';
 import type {PodModel, RecordedExit} from '../../source/model/types.js';
 
@@ -192,6 +192,29 @@ describe('EventLog', () => {
 		assert.equal(ended(1234, null), 'oom-killed');
 		assert.equal(ended(1240, null), 'exited', 'a child killed, the container ended later on its own');
 		assert.equal(ended(1240, app1Cgroup), 'oom-killed', 'a group kill took them all');
+	});
+
+	test('a tombstone\'s main process is the one the container started first with its parent outside, wherever it is listed', () => {
+		const ended = (processes: NonNullable<CgroupState['processes']>) => {
+			const time = clock();
+			const log = new EventLog({now: time.now});
+			const detector = new EventDetector();
+			const first = shopModel(t0, {app1: {oomKill: 0, processes}});
+			log.ingest(first, detector.next(first));
+			detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0 + 500, sequence: 79}]);
+			time.state.now = t0 + 1000;
+			// A limit hit comes with the kill: the kill of the main process still says how it ended.
+			const second = shopModel(t0 + 1000, {app1: {oomKill: 1, failcnt: 3, processes}});
+			log.ingest(second, detector.next(second));
+			time.state.now = t0 + 2000;
+			log.ingest(shopModel(t0 + 2000, {app1: null}));
+			return log.tombstones()[0].end;
+		};
+		// node 1234, the victim, started before sh 1240 but is listed after it.
+		assert.equal(ended([{pid: 1240, comm: 'sh', starttime: 7000}, {pid: 1234, comm: 'node', starttime: 6000}]), 'oom-killed');
+		assert.equal(ended([{pid: 1240, comm: 'sh', starttime: 6000}, {pid: 1234, comm: 'node', starttime: 7000}]), 'exited');
+		// A child forked in node's first tick, its pid lower after a wrap-around: node is still the main process.
+		assert.equal(ended([{pid: 1200, comm: 'sh', starttime: 6000, ppid: 1234}, {pid: 1234, comm: 'node', starttime: 6000, ppid: 1}]), 'oom-killed');
 	});
 
 	test('a gone container\'s exit is asked of its runtime\'s files until recorded, for 10 s at most, and only for the gone', () => {
