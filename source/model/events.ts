@@ -340,7 +340,6 @@ function detectScope(
 	const deltas = new Map<CounterKind, number>();
 	const memoryCgroup = scope.memoryCgroup;
 	const memory = scope.gauges.memory;
-	let limitCounted = false;
 	if (memoryCgroup !== null) {
 		for (const kind of counterKinds) {
 			const value = counterValue(scope.gauges, kind);
@@ -348,7 +347,6 @@ function detectScope(
 			deltas.set(kind, rawDelta);
 			const delta = rawDelta - (explained?.get(kind) ?? 0);
 			if (delta <= 0) continue;
-			if (kind === 'limit-hit' || kind === 'memory.max') limitCounted = true;
 			// Several kills in one interval: one victim is named, the delta counts them all.
 			const named = kind === 'oom-kill' ? victimFor(detection, scope, before, after) : null;
 			detection.emit(scope, kind, memoryCgroup, delta, value, named?.victim, named?.kill);
@@ -360,7 +358,7 @@ function detectScope(
 		// A limit of the cgroup's own with a readable counter (failcnt, memory.events max) tells of its hits itself;
 		// a peak at it too would be seen or not depending on when the counter was read, so two podtops would differ.
 		const counterTells = memory.effectiveMaxCgroup === memoryCgroup && (memory.failcnt !== null || memory.events.max !== null);
-		if (!limitCounted && !counterTells && limit !== null && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
+		if (!counterTells && limit !== null && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
 			detection.emit(scope, 'peak-at-limit', memoryCgroup, 1, peak);
 		}
 		if (memory.underOom === true && previousGauges.memory.underOom === false) {

@@ -105,6 +105,13 @@ describe('detectEvents', () => {
 		assert.deepEqual(summary(detectEvents(shopModel(t0, {app2: {peak: 100 * MiB, failcnt: 0}}), app2AtPodLimit)), [['peak-at-limit', 'app2', 1]]);
 	});
 
+	test('a peak at the pod\'s limit is told though the container\'s own limit counter rose: that counter tells of another limit', () => {
+		// app2 is bound by its pod's 512 MiB; its memory.events max also counts the hits of a limit below it (v2 counts events up the tree).
+		const before = shopModel(t0, {app2: {peak: 100 * MiB, eventsMax: 0}});
+		const after = shopModel(t0 + 1000, {app2: {peak: 510 * MiB, eventsMax: 2}});
+		assert.deepEqual(summary(detectEvents(before, after)), [['memory.max', 'app2', 2], ['peak-at-limit', 'app2', 1]]);
+	});
+
 	test('pids.current reaching pids.max is pids.max, once', () => {
 		const before = shopModel(t0, {app2: {pids: 3, pidsMax: 4}});
 		const full = shopModel(t0 + 1000, {app2: {pids: 4, pidsMax: 4}});
