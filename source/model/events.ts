@@ -456,16 +456,16 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			// v2 counts a container's events in its ancestors too: the pod reports only the rest.
 			if (podScopeNow?.memoryCgroup && scope.memoryCgroup !== null && isAtOrBelow(scope.memoryCgroup, podScopeNow.memoryCgroup)) addExplained(deltas);
 		}
+		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
+		let goneKills = 0;
+		for (const container of previousPod?.containers ?? []) {
+			const memoryCgroup = container.cgroups.memory;
+			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
+			goneKills += detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
+		}
 		if (podScopeNow === null || !comparable?.gauges) continue;
 		podScopeNow.groupKilled = podGroupKilled;
-		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
-		const gone = comparable.containers.filter((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container));
-		for (const container of gone) {
-			const memoryCgroup = container.cgroups.memory;
-			if (memoryCgroup === null) continue;
-			const count = detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
-			if (count > 0) explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + count);
-		}
+		explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + goneKills);
 		const explainedWithCredit = new Map(explained);
 		if (hierarchical) {
 			for (const kind of counterKinds) {

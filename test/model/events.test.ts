@@ -5,7 +5,7 @@ import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/even
 import {makeProcess, MiB} from '../fixtures/models.js';
 import {goneCgroupNames} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, PodModel} from '../../source/model/types.js';
 import {eventSubject} from '../../source/view/event-text.js';
 
 const t0 = Date.parse('2025-11-23T16:00:00Z');
@@ -158,6 +158,18 @@ describe('detectEvents', () => {
 		const guessed = detectEvents(before, after);
 		assert.deepEqual(summary(guessed), [['oom-kill', '(pod)', 1]]);
 		assert.deepEqual(guessed[0].victim, {pid: 1234, comm: 'node'});
+	});
+
+	test('a container gone with its kill is told at once in a pod with no cgroup of its own, and in a pod gone altogether', () => {
+		const noPodCgroup = (model: PodModel): PodModel => ({...model, pods: model.pods.map((pod) => ({...pod, cgroup: null, gauges: null}))});
+		const before = noPodCgroup(shopModel(t0, {app1: {oomKill: 0}}));
+		const after = noPodCgroup(shopModel(t0 + 1000, {app1: null}));
+		const told = (events: PodtopEvent[]) => events.map((event) => [event.kind, event.podName, event.containerName, event.cgroup, event.victim]);
+		assert.deepEqual(told(detectEvents(before, after, {kernelKills: [kill({pid: 1234})]})), [['oom-kill', 'podtop-x', 'app1', app1Cgroup, {pid: 1234, comm: 'node'}]]);
+		// The pod gone too (its one container's cgroup removed right after the kill, say).
+		const podGone = {...shopModel(t0 + 1000, {}), pods: []};
+		assert.deepEqual(told(detectEvents(shopModel(t0, {}), podGone, {kernelKills: [kill({pid: 1234})]})), [['oom-kill', 'podtop-x', 'app1', app1Cgroup, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(detectEvents(shopModel(t0, {}), podGone), [], 'no kill logged: nothing to tell');
 	});
 
 	test('a container whose id changed but whose cgroup stayed is compared by its cgroup', () => {
