@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {beforeStartEvents, countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
-import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
-import {makeProcess, MiB} from '../fixtures/models.js';
+import {app1Cgroup, app2Cgroup, gaugesOf, shopModel, shopPodCgroup, type CgroupState} from '../fixtures/event-models.js';
+import {makeContainer, makeProcess, MiB, namespacesWith} from '../fixtures/models.js';
 import {goneCgroupNames} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {ContainerFacts, KnownContainerNames, Pod, PodModel} from '../../source/model/types.js';
@@ -74,6 +74,41 @@ describe('detectEvents', () => {
 		assert.equal(podEvent.containerId, null);
 		assert.equal(podEvent.cgroup, shopPodCgroup);
 		assert.deepEqual(events[0].victim, {pid: 1300, comm: 'sleep'});
+	});
+
+	test('the pod\'s own kill is named from the record of a task below its cgroup that no container holds', () => {
+		const before = shopModel(t0, {pod: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {pod: {oomKill: 1}});
+		const events = detectEvents(before, after, {kernelKills: [kill({pid: 4242, comm: 'dd', taskMemcg: `${shopPodCgroup}/job`, oomMemcg: shopPodCgroup})]});
+		assert.deepEqual(events.map((event) => [event.kind, event.containerName, event.victim]), [['oom-kill', null, {pid: 4242, comm: 'dd'}]]);
+	});
+
+	test('v1: a container in a cgroup below another\'s has its own kills; the outer one does not take their records', () => {
+		const innerCgroup = `${app1Cgroup}/inner`;
+		// A worker moved to a cgroup of its own below app1's (systemd in a container does that): a container of its own.
+		const withInner = (model: PodModel, inner: CgroupState | null): PodModel => {
+			const v1 = {...model, host: {...model.host, cgroupMode: 'v1' as const}};
+			if (inner === null) return v1;
+			const container = makeContainer({name: 'inner', cgroup: innerCgroup, namespaces: namespacesWith({pid: 4026533031, mnt: 4026533032}), processes: inner.processes ?? [{pid: 1400, comm: 'worker', rssBytes: 30 * MiB}], gauges: gaugesOf(inner)});
+			return {...v1, pods: v1.pods.map((pod) => ({...pod, containers: [...pod.containers, container]}))};
+		};
+		const workerKill = kill({pid: 1400, comm: 'worker', taskMemcg: innerCgroup, oomMemcg: innerCgroup});
+		const told = (events: readonly PodtopEvent[]) => events.map((event) => [event.containerName, event.victim]);
+		// Both count a kill (node gone from app1, no record of it); the record is the worker's.
+		const before = withInner(shopModel(t0, {app1: {oomKill: 0}}), {oomKill: 0});
+		const after = withInner(shopModel(t0 + 1000, {app1: {oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}), {oomKill: 1});
+		assert.deepEqual(told(detectEvents(before, after, {kernelKills: [workerKill]})), [
+			['app1', {pid: 1234, comm: 'node'}],
+			['inner', {pid: 1400, comm: 'worker'}],
+		]);
+		// Both gone since, each with its kill logged: one each.
+		const gone = withInner(shopModel(t0 + 1000, {app1: null}), null);
+		assert.deepEqual(told(detectEvents(before, gone, {kernelKills: [workerKill]})), [['inner', {pid: 1400, comm: 'worker'}]]);
+		const events = detectEvents(before, gone, {kernelKills: [kill({pid: 1234}), workerKill]});
+		assert.deepEqual(events.map((event) => [event.containerName, event.delta, event.victim]), [
+			['app1', 1, {pid: 1234, comm: 'node'}],
+			['inner', 1, {pid: 1400, comm: 'worker'}],
+		]);
 	});
 
 	test('a counter that went down (cgroup made anew) or became unreadable is no event', () => {
