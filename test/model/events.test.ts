@@ -162,6 +162,10 @@ describe('detectEvents', () => {
 		assert.deepEqual(peaks(200 * MiB, 256 * MiB), [['peak-at-limit', 'app2', 1]]);
 		assert.deepEqual(peaks(200 * MiB, 255 * MiB), []);
 		assert.deepEqual(peaks(256 * MiB, 300 * MiB), []);
+		// The pod's own peak, where no counter of its limit can be read, at the same fraction.
+		const noCounter = {failcnt: null, eventsMax: null};
+		const pod = (peak: number, second: number) => shopModel(t0 + second * 1000, {pod: {peak, ...noCounter}});
+		assert.deepEqual(summary(detectEvents(pod(200 * MiB, 0), pod(256 * MiB, 1), {peakFraction: 0.5})), [['peak-at-limit', '(pod)', 1]]);
 	});
 
 	test('pids.current reaching pids.max is pids.max, once', () => {
