@@ -1,4 +1,5 @@
 import type {PodtopEvent} from './events.js';
+import {mainProcess} from './main-process.js';
 import type {Gauges, PodModel, RecordedExit} from './types.js';
 
 /** One point of a container's history. */
@@ -41,8 +42,9 @@ export type ContainerHistory = {
 	/** Set (clock time) once the container is missing from a model; it is then a tombstone. */
 	goneAt: number | null;
 	/**
-	 * How a gone container ended, as far as is known: `oom-killed` only when its main process (its first: the
-	 * lowest start time) was an OOM kill's victim, or a group kill took it; else `exited`. Null while present.
+	 * How a gone container ended, as far as is known: `oom-killed` only when its main process (mainProcess: the
+	 * first it started whose parent is outside it) was an OOM kill's victim, or a group kill took it; else
+	 * `exited`. Null while present.
 	 */
 	end: 'oom-killed' | 'exited' | null;
 	/** The exit its runtime recorded once it was gone (settleExits); null while present or unknown. */
@@ -209,9 +211,7 @@ export class EventLog {
 				// The reader updates memory.stat in place: keep a copy, a tombstone shows it after the cgroup is gone.
 				entry.lastGauges = {...container.gauges, memory: {...container.gauges.memory, stat: {...container.gauges.memory.stat}}};
 				entry.lastPids = container.processes.map((process) => process.pid);
-				let main = null;
-				for (const process of container.processes) if (main === null || process.starttime < main.starttime) main = process;
-				entry.mainPid = main?.pid ?? null;
+				entry.mainPid = mainProcess(container)?.pid ?? null;
 				entry.lastSeen = model.time;
 				entry.goneAt = null;
 				entry.runtimeId = container.containerId;

@@ -340,7 +340,6 @@ function detectScope(
 	const deltas = new Map<CounterKind, number>();
 	const memoryCgroup = scope.memoryCgroup;
 	const memory = scope.gauges.memory;
-	let limitCounted = false;
 	if (memoryCgroup !== null) {
 		for (const kind of counterKinds) {
 			const value = counterValue(scope.gauges, kind);
@@ -348,7 +347,6 @@ function detectScope(
 			deltas.set(kind, rawDelta);
 			const delta = rawDelta - (explained?.get(kind) ?? 0);
 			if (delta <= 0) continue;
-			if (kind === 'limit-hit' || kind === 'memory.max') limitCounted = true;
 			// Several kills in one interval: one victim is named, the delta counts them all.
 			const named = kind === 'oom-kill' ? victimFor(detection, scope, before, after) : null;
 			detection.emit(scope, kind, memoryCgroup, delta, value, named?.victim, named?.kill);
@@ -360,7 +358,7 @@ function detectScope(
 		// A limit of the cgroup's own with a readable counter (failcnt, memory.events max) tells of its hits itself;
 		// a peak at it too would be seen or not depending on when the counter was read, so two podtops would differ.
 		const counterTells = memory.effectiveMaxCgroup === memoryCgroup && (memory.failcnt !== null || memory.events.max !== null);
-		if (!limitCounted && !counterTells && limit !== null && limit > 0 && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
+		if (!counterTells && limit !== null && peak !== null && peak >= limit * fraction && previousPeak !== null && previousPeak < limit * fraction) {
 			detection.emit(scope, 'peak-at-limit', memoryCgroup, 1, peak);
 		}
 		if (memory.underOom === true && previousGauges.memory.underOom === false) {
@@ -438,7 +436,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			for (const [kind, delta] of deltas) explained.set(kind, (explained.get(kind) ?? 0) + delta);
 		};
 		const previousPod = previousPods.get(pod.id);
-		const comparable = podScopeNow !== null && previousPod?.gauges && previousPod.cgroup === pod.cgroup ? previousPod : null;
+		const comparable = previousPod?.cgroup === pod.cgroup ? previousPod : undefined;
 		// The counters tell a group kill without the kernel log: a container's own oom_group_kill rose (it is a leaf:
 		// the group was itself), or its pod's rose more than its containers' did, with none gone uncounted.
 		let containersGroupKills = 0;
@@ -458,16 +456,16 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			// v2 counts a container's events in its ancestors too: the pod reports only the rest.
 			if (podScopeNow?.memoryCgroup && scope.memoryCgroup !== null && isAtOrBelow(scope.memoryCgroup, podScopeNow.memoryCgroup)) addExplained(deltas);
 		}
-		if (podScopeNow === null || !previousPod || previousPod.gauges === null || previousPod.cgroup !== pod.cgroup) continue;
-		podScopeNow.groupKilled = podGroupKilled;
 		// Containers gone since the previous model whose kill the kernel logged: the kill is theirs, not the pod's.
-		const gone = previousPod.containers.filter((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container));
-		for (const container of gone) {
+		let goneKills = 0;
+		for (const container of previousPod?.containers ?? []) {
 			const memoryCgroup = container.cgroups.memory;
-			if (memoryCgroup === null) continue;
-			const count = detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
-			if (count > 0) explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + count);
+			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
+			goneKills += detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
 		}
+		if (podScopeNow === null || !comparable?.gauges) continue;
+		podScopeNow.groupKilled = podGroupKilled;
+		explained.set('oom-kill', (explained.get('oom-kill') ?? 0) + goneKills);
 		const explainedWithCredit = new Map(explained);
 		if (hierarchical) {
 			for (const kind of counterKinds) {
@@ -475,7 +473,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 				if (credit > 0) explainedWithCredit.set(kind, (explained.get(kind) ?? 0) + credit);
 			}
 		}
-		const podDeltas = detectScope(detection, podScopeNow, previousPod.gauges, explainedWithCredit, previousPod.containers, pod.containers, {
+		const podDeltas = detectScope(detection, podScopeNow, comparable.gauges, explainedWithCredit, comparable.containers, pod.containers, {
 			...options,
 			wasThrottling: (cgroup) => (options.wasThrottling?.(cgroup) ?? false) || detection.events.some((event) => event.kind === 'cpu-throttled' && event.podId === pod.id),
 		});
@@ -616,7 +614,7 @@ export function countedPastKills(model: PodModel, logged: readonly PodtopEvent[]
 		let containerKills = 0;
 		for (const container of pod.containers) {
 			const kills = container.gauges.memory.events.oomKill ?? 0;
-			if (kills <= 0 || container.cgroups.memory === null) continue;
+			if (container.cgroups.memory === null) continue;
 			containerKills += kills;
 			const beyondLog = kills - (loggedIn.get(container.id) ?? 0);
 			if (beyondLog > 0) events.push(counted(pod, container, container.cgroups.memory, kills, beyondLog));
@@ -737,13 +735,11 @@ export class EventDetector {
 		}
 		// A kill logged before this model was read that no counter claimed: v1 counts a kill only in the victim's
 		// own cgroup, which may have come and gone between two models, or never held a counter podtop reads.
-		if (this.previous !== null) {
-			for (const kill of this.kills) {
-				if (used.has(kill) || !this.killsBefore.has(kill)) continue;
-				used.add(kill);
-				counted.push(kernelKillEvent(kill, model, this.previous, this.options.namesOfGone));
-				if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
-			}
+		for (const kill of this.kills) {
+			if (used.has(kill) || !this.killsBefore.has(kill)) continue;
+			used.add(kill);
+			counted.push(kernelKillEvent(kill, model, this.previous, this.options.namesOfGone));
+			if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
 		}
 		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
 		this.killsBefore.clear();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {estimateTimeToLimit, EventLog, Ring, type GaugeSample} from '../../source/model/event-log.js';
 import {EventDetector, type PodtopEvent} from '../../source/model/events.js';
-import {app1Cgroup, app2Cgroup, shopModel} from '../fixtures/event-models.js';
-import {MiB} from '../fixtures/models.js';
+import {app1Cgroup, app2Cgroup, shopModel, type CgroupState} from '../fixtures/event-models.js';
+import {clonePod, MiB} from '../fixtures/models.js';
 import type {PodModel, RecordedExit} from '../../source/model/types.js';
 
 const t0 = Date.parse('2025-11-23T16:00:00Z');
@@ -192,6 +192,87 @@ describe('EventLog', () => {
 		assert.equal(ended(1234, null), 'oom-killed');
 		assert.equal(ended(1240, null), 'exited', 'a child killed, the container ended later on its own');
 		assert.equal(ended(1240, app1Cgroup), 'oom-killed', 'a group kill took them all');
+	});
+
+	test('a tombstone\'s main process is the one the container started first with its parent outside, wherever it is listed', () => {
+		const ended = (processes: NonNullable<CgroupState['processes']>) => {
+			const time = clock();
+			const log = new EventLog({now: time.now});
+			const detector = new EventDetector();
+			const first = shopModel(t0, {app1: {oomKill: 0, processes}});
+			log.ingest(first, detector.next(first));
+			detector.addKernelKills([{pid: 1234, comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0 + 500, sequence: 79}]);
+			time.state.now = t0 + 1000;
+			// A limit hit comes with the kill: the kill of the main process still says how it ended.
+			const second = shopModel(t0 + 1000, {app1: {oomKill: 1, failcnt: 3, processes}});
+			log.ingest(second, detector.next(second));
+			time.state.now = t0 + 2000;
+			log.ingest(shopModel(t0 + 2000, {app1: null}));
+			return log.tombstones()[0].end;
+		};
+		// node 1234, the victim, started before sh 1240 but is listed after it.
+		assert.equal(ended([{pid: 1240, comm: 'sh', starttime: 7000}, {pid: 1234, comm: 'node', starttime: 6000}]), 'oom-killed');
+		assert.equal(ended([{pid: 1240, comm: 'sh', starttime: 6000}, {pid: 1234, comm: 'node', starttime: 7000}]), 'exited');
+		// A child forked in node's first tick, its pid lower after a wrap-around: node is still the main process.
+		assert.equal(ended([{pid: 1200, comm: 'sh', starttime: 6000, ppid: 1234}, {pid: 1234, comm: 'node', starttime: 6000, ppid: 1}]), 'oom-killed');
+	});
+
+	test('a container\'s history says how it ended once it is gone, and nothing while it is there', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		log.ingest(shopModel(t0, {}));
+		assert.equal(log.history(app1Cgroup)?.end, null);
+		time.state.now = t0 + 1000;
+		log.ingest(shopModel(t0 + 1000, {app1: null}));
+		assert.equal(log.history(app1Cgroup)?.end, 'exited');
+		assert.equal(log.history(app2Cgroup)?.end, null);
+	});
+
+	test('tombstones: the most recently gone first, each pod its own, none once tombstoneMs has passed on the clock', () => {
+		const time = clock();
+		const log = new EventLog({tombstoneMs: 10_000, now: time.now});
+		const twoPods = (second: number, states: Parameters<typeof shopModel>[1]): PodModel => {
+			const model = shopModel(t0 + second * 1000, states);
+			return {...model, pods: [...model.pods, clonePod(shopModel(t0, {}).pods[0], 'b')]};
+		};
+		log.ingest(twoPods(0, {}));
+		time.state.now = t0 + 1000;
+		log.ingest(twoPods(1, {app1: null}));
+		time.state.now = t0 + 2000;
+		log.ingest(twoPods(2, {app1: null, app2: null}));
+		assert.deepEqual(log.tombstones().map((tombstone) => [tombstone.containerName, tombstone.goneAt]), [['app2', t0 + 2000], ['app1', t0 + 1000]]);
+		log.ingest({...twoPods(2, {app1: null, app2: null}), pods: [shopModel(t0, {app1: null, app2: null}).pods[0]]});
+		assert.deepEqual(log.tombstonesOf('/podtop-x-b').map((tombstone) => tombstone.containerId), [`${app1Cgroup}-b`, `${app2Cgroup}-b`]);
+		assert.deepEqual(log.tombstonesOf('/podtop-x').map((tombstone) => tombstone.containerId), [app2Cgroup, app1Cgroup]);
+		// No model since: the clock alone ends them.
+		time.state.now = t0 + 10_999;
+		assert.deepEqual(log.tombstones().map((tombstone) => tombstone.containerId), [app2Cgroup, `${app1Cgroup}-b`, `${app2Cgroup}-b`, app1Cgroup]);
+		time.state.now = t0 + 11_000;
+		assert.deepEqual(log.tombstones().map((tombstone) => tombstone.containerId), [app2Cgroup, `${app1Cgroup}-b`, `${app2Cgroup}-b`]);
+	});
+
+	test('no time to limit for a container gone, though its last samples climbed', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		for (let second = 0; second < 4; second++) log.ingest(shopModel(t0 + second * 1000, {app1: {current: (20 + second * 4) * MiB}}));
+		assert.equal(log.timeToLimit(app1Cgroup)?.secondsToLimit, 8);
+		time.state.now = t0 + 4000;
+		log.ingest(shopModel(t0 + 4000, {app1: null}));
+		assert.equal(log.timeToLimit(app1Cgroup), null);
+	});
+
+	test('a pod\'s events are kept while it or a tombstone of its containers is listed, then forgotten', () => {
+		const time = clock();
+		const log = new EventLog({tombstoneMs: 10_000, now: time.now});
+		log.ingest(shopModel(t0, {}), [event('memory.max', t0, null)]);
+		time.state.now = t0 + 1000;
+		const empty = {...shopModel(t0 + 1000, {app1: null, app2: null}), pods: []};
+		log.ingest(empty);
+		assert.deepEqual(log.eventsForPod('/podtop-x').map((entry) => entry.kind), ['memory.max'], 'its containers are tombstones');
+		time.state.now = t0 + 11_000;
+		log.ingest({...empty, time: t0 + 11_000});
+		assert.deepEqual(log.eventsForPod('/podtop-x'), []);
+		assert.equal(log.events.length, 1, 'the log keeps it');
 	});
 
 	test('a gone container\'s exit is asked of its runtime\'s files until recorded, for 10 s at most, and only for the gone', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {beforeStartEvents, countedPastKills, detachModel, detectEvents, EventDetector, pastKillEvents, struckLimit, vanishedVictim, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
-import {app1Cgroup, app2Cgroup, shopModel, shopPodCgroup} from '../fixtures/event-models.js';
-import {makeProcess, MiB} from '../fixtures/models.js';
+import {app1Cgroup, app2Cgroup, gaugesOf, shopModel, shopPodCgroup, type CgroupState} from '../fixtures/event-models.js';
+import {makeContainer, makeProcess, MiB, namespacesWith} from '../fixtures/models.js';
 import {goneCgroupNames} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, Pod, PodModel} from '../../source/model/types.js';
 import {eventSubject} from '../../source/view/event-text.js';
 
 const t0 = Date.parse('2025-11-23T16:00:00Z');
@@ -16,6 +16,13 @@ function summary(events: readonly PodtopEvent[]) {
 
 function kill(fields: Partial<KernelOomKill> & {pid: number}): KernelOomKill {
 	return {comm: 'node', oomMemcg: app1Cgroup, taskMemcg: app1Cgroup, constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0, sequence: fields.pid, ...fields};
+}
+
+/** The model with a second pod like the shop's beside it, at /podtop-y, in the given states. */
+function withPodY(model: PodModel, states: Parameters<typeof shopModel>[1]): PodModel {
+	const [pod] = shopModel(model.time, states).pods;
+	const podY = JSON.parse(JSON.stringify(pod).replaceAll('podtop-x', 'podtop-y')) as Pod;
+	return {...model, pods: [...model.pods, podY]};
 }
 
 describe('detectEvents', () => {
@@ -69,6 +76,41 @@ describe('detectEvents', () => {
 		assert.deepEqual(events[0].victim, {pid: 1300, comm: 'sleep'});
 	});
 
+	test('the pod\'s own kill is named from the record of a task below its cgroup that no container holds', () => {
+		const before = shopModel(t0, {pod: {oomKill: 0}});
+		const after = shopModel(t0 + 1000, {pod: {oomKill: 1}});
+		const events = detectEvents(before, after, {kernelKills: [kill({pid: 4242, comm: 'dd', taskMemcg: `${shopPodCgroup}/job`, oomMemcg: shopPodCgroup})]});
+		assert.deepEqual(events.map((event) => [event.kind, event.containerName, event.victim]), [['oom-kill', null, {pid: 4242, comm: 'dd'}]]);
+	});
+
+	test('v1: a container in a cgroup below another\'s has its own kills; the outer one does not take their records', () => {
+		const innerCgroup = `${app1Cgroup}/inner`;
+		// A worker moved to a cgroup of its own below app1's (systemd in a container does that): a container of its own.
+		const withInner = (model: PodModel, inner: CgroupState | null): PodModel => {
+			const v1 = {...model, host: {...model.host, cgroupMode: 'v1' as const}};
+			if (inner === null) return v1;
+			const container = makeContainer({name: 'inner', cgroup: innerCgroup, namespaces: namespacesWith({pid: 4026533031, mnt: 4026533032}), processes: inner.processes ?? [{pid: 1400, comm: 'worker', rssBytes: 30 * MiB}], gauges: gaugesOf(inner)});
+			return {...v1, pods: v1.pods.map((pod) => ({...pod, containers: [...pod.containers, container]}))};
+		};
+		const workerKill = kill({pid: 1400, comm: 'worker', taskMemcg: innerCgroup, oomMemcg: innerCgroup});
+		const told = (events: readonly PodtopEvent[]) => events.map((event) => [event.containerName, event.victim]);
+		// Both count a kill (node gone from app1, no record of it); the record is the worker's.
+		const before = withInner(shopModel(t0, {app1: {oomKill: 0}}), {oomKill: 0});
+		const after = withInner(shopModel(t0 + 1000, {app1: {oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}), {oomKill: 1});
+		assert.deepEqual(told(detectEvents(before, after, {kernelKills: [workerKill]})), [
+			['app1', {pid: 1234, comm: 'node'}],
+			['inner', {pid: 1400, comm: 'worker'}],
+		]);
+		// Both gone since, each with its kill logged: one each.
+		const gone = withInner(shopModel(t0 + 1000, {app1: null}), null);
+		assert.deepEqual(told(detectEvents(before, gone, {kernelKills: [workerKill]})), [['inner', {pid: 1400, comm: 'worker'}]]);
+		const events = detectEvents(before, gone, {kernelKills: [kill({pid: 1234}), workerKill]});
+		assert.deepEqual(events.map((event) => [event.containerName, event.delta, event.victim]), [
+			['app1', 1, {pid: 1234, comm: 'node'}],
+			['inner', 1, {pid: 1400, comm: 'worker'}],
+		]);
+	});
+
 	test('a counter that went down (cgroup made anew) or became unreadable is no event', () => {
 		const before = shopModel(t0, {app1: {failcnt: 50, oomKill: 2}});
 		assert.deepEqual(detectEvents(before, shopModel(t0 + 1000, {app1: {failcnt: 0, oomKill: 0}})), []);
@@ -99,10 +141,31 @@ describe('detectEvents', () => {
 		assert.deepEqual(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: 0}}), counterNotYetRisen), []);
 		const v2CounterNotYetRisen = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: null, eventsMax: 0}});
 		assert.deepEqual(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: null, eventsMax: 0}}), v2CounterNotYetRisen), []);
+		const v1CounterNotYetRisen = shopModel(t0 + 1000, {app1: {peak: 64 * MiB - 100 * 1024, failcnt: 0, eventsMax: null}});
+		assert.deepEqual(detectEvents(shopModel(t0, {app1: {peak: 40 * MiB, failcnt: 0, eventsMax: null}}), v1CounterNotYetRisen), [], 'v1: failcnt alone tells');
 
 		// The pod's limit: app2's own counters never count its hits.
 		const app2AtPodLimit = shopModel(t0 + 1000, {app2: {peak: 510 * MiB, failcnt: 0}});
 		assert.deepEqual(summary(detectEvents(shopModel(t0, {app2: {peak: 100 * MiB, failcnt: 0}}), app2AtPodLimit)), [['peak-at-limit', 'app2', 1]]);
+	});
+
+	test('a peak at the pod\'s limit is told though the container\'s own limit counter rose: that counter tells of another limit', () => {
+		// app2 is bound by its pod's 512 MiB; its memory.events max also counts the hits of a limit below it (v2 counts events up the tree).
+		const before = shopModel(t0, {app2: {peak: 100 * MiB, eventsMax: 0}});
+		const after = shopModel(t0 + 1000, {app2: {peak: 510 * MiB, eventsMax: 2}});
+		assert.deepEqual(summary(detectEvents(before, after)), [['memory.max', 'app2', 2], ['peak-at-limit', 'app2', 1]]);
+	});
+
+	test('peak-at-limit at the fraction asked for: reaching it is new, having been at it is not', () => {
+		// app2 is bound by its pod's 512 MiB: half of it is 256 MiB.
+		const peaks = (from: number, to: number) => summary(detectEvents(shopModel(t0, {app2: {peak: from}}), shopModel(t0 + 1000, {app2: {peak: to}}), {peakFraction: 0.5}));
+		assert.deepEqual(peaks(200 * MiB, 256 * MiB), [['peak-at-limit', 'app2', 1]]);
+		assert.deepEqual(peaks(200 * MiB, 255 * MiB), []);
+		assert.deepEqual(peaks(256 * MiB, 300 * MiB), []);
+		// The pod's own peak, where no counter of its limit can be read, at the same fraction.
+		const noCounter = {failcnt: null, eventsMax: null};
+		const pod = (peak: number, second: number) => shopModel(t0 + second * 1000, {pod: {peak, ...noCounter}});
+		assert.deepEqual(summary(detectEvents(pod(200 * MiB, 0), pod(256 * MiB, 1), {peakFraction: 0.5})), [['peak-at-limit', '(pod)', 1]]);
 	});
 
 	test('pids.current reaching pids.max is pids.max, once', () => {
@@ -112,6 +175,7 @@ describe('detectEvents', () => {
 		assert.deepEqual(summary(events), [['pids.max', 'app2', 1]]);
 		assert.equal(events[0].value, 4);
 		assert.deepEqual(detectEvents(full, shopModel(t0 + 2000, {app2: {pids: 4, pidsMax: 4}})), []);
+		assert.deepEqual(detectEvents(shopModel(t0, {app2: {pids: 2, pidsMax: 4}}), shopModel(t0 + 1000, {app2: {pids: 3, pidsMax: 4}})), [], 'below it');
 	});
 
 	test('cpu throttling is an event when it starts, not while it goes on', () => {
@@ -128,6 +192,105 @@ describe('detectEvents', () => {
 		assert.deepEqual(summary(detector.next(at(6, 20))), [['cpu-throttled', 'app1', 6]], 'after a quiet spell: a new start');
 		// Without state, every rise is a start.
 		assert.equal(detectEvents(at(0, 1), at(1, 2)).length, 1);
+	});
+
+	test('v1 with the cpu controller mounted without cpuacct: throttling told on the cpu cgroup, once a spell', () => {
+		const cpuOnly = (model: PodModel): PodModel => ({
+			...model,
+			pods: model.pods.map((pod) => ({...pod, containers: pod.containers.map((container) => ({...container, cgroups: {...container.cgroups, cpuacct: null}}))})),
+		});
+		const at = (second: number, nrThrottled: number) => cpuOnly(shopModel(t0 + second * 1000, {app1: {nrThrottled}}));
+		const detector = new EventDetector();
+		detector.next(at(0, 5));
+		assert.deepEqual(detector.next(at(1, 9)).map((event) => [event.kind, event.containerName, event.cgroup]), [['cpu-throttled', 'app1', app1Cgroup]]);
+		assert.deepEqual(detector.next(at(2, 14)), [], 'still rising: the same spell');
+	});
+
+	test('a pod\'s throttling is told where none of its containers\' is: not hidden by another pod\'s, nor by another kind of event', () => {
+		const model = (second: number, podX: Parameters<typeof shopModel>[1], podY: Parameters<typeof shopModel>[1]) => withPodY(shopModel(t0 + second * 1000, podX), podY);
+		const told = (events: readonly PodtopEvent[]) => events.map((event) => [event.kind, event.podName, event.containerName]);
+		const m0 = model(0, {}, {});
+		// Pod x: app1 throttled and hitting its limit, the pod's count rising with it. Pod y: its own quota throttled, app1 hitting its limit.
+		const m1 = model(1, {app1: {nrThrottled: 5, failcnt: 2}, pod: {nrThrottled: 5}}, {app1: {failcnt: 3}, pod: {nrThrottled: 5}});
+		const expected = [
+			['limit-hit', 'podtop-x', 'app1'],
+			['cpu-throttled', 'podtop-x', 'app1'],
+			['limit-hit', 'podtop-y', 'app1'],
+			['cpu-throttled', 'podtop-y', null],
+		];
+		assert.deepEqual(told(detectEvents(m0, m1)), expected);
+		const detector = new EventDetector();
+		detector.next(m0);
+		assert.deepEqual(told(detector.next(m1)), expected);
+		assert.deepEqual(detector.next(model(2, {app1: {nrThrottled: 9, failcnt: 2}, pod: {nrThrottled: 9}}, {app1: {failcnt: 3}, pod: {nrThrottled: 9}})), [], 'still rising: the same spell');
+	});
+
+	test('a limit hit counted with a kill leaves the kill\'s record to name the kill', () => {
+		const before = shopModel(t0, {app1: {failcnt: 0, oomKill: 0}});
+		// The victim not reaped yet: still listed.
+		const after = shopModel(t0 + 1000, {app1: {failcnt: 3, oomKill: 1}});
+		const used: KernelOomKill[] = [];
+		const events = detectEvents(before, after, {kernelKills: [kill({pid: 1234})], onVictimUsed: (record) => used.push(record)});
+		assert.deepEqual(events.map((event) => [event.kind, event.victim]), [['limit-hit', undefined], ['oom-kill', {pid: 1234, comm: 'node'}]]);
+		assert.equal(used.length, 1);
+	});
+
+	test('v2: a container\'s events its pod\'s counter had not reached when read are not the pod\'s own once it does', () => {
+		const at = (second: number, states: Parameters<typeof shopModel>[1]) => shopModel(t0 + second * 1000, states);
+		const detector = new EventDetector();
+		detector.next(at(0, {}));
+		// The pod is read before its containers: app1's 5 hits are not in the pod's count yet.
+		assert.deepEqual(summary(detector.next(at(1, {app1: {eventsMax: 5}}))), [['memory.max', 'app1', 5]]);
+		// Its count catches up, and its own memory.high rises: only that is the pod's.
+		assert.deepEqual(summary(detector.next(at(2, {app1: {eventsMax: 5}, pod: {eventsMax: 5, high: 2}}))), [['memory.high', '(pod)', 2]]);
+		// Caught up in the model that showed them: nothing carried, a later rise of the pod's own is told.
+		const caughtUp = new EventDetector();
+		caughtUp.next(at(0, {}));
+		assert.deepEqual(summary(caughtUp.next(at(1, {app1: {eventsMax: 5}, pod: {eventsMax: 5}}))), [['memory.max', 'app1', 5]]);
+		assert.deepEqual(summary(caughtUp.next(at(2, {app1: {eventsMax: 5}, pod: {eventsMax: 7}}))), [['memory.max', '(pod)', 2]]);
+	});
+
+	test('v1: a pod\'s failcnt is its own limit\'s, with no container\'s hits carried to it', () => {
+		const at = (second: number, states: Parameters<typeof shopModel>[1]): PodModel => {
+			const model = shopModel(t0 + second * 1000, states);
+			return {...model, host: {...model.host, cgroupMode: 'v1'}};
+		};
+		const detector = new EventDetector();
+		detector.next(at(0, {}));
+		assert.deepEqual(summary(detector.next(at(1, {app1: {failcnt: 3}}))), [['limit-hit', 'app1', 3]]);
+		assert.deepEqual(summary(detector.next(at(2, {app1: {failcnt: 3}, pod: {failcnt: 3}}))), [['limit-hit', '(pod)', 3]]);
+	});
+
+	test('a container whose cgroup is outside its pod\'s is not counted in the pod\'s counters', () => {
+		const elsewhere = '/elsewhere/app2';
+		const moved = (model: PodModel): PodModel => ({
+			...model,
+			pods: model.pods.map((pod) => ({
+				...pod,
+				containers: pod.containers.map((container) =>
+					container.name === 'app2' ? {...container, id: elsewhere, cgroup: elsewhere, cgroups: {container: elsewhere, memory: elsewhere, cpu: elsewhere, cpuacct: elsewhere, pids: elsewhere}} : container,
+				),
+			})),
+		});
+		const events = detectEvents(moved(shopModel(t0, {})), moved(shopModel(t0 + 1000, {app2: {oomKill: 1, processes: []}, pod: {oomKill: 1}})));
+		assert.deepEqual(summary(events), [['oom-kill', 'app2', 1], ['oom-kill', '(pod)', 1]]);
+	});
+
+	test('a kill counted before its victim was gone is named from its own container\'s processes, or its pod\'s for the pod\'s own', () => {
+		const java = {pid: 2234, comm: 'java', rssBytes: 60 * MiB};
+		const sh = {pid: 2240, comm: 'sh', rssBytes: MiB};
+		const cache = {pid: 2300, comm: 'cache', rssBytes: 200 * MiB};
+		const model = (second: number, podX: Parameters<typeof shopModel>[1], podY: Parameters<typeof shopModel>[1]) => withPodY(shopModel(t0 + second * 1000, podX), podY);
+		const detector = new EventDetector();
+		detector.next(model(0, {}, {app1: {processes: [java, sh]}, app2: {processes: [cache]}}));
+		// y's app1 counts a kill, and pod x one of its own; every process is still listed.
+		assert.deepEqual(detector.next(model(1, {pod: {oomKill: 1}}, {app1: {oomKill: 1, processes: [java, sh]}, app2: {processes: [cache]}})), []);
+		// Then java is gone; so are cache, which exited in y's app2, and x's sh.
+		const events = detector.next(model(2, {pod: {oomKill: 1}, app1: {processes: [{pid: 1234, comm: 'node', rssBytes: 60 * MiB}]}}, {app1: {oomKill: 1, processes: [sh]}, app2: {processes: []}}));
+		assert.deepEqual(events.map((event) => [event.podName, event.containerName, event.victim]), [
+			['podtop-x', null, {pid: 1240, comm: 'sh'}],
+			['podtop-y', 'app1', {pid: 2234, comm: 'java'}],
+		]);
 	});
 
 	test('the kernel log names the victim of the kill in its cgroup, and is used once', () => {
@@ -153,10 +316,26 @@ describe('detectEvents', () => {
 		assert.deepEqual(guessed[0].victim, {pid: 1234, comm: 'node'});
 	});
 
+	test('a container gone with its kill is told at once in a pod with no cgroup of its own, and in a pod gone altogether', () => {
+		const noPodCgroup = (model: PodModel): PodModel => ({...model, pods: model.pods.map((pod) => ({...pod, cgroup: null, gauges: null}))});
+		const before = noPodCgroup(shopModel(t0, {app1: {oomKill: 0}}));
+		const after = noPodCgroup(shopModel(t0 + 1000, {app1: null}));
+		const told = (events: PodtopEvent[]) => events.map((event) => [event.kind, event.podName, event.containerName, event.cgroup, event.victim]);
+		assert.deepEqual(told(detectEvents(before, after, {kernelKills: [kill({pid: 1234})]})), [['oom-kill', 'podtop-x', 'app1', app1Cgroup, {pid: 1234, comm: 'node'}]]);
+		// The pod gone too (its one container's cgroup removed right after the kill, say).
+		const podGone = {...shopModel(t0 + 1000, {}), pods: []};
+		assert.deepEqual(told(detectEvents(shopModel(t0, {}), podGone, {kernelKills: [kill({pid: 1234})]})), [['oom-kill', 'podtop-x', 'app1', app1Cgroup, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(detectEvents(shopModel(t0, {}), podGone), [], 'no kill logged: nothing to tell');
+	});
+
 	test('a container whose id changed but whose cgroup stayed is compared by its cgroup', () => {
 		const before = shopModel(t0, {app1: {failcnt: 0}});
 		const after = shopModel(t0 + 1000, {app1: {failcnt: 4}});
-		const renamed = {...after, pods: after.pods.map((pod) => ({...pod, containers: pod.containers.map((container) => (container.name === 'app1' ? {...container, id: `${container.id}#4026533099`} : container))}))};
+		const rename = (model: PodModel): PodModel => ({
+			...model,
+			pods: model.pods.map((pod) => ({...pod, containers: pod.containers.map((container) => (container.name === 'app1' ? {...container, id: `${container.id}#4026533099`} : container))})),
+		});
+		const renamed = rename(after);
 		const events = detectEvents(before, renamed);
 		assert.deepEqual(summary(events), [['limit-hit', 'app1', 4]]);
 		assert.equal(events[0].containerId, `${app1Cgroup}#4026533099`);
@@ -164,6 +343,11 @@ describe('detectEvents', () => {
 		const [app1] = renamed.pods[0].containers;
 		const split = {...renamed, pods: renamed.pods.map((pod) => ({...pod, containers: [...pod.containers, {...app1, id: `${app1Cgroup}#4026533100`}]}))};
 		assert.deepEqual(summary(detectEvents(before, split)), []);
+		// Not a container gone: a kill logged in its cgroup before its counter rose waits for the counter.
+		assert.deepEqual(detectEvents(before, rename(shopModel(t0 + 1000, {app1: {failcnt: 0}})), {kernelKills: [kill({pid: 1234})]}), []);
+		// Nor one whose kill may have been the group's: a group kill of the pod is known as such.
+		const groupAfter = rename(shopModel(t0 + 1000, {app1: {oomKill: 1}, app2: {oomKill: 1}, pod: {oomKill: 2, oomGroupKill: 1}}));
+		assert.deepEqual(detectEvents(shopModel(t0, {}), groupAfter).map((event) => [event.containerName, event.group]), [['app1', shopPodCgroup], ['app2', shopPodCgroup]]);
 	});
 
 	test('EventDetector keeps kernel kills until a counter uses them, and a late record of a counted kill is not reused', () => {
@@ -246,6 +430,16 @@ describe('detectEvents', () => {
 		// A plain kill names no group; nor does the pod's rise when a container went uncounted (it may have been the group).
 		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0}}, {app1: {oomKill: 1}, pod: {oomKill: 1}}), [['oom-kill', 'app1', 1, null]]);
 		assert.deepEqual(groupOf({app1: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: null, pod: {oomKill: 2, oomGroupKill: 1}}), [['oom-kill', null, 2, null]]);
+		// A second group kill of the container's own, counted from the first.
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 3, oomGroupKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}, {app1: {oomKill: 5, oomGroupKill: 2}, pod: {oomKill: 5, oomGroupKill: 2}}),
+			[['oom-kill', 'app1', 2, app1Cgroup]],
+		);
+		// app1's own group and a plain kill in app2 in one interval: the pod's rise is app1's group, app2's kill no group's.
+		assert.deepEqual(
+			groupOf({app1: {oomKill: 0, oomGroupKill: 0}, app2: {oomKill: 0}, pod: {oomKill: 0, oomGroupKill: 0}}, {app1: {oomKill: 2, oomGroupKill: 1}, app2: {oomKill: 1}, pod: {oomKill: 3, oomGroupKill: 1}}),
+			[['oom-kill', 'app1', 2, app1Cgroup], ['oom-kill', 'app2', 1, null]],
+		);
 	});
 
 	test('a kernel kill no counter claims by the next model is reported on its own, once, even when a counter catches up later', () => {
@@ -273,6 +467,7 @@ describe('detectEvents', () => {
 		const model = shopModel(t0, {});
 		const pod = model.pods[0];
 		const app1 = pod.containers.find((container) => container.name === 'app1')!;
+		const app2 = pod.containers.find((container) => container.name === 'app2')!;
 		const level = (fields: Partial<KernelOomKill>, container = app1) => struckLimit(kill({pid: 1, ...fields}), pod, container);
 		assert.deepEqual(level({limitBytes: 64 * MiB}), {cgroup: app1Cgroup, level: 'container', bytes: 64 * MiB});
 		assert.equal(level({oomMemcg: shopPodCgroup}).level, 'pod');
@@ -289,6 +484,8 @@ describe('detectEvents', () => {
 		assert.equal(unplaced({oomMemcg: '/gone', taskMemcg: '/gone', group: '/gone', taskMemcgIsGroup: true}), 'ancestor');
 		assert.deepEqual(level({oomMemcg: null, constraint: 'CONSTRAINT_MEMCG'}), {cgroup: null, level: 'unknown', bytes: null}, 'a cgroup\'s limit, not named');
 		assert.equal(level({taskMemcg: `${app1Cgroup}/container`}).level, 'container', 'the victim in a leaf below the container\'s cgroup');
+		assert.equal(level({taskMemcg: `${app1Cgroup}0`}, app2).level, 'unknown', 'a cgroup whose name only begins with the limit\'s is not below it');
+		assert.equal(level({oomMemcg: '/docker/4f2a/kubepods', taskMemcg: '/docker/4f2a/kubepods/burstable/pod1/c1'}).level, 'ancestor', 'the kubepods of a node in a container (kind) is not this node\'s');
 	});
 
 	test('the limit\'s bytes when the kernel did not log them: the container\'s where its limit is the one struck, else the pod\'s', () => {
@@ -318,6 +515,22 @@ describe('detectEvents', () => {
 				[t0 - 5000, true, '', null, '/removed-pod/c1', 'ancestor', 128 * MiB],
 			],
 		);
+	});
+
+	test('a kill logged with no cgroup of the victim is placed by its pid, else at the root', () => {
+		const unplaced = (pid: number, comm: string) => kill({pid, comm, taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE'});
+		const events = pastKillEvents([unplaced(1234, 'node'), unplaced(1300, 'sleep'), unplaced(999, 'dd')], shopModel(t0, {}));
+		assert.deepEqual(events.map((event) => [event.podId, event.containerName, event.cgroup, event.limit?.level]), [
+			[shopPodCgroup, 'app1', app1Cgroup, 'node'],
+			[shopPodCgroup, 'app2', app2Cgroup, 'node'],
+			['', null, '/', 'node'],
+		]);
+	});
+
+	test('a kill in a pod\'s own cgroup is the pod\'s: no removed container is looked up by that path', () => {
+		const namesOfGone = () => ({podName: 'stale', containerName: 'stale'});
+		const [event] = pastKillEvents([kill({pid: 4242, comm: 'dd', taskMemcg: shopPodCgroup, oomMemcg: shopPodCgroup})], shopModel(t0, {}), namesOfGone);
+		assert.deepEqual([event.podName, event.containerId, event.containerName], ['podtop-x', null, null]);
 	});
 
 	test('a kill in a container cgroup removed since: named as its runtime\'s files still name it, else shown by path', () => {
@@ -395,6 +608,7 @@ describe('vanishedVictim and detachModel', () => {
 		assert.deepEqual(vanishedVictim(before, [before[0], makeProcess({pid: 2, comm: 'b2', starttime: 99})]), {pid: 2, comm: 'b'});
 		assert.equal(vanishedVictim(before, before), null);
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 7, comm: 'x'.repeat(500)})], [])?.comm.length, 64);
+		assert.deepEqual(vanishedVictim([makeProcess({pid: 3, comm: 'c', rssBytes: 9}), makeProcess({pid: 2, comm: 'b', rssBytes: 50})], []), {pid: 2, comm: 'b'}, 'listed after a smaller one');
 	});
 
 	test('a victim not yet reaped (a zombie when the kill is counted) is the vanished one', () => {
@@ -435,6 +649,12 @@ describe('kills from before start, counted by the cgroups when the kernel log ca
 			[app1Cgroup, 2],
 			[shopPodCgroup, 1],
 		]);
+	});
+
+	test('a kill the log names at the pod\'s own level is not counted again from the pod\'s counter', () => {
+		const logged = [kill({pid: 4242, comm: 'dd', taskMemcg: `${shopPodCgroup}/job`, oomMemcg: shopPodCgroup, time: t0 - 5000})];
+		const events = beforeStartEvents(logged, shopModel(t0, {pod: {oomKill: 1}}));
+		assert.deepEqual(events.map((event) => [event.cgroup, event.containerName, event.counted ?? false]), [[`${shopPodCgroup}/job`, null, false]]);
 	});
 
 	test('as root, the kills a counter holds beyond those the kernel log still names (its ring wrapped) are counted, before the logged ones', () => {

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {EventDetector, type KernelOomKill, type PodtopEvent} from '../../source/model/events.js';
+import {app2Cgroup, shopModel} from '../fixtures/event-models.js';
+import {makeProcess, MiB} from '../fixtures/models.js';
+
+// What EventDetector keeps between models: the kernel's records, the kills owed a record or told without a
+// counter, the kills waiting for their victim to be gone, the throttling spells.
+
+const t0 = Date.parse('2025-11-23T16:00:00Z');
+const sh = {pid: 1240, comm: 'sh', rssBytes: MiB};
+
+function kill(fields: Partial<KernelOomKill> & {pid: number; sequence: number}): KernelOomKill {
+	return {comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', constraint: 'CONSTRAINT_MEMCG', limitBytes: null, group: null, time: t0, ...fields};
+}
+
+function told(events: readonly PodtopEvent[]) {
+	return events.map((event) => [event.kind, event.containerName ?? '(pod)', event.delta, event.victim ?? null]);
+}
+
+const at = (second: number, states: Parameters<typeof shopModel>[1] = {}) => shopModel(t0 + second * 1000, states);
+
+describe('EventDetector: the kernel\'s records', () => {
+	test('a record read twice (the log read again) is one kill, and a record after it another', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1234, sequence: 50})]);
+		detector.addKernelKills([kill({pid: 1234, sequence: 50}), kill({pid: 1240, comm: 'sh', sequence: 51})]);
+		// Both victims are still listed when counted: only the records name them.
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 1}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 2}}))), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+		assert.deepEqual(detector.next(at(3, {app1: {oomKill: 2}})), []);
+	});
+
+	test('at most the 256 newest records wait for a counter', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		// 300 kills in a cgroup no model holds.
+		const batch = Array.from({length: 300}, (_, index) => kill({pid: 10_000 + index, comm: 'worker', taskMemcg: '/batch/job', oomMemcg: '/batch/job', sequence: 1000 + index}));
+		detector.addKernelKills(batch);
+		assert.deepEqual(detector.next(at(1)), []);
+		const events = detector.next(at(2));
+		assert.equal(events.length, 256);
+		assert.deepEqual([events[0].victim?.pid, events.at(-1)?.victim?.pid], [10_044, 10_299]);
+	});
+
+	test('a record that names no cgroup of the victim is matched by its pid, and used once', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1300, comm: 'sleep', taskMemcg: null, sequence: 60})]);
+		// app1's victim is gone, with no record; app2's is still listed, its record naming it.
+		const states = {app1: {oomKill: 1, processes: [sh]}, app2: {oomKill: 1}};
+		assert.deepEqual(told(detector.next(at(1, states))), [
+			['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}],
+			['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}],
+		]);
+		assert.deepEqual(detector.next(at(2, states)), []);
+		assert.deepEqual(detector.next(at(3, states)), []);
+	});
+
+	test('a kill named from its record owes nothing, and a record of a kill not counted yet waits for its counter', () => {
+		// The records come one by one: each names its kill.
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1234, sequence: 70})]);
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 1}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		detector.addKernelKills([kill({pid: 1240, comm: 'sh', sequence: 71})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 2}}))), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+		// Both records before the first count: the second waits for the second.
+		const early = new EventDetector();
+		early.next(at(0));
+		early.addKernelKills([kill({pid: 1234, sequence: 80}), kill({pid: 1240, comm: 'sh', sequence: 81})]);
+		assert.deepEqual(told(early.next(at(1, {app1: {oomKill: 1}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(told(early.next(at(2, {app1: {oomKill: 2}}))), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+	});
+
+	test('after a group kill counted at once, a later kill is named from its own record', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		const group = {group: '/podtop-x/app1'};
+		detector.addKernelKills([
+			kill({pid: 1234, sequence: 30, ...group}),
+			kill({pid: 1240, comm: 'sh', sequence: 31, ...group}),
+			kill({pid: 1241, comm: 'sleep', sequence: 32, ...group}),
+			kill({pid: 1234, sequence: 33, ...group}),
+		]);
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 4}}))), [['oom-kill', 'app1', 4, {pid: 1234, comm: 'node'}]]);
+		detector.addKernelKills([kill({pid: 1240, comm: 'sh', sequence: 34})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 5}}))), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+	});
+
+	test('hits of a limit owe no record: a kill logged after them is named from it', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		assert.deepEqual(told(detector.next(at(1, {app1: {failcnt: 3}}))), [['limit-hit', 'app1', 3, null]]);
+		detector.addKernelKills([kill({pid: 1234, sequence: 85})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {failcnt: 3, oomKill: 1}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+	});
+
+	test('kills counted with no record owe theirs: as many records as kills are not told again, in that cgroup only', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		// Two kills counted in app1, node gone: the victim named from what vanished.
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 2, processes: [sh]}}))), [['oom-kill', 'app1', 2, {pid: 1234, comm: 'node'}]]);
+		// Their records come late, with one more of app1 and one of app2 that no counter showed.
+		detector.addKernelKills([
+			kill({pid: 1234, sequence: 100}),
+			kill({pid: 1241, comm: 'worker', sequence: 101}),
+			kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, sequence: 102}),
+			kill({pid: 1242, comm: 'worker', sequence: 103}),
+		]);
+		const still = {app1: {oomKill: 2, processes: [sh]}};
+		assert.deepEqual(detector.next(at(2, still)), []);
+		assert.deepEqual(
+			detector.next(at(3, still)).map((event) => [event.containerName, event.victim?.pid]),
+			[
+				['app2', 1300],
+				['app1', 1242],
+			],
+		);
+		assert.deepEqual(detector.next(at(4, still)), []);
+	});
+
+	test('a record read kernelKillTtlMs after its kill is forgotten; one read sooner is told on its own', () => {
+		const detector = new EventDetector({kernelKillTtlMs: 30_000});
+		detector.next(at(0));
+		detector.addKernelKills([
+			kill({pid: 7001, comm: 'old', taskMemcg: '/batch/a', oomMemcg: '/batch/a', time: t0 + 1000 - 30_000, sequence: 110}),
+			kill({pid: 7002, comm: 'recent', taskMemcg: '/batch/b', oomMemcg: '/batch/b', time: t0 + 1000 - 29_999, sequence: 111}),
+		]);
+		assert.deepEqual(detector.next(at(1)), []);
+		assert.deepEqual(
+			detector.next(at(2)).map((event) => event.victim?.comm),
+			['recent'],
+		);
+	});
+
+	test('reset forgets the previous model and the records: the next model is a first one', () => {
+		const detector = new EventDetector();
+		detector.next(at(0, {app1: {failcnt: 0}}));
+		detector.addKernelKills([kill({pid: 7003, comm: 'dd', taskMemcg: '/batch/c', oomMemcg: '/batch/c', sequence: 120})]);
+		detector.reset();
+		assert.deepEqual(detector.next(at(1, {app1: {failcnt: 5}})), []);
+		assert.deepEqual(detector.next(at(2, {app1: {failcnt: 5}})), []);
+		assert.deepEqual(detector.next(at(3, {app1: {failcnt: 5}})), []);
+	});
+});
+
+describe('EventDetector: kills told from the log alone', () => {
+	test('a counter that catches up with kills told from the log alone tells nothing, one kill at a time', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1234, sequence: 91, time: t0 + 500}), kill({pid: 1240, comm: 'sh', sequence: 92, time: t0 + 500})]);
+		assert.deepEqual(detector.next(at(1)), []);
+		assert.deepEqual(told(detector.next(at(2))), [
+			['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}],
+			['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}],
+		]);
+		assert.deepEqual(detector.next(at(3, {app1: {oomKill: 1}})), []);
+		assert.deepEqual(detector.next(at(4, {app1: {oomKill: 2}})), []);
+		assert.deepEqual(detector.next(at(5, {app1: {oomKill: 2}})), []);
+	});
+
+	test('a kill told from the log alone in one container does not stand for a kill counted in another', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, sequence: 93, time: t0 + 500})]);
+		assert.deepEqual(detector.next(at(1)), []);
+		assert.deepEqual(told(detector.next(at(2))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
+		assert.deepEqual(told(detector.next(at(3, {app1: {oomKill: 1, processes: [sh]}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+	});
+
+	test('a counter catching up kernelKillTtlMs after a kill was told from the log alone tells a new kill', () => {
+		const caughtUp = (catchUpMs: number) => {
+			const detector = new EventDetector({kernelKillTtlMs: 5000});
+			detector.next(at(0));
+			detector.addKernelKills([kill({pid: 1234, sequence: 94, time: t0 + 500})]);
+			detector.next(at(1));
+			assert.deepEqual(told(detector.next(at(2))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+			// A model in between, then the counter.
+			detector.next(shopModel(t0 + catchUpMs, {}));
+			return told(detector.next(shopModel(t0 + catchUpMs + 1000, {app1: {oomKill: 1, processes: [sh]}})));
+		};
+		// Told at t0 + 2000: 4999 ms and 5000 ms later.
+		assert.deepEqual(caughtUp(6999), []);
+		assert.deepEqual(caughtUp(7000), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+	});
+});
+
+describe('EventDetector: victims named later, throttling spells', () => {
+	test('a process still running on the host did not die: the kill held for its victim names one that is gone', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		// Counted while both are listed.
+		assert.deepEqual(detector.next(at(1, {app1: {oomKill: 1}})), []);
+		// Then node is outside the container (a host process now) and sh is gone.
+		const model = at(2, {app1: {oomKill: 1, processes: []}});
+		const moved = {...model, hostProcesses: [...model.hostProcesses, makeProcess({pid: 1234, comm: 'node', rssBytes: 60 * MiB})]};
+		assert.deepEqual(told(detector.next(moved)), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+	});
+
+	test('throttling seen again throttleQuietMs after the last rise is a new spell, even with no model between', () => {
+		const detector = new EventDetector({throttleQuietMs: 3000});
+		const throttled = (second: number, nrThrottled: number) => at(second, {app1: {nrThrottled}});
+		detector.next(throttled(0, 5));
+		assert.deepEqual(told(detector.next(throttled(1, 9))), [['cpu-throttled', 'app1', 4, null]]);
+		// A slow refresh: the next model 3 s later.
+		assert.deepEqual(told(detector.next(throttled(4, 12))), [['cpu-throttled', 'app1', 3, null]]);
+		assert.deepEqual(detector.next(throttled(6.9, 15)), [], 'less than 3 s: the same spell');
+	});
+});
