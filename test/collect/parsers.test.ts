@@ -13,6 +13,7 @@ import {
 	parsePressureLine,
 	parseSigned,
 	parseUnsigned,
+	utf8CompleteEnd,
 } from '../../source/collect/parse-bytes.js';
 import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
 import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
@@ -109,10 +110,38 @@ describe('numbers and keyed files', () => {
 		assert.equal(hashBytes(bytes('xabc'), 1, 4), hashBytes(bytes('abc'), 0, 3));
 	});
 
+	test('a hash is of the range alone, and a small integer: 30 bits, never negative', () => {
+		assert.equal(hashBytes(bytes('abcX'), 0, 3), hashBytes(bytes('abcY'), 0, 3), 'what the shared buffer holds after the range');
+		for (const text of ['', 'a', 'abc', 'memory.max', '9223372036854771712\n', 'ö'.repeat(50)]) {
+			const hash = hashBytes(bytes(text), 0, bytes(text).length);
+			assert.ok(Number.isInteger(hash) && hash >= 0 && hash < 2 ** 30, `${JSON.stringify(text)}: ${hash}`);
+		}
+	});
+
 	test('process text: valid UTF-8 decodes, invalid bytes become visible escapes', () => {
 		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
 		const invalid = Buffer.from([0x61, 0xff, 0x62]);
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+	});
+
+	test('a command line cut at the read limit loses the character cut short, and only that', () => {
+		const cuts: Array<[string, number[], number, number]> = [
+			['ASCII', [0x61, 0x62, 0x63], 3, 3],
+			['é whole', [0x61, 0xc3, 0xa9], 3, 3],
+			['é after its lead', [0x61, 0xc3, 0xa9], 2, 1],
+			['U+0080 after its lead', [0x61, 0xc2, 0x80], 2, 1],
+			['U+0800 after two of three', [0x61, 0xe0, 0xa0, 0x80], 3, 1],
+			['中 whole', [0x61, 0x62, 0xe4, 0xb8, 0xad], 5, 5],
+			['中 after two of three', [0x61, 0x62, 0xe4, 0xb8, 0xad], 4, 2],
+			['中 after its lead', [0x61, 0x62, 0xe4, 0xb8, 0xad], 3, 2],
+			['😀 whole', [0xf0, 0x9f, 0x98, 0x80], 4, 4],
+			['😀 after three of four', [0xf0, 0x9f, 0x98, 0x80], 3, 0],
+			['U+10FFFF after three of four', [0xf4, 0x8f, 0xbf, 0xbf], 3, 0],
+			['continuation bytes with no lead', [0x80, 0x80], 2, 2],
+			['an overlong lead, which begins no character', [0x61, 0xc0], 2, 2],
+		];
+		for (const [what, content, end, complete] of cuts) assert.equal(utf8CompleteEnd(Buffer.from(content), 0, end), complete, what);
+		assert.equal(utf8CompleteEnd(Buffer.from([0xe4, 0xb8]), 1, 2), 2, 'a lead before the range is not looked at');
 	});
 
 	test('a leading byte order mark is kept, in process text and in cgroup paths', () => {
@@ -155,6 +184,41 @@ describe('numbers and keyed files', () => {
 			}
 			assert.equal(decoded(names.validAfterInvalid), '/p/g\udcff中\u{10080}');
 			assert.equal(decoded(names.cutCharacter), '/p/c\udce4\udcb8');
+		});
+
+		test('after an invalid byte, each sequence is a character exactly where UTF-8 makes it one', () => {
+			// Unicode's table 3-7 at its edges: the shortest form only, no surrogate, nothing above U+10FFFF.
+			const sequences: Array<[number[], string]> = [
+				[[0x7f], '\x7f'],
+				[[0xc1, 0xbf], '\udcc1\udcbf'],
+				[[0xc2, 0x80], '\u0080'],
+				[[0xdf, 0xbf], '\u07ff'],
+				[[0xe0, 0x9f, 0xbf], '\udce0\udc9f\udcbf'],
+				[[0xe0, 0xa0, 0x80], '\u0800'],
+				[[0xe1, 0x7f, 0x80], '\udce1\x7f\udc80'],
+				[[0xe1, 0x80, 0x80], '\u1000'],
+				[[0xe1, 0xc0, 0x80], '\udce1\udcc0\udc80'],
+				[[0xe4, 0xb8, 0x41], '\udce4\udcb8A'],
+				[[0xed, 0x9f, 0xbf], '\ud7ff'],
+				[[0xed, 0xa0, 0x80], '\udced\udca0\udc80'],
+				[[0xef, 0xbf, 0xbf], '\uffff'],
+				[[0xf0, 0x8f, 0xbf, 0xbf], '\udcf0\udc8f\udcbf\udcbf'],
+				[[0xf0, 0x90, 0x80, 0x80], '\u{10000}'],
+				[[0xf0, 0x9f, 0x98, 0x41], '\udcf0\udc9f\udc98A'],
+				[[0xf4, 0x8f, 0xbf, 0xbf], '\u{10ffff}'],
+				[[0xf4, 0x90, 0x80, 0x80], '\udcf4\udc90\udc80\udc80'],
+				[[0xf5, 0x80, 0x80, 0x80], '\udcf5\udc80\udc80\udc80'],
+			];
+			for (const [sequence, text] of sequences) {
+				const buffer = raw('/p/', [0xff, ...sequence]);
+				assert.equal(decoded(buffer), `/p/\udcff${text}`, Buffer.from(sequence).toString('hex'));
+				assert.deepEqual(Buffer.from(openablePath(decoded(buffer))), buffer);
+			}
+		});
+
+		test('a character that the range cuts is bytes, though the buffer holds the rest of it', () => {
+			const buffer = raw('/p/', [0xff, 0xe4, 0xb8, 0xad]);
+			assert.equal(decodeBytesExactly(buffer, 0, buffer.length - 1), '/p/\udcff\udce4\udcb8');
 		});
 
 		test('two names never share a key, nor one with a name that is the text \\xff', () => {
