@@ -16,7 +16,7 @@ import {
 	utf8CompleteEnd,
 } from '../../source/collect/parse-bytes.js';
 import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
-import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
+import {createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
 import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {toJsonText} from '../../source/output/json.js';
@@ -44,11 +44,70 @@ describe('/proc/<pid>/stat', () => {
 		});
 	}
 
+	test('a stat with a ) but no ( is rejected', () => {
+		const buffer = bytes(statLine('sleep').replace('(', ''));
+		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
+	});
+
+	test('a stat cut just before rss is rejected, with or without its newline', () => {
+		const line = statLine('sleep');
+		for (const end of ['', '\n']) {
+			const buffer = bytes(line.slice(0, line.indexOf(' 2560 ')) + end);
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, JSON.stringify(end));
+		}
+	});
+
+	test('a state of other than one letter is malformed', () => {
+		for (const state of ['', 'SS']) {
+			const buffer = bytes(statLine('sleep').replace(') S ', `) ${state} `));
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, JSON.stringify(state));
+		}
+	});
+
+	test('rss below zero reads as no pages; any other field below zero is malformed', () => {
+		const fields = createStatFields();
+		const negativeRss = bytes(statLine('sleep').replace(' 2560 ', ' -3 '));
+		assert.equal(parseStat(negativeRss, negativeRss.length, fields), true);
+		assert.equal(fields.rssPages, 0);
+		for (const [what, from, to] of [['ppid', ' S 1 ', ' S -1 '], ['starttime', ' 98765 ', ' -98765 ']]) {
+			const buffer = bytes(statLine('sleep').replace(from, to));
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, what);
+		}
+	});
+
+	test('a stat ends where the read ends, though the shared buffer holds an older, longer one', () => {
+		const buffer = bytes(statLine('an older process with a long name'));
+		const short = '77 (x) R 2 77 77 0 -1 64 0 0 0 0 5 6 0 0 20 0 1 0 500 1000 12\n';
+		buffer.write(short);
+		const fields = createStatFields();
+		assert.equal(parseStat(buffer, short.length, fields), true);
+		assert.equal(buffer.subarray(fields.commStart, fields.commEnd).toString(), 'x');
+		assert.deepEqual([String.fromCharCode(fields.state), fields.ppid, fields.utime, fields.stime, fields.threads, fields.starttime, fields.rssPages], ['R', 2, 5, 6, 1, 500, 12]);
+	});
+
+	test('comm ends at the last ) of the read, not at one the shared buffer holds after it', () => {
+		const line = statLine('sleep');
+		const buffer = bytes(`${line}) S 1`);
+		const fields = createStatFields();
+		assert.equal(parseStat(buffer, line.length, fields), true);
+		assert.equal(buffer.subarray(fields.commStart, fields.commEnd).toString(), 'sleep');
+	});
+
 	test('the kernel thread flag', () => {
 		const buffer = bytes('2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 2 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 0 0 0 0 0 0\n');
 		const fields = createStatFields();
 		assert.equal(parseStat(buffer, buffer.length, fields), true);
 		assert.equal(isKernelThreadFlags(fields.flags), true);
+	});
+
+	test('the exiting flag', () => {
+		const exiting = bytes(statLine('sleep').replace(' 4194560 ', ' 4194564 '));
+		const fields = createStatFields();
+		assert.equal(parseStat(exiting, exiting.length, fields), true);
+		assert.equal(isExitingFlags(fields.flags), true);
+		const running = bytes(statLine('sleep'));
+		assert.equal(parseStat(running, running.length, fields), true);
+		assert.equal(isExitingFlags(fields.flags), false);
 	});
 
 	test('truncated and garbage content is rejected', () => {
