@@ -128,11 +128,33 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseSigned(bytes('-\n'), 0, 2), null);
 	});
 
+	test('a number is digits only, at most 20 of them (a 64-bit counter), with blanks of any kind around', () => {
+		assert.equal(parseUnsigned(bytes('\t7\t\n'), 0, 4), 7);
+		assert.equal(parseUnsigned(bytes('0'), 0, 1), 0);
+		assert.equal(parseUnsigned(bytes('9'), 0, 1), 9);
+		assert.equal(parseUnsigned(bytes('18446744073709551615'), 0, 20), 2 ** 64, 'the largest u64, as the nearest double');
+		assert.equal(parseUnsigned(bytes('184467440737095516150'), 0, 21), null);
+		assert.equal(parseUnsigned(bytes('12/'), 0, 3), null, 'the byte before 0');
+		assert.equal(parseUnsigned(bytes('1:'), 0, 2), null, 'the byte after 9');
+	});
+
+	test('blanks alone are no number, not 0, whatever the buffer holds after them', () => {
+		assert.equal(parseUnsigned(bytes('  \n5'), 0, 2), null);
+		assert.equal(parseSigned(bytes('-1'), 0, 0), null);
+		const cut = bytes('anon \nfile 5\n');
+		assert.equal(parseKeyedValue(cut, cut.length, 'anon'), null, 'a memory.stat key with no value');
+	});
+
+	test('a negative number may have blanks around it', () => {
+		assert.equal(parseSigned(bytes(' -1 \n'), 0, 5), -1);
+	});
+
 	test('v2 limits: max is no limit, a number is one, v1 unlimited is no limit, garbage is undefined', () => {
 		assert.equal(parseLimit(bytes('max\n'), 0, 4), null);
 		assert.equal(parseLimit(bytes('67108864\n'), 0, 9), 67108864);
 		assert.equal(parseLimit(bytes('9223372036854771712\n'), 0, 20), null);
 		assert.equal(parseLimit(bytes('maximum\n'), 0, 8), undefined);
+		assert.equal(parseLimit(bytes(' max\n'), 0, 5), null, 'blanks before max');
 	});
 
 	test('keyed values match whole keys only', () => {
@@ -146,11 +168,24 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseKeyedValue(v1, v1.length, 'total_cache'), 20);
 	});
 
+	test('a keyed value is read within the bytes read, not from an older file the shared buffer still holds', () => {
+		const buffer = bytes('file 7\nanon 12345\n');
+		assert.equal(parseKeyedValue(buffer, 'file 7\nanon 12'.length, 'anon'), 12);
+		assert.equal(parseKeyedValue(buffer, 'file 7\nanon'.length, 'anon'), null, 'the key at the end of the read, its value after');
+	});
+
 	test('cpu.max', () => {
 		assert.deepEqual(parseCpuMax(bytes('max 100000\n'), 11), {quotaUsec: null, periodUsec: 100000});
 		assert.deepEqual(parseCpuMax(bytes('50000 100000\n'), 13), {quotaUsec: 50000, periodUsec: 100000});
 		assert.equal(parseCpuMax(bytes('50000\n'), 6), null);
 		assert.equal(parseCpuMax(bytes('5 0\n'), 4), null);
+	});
+
+	test('cpu.max garbled reads as none; only the word max is no quota', () => {
+		for (const garbled of ['x 100000\n', 'max x\n', '50000 x\n', 'maxx 100000\n']) {
+			assert.equal(parseCpuMax(bytes(garbled), garbled.length), null, garbled);
+		}
+		assert.deepEqual(parseCpuMax(bytes('999 100000\n'), 11), {quotaUsec: 999, periodUsec: 100000});
 	});
 
 	test('pressure lines', () => {
@@ -161,6 +196,14 @@ describe('numbers and keyed files', () => {
 		assert.deepEqual(parsePressureLine(inexact, inexact.length, 'some'), {avg10: 1.89, avg60: 1.39, avg300: 1.61, total: 1});
 		const broken = bytes('some avg10=x avg60=0 avg300=0 total=1\n');
 		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
+	});
+
+	test('a pressure line cut or garbled reads as none, not as zeros', () => {
+		for (const garbled of ['some avg10=1.x avg60=0.00 avg300=0.00 total=1\n', 'some avg10=.50 avg60=0.00 avg300=0.00 total=1\n', 'somexavg10=1.00 avg60=0.00 avg300=0.00 total=1\n']) {
+			assert.equal(parsePressureLine(bytes(garbled), garbled.length, 'some'), null, garbled);
+		}
+		const buffer = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=12345\n');
+		assert.equal(parsePressureLine(buffer, 'some avg10=0.00 avg60=0.00 avg300=0.00 tot'.length, 'some'), null, 'the read ends inside "total="');
 	});
 
 	test('hashes tell content apart, including by length', () => {
