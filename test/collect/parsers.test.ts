@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import {describe, test} from 'node:test';
-import {layoutFromMountinfo} from '../../source/collect/cgroup-layout.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {layoutFromDirectory, layoutFromMountinfo, relativeToMount} from '../../source/collect/cgroup-layout.js';
 import {
 	decodeBytesExactly,
 	decodeText,
@@ -20,6 +22,7 @@ import {createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from '
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
 import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {toJsonText} from '../../source/output/json.js';
+import {FixtureTree} from '../helpers/fixture-tree.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -386,5 +389,80 @@ describe('cgroup layout and process cgroups', () => {
 
 	test('no cgroup mount at all', () => {
 		assert.equal(layoutFromMountinfo('22 1 0:21 / /proc rw - proc proc rw'), null);
+	});
+
+	test('mountinfo: escaped mount points, optional fields, cut lines, and the first mount of a controller', () => {
+		const layout = layoutFromMountinfo(
+			[
+				'30 25 0:28 /a\\134b /sys/fs/my\\040cgroups/memory rw shared:14 master:2 - cgroup cgroup rw,memory',
+				'31 25 0:29 / /sys/fs/cgroup/memory-again rw - cgroup cgroup rw,memory',
+				'32 25 0:30 / /sys/fs/cgroup/pids rw - cgroup',
+				'33 25 0:31 / /sys/fs/cgroup/cpu rw',
+			].join('\n'),
+		);
+		assert.ok(layout);
+		assert.equal(layout.mode, 'v1');
+		assert.deepEqual(layout.controllers, {memory: {directory: '/sys/fs/my cgroups/memory', mountRoot: '/a\\b'}, cpu: null, cpuacct: null, pids: null});
+	});
+
+	test('a named v1 hierarchy alone (name=systemd) beside cgroup2 leaves the host v2', () => {
+		const layout = layoutFromMountinfo(
+			[
+				'26 25 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate',
+				'27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd',
+				'28 25 0:26 / /run/other-cgroup2 rw - cgroup2 cgroup2 rw',
+			].join('\n'),
+		);
+		assert.ok(layout);
+		assert.equal(layout.mode, 'v2');
+		assert.deepEqual(layout.unified, {directory: '/sys/fs/cgroup', mountRoot: '/'}, 'the first cgroup2 mount');
+	});
+
+	test('a mount root strips only whole path components', () => {
+		const mount = {directory: '/sys/fs/cgroup', mountRoot: '/kubepods/pod1'};
+		assert.equal(relativeToMount('/kubepods/pod1/abc', mount), '/abc');
+		assert.equal(relativeToMount('/kubepods/pod1', mount), '/');
+		assert.equal(relativeToMount('/kubepods/pod10/abc', mount), '/kubepods/pod10/abc');
+		assert.equal(relativeToMount('/system.slice', mount), '/system.slice');
+		assert.equal(relativeToMount('/kubepods/pod1/abc', {directory: '/sys/fs/cgroup', mountRoot: '/'}), '/kubepods/pod1/abc');
+	});
+
+	describe('a cgroup tree given as a directory', () => {
+		const treeWith = (files: Record<string, string>) => {
+			const tree = new FixtureTree();
+			after(() => tree.remove());
+			for (const [name, content] of Object.entries(files)) tree.write(`cgroup/${name}`, content);
+			return tree;
+		};
+
+		test('v2: the controllers its root enables, cpuacct with cpu', () => {
+			const tree = treeWith({'cgroup.controllers': 'cpuset cpu io memory\n', 'cgroup.procs': ''});
+			const root = {directory: tree.cgroup, mountRoot: '/'};
+			assert.deepEqual(layoutFromDirectory(tree.cgroup), {mode: 'v2', unified: root, controllers: {memory: root, cpu: root, cpuacct: root, pids: null}});
+		});
+
+		test('v1: a directory per hierarchy holding cgroup.procs, named after its controllers; hybrid with an unified cgroup2', () => {
+			const tree = treeWith({
+				'memory/cgroup.procs': '',
+				'cpu,cpuacct/cgroup.procs': '',
+				'pids/tasks': '',
+				'unified/cgroup.controllers': 'pids\n',
+				'systemd/cgroup.procs': '',
+			});
+			const at = (directory: string) => ({directory: path.join(tree.cgroup, directory), mountRoot: '/'});
+			assert.deepEqual(layoutFromDirectory(tree.cgroup), {
+				mode: 'hybrid',
+				unified: at('unified'),
+				controllers: {memory: at('memory'), cpu: at('cpu,cpuacct'), cpuacct: at('cpu,cpuacct'), pids: at('unified')},
+			});
+			fs.rmSync(path.join(tree.cgroup, 'unified'), {recursive: true});
+			assert.equal(layoutFromDirectory(tree.cgroup)?.mode, 'v1');
+		});
+
+		test('no hierarchy in it, or no directory at all', () => {
+			const tree = treeWith({'memory/tasks': '', 'unified/cgroup.procs': ''});
+			assert.equal(layoutFromDirectory(tree.cgroup), null);
+			assert.equal(layoutFromDirectory(path.join(tree.cgroup, 'absent')), null);
+		});
 	});
 });
