@@ -13,8 +13,6 @@ export type CgroupLayout = {
 	unified: ControllerMount | null;
 	/** Per controller podtop reads: its hierarchy (a v1 one, or the unified one on v2), or null. */
 	controllers: Record<CgroupController, ControllerMount | null>;
-	/** The v1 hierarchy name as /proc/<pid>/cgroup writes it ("cpu,cpuacct") per controller. */
-	v1Hierarchies: Map<string, CgroupController[]>;
 };
 
 type MountEntry = {mountRoot: string; mountPoint: string; fsType: string; superOptions: string[]};
@@ -72,22 +70,16 @@ function assignUnifiedControllers(layout: CgroupLayout): void {
  * /proc/<pid>/cgroup has a `0::` line.
  */
 export function layoutFromMountinfo(text: string): CgroupLayout | null {
-	const layout: CgroupLayout = {mode: 'v2', unified: null, controllers: emptyControllers(), v1Hierarchies: new Map()};
+	const layout: CgroupLayout = {mode: 'v2', unified: null, controllers: emptyControllers()};
 	let hasV1 = false;
 	for (const entry of parseMountinfo(text)) {
 		if (entry.fsType === 'cgroup2') {
 			layout.unified ??= {directory: entry.mountPoint, mountRoot: entry.mountRoot};
 		} else if (entry.fsType === 'cgroup') {
 			const mounted = controllers.filter((controller) => entry.superOptions.includes(controller));
-			const names = entry.superOptions.filter((option) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(option));
-			if (mounted.length === 0) {
-				const named = names.find((option) => option.startsWith('name='));
-				if (named) layout.v1Hierarchies.set(named, []);
-				continue;
-			}
+			if (mounted.length === 0) continue;
 			hasV1 = true;
 			for (const controller of mounted) layout.controllers[controller] ??= {directory: entry.mountPoint, mountRoot: entry.mountRoot};
-			layout.v1Hierarchies.set(names.filter((name) => !name.includes('=')).join(','), mounted);
 		}
 	}
 	if (!hasV1 && !layout.unified) return null;
@@ -101,7 +93,7 @@ export function layoutFromMountinfo(text: string): CgroupLayout | null {
  * holds cgroup.controllers; v1 hierarchies are directories named after their controllers.
  */
 export function layoutFromDirectory(root: string): CgroupLayout | null {
-	const layout: CgroupLayout = {mode: 'v2', unified: null, controllers: emptyControllers(), v1Hierarchies: new Map()};
+	const layout: CgroupLayout = {mode: 'v2', unified: null, controllers: emptyControllers()};
 	if (fs.existsSync(path.join(root, 'cgroup.controllers'))) {
 		layout.unified = {directory: root, mountRoot: '/'};
 		assignUnifiedControllers(layout);
@@ -124,7 +116,6 @@ export function layoutFromDirectory(root: string): CgroupLayout | null {
 		if (mounted.length === 0 || !fs.existsSync(path.join(directory, 'cgroup.procs'))) continue;
 		hasV1 = true;
 		for (const controller of mounted) layout.controllers[controller] ??= {directory, mountRoot: '/'};
-		layout.v1Hierarchies.set(entry, mounted);
 	}
 	if (!hasV1 && !layout.unified) return null;
 	layout.mode = decideMode(layout.unified, hasV1);

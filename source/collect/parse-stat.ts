@@ -64,7 +64,6 @@ export function parseStat(buffer: Uint8Array, length: number, into: StatFields):
 	while (position < length && field <= rssField) {
 		let fieldEnd = buffer.indexOf(0x20, position);
 		if (fieldEnd === -1 || fieldEnd > length) fieldEnd = length;
-		if (buffer[fieldEnd - 1] === 0x0a) fieldEnd--;
 		switch (field) {
 			case stateField: {
 				if (fieldEnd - position !== 1) return false;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import {describe, test} from 'node:test';
-import {layoutFromMountinfo} from '../../source/collect/cgroup-layout.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {layoutFromDirectory, layoutFromMountinfo, relativeToMount} from '../../source/collect/cgroup-layout.js';
 import {
 	decodeBytesExactly,
 	decodeText,
@@ -13,12 +15,14 @@ import {
 	parsePressureLine,
 	parseSigned,
 	parseUnsigned,
+	utf8CompleteEnd,
 } from '../../source/collect/parse-bytes.js';
 import {parseProcessCgroups} from '../../source/collect/parse-process-cgroup.js';
-import {createStatFields, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
+import {createStatFields, isExitingFlags, isKernelThreadFlags, parseStat} from '../../source/collect/parse-stat.js';
 import {parseNamespaceLink} from '../../source/collect/process-scanner.js';
 import {sanitizeForTerminal} from '../../source/format/terminal-text.js';
 import {toJsonText} from '../../source/output/json.js';
+import {FixtureTree} from '../helpers/fixture-tree.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -43,11 +47,70 @@ describe('/proc/<pid>/stat', () => {
 		});
 	}
 
+	test('a stat with a ) but no ( is rejected', () => {
+		const buffer = bytes(statLine('sleep').replace('(', ''));
+		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
+	});
+
+	test('a stat cut just before rss is rejected, with or without its newline', () => {
+		const line = statLine('sleep');
+		for (const end of ['', '\n']) {
+			const buffer = bytes(line.slice(0, line.indexOf(' 2560 ')) + end);
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, JSON.stringify(end));
+		}
+	});
+
+	test('a state of other than one letter is malformed', () => {
+		for (const state of ['', 'SS']) {
+			const buffer = bytes(statLine('sleep').replace(') S ', `) ${state} `));
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, JSON.stringify(state));
+		}
+	});
+
+	test('rss below zero reads as no pages; any other field below zero is malformed', () => {
+		const fields = createStatFields();
+		const negativeRss = bytes(statLine('sleep').replace(' 2560 ', ' -3 '));
+		assert.equal(parseStat(negativeRss, negativeRss.length, fields), true);
+		assert.equal(fields.rssPages, 0);
+		for (const [what, from, to] of [['ppid', ' S 1 ', ' S -1 '], ['starttime', ' 98765 ', ' -98765 ']]) {
+			const buffer = bytes(statLine('sleep').replace(from, to));
+			assert.equal(parseStat(buffer, buffer.length, createStatFields()), false, what);
+		}
+	});
+
+	test('a stat ends where the read ends, though the shared buffer holds an older, longer one', () => {
+		const buffer = bytes(statLine('an older process with a long name'));
+		const short = '77 (x) R 2 77 77 0 -1 64 0 0 0 0 5 6 0 0 20 0 1 0 500 1000 12\n';
+		buffer.write(short);
+		const fields = createStatFields();
+		assert.equal(parseStat(buffer, short.length, fields), true);
+		assert.equal(buffer.subarray(fields.commStart, fields.commEnd).toString(), 'x');
+		assert.deepEqual([String.fromCharCode(fields.state), fields.ppid, fields.utime, fields.stime, fields.threads, fields.starttime, fields.rssPages], ['R', 2, 5, 6, 1, 500, 12]);
+	});
+
+	test('comm ends at the last ) of the read, not at one the shared buffer holds after it', () => {
+		const line = statLine('sleep');
+		const buffer = bytes(`${line}) S 1`);
+		const fields = createStatFields();
+		assert.equal(parseStat(buffer, line.length, fields), true);
+		assert.equal(buffer.subarray(fields.commStart, fields.commEnd).toString(), 'sleep');
+	});
+
 	test('the kernel thread flag', () => {
 		const buffer = bytes('2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 2 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 0 0 0 0 0 0\n');
 		const fields = createStatFields();
 		assert.equal(parseStat(buffer, buffer.length, fields), true);
 		assert.equal(isKernelThreadFlags(fields.flags), true);
+	});
+
+	test('the exiting flag', () => {
+		const exiting = bytes(statLine('sleep').replace(' 4194560 ', ' 4194564 '));
+		const fields = createStatFields();
+		assert.equal(parseStat(exiting, exiting.length, fields), true);
+		assert.equal(isExitingFlags(fields.flags), true);
+		const running = bytes(statLine('sleep'));
+		assert.equal(parseStat(running, running.length, fields), true);
+		assert.equal(isExitingFlags(fields.flags), false);
 	});
 
 	test('truncated and garbage content is rejected', () => {
@@ -68,11 +131,33 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseSigned(bytes('-\n'), 0, 2), null);
 	});
 
+	test('a number is digits only, at most 20 of them (a 64-bit counter), with blanks of any kind around', () => {
+		assert.equal(parseUnsigned(bytes('\t7\t\n'), 0, 4), 7);
+		assert.equal(parseUnsigned(bytes('0'), 0, 1), 0);
+		assert.equal(parseUnsigned(bytes('9'), 0, 1), 9);
+		assert.equal(parseUnsigned(bytes('18446744073709551615'), 0, 20), 2 ** 64, 'the largest u64, as the nearest double');
+		assert.equal(parseUnsigned(bytes('184467440737095516150'), 0, 21), null);
+		assert.equal(parseUnsigned(bytes('12/'), 0, 3), null, 'the byte before 0');
+		assert.equal(parseUnsigned(bytes('1:'), 0, 2), null, 'the byte after 9');
+	});
+
+	test('blanks alone are no number, not 0, whatever the buffer holds after them', () => {
+		assert.equal(parseUnsigned(bytes('  \n5'), 0, 2), null);
+		assert.equal(parseSigned(bytes('-1'), 0, 0), null);
+		const cut = bytes('anon \nfile 5\n');
+		assert.equal(parseKeyedValue(cut, cut.length, 'anon'), null, 'a memory.stat key with no value');
+	});
+
+	test('a negative number may have blanks around it', () => {
+		assert.equal(parseSigned(bytes(' -1 \n'), 0, 5), -1);
+	});
+
 	test('v2 limits: max is no limit, a number is one, v1 unlimited is no limit, garbage is undefined', () => {
 		assert.equal(parseLimit(bytes('max\n'), 0, 4), null);
 		assert.equal(parseLimit(bytes('67108864\n'), 0, 9), 67108864);
 		assert.equal(parseLimit(bytes('9223372036854771712\n'), 0, 20), null);
 		assert.equal(parseLimit(bytes('maximum\n'), 0, 8), undefined);
+		assert.equal(parseLimit(bytes(' max\n'), 0, 5), null, 'blanks before max');
 	});
 
 	test('keyed values match whole keys only', () => {
@@ -86,11 +171,24 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseKeyedValue(v1, v1.length, 'total_cache'), 20);
 	});
 
+	test('a keyed value is read within the bytes read, not from an older file the shared buffer still holds', () => {
+		const buffer = bytes('file 7\nanon 12345\n');
+		assert.equal(parseKeyedValue(buffer, 'file 7\nanon 12'.length, 'anon'), 12);
+		assert.equal(parseKeyedValue(buffer, 'file 7\nanon'.length, 'anon'), null, 'the key at the end of the read, its value after');
+	});
+
 	test('cpu.max', () => {
 		assert.deepEqual(parseCpuMax(bytes('max 100000\n'), 11), {quotaUsec: null, periodUsec: 100000});
 		assert.deepEqual(parseCpuMax(bytes('50000 100000\n'), 13), {quotaUsec: 50000, periodUsec: 100000});
 		assert.equal(parseCpuMax(bytes('50000\n'), 6), null);
 		assert.equal(parseCpuMax(bytes('5 0\n'), 4), null);
+	});
+
+	test('cpu.max garbled reads as none; only the word max is no quota', () => {
+		for (const garbled of ['x 100000\n', 'max x\n', '50000 x\n', 'maxx 100000\n']) {
+			assert.equal(parseCpuMax(bytes(garbled), garbled.length), null, garbled);
+		}
+		assert.deepEqual(parseCpuMax(bytes('999 100000\n'), 11), {quotaUsec: 999, periodUsec: 100000});
 	});
 
 	test('pressure lines', () => {
@@ -103,16 +201,52 @@ describe('numbers and keyed files', () => {
 		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
 	});
 
+	test('a pressure line cut or garbled reads as none, not as zeros', () => {
+		for (const garbled of ['some avg10=1.x avg60=0.00 avg300=0.00 total=1\n', 'some avg10=.50 avg60=0.00 avg300=0.00 total=1\n', 'somexavg10=1.00 avg60=0.00 avg300=0.00 total=1\n']) {
+			assert.equal(parsePressureLine(bytes(garbled), garbled.length, 'some'), null, garbled);
+		}
+		const buffer = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=12345\n');
+		assert.equal(parsePressureLine(buffer, 'some avg10=0.00 avg60=0.00 avg300=0.00 tot'.length, 'some'), null, 'the read ends inside "total="');
+	});
+
 	test('hashes tell content apart, including by length', () => {
 		assert.notEqual(hashBytes(bytes('abc'), 0, 3), hashBytes(bytes('abd'), 0, 3));
 		assert.notEqual(hashBytes(bytes('\0'), 0, 1), hashBytes(bytes(''), 0, 0));
 		assert.equal(hashBytes(bytes('xabc'), 1, 4), hashBytes(bytes('abc'), 0, 3));
 	});
 
+	test('a hash is of the range alone, and a small integer: 30 bits, never negative', () => {
+		assert.equal(hashBytes(bytes('abcX'), 0, 3), hashBytes(bytes('abcY'), 0, 3), 'what the shared buffer holds after the range');
+		for (const text of ['', 'a', 'abc', 'memory.max', '9223372036854771712\n', 'ö'.repeat(50)]) {
+			const hash = hashBytes(bytes(text), 0, bytes(text).length);
+			assert.ok(Number.isInteger(hash) && hash >= 0 && hash < 2 ** 30, `${JSON.stringify(text)}: ${hash}`);
+		}
+	});
+
 	test('process text: valid UTF-8 decodes, invalid bytes become visible escapes', () => {
 		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
 		const invalid = Buffer.from([0x61, 0xff, 0x62]);
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+	});
+
+	test('a command line cut at the read limit loses the character cut short, and only that', () => {
+		const cuts: Array<[string, number[], number, number]> = [
+			['ASCII', [0x61, 0x62, 0x63], 3, 3],
+			['é whole', [0x61, 0xc3, 0xa9], 3, 3],
+			['é after its lead', [0x61, 0xc3, 0xa9], 2, 1],
+			['U+0080 after its lead', [0x61, 0xc2, 0x80], 2, 1],
+			['U+0800 after two of three', [0x61, 0xe0, 0xa0, 0x80], 3, 1],
+			['中 whole', [0x61, 0x62, 0xe4, 0xb8, 0xad], 5, 5],
+			['中 after two of three', [0x61, 0x62, 0xe4, 0xb8, 0xad], 4, 2],
+			['中 after its lead', [0x61, 0x62, 0xe4, 0xb8, 0xad], 3, 2],
+			['😀 whole', [0xf0, 0x9f, 0x98, 0x80], 4, 4],
+			['😀 after three of four', [0xf0, 0x9f, 0x98, 0x80], 3, 0],
+			['U+10FFFF after three of four', [0xf4, 0x8f, 0xbf, 0xbf], 3, 0],
+			['continuation bytes with no lead', [0x80, 0x80], 2, 2],
+			['an overlong lead, which begins no character', [0x61, 0xc0], 2, 2],
+		];
+		for (const [what, content, end, complete] of cuts) assert.equal(utf8CompleteEnd(Buffer.from(content), 0, end), complete, what);
+		assert.equal(utf8CompleteEnd(Buffer.from([0xe4, 0xb8]), 1, 2), 2, 'a lead before the range is not looked at');
 	});
 
 	test('a leading byte order mark is kept, in process text and in cgroup paths', () => {
@@ -155,6 +289,41 @@ describe('numbers and keyed files', () => {
 			}
 			assert.equal(decoded(names.validAfterInvalid), '/p/g\udcff中\u{10080}');
 			assert.equal(decoded(names.cutCharacter), '/p/c\udce4\udcb8');
+		});
+
+		test('after an invalid byte, each sequence is a character exactly where UTF-8 makes it one', () => {
+			// Unicode's table 3-7 at its edges: the shortest form only, no surrogate, nothing above U+10FFFF.
+			const sequences: Array<[number[], string]> = [
+				[[0x7f], '\x7f'],
+				[[0xc1, 0xbf], '\udcc1\udcbf'],
+				[[0xc2, 0x80], '\u0080'],
+				[[0xdf, 0xbf], '\u07ff'],
+				[[0xe0, 0x9f, 0xbf], '\udce0\udc9f\udcbf'],
+				[[0xe0, 0xa0, 0x80], '\u0800'],
+				[[0xe1, 0x7f, 0x80], '\udce1\x7f\udc80'],
+				[[0xe1, 0x80, 0x80], '\u1000'],
+				[[0xe1, 0xc0, 0x80], '\udce1\udcc0\udc80'],
+				[[0xe4, 0xb8, 0x41], '\udce4\udcb8A'],
+				[[0xed, 0x9f, 0xbf], '\ud7ff'],
+				[[0xed, 0xa0, 0x80], '\udced\udca0\udc80'],
+				[[0xef, 0xbf, 0xbf], '\uffff'],
+				[[0xf0, 0x8f, 0xbf, 0xbf], '\udcf0\udc8f\udcbf\udcbf'],
+				[[0xf0, 0x90, 0x80, 0x80], '\u{10000}'],
+				[[0xf0, 0x9f, 0x98, 0x41], '\udcf0\udc9f\udc98A'],
+				[[0xf4, 0x8f, 0xbf, 0xbf], '\u{10ffff}'],
+				[[0xf4, 0x90, 0x80, 0x80], '\udcf4\udc90\udc80\udc80'],
+				[[0xf5, 0x80, 0x80, 0x80], '\udcf5\udc80\udc80\udc80'],
+			];
+			for (const [sequence, text] of sequences) {
+				const buffer = raw('/p/', [0xff, ...sequence]);
+				assert.equal(decoded(buffer), `/p/\udcff${text}`, Buffer.from(sequence).toString('hex'));
+				assert.deepEqual(Buffer.from(openablePath(decoded(buffer))), buffer);
+			}
+		});
+
+		test('a character that the range cuts is bytes, though the buffer holds the rest of it', () => {
+			const buffer = raw('/p/', [0xff, 0xe4, 0xb8, 0xad]);
+			assert.equal(decodeBytesExactly(buffer, 0, buffer.length - 1), '/p/\udcff\udce4\udcb8');
 		});
 
 		test('two names never share a key, nor one with a name that is the text \\xff', () => {
@@ -220,5 +389,80 @@ describe('cgroup layout and process cgroups', () => {
 
 	test('no cgroup mount at all', () => {
 		assert.equal(layoutFromMountinfo('22 1 0:21 / /proc rw - proc proc rw'), null);
+	});
+
+	test('mountinfo: escaped mount points, optional fields, cut lines, and the first mount of a controller', () => {
+		const layout = layoutFromMountinfo(
+			[
+				'30 25 0:28 /a\\134b /sys/fs/my\\040cgroups/memory rw shared:14 master:2 - cgroup cgroup rw,memory',
+				'31 25 0:29 / /sys/fs/cgroup/memory-again rw - cgroup cgroup rw,memory',
+				'32 25 0:30 / /sys/fs/cgroup/pids rw - cgroup',
+				'33 25 0:31 / /sys/fs/cgroup/cpu rw',
+			].join('\n'),
+		);
+		assert.ok(layout);
+		assert.equal(layout.mode, 'v1');
+		assert.deepEqual(layout.controllers, {memory: {directory: '/sys/fs/my cgroups/memory', mountRoot: '/a\\b'}, cpu: null, cpuacct: null, pids: null});
+	});
+
+	test('a named v1 hierarchy alone (name=systemd) beside cgroup2 leaves the host v2', () => {
+		const layout = layoutFromMountinfo(
+			[
+				'26 25 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate',
+				'27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd',
+				'28 25 0:26 / /run/other-cgroup2 rw - cgroup2 cgroup2 rw',
+			].join('\n'),
+		);
+		assert.ok(layout);
+		assert.equal(layout.mode, 'v2');
+		assert.deepEqual(layout.unified, {directory: '/sys/fs/cgroup', mountRoot: '/'}, 'the first cgroup2 mount');
+	});
+
+	test('a mount root strips only whole path components', () => {
+		const mount = {directory: '/sys/fs/cgroup', mountRoot: '/kubepods/pod1'};
+		assert.equal(relativeToMount('/kubepods/pod1/abc', mount), '/abc');
+		assert.equal(relativeToMount('/kubepods/pod1', mount), '/');
+		assert.equal(relativeToMount('/kubepods/pod10/abc', mount), '/kubepods/pod10/abc');
+		assert.equal(relativeToMount('/system.slice', mount), '/system.slice');
+		assert.equal(relativeToMount('/kubepods/pod1/abc', {directory: '/sys/fs/cgroup', mountRoot: '/'}), '/kubepods/pod1/abc');
+	});
+
+	describe('a cgroup tree given as a directory', () => {
+		const treeWith = (files: Record<string, string>) => {
+			const tree = new FixtureTree();
+			after(() => tree.remove());
+			for (const [name, content] of Object.entries(files)) tree.write(`cgroup/${name}`, content);
+			return tree;
+		};
+
+		test('v2: the controllers its root enables, cpuacct with cpu', () => {
+			const tree = treeWith({'cgroup.controllers': 'cpuset cpu io memory\n', 'cgroup.procs': ''});
+			const root = {directory: tree.cgroup, mountRoot: '/'};
+			assert.deepEqual(layoutFromDirectory(tree.cgroup), {mode: 'v2', unified: root, controllers: {memory: root, cpu: root, cpuacct: root, pids: null}});
+		});
+
+		test('v1: a directory per hierarchy holding cgroup.procs, named after its controllers; hybrid with an unified cgroup2', () => {
+			const tree = treeWith({
+				'memory/cgroup.procs': '',
+				'cpu,cpuacct/cgroup.procs': '',
+				'pids/tasks': '',
+				'unified/cgroup.controllers': 'pids\n',
+				'systemd/cgroup.procs': '',
+			});
+			const at = (directory: string) => ({directory: path.join(tree.cgroup, directory), mountRoot: '/'});
+			assert.deepEqual(layoutFromDirectory(tree.cgroup), {
+				mode: 'hybrid',
+				unified: at('unified'),
+				controllers: {memory: at('memory'), cpu: at('cpu,cpuacct'), cpuacct: at('cpu,cpuacct'), pids: at('unified')},
+			});
+			fs.rmSync(path.join(tree.cgroup, 'unified'), {recursive: true});
+			assert.equal(layoutFromDirectory(tree.cgroup)?.mode, 'v1');
+		});
+
+		test('no hierarchy in it, or no directory at all', () => {
+			const tree = treeWith({'memory/tasks': '', 'unified/cgroup.procs': ''});
+			assert.equal(layoutFromDirectory(tree.cgroup), null);
+			assert.equal(layoutFromDirectory(path.join(tree.cgroup, 'absent')), null);
+		});
 	});
 });
