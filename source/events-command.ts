@@ -17,7 +17,7 @@ export type EventsCommandOptions = {
 	/** Default /dev/kmsg; tests may point elsewhere. */
 	kmsgPath?: string;
 	output?: NodeJS.WritableStream;
-	/** Where the one status line at start goes; default stderr. */
+	/** Where the one status line goes, once the first model is read; default stderr. */
 	status?: NodeJS.WritableStream;
 	/** Resolves to stop (default: SIGINT or SIGTERM). */
 	stopSignal?: Promise<void>;
@@ -78,6 +78,8 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 		if (!stopped) print(source.refresh());
 	};
 
+	// Written once the first model is read: from then on, a limit hit or kill is told from the counters.
+	const first = source.refresh();
 	const kernelLog = source.kernelLog;
 	status.write(
 		`podtop events: every ${options.intervalMs} ms` +
@@ -87,7 +89,6 @@ export async function runEventsCommand(options: EventsCommandOptions): Promise<n
 			(options.sinceBoot && !kernelLog.available ? "; OOM kills before start from the cgroups' counters (when and whom unknown)" : '') +
 			'\n',
 	);
-	const first = source.refresh();
 	print({model: first.model, events: source.pastEvents});
 	print(first);
 	const timer = setInterval(refresh, options.intervalMs);

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import {PassThrough, Writable} from 'node:stream';
 import {describe, test} from 'node:test';
+import {runEventsCommand} from '../source/events-command.js';
 import {eventToJson, formatEventText} from '../source/output/event-lines.js';
 import type {PodtopEvent} from '../source/model/events.js';
-import {runPodtop} from './helpers/podtop.js';
+import {collectNdjson, type JsonEvent, runPodtop} from './helpers/podtop.js';
+import {waitFor} from './helpers/processes.js';
+import {FixtureTree, v2MemoryFiles} from './helpers/fixture-tree.js';
 
 const kill: PodtopEvent = {
 	time: Date.parse('2025-11-23T16:00:00.250Z'),
@@ -51,4 +55,49 @@ describe('podtop events output', () => {
 		const extra = await runPodtop(['events', 'more']);
 		assert.equal(extra.code, 2);
 	});
+});
+
+const MiB = 1024 * 1024;
+
+test('a limit hit right after the status line is told: the line waits for the first reading of the counters', async (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	const pod = tree.v2KubepodsNode('0a0a0a0a-0000-4000-8000-000000000007');
+	const app = `${pod}/${'d'.repeat(64)}`;
+	tree.cgroupFiles(pod, v2MemoryFiles(40 * MiB, 512 * MiB));
+	tree.cgroupFiles(app, v2MemoryFiles(40 * MiB, 64 * MiB));
+	tree.addProcess({pid: 200, comm: 'node', cmdline: ['node'], cgroup: `0::${app}\n`, namespaces: {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532103, mnt: 4026532104}});
+	const limitHits = (count: number) => `low 0\nhigh 0\nmax ${count}\noom 0\noom_kill 0\noom_group_kill 0\n`;
+	for (const cgroup of [pod, app]) tree.cgroupFiles(cgroup, {'memory.events': limitHits(0)});
+
+	// The kernel counts three hits of the container's limit the moment podtop says it watches.
+	const statusLines: string[] = [];
+	const status = new Writable({
+		write(chunk: Buffer, _encoding, done) {
+			statusLines.push(chunk.toString());
+			tree.chargeCpu(app, 1000);
+			for (const cgroup of [pod, app]) tree.cgroupFiles(cgroup, {'memory.events': limitHits(3)});
+			done();
+		},
+	});
+	const output = new PassThrough();
+	const events = collectNdjson<JsonEvent>(output);
+	let stop!: () => void;
+	const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+	const finished = runEventsCommand({json: true, intervalMs: 50, procRoot: tree.proc, cgroupRoot: tree.cgroup, kmsgPath: '/nonexistent/kmsg', output, status, stopSignal});
+	t.after(async () => {
+		stop();
+		await finished;
+	});
+
+	const hit = await waitFor(() => events.find((event) => event.kind === 'memory.max'), 30_000, 'the memory.max event');
+	assert.equal(statusLines.length, 1);
+	assert.match(statusLines[0], /^podtop events: every 50 ms, watching v2 memory\.events\/pids\.events, kernel log unreadable/);
+	assert.equal(hit.cgroup, app);
+	assert.equal(hit.delta, 3);
+	assert.deepEqual(
+		events.map((event) => [event.kind, event.cgroup, event.delta]),
+		[['memory.max', app, 3]],
+		'the pod counts its container\'s hits and tells none of its own',
+	);
 });

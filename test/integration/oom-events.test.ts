@@ -19,7 +19,7 @@ test('podtop events on a real v1 pod: the climb to 64 MiB gives limit-hit, then 
 
 	const podtop = startPodtopEvents(['--interval', '250']);
 	t.after(() => stopChild(podtop.child));
-	await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 10_000, 'podtop events to start');
+	await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 30_000, 'podtop events to start');
 	assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
 	const kernelLogReadable = podtop.stderr().includes('victims from the kernel log');
 
@@ -91,7 +91,7 @@ test('the same without the kernel log (in process): the vanished process is name
 
 /** Waits for podtop events' first status line and tells whether it reads the kernel log. */
 async function startedReadingKernelLog(podtop: ReturnType<typeof startPodtopEvents>): Promise<boolean> {
-	await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 10_000, 'podtop events to start');
+	await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 30_000, 'podtop events to start');
 	assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
 	return podtop.stderr().includes('victims from the kernel log');
 }
@@ -183,7 +183,7 @@ test('not root: the kernel log unreadable, the kills from before start are the c
 	t.after(() => stopChild(child));
 	let stderr = '';
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	await waitFor(() => stderr.includes('\n') || !isRunning(child), 10_000, 'podtop events to start');
+	await waitFor(() => stderr.includes('\n') || !isRunning(child), 30_000, 'podtop events to start');
 	assert.match(stderr, /kernel log unreadable \((EPERM|EACCES)\).*OOM kills before start from the cgroups' counters \(when and whom unknown\)/);
 	assert.ok(isRunning(child), stderr);
 	const exited = once(child, 'exit');

@@ -379,7 +379,7 @@ describe('the live view and podtop events side by side', () => {
 			terminal.type('Down');
 			await terminal.waitForScreen((text) => selectedName(text) !== undefined && selectedName(text) !== before, 'the › mark moved down');
 		}
-		await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 10_000, 'podtop events to start');
+		await waitFor(() => podtop.stderr().includes('\n') || !isRunning(podtop.child), 30_000, 'podtop events to start');
 		assert.ok(isRunning(podtop.child), `podtop events exited: ${podtop.stderr()}`);
 
 		const climber = await withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 200}));
