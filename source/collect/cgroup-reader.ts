@@ -286,9 +286,11 @@ export class CgroupReader {
 		private readonly layout: CgroupLayout,
 		private readonly reader: FileReader,
 	) {
-		this.files = layout.mode === 'v2' ? v2Files : v1Files.concat(layout.unified ? v2Files.filter((spec) => layout.controllers[spec.controller] === layout.unified) : []);
+		// Hybrid: a controller is on a v1 hierarchy or on the unified one, and read in that one's format only.
+		const onUnified = (spec: FileSpec) => layout.unified !== null && layout.controllers[spec.controller] === layout.unified;
+		this.files = layout.mode === 'v2' ? v2Files : [...v1Files.filter((spec) => !onUnified(spec)), ...v2Files.filter(onUnified)];
 		this.fileBits = Int32Array.from(this.files, (spec) => controllerBit(spec.controller));
-		this.fileOnUnified = Uint8Array.from(this.files, (spec) => (layout.unified !== null && layout.controllers[spec.controller] === layout.unified ? 1 : 0));
+		this.fileOnUnified = Uint8Array.from(this.files, (spec) => (onUnified(spec) ? 1 : 0));
 	}
 
 	get stats(): ReadonlyMap<string, CgroupStats> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {describe, test} from 'node:test';
 import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
 import {CgroupReader, wantedCgroupPaths} from '../../source/collect/cgroup-reader.js';
@@ -215,4 +216,232 @@ describe('a pod none of whose tasks ran since the last read', () => {
 		assert.deepEqual([app()?.cpu.usageUsec, app()?.memory.events.max], [6000, 1]);
 	});
 
+});
+
+describe('every figure a cgroup\'s files hold', () => {
+	const pressureText = (some: number, full: number) =>
+		`some avg10=${some}.00 avg60=1.50 avg300=0.00 total=7000\nfull avg10=${full}.00 avg60=0.50 avg300=0.00 total=3000\n`;
+
+	test('v2: each file\'s own figures, under their own names', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/pod', {
+			'cpu.stat': 'usage_usec 1001\nuser_usec 602\nsystem_usec 403\nnr_periods 14\nnr_throttled 5\nthrottled_usec 706\n',
+			'memory.current': '8000\n',
+			'memory.max': '9000\n',
+			'memory.high': '8500\n',
+			'memory.peak': '8800\n',
+			'memory.swap.current': '300\n',
+			'memory.events': 'low 1\nhigh 2\nmax 3\noom 4\noom_kill 5\noom_group_kill 6\n',
+			'memory.stat': 'anon 11\nfile 12\nkernel 13\nsock 14\nshmem 15\ninactive_file 16\n',
+			'memory.pressure': pressureText(2, 1),
+			'cpu.max': '50000 100000\n',
+			'cpu.pressure': pressureText(4, 3),
+			'pids.current': '7\n',
+			'pids.max': '70\n',
+			'pids.events': 'max 8\n',
+		});
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		assert.deepEqual(reader.read(wanted).get('/pod'), {
+			path: '/pod',
+			memory: {
+				current: 8000,
+				statUsage: 8000,
+				max: 9000,
+				high: 8500,
+				peak: 8800,
+				swapCurrent: 300,
+				failcnt: null,
+				underOom: null,
+				hierarchicalMax: null,
+				events: {low: 1, high: 2, max: 3, oom: 4, oomKill: 5, oomGroupKill: 6},
+				stat: {anon: 11, file: 12, kernel: 13, sock: 14, shmem: 15, inactiveFile: 16},
+				pressure: {someAvg10: 2, someAvg60: 1.5, fullAvg10: 1, fullAvg60: 0.5, someTotalUsec: 7000},
+			},
+			cpu: {
+				usageUsec: 1001,
+				userUsec: 602,
+				systemUsec: 403,
+				quotaCores: 0.5,
+				periodUsec: 100_000,
+				nrPeriods: 14,
+				nrThrottled: 5,
+				throttledUsec: 706,
+				pressure: {someAvg10: 4, someAvg60: 1.5, fullAvg10: 3, fullAvg60: 0.5, someTotalUsec: 7000},
+			},
+			pids: {current: 7, max: 70, eventsMax: 8},
+			exists: true,
+		});
+	});
+
+	test('v1: each file\'s own figures; a limit at 2^60 or above is none', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const files = {
+			memory: {
+				'cgroup.procs': '',
+				'memory.usage_in_bytes': '8000\n',
+				'memory.limit_in_bytes': `${2 ** 60 - 4096}\n`,
+				'memory.max_usage_in_bytes': '8800\n',
+				'memory.failcnt': '3\n',
+				'memory.oom_control': 'oom_kill_disable 0\nunder_oom 1\noom_kill 5\n',
+				'memory.stat': `cache 1\nrss 2\nshmem 3\ntotal_cache 12\ntotal_rss 11\ntotal_shmem 15\ntotal_inactive_file 16\nhierarchical_memory_limit ${2 ** 60}\n`,
+				'memory.kmem.usage_in_bytes': '13\n',
+			},
+			'cpu,cpuacct': {
+				'cgroup.procs': '',
+				'cpuacct.usage': '1001000\n',
+				'cpuacct.usage_user': '602000\n',
+				'cpuacct.usage_sys': '403000\n',
+				'cpu.cfs_period_us': '100000\n',
+				'cpu.cfs_quota_us': '150000\n',
+				'cpu.stat': 'nr_periods 14\nnr_throttled 5\nthrottled_time 706000\n',
+			},
+			pids: {'cgroup.procs': '', 'pids.current': '7\n', 'pids.max': '70\n', 'pids.events': 'max 8\n'},
+		};
+		for (const [hierarchy, contents] of Object.entries(files)) {
+			tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+			for (const [name, content] of Object.entries(contents)) tree.write(`cgroup/${hierarchy}/pod/${name}`, content);
+		}
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const stats = reader.read(wanted).get('/pod');
+		assert.deepEqual(stats?.memory, {
+			current: 8000,
+			statUsage: 8000,
+			max: 2 ** 60 - 4096,
+			high: null,
+			peak: 8800,
+			swapCurrent: null,
+			failcnt: 3,
+			underOom: true,
+			hierarchicalMax: null,
+			events: {low: null, high: null, max: null, oom: null, oomKill: 5, oomGroupKill: null},
+			stat: {anon: 11, file: 12, kernel: 13, sock: null, shmem: 15, inactiveFile: 16},
+			pressure: null,
+		});
+		assert.deepEqual(stats?.cpu, {usageUsec: 1001, userUsec: 602, systemUsec: 403, quotaCores: 1.5, periodUsec: 100_000, nrPeriods: 14, nrThrottled: 5, throttledUsec: 706, pressure: null});
+		assert.deepEqual(stats?.pids, {current: 7, max: 70, eventsMax: 8});
+
+		// At 2^60 a limit is v1's "unlimited"; one below it, and a hierarchical one below it, are limits.
+		tree.write('cgroup/memory/pod/memory.limit_in_bytes', `${2 ** 60}\n`);
+		tree.write('cgroup/memory/pod/memory.stat', `total_rss 11\nhierarchical_memory_limit ${2 ** 60 - 4096}\n`);
+		tree.write('cgroup/memory/pod/memory.oom_control', 'oom_kill_disable 0\nunder_oom 0\noom_kill 5\n');
+		tree.write('cgroup/memory/pod/memory.usage_in_bytes', '8192\n');
+		tree.write('cgroup/cpu,cpuacct/pod/cpuacct.usage', '1002000\n');
+		let refreshed = reader.read(wanted).get('/pod');
+		assert.equal(refreshed?.memory.max, null);
+		assert.equal(refreshed?.memory.underOom, false, 'under_oom 0 is not under OOM');
+		for (let refresh = 2; refresh <= 6; refresh++) refreshed = reader.read(wanted).get('/pod');
+		assert.equal(refreshed?.memory.hierarchicalMax, 2 ** 60 - 4096);
+	});
+});
+
+describe('when each file is read', () => {
+	test('v2: limits and counters a running task moves are read every refresh; the rest within five', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/pod', v2MemoryFiles(8 << 20, 64 << 20, {'pids.events': 'max 0\n', 'memory.swap.current': '0\n'}));
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		reader.read(wanted);
+		tree.cgroupFiles('/pod', {'memory.max': `${32 << 20}\n`, 'memory.high': `${24 << 20}\n`, 'pids.events': 'max 2\n', 'pids.max': '40\n', 'cpu.max': '20000 100000\n', 'memory.swap.current': '4096\n'});
+		tree.chargeCpu('/pod', 10);
+		const next = reader.read(wanted).get('/pod');
+		assert.deepEqual([next?.memory.max, next?.memory.high, next?.pids.eventsMax], [32 << 20, 24 << 20, 2]);
+		let refreshes = 2;
+		for (; refreshes <= 6; refreshes++) {
+			const stats = reader.read(wanted).get('/pod');
+			if (stats?.pids.max === 40 && stats.cpu.quotaCores === 0.2 && stats.memory.swapCurrent === 4096) break;
+		}
+		assert.ok(refreshes <= 6, 'pids.max, cpu.max and swap read within five refreshes');
+	});
+
+	test('a cgroup seen for the first time is read whole, whatever refresh it is', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/first', v2MemoryFiles(8 << 20, 'max'));
+		tree.cgroupFiles('/later', v2MemoryFiles(16 << 20, 'max', {'pids.max': '40\n'}));
+		const process = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath, pids: cgroupPath})});
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		reader.read(wantedCgroupPaths([process(10, '/first')]));
+		const later = reader.read(wantedCgroupPaths([process(10, '/first'), process(11, '/later')])).get('/later');
+		assert.equal(later?.pids.max, 40);
+		assert.equal(later?.memory.stat.anon, 8 << 20);
+	});
+});
+
+describe('descriptors', () => {
+	const openDescriptors = () => fs.readdirSync('/proc/self/fd').length;
+
+	test('a cgroup no longer wanted gives its descriptors back, and close gives back every one', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/a', v2MemoryFiles(8 << 20, 'max'));
+		tree.cgroupFiles('/b', v2MemoryFiles(8 << 20, 'max'));
+		const process = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath, pids: cgroupPath})});
+		// /b is wanted for its memory alone: its other files are never opened.
+		const memoryOnly = makeProcess({pid: 11, comm: 'app', cgroups: cgroupsOf({container: '/b', memory: '/b'})});
+		const before = openDescriptors();
+		const {reader} = readerOver(tree);
+		reader.read(wantedCgroupPaths([process(10, '/a'), memoryOnly]));
+		const both = openDescriptors();
+		reader.read(wantedCgroupPaths([process(10, '/a')]));
+		const one = openDescriptors();
+		assert.ok(both > one && one > before, `kept: ${both - before} for two cgroups, ${one - before} for one`);
+		assert.ok(both - one < one - before, 'the memory-only cgroup kept fewer');
+		assert.equal(reader.stats.has('/b'), false);
+		reader.close();
+		assert.equal(openDescriptors(), before);
+		assert.doesNotThrow(() => fs.fstatSync(2), 'stderr is left open');
+	});
+
+	test('with no descriptor to spare, each file is opened, read and closed: the same figures, nothing kept', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		tree.cgroupFiles('/a', v2MemoryFiles(8 << 20, 64 << 20));
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/a', memory: '/a', cpu: '/a', cpuacct: '/a', pids: '/a'})})]);
+		const layout = layoutFromDirectory(tree.cgroup)!;
+		const kept = new CgroupReader(layout, new FileReader(tree.proc));
+		const spare = new CgroupReader(layout, new FileReader(tree.proc, 0));
+		t.after(() => kept.close());
+		t.after(() => spare.close());
+		const before = openDescriptors();
+		for (let refresh = 0; refresh < 3; refresh++) {
+			tree.chargeCpu('/a', 5);
+			assert.deepEqual(spare.read(wanted).get('/a'), kept.read(wanted).get('/a'));
+		}
+		assert.equal(spare.stats.get('/a')?.memory.max, 64 << 20);
+		assert.ok(openDescriptors() > before, 'the other reader keeps its descriptors');
+		kept.close();
+		assert.equal(openDescriptors(), before, 'the reader with none to spare keeps none');
+	});
+});
+
+test('hybrid: the controllers on the unified hierarchy are read from its v2 files', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+	tree.write('cgroup/unified/cgroup.controllers', 'pids\n');
+	for (const [name, content] of Object.entries(v1MemoryFiles(8 << 20, 64 << 20))) tree.write(`cgroup/memory/pod/${name}`, content);
+	tree.write('cgroup/cpu,cpuacct/pod/cpuacct.usage', '5000000\n');
+	for (const [name, content] of Object.entries({'pids.current': '3\n', 'pids.max': '40\n', 'pids.events': 'max 1\n', 'memory.max': '1\n', 'cpu.stat': 'usage_usec 1\n'})) tree.write(`cgroup/unified/pod/${name}`, content);
+	const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+	const {reader, log} = readerOver(tree);
+	t.after(() => reader.close());
+	const stats = reader.read(wanted).get('/pod');
+	assert.deepEqual(stats?.pids, {current: 3, max: 40, eventsMax: 1});
+	assert.equal(stats?.memory.max, 64 << 20, 'memory from its v1 hierarchy, not the unified one');
+	assert.equal(stats?.cpu.usageUsec, 5000, 'CPU time from cpuacct');
+	assert.deepEqual(log.opens.filter((open) => open.path.includes('/unified/')).map((open) => open.path.slice(open.path.lastIndexOf('/') + 1)).sort(), ['pids.current', 'pids.events', 'pids.max']);
 });
