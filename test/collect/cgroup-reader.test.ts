@@ -445,3 +445,43 @@ test('hybrid: the controllers on the unified hierarchy are read from its v2 file
 	assert.equal(stats?.cpu.usageUsec, 5000, 'CPU time from cpuacct');
 	assert.deepEqual(log.opens.filter((open) => open.path.includes('/unified/')).map((open) => open.path.slice(open.path.lastIndexOf('/') + 1)).sort(), ['pids.current', 'pids.events', 'pids.max']);
 });
+
+test('the cgroups wanted: every ancestor below the root, each with the controllers it is wanted for, ancestors first', () => {
+	const processes = [
+		makeProcess({pid: 12, comm: 'c', cgroups: cgroupsOf({container: '/pod/b/c', memory: '/pod/b/c', pids: '/pod'})}),
+		makeProcess({pid: 11, comm: 'b', cgroups: cgroupsOf({container: '/pod/a', memory: '/pod/a', cpu: '/pod-2', cpuacct: '/pod-2'})}),
+	];
+	const wanted = wantedCgroupPaths(processes);
+	const bitsOf = (cgroupPath: string) => wanted.get(cgroupPath)!;
+	assert.deepEqual([...wanted.keys()], ['/pod', '/pod-2', '/pod/a', '/pod/b', '/pod/b/c']);
+	assert.equal(bitsOf('/pod/b/c') & bitsOf('/pod/b') & bitsOf('/pod/a'), bitsOf('/pod/a'), 'memory alone below the pod');
+	assert.notEqual(bitsOf('/pod') & ~bitsOf('/pod/a'), 0, 'the pod is also wanted for its pids');
+	assert.equal(bitsOf('/pod-2') & bitsOf('/pod/a'), 0, 'cpu and cpuacct only in /pod-2');
+});
+
+test('a re-read of a cgroup the reader does not track reads nothing', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	tree.cgroupFiles('/pod', v2MemoryFiles(8 << 20, 'max'));
+	const {reader} = readerOver(tree);
+	t.after(() => reader.close());
+	reader.read(wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod'})})]));
+	assert.equal(reader.readNow('/elsewhere'), false);
+	assert.equal(reader.readNow('/pod'), true);
+});
+
+test('v2: between detailed refreshes memory.stat is read again when memory.current moved, as the working set needs both', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	tree.cgroupFiles('/pod', v2MemoryFiles(8 << 20, 'max'));
+	const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+	const {reader} = readerOver(tree);
+	t.after(() => reader.close());
+	reader.read(wanted);
+	tree.cgroupFiles('/pod', {'memory.current': `${12 << 20}\n`, 'memory.stat': `anon ${8 << 20}\nfile ${4 << 20}\ninactive_file ${1 << 20}\n`});
+	tree.chargeCpu('/pod', 10);
+	const stats = reader.read(wanted).get('/pod');
+	assert.deepEqual([stats?.memory.current, stats?.memory.statUsage, stats?.memory.stat.inactiveFile], [12 << 20, 12 << 20, 1 << 20]);
+});
