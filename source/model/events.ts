@@ -419,7 +419,8 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		const byCgroup = previousByCgroup.get(container.cgroup);
 		return byCgroup && !currentContainerIds.has(byCgroup.id) ? byCgroup : undefined;
 	};
-	const cgroupStillThere = (container: Container) => container.cgroup !== null && currentPerCgroup.has(container.cgroup);
+	/** Missing from this model, and so is its cgroup (one whose cgroup is still there was renamed or regrouped). */
+	const isGone = (container: Container) => !currentContainerIds.has(container.id) && !(container.cgroup !== null && currentPerCgroup.has(container.cgroup));
 
 	// v2 counts each event in the container and then in every ancestor: its pod cgroup is read before its
 	// containers (collector and monitor read ancestors first), so a container may show events its pod's counter
@@ -444,7 +445,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 			const before = previousOf(container);
 			if (before) containersGroupKills += groupKillRise(before.gauges, container.gauges);
 		}
-		const containerGone = comparable?.containers.some((container) => !currentContainerIds.has(container.id) && !cgroupStillThere(container)) ?? false;
+		const containerGone = comparable?.containers.some(isGone) ?? false;
 		const podGroupKilled =
 			podScopeNow && comparable?.gauges && !containerGone && groupKillRise(comparable.gauges, podScopeNow.gauges) > containersGroupKills ? pod.cgroup : null;
 		for (const container of pod.containers) {
@@ -460,7 +461,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		let goneKills = 0;
 		for (const container of previousPod?.containers ?? []) {
 			const memoryCgroup = container.cgroups.memory;
-			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
+			if (memoryCgroup === null || !isGone(container)) continue;
 			goneKills += detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
 		}
 		if (podScopeNow === null || !comparable?.gauges) continue;
@@ -489,7 +490,7 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 		if (currentPodIds.has(pod.id)) continue;
 		for (const container of pod.containers) {
 			const memoryCgroup = container.cgroups.memory;
-			if (memoryCgroup === null || currentContainerIds.has(container.id) || cgroupStillThere(container)) continue;
+			if (memoryCgroup === null || !isGone(container)) continue;
 			detection.emitGoneKills(containerScope(pod, container), memoryCgroup);
 		}
 	}

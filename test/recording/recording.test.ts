@@ -56,12 +56,13 @@ function segmentFiles(directory: string): string[] {
 	return fs.readdirSync(directory).filter((name) => name.endsWith('.rec')).sort();
 }
 
+/** The models recordReal wrote, as they were. */
+const models: PodModel[] = [];
+
 /**
  * Records `count` real samples, a few ms apart so that processes' counters move. The monitor is closed
  * before returning: each keeps descriptors up to the open-file limit, so two at once on a busy node run out.
  */
-const models: PodModel[] = [];
-
 async function recordReal(directory: string, count: number, options: Partial<WriterOptions> = {}): Promise<unknown[]> {
 	const monitor = openRealMonitor();
 	const recorder = writer(directory, options);
