@@ -4,6 +4,7 @@
  * five pods' containers). podtop's live view against htop's in the same run, and the system calls of one refresh.
  */
 import {log, processCount} from './common.js';
+import {measureLiveFloor, type LiveFloor} from './floor.js';
 import {measureLive, type LiveResult, type LiveOptions} from './live.js';
 import {waitForQuiet} from './machine.js';
 import {startPopulation} from './population.js';
@@ -17,7 +18,8 @@ export type PodsShapeResult = PodsShape & {
 	cgroups: number;
 	busyPercentBefore: number;
 	syscalls: Awaited<ReturnType<typeof syscalls>>;
-	live: {podtop: LiveResult; htop: LiveResult | null; options: LiveOptions};
+	/** floor: the reads of a refresh in C each second (bench/floor.c); null without a C compiler, absent in earlier results. */
+	live: {podtop: LiveResult; htop: LiveResult | null; options: LiveOptions; floor?: LiveFloor | null};
 };
 
 export const podsShapes: readonly PodsShape[] = [
@@ -38,7 +40,9 @@ export async function measurePods(options: {liveSeconds: number; quietTimeoutMs:
 			const calls = await syscalls({straceRefreshes: [5, 25]});
 			const liveOptions: LiveOptions = {seconds: options.liveSeconds, warmupSeconds: 5, intervalMs: 1000, columns: 120, rows: 40};
 			await waitForQuiet(15, options.quietTimeoutMs);
-			const live = {...(await measureLive(liveOptions)), options: liveOptions};
+			const measured = await measureLive(liveOptions);
+			log(`pods: ${shape.label}: the reads in C`);
+			const live = {...measured, options: liveOptions, floor: await measureLiveFloor(liveOptions)};
 			results.push({...shape, processes: processCount(), cgroups: population.cgroups, busyPercentBefore, syscalls: calls, live});
 		} finally {
 			log(`pods: ${shape.label}: removing`);
@@ -55,15 +59,17 @@ export function podsMarkdown(results: readonly PodsShapeResult[], date: string, 
 	const rows = results.map((result) => {
 		const {podtop, htop} = result.live;
 		const cpuRatio = htop ? ratio(podtop.cpuPercent, htop.cpuPercent) : null;
-		return `| ${result.label} (${result.processes} processes, ${result.cgroups} cgroups) | ${f(podtop.cpuPercent, 2)} % | ${f(htop?.cpuPercent, 2)} % | ${f(cpuRatio, 2)}× | ${mebibytes(podtop.rssMedianBytes)} / ${mebibytes(podtop.rssPeakBytes)} | ${f(result.syscalls?.perRefresh, 0)} | ${f(result.syscalls?.failedOpensPerRefresh, 1)} |`;
+		const floor = result.live.floor?.cpuPercent;
+		return `| ${result.label} (${result.processes} processes, ${result.cgroups} cgroups) | ${f(podtop.cpuPercent, 2)} % | ${f(htop?.cpuPercent, 2)} % | ${f(cpuRatio, 2)}× | ${f(floor, 2)} % (${f(htop ? ratio(floor ?? Number.NaN, htop.cpuPercent) : null, 2)}×) | ${mebibytes(podtop.rssMedianBytes)} / ${mebibytes(podtop.rssPeakBytes)} | ${f(result.syscalls?.perRefresh, 0)} | ${f(result.syscalls?.failedOpensPerRefresh, 1)} |`;
 	});
 	return [
 		`## 110 pods (${date})`,
 		'',
-		`\`${command}\`: live view at 1 s in a 120×40 tmux pane, ${results[0]?.live.options.seconds ?? '–'} s from 5 s after the first complete frame; htop -d 10 the same way, right after.`,
+		`\`${command}\`: live view at 1 s in a 120×40 tmux pane, ${results[0]?.live.options.seconds ?? '–'} s from 5 s after the first complete frame; htop -d 10 the same way, right after; ` +
+			'then the floor: the reads of a refresh in C (bench/floor.c) once a second for as long, after as long a warm-up.',
 		'',
-		'| shape | podtop CPU | htop CPU | ratio | podtop RSS median / peak | syscalls a refresh | failed opens a refresh |',
-		'|---|---|---|---|---|---|---|',
+		'| shape | podtop CPU | htop CPU | ratio | floor CPU (against htop) | podtop RSS median / peak | syscalls a refresh | failed opens a refresh |',
+		'|---|---|---|---|---|---|---|---|',
 		...rows,
 		'',
 	].join('\n');

@@ -7,6 +7,7 @@
  * churn). The same for `atop -w <file> 1` when atop is installed (or ATOP=<path to the binary>).
  * Then the seek: a recording of 24 hourly segments is made from the frames just recorded (their times
  * moved back, their CRCs redone; each hour the real keyframe-and-deltas run repeated), and the time of
+ * The floor beside each podtop figure: the reads of a refresh in C (bench/floor.c) each second, for as long.
  * `podtop replay --once --json --at -23h` is measured whole and in process (the segment that
  * holds the moment read, its model built); and the replay view's opening of that day in process (every
  * segment indexed, the 120 samples before the last rebuilt, as the view does before its first frame). Results: bench/results/<run>-record.{json,md} (<run>: the date, <date>-2… for a day's later runs).
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {cleanupAll, cleanupOnSignals, onCleanup} from './cleanup.js';
 import {benchDir, clockTicksPerSecond, cliPath, commandExists, cpuTicks, freshRunLabel, log, run, sleep} from './common.js';
+import {measureLiveFloor} from './floor.js';
 import {startForkLoops} from './live.js';
 import {describeMachine} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
@@ -169,10 +171,13 @@ async function main(): Promise<void> {
 		log(`podtop record: ${warmupSeconds} s warm-up, ${seconds} s measured`);
 		const podtopRecord = [process.execPath, cliPath, 'record', '--dir', podtopDir, '--interval', '1000'];
 		const writers = [await measureWriter('podtop record', podtopRecord, podtopDir, warmupSeconds, seconds)];
+		log('floor: the reads of a refresh in C');
+		const floors = [await measureLiveFloor({warmupSeconds, seconds})];
 		log(`podtop record beside five fork loops: ${warmupSeconds} s warm-up, ${seconds} s measured`);
 		const stopForkLoops = startForkLoops();
 		try {
 			writers.push(await measureWriter('podtop record, 5 fork loops', podtopRecord, podtopDir, warmupSeconds, seconds));
+			floors.push(await measureLiveFloor({warmupSeconds, seconds}));
 		} finally {
 			stopForkLoops();
 		}
@@ -192,7 +197,7 @@ async function main(): Promise<void> {
 		log(`seek: a day of recording, ${(dayBytes / 1024 / 1024).toFixed(1)} MiB in 24 segments`);
 		const seek = await measureSeek(dayDir, 5);
 
-		const result = {date: new Date().toISOString(), machine: describeMachine(), population: {size: population.size, cgroups: population.cgroups}, writers, seek: {...seek, dayBytes}};
+		const result = {date: new Date().toISOString(), machine: describeMachine(), population: {size: population.size, cgroups: population.cgroups}, writers, floors, seek: {...seek, dayBytes}};
 		const date = result.date.slice(0, 10);
 		const results = path.join(benchDir, 'results');
 		fs.mkdirSync(results, {recursive: true});
@@ -207,6 +212,7 @@ async function main(): Promise<void> {
 			'| writer | bytes per hour | CPU, % of one core |',
 			'| --- | --- | --- |',
 			...writers.map((writer) => `| \`${writer.command.replace(cliPath, 'podtop').replace(process.execPath + ' ', '').replace(work, '…')}\`${writer.tool.includes('fork') ? ' beside 5 fork loops' : ''} | ${mib(writer.bytesPerHour)} | ${writer.cpuPercentOfOneCore} |`),
+			...floors.map((floor, index) => `| floor: the reads of a refresh in C (bench/floor.c)${index > 0 ? ' beside 5 fork loops' : ''} | – | ${floor ? floor.cpuPercent.toFixed(2) : 'not measured (no cc)'} |`),
 			'',
 			`Seek to 23 h back in a day of recording (${mib(dayBytes)}, 24 hourly segments): ${(seek.inProcessMs ?? Number.NaN).toFixed(0)} ms in process (the segment that holds it read, the model built); ` +
 				`\`podtop replay --once --json --at -23h\` ${(seek.replayOnceJsonMs ?? Number.NaN).toFixed(0)} ms whole, of which node and podtop's start ~${(seek.nodeStartMs ?? Number.NaN).toFixed(0)} ms (\`podtop --version\`). ` +

@@ -1,5 +1,6 @@
 import type {CommandTiming} from './commands.js';
 import type {EventsResult, EventsResults, EventsSkipped} from './events.js';
+import type {LiveFloor, StartFloors} from './floor.js';
 import type {LiveResult} from './live.js';
 import type {Machine} from './machine.js';
 import type {measureRefresh} from './refresh.js';
@@ -8,7 +9,14 @@ import {ratio} from './stats.js';
 
 export type PeerTiming = CommandTiming & {processes: number; microsPerProcess: number | null};
 
-type LiveRun = {podtop: LiveResult; htop: LiveResult | null; options: {seconds: number; warmupSeconds: number; intervalMs: number; columns: number; rows: number}};
+/** floor and nodeRssBytes: absent in results from before they were measured; floor null without a C compiler. */
+export type LiveRun = {
+	podtop: LiveResult;
+	htop: LiveResult | null;
+	options: {seconds: number; warmupSeconds: number; intervalMs: number; columns: number; rows: number};
+	floor?: LiveFloor | null;
+	nodeRssBytes?: number | null;
+};
 
 export type SizeResult = {
 	size: number;
@@ -34,7 +42,7 @@ export type SizeResult = {
 	refresh?: Awaited<ReturnType<typeof measureRefresh>>;
 	peers?: Record<string, PeerTiming>;
 	/** htopFirstFrame: null when htop is not installed; absent in results from before it was measured. */
-	start?: {firstFrame: FirstFrame; htopFirstFrame?: FirstFrame | null; onceJson: CommandTiming};
+	start?: {firstFrame: FirstFrame; htopFirstFrame?: FirstFrame | null; onceJson: CommandTiming; floors?: StartFloors};
 	live?: LiveRun;
 	/** The same beside five loops forking a `sleep 1` each second; absent in results from before it was measured. */
 	liveForks?: LiveRun;
@@ -240,6 +248,13 @@ export function markdown(results: readonly SizeResult[], events: EventsResults |
 		const lsns = r.peers?.['lsns -J']?.seconds.median;
 		return lsns ? `${number((once ?? Number.NaN) * 1000, 0)}; ${number(lsns * 1000, 0)} (${times(ratio(once, lsns))})` : number((once ?? Number.NaN) * 1000, 0);
 	});
+	row('floors: `node -e 0`; a first scan\'s reads in C (bench/floor.c), ms (median)', (r) => {
+		const floors = r.start?.floors;
+		if (!floors) return '–';
+		const cold = floors.coldReads;
+		const node = number((floors.nodeStart.seconds.median ?? Number.NaN) * 1000, 0);
+		return cold ? `${node}; ${number((cold.seconds.median ?? Number.NaN) * 1000, 0)} (${cold.processes.toLocaleString('en-US')} processes, ${cold.cgroups} cgroups)` : `${node}; –`;
+	});
 	out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((cells) => `| ${cells.join(' | ')} |`), '');
 
 	const withLive = results.find((result) => result.live);
@@ -262,6 +277,10 @@ export function markdown(results: readonly SizeResult[], events: EventsResults |
 				`| RSS at the end (peak) beside them | ${bytes(forks.podtop.rssBytes)} (${bytes(forks.podtop.rssPeakBytes)}) | ${bytes(forks.htop?.rssBytes)} (${bytes(forks.htop?.rssPeakBytes)}) | |`,
 			);
 		}
+		if (withLive.live.floor) {
+			out.push(`| floor: the reads of a refresh in C each second (bench/floor.c), % of a core; beside the fork loops | ${number(withLive.live.floor.cpuPercent, 2)}; ${number(forks?.floor?.cpuPercent, 2)} | | ${times(ratio(withLive.live.floor.cpuPercent, htop?.cpuPercent))} |`);
+		}
+		if (withLive.live.nodeRssBytes) out.push(`| floor: RSS of a Node that runs nothing | ${bytes(withLive.live.nodeRssBytes)} | | |`);
 		if (podtop.updates) {
 			const updates = podtop.updates;
 			out.push(
@@ -302,6 +321,44 @@ export function markdown(results: readonly SizeResult[], events: EventsResults |
 		out.push(`Targets, at ${judged.size.toLocaleString('en-US')} sleepers:`, '', '| target | goal | measured | met | by |', '|---|---|---|---|---|');
 		for (const target of judgeTargets(judged, events)) out.push(targetRow(target));
 		out.push('');
+		const floors = floorLines(judged);
+		if (floors.length > 0) out.push(`Floors, at ${judged.size.toLocaleString('en-US')} sleepers: what no program on Node doing podtop's reads can go under, and how far podtop is above it:`, '', ...floors, '');
 	}
 	return out.join('\n');
+}
+
+/** A missed goal's floor: podtop above it, and whether the goal is above the floor at all (if not, no work on podtop meets it). */
+function floorLine(name: string, podtop: number | null | undefined, floor: number | null, goal: number | null, unit: string, floorParts: string): string | null {
+	if (podtop === null || podtop === undefined || floor === null || !Number.isFinite(floor) || !Number.isFinite(podtop)) return null;
+	const digits = unit === 'ms' ? 0 : 2;
+	const reachable = goal === null || !Number.isFinite(goal) ? '' : floor <= goal ? `; the goal (${number(goal, digits)} ${unit}) is ${times(goal / floor)} the floor` : `; **the floor is above the goal** (${number(goal, digits)} ${unit}) by ${times(floor / goal)}`;
+	return `- ${name}: floor ${number(floor, digits)} ${unit} (${floorParts}); podtop ${number(podtop, digits)} ${unit}, ${number(podtop - floor, digits)} ${unit} above it (${times(podtop / floor)})${reachable}.`;
+}
+
+function floorLines(result: SizeResult): string[] {
+	const lines: Array<string | null> = [];
+	const floors = result.start?.floors;
+	const milliseconds = (timing: CommandTiming | null | undefined) => (timing?.seconds.median === null || timing?.seconds.median === undefined ? null : timing.seconds.median * 1000);
+	const node = milliseconds(floors?.nodeStart);
+	const cold = milliseconds(floors?.coldReads);
+	if (node !== null && cold !== null && result.start) {
+		const parts = `\`node -e 0\` ${number(node, 0)} + the cold reads ${number(cold, 0)}`;
+		lines.push(floorLine('first complete frame', result.start.firstFrame.completeFrameMs.median, node + cold, result.start.htopFirstFrame?.completeFrameMs.median ?? null, 'ms', parts));
+		const lsns = result.peers?.['lsns -J']?.seconds.median;
+		// The second sample is taken 300 ms after the first began: the cold reads overlap that gap.
+		const once = `\`node -e 0\` ${number(node, 0)} + the longer of the cold reads (${number(cold, 0)}) and the 300 ms between the two samples CPU rates need`;
+		lines.push(floorLine('`--once --json`', milliseconds(result.start.onceJson), node + Math.max(cold, 300), lsns ? lsns * 1000 : null, 'ms', once));
+	}
+	const live = result.live;
+	if (live?.floor) {
+		lines.push(floorLine('live CPU, % of a core', live.podtop.cpuPercent, live.floor.cpuPercent, live.htop ? live.htop.cpuPercent * 0.35 : null, '%', 'the reads in C'));
+	}
+	const forks = result.liveForks;
+	if (forks?.floor) {
+		lines.push(floorLine('live CPU beside the fork loops, % of a core', forks.podtop.cpuPercent, forks.floor.cpuPercent, forks.htop ? forks.htop.cpuPercent * 0.5 : null, '%', 'the reads in C'));
+	}
+	if (live?.nodeRssBytes && live.podtop.rssBytes !== null) {
+		lines.push(floorLine('RSS, MB', live.podtop.rssBytes / MB, live.nodeRssBytes / MB, 60, 'MB', 'a Node that runs nothing'));
+	}
+	return lines.filter((line): line is string => line !== null);
 }

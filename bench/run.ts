@@ -18,6 +18,7 @@ import {onceJsonCommand, peerCommands, timeCommands} from './commands.js';
 import {measureEvents, type EventsResult, type EventsResults, type EventsSkipped} from './events.js';
 import {measureEventsV1} from './events-v1.js';
 import {measureEventsInVm} from './events-vm.js';
+import {measureLiveFloor, measureNodeRss, measureStartFloors} from './floor.js';
 import {measureLive, startForkLoops} from './live.js';
 import {measurePods, podsMarkdown} from './pods.js';
 import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
@@ -288,16 +289,21 @@ async function main(): Promise<void> {
 				log('start: first frame in tmux (podtop, then htop), --once --json');
 				const {podtop: firstFrame, htop: htopFirstFrame} = await measureFirstFrame(quick ? 3 : 7);
 				const onceJson = Object.values(await timeCommands([onceJsonCommand()], quick ? 3 : 10, 1))[0];
-				result.start = {firstFrame, htopFirstFrame, onceJson};
+				log('start: floors (node -e 0, the cold reads in C)');
+				const floors = await measureStartFloors(quick ? 3 : 10, 1);
+				result.start = {firstFrame, htopFirstFrame, onceJson, floors};
 			}
 			if (options.only.has('live') && size === options.liveSize) {
 				result.busyPercentBeforePhase.live = await waitForQuiet(15, options.quietTimeoutSeconds * 1000);
 				const liveOptions = {seconds: options.liveSeconds, warmupSeconds: quick ? 3 : 5, intervalMs: 1000, columns: 120, rows: 40};
-				result.live = {...(await measureLive(liveOptions)), options: liveOptions};
+				const live = await measureLive(liveOptions);
+				log('live: floors (the reads in C, an idle node)');
+				result.live = {...live, options: liveOptions, floor: await measureLiveFloor(liveOptions), nodeRssBytes: await measureNodeRss()};
 				log('live: the same beside five loops forking a sleep each second');
 				const stopForkLoops = startForkLoops();
 				try {
-					result.liveForks = {...(await measureLive(liveOptions)), options: liveOptions};
+					const liveForks = await measureLive(liveOptions);
+					result.liveForks = {...liveForks, options: liveOptions, floor: await measureLiveFloor(liveOptions)};
 				} finally {
 					stopForkLoops();
 				}
