@@ -1,6 +1,6 @@
 import type {PodtopEvent} from './events.js';
 import {mainProcess} from './main-process.js';
-import type {Gauges, PodModel, RecordedExit} from './types.js';
+import type {Container, Gauges, PodModel, RecordedExit} from './types.js';
 
 /** One point of a container's history. */
 export type GaugeSample = {
@@ -133,6 +133,8 @@ export function estimateTimeToLimit(samples: readonly GaugeSample[], limit: numb
 type Entry = Omit<ContainerHistory, 'samples' | 'lastPids' | 'events' | 'end'> & {
 	samples: Ring<GaugeSample>;
 	lastPids: number[];
+	/** The container as the last model had it: a model shares a container whose figures did not change. */
+	lastContainer: Container | null;
 	/** The pid of its main process in the last model that had it. */
 	mainPid: number | null;
 	/** The runtime's id of the container, by which its recorded exit is looked up. */
@@ -194,6 +196,7 @@ export class EventLog {
 						samples: new Ring(this.samplesPerContainer),
 						lastGauges: container.gauges,
 						lastPids: [],
+						lastContainer: null,
 						mainPid: null,
 						runtimeId: container.containerId,
 						exit: null,
@@ -203,15 +206,18 @@ export class EventLog {
 					};
 					this.entries.set(container.id, entry);
 				}
-				entry.containerName = container.name;
 				entry.podId = pod.id;
 				entry.podName = pod.name;
-				entry.cgroup = container.cgroup;
 				entry.podCgroup = pod.cgroup;
-				// The reader updates memory.stat in place: keep a copy, a tombstone shows it after the cgroup is gone.
-				entry.lastGauges = {...container.gauges, memory: {...container.gauges.memory, stat: {...container.gauges.memory.stat}}};
-				entry.lastPids = container.processes.map((process) => process.pid);
-				entry.mainPid = mainProcess(container)?.pid ?? null;
+				if (entry.lastContainer !== container) {
+					entry.lastContainer = container;
+					entry.containerName = container.name;
+					entry.cgroup = container.cgroup;
+					// Gauges handed out in a model are never written to: a tombstone can show them as they are.
+					entry.lastGauges = container.gauges;
+					entry.lastPids = container.processes.map((process) => process.pid);
+					entry.mainPid = mainProcess(container)?.pid ?? null;
+				}
 				entry.lastSeen = model.time;
 				entry.goneAt = null;
 				entry.runtimeId = container.containerId;

@@ -157,6 +157,25 @@ describe('EventLog', () => {
 		assert.equal(log.events.length, 2, 'the global log outlives the tombstone');
 	});
 
+	test('a container the next models share unchanged: its tombstone has the figures and pids it had last, its pod the newest name', () => {
+		const time = clock();
+		const log = new EventLog({now: time.now});
+		const changed = shopModel(t0, {app1: {current: 50 * MiB, processes: [{pid: 1234, comm: 'node'}, {pid: 1250, comm: 'worker'}]}});
+		log.ingest(shopModel(t0 - 1000, {app1: {current: 40 * MiB, processes: [{pid: 1234, comm: 'node'}]}}));
+		log.ingest(changed);
+		const [sharedPod] = changed.pods;
+		// The model builder hands out the same container object while nothing about it changed; the pod is renamed.
+		log.ingest({...changed, time: t0 + 1000, pods: [{...sharedPod, name: 'renamed'}]});
+		assert.deepEqual(log.history(app1Cgroup)?.samples.map((sample) => sample.time), [t0 - 1000, t0, t0 + 1000], 'a sample per model');
+		time.state.now = t0 + 2000;
+		log.ingest(shopModel(t0 + 2000, {app1: null}));
+		const [tombstone] = log.tombstones();
+		assert.equal(tombstone.lastGauges.memory.current, 50 * MiB);
+		assert.deepEqual(tombstone.lastPids, [1234, 1250]);
+		assert.equal(tombstone.podName, 'renamed');
+		assert.equal(tombstone.lastSeen, t0 + 1000);
+	});
+
 	test('a container gone in the same interval as its kill: the event reaches its tombstone', () => {
 		const time = clock();
 		const log = new EventLog({now: time.now});
