@@ -184,39 +184,56 @@ export function vanishedVictim(before: readonly ProcessRecord[], after: readonly
 	return best === null ? null : {pid: best.pid, comm: boundText(best.comm, 64)};
 }
 
+/** Detached copies of the containers and pods models handed out, made once per object (see detachModel). */
+const detachedContainers = new WeakMap<Container, Container>();
+const detachedPods = new WeakMap<Pod, Pod>();
+
+function detachContainer(container: Container): Container {
+	let detached = detachedContainers.get(container);
+	if (detached === undefined) {
+		detached = {
+			...container,
+			processes: container.processes.map((process) => ({
+				pid: process.pid,
+				ppid: process.ppid,
+				comm: process.comm,
+				state: process.state,
+				utime: process.utime,
+				stime: process.stime,
+				previousCpuTicks: process.previousCpuTicks,
+				starttime: process.starttime,
+				rssBytes: process.rssBytes,
+				threads: process.threads,
+				uid: process.uid,
+				cmdline: process.cmdline,
+				cgroups: process.cgroups,
+				namespaces: process.namespaces,
+				namespacesUnreadable: process.namespacesUnreadable,
+				isKernelThread: process.isKernelThread,
+			})),
+		};
+		detachedContainers.set(container, detached);
+	}
+	return detached;
+}
+
+function detachPod(pod: Pod): Pod {
+	let detached = detachedPods.get(pod);
+	if (detached === undefined) {
+		detached = {...pod, containers: pod.containers.map(detachContainer)};
+		detachedPods.set(pod, detached);
+	}
+	return detached;
+}
+
 /**
  * A copy of the model that later refreshes cannot change: the monitor's process records are pooled and
- * updated in place, so a model kept as "previous" must have its containers' processes copied.
+ * updated in place, so a model kept as "previous" must have its containers' processes copied. A container
+ * or pod a later model shares (nothing about it changed, so its records' figures did not move either) is
+ * copied once, and its copy is the same object in both detached models: detectEvents skips such a pod.
  */
 export function detachModel(model: PodModel): PodModel {
-	return {
-		...model,
-		pods: model.pods.map((pod) => ({
-			...pod,
-			containers: pod.containers.map((container) => ({
-				...container,
-				processes: container.processes.map((process) => ({
-					pid: process.pid,
-					ppid: process.ppid,
-					comm: process.comm,
-					state: process.state,
-					utime: process.utime,
-					stime: process.stime,
-					previousCpuTicks: process.previousCpuTicks,
-					starttime: process.starttime,
-					rssBytes: process.rssBytes,
-					threads: process.threads,
-					uid: process.uid,
-					cmdline: process.cmdline,
-					cgroups: process.cgroups,
-					namespaces: process.namespaces,
-					namespacesUnreadable: process.namespacesUnreadable,
-					isKernelThread: process.isKernelThread,
-				})),
-			})),
-		})),
-		hostProcesses: [],
-	};
+	return {...model, pods: model.pods.map(detachPod), hostProcesses: []};
 }
 
 class Detection {
@@ -431,12 +448,14 @@ export function detectEvents(previous: PodModel | null, current: PodModel, optio
 	const previousCredit = new Map(options.podCredit ?? []);
 	options.podCredit?.clear();
 	for (const pod of current.pods) {
+		const previousPod = previousPods.get(pod.id);
+		// The very pod of the previous model: the same counters and containers, so nothing to tell.
+		if (previousPod !== undefined && detachedPods.get(pod) === previousPod) continue;
 		const explained = new Map<CounterKind, number>();
 		const podScopeNow = podScope(pod);
 		const addExplained = (deltas: Map<CounterKind, number>) => {
 			for (const [kind, delta] of deltas) explained.set(kind, (explained.get(kind) ?? 0) + delta);
 		};
-		const previousPod = previousPods.get(pod.id);
 		const comparable = previousPod?.cgroup === pod.cgroup ? previousPod : undefined;
 		// The counters tell a group kill without the kernel log: a container's own oom_group_kill rose (it is a leaf:
 		// the group was itself), or its pod's rose more than its containers' did, with none gone uncounted.

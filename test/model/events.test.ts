@@ -617,6 +617,26 @@ describe('vanishedVictim and detachModel', () => {
 		assert.deepEqual(vanishedVictim(before, after), {pid: 2, comm: 'busybox'});
 	});
 
+	test('a pod the next model shares unchanged tells nothing, and its next change is told against what it had', () => {
+		const detector = new EventDetector();
+		const first = shopModel(t0, {app1: {failcnt: 2, oomKill: 0}});
+		assert.deepEqual(detector.next(first), []);
+		// The model builder hands out the very same pods while nothing about them changed.
+		assert.deepEqual(detector.next({...first, time: t0 + 1000}), []);
+		const events = detector.next(shopModel(t0 + 2000, {app1: {failcnt: 9, oomKill: 1, processes: [{pid: 1240, comm: 'sh'}]}}));
+		assert.deepEqual(
+			events.map((event) => [event.kind, event.containerName, event.delta, event.victim ?? null]),
+			[['limit-hit', 'app1', 7, null], ['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]],
+		);
+	});
+
+	test('a pod two models share is copied once, a changed one again', () => {
+		const first = shopModel(t0, {});
+		const [pod] = detachModel(first).pods;
+		assert.equal(detachModel({...first, time: t0 + 1000}).pods[0], pod);
+		assert.notEqual(detachModel(shopModel(t0 + 2000, {})).pods[0], pod);
+	});
+
 	test('detachModel copies the processes, not the counters', () => {
 		const model = shopModel(t0, {});
 		const detached = detachModel(model);
