@@ -83,8 +83,11 @@ type TreeNode = {
 	sortName: string;
 	subject: RowSubject;
 	childCount: number;
-	/** Made only for a row that is expanded: a collapsed container's processes cost nothing. */
-	children: () => readonly TreeNode[];
+	/**
+	 * Made only for a row that is expanded: a collapsed container's processes cost nothing. Given the model
+	 * being drawn, so that a node kept from an earlier frame shows its processes' figures of now.
+	 */
+	children: (model: PodModel) => readonly TreeNode[];
 	/** Pods start expanded; containers and the host group start collapsed unless the filter matched inside them. */
 	openByDefault: boolean;
 	gone?: boolean;
@@ -135,7 +138,7 @@ export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] 
 	for (const pod of model.pods) {
 		const tombstones = tombstonesByPod.get(pod.id) ?? [];
 		tombstonesByPod.delete(pod.id);
-		const node = podNode(pod, model, query, tombstones);
+		const node = podNode(pod, query, tombstones);
 		if (node) nodes.push(node);
 	}
 	for (const tombstones of tombstonesByPod.values()) {
@@ -145,7 +148,7 @@ export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] 
 
 	const compare = nodeComparator(options.sortKey, options.sortReversed);
 	const rows: TreeRow[] = [];
-	const context: AppendContext = {expansion: options.expansion, compare, alerts: options.alerts, unseenOomKills: options.unseenOomKills};
+	const context: AppendContext = {model, expansion: options.expansion, compare, alerts: options.alerts, unseenOomKills: options.unseenOomKills};
 	appendRows(rows, nodes.sort(compare), [], context);
 	const host = hostNode(model, query);
 	if (host) appendRows(rows, [host], [], context);
@@ -153,6 +156,7 @@ export function buildTreeRows(model: PodModel, options: TreeOptions): TreeRow[] 
 }
 
 type AppendContext = {
+	model: PodModel;
 	expansion: ReadonlyMap<string, boolean>;
 	compare: (a: TreeNode, b: TreeNode) => number;
 	alerts: ReadonlyMap<string, RowAlert> | undefined;
@@ -184,17 +188,33 @@ function appendRows(rows: TreeRow[], nodes: readonly TreeNode[], parentPath: rea
 			unseenOomKills: context.unseenOomKills?.get(node.key) ?? null,
 			gone: node.gone ?? false,
 		});
-		if (expanded) appendRows(rows, [...[...node.children()].sort(context.compare), ...trailing], path, context);
+		if (expanded) appendRows(rows, [...[...node.children(context.model)].sort(context.compare), ...trailing], path, context);
 	}
 }
 
 const matchesProcess = (process: ProcessRecord, query: string): boolean =>
 	String(process.pid) === query || nameMatches(process.comm, query) || nameMatches(process.cmdline, query);
 
-function podNode(pod: Pod, model: PodModel, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
+/**
+ * The nodes of the pods and containers of earlier frames: a model hands out the same pod and container objects
+ * while nothing about them changed, and a node is a function of its object, its pod and the filter alone.
+ */
+const podNodes = new WeakMap<Pod, {query: string; node: TreeNode | null}>();
+const containerNodes = new WeakMap<Container, {pod: Pod; query: string; node: TreeNode | null}>();
+
+function podNode(pod: Pod, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
+	if (tombstones.length > 0) return makePodNode(pod, query, tombstones);
+	const kept = podNodes.get(pod);
+	if (kept?.query === query) return kept.node;
+	const node = makePodNode(pod, query, tombstones);
+	podNodes.set(pod, {query, node});
+	return node;
+}
+
+function makePodNode(pod: Pod, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
 	const podMatches = query === '' || nameMatches(pod.name, query);
 	const children = pod.containers
-		.map((container) => containerNode(container, pod, model, podMatches ? '' : query))
+		.map((container) => containerNode(container, pod, podMatches ? '' : query))
 		.filter((node): node is TreeNode => node !== null);
 	const trailing = tombstones.filter((tombstone) => podMatches || nameMatches(tombstone.containerName, query)).map(tombstoneNode);
 	if (!podMatches && children.length === 0 && trailing.length === 0) return null;
@@ -263,7 +283,15 @@ function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode 
 	};
 }
 
-function containerNode(container: Container, pod: Pod, model: PodModel, query: string): TreeNode | null {
+function containerNode(container: Container, pod: Pod, query: string): TreeNode | null {
+	const kept = containerNodes.get(container);
+	if (kept?.pod === pod && kept.query === query) return kept.node;
+	const node = makeContainerNode(container, pod, query);
+	containerNodes.set(container, {pod, query, node});
+	return node;
+}
+
+function makeContainerNode(container: Container, pod: Pod, query: string): TreeNode | null {
 	const containerMatches = query === '' || nameMatches(container.name, query);
 	const processes = containerMatches ? container.processes : container.processes.filter((process) => matchesProcess(process, query));
 	if (!containerMatches && processes.length === 0) return null;
@@ -277,7 +305,7 @@ function containerNode(container: Container, pod: Pod, model: PodModel, query: s
 		sortName: container.name.toLowerCase(),
 		subject: {kind: 'container', pod, container},
 		childCount: processes.length,
-		children: () => processes.map((process) => processNode(process, {pod, container}, model)),
+		children: (model) => processes.map((process) => processNode(process, {pod, container}, model)),
 		openByDefault: !containerMatches,
 	};
 }
