@@ -2,6 +2,7 @@ import './force-color.js';
 import {EventEmitter} from 'node:events';
 import {render} from 'ink';
 import type {ReactElement} from 'react';
+import {unstable_IdlePriority, unstable_scheduleCallback} from 'scheduler';
 
 /**
  * A terminal of a chosen size that keeps the frames Ink writes. The whole app's tests render here rather than
@@ -66,9 +67,14 @@ const ansiSequence = /\u001B\[[0-9;?]*[A-Za-z]/g;
 
 export const stripAnsi = (text: string): string => text.replace(ansiSequence, '');
 
-/** Lets Ink read input, React run effects and Ink flush a lone Escape: all scheduled with setImmediate. */
+/**
+ * Lets Ink read input and flush a lone Escape (both scheduled with setImmediate), then waits until React's
+ * scheduler has run everything that work queued: renders, effects and the renders those effects caused. A
+ * fixed number of turns was not enough on a busy machine, where the scheduler yields between its tasks.
+ */
 export async function settle(): Promise<void> {
 	for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+	await new Promise<void>((resolve) => unstable_scheduleCallback(unstable_IdlePriority, () => resolve()));
 }
 
 export type Screen = {
