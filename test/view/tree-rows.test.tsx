@@ -101,6 +101,23 @@ test('rows carry the figures the table shows', () => {
 	assert.equal(nginx?.metrics.quotaCores, 0.5);
 });
 
+test('pods and containers the next model shares: rows as that model shows them, its processes\' figures, the filter of now', () => {
+	const model = makeModel();
+	const row = (rows: ReturnType<typeof buildTreeRows>, key: string) => rows.find((candidate) => candidate.key === key);
+	assert.equal(row(buildTreeRows(model, {...defaults, filter: '2101'}), 'pid:2101')?.metrics.cpuCores, 0.42);
+	// The next refresh shares every pod but the batch pod, whose worker grew; two seconds went by, not one.
+	const batch = model.pods.find((pod) => pod.name === 'batch-job-x1')!;
+	const next = {...model, intervalMs: 2000, pods: model.pods.map((pod) => (pod === batch ? withContainerMemory(pod, 'worker', 123 * MiB) : pod))};
+	assert.equal(row(buildTreeRows(next, {...defaults, filter: '2101'}), 'pid:2101')?.metrics.cpuCores, 0.21);
+	const rows = buildTreeRows(next, defaults);
+	assert.equal(rows.find((candidate) => candidate.label === 'worker')?.metrics.memoryBytes, 123 * MiB);
+	assert.deepEqual(rows.filter((candidate) => candidate.depth === 0).map((candidate) => candidate.label), ['web-7d9f4', 'kube-proxy-x2x7b', 'batch-job-x1', 'host']);
+	assert.deepEqual(
+		buildTreeRows(next, {...defaults, filter: 'nginx'}).map((candidate) => candidate.label),
+		['web-7d9f4', 'nginx'],
+	);
+});
+
 test('badges name the host namespaces a pod shares; root=host only for an otherwise isolated pod', () => {
 	const [web, batch, proxy] = makePods();
 	assert.deepEqual(podBadges(web), ['root=host']);
