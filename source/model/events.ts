@@ -401,6 +401,13 @@ function detectScope(
 	return deltas;
 }
 
+/** Every pod of `current` is the very pod `previous` was detached from, in the same order: nothing to tell. */
+function sharesEveryPod(previous: PodModel, current: PodModel): boolean {
+	if (previous.pods.length !== current.pods.length) return false;
+	for (let index = 0; index < current.pods.length; index++) if (detachedPods.get(current.pods[index]) !== previous.pods[index]) return false;
+	return true;
+}
+
 /**
  * The events between two models: counters compared per container (matched by id) and per pod cgroup.
  * A pod cgroup reports only what its containers' own counters do not account for (v2 memory.events
@@ -409,6 +416,11 @@ function detectScope(
  */
 export function detectEvents(previous: PodModel | null, current: PodModel, options: DetectOptions = {}): PodtopEvent[] {
 	if (previous === null) return [];
+	if (sharesEveryPod(previous, current)) {
+		// As if every pod were compared: a credit lasts one model.
+		options.podCredit?.clear();
+		return [];
+	}
 	const detection = new Detection(current, options);
 	const previousPods = new Map(previous.pods.map((pod) => [pod.id, pod]));
 	const previousContainers = new Map<string, Container>();

@@ -250,6 +250,19 @@ describe('detectEvents', () => {
 		assert.deepEqual(summary(caughtUp.next(at(2, {app1: {eventsMax: 5}, pod: {eventsMax: 7}}))), [['memory.max', '(pod)', 2]]);
 	});
 
+	test('v2: a model that shares every pod with the one before tells what the same model made anew would', () => {
+		const at = (second: number, states: Parameters<typeof shopModel>[1]) => shopModel(t0 + second * 1000, states);
+		const told = (third: (second: PodModel) => PodModel) => {
+			const detector = new EventDetector();
+			detector.next(at(0, {}));
+			const second = at(1, {app1: {eventsMax: 5}});
+			return [second, third(second), at(3, {app1: {eventsMax: 5}, pod: {eventsMax: 5}})].map((model) => summary(detector.next(model)));
+		};
+		const shared = told((second) => ({...second, time: t0 + 2000}));
+		assert.deepEqual(shared, told(() => at(2, {app1: {eventsMax: 5}})));
+		assert.deepEqual(shared[0], [['memory.max', 'app1', 5]]);
+	});
+
 	test('v1: a pod\'s failcnt is its own limit\'s, with no container\'s hits carried to it', () => {
 		const at = (second: number, states: Parameters<typeof shopModel>[1]): PodModel => {
 			const model = shopModel(t0 + second * 1000, states);
