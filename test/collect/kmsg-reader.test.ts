@@ -149,6 +149,11 @@ describe('kmsg records', () => {
 		]);
 	});
 
+	test('a cpuset name holding "task_memcg=" or "oom_memcg=" does not hide the cgroups named after it', () => {
+		const odd = summaryLine.replace('cpuset=/', 'cpuset=xtask_memcg=yoom_memcg=z');
+		assert.deepEqual([parseOomKillLine(odd)?.oomMemcg, parseOomKillLine(odd)?.taskMemcg], ['/podtop-x/app1', '/podtop-x/app1']);
+	});
+
 	test('lines that do not parse give nothing, never a throw', () => {
 		const parser = new OomKillParser();
 		for (const text of ['', ';', '6,1,2;', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
