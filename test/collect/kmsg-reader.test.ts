@@ -149,14 +149,85 @@ describe('kmsg records', () => {
 		]);
 	});
 
+	test('a record needs its three numbers before the ";": flags and caller fields are not read, a cut header is no record', () => {
+		assert.deepEqual(parseKmsgRecord('6,7,8;hello'), {priority: 6, sequence: 7, bootUsec: 8, message: 'hello'});
+		assert.equal(parseKmsgRecord('6,7,8,-'), null, 'no ";": no message');
+		for (const text of ['x,7,8,-;hello', '6,x,8,-;hello', '6,7,x,-;hello']) assert.equal(parseKmsgRecord(text), null, text);
+	});
+
+	test('a summary names its victim whatever it leaves out: no task= (comm empty), no uid= (older kernels)', () => {
+		const noTask = 'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/pod,task_memcg=/pod/app,pid=7,uid=0';
+		assert.deepEqual(parseOomKillLine(noTask), {pid: 7, comm: '', oomMemcg: '/pod', taskMemcg: '/pod/app', uid: 0, constraint: 'CONSTRAINT_MEMCG'});
+		assert.deepEqual(parseOomKillLine(summaryLine.replace(',uid=0', '')), {pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', uid: null, constraint: 'CONSTRAINT_MEMCG'});
+	});
+
+	test('a summary is read from "oom-kill:" on, and only a line that has one is a summary', () => {
+		assert.equal(parseOomKillLine(`podtop test record (ignore): ${summaryLine}`)?.taskMemcg, '/podtop-x/app1');
+		assert.equal(parseOomKillLine('constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task_memcg=/a,task=x,pid=5,uid=0'), null);
+	});
+
 	test('a cpuset name holding "task_memcg=" or "oom_memcg=" does not hide the cgroups named after it', () => {
 		const odd = summaryLine.replace('cpuset=/', 'cpuset=xtask_memcg=yoom_memcg=z');
 		assert.deepEqual([parseOomKillLine(odd)?.oomMemcg, parseOomKillLine(odd)?.taskMemcg], ['/podtop-x/app1', '/podtop-x/app1']);
 	});
 
+	test('killed lines of every kind: a global OOM\'s, the allocating task\'s, an older kernel\'s bare one (no cgroup\'s), one ending at the comm', () => {
+		assert.deepEqual(parseKilledProcessLine('Out of memory (oom_kill_allocating_task): Killed process 8 (dd) total-vm:1kB, anon-rss:1kB'), {pid: 8, comm: 'dd', memcg: false});
+		assert.deepEqual(parseKilledProcessLine('Killed process 5150 (dd) total-vm:100360kB, anon-rss:98372kB, file-rss:0kB'), {pid: 5150, comm: 'dd', memcg: false});
+		assert.deepEqual(parseKilledProcessLine('Killed process 9 (x)'), {pid: 9, comm: 'x', memcg: false});
+	});
+
+	test('only lines that begin with the OOM killer\'s words count, not lines of others that quote them', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const quoted = [
+			'6,1,1000,-;audit: memory: usage 1024kB, limit 1024kB, failcnt 1',
+			'6,2,1001,-;audit: Task in /a/b killed as a result of limit of /a',
+			`6,3,1002,-;${killedLine}`,
+			'6,4,1003,-;audit: Tasks in /a are going to be killed due to memory.oom.group set',
+			'6,5,1004,-;audit: Killed process 1240 (sleep) total-vm:1kB, anon-rss:1kB',
+		];
+		const kills = quoted.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.taskMemcg, kill.limitBytes, kill.group]), [[1234, null, null, null]]);
+	});
+
+	test('each OOM starts afresh: the usage line of one that killed nothing gives no limit to the next', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const records = [
+			'4,1,1000,-;a invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,2,1001,-;memory: usage 1024kB, limit 1024kB, failcnt 5',
+			'3,3,1002,-;Memory cgroup out of memory: no killable processes',
+			'4,4,2000,-;node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,5,2001,-;memory: usage 65536kB, limit 65536kB, failcnt 41',
+			`6,6,2002,-;${summaryLine}`,
+		];
+		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.limitBytes]), [[1234, 64 * 1024 * 1024]]);
+	});
+
+	test('a kill with no cgroup\'s limit takes no limit bytes, though a cgroup\'s usage line came before it with no header between (records lost)', () => {
+		const global = 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=chrome,pid=77,uid=1000';
+		const summarized = new OomKillParser((usec) => usec / 1000);
+		summarized.push(parseKmsgRecord('6,1,1000,-;memory: usage 1024kB, limit 1024kB, failcnt 1')!);
+		assert.equal(summarized.push(parseKmsgRecord(`6,2,1001,-;${global}`)!)?.limitBytes, null);
+		const bare = new OomKillParser((usec) => usec / 1000);
+		bare.push(parseKmsgRecord('6,1,1000,-;memory: usage 1024kB, limit 1024kB, failcnt 1')!);
+		const kill = bare.push(parseKmsgRecord('3,2,1001,-;Killed process 5150 (dd) total-vm:100360kB, anon-rss:98372kB')!);
+		assert.deepEqual(kill && [kill.pid, kill.constraint, kill.limitBytes], [5150, null, null]);
+	});
+
+	test('a summary\'s Killed line is known among the 16 latest summaries; a pid summarized before those is a new kill', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const summarize = (pid: number) => parser.push(parseKmsgRecord(`6,${pid},1000,-;${summaryLine.replace('pid=1234', `pid=${pid}`)}`)!);
+		const killed = (pid: number) => parser.push(parseKmsgRecord(`3,${pid},1001,-;${killedLine.replace('1234', String(pid))}`)!);
+		for (let pid = 1; pid <= 16; pid++) summarize(pid);
+		assert.equal(killed(1), null, 'the oldest of 16 summaries');
+		for (let pid = 101; pid <= 117; pid++) summarize(pid);
+		assert.equal(killed(101)?.pid, 101, 'summarized 17 kills ago');
+	});
+
 	test('lines that do not parse give nothing, never a throw', () => {
 		const parser = new OomKillParser();
-		for (const text of ['', ';', '6,1,2;', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
+		for (const text of ['', ';', '6,1,2;', '6,1,2,-;Tasks in /a are going to be killed due to memory.oom.group set', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
 			const record = parseKmsgRecord(text);
 			if (record) assert.equal(parser.push(record), null, text);
 		}
