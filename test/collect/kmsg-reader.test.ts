@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import {describe, test} from 'node:test';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, test, type TestContext} from 'node:test';
 import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
@@ -9,6 +11,79 @@ const summaryLine =
 	'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/podtop-x/app1,task_memcg=/podtop-x/app1,task=node,pid=1234,uid=0';
 const killedLine =
 	'Memory cgroup out of memory: Killed process 1234 (node) total-vm:1049032kB, anon-rss:63744kB, file-rss:3592kB, shmem-rss:0kB, UID:0 pgtables:576kB oom_score_adj:0';
+
+/**
+ * A stand-in for /dev/kmsg at a temp path: each open reads from the oldest record held, one record a read,
+ * EAGAIN when it has read them all; a reader whose next record was overwritten gets EPIPE once, then goes on
+ * from the oldest, as the kernel does.
+ */
+class FakeKmsg {
+	readonly path: string;
+	private readonly records: string[] = [];
+	/** The sequence number of records[0] and of the next record logged. */
+	private oldest = 0;
+	private next = 0;
+	private readonly positions = new Map<number, number>();
+
+	constructor(t: TestContext) {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-kmsg-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		this.path = path.join(directory, 'kmsg');
+		fs.writeFileSync(this.path, '');
+		const {ino} = fs.statSync(this.path);
+		const {openSync, readSync} = fs;
+		const isLog = (descriptor: number) => {
+			try {
+				return fs.fstatSync(descriptor).ino === ino;
+			} catch {
+				return false;
+			}
+		};
+		t.mock.method(fs, 'openSync', (...args: Parameters<typeof fs.openSync>) => {
+			const descriptor = openSync(...args);
+			if (isLog(descriptor)) this.positions.set(descriptor, this.oldest);
+			return descriptor;
+		});
+		t.mock.method(fs, 'readSync', (descriptor: number, buffer: Buffer, ...rest: unknown[]) => {
+			if (!isLog(descriptor)) return (readSync as (...args: unknown[]) => number)(descriptor, buffer, ...rest);
+			const position = this.positions.get(descriptor)!;
+			if (position < this.oldest) {
+				this.positions.set(descriptor, this.oldest);
+				throw Object.assign(new Error('EPIPE: broken pipe, read'), {code: 'EPIPE'});
+			}
+			if (position === this.next) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, read'), {code: 'EAGAIN'});
+			this.positions.set(descriptor, position + 1);
+			return buffer.write(this.records[position - this.oldest]);
+		});
+	}
+
+	/** Logs messages (`<facility and level>;message`, the level 6 of the kernel's facility when not given), stamped `bootUsec`. */
+	log(bootUsec: number, ...messages: string[]): void {
+		for (const message of messages) {
+			const [prefix, text] = /^\d+;/.test(message) ? message.split(/;(.*)/s) : ['6', message];
+			this.records.push(`${prefix},${this.next++},${bootUsec},-;${text}\n`);
+		}
+	}
+
+	/** Drops the oldest records, as new ones overwrite them in the kernel's ring. */
+	overwrite(count: number): void {
+		this.records.splice(0, count);
+		this.oldest += count;
+	}
+}
+
+/** A summary of a kill of `pid`. */
+const summaryOf = (pid: number) => summaryLine.replace('pid=1234', `pid=${pid}`);
+const nowUsec = () => Number(process.hrtime.bigint() / 1000n);
+const pids = (kills: Array<{pid: number}>) => kills.map((kill) => kill.pid);
+/** The descriptors this process has open on a path. */
+const openOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((descriptor) => {
+	try {
+		return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
+	} catch {
+		return false;
+	}
+});
 
 describe('kmsg records', () => {
 	test('a record: priority, sequence, µs since boot, message; continuation lines dropped', () => {
@@ -241,6 +316,105 @@ describe('KmsgReader', () => {
 		assert.equal(reader.unavailableReason, 'ENOENT');
 		assert.deepEqual(reader.poll(), []);
 		reader.close();
+	});
+
+	test('what the log held at open is not news: each poll gives the kills logged since, in order, once; a reader opened on an empty log gets them all', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const early = new KmsgReader({path: kmsg.path});
+		kmsg.log(1000, summaryOf(1));
+		const reader = new KmsgReader({path: kmsg.path});
+		assert.deepEqual(reader.backlog, {kills: [], since: null, sinceBoot: false});
+		assert.deepEqual(reader.poll(), []);
+		kmsg.log(2000, summaryOf(2), 'garbage', summaryOf(3));
+		assert.deepEqual(pids(reader.poll()), [2, 3]);
+		assert.deepEqual(reader.poll(), []);
+		assert.deepEqual(pids(early.poll()), [1, 2, 3]);
+		reader.close();
+		early.close();
+	});
+
+	test('backlog: the kills the log held at open, the time of its oldest record and whether that is the first since boot', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const stamped = nowUsec() - 60_000_000;
+		kmsg.log(stamped, 'garbage', 'hello', summaryOf(1), `3;${killedLine.replace('1234', '1')}`, summaryOf(2));
+		const reader = new KmsgReader({path: kmsg.path, backlog: true});
+		assert.deepEqual(pids(reader.backlog.kills), [1, 2]);
+		assert.ok(Math.abs(reader.backlog.since! - (Date.now() - 60_000)) < 1000, `${reader.backlog.since} a minute ago`);
+		assert.equal(reader.backlog.sinceBoot, true, 'sequence 0 is the first record since boot');
+		kmsg.log(nowUsec(), summaryOf(3));
+		assert.deepEqual(pids(reader.poll()), [3]);
+		reader.close();
+		kmsg.overwrite(1);
+		const later = new KmsgReader({path: kmsg.path, backlog: true});
+		assert.deepEqual([pids(later.backlog.kills), later.backlog.sinceBoot], [[1, 2, 3], false]);
+		later.close();
+	});
+
+	test('a record\'s time is when the kernel stamped it, on the wall clock, never later than now', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		kmsg.log(nowUsec() - 5_000_000, summaryOf(1));
+		kmsg.log(nowUsec() + 3_600_000_000, summaryOf(2));
+		const [past, future] = reader.poll();
+		assert.ok(Math.abs(past.time - (Date.now() - 5000)) < 1000, `${past.time} five seconds ago`);
+		assert.ok(future.time <= Date.now() && future.time > Date.now() - 1000, `${future.time} now`);
+		reader.close();
+	});
+
+	test('by default only the kernel\'s records count (what root writes to the log has the user facility); kernelOnly: false takes both', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const user = (pid: number) => `14;${summaryOf(pid)}`;
+		kmsg.log(1000, user(1), summaryOf(2));
+		const strict = new KmsgReader({path: kmsg.path, backlog: true});
+		const loose = new KmsgReader({path: kmsg.path, backlog: true, kernelOnly: false});
+		assert.deepEqual([pids(strict.backlog.kills), pids(loose.backlog.kills)], [[2], [1, 2]]);
+		kmsg.log(2000, user(3), summaryOf(4));
+		assert.deepEqual([pids(strict.poll()), pids(loose.poll())], [[4], [3, 4]]);
+		strict.close();
+		loose.close();
+	});
+
+	test('a poll reads maxRecordsPerPoll records at most; the rest wait for the next', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path, maxRecordsPerPoll: 2});
+		kmsg.log(1000, ...[1, 2, 3, 4, 5].map(summaryOf));
+		assert.deepEqual([pids(reader.poll()), pids(reader.poll()), pids(reader.poll())], [[1, 2], [3, 4], [5]]);
+		reader.close();
+	});
+
+	test('records overwritten before they were read: the same poll goes on from the oldest still held', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		kmsg.log(1000, ...[1, 2, 3, 4].map(summaryOf));
+		kmsg.overwrite(2);
+		assert.deepEqual(pids(reader.poll()), [3, 4]);
+		reader.close();
+	});
+
+	test('a log that ends (a file, not the device) is read to its end, not waited on', (t) => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-kmsg-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const file = path.join(directory, 'kmsg');
+		fs.writeFileSync(file, `6,0,1000,-;${summaryLine}\n`);
+		const backlog = new KmsgReader({path: file, backlog: true, kernelOnly: false});
+		assert.deepEqual([pids(backlog.backlog.kills), pids(backlog.poll())], [[1234], []]);
+		backlog.close();
+		const reader = new KmsgReader({path: file, kernelOnly: false});
+		assert.deepEqual(reader.poll(), []);
+		reader.close();
+	});
+
+	test('close releases the log\'s descriptor, once: nothing logged after is read, and a second close closes nothing else', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		assert.equal(openOn(kmsg.path).length, 1);
+		reader.close();
+		assert.deepEqual(openOn(kmsg.path), []);
+		kmsg.log(1000, summaryOf(1));
+		assert.deepEqual(reader.poll(), []);
+		const open = fs.readdirSync('/proc/self/fd');
+		reader.close();
+		assert.deepEqual(fs.readdirSync('/proc/self/fd'), open);
 	});
 
 	test('the real /dev/kmsg\'s backlog: times from the kernel\'s µs since boot in whole milliseconds, as Date.now() gives', (t) => {
