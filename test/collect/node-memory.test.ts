@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {layoutFromDirectory, type CgroupLayout} from '../../source/collect/cgroup-layout.js';
 import {Collector} from '../../source/collect/collector.js';
-import {evictionHardMemoryAvailable, parseQuantity, readEvictionThreshold} from '../../source/collect/node-memory.js';
+import {FileReader} from '../../source/collect/file-reader.js';
+import {evictionHardMemoryAvailable, NodeMemoryReader, parseQuantity, readEvictionThreshold} from '../../source/collect/node-memory.js';
 import {nodeMemoryPressure} from '../../source/model/memory-pressure.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
@@ -25,6 +29,42 @@ function v1Node(): FixtureTree {
 	});
 	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '4:memory:/\n', kernelThread: true});
 	return tree;
+}
+
+/** A v2 node whose root memory.stat holds anon, file and inactive_file. */
+function v2Node(anon: number, file: number, inactiveFile: number): FixtureTree {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	tree.write('cgroup/cgroup.procs', '');
+	tree.write('cgroup/memory.stat', v2RootStat(anon, file, inactiveFile));
+	return tree;
+}
+
+const v2RootStat = (anon: number, file: number, inactiveFile: number) => `anon ${anon}\nfile ${file}\nkernel 4096\ninactive_file ${inactiveFile}\n`;
+
+/** The root cgroup's figures, read through a NodeMemoryReader `refreshes` times (the last read's). */
+function rootFigures(reader: NodeMemoryReader, refreshes = 1): [number | null, number | null] {
+	let sample = reader.read();
+	for (let refresh = 1; refresh < refreshes; refresh++) sample = reader.read();
+	return [sample.usage, sample.inactiveFile];
+}
+
+function nodeReader(layout: CgroupLayout | null, files = new FileReader('/proc')): NodeMemoryReader {
+	const reader = new NodeMemoryReader(layout, files, readEvictionThreshold(null));
+	after(() => reader.close());
+	return reader;
+}
+
+/** The descriptors this process has open on a file. */
+function openOn(file: string): string[] {
+	return fs.readdirSync('/proc/self/fd').filter((descriptor) => {
+		try {
+			return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
+		} catch {
+			return false;
+		}
+	});
 }
 
 function modelOf(tree: FixtureTree) {
@@ -74,6 +114,77 @@ describe('the node line', () => {
 		assert.equal(node.workingSet, 1500 * MiB);
 		assert.equal(node.thresholdBytes, 100 * MiB);
 		assert.equal(node.thresholdSource, 'kubelet default 100Mi: /var/lib/kubelet/config.yaml evictionHard has no memory.available');
+	});
+});
+
+describe('the root cgroup\'s figures', () => {
+	test('memory.stat is read at the first refresh and every fifth after it; the same figures between', () => {
+		const tree = v2Node(100, 50, 20);
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		assert.deepEqual(rootFigures(reader), [150, 20]);
+		tree.write('cgroup/memory.stat', v2RootStat(200, 50, 30));
+		assert.deepEqual(rootFigures(reader, 4), [150, 20], 'refreshes 2 to 5');
+		assert.deepEqual(rootFigures(reader), [250, 30], 'refresh 6');
+	});
+
+	test('a hybrid host whose memory controller is on the unified hierarchy: v2\'s figures, from its memory.stat', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		tree.cgroupFiles('cpu,cpuacct', {'cgroup.procs': ''});
+		tree.cgroupFiles('unified', {'cgroup.controllers': 'memory\n', 'cgroup.procs': '', 'memory.stat': v2RootStat(100, 50, 20)});
+		const layout = layoutFromDirectory(tree.cgroup)!;
+		assert.equal(layout.mode, 'hybrid');
+		assert.deepEqual(rootFigures(nodeReader(layout)), [150, 20]);
+	});
+
+	test('inside a cgroup namespace (the mount\'s root is not the node\'s) nothing is read', () => {
+		const tree = v2Node(100, 50, 20);
+		const layout = layoutFromDirectory(tree.cgroup)!;
+		const namespaced = {...layout.unified!, mountRoot: '/kubepods/pod1'};
+		const reader = nodeReader({...layout, unified: namespaced, controllers: {...layout.controllers, memory: namespaced}});
+		assert.deepEqual(rootFigures(reader), [null, null]);
+		assert.deepEqual(rootFigures(nodeReader(null)), [null, null], 'no cgroups at all');
+	});
+
+	test('v1: a usage_in_bytes gone leaves the usage unknown (not 0, nor a digit the shared buffer held); a memory.stat gone, both', () => {
+		const tree = v1Node();
+		fs.rmSync(path.join(tree.cgroup, 'memory', 'memory.usage_in_bytes'));
+		const files = new FileReader('/proc');
+		tree.write('digits', '7777777\n');
+		files.readPath(path.join(tree.root, 'digits'));
+		assert.deepEqual(rootFigures(nodeReader(layoutFromDirectory(tree.cgroup), files)), [null, 1000 * MiB]);
+		const statGone = v1Node();
+		fs.rmSync(path.join(statGone.cgroup, 'memory', 'memory.stat'));
+		assert.deepEqual(rootFigures(nodeReader(layoutFromDirectory(statGone.cgroup))), [null, null]);
+	});
+
+	test('with no descriptor to spare the files are read by path', () => {
+		const tree = v1Node();
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup), new FileReader('/proc', 0));
+		assert.deepEqual(rootFigures(reader), [3000 * MiB, 1000 * MiB]);
+		assert.deepEqual(openOn(path.join(tree.cgroup, 'memory', 'memory.stat')), []);
+	});
+
+	test('the files are kept open, one descriptor each however many refreshes; close gives them back', () => {
+		const tree = v1Node();
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		const kept = ['memory.stat', 'memory.usage_in_bytes'].map((name) => path.join(tree.cgroup, 'memory', name));
+		assert.deepEqual(rootFigures(reader, 6), [3000 * MiB, 1000 * MiB]);
+		assert.deepEqual(kept.map((file) => openOn(file).length), [1, 1]);
+		reader.close();
+		assert.deepEqual(kept.map((file) => openOn(file).length), [0, 0]);
+	});
+
+	test('a kept file whose read fails is let go, and opened again at the next detailed refresh', () => {
+		const tree = v2Node(100, 50, 20);
+		const stat = path.join(tree.cgroup, 'memory.stat');
+		fs.rmSync(stat);
+		fs.mkdirSync(stat);
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		assert.deepEqual(rootFigures(reader), [null, null], 'a directory opens, but its read fails');
+		fs.rmdirSync(stat);
+		tree.write('cgroup/memory.stat', v2RootStat(100, 50, 20));
+		assert.deepEqual(rootFigures(reader, 5), [150, 20]);
 	});
 });
 
