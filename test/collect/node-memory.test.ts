@@ -201,6 +201,12 @@ describe('the kubelet config file', () => {
 		assert.equal(parseQuantity('lots'), null);
 	});
 
+	test('a comment after "evictionHard:", and CRLF line ends, as the kubelet\'s YAML parser takes them', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard: # the kubelet evicts below\n  memory.available: 300Mi\n'), '300Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\r\n  memory.available: 400Mi\r\n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {memory.available: 500Mi}\r\n'), '500Mi');
+	});
+
 	test('a value it cannot read or understand falls back to the default, saying so; --root is where it looks', () => {
 		const tree = new FixtureTree();
 		after(() => tree.remove());
