@@ -201,10 +201,69 @@ describe('the kubelet config file', () => {
 		assert.equal(parseQuantity('lots'), null);
 	});
 
+	test('quantities: decimal fractions of any length with a unit, nothing before or after', () => {
+		assert.equal(parseQuantity('1.5Gi'), 1.5 * 1024 * MiB);
+		assert.equal(parseQuantity('0.25Mi'), 0.25 * MiB);
+		for (const text of ['x1Gi', '1Gix', '1.Gi', '1.xGi']) assert.equal(parseQuantity(text), null, text);
+	});
+
+	test('the evictionHard block: indented, blank lines and comments at any indentation within it, a space before a colon', () => {
+		assert.equal(evictionHardMemoryAvailable('kubelet:\n  evictionHard:\n \n# tight\n  # tighter\n    memory.available: 200Mi\n'), '200Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available : 400Mi  \n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: 500Mi  # was 1Gi\n'), '500Mi');
+	});
+
 	test('a comment after "evictionHard:", and CRLF line ends, as the kubelet\'s YAML parser takes them', () => {
 		assert.equal(evictionHardMemoryAvailable('evictionHard: # the kubelet evicts below\n  memory.available: 300Mi\n'), '300Mi');
 		assert.equal(evictionHardMemoryAvailable('evictionHard:\r\n  memory.available: 400Mi\r\n'), '400Mi');
 		assert.equal(evictionHardMemoryAvailable('evictionHard: {memory.available: 500Mi}\r\n'), '500Mi');
+	});
+
+	test('what is not evictionHard\'s memory.available: a commented-out block, a block string, a longer key', () => {
+		assert.equal(evictionHardMemoryAvailable('# evictionHard:\n#   memory.available: 1Gi\n'), undefined);
+		assert.equal(evictionHardMemoryAvailable('evictionHard: |\n  memory.available: 1Gi\n'), null);
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  allocatable.memory.available: 1Gi\n'), null);
+	});
+
+	test('the flow form: keys quoted or not, with or without spaces around the colon', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {memory.available: 300Mi, nodefs.available: 10%}\n'), '300Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:{"memory.available":"400Mi"}\n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {"memory.available" : \'500Mi\'}\n'), '500Mi');
+	});
+
+	test('a value quoted only in part is taken as written', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: "200Mi"x\n'), '"200Mi"x');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: x"200Mi"\n'), 'x"200Mi"');
+	});
+
+	test('percentages: any number of digits, a fraction; nothing before or after', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		const percent = (value: string) => {
+			tree.write(configFile, `evictionHard:\n  memory.available: ${value}\n`);
+			const threshold = readEvictionThreshold(tree.root);
+			return threshold.source === 'config' ? threshold.percent : threshold.note;
+		};
+		assert.deepEqual(['10%', '7.5%', '0.25%'].map(percent), [10, 7.5, 0.25]);
+		assert.deepEqual(['x5%', '5%x'].map(percent), ['/var/lib/kubelet/config.yaml memory.available "x5%" not understood', '/var/lib/kubelet/config.yaml memory.available "5%x" not understood']);
+	});
+
+	test('what the default is taken for: no evictionHard, no config where a directory should be, an unreadable config (its 40 first characters of a value not understood)', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		tree.write(configFile, 'kind: KubeletConfiguration\n');
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: '/var/lib/kubelet/config.yaml', note: '/var/lib/kubelet/config.yaml sets no evictionHard'});
+		tree.write(configFile, `evictionHard:\n  memory.available: ${'9'.repeat(30)}${'x'.repeat(30)}\n`);
+		assert.equal(readEvictionThreshold(tree.root).note, `/var/lib/kubelet/config.yaml memory.available "${'9'.repeat(30)}${'x'.repeat(10)}" not understood`);
+		const config = path.join(tree.root, configFile);
+		assert.deepEqual(openOn(config), [], 'the file is closed after it is read');
+		fs.rmSync(config);
+		fs.symlinkSync('/etc/hostname', config);
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: '/var/lib/kubelet/config.yaml unreadable (ELOOP)'});
+		const notDirectory = new FixtureTree();
+		after(() => notDirectory.remove());
+		notDirectory.write('var/lib/kubelet', 'a file\n');
+		assert.deepEqual(readEvictionThreshold(notDirectory.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: null});
 	});
 
 	test('a value it cannot read or understand falls back to the default, saying so; --root is where it looks', () => {
