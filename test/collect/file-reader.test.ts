@@ -57,6 +57,16 @@ describe('the descriptor budget', () => {
 		assert.equal(keptBeforeRefusal(new FileReader(procWithLimits(t, 'unlimited')), files), 1100);
 	});
 
+	test('by default the limit is read from /proc', (t) => {
+		const [file] = filesIn(t, 1);
+		const keepsOptional = (reader: FileReader) => {
+			const descriptor = reader.keepOptional(file);
+			reader.release(descriptor);
+			return descriptor >= 0;
+		};
+		assert.equal(keepsOptional(new FileReader()), keepsOptional(new FileReader('/proc')));
+	});
+
 	test('optional descriptors leave 1024 of the budget to spare, and a refusal of one does not spend the budget', (t) => {
 		const files = filesIn(t, 40);
 		const reader = new FileReader(procWithLimits(t, 1300));
