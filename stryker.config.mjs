@@ -6,7 +6,9 @@
 const testFiles = [
 	'test/model/*.test.ts',
 	'test/collect/cgroup-reader.test.ts',
+	'test/collect/file-reader.test.ts',
 	'test/collect/fixture-trees.test.ts',
+	'test/collect/host-figures.test.ts',
 	'test/collect/kmsg-reader.test.ts',
 	'test/collect/node-memory.test.ts',
 	'test/collect/non-utf8-cgroups.test.ts',

@@ -64,10 +64,11 @@ export function parseOomKillLine(message: string): OomKillSummary | null {
 	if (!pidMatch) return null;
 	const head = taskAt < 0 ? body.slice(0, pidAt) : body.slice(0, taskAt);
 	const field = (name: string): string | null => {
-		const at = head.indexOf(`${name}=`);
-		if (at < 0 || (at > 0 && head[at - 1] !== ',')) return null;
+		// The key at the start or after a comma: the cpuset name before it may hold the same text within a name.
+		const key = new RegExp(`(?:^|,)${name}=`).exec(head);
+		if (!key) return null;
 		// Paths may hold commas too: a memcg path runs up to the next known key.
-		const rest = head.slice(at + name.length + 1);
+		const rest = head.slice(key.index + key[0].length);
 		const next = /,(?:constraint|nodemask|cpuset|mems_allowed|oom_memcg|task_memcg|global_oom)(?:=|,)/.exec(rest);
 		return bound(unescapeKmsg(next ? rest.slice(0, next.index) : rest, decodeBytesExactly), maxPath);
 	};

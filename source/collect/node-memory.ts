@@ -113,11 +113,11 @@ function unquoted(text: string): string {
  * it has one without memory.available, else the value's text.
  */
 export function evictionHardMemoryAvailable(yaml: string): string | null | undefined {
-	const lines = yaml.split('\n');
+	const lines = yaml.split(/\r?\n/);
 	for (let index = 0; index < lines.length; index++) {
 		const match = /^(\s*)evictionHard:\s*(.*)$/.exec(lines[index]);
 		if (!match) continue;
-		const rest = match[2].replace(/\s+#.*$/, '').trim();
+		const rest = match[2].replace(/(?:^|\s+)#.*$/, '');
 		if (rest.startsWith('{')) {
 			const flow = /["']?memory\.available["']?\s*:\s*(["']?[^,}"']+["']?)/.exec(rest);
 			return flow ? unquoted(flow[1]) : null;

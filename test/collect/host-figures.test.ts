@@ -4,9 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {after, describe, test} from 'node:test';
+import {after, describe, test, type TestContext} from 'node:test';
 import {FileReader} from '../../source/collect/file-reader.js';
-import {HostFigureReader, showsOwnPidNamespace} from '../../source/collect/host-reader.js';
+import {HostFigureReader, type HostFigures, isProcfs, readHostFacts, readHostNamespaces, readPageSize, showsOwnPidNamespace} from '../../source/collect/host-reader.js';
+import {emptyNamespaces} from '../../source/collect/process-scanner.js';
+import {hostNamespaces} from '../fixtures/models.js';
+import {FixtureTree} from '../helpers/fixture-tree.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,5 +44,136 @@ describe('the last allocated pid, only from a procfs of podtop\'s own pid namesp
 		// No --mount-proc: the child sees the host's /proc from a pid namespace in which it is pid 1.
 		const output = execFileSync('unshare', ['--pid', '--fork', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {cwd: projectRoot, encoding: 'utf8'});
 		assert.deepEqual(JSON.parse(output), {pid: 1, own: false, lastAllocatedPid: null});
+	});
+});
+
+/** A fixture procfs, removed after the test. */
+function procTree(t: TestContext): FixtureTree {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	return tree;
+}
+
+/** The figures a HostFigureReader reads from a tree's files once. */
+function figuresOf(tree: FixtureTree, reader = new FileReader(tree.proc, 10)): HostFigures {
+	const figures = new HostFigureReader(tree.proc, reader);
+	try {
+		return figures.read();
+	} finally {
+		figures.close();
+	}
+}
+
+describe('the host\'s facts', () => {
+	test('hostname, kernel, CPUs and memory from the procfs given, trimmed; this machine\'s where it has none', (t) => {
+		const tree = procTree(t);
+		assert.deepEqual(readHostFacts(tree.proc, 'v1'), {hostname: 'fixture-node', kernel: '6.1.0-fixture', cgroupMode: 'v1', cpus: 2, memoryTotalBytes: 16_000_000 * 1024});
+		for (const file of ['sys/kernel/hostname', 'sys/kernel/osrelease', 'stat', 'meminfo']) fs.rmSync(path.join(tree.proc, file));
+		assert.deepEqual(readHostFacts(tree.proc, 'v2'), {hostname: os.hostname(), kernel: os.release(), cgroupMode: 'v2', cpus: os.availableParallelism(), memoryTotalBytes: null});
+		tree.write('proc/stat', 'cpu  1 2 3\nintr 5\n');
+		tree.write('proc/meminfo', 'MemFree:  100 kB\n');
+		assert.deepEqual([readHostFacts(tree.proc, 'v2').cpus, readHostFacts(tree.proc, 'v2').memoryTotalBytes], [os.availableParallelism(), null], 'no cpuN line, no MemTotal');
+	});
+
+	test('the page size: VmRSS in bytes over stat\'s rss in pages, to a power of two; 4096 when either is missing or 0', (t) => {
+		const tree = procTree(t);
+		const self = (vmRssKb: number | null, rssPages: number | null, comm = 'podtop') => {
+			const fields = Array.from({length: 22}, (_, index) => (index === 21 ? String(rssPages) : '0'));
+			tree.write('proc/self/stat', rssPages === null ? '' : `42 (${comm}) ${fields.join(' ')} 0 0\n`);
+			tree.write('proc/self/status', vmRssKb === null ? 'Name:\tpodtop\n' : `Name:\tpodtop\nVmRSS:\t    ${vmRssKb} kB\n`);
+			return readPageSize(tree.proc);
+		};
+		assert.equal(self(400, 100), 4096);
+		assert.equal(self(1600, 100), 16_384);
+		assert.equal(self(6400, 100, 'a) b c'), 65_536, 'the fields are counted from the comm\'s last ")"');
+		assert.deepEqual([self(410, 100), self(390, 100)], [4096, 4096], 'a ratio a little off is rounded, up or down');
+		assert.deepEqual([self(null, 100), self(1600, null), self(1600, 0)], [4096, 4096, 4096]);
+	});
+
+	test('the host\'s namespaces: PID 1\'s, else kthreadd\'s where PID 1\'s links cannot be read, else none', (t) => {
+		const tree = procTree(t);
+		assert.deepEqual(readHostNamespaces(tree.proc), {namespaces: emptyNamespaces(), source: 'none'});
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true, namespaces: {net: 2}});
+		assert.deepEqual(readHostNamespaces(tree.proc), {namespaces: {...hostNamespaces, net: 2}, source: '/proc/2'});
+		tree.addProcess({pid: 1, ppid: 0, comm: 'systemd', cgroup: '0::/init.scope\n', namespaces: {net: 1}});
+		assert.deepEqual(readHostNamespaces(tree.proc), {namespaces: {...hostNamespaces, net: 1}, source: '/proc/1'});
+		fs.rmSync(path.join(tree.proc, '1', 'ns', 'net'));
+		assert.equal(readHostNamespaces(tree.proc).source, '/proc/2', 'PID 1 without its net link');
+	});
+
+	test('a procfs is told from a copy of one by its filesystem; own pid namespace by its self link', (t) => {
+		const tree = procTree(t);
+		assert.deepEqual([isProcfs('/proc'), isProcfs(tree.proc), isProcfs(path.join(tree.proc, 'missing'))], [true, false, false]);
+		assert.equal(showsOwnPidNamespace(path.join(tree.proc, 'missing')), false, 'no directory at all');
+		fs.symlinkSync(String(process.pid + 1), path.join(tree.proc, 'self'));
+		assert.equal(showsOwnPidNamespace(tree.proc), false, 'another pid\'s self');
+	});
+});
+
+describe('the host figures read every refresh', () => {
+	test('memory used is MemTotal − MemAvailable; load, the last pid and whole seconds of uptime', (t) => {
+		const tree = procTree(t);
+		tree.write('proc/meminfo', 'MemTotal:       16000000 kB\nMemFree:         8000000 kB\nMemAvailable:   12000000 kB\n');
+		assert.deepEqual(figuresOf(tree), {memory: {usedBytes: 4_000_000 * 1024, totalBytes: 16_000_000 * 1024}, load: [0.1, 0.2, 0.3], lastAllocatedPid: 4242, uptimeSeconds: 1234});
+	});
+
+	test('what a file does not say is unknown: no MemAvailable, no MemTotal, a garbled load or last pid, an uptime with no dot, files missing', (t) => {
+		const tree = procTree(t);
+		tree.write('proc/meminfo', 'MemTotal:       16000000 kB\nMemFree:         8000000 kB\n');
+		tree.write('proc/loadavg', '0.10 x 0.30 1/100 4242\n');
+		tree.write('proc/uptime', '1234\n');
+		assert.deepEqual(figuresOf(tree), {memory: {usedBytes: null, totalBytes: 16_000_000 * 1024}, load: null, lastAllocatedPid: 4242, uptimeSeconds: null});
+		tree.write('proc/meminfo', 'MemFree:         8000000 kB\nMemAvailable:   12000000 kB\n');
+		tree.write('proc/loadavg', '0.10 0.20 0.30 1/100 42x\n');
+		assert.deepEqual(figuresOf(tree).memory, {usedBytes: null, totalBytes: null});
+		assert.equal(figuresOf(tree).lastAllocatedPid, null);
+		tree.write('proc/loadavg', '0.10 0.20 0.30 1/100\n');
+		assert.deepEqual([figuresOf(tree).load, figuresOf(tree).lastAllocatedPid], [[0.1, 0.2, 0.3], null]);
+		for (const loadavg of ['0.10 0.20 0.30 1/100 x42\n', '0.10 0.20 0.30 1/100 4242 7\n']) {
+			tree.write('proc/loadavg', loadavg);
+			assert.equal(figuresOf(tree).lastAllocatedPid, null, loadavg);
+		}
+		tree.write('proc/loadavg', '0.10 0.20\n');
+		assert.equal(figuresOf(tree).load, null, 'two loads');
+		for (const file of ['meminfo', 'loadavg', 'uptime']) fs.rmSync(path.join(tree.proc, file));
+		assert.deepEqual(figuresOf(tree), {memory: {usedBytes: null, totalBytes: null}, load: null, lastAllocatedPid: null, uptimeSeconds: null});
+	});
+
+	test('figures are read within the bytes read, not from what the shared buffer held before', (t) => {
+		const tree = procTree(t);
+		const meminfo = 'MemTotal:  16000000 kB\n';
+		tree.write('proc/meminfo', meminfo);
+		tree.write('stale', `${' '.repeat(meminfo.length)}MemAvailable:   12000000 kB\n`);
+		const reader = new FileReader(tree.proc, 10);
+		const figures = new HostFigureReader(tree.proc, reader);
+		t.after(() => figures.close());
+		reader.readPath(path.join(tree.root, 'stale'));
+		assert.deepEqual(figures.read().memory, {usedBytes: null, totalBytes: 16_000_000 * 1024}, 'a key that begins where the read ends');
+		tree.write('proc/meminfo', 'MemTotal:  16000000');
+		assert.equal(figures.read().memory.totalBytes, 16_000_000 * 1024, 'a figure at the end of the read, with no kB after it');
+		// With no loadavg, the uptime is read over what meminfo left: "12" then meminfo's bytes.
+		fs.rmSync(path.join(tree.proc, 'loadavg'));
+		tree.write('proc/uptime', '12');
+		const uptime = (leftOver: string) => {
+			tree.write('proc/meminfo', leftOver);
+			const again = new HostFigureReader(tree.proc, reader);
+			try {
+				return again.read().uptimeSeconds;
+			} finally {
+				again.close();
+			}
+		};
+		assert.deepEqual([uptime('99.5'), uptime('99999.5')], [null, null]);
+	});
+
+	test('close gives the three descriptors back', (t) => {
+		const tree = procTree(t);
+		const reader = new FileReader(tree.proc, 3);
+		const figures = new HostFigureReader(tree.proc, reader);
+		assert.equal(reader.keep(path.join(tree.proc, 'stat')), -1, 'three kept');
+		figures.close();
+		const again = ['stat', 'meminfo', 'loadavg'].map((file) => reader.keep(path.join(tree.proc, file)));
+		assert.ok(again.every((descriptor) => descriptor >= 0));
+		for (const descriptor of again) reader.release(descriptor);
 	});
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import {describe, test} from 'node:test';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, test, type TestContext} from 'node:test';
 import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
@@ -9,6 +11,79 @@ const summaryLine =
 	'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/podtop-x/app1,task_memcg=/podtop-x/app1,task=node,pid=1234,uid=0';
 const killedLine =
 	'Memory cgroup out of memory: Killed process 1234 (node) total-vm:1049032kB, anon-rss:63744kB, file-rss:3592kB, shmem-rss:0kB, UID:0 pgtables:576kB oom_score_adj:0';
+
+/**
+ * A stand-in for /dev/kmsg at a temp path: each open reads from the oldest record held, one record a read,
+ * EAGAIN when it has read them all; a reader whose next record was overwritten gets EPIPE once, then goes on
+ * from the oldest, as the kernel does.
+ */
+class FakeKmsg {
+	readonly path: string;
+	private readonly records: string[] = [];
+	/** The sequence number of records[0] and of the next record logged. */
+	private oldest = 0;
+	private next = 0;
+	private readonly positions = new Map<number, number>();
+
+	constructor(t: TestContext) {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-kmsg-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		this.path = path.join(directory, 'kmsg');
+		fs.writeFileSync(this.path, '');
+		const {ino} = fs.statSync(this.path);
+		const {openSync, readSync} = fs;
+		const isLog = (descriptor: number) => {
+			try {
+				return fs.fstatSync(descriptor).ino === ino;
+			} catch {
+				return false;
+			}
+		};
+		t.mock.method(fs, 'openSync', (...args: Parameters<typeof fs.openSync>) => {
+			const descriptor = openSync(...args);
+			if (isLog(descriptor)) this.positions.set(descriptor, this.oldest);
+			return descriptor;
+		});
+		t.mock.method(fs, 'readSync', (descriptor: number, buffer: Buffer, ...rest: unknown[]) => {
+			if (!isLog(descriptor)) return (readSync as (...args: unknown[]) => number)(descriptor, buffer, ...rest);
+			const position = this.positions.get(descriptor)!;
+			if (position < this.oldest) {
+				this.positions.set(descriptor, this.oldest);
+				throw Object.assign(new Error('EPIPE: broken pipe, read'), {code: 'EPIPE'});
+			}
+			if (position === this.next) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, read'), {code: 'EAGAIN'});
+			this.positions.set(descriptor, position + 1);
+			return buffer.write(this.records[position - this.oldest]);
+		});
+	}
+
+	/** Logs messages (`<facility and level>;message`, the level 6 of the kernel's facility when not given), stamped `bootUsec`. */
+	log(bootUsec: number, ...messages: string[]): void {
+		for (const message of messages) {
+			const [prefix, text] = /^\d+;/.test(message) ? message.split(/;(.*)/s) : ['6', message];
+			this.records.push(`${prefix},${this.next++},${bootUsec},-;${text}\n`);
+		}
+	}
+
+	/** Drops the oldest records, as new ones overwrite them in the kernel's ring. */
+	overwrite(count: number): void {
+		this.records.splice(0, count);
+		this.oldest += count;
+	}
+}
+
+/** A summary of a kill of `pid`. */
+const summaryOf = (pid: number) => summaryLine.replace('pid=1234', `pid=${pid}`);
+const nowUsec = () => Number(process.hrtime.bigint() / 1000n);
+const pids = (kills: Array<{pid: number}>) => kills.map((kill) => kill.pid);
+/** The descriptors this process has open on a path. */
+const openOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((descriptor) => {
+	try {
+		return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
+	} catch {
+		return false;
+	}
+});
 
 describe('kmsg records', () => {
 	test('a record: priority, sequence, µs since boot, message; continuation lines dropped', () => {
@@ -149,9 +224,85 @@ describe('kmsg records', () => {
 		]);
 	});
 
+	test('a record needs its three numbers before the ";": flags and caller fields are not read, a cut header is no record', () => {
+		assert.deepEqual(parseKmsgRecord('6,7,8;hello'), {priority: 6, sequence: 7, bootUsec: 8, message: 'hello'});
+		assert.equal(parseKmsgRecord('6,7,8,-'), null, 'no ";": no message');
+		for (const text of ['x,7,8,-;hello', '6,x,8,-;hello', '6,7,x,-;hello']) assert.equal(parseKmsgRecord(text), null, text);
+	});
+
+	test('a summary names its victim whatever it leaves out: no task= (comm empty), no uid= (older kernels)', () => {
+		const noTask = 'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/pod,task_memcg=/pod/app,pid=7,uid=0';
+		assert.deepEqual(parseOomKillLine(noTask), {pid: 7, comm: '', oomMemcg: '/pod', taskMemcg: '/pod/app', uid: 0, constraint: 'CONSTRAINT_MEMCG'});
+		assert.deepEqual(parseOomKillLine(summaryLine.replace(',uid=0', '')), {pid: 1234, comm: 'node', oomMemcg: '/podtop-x/app1', taskMemcg: '/podtop-x/app1', uid: null, constraint: 'CONSTRAINT_MEMCG'});
+	});
+
+	test('a summary is read from "oom-kill:" on, and only a line that has one is a summary', () => {
+		assert.equal(parseOomKillLine(`podtop test record (ignore): ${summaryLine}`)?.taskMemcg, '/podtop-x/app1');
+		assert.equal(parseOomKillLine('constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task_memcg=/a,task=x,pid=5,uid=0'), null);
+	});
+
+	test('a cpuset name holding "task_memcg=" or "oom_memcg=" does not hide the cgroups named after it', () => {
+		const odd = summaryLine.replace('cpuset=/', 'cpuset=xtask_memcg=yoom_memcg=z');
+		assert.deepEqual([parseOomKillLine(odd)?.oomMemcg, parseOomKillLine(odd)?.taskMemcg], ['/podtop-x/app1', '/podtop-x/app1']);
+	});
+
+	test('killed lines of every kind: a global OOM\'s, the allocating task\'s, an older kernel\'s bare one (no cgroup\'s), one ending at the comm', () => {
+		assert.deepEqual(parseKilledProcessLine('Out of memory (oom_kill_allocating_task): Killed process 8 (dd) total-vm:1kB, anon-rss:1kB'), {pid: 8, comm: 'dd', memcg: false});
+		assert.deepEqual(parseKilledProcessLine('Killed process 5150 (dd) total-vm:100360kB, anon-rss:98372kB, file-rss:0kB'), {pid: 5150, comm: 'dd', memcg: false});
+		assert.deepEqual(parseKilledProcessLine('Killed process 9 (x)'), {pid: 9, comm: 'x', memcg: false});
+	});
+
+	test('only lines that begin with the OOM killer\'s words count, not lines of others that quote them', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const quoted = [
+			'6,1,1000,-;audit: memory: usage 1024kB, limit 1024kB, failcnt 1',
+			'6,2,1001,-;audit: Task in /a/b killed as a result of limit of /a',
+			`6,3,1002,-;${killedLine}`,
+			'6,4,1003,-;audit: Tasks in /a are going to be killed due to memory.oom.group set',
+			'6,5,1004,-;audit: Killed process 1240 (sleep) total-vm:1kB, anon-rss:1kB',
+		];
+		const kills = quoted.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.taskMemcg, kill.limitBytes, kill.group]), [[1234, null, null, null]]);
+	});
+
+	test('each OOM starts afresh: the usage line of one that killed nothing gives no limit to the next', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const records = [
+			'4,1,1000,-;a invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,2,1001,-;memory: usage 1024kB, limit 1024kB, failcnt 5',
+			'3,3,1002,-;Memory cgroup out of memory: no killable processes',
+			'4,4,2000,-;node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,5,2001,-;memory: usage 65536kB, limit 65536kB, failcnt 41',
+			`6,6,2002,-;${summaryLine}`,
+		];
+		const kills = records.map((record) => parser.push(parseKmsgRecord(record)!)).filter((kill) => kill !== null);
+		assert.deepEqual(kills.map((kill) => [kill.pid, kill.limitBytes]), [[1234, 64 * 1024 * 1024]]);
+	});
+
+	test('a kill with no cgroup\'s limit takes no limit bytes, though a cgroup\'s usage line came before it with no header between (records lost)', () => {
+		const global = 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=chrome,pid=77,uid=1000';
+		const summarized = new OomKillParser((usec) => usec / 1000);
+		summarized.push(parseKmsgRecord('6,1,1000,-;memory: usage 1024kB, limit 1024kB, failcnt 1')!);
+		assert.equal(summarized.push(parseKmsgRecord(`6,2,1001,-;${global}`)!)?.limitBytes, null);
+		const bare = new OomKillParser((usec) => usec / 1000);
+		bare.push(parseKmsgRecord('6,1,1000,-;memory: usage 1024kB, limit 1024kB, failcnt 1')!);
+		const kill = bare.push(parseKmsgRecord('3,2,1001,-;Killed process 5150 (dd) total-vm:100360kB, anon-rss:98372kB')!);
+		assert.deepEqual(kill && [kill.pid, kill.constraint, kill.limitBytes], [5150, null, null]);
+	});
+
+	test('a summary\'s Killed line is known among the 16 latest summaries; a pid summarized before those is a new kill', () => {
+		const parser = new OomKillParser((usec) => usec / 1000);
+		const summarize = (pid: number) => parser.push(parseKmsgRecord(`6,${pid},1000,-;${summaryLine.replace('pid=1234', `pid=${pid}`)}`)!);
+		const killed = (pid: number) => parser.push(parseKmsgRecord(`3,${pid},1001,-;${killedLine.replace('1234', String(pid))}`)!);
+		for (let pid = 1; pid <= 16; pid++) summarize(pid);
+		assert.equal(killed(1), null, 'the oldest of 16 summaries');
+		for (let pid = 101; pid <= 117; pid++) summarize(pid);
+		assert.equal(killed(101)?.pid, 101, 'summarized 17 kills ago');
+	});
+
 	test('lines that do not parse give nothing, never a throw', () => {
 		const parser = new OomKillParser();
-		for (const text of ['', ';', '6,1,2;', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
+		for (const text of ['', ';', '6,1,2;', '6,1,2,-;Tasks in /a are going to be killed due to memory.oom.group set', '6,x,2,-;oom-kill:', '6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,pid=', '6,1,2,-;memory: usage kB', '6,1,2,-;Task in  killed as a result of limit of ', '6,1,2,-;Killed process x (y)']) {
 			const record = parseKmsgRecord(text);
 			if (record) assert.equal(parser.push(record), null, text);
 		}
@@ -165,6 +316,105 @@ describe('KmsgReader', () => {
 		assert.equal(reader.unavailableReason, 'ENOENT');
 		assert.deepEqual(reader.poll(), []);
 		reader.close();
+	});
+
+	test('what the log held at open is not news: each poll gives the kills logged since, in order, once; a reader opened on an empty log gets them all', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const early = new KmsgReader({path: kmsg.path});
+		kmsg.log(1000, summaryOf(1));
+		const reader = new KmsgReader({path: kmsg.path});
+		assert.deepEqual(reader.backlog, {kills: [], since: null, sinceBoot: false});
+		assert.deepEqual(reader.poll(), []);
+		kmsg.log(2000, summaryOf(2), 'garbage', summaryOf(3));
+		assert.deepEqual(pids(reader.poll()), [2, 3]);
+		assert.deepEqual(reader.poll(), []);
+		assert.deepEqual(pids(early.poll()), [1, 2, 3]);
+		reader.close();
+		early.close();
+	});
+
+	test('backlog: the kills the log held at open, the time of its oldest record and whether that is the first since boot', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const stamped = nowUsec() - 60_000_000;
+		kmsg.log(stamped, 'garbage', 'hello', summaryOf(1), `3;${killedLine.replace('1234', '1')}`, summaryOf(2));
+		const reader = new KmsgReader({path: kmsg.path, backlog: true});
+		assert.deepEqual(pids(reader.backlog.kills), [1, 2]);
+		assert.ok(Math.abs(reader.backlog.since! - (Date.now() - 60_000)) < 1000, `${reader.backlog.since} a minute ago`);
+		assert.equal(reader.backlog.sinceBoot, true, 'sequence 0 is the first record since boot');
+		kmsg.log(nowUsec(), summaryOf(3));
+		assert.deepEqual(pids(reader.poll()), [3]);
+		reader.close();
+		kmsg.overwrite(1);
+		const later = new KmsgReader({path: kmsg.path, backlog: true});
+		assert.deepEqual([pids(later.backlog.kills), later.backlog.sinceBoot], [[1, 2, 3], false]);
+		later.close();
+	});
+
+	test('a record\'s time is when the kernel stamped it, on the wall clock, never later than now', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		kmsg.log(nowUsec() - 5_000_000, summaryOf(1));
+		kmsg.log(nowUsec() + 3_600_000_000, summaryOf(2));
+		const [past, future] = reader.poll();
+		assert.ok(Math.abs(past.time - (Date.now() - 5000)) < 1000, `${past.time} five seconds ago`);
+		assert.ok(future.time <= Date.now() && future.time > Date.now() - 1000, `${future.time} now`);
+		reader.close();
+	});
+
+	test('by default only the kernel\'s records count (what root writes to the log has the user facility); kernelOnly: false takes both', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const user = (pid: number) => `14;${summaryOf(pid)}`;
+		kmsg.log(1000, user(1), summaryOf(2));
+		const strict = new KmsgReader({path: kmsg.path, backlog: true});
+		const loose = new KmsgReader({path: kmsg.path, backlog: true, kernelOnly: false});
+		assert.deepEqual([pids(strict.backlog.kills), pids(loose.backlog.kills)], [[2], [1, 2]]);
+		kmsg.log(2000, user(3), summaryOf(4));
+		assert.deepEqual([pids(strict.poll()), pids(loose.poll())], [[4], [3, 4]]);
+		strict.close();
+		loose.close();
+	});
+
+	test('a poll reads maxRecordsPerPoll records at most; the rest wait for the next', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path, maxRecordsPerPoll: 2});
+		kmsg.log(1000, ...[1, 2, 3, 4, 5].map(summaryOf));
+		assert.deepEqual([pids(reader.poll()), pids(reader.poll()), pids(reader.poll())], [[1, 2], [3, 4], [5]]);
+		reader.close();
+	});
+
+	test('records overwritten before they were read: the same poll goes on from the oldest still held', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		kmsg.log(1000, ...[1, 2, 3, 4].map(summaryOf));
+		kmsg.overwrite(2);
+		assert.deepEqual(pids(reader.poll()), [3, 4]);
+		reader.close();
+	});
+
+	test('a log that ends (a file, not the device) is read to its end, not waited on', (t) => {
+		const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-kmsg-'));
+		t.after(() => fs.rmSync(directory, {recursive: true, force: true}));
+		const file = path.join(directory, 'kmsg');
+		fs.writeFileSync(file, `6,0,1000,-;${summaryLine}\n`);
+		const backlog = new KmsgReader({path: file, backlog: true, kernelOnly: false});
+		assert.deepEqual([pids(backlog.backlog.kills), pids(backlog.poll())], [[1234], []]);
+		backlog.close();
+		const reader = new KmsgReader({path: file, kernelOnly: false});
+		assert.deepEqual(reader.poll(), []);
+		reader.close();
+	});
+
+	test('close releases the log\'s descriptor, once: nothing logged after is read, and a second close closes nothing else', (t) => {
+		const kmsg = new FakeKmsg(t);
+		const reader = new KmsgReader({path: kmsg.path});
+		assert.equal(openOn(kmsg.path).length, 1);
+		reader.close();
+		assert.deepEqual(openOn(kmsg.path), []);
+		kmsg.log(1000, summaryOf(1));
+		assert.deepEqual(reader.poll(), []);
+		const open = fs.readdirSync('/proc/self/fd');
+		reader.close();
+		assert.deepEqual(fs.readdirSync('/proc/self/fd'), open);
 	});
 
 	test('the real /dev/kmsg\'s backlog: times from the kernel\'s µs since boot in whole milliseconds, as Date.now() gives', (t) => {

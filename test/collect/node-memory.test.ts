@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {layoutFromDirectory, type CgroupLayout} from '../../source/collect/cgroup-layout.js';
 import {Collector} from '../../source/collect/collector.js';
-import {evictionHardMemoryAvailable, parseQuantity, readEvictionThreshold} from '../../source/collect/node-memory.js';
+import {FileReader} from '../../source/collect/file-reader.js';
+import {evictionHardMemoryAvailable, NodeMemoryReader, parseQuantity, readEvictionThreshold} from '../../source/collect/node-memory.js';
 import {nodeMemoryPressure} from '../../source/model/memory-pressure.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
@@ -25,6 +29,42 @@ function v1Node(): FixtureTree {
 	});
 	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '4:memory:/\n', kernelThread: true});
 	return tree;
+}
+
+/** A v2 node whose root memory.stat holds anon, file and inactive_file. */
+function v2Node(anon: number, file: number, inactiveFile: number): FixtureTree {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	tree.write('cgroup/cgroup.procs', '');
+	tree.write('cgroup/memory.stat', v2RootStat(anon, file, inactiveFile));
+	return tree;
+}
+
+const v2RootStat = (anon: number, file: number, inactiveFile: number) => `anon ${anon}\nfile ${file}\nkernel 4096\ninactive_file ${inactiveFile}\n`;
+
+/** The root cgroup's figures, read through a NodeMemoryReader `refreshes` times (the last read's). */
+function rootFigures(reader: NodeMemoryReader, refreshes = 1): [number | null, number | null] {
+	let sample = reader.read();
+	for (let refresh = 1; refresh < refreshes; refresh++) sample = reader.read();
+	return [sample.usage, sample.inactiveFile];
+}
+
+function nodeReader(layout: CgroupLayout | null, files = new FileReader('/proc')): NodeMemoryReader {
+	const reader = new NodeMemoryReader(layout, files, readEvictionThreshold(null));
+	after(() => reader.close());
+	return reader;
+}
+
+/** The descriptors this process has open on a file. */
+function openOn(file: string): string[] {
+	return fs.readdirSync('/proc/self/fd').filter((descriptor) => {
+		try {
+			return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
+		} catch {
+			return false;
+		}
+	});
 }
 
 function modelOf(tree: FixtureTree) {
@@ -77,6 +117,77 @@ describe('the node line', () => {
 	});
 });
 
+describe('the root cgroup\'s figures', () => {
+	test('memory.stat is read at the first refresh and every fifth after it; the same figures between', () => {
+		const tree = v2Node(100, 50, 20);
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		assert.deepEqual(rootFigures(reader), [150, 20]);
+		tree.write('cgroup/memory.stat', v2RootStat(200, 50, 30));
+		assert.deepEqual(rootFigures(reader, 4), [150, 20], 'refreshes 2 to 5');
+		assert.deepEqual(rootFigures(reader), [250, 30], 'refresh 6');
+	});
+
+	test('a hybrid host whose memory controller is on the unified hierarchy: v2\'s figures, from its memory.stat', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		tree.cgroupFiles('cpu,cpuacct', {'cgroup.procs': ''});
+		tree.cgroupFiles('unified', {'cgroup.controllers': 'memory\n', 'cgroup.procs': '', 'memory.stat': v2RootStat(100, 50, 20)});
+		const layout = layoutFromDirectory(tree.cgroup)!;
+		assert.equal(layout.mode, 'hybrid');
+		assert.deepEqual(rootFigures(nodeReader(layout)), [150, 20]);
+	});
+
+	test('inside a cgroup namespace (the mount\'s root is not the node\'s) nothing is read', () => {
+		const tree = v2Node(100, 50, 20);
+		const layout = layoutFromDirectory(tree.cgroup)!;
+		const namespaced = {...layout.unified!, mountRoot: '/kubepods/pod1'};
+		const reader = nodeReader({...layout, unified: namespaced, controllers: {...layout.controllers, memory: namespaced}});
+		assert.deepEqual(rootFigures(reader), [null, null]);
+		assert.deepEqual(rootFigures(nodeReader(null)), [null, null], 'no cgroups at all');
+	});
+
+	test('v1: a usage_in_bytes gone leaves the usage unknown (not 0, nor a digit the shared buffer held); a memory.stat gone, both', () => {
+		const tree = v1Node();
+		fs.rmSync(path.join(tree.cgroup, 'memory', 'memory.usage_in_bytes'));
+		const files = new FileReader('/proc');
+		tree.write('digits', '7777777\n');
+		files.readPath(path.join(tree.root, 'digits'));
+		assert.deepEqual(rootFigures(nodeReader(layoutFromDirectory(tree.cgroup), files)), [null, 1000 * MiB]);
+		const statGone = v1Node();
+		fs.rmSync(path.join(statGone.cgroup, 'memory', 'memory.stat'));
+		assert.deepEqual(rootFigures(nodeReader(layoutFromDirectory(statGone.cgroup))), [null, null]);
+	});
+
+	test('with no descriptor to spare the files are read by path', () => {
+		const tree = v1Node();
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup), new FileReader('/proc', 0));
+		assert.deepEqual(rootFigures(reader), [3000 * MiB, 1000 * MiB]);
+		assert.deepEqual(openOn(path.join(tree.cgroup, 'memory', 'memory.stat')), []);
+	});
+
+	test('the files are kept open, one descriptor each however many refreshes; close gives them back', () => {
+		const tree = v1Node();
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		const kept = ['memory.stat', 'memory.usage_in_bytes'].map((name) => path.join(tree.cgroup, 'memory', name));
+		assert.deepEqual(rootFigures(reader, 6), [3000 * MiB, 1000 * MiB]);
+		assert.deepEqual(kept.map((file) => openOn(file).length), [1, 1]);
+		reader.close();
+		assert.deepEqual(kept.map((file) => openOn(file).length), [0, 0]);
+	});
+
+	test('a kept file whose read fails is let go, and opened again at the next detailed refresh', () => {
+		const tree = v2Node(100, 50, 20);
+		const stat = path.join(tree.cgroup, 'memory.stat');
+		fs.rmSync(stat);
+		fs.mkdirSync(stat);
+		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
+		assert.deepEqual(rootFigures(reader), [null, null], 'a directory opens, but its read fails');
+		fs.rmdirSync(stat);
+		tree.write('cgroup/memory.stat', v2RootStat(100, 50, 20));
+		assert.deepEqual(rootFigures(reader, 5), [150, 20]);
+	});
+});
+
 describe('the kubelet config file', () => {
 	test('block and flow forms, quotes, comments, percentages; what is not there is told apart from what is not understood', () => {
 		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: 200Mi # tight\n'), '200Mi');
@@ -88,6 +199,71 @@ describe('the kubelet config file', () => {
 		assert.equal(parseQuantity('500M'), 500_000_000);
 		assert.equal(parseQuantity('123'), 123);
 		assert.equal(parseQuantity('lots'), null);
+	});
+
+	test('quantities: decimal fractions of any length with a unit, nothing before or after', () => {
+		assert.equal(parseQuantity('1.5Gi'), 1.5 * 1024 * MiB);
+		assert.equal(parseQuantity('0.25Mi'), 0.25 * MiB);
+		for (const text of ['x1Gi', '1Gix', '1.Gi', '1.xGi']) assert.equal(parseQuantity(text), null, text);
+	});
+
+	test('the evictionHard block: indented, blank lines and comments at any indentation within it, a space before a colon', () => {
+		assert.equal(evictionHardMemoryAvailable('kubelet:\n  evictionHard:\n \n# tight\n  # tighter\n    memory.available: 200Mi\n'), '200Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available : 400Mi  \n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: 500Mi  # was 1Gi\n'), '500Mi');
+	});
+
+	test('a comment after "evictionHard:", and CRLF line ends, as the kubelet\'s YAML parser takes them', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard: # the kubelet evicts below\n  memory.available: 300Mi\n'), '300Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\r\n  memory.available: 400Mi\r\n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {memory.available: 500Mi}\r\n'), '500Mi');
+	});
+
+	test('what is not evictionHard\'s memory.available: a commented-out block, a block string, a longer key', () => {
+		assert.equal(evictionHardMemoryAvailable('# evictionHard:\n#   memory.available: 1Gi\n'), undefined);
+		assert.equal(evictionHardMemoryAvailable('evictionHard: |\n  memory.available: 1Gi\n'), null);
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  allocatable.memory.available: 1Gi\n'), null);
+	});
+
+	test('the flow form: keys quoted or not, with or without spaces around the colon', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {memory.available: 300Mi, nodefs.available: 10%}\n'), '300Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:{"memory.available":"400Mi"}\n'), '400Mi');
+		assert.equal(evictionHardMemoryAvailable('evictionHard: {"memory.available" : \'500Mi\'}\n'), '500Mi');
+	});
+
+	test('a value quoted only in part is taken as written', () => {
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: "200Mi"x\n'), '"200Mi"x');
+		assert.equal(evictionHardMemoryAvailable('evictionHard:\n  memory.available: x"200Mi"\n'), 'x"200Mi"');
+	});
+
+	test('percentages: any number of digits, a fraction; nothing before or after', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		const percent = (value: string) => {
+			tree.write(configFile, `evictionHard:\n  memory.available: ${value}\n`);
+			const threshold = readEvictionThreshold(tree.root);
+			return threshold.source === 'config' ? threshold.percent : threshold.note;
+		};
+		assert.deepEqual(['10%', '7.5%', '0.25%'].map(percent), [10, 7.5, 0.25]);
+		assert.deepEqual(['x5%', '5%x'].map(percent), ['/var/lib/kubelet/config.yaml memory.available "x5%" not understood', '/var/lib/kubelet/config.yaml memory.available "5%x" not understood']);
+	});
+
+	test('what the default is taken for: no evictionHard, no config where a directory should be, an unreadable config (its 40 first characters of a value not understood)', () => {
+		const tree = new FixtureTree();
+		after(() => tree.remove());
+		tree.write(configFile, 'kind: KubeletConfiguration\n');
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: '/var/lib/kubelet/config.yaml', note: '/var/lib/kubelet/config.yaml sets no evictionHard'});
+		tree.write(configFile, `evictionHard:\n  memory.available: ${'9'.repeat(30)}${'x'.repeat(30)}\n`);
+		assert.equal(readEvictionThreshold(tree.root).note, `/var/lib/kubelet/config.yaml memory.available "${'9'.repeat(30)}${'x'.repeat(10)}" not understood`);
+		const config = path.join(tree.root, configFile);
+		assert.deepEqual(openOn(config), [], 'the file is closed after it is read');
+		fs.rmSync(config);
+		fs.symlinkSync('/etc/hostname', config);
+		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: '/var/lib/kubelet/config.yaml unreadable (ELOOP)'});
+		const notDirectory = new FixtureTree();
+		after(() => notDirectory.remove());
+		notDirectory.write('var/lib/kubelet', 'a file\n');
+		assert.deepEqual(readEvictionThreshold(notDirectory.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: null});
 	});
 
 	test('a value it cannot read or understand falls back to the default, saying so; --root is where it looks', () => {
