@@ -989,4 +989,18 @@ describe('the names of a removed container', () => {
 		assert.deepEqual(gone(`/mypod/${id}`, {containerName: 'web'}), {podName: 'web', containerName: 'web'}, 'in no pod: its pod is itself');
 		assert.equal(gone(`/mypod/${id}`, {podName: 'shop'}), null, 'files that give no container name');
 	});
+
+	test('a removed podman container is named from its files by the leaf below its cgroup too (crun\'s `container`), where its processes were', () => {
+		const id = 'c'.repeat(64);
+		const facts: ContainerFacts = {
+			version: 1,
+			containerNames: namesOnDisk(id, {runtime: 'podman', containerName: 'web'}),
+			podNames: () => null,
+			hostname: () => null,
+			fullCapabilities: () => null,
+			pinnedNamespace: () => null,
+		};
+		const scope = `/machine.slice/libpod-${id}.scope`;
+		for (const cgroupPath of [scope, `${scope}/container`]) assert.deepEqual(goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts), {podName: 'web', containerName: 'web'}, cgroupPath);
+	});
 });
