@@ -153,11 +153,11 @@ const shortIdLength = 12;
 const bareContainerId = /^[0-9a-f]{64}$/;
 
 /**
- * The id of the container whose own cgroup this is: the one the runtime's naming gives, or a bare 64-hex leaf that
- * no naming rule placed (its runtime is then known only from the runtime's own files).
+ * The id of the container whose cgroup this is, or is below (crun's `container` leaf): the one the runtime's naming
+ * gives, or a bare 64-hex leaf that no naming rule placed (its runtime is then known only from the runtime's own files).
  */
 function runtimeContainerIdOf(cgroupPath: string, identity: RuntimeCgroupIdentity | null): string | null {
-	if (identity?.role === 'container') return identity.containerCgroup === cgroupPath ? identity.containerId : null;
+	if (identity?.role === 'container') return identity.containerId;
 	const leaf = leafName(cgroupPath);
 	return identity === null && bareContainerId.test(leaf) ? leaf : null;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import fc from 'fast-check';
-import {inferTopology, withLocalChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
+import {goneCgroupNames, inferTopology, withLocalChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
@@ -722,5 +722,285 @@ describe('local changes without inferring the pods again', () => {
 		);
 		assert.ok(fastPaths > 300, `most local changes take the fast path (${fastPaths})`);
 		assert.ok(podFastPaths > 100, `changes inside containers take it too (${podFastPaths})`);
+	});
+});
+
+describe('the namespace table and what a pod\'s containers share', () => {
+	test('the namespace table lists each namespace once: its processes, lowest pid and whether it is the host\'s, by inode', () => {
+		const topology = noIdentities([
+			processIn(300, 'app', '/pods/t/app', {net: 4026532100, pid: 4026532101, mnt: 4026532102}),
+			processIn(100, 'sshd', '/system.slice/ssh.service'),
+			processIn(200, 'sidecar', '/pods/t/sidecar', {net: 4026532100, mnt: null}),
+		]);
+		const entry = (type: string, inode: number | null) => topology.namespaces.find((candidate) => candidate.type === type && candidate.inode === inode);
+		assert.deepEqual(entry('net', 4026532100), {type: 'net', inode: 4026532100, processes: 2, owner: 200, host: false});
+		assert.deepEqual(entry('pid', 4026532101), {type: 'pid', inode: 4026532101, processes: 1, owner: 300, host: false});
+		assert.deepEqual(entry('net', hostNamespaces.net), {type: 'net', inode: hostNamespaces.net, processes: 1, owner: 100, host: true});
+		assert.deepEqual(entry('pid', hostNamespaces.pid), {type: 'pid', inode: hostNamespaces.pid, processes: 2, owner: 100, host: true});
+		assert.deepEqual(entry('mnt', hostNamespaces.mnt), {type: 'mnt', inode: hostNamespaces.mnt, processes: 1, owner: 100, host: true}, 'an unreadable link is in no namespace');
+		assert.equal(topology.namespaces.filter((candidate) => candidate.type === 'pid_for_children').length, 0, 'a view of pid, not a namespace of its own');
+		assert.equal(topology.namespaces.length, 11, 'the host\'s eight and the pods\' net, pid and mount namespaces');
+		const inodes = topology.namespaces.map((candidate) => candidate.inode);
+		assert.deepEqual(inodes, [...inodes].sort((a, b) => a - b));
+	});
+
+	test('a pod shares a namespace only where every container is in one that is not the host\'s', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'app', '/pods/s/app', {net: 4026532100, uts: null, pid: 4026532300, mnt: 4026532101}),
+			processIn(200, 'sidecar', '/pods/s/sidecar', {net: 4026532100, uts: null, pid: 4026532300, mnt: 4026532201}),
+		]).pods;
+		assert.deepEqual(pod.shared, {net: true, ipc: false, uts: false, pid: true}, 'both in the host\'s IPC namespace; neither UTS link readable');
+		const [alone] = noIdentities([processIn(100, 'app', '/pods/s/app', {net: 4026532100, pid: 4026532300, mnt: 4026532101})]).pods;
+		assert.deepEqual(alone.shared, {net: false, ipc: false, uts: false, pid: false}, 'a container alone shares nothing');
+	});
+
+	test('a pod is in the host\'s namespaces that any container but the infra is in, read', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'pause', '/pods/h/infra', {net: 4026532100, ipc: 4026532101, uts: 4026532102, user: 4026532103, cgroup: 4026532104, mnt: 4026532105}),
+			processIn(200, 'app', '/pods/h/app', {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532200, user: 4026532203, cgroup: 4026532204, mnt: 4026532205, time: null}),
+			processIn(300, 'agent', '/pods/h/agent', {net: 4026532100, ipc: 4026532101, uts: 4026532102, pid: 4026532300, user: 4026532303, mnt: 4026532305, time: null}),
+		]).pods;
+		assert.equal(pod.infraContainerId, '/pods/h/infra');
+		assert.deepEqual(pod.hostShared, ['cgroup'], 'the infra alone is in the host\'s pid and time namespaces');
+		const unreadHost = inferTopology(
+			{processes: [processIn(100, 'app', '/pods/h/app', {net: 4026532100, time: null})], hostNamespaces: {...hostNamespaces, time: null}, facts: undefined},
+			{identify: () => null},
+		);
+		assert.deepEqual(unreadHost.pods[0].hostShared, ['ipc', 'uts', 'pid', 'user', 'cgroup'], 'a link unread, here and on the host, is no sign of the host\'s');
+	});
+});
+
+describe('which processes make a pod, and its cgroup', () => {
+	const hex = (digit: string) => digit.repeat(64);
+	const podCgroupOf = (processes: ProcessRecord[], pid: number) => podHolding(noIdentities(processes), pid).cgroup;
+
+	test('a zombie whose links are gone is placed with its parent; a live process whose links could not be read, or a zombie that kept its own, is not', () => {
+		const app = processIn(200, 'app', '/pods/z/app', {net: 4026532100, mnt: 4026532101});
+		const gone = {...unreadable, pid: hostNamespaces.pid, user: hostNamespaces.user};
+		const zombie = processIn(201, 'sh', '/', gone, {state: 'Z', ppid: 200});
+		const notRoot = processIn(202, 'sh', '/user.slice/other.scope', gone, {ppid: 200, namespacesUnreadable: true});
+		const keptLinks = processIn(203, 'job', '/jobs/own', {net: 4026532300, mnt: 4026532301}, {state: 'Z', ppid: 200});
+		const topology = noIdentities([app, zombie, notRoot, keptLinks]);
+		assert.deepEqual(podHolding(topology, 201).containers[0].processes.map((process) => process.pid), [200, 201]);
+		assert.deepEqual(topology.hostProcesses.map((process) => process.pid), [202]);
+		assert.equal(podHolding(topology, 203).cgroup, null, 'the zombie that kept its links is a pod of its own');
+		assert.equal(podHolding(topology, 203).containers[0].cgroup, '/jobs/own');
+		// A zombie's zombie parent reaps nothing: the child is not placed with it.
+		const deadParent = processIn(300, 'job', '/jobs/dead', {net: 4026532400, mnt: 4026532401}, {state: 'Z', ppid: 1});
+		const orphan = processIn(301, 'sh', '/', gone, {state: 'Z', ppid: 300});
+		assert.deepEqual(noIdentities([deadParent, orphan]).hostProcesses.map((process) => process.pid), [301]);
+	});
+
+	test('processes whose namespace links could not be read, or whose host\'s could not, are the host\'s', () => {
+		const topology = noIdentities([processIn(100, 'sshd', '/system.slice/ssh.service', {}, {namespaces: unreadable, namespacesUnreadable: true})]);
+		assert.deepEqual([topology.pods.length, topology.hostProcesses.length], [0, 1]);
+		// Not run as root: the host's links (PID 1's) unread, the user's own processes' read.
+		const ownLinks = inferTopology(
+			{processes: [processIn(100, 'bash', '/user.slice/session-1.scope', {net: 4026532100, pid: 4026532101})], hostNamespaces: unreadable, facts: undefined},
+			{identify: () => null},
+		);
+		assert.deepEqual([ownLinks.pods.length, ownLinks.hostProcesses.length], [0, 1]);
+	});
+
+	test('a process whose cgroup could not be read has no cgroup of its own: it is known by its mount namespace', () => {
+		const process = processIn(100, 'init', '/', {pid: 4026532300, mnt: 4026532101}, {cgroups: {container: null, memory: null, cpu: null, cpuacct: null, pids: null}});
+		const [pod] = noIdentities([process]).pods;
+		assert.deepEqual(pod.containers.map((container) => [container.id, container.cgroup]), [['/#mnt:4026532101', null]]);
+	});
+
+	test('a cgroup named like a container id with more around it is no container id', () => {
+		for (const leaf of [`run-${hex('c')}`, `${hex('c')}.old`]) {
+			const [pod] = noIdentities([processIn(100, 'job', `/jobs/${leaf}`, {pid: 4026532300, mnt: 4026532101})]).pods;
+			assert.deepEqual(pod.containers.map((container) => [container.containerId, container.name]), [[null, leaf]], leaf);
+		}
+	});
+
+	test('a podman pod under libpod_parent is named by its pod id', () => {
+		const podId = hex('9');
+		const [pod] = infer([
+			processIn(100, 'catatonit', `/libpod_parent/${podId}/${hex('1')}`, {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'httpd', `/libpod_parent/${podId}/${hex('2')}`, {net: 4026532100, mnt: 4026532201}),
+		]).pods;
+		assert.deepEqual([pod.cgroup, pod.name], [`/libpod_parent/${podId}`, 'pod-999999999999']);
+	});
+
+	test('each pause-like program makes an infra container', () => {
+		for (const comm of ['pause', 'catatonit', 'podman-pause', 'infra']) {
+			const [pod] = noIdentities([
+				processIn(100, comm, '/pods/p/holder', {net: 4026532100, mnt: 4026532101}),
+				processIn(200, 'web', '/pods/p/web', {net: 4026532100, mnt: 4026532201}),
+			]).pods;
+			assert.equal(pod.infraContainerId, '/pods/p/holder', comm);
+		}
+	});
+
+	test('a pause started through two wrappers is no infra: only the program that started it may sit beside it', () => {
+		const inHolder = (pid: number, comm: string, ppid: number) => processIn(pid, comm, '/pods/p/holder', {net: 4026532100, mnt: 4026532101}, {ppid});
+		const web = processIn(200, 'web', '/pods/p/web', {net: 4026532100, mnt: 4026532201});
+		assert.equal(noIdentities([inHolder(100, 'sh', 1), inHolder(101, 'pause', 100), web]).pods[0].infraContainerId, '/pods/p/holder');
+		assert.equal(noIdentities([inHolder(100, 'sh', 1), inHolder(101, 'sh', 100), inHolder(102, 'pause', 101), web]).pods[0].infraContainerId, null);
+	});
+
+	test('a pod with no cgroup of its own is named after its infra, else the container whose first process started first', () => {
+		const inShop = (pid: number, comm: string, mnt: number, starttime: number) => processIn(pid, comm, '/pods/shop', {net: 4026532100, mnt}, {starttime});
+		const nameOf = (processes: ProcessRecord[]) => {
+			const [pod] = noIdentities(processes).pods;
+			assert.equal(pod.cgroup, null);
+			return pod.name;
+		};
+		const alpha = inShop(300, 'alpha', 4026532101, 30);
+		assert.equal(nameOf([alpha, inShop(150, 'beta-worker', 4026532201, 40), inShop(400, 'beta', 4026532201, 10), inShop(200, 'gamma', 4026532301, 20)]), 'beta', 'not its lowest pid');
+		assert.equal(nameOf([inShop(300, 'alpha', 4026532101, 10), inShop(200, 'beta', 4026532201, 10)]), 'beta', 'of one tick, the lower pid');
+		assert.equal(nameOf([alpha, inShop(500, 'pause', 4026532501, 90)]), 'pause', 'the infra, started last');
+	});
+
+	test('a pod with no cgroup of its own is known by its first non-host namespace whose link could be read', () => {
+		const [pod] = noIdentities([
+			processIn(100, 'alpha', '/pods/shop', {net: null, uts: 4026532102, mnt: 4026532101}),
+			processIn(200, 'beta', '/pods/shop', {net: 4026532100, uts: 4026532102, mnt: 4026532201}),
+		]).pods;
+		assert.deepEqual([pod.cgroup, pod.id], [null, 'pod-net-4026532100']);
+	});
+
+	test('containers under a runtime\'s default parent share no pod cgroup; under a parent of the user\'s choosing they do', () => {
+		const pair = (parent: string) => [
+			processIn(100, 'one', `${parent}/${hex('a')}`, {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'two', `${parent}/${hex('b')}`, {net: 4026532100, mnt: 4026532201}),
+		];
+		const defaults = ['/docker', '/system.slice', '/machine.slice', '/user.slice', '/libpod_parent', '/default', '/k8s.io', '/moby', '/kubepods/burstable', '/kubepods/besteffort', '/lxc.payload', '/kubepods', '/kubepods.slice', '/kubepods.slice/kubepods-burstable.slice'];
+		for (const parent of defaults) assert.equal(podCgroupOf(pair(parent), 100), null, parent);
+		for (const parent of ['/mypod', '/kubepodsx', '/my-kubepods']) assert.equal(podCgroupOf(pair(parent), 100), parent, parent);
+	});
+
+	test('containers in a runtime\'s cgroups get a pod cgroup only where all sit in it, none beside a cgroup no runtime made', () => {
+		const shared = {net: 4026532100};
+		assert.equal(podCgroupOf([processIn(100, 'one', `/mypod/${hex('a')}`, {...shared, mnt: 4026532101}), processIn(200, 'two', `/other/${hex('b')}`, {...shared, mnt: 4026532201})], 100), null, 'two parents');
+		assert.equal(podCgroupOf([processIn(100, 'one', `/jobs/${hex('a')}`, {...shared, mnt: 4026532101}), processIn(200, 'two', '/jobs/helper', {...shared, mnt: 4026532201})], 100), null, 'a runtime\'s and a plain cgroup');
+	});
+
+	test('the root is no pod\'s cgroup: containers whose only common parent it is get none', () => {
+		const shared = {net: 4026532100};
+		assert.equal(podCgroupOf([processIn(100, 'one', `/${hex('a')}`, {...shared, mnt: 4026532101}), processIn(200, 'two', `/${hex('b')}`, {...shared, mnt: 4026532201})], 100), null, 'runtime ids at the root');
+		const plain = noIdentities([processIn(100, 'one', '/a', {...shared, mnt: 4026532101}), processIn(200, 'two', '/b', {...shared, mnt: 4026532201})]);
+		assert.deepEqual([plain.pods[0].cgroup, plain.pods[0].id], [null, 'pod-net-4026532100']);
+	});
+
+	test('a container in the parent of the others\': their common parent is its cgroup', () => {
+		const shared = {net: 4026532100};
+		const pod = podHolding(
+			noIdentities([
+				processIn(100, 'one', '/a/b', {...shared, mnt: 4026532101}),
+				processIn(200, 'two', '/a/c', {...shared, mnt: 4026532201}),
+				processIn(300, 'three', '/a', {...shared, mnt: 4026532301}),
+			]),
+			100,
+		);
+		assert.equal(pod.cgroup, '/a');
+	});
+
+	test('a pod cannot claim a cgroup where another pod\'s container sits; a sibling of like name is no matter', () => {
+		const svc = [processIn(100, 'app', '/work/svc/app', {net: 4026532100, mnt: 4026532101}), processIn(200, 'sidecar', '/work/svc/sidecar', {net: 4026532100, mnt: 4026532201})];
+		assert.equal(podCgroupOf([...svc, processIn(300, 'other', '/work/svc', {net: 4026532900, mnt: 4026532901})], 100), null);
+		assert.equal(podCgroupOf([...svc, processIn(300, 'other', '/work/svc-old/x', {net: 4026532900, mnt: 4026532901})], 100), '/work/svc');
+	});
+
+	test('a pod whose containers are not all in its runtime\'s pod cgroup gets none: one joined from a cgroup no runtime made, or a Docker container\'s', () => {
+		const net = {net: 4026532100};
+		const kube = processIn(100, 'app', kubeContainer('a'), {...net, mnt: 4026532101});
+		assert.equal(podHolding(infer([kube, processIn(200, 'debug', '/user.slice/debug.scope', {...net, mnt: 4026532201})]), 100).cgroup, null, 'a cgroup no runtime made');
+		assert.equal(podHolding(infer([kube, processIn(200, 'nginx', `/system.slice/docker-${hex('d')}.scope`, {...net, mnt: 4026532201})]), 100).cgroup, null, 'a Docker container\'s');
+	});
+
+	test('two Docker containers that share nothing are two pods', () => {
+		const topology = infer([
+			processIn(100, 'redis', `/system.slice/docker-${hex('1')}.scope`, {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'nginx', `/system.slice/docker-${hex('2')}.scope`, {net: 4026532200, mnt: 4026532201}),
+		]);
+		assert.equal(topology.pods.length, 2);
+	});
+
+	test('a process outside any runtime\'s cgroup that joined a pod\'s network namespace is in that pod', () => {
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'debug', '/user.slice/debug.scope', {net: 4026532100, mnt: 4026532201}),
+		]);
+		assert.equal(topology.pods.length, 1);
+		assert.deepEqual(topology.pods[0].notes, []);
+	});
+
+	test('a process that joined one pod\'s network namespace and another\'s UTS namespace does not merge the two pods', () => {
+		const other = '/kubepods/besteffort/pod0b0b0b0b-0000-4000-8000-000000000002';
+		const topology = infer([
+			processIn(100, 'debug', '/user.slice/debug.scope', {net: 4026532100, uts: 4026532202, mnt: 4026532101}),
+			processIn(200, 'app', kubeContainer('a'), {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'web', `${other}/${hex('c')}`, {uts: 4026532202, mnt: 4026532301}),
+		]);
+		assert.equal(topology.pods.length, 2);
+		assert.deepEqual(podHolding(topology, 300).notes, [`shares its UTS namespace 4026532202 with pod ${podHolding(topology, 100).name}: kept apart by their cgroups`]);
+	});
+
+	test('two pods sharing a namespace through several processes get one note each', () => {
+		const other = '/kubepods/besteffort/pod0b0b0b0b-0000-4000-8000-000000000002';
+		const topology = infer([
+			processIn(100, 'app', kubeContainer('a'), {ipc: 4026532100, mnt: 4026532103}),
+			processIn(200, 'intruder', `${other}/${hex('c')}`, {ipc: 4026532100, mnt: 4026532203}),
+			processIn(201, 'helper', `${other}/${hex('c')}`, {ipc: 4026532100, mnt: 4026532203}),
+		]);
+		assert.deepEqual(podHolding(topology, 100).notes, [`shares its IPC namespace 4026532100 with pod ${podHolding(topology, 200).name}: kept apart by their cgroups`]);
+		assert.equal(podHolding(topology, 200).notes.length, 1);
+	});
+
+	test('a kernel thread in a container\'s cgroup (vhost workers join their owner\'s) is the host\'s, and leaves the cgroup the container\'s', () => {
+		const podId = hex('9');
+		const httpd = `/libpod_parent/${podId}/${hex('2')}`;
+		const topology = infer([
+			processIn(100, 'catatonit', `/libpod_parent/${podId}/${hex('1')}`, {net: 4026532100, mnt: 4026532101}),
+			processIn(200, 'httpd', httpd, {net: 4026532100, mnt: 4026532201}),
+			processIn(300, 'vhost-200', httpd, {}, {isKernelThread: true, ppid: 2}),
+		]);
+		assert.deepEqual(topology.hostProcesses.map((process) => process.pid), [300]);
+		assert.deepEqual(podHolding(topology, 200).containers.map((container) => container.cgroup).sort(), [`/libpod_parent/${podId}/${hex('1')}`, httpd]);
+	});
+
+	test('pods in order of name, then of id', () => {
+		const topology = noIdentities([
+			processIn(100, 'one', '/b/job', {pid: 4026532100, mnt: 4026532101}),
+			processIn(200, 'two', '/a/zeta', {pid: 4026532200, mnt: 4026532201}),
+			processIn(300, 'three', '/c/alpha', {pid: 4026532300, mnt: 4026532301}),
+			processIn(400, 'four', '/a/job', {pid: 4026532400, mnt: 4026532401}),
+		]);
+		assert.deepEqual(topology.pods.map((pod) => pod.id), ['/c/alpha', '/a/job', '/b/job', '/a/zeta']);
+	});
+});
+
+describe('the names of a removed container', () => {
+	test('a removed container\'s names from its runtime\'s files: its pod\'s where the files name one, though its cgroup names none', () => {
+		const id = 'c'.repeat(64);
+		const facts = (names: Partial<KnownContainerNames>): ContainerFacts => ({
+			version: 1,
+			containerNames: namesOnDisk(id, names),
+			podNames: () => null,
+			hostname: () => null,
+			fullCapabilities: () => null,
+			pinnedNamespace: () => null,
+		});
+		const gone = (cgroupPath: string, names: Partial<KnownContainerNames>) => goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts(names));
+		assert.deepEqual(gone(`/mypod/${id}`, {containerName: 'web', podName: 'shop'}), {podName: 'shop', containerName: 'web'});
+		assert.deepEqual(gone(`/mypod/${id}`, {containerName: 'web'}), {podName: 'web', containerName: 'web'}, 'in no pod: its pod is itself');
+		assert.equal(gone(`/mypod/${id}`, {podName: 'shop'}), null, 'files that give no container name');
+	});
+
+	test('a removed podman container is named from its files by the leaf below its cgroup too (crun\'s `container`), where its processes were', () => {
+		const id = 'c'.repeat(64);
+		const facts: ContainerFacts = {
+			version: 1,
+			containerNames: namesOnDisk(id, {runtime: 'podman', containerName: 'web'}),
+			podNames: () => null,
+			hostname: () => null,
+			fullCapabilities: () => null,
+			pinnedNamespace: () => null,
+		};
+		const scope = `/machine.slice/libpod-${id}.scope`;
+		for (const cgroupPath of [scope, `${scope}/container`]) assert.deepEqual(goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts), {podName: 'web', containerName: 'web'}, cgroupPath);
 	});
 });
