@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import {FileReader} from '../../source/collect/file-reader.js';
+import {descriptorsOpenOn} from '../helpers/processes.js';
 
 /** A temp directory of files, each holding its own name; removed after the test. */
 function filesIn(t: TestContext, count: number): string[] {
@@ -35,17 +36,6 @@ function keptBeforeRefusal(reader: FileReader, files: string[], keep = (file: st
 	}
 	for (const descriptor of kept) reader.release(descriptor);
 	return kept.length;
-}
-
-/** The descriptors this process has open on a file. */
-function openOn(file: string): string[] {
-	return fs.readdirSync('/proc/self/fd').filter((descriptor) => {
-		try {
-			return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
-		} catch {
-			return false;
-		}
-	});
 }
 
 describe('the descriptor budget', () => {
@@ -136,7 +126,7 @@ describe('reads', () => {
 		assert.equal(reader.readPath(file, 3), 3);
 		reader.release(kept);
 		reader.release(big);
-		assert.deepEqual([...openOn(file), ...openOn(large)], [], 'read by path: closed after');
+		assert.deepEqual([...descriptorsOpenOn(file), ...descriptorsOpenOn(large)], [], 'read by path: closed after');
 	});
 
 	test('a failed read says why: gone (ENOENT, ESRCH), denied (EACCES, EPERM), or other', (t) => {

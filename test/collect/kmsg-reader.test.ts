@@ -5,6 +5,7 @@ import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
+import {descriptorsOpenOn} from '../helpers/processes.js';
 
 // As kernel 6.x writes them (kernel 6.18 on this machine, `dmesg` after a rig's OOM kill).
 const summaryLine =
@@ -76,15 +77,6 @@ class FakeKmsg {
 const summaryOf = (pid: number) => summaryLine.replace('pid=1234', `pid=${pid}`);
 const nowUsec = () => Number(process.hrtime.bigint() / 1000n);
 const pids = (kills: Array<{pid: number}>) => kills.map((kill) => kill.pid);
-/** The descriptors this process has open on a path. */
-const openOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((descriptor) => {
-	try {
-		return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
-	} catch {
-		return false;
-	}
-});
-
 describe('kmsg records', () => {
 	test('a record: priority, sequence, µs since boot, message; continuation lines dropped', () => {
 		assert.deepEqual(parseKmsgRecord(`3,1234,5678,-;${killedLine}\n SUBSYSTEM=x\n`), {priority: 3, sequence: 1234, bootUsec: 5678, message: killedLine});
@@ -407,9 +399,9 @@ describe('KmsgReader', () => {
 	test('close releases the log\'s descriptor, once: nothing logged after is read, and a second close closes nothing else', (t) => {
 		const kmsg = new FakeKmsg(t);
 		const reader = new KmsgReader({path: kmsg.path});
-		assert.equal(openOn(kmsg.path).length, 1);
+		assert.equal(descriptorsOpenOn(kmsg.path).length, 1);
 		reader.close();
-		assert.deepEqual(openOn(kmsg.path), []);
+		assert.deepEqual(descriptorsOpenOn(kmsg.path), []);
 		kmsg.log(1000, summaryOf(1));
 		assert.deepEqual(reader.poll(), []);
 		const open = fs.readdirSync('/proc/self/fd');

@@ -12,6 +12,7 @@ import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import {modelToJson} from '../../source/output/json.js';
 import {modelToText} from '../../source/output/text.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {descriptorsOpenOn} from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
 /** The fixture's /proc/meminfo MemTotal. */
@@ -54,17 +55,6 @@ function nodeReader(layout: CgroupLayout | null, files = new FileReader('/proc')
 	const reader = new NodeMemoryReader(layout, files, readEvictionThreshold(null));
 	after(() => reader.close());
 	return reader;
-}
-
-/** The descriptors this process has open on a file. */
-function openOn(file: string): string[] {
-	return fs.readdirSync('/proc/self/fd').filter((descriptor) => {
-		try {
-			return fs.readlinkSync(`/proc/self/fd/${descriptor}`) === file;
-		} catch {
-			return false;
-		}
-	});
 }
 
 function modelOf(tree: FixtureTree) {
@@ -162,7 +152,7 @@ describe('the root cgroup\'s figures', () => {
 		const tree = v1Node();
 		const reader = nodeReader(layoutFromDirectory(tree.cgroup), new FileReader('/proc', 0));
 		assert.deepEqual(rootFigures(reader), [3000 * MiB, 1000 * MiB]);
-		assert.deepEqual(openOn(path.join(tree.cgroup, 'memory', 'memory.stat')), []);
+		assert.deepEqual(descriptorsOpenOn(path.join(tree.cgroup, 'memory', 'memory.stat')), []);
 	});
 
 	test('the files are kept open, one descriptor each however many refreshes; close gives them back', () => {
@@ -170,9 +160,9 @@ describe('the root cgroup\'s figures', () => {
 		const reader = nodeReader(layoutFromDirectory(tree.cgroup));
 		const kept = ['memory.stat', 'memory.usage_in_bytes'].map((name) => path.join(tree.cgroup, 'memory', name));
 		assert.deepEqual(rootFigures(reader, 6), [3000 * MiB, 1000 * MiB]);
-		assert.deepEqual(kept.map((file) => openOn(file).length), [1, 1]);
+		assert.deepEqual(kept.map((file) => descriptorsOpenOn(file).length), [1, 1]);
 		reader.close();
-		assert.deepEqual(kept.map((file) => openOn(file).length), [0, 0]);
+		assert.deepEqual(kept.map((file) => descriptorsOpenOn(file).length), [0, 0]);
 	});
 
 	test('a kept file whose read fails is let go, and opened again at the next detailed refresh', () => {
@@ -256,7 +246,7 @@ describe('the kubelet config file', () => {
 		tree.write(configFile, `evictionHard:\n  memory.available: ${'9'.repeat(30)}${'x'.repeat(30)}\n`);
 		assert.equal(readEvictionThreshold(tree.root).note, `/var/lib/kubelet/config.yaml memory.available "${'9'.repeat(30)}${'x'.repeat(10)}" not understood`);
 		const config = path.join(tree.root, configFile);
-		assert.deepEqual(openOn(config), [], 'the file is closed after it is read');
+		assert.deepEqual(descriptorsOpenOn(config), [], 'the file is closed after it is read');
 		fs.rmSync(config);
 		fs.symlinkSync('/etc/hostname', config);
 		assert.deepEqual(readEvictionThreshold(tree.root), {bytes: 100 * MiB, percent: null, source: 'default', file: null, note: '/var/lib/kubelet/config.yaml unreadable (ELOOP)'});

@@ -1,6 +1,6 @@
 import {type ChildProcess, execFile} from 'node:child_process';
 import {once} from 'node:events';
-import {accessSync, constants, readFileSync} from 'node:fs';
+import {accessSync, constants, readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import {readFile, readlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -170,4 +170,15 @@ export function isExecutable(path: string): boolean {
 /** Whether a command is on PATH, as a shell would find it. */
 export function commandExists(command: string): boolean {
 	return (process.env.PATH ?? '').split(':').some((dir) => dir && isExecutable(join(dir, command)));
+}
+
+/** The descriptors this process has open on a file. */
+export function descriptorsOpenOn(file: string): string[] {
+	return readdirSync('/proc/self/fd').filter((descriptor) => {
+		try {
+			return readlinkSync(`/proc/self/fd/${descriptor}`) === file;
+		} catch {
+			return false;
+		}
+	});
 }
