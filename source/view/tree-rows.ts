@@ -196,18 +196,20 @@ const matchesProcess = (process: ProcessRecord, query: string): boolean =>
 	String(process.pid) === query || nameMatches(process.comm, query) || nameMatches(process.cmdline, query);
 
 /**
- * The nodes of the pods and containers of earlier frames: a model hands out the same pod and container objects
- * while nothing about them changed, and a node is a function of its object, its pod and the filter alone.
+ * The nodes of the pods and containers of earlier frames, unfiltered: a model hands out the same pod and container
+ * objects while nothing about them changed, and such a node is a function of its object and its pod alone. A
+ * filter also matches processes' command lines, which the scanner fills in place: filtered nodes are made anew.
  */
-const podNodes = new WeakMap<Pod, {query: string; node: TreeNode | null}>();
-const containerNodes = new WeakMap<Container, {pod: Pod; query: string; node: TreeNode | null}>();
+const podNodes = new WeakMap<Pod, TreeNode>();
+const containerNodes = new WeakMap<Container, {pod: Pod; node: TreeNode}>();
 
 function podNode(pod: Pod, query: string, tombstones: readonly Tombstone[]): TreeNode | null {
-	if (tombstones.length > 0) return makePodNode(pod, query, tombstones);
-	const kept = podNodes.get(pod);
-	if (kept?.query === query) return kept.node;
-	const node = makePodNode(pod, query, tombstones);
-	podNodes.set(pod, {query, node});
+	if (query !== '' || tombstones.length > 0) return makePodNode(pod, query, tombstones);
+	let node = podNodes.get(pod);
+	if (node === undefined) {
+		node = makePodNode(pod, query, tombstones)!;
+		podNodes.set(pod, node);
+	}
 	return node;
 }
 
@@ -284,10 +286,11 @@ function gonePodNode(tombstones: readonly Tombstone[], query: string): TreeNode 
 }
 
 function containerNode(container: Container, pod: Pod, query: string): TreeNode | null {
+	if (query !== '') return makeContainerNode(container, pod, query);
 	const kept = containerNodes.get(container);
-	if (kept?.pod === pod && kept.query === query) return kept.node;
-	const node = makeContainerNode(container, pod, query);
-	containerNodes.set(container, {pod, query, node});
+	if (kept?.pod === pod) return kept.node;
+	const node = makeContainerNode(container, pod, query)!;
+	containerNodes.set(container, {pod, node});
 	return node;
 }
 

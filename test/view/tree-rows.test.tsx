@@ -103,19 +103,35 @@ test('rows carry the figures the table shows', () => {
 
 test('pods and containers the next model shares: rows as that model shows them, its processes\' figures, the filter of now', () => {
 	const model = makeModel();
+	const web = model.pods.find((pod) => pod.name === 'web-7d9f4')!;
+	const nginx = web.containers.find((container) => container.name === 'nginx')!;
+	const open = {...defaults, expansion: new Map([[`container:${nginx.id}`, true]])};
 	const row = (rows: ReturnType<typeof buildTreeRows>, key: string) => rows.find((candidate) => candidate.key === key);
-	assert.equal(row(buildTreeRows(model, {...defaults, filter: '2101'}), 'pid:2101')?.metrics.cpuCores, 0.42);
+	assert.equal(row(buildTreeRows(model, open), 'pid:2101')?.metrics.cpuCores, 0.42);
 	// The next refresh shares every pod but the batch pod, whose worker grew; two seconds went by, not one.
 	const batch = model.pods.find((pod) => pod.name === 'batch-job-x1')!;
 	const next = {...model, intervalMs: 2000, pods: model.pods.map((pod) => (pod === batch ? withContainerMemory(pod, 'worker', 123 * MiB) : pod))};
-	assert.equal(row(buildTreeRows(next, {...defaults, filter: '2101'}), 'pid:2101')?.metrics.cpuCores, 0.21);
-	const rows = buildTreeRows(next, defaults);
+	const rows = buildTreeRows(next, open);
+	assert.equal(row(rows, 'pid:2101')?.metrics.cpuCores, 0.21);
 	assert.equal(rows.find((candidate) => candidate.label === 'worker')?.metrics.memoryBytes, 123 * MiB);
 	assert.deepEqual(rows.filter((candidate) => candidate.depth === 0).map((candidate) => candidate.label), ['web-7d9f4', 'kube-proxy-x2x7b', 'batch-job-x1', 'host']);
 	assert.deepEqual(
 		buildTreeRows(next, {...defaults, filter: 'nginx'}).map((candidate) => candidate.label),
 		['web-7d9f4', 'nginx'],
 	);
+});
+
+test('a filter finds a command line the scanner filled in after the frame before', () => {
+	const model = makeModel();
+	const worker = model.pods.flatMap((pod) => pod.containers).find((container) => container.name === 'worker')!;
+	const [record] = worker.processes;
+	const filter = {...defaults, filter: 'nightly-report'};
+	const cmdline = record.cmdline;
+	record.cmdline = '';
+	assert.deepEqual(buildTreeRows(model, filter).map((row) => row.label), []);
+	// The live view's first scan leaves command lines for the second, which writes them into the same records.
+	record.cmdline = `${cmdline} --job nightly-report`;
+	assert.deepEqual(buildTreeRows(model, filter).map((row) => row.label), ['batch-job-x1', 'worker', `${record.pid} ${record.comm}`]);
 });
 
 test('badges name the host namespaces a pod shares; root=host only for an otherwise isolated pod', () => {
