@@ -234,6 +234,13 @@ type Entry = {
 	 * quiet): nothing below it ran, charged or freed memory since.
 	 */
 	quiet: boolean;
+	/**
+	 * No task of it ran between its read before the last scan of the processes and this one's (or its parent's, when
+	 * it was not read): the processes in it need not be read (ProcessScanner's `cgroupStill`).
+	 */
+	cpuStill: boolean;
+	/** Last read outside the reads before a scan (new, or read at once): its next read cannot tell stillness. */
+	readOutOfTurn: boolean;
 };
 
 /** A bit per controller, in the order of `controllers`. */
@@ -281,6 +288,10 @@ export class CgroupReader {
 	private readonly fileOnUnified: Uint8Array;
 	private readonly statsByPath = new Map<string, CgroupStats>();
 	private refreshCount = 0;
+	/** Bumped by each read and readAdded: an entry not marked with the current one is no longer wanted. */
+	private wantedMark = 0;
+	/** The controller of the one file that tells whether a task ran; null with none, or more than one. */
+	private readonly activityController: CgroupController | null;
 
 	constructor(
 		private readonly layout: CgroupLayout,
@@ -291,6 +302,8 @@ export class CgroupReader {
 		this.files = layout.mode === 'v2' ? v2Files : [...v1Files.filter((spec) => !onUnified(spec)), ...v2Files.filter(onUnified)];
 		this.fileBits = Int32Array.from(this.files, (spec) => controllerBit(spec.controller));
 		this.fileOnUnified = Uint8Array.from(this.files, (spec) => (onUnified(spec) ? 1 : 0));
+		const activityFiles = this.files.filter((spec) => spec.activity === true);
+		this.activityController = activityFiles.length === 1 ? activityFiles[0].controller : null;
 	}
 
 	get stats(): ReadonlyMap<string, CgroupStats> {
@@ -300,6 +313,7 @@ export class CgroupReader {
 	/** Reads each wanted cgroup's files of the controllers its bits name (see wantedCgroupPaths). */
 	read(wanted: ReadonlyMap<string, number>): ReadonlyMap<string, CgroupStats> {
 		this.refreshCount++;
+		const mark = ++this.wantedMark;
 		const detailed = this.refreshCount % detailEvery === 1;
 		const retryAbsent = this.refreshCount % absentRetryEvery === 0;
 		// forEach rather than for…of: no iterator result per entry before the JIT has optimized this.
@@ -316,18 +330,77 @@ export class CgroupReader {
 				// A parent is read before its children (wantedCgroupPaths). Its CPU time and memory usage count what every
 				// cgroup below it does: while neither moved, nothing below can have (but for a limit written meanwhile,
 				// read at the next detailed refresh).
-				if (detailed || !this.entries.get(cgroupPath.slice(0, cgroupPath.lastIndexOf('/')))?.quiet) this.readEntry(entry, detailed, retryAbsent);
-				else entry.quiet = true;
+				const parent = this.entries.get(cgroupPath.slice(0, cgroupPath.lastIndexOf('/')));
+				if (detailed || !parent?.quiet) {
+					this.readEntry(entry, detailed, retryAbsent);
+				} else {
+					entry.quiet = true;
+					entry.cpuStill = parent.cpuStill;
+				}
 			}
-			entry.wantedIn = this.refreshCount;
+			entry.wantedIn = mark;
 		});
+		this.forgetUnwanted();
+		return this.statsByPath;
+	}
+
+	private forgetUnwanted(): void {
 		this.entries.forEach((entry, cgroupPath) => {
-			if (entry.wantedIn === this.refreshCount) return;
+			if (entry.wantedIn === this.wantedMark) return;
 			this.releaseEntry(entry);
 			this.entries.delete(cgroupPath);
 			this.statsByPath.delete(cgroupPath);
 		});
+	}
+
+	/**
+	 * After a scan found new cgroups to read (`wanted` changed): reads the cgroups not read yet, and forgets those
+	 * no longer wanted, so that a new container has its figures in the sample that found it.
+	 */
+	readAdded(wanted: ReadonlyMap<string, number>): ReadonlyMap<string, CgroupStats> {
+		const mark = ++this.wantedMark;
+		wanted.forEach((bits, cgroupPath) => {
+			let entry = this.entries.get(cgroupPath);
+			if (entry?.bits === bits) {
+				entry.wantedIn = mark;
+				return;
+			}
+			if (!entry) {
+				entry = this.createEntry(cgroupPath);
+				this.entries.set(cgroupPath, entry);
+				this.statsByPath.set(cgroupPath, entry.stats);
+			}
+			entry.bits = bits;
+			entry.activityHash = -1;
+			this.readEntry(entry, true, true);
+			entry.readOutOfTurn = true;
+			entry.wantedIn = mark;
+		});
+		this.forgetUnwanted();
 		return this.statsByPath;
+	}
+
+	/**
+	 * Whether no task of the CPU-accounting cgroup of a process in `cgroups` ran between that cgroup's last two
+	 * reads: false when it has none, or it is not read, or its CPU time could not be told.
+	 */
+	readonly cpuStill = (cgroups: ProcessCgroups): boolean => {
+		if (this.activityController === null) return false;
+		const cgroupPath = cgroups[this.activityController];
+		return cgroupPath !== null && this.entries.get(cgroupPath)?.cpuStill === true;
+	};
+
+	/**
+	 * Re-reads at once the cgroups where a process exited or began to exit since the read before the scan, with
+	 * their ancestors, parents first: an OOM kill is then counted in the sample that finds its victim gone.
+	 */
+	readAgain(cgroupPaths: readonly string[]): void {
+		const paths = new Set<string>();
+		for (const cgroupPath of cgroupPaths) {
+			for (let ancestor = cgroupPath; ancestor.length > 1 && !paths.has(ancestor); ancestor = ancestor.slice(0, Math.max(1, ancestor.lastIndexOf('/')))) paths.add(ancestor);
+		}
+		// A path sorts before every path it is a prefix of.
+		for (const cgroupPath of [...paths].sort()) this.readNow(cgroupPath);
 	}
 
 	/** Re-reads one cgroup at once (a watched events file changed); false when it is not tracked. */
@@ -336,6 +409,7 @@ export class CgroupReader {
 		if (!entry) return false;
 		entry.activityHash = -1;
 		this.readEntry(entry, false, false);
+		entry.readOutOfTurn = true;
 		return true;
 	}
 
@@ -350,7 +424,7 @@ export class CgroupReader {
 			const mount = this.layout.controllers[spec.controller];
 			return mount ? openablePath(`${mount.directory}${cgroupPath}/${spec.name}`) : null;
 		});
-		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1, ranSinceDetailed: true, quiet: false};
+		return {stats: emptyCgroupStats(cgroupPath), descriptors: new Int32Array(this.files.length).fill(unopened), paths, bits: 0, readBits: 0, wantedIn: 0, activityHash: -1, ranSinceDetailed: true, quiet: false, cpuStill: false, readOutOfTurn: false};
 	}
 
 	private readEntry(entry: Entry, detailed: boolean, retryAbsent: boolean): void {
@@ -394,6 +468,8 @@ export class CgroupReader {
 		entry.stats.exists = readBits !== 0;
 		if (detailed) entry.ranSinceDetailed = !sawActivity;
 		entry.quiet = !active && entry.stats.memory.current === previousUsage;
+		entry.cpuStill = sawActivity && !active && !entry.readOutOfTurn;
+		entry.readOutOfTurn = false;
 	}
 
 	private releaseEntry(entry: Entry): void {

@@ -22,6 +22,8 @@ export type CollectorOptions = {
 	root?: string | null;
 	/** The first sample without command lines, the second with them all: for the live view's first frame. */
 	deferFirstCmdlines?: boolean;
+	/** What reads every file of `procRoot` and the cgroups; a new one by default (a test's sees what is read). */
+	reader?: FileReader;
 };
 
 export class CollectorSetupError extends Error {}
@@ -75,7 +77,7 @@ export class Collector {
 		if (!looksLikeProcfs(options.procRoot)) throw new CollectorSetupError(`${options.procRoot} is not a procfs (no process directories with a stat file)`);
 		if (options.cgroupRoot !== null && !fs.existsSync(options.cgroupRoot)) throw new CollectorSetupError(`${options.cgroupRoot} does not exist`);
 		this.layout = findLayout(options);
-		this.reader = new FileReader(options.procRoot);
+		this.reader = options.reader ?? new FileReader(options.procRoot);
 		this.host = readHostFacts(options.procRoot, this.layout?.mode ?? 'v2');
 		const hostNamespaces = readHostNamespaces(options.procRoot);
 		this.hostNamespaces = hostNamespaces.namespaces;
@@ -99,15 +101,21 @@ export class Collector {
 	sample(): Snapshot {
 		const monotonicMs = performance.now();
 		const figures = this.figures.read();
-		const processes = this.scanner.scan(figures.lastAllocatedPid, figures.uptimeSeconds);
 		let cgroups: ReadonlyMap<string, CgroupStats> = new Map();
+		// The cgroups before the processes: a process in a cgroup where no task ran since the read before the last
+		// scan is not read (CgroupReader.cpuStill). After the scan, the cgroups of processes found exiting or gone
+		// are read again (an OOM kill between the two reads is counted with its victim gone), and a new process's
+		// new cgroup is read.
 		if (this.cgroupReader) {
-			if (this.wantedForStructure !== this.scanner.structureVersion) {
-				this.wanted = wantedCgroupPaths(processes);
-				this.wantedForStructure = this.scanner.structureVersion;
-			}
 			this.rememberCpuUsage(this.cgroupReader.stats);
 			cgroups = this.cgroupReader.read(this.wanted);
+		}
+		const processes = this.scanner.scan(figures.lastAllocatedPid, figures.uptimeSeconds, this.cgroupReader?.cpuStill ?? null);
+		if (this.cgroupReader && this.scanner.endingCgroups.length > 0) this.cgroupReader.readAgain(this.scanner.endingCgroups);
+		if (this.cgroupReader && this.wantedForStructure !== this.scanner.structureVersion) {
+			this.wanted = wantedCgroupPaths(processes);
+			this.wantedForStructure = this.scanner.structureVersion;
+			cgroups = this.cgroupReader.readAdded(this.wanted);
 		}
 		if (this.facts) {
 			// What is kept of gone processes only costs memory: forgotten every few seconds, not after every fork.

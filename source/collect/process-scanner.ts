@@ -49,6 +49,9 @@ class ProcessSlot implements ProcessRecord {
 	schedstatDescriptor = unopened;
 	/** Hash of /proc/<pid>/schedstat read just before the last stat read; -1 when not read. */
 	schedstatHash = -1;
+	/** Its cgroups changed since its stat was last read. */
+	movedSinceStat = false;
+	revision = 0;
 	seenInScan = 0;
 	admittedInScan = 0;
 	/** Scans left in which the namespaces are read again: set at start and exec, when setns is likeliest. */
@@ -60,6 +63,9 @@ class ProcessSlot implements ProcessRecord {
 
 type CachedCgroups = {bytes: Buffer; cgroups: ProcessCgroups};
 
+/** Whether no task of the CPU-accounting cgroup of a process in `cgroups` ran between two reads (CgroupReader.cpuStill). */
+export type CgroupStillness = (cgroups: ProcessCgroups) => boolean;
+
 /**
  * Reads every process in a procfs. Built for the refresh loop: one reused buffer, kept
  * descriptors re-read at position 0, pooled records updated in place, strings made only when the
@@ -70,8 +76,18 @@ export class ProcessScanner {
 	/** Bumped whenever a process appears, goes, execs, or changes its namespaces, cgroups or parent. */
 	structureVersion = 0;
 	unreadableNamespaces = 0;
-	/** Processes of the last scan whose stat was not read: one thread, not run since (schedstat unchanged). */
+	/**
+	 * Processes of the last scan whose stat was not read: one thread, not run since (schedstat unchanged), or in a
+	 * cgroup where no task ran (nothing of them read).
+	 */
 	statReadsSkipped = 0;
+	/** Processes of the last scan of which nothing was read, their cgroup's CPU time still. */
+	stillProcessesSkipped = 0;
+	/**
+	 * The memory cgroups of the processes the last scan found exiting or gone, a cgroup once per process: an OOM kill
+	 * read with its victim gone must be read in its cgroup's counters too (Collector.sample).
+	 */
+	readonly endingCgroups: string[] = [];
 	/** What the last scan changed; null when it cannot say (the second scan fills in every command line). */
 	changes: ProcessChanges | null = null;
 	private readonly admittedNow: ProcessSlot[] = [];
@@ -88,6 +104,7 @@ export class ProcessScanner {
 	private scanCount = 0;
 	private readonly policy: RereadPolicy;
 	private uptimeTicks: number | null = null;
+	private cgroupStill: CgroupStillness | null = null;
 	/** The pids that left in the last scan: their children have been reparented. */
 	private readonly exitedInLastScan = new Set<number>();
 	private readonly defersFirstCmdlines: boolean;
@@ -111,14 +128,18 @@ export class ProcessScanner {
 	/**
 	 * Reads every process. `lastAllocatedPid` (the end of /proc/loadavg) unchanged since the last scan
 	 * means nothing was forked: the known processes are re-read without listing the directory.
-	 * `uptimeSeconds` tells the first scan which processes have just started.
+	 * `uptimeSeconds` tells the first scan which processes have just started. `cgroupStill` tells whether no task
+	 * of a process's CPU-accounting cgroup ran between that cgroup's reads before the last scan and before this one.
 	 */
-	scan(lastAllocatedPid: number | null, uptimeSeconds: number | null = null): readonly ProcessRecord[] {
+	scan(lastAllocatedPid: number | null, uptimeSeconds: number | null = null, cgroupStill: CgroupStillness | null = null): readonly ProcessRecord[] {
 		const reads = this.policy.beginScan(lastAllocatedPid);
 		const scan = reads.scan;
 		this.scanCount = scan;
 		this.uptimeTicks = uptimeSeconds === null ? null : uptimeSeconds * clockTicksPerSecond;
 		this.statReadsSkipped = 0;
+		this.stillProcessesSkipped = 0;
+		this.endingCgroups.length = 0;
+		this.cgroupStill = cgroupStill;
 		this.admittedNow.length = 0;
 		this.changedNow.length = 0;
 		this.exitedNow.length = 0;
@@ -237,12 +258,17 @@ export class ProcessScanner {
 
 	private reread(slot: ProcessSlot, scan: number): boolean {
 		slot.seenInScan = scan;
+		const parentExited = this.exitedInLastScan.has(slot.ppid);
+		if (this.cgroupStill !== null && this.policy.skipsStillProcess(this.cgroupStill(slot.cgroups), parentExited, slot.movedSinceStat, slot.exiting)) {
+			this.keepStat(slot);
+			this.stillProcessesSkipped++;
+			return false;
+		}
 		// Read before the stat, so that whatever the process does after the stat read changes it.
 		const schedstatHash = this.policy.readsSchedstat(slot.threads, slot.admittedInScan) ? this.readSchedstat(slot) : -1;
-		if (this.policy.skipsStat(schedstatHash, slot.schedstatHash, this.exitedInLastScan.has(slot.ppid))) {
+		if (this.policy.skipsStat(schedstatHash, slot.schedstatHash, parentExited)) {
 			// One thread that has not run since its stat was read: the stat would say the same.
-			slot.previousCpuTicks = slot.utime + slot.stime;
-			this.statReadsSkipped++;
+			this.keepStat(slot);
 			return false;
 		}
 		slot.schedstatHash = schedstatHash;
@@ -259,7 +285,10 @@ export class ProcessScanner {
 			if (this.exitingNow(slot)) slot.seenInScan = 0;
 			return true;
 		}
-		slot.previousCpuTicks = previousCpu;
+		if (slot.previousCpuTicks !== previousCpu) {
+			slot.previousCpuTicks = previousCpu;
+			slot.revision++;
+		}
 		let changed = slot.ppid !== previousPpid;
 		if (slot.commHash !== previousCommHash) {
 			// Kernel workers rename themselves all the time (kworker/0:1-events); they never exec or move.
@@ -276,6 +305,15 @@ export class ProcessScanner {
 			if (this.readCgroups(slot, true)) changed = true;
 		}
 		return changed;
+	}
+
+	/** The stat was not read, the process has not run: no CPU time since the last scan. */
+	private keepStat(slot: ProcessSlot): void {
+		this.statReadsSkipped++;
+		const cpu = slot.utime + slot.stime;
+		if (slot.previousCpuTicks === cpu) return;
+		slot.previousCpuTicks = cpu;
+		slot.revision++;
 	}
 
 	/**
@@ -303,17 +341,30 @@ export class ProcessScanner {
 		const length = slot.statDescriptor >= 0 ? reader.readKept(slot.statDescriptor) : reader.readPath(slot.statPath);
 		if (length <= 0 || !parseStat(reader.buffer, length, this.stat)) return false;
 		const stat = this.stat;
+		slot.movedSinceStat = false;
+		const state = String.fromCharCode(stat.state);
+		const rssBytes = stat.rssPages * this.pageSize;
+		const isKernelThread = isKernelThreadFlags(stat.flags);
+		if (slot.ppid !== stat.ppid || slot.state !== state || slot.utime !== stat.utime || slot.stime !== stat.stime || slot.threads !== stat.threads || slot.starttime !== stat.starttime || slot.rssBytes !== rssBytes || slot.isKernelThread !== isKernelThread) {
+			slot.revision++;
+		}
 		slot.ppid = stat.ppid;
-		slot.state = String.fromCharCode(stat.state);
+		slot.state = state;
 		slot.utime = stat.utime;
 		slot.stime = stat.stime;
 		slot.threads = stat.threads;
 		slot.starttime = stat.starttime;
-		slot.rssBytes = stat.rssPages * this.pageSize;
-		slot.isKernelThread = isKernelThreadFlags(stat.flags);
-		slot.exiting = isExitingFlags(stat.flags) || slot.state === 'Z';
+		slot.rssBytes = rssBytes;
+		slot.isKernelThread = isKernelThread;
+		if (isExitingFlags(stat.flags) || slot.state === 'Z') {
+			if (!isNew) this.beginsExiting(slot);
+			slot.exiting = true;
+		} else {
+			slot.exiting = false;
+		}
 		const commHash = hashBytes(reader.buffer, stat.commStart, stat.commEnd);
 		if (commHash !== slot.commHash) {
+			slot.revision++;
 			slot.comm = decodeText(reader.buffer, stat.commStart, stat.commEnd);
 			slot.commHash = commHash;
 			if (isNew) this.readIdentity(slot);
@@ -323,6 +374,7 @@ export class ProcessScanner {
 
 	/** What changes only with a new process or an exec: namespaces, cmdline, uid. */
 	private readIdentity(slot: ProcessSlot): void {
+		slot.revision++;
 		this.readNamespaces(slot, false);
 		// nsenter, runc init and the like exec, then setns: look again on the next scans.
 		slot.namespaceRechecksLeft = this.policy.namespaceRechecksAfterExec;
@@ -334,7 +386,10 @@ export class ProcessScanner {
 	private readFirstScanCmdlines(): void {
 		for (let index = 0; index < this.live.length; index++) {
 			const slot = this.live[index];
-			if (slot.admittedInScan === 1 && slot.cmdline === '') slot.cmdline = this.readCmdline(slot.pid);
+			if (slot.admittedInScan === 1 && slot.cmdline === '') {
+				slot.cmdline = this.readCmdline(slot.pid);
+				slot.revision++;
+			}
 		}
 	}
 
@@ -365,15 +420,17 @@ export class ProcessScanner {
 		const read = this.namespacesRead;
 		const result = readNamespaceLinks(this.procRoot, slot.pid, read);
 		if (!namespacesDiffer(read, slot.namespaces)) {
+			if (slot.namespacesUnreadable !== result.denied) slot.revision++;
 			slot.namespacesUnreadable = result.denied;
 			return false;
 		}
 		if (confirmLiving && this.exitingNow(slot)) {
-			slot.exiting = true;
+			this.beginsExiting(slot);
 			return false;
 		}
 		slot.namespacesUnreadable = result.denied;
 		Object.assign(slot.namespaces, read);
+		slot.revision++;
 		return true;
 	}
 
@@ -417,10 +474,12 @@ export class ProcessScanner {
 		const cached = this.cgroupCache.get(hash);
 		const bytes = cached && cached.bytes.length === length && reader.buffer.compare(cached.bytes, 0, length, 0, length) === 0 ? cached.bytes : Buffer.from(reader.buffer.subarray(0, length));
 		if (confirmLiving && this.exitingNow(slot)) {
-			slot.exiting = true;
+			this.beginsExiting(slot);
 			return false;
 		}
 		slot.cgroupHash = hash;
+		slot.movedSinceStat = true;
+		slot.revision++;
 		if (cached?.bytes === bytes) {
 			slot.cgroups = cached.cgroups;
 			return true;
@@ -430,6 +489,14 @@ export class ProcessScanner {
 		this.cgroupCache.set(hash, {bytes, cgroups});
 		slot.cgroups = cgroups;
 		return true;
+	}
+
+	/** Notes the memory cgroup of a process found exiting or gone for the first time (see `endingCgroups`). */
+	private beginsExiting(slot: ProcessSlot): void {
+		if (slot.exiting) return;
+		slot.exiting = true;
+		const cgroupPath = slot.cgroups.memory ?? slot.cgroups.container;
+		if (cgroupPath !== null && cgroupPath !== '/') this.endingCgroups.push(cgroupPath);
 	}
 
 	/** Whether the process is exiting or gone now, from a fresh read of its stat (the slot is left as it was). */
@@ -457,12 +524,14 @@ export class ProcessScanner {
 				live[write++] = slot;
 				continue;
 			}
+			this.beginsExiting(slot);
 			this.slots.delete(slot.pid);
 			this.exitedInLastScan.add(slot.pid);
 			this.exitedNow.push(slot);
 			this.releaseDescriptors(slot);
 			slot.namespaces = emptyNamespaces();
 			slot.cgroups = noCgroups;
+			slot.revision++;
 			this.pool.push(slot);
 		}
 		const dropped = write !== live.length;

@@ -96,6 +96,16 @@ export class RereadPolicy {
 		return schedstatHash !== -1 && schedstatHash === schedstatHashAtLastStat && !parentExited && !this.reads.readsEveryStat;
 	}
 
+	/**
+	 * Whether neither the schedstat nor the stat is read: no task of the process's CPU-accounting cgroup ran between
+	 * that cgroup's reads before the last scan and before this one (`cgroupStill`), so no thread of the process did;
+	 * not when its parent exited in the last scan (reparented without running), its cgroups changed since its stat
+	 * was read (the stillness is of another cgroup), or it is exiting (seen gone only by a read).
+	 */
+	skipsStillProcess(cgroupStill: boolean, parentExited: boolean, movedSinceStat: boolean, exiting: boolean): boolean {
+		return cgroupStill && !parentExited && !movedSinceStat && !exiting && !this.reads.readsEveryStat;
+	}
+
 	/** Scans after a start or an exec in which a process's namespaces are read again: nsenter, runc init and the like exec, then setns. */
 	readonly namespaceRechecksAfterExec = 3;
 

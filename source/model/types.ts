@@ -48,6 +48,11 @@ export type ProcessRecord = {
 	/** True when the namespace links were refused (not root): "unknown", never "gone". */
 	readonly namespacesUnreadable: boolean;
 	readonly isKernelThread: boolean;
+	/**
+	 * Bumped by the scanner whenever a field above changes (records are updated in place): equal revisions of one
+	 * record, equal fields. Absent on records not made by the scanner.
+	 */
+	readonly revision?: number;
 };
 
 /**

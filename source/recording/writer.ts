@@ -49,7 +49,8 @@ function plainScalar(value: unknown): Json {
 	return typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }
 
-type CopiedObject = {plain: {[key: string]: Json}; keys: number};
+/** `revision`: a process record's (ProcessRecord.revision) when copied; -1 for any other object. */
+type CopiedObject = {plain: {[key: string]: Json}; keys: number; revision: number};
 
 /**
  * A copy of a value as JSON would carry it (undefined left out, a number that is not finite as null), processes
@@ -59,7 +60,8 @@ type CopiedObject = {plain: {[key: string]: Json}; keys: number};
  * from the leaves up: a sleeping process, a container whose figures stayed, the process lists of a quiet pod are
  * the same objects as in the previous sample, which diff then passes over without looking inside, and no copy is
  * made of them. The model's processes are the scanner's records, changed in place; the check is on values, never
- * on identity alone. A new copier copies everything.
+ * on identity alone, but for a record whose revision (bumped by the scanner with every change) is the one copied.
+ * A new copier copies everything.
  */
 class SampleCopier {
 	private readonly objects = new WeakMap<object, CopiedObject>();
@@ -90,7 +92,10 @@ class SampleCopier {
 
 	private copyObject(value: Record<string, unknown>): {[key: string]: Json} {
 		const before = this.objects.get(value);
-		const names = isProcessRecord(value) ? processFields : Object.keys(value);
+		const isProcess = isProcessRecord(value);
+		const revision = isProcess && typeof value.revision === 'number' ? value.revision : -1;
+		if (before !== undefined && revision !== -1 && before.revision === revision) return before.plain;
+		const names = isProcess ? processFields : Object.keys(value);
 		let copy: {[key: string]: Json} | null = before === undefined ? {} : null;
 		let keys = 0;
 		for (let index = 0; index < names.length; index++) {
@@ -106,11 +111,14 @@ class SampleCopier {
 			copy[key] = plain;
 		}
 		if (copy === null) {
-			if (keys === before!.keys) return before!.plain;
+			if (keys === before!.keys) {
+				before!.revision = revision;
+				return before!.plain;
+			}
 			// Every field as before, but one the copy before had is gone.
 			copy = matchedFields(value, names, names.length, before!.plain);
 		}
-		this.objects.set(value, {plain: copy, keys});
+		this.objects.set(value, {plain: copy, keys, revision});
 		return copy;
 	}
 }

@@ -218,6 +218,82 @@ describe('a pod none of whose tasks ran since the last read', () => {
 
 });
 
+describe('whether a task of a process\'s cgroup ran between its last two reads (its processes need not be read)', () => {
+	const at = (cgroupPath: string | null) => cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath, pids: cgroupPath});
+
+	test('v1: not at its first read; still while its CPU time stays, not the read after it moved or was read out of turn', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+		for (const cgroupPath of ['/pod', '/pod/app']) {
+			for (const [name, content] of Object.entries(v1MemoryFiles(20 << 20, 64 << 20))) tree.write(`cgroup/memory${cgroupPath}/${name}`, content);
+			tree.write(`cgroup/cpu,cpuacct${cgroupPath}/cpuacct.usage`, '5000000\n');
+		}
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: at('/pod/app')})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const stillAfterRead = () => {
+			reader.read(wanted);
+			return [reader.cpuStill(at('/pod')), reader.cpuStill(at('/pod/app'))];
+		};
+		assert.deepEqual(stillAfterRead(), [false, false], 'the first read has nothing to compare with');
+		assert.deepEqual(stillAfterRead(), [true, true]);
+		assert.equal(reader.cpuStill(at(null)), false, 'a process with no CPU-accounting cgroup');
+		assert.equal(reader.cpuStill(at('/')), false, 'a process in the root cgroup, which is never read');
+		assert.equal(reader.cpuStill(at('/elsewhere')), false, 'a cgroup not read');
+		for (const cgroupPath of ['pod', 'pod/app']) tree.write(`cgroup/cpu,cpuacct/${cgroupPath}/cpuacct.usage`, '6000000\n');
+		assert.deepEqual(stillAfterRead(), [false, false], 'a task ran');
+		assert.deepEqual(stillAfterRead(), [true, true], 'and then none');
+		// Its parent still and its memory usage unchanged, the container is not read: it is still as its parent is.
+		assert.deepEqual([2, 3, 4].map(() => stillAfterRead()), [[true, true], [true, true], [true, true]]);
+		// An events file changed: read at once, between two refreshes. A task that ran before that read and none
+		// after it would look still at the next refresh: it is not taken as still then.
+		tree.write('cgroup/cpu,cpuacct/pod/app/cpuacct.usage', '7000000\n');
+		tree.write('cgroup/cpu,cpuacct/pod/cpuacct.usage', '7000000\n');
+		assert.equal(reader.readNow('/pod/app'), true);
+		reader.read(wanted);
+		assert.equal(reader.cpuStill(at('/pod/app')), false, 'read out of turn');
+		assert.equal(reader.cpuStill(at('/pod')), false);
+		assert.deepEqual(stillAfterRead(), [true, true]);
+	});
+
+	test('a cgroup first read after the scan that found its process is not still at the next read, unless its parent is', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+		for (const cgroupPath of ['/pod', '/pod/app', '/pod/late', '/solo']) tree.cgroupFiles(cgroupPath, {...v2MemoryFiles(10 << 20, 64 << 20), 'cpu.stat': 'usage_usec 5000\n'});
+		const app = makeProcess({pid: 10, comm: 'app', cgroups: at('/pod/app')});
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		const before = wantedCgroupPaths([app]);
+		for (let count = 0; count < 2; count++) reader.read(before);
+		assert.equal(reader.cpuStill(at('/pod/app')), true);
+		// The scan finds processes in cgroups not read yet: their figures are read in the same sample, after it.
+		const after = wantedCgroupPaths([app, makeProcess({pid: 11, comm: 'solo', cgroups: at('/solo')}), makeProcess({pid: 12, comm: 'late', cgroups: at('/pod/late')})]);
+		const added = reader.readAdded(after);
+		assert.deepEqual([added.get('/solo')?.memory.max, added.get('/pod/late')?.memory.max], [64 << 20, 64 << 20]);
+		reader.read(after);
+		assert.equal(reader.cpuStill(at('/solo')), false, 'its only read was after its process\'s: a task may have run between');
+		assert.equal(reader.cpuStill(at('/pod/late')), true, 'its pod, read before the scan, was still since: so was all below it');
+		reader.read(after);
+		assert.equal(reader.cpuStill(at('/solo')), true);
+		// The processes gone, their cgroups are forgotten with the next change.
+		assert.deepEqual([...reader.readAdded(before).keys()], ['/pod', '/pod/app']);
+	});
+
+	test('v1 with no cpuacct hierarchy: never still, nothing tells whether a task ran', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/memory/cgroup.procs', '');
+		for (const [name, content] of Object.entries(v1MemoryFiles(20 << 20, 64 << 20))) tree.write(`cgroup/memory/pod/${name}`, content);
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: at('/pod')})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		for (let count = 0; count < 3; count++) reader.read(wanted);
+		assert.equal(reader.cpuStill(at('/pod')), false);
+	});
+});
+
 describe('every figure a cgroup\'s files hold', () => {
 	const pressureText = (some: number, full: number) =>
 		`some avg10=${some}.00 avg60=1.50 avg300=0.00 total=7000\nfull avg10=${full}.00 avg60=0.50 avg300=0.00 total=3000\n`;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
+import {FileReader} from '../../source/collect/file-reader.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel} from '../../source/model/types.js';
@@ -351,4 +352,78 @@ describe('hybrid: memory in v1, an empty cgroup2 beside it', () => {
 		assert.equal(gauges.cpu.usageUsec, null, 'no cpu hierarchy in this tree');
 		assert.equal(gauges.pids.current, null);
 	});
+});
+
+/** A FileReader that runs `onFirstProcessRead` once, at the first read of a process's file after a cgroup file's. */
+class BetweenReads extends FileReader {
+	onFirstProcessRead: (() => void) | null = null;
+	private readonly paths = new Map<number, string>();
+	private sawCgroupRead = false;
+
+	constructor(
+		private readonly tree: FixtureTree,
+	) {
+		super(tree.proc);
+	}
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
+		return descriptor;
+	}
+
+	override readKept(descriptor: number, limit?: number): number {
+		this.noteRead(this.paths.get(descriptor) ?? '');
+		return super.readKept(descriptor, limit);
+	}
+
+	override readPath(filePath: string | Buffer, limit?: number): number {
+		this.noteRead(String(filePath));
+		return super.readPath(filePath, limit);
+	}
+
+	private noteRead(filePath: string): void {
+		if (filePath.startsWith(this.tree.cgroup)) this.sawCgroupRead = true;
+		else if (this.sawCgroupRead && this.onFirstProcessRead && /\/proc\/\d+\//.test(filePath)) {
+			const action = this.onFirstProcessRead;
+			this.onFirstProcessRead = null;
+			action();
+		}
+	}
+}
+
+// The cgroups are read before the processes (a process in a cgroup where nothing ran need not be read): a kill
+// between the two reads would show its victim gone and its counters not yet moved, and the events would name
+// another process of the container that went after it.
+test('an OOM kill between the cgroup read and the scan is counted in the sample that finds its victim dead', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+	for (const cgroupPath of ['/pod', '/pod/app']) {
+		for (const [name, content] of Object.entries(v1MemoryFiles(40 * MiB, 64 * MiB))) tree.write(`cgroup/memory${cgroupPath}/${name}`, content);
+		tree.write(`cgroup/cpu,cpuacct${cgroupPath}/cpuacct.usage`, '5000000\n');
+	}
+	const cgroup = '4:memory:/pod/app\n3:cpu,cpuacct:/pod/app\n';
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '4:memory:/\n3:cpu,cpuacct:/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'shell', cgroup, rssPages: 100});
+	tree.addProcess({pid: 101, ppid: 100, comm: 'climber', cgroup, rssPages: 10_000});
+	const reader = new BetweenReads(tree);
+	const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null, reader});
+	t.after(() => collector.close());
+	for (let count = 0; count < 3; count++) collector.sample();
+	reader.onFirstProcessRead = () => {
+		for (const cgroupPath of ['pod', 'pod/app']) {
+			tree.write(`cgroup/memory/${cgroupPath}/memory.failcnt`, '7\n');
+			tree.write(`cgroup/memory/${cgroupPath}/memory.oom_control`, 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+			tree.write(`cgroup/cpu,cpuacct/${cgroupPath}/cpuacct.usage`, '6000000\n');
+		}
+		// Killed, not yet reaped by its parent: a zombie (a fixture cannot make a kept descriptor fail, as a
+		// process reaped would).
+		const statPath = `${tree.proc}/101/stat`;
+		fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace('(climber) S', '(climber) Z'));
+	};
+	const snapshot = collector.sample();
+	assert.equal(reader.onFirstProcessRead, null, 'the kill happened during the sample');
+	assert.equal(snapshot.processes.find((process) => process.pid === 101)?.state, 'Z', 'the climber is a zombie');
+	assert.deepEqual(['/pod', '/pod/app'].map((cgroupPath) => snapshot.cgroups.get(cgroupPath)?.memory.events.oomKill), [1, 1], 'and its kill counted, the pod\'s and the container\'s');
 });

@@ -7,6 +7,7 @@ import {after, test} from 'node:test';
 import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
 import {FileReader} from '../../source/collect/file-reader.js';
 import {ProcessScanner} from '../../source/collect/process-scanner.js';
+import type {ProcessCgroups, ProcessRecord} from '../../source/model/types.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
 import {killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
 
@@ -355,6 +356,144 @@ test('a process of several threads has its stat read every scan', () => {
 	const processes = scanner.scan(4242);
 	assert.equal(processes.find((process) => process.pid === 100)?.utime, 50);
 	assert.equal(scanner.statReadsSkipped, 0);
+});
+
+/** A stand-in for CgroupReader.cpuStill: the cgroups (by the container's path) where no task ran. */
+function stillCgroups(): {paths: Set<string>; stillness: (cgroups: ProcessCgroups) => boolean} {
+	const paths = new Set<string>();
+	return {paths, stillness: (cgroups) => cgroups.container !== null && paths.has(cgroups.container)};
+}
+
+test('a process in a cgroup where no task ran is not read at all, threads or not, until the full read every fifth scan', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'java', utime: 10, threads: 8, cgroup: '0::/kubepods/pod1/app\n'});
+	tree.addProcess({pid: 200, comm: 'sh', utime: 10, cgroup: '0::/kubepods/pod2/app\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	tree.write('proc/200/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const still = stillCgroups();
+	const utimes = () => {
+		const processes = scanner.scan(4242, null, still.stillness);
+		return [100, 200].map((pid) => processes.find((process) => process.pid === pid)?.utime);
+	};
+	for (let scan = 1; scan <= 3; scan++) utimes();
+	// Both cgroups are still; the fixture changes both stats anyway (and 200's schedstat), which the kernel would not.
+	still.paths.add('/kubepods/pod1/app');
+	still.paths.add('/kubepods/pod2/app');
+	tree.addProcessStat(100, 'java', 50, 8);
+	tree.addProcessStat(200, 'sh', 50);
+	tree.write('proc/200/schedstat', '2000 0 6\n');
+	assert.deepEqual(utimes(), [10, 10], 'scan 4 reads neither: several threads or one, schedstat moved or not');
+	assert.equal(scanner.stillProcessesSkipped, 2);
+	assert.deepEqual(utimes(), [10, 10], 'scan 5 reads neither');
+	assert.deepEqual(utimes(), [50, 50], 'scan 6 reads every stat');
+	assert.equal(scanner.stillProcessesSkipped, 0);
+	// A task of pod2's cgroup ran: its process is read again at once; pod1's stays spared.
+	still.paths.delete('/kubepods/pod2/app');
+	tree.addProcessStat(100, 'java', 70, 8);
+	tree.addProcessStat(200, 'sh', 70);
+	tree.write('proc/200/schedstat', '3000 0 7\n');
+	assert.deepEqual(utimes(), [50, 70]);
+	assert.equal(scanner.stillProcessesSkipped, 1);
+});
+
+test('a still cgroup spares no read of a process reparented or moved to another cgroup', () => {
+	const tree = schedstatTree();
+	const cgroup = '0::/kubepods/pod1/app\n';
+	tree.addProcess({pid: 100, comm: 'sh', cgroup});
+	tree.addProcess({pid: 101, ppid: 100, comm: 'orphan', cgroup});
+	// Several threads: a process the stillness does not spare has its stat read (no schedstat spares it).
+	tree.addProcess({pid: 300, comm: 'moved', utime: 10, threads: 4, cgroup});
+	tree.addProcess({pid: 400, comm: 'stays', utime: 10, cgroup});
+	for (const pid of [100, 101, 300, 400]) tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const still = stillCgroups();
+	const scan = (lastAllocatedPid: number | null) => scanner.scan(lastAllocatedPid, null, still.stillness);
+	const find = (processes: readonly ProcessRecord[], pid: number) => processes.find((process) => process.pid === pid);
+	for (let count = 1; count <= 3; count++) scan(4242);
+	still.paths.add('/kubepods/pod1/app');
+	still.paths.add('/kubepods/pod2/app');
+	// 100 exits (a listing finds it gone: a fixture's stat stays readable through its kept descriptor) and its
+	// child is reparented; 300 is moved to another still cgroup, where its stat is one the cgroup it left made.
+	tree.removeProcess(100);
+	tree.reparent(101, 'orphan', 1);
+	tree.write('proc/300/cgroup', '0::/kubepods/pod2/app\n');
+	tree.addProcessStat(300, 'moved', 40, 4);
+	tree.addProcessStat(400, 'stays', 40);
+	let processes = scan(null);
+	assert.equal(find(processes, 100), undefined, 'scan 4 finds 100 gone');
+	assert.equal(find(processes, 101)?.ppid, 100);
+	assert.equal(find(processes, 300)?.cgroups.container, '/kubepods/pod2/app', 'the cgroup round robin finds the move');
+	assert.equal(find(processes, 300)?.utime, 10);
+	processes = scan(4242);
+	assert.equal(find(processes, 101)?.ppid, 1, 'scan 5 reads the reparented one');
+	assert.equal(find(processes, 300)?.utime, 40, 'and the one moved since its stat was read');
+	assert.equal(find(processes, 400)?.utime, 10, 'but not the one that stayed');
+});
+
+test('every change of a record\'s fields bumps its revision; a scan that reads nothing keeps them all', () => {
+	const tree = schedstatTree();
+	const cgroup = '0::/system.slice/a.service\n';
+	tree.addProcess({pid: 100, comm: 'sh', cgroup, cmdline: ['sh']});
+	tree.addProcess({pid: 101, ppid: 100, comm: 'child', cgroup});
+	tree.addProcess({pid: 200, comm: 'java', threads: 4, cgroup});
+	tree.addProcess({pid: 300, comm: 'sleep', cgroup, cmdline: ['sleep', '1000']});
+	for (const pid of [100, 101, 200, 300]) tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget), {deferFirstCmdlines: true});
+	after(() => scanner.close());
+	const fieldsOf = (process: ProcessRecord) =>
+		JSON.stringify([process.pid, process.ppid, process.comm, process.state, process.utime, process.stime, process.previousCpuTicks, process.starttime, process.rssBytes, process.threads, process.uid, process.cmdline, process.cgroups, process.namespaces, process.namespacesUnreadable, process.isKernelThread]);
+	const before = new Map<ProcessRecord, {fields: string; revision: number | undefined}>();
+	const changed: string[] = [];
+	const scan = (what: string) => {
+		const processes = scanner.scan(null);
+		const revisionsMoved: number[] = [];
+		for (const process of processes) {
+			const was = before.get(process);
+			if (was && was.revision !== process.revision) revisionsMoved.push(process.pid);
+			if (!was || was.fields === fieldsOf(process)) continue;
+			changed.push(`${what}: ${process.pid}`);
+			assert.notEqual(process.revision, was.revision, `${what}: ${process.pid} changed, its revision did not`);
+		}
+		// Kept for every record ever seen: a pooled record comes back with another process.
+		for (const process of processes) before.set(process, {fields: fieldsOf(process), revision: process.revision});
+		return revisionsMoved;
+	};
+	const exec = (pid: number, from: string, to: string) => {
+		tree.write(`proc/${pid}/stat`, fs.readFileSync(`${tree.proc}/${pid}/stat`, 'utf8').replace(`(${from})`, `(${to})`));
+		tree.write(`proc/${pid}/cmdline`, `${to}\0`);
+	};
+	scan('scan 1');
+	scan('scan 2: the command lines left by the first');
+	scan('scan 3: schedstat read');
+	tree.addProcessStat(100, 'sh', 20);
+	tree.write('proc/100/schedstat', '2000 0 6\n');
+	scan('scan 4: 100 ran');
+	scan('scan 5: 100 did not run again');
+	tree.addProcessStat(200, 'java', 30, 4);
+	tree.write('proc/300/cgroup', '0::/system.slice/b.service\n');
+	scan('scan 6: 200 ran, 300 moved, every stat read');
+	scan('scan 7: 200 did not run again');
+	assert.deepEqual(scan('scan 8: nothing'), [], 'a scan that changes nothing keeps every revision');
+	tree.setNamespace(300, 'net', 4026532999);
+	// A kernel thread renames itself (as kworkers do with their workqueue): no exec, nothing else read.
+	tree.write('proc/2/stat', fs.readFileSync(`${tree.proc}/2/stat`, 'utf8').replace('(kthreadd)', '(kworker/0:1)'));
+	scan('scan 9: 300 joined a net namespace, found by the round robin; a kernel thread renamed');
+	tree.removeProcess(100);
+	tree.reparent(101, 'child', 1);
+	scan('scan 10: 100 exited');
+	exec(300, 'sleep', 'app');
+	tree.write('proc/300/schedstat', '3000 0 9\n');
+	scan('scan 11: 101 reparented, 300 exec\'d');
+	tree.addProcess({pid: 400, comm: 'new', cgroup});
+	scan('scan 12: 400 in the record 100 had');
+	assert.deepEqual(
+		[...new Set(changed.map((change) => change.split(':')[0]))],
+		['scan 2', 'scan 4', 'scan 5', 'scan 6', 'scan 7', 'scan 9', 'scan 11', 'scan 12'],
+		'each change above was one the records show',
+	);
 });
 
 test('setns without exec is seen by the namespace round robin, 16 processes per scan', () => {

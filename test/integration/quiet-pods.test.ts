@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
+import {FileReader} from '../../source/collect/file-reader.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {PodModel} from '../../source/model/types.js';
+import type {PodModel, Snapshot} from '../../source/model/types.js';
 import {cgroupProcsFiles, cgroupRoot, setMemoryLimit, spawnInCgroups} from '../helpers/cgroups.js';
+import {killAndWait, readCgroupPath, spawnedPid, waitFor} from '../helpers/processes.js';
 import {createUnsharePod, MiB, requireRigs, withRig} from '../helpers/rigs.js';
 
 const usageOf = (cgroup: string) => Number(fs.readFileSync(path.join(cgroupRoot, 'memory', cgroup, 'memory.usage_in_bytes'), 'utf8'));
@@ -44,4 +46,82 @@ test('a real pod where nothing runs: a limit that makes the kernel reclaim a con
 	const after = containerAt(monitor.refresh(), cacheApp.cgroup);
 	assert.equal(after?.gauges.memory.effectiveMax, limit, 'the new limit, at the refresh right after');
 	assert.ok(after.gauges.memory.current !== null && after.gauges.memory.current <= limit, `the usage after reclaim (${after.gauges.memory.current} bytes), not the ${charged} before`);
+});
+
+/** A FileReader that notes every file it reads, through a kept descriptor or not. */
+class ReadLog extends FileReader {
+	readonly read = new Set<string>();
+	private readonly paths = new Map<number, string>();
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
+		return descriptor;
+	}
+
+	override readKept(descriptor: number, limit?: number): number {
+		this.read.add(this.paths.get(descriptor) ?? `descriptor ${descriptor}`);
+		return super.readKept(descriptor, limit);
+	}
+
+	override readPath(filePath: string | Buffer, limit?: number): number {
+		this.read.add(String(filePath));
+		return super.readPath(filePath, limit);
+	}
+}
+
+const ticksNow = (pid: number) => {
+	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+	return {ticks: Number(fields[11]) + Number(fields[12]), state: fields[0]};
+};
+
+// Between its every-fifth full reads, the scanner reads nothing of a process whose CPU-accounting cgroup's time did
+// not move. That holds only if the kernel charges every run of a task to its cgroup, its exit too: shown here.
+test('a real pod where nothing runs: its processes are not read; one that runs, or is killed, is seen at the next sample', async (t) => {
+	if (!requireRigs(t, 'unshare')) return;
+	const pod = await withRig(t, () => createUnsharePod({apps: [{name: 'idle', memoryLimitBytes: null}, {name: 'worker', memoryLimitBytes: null}]}));
+	const [idleApp, workerApp] = pod.apps;
+	const sleepers = [1, 2, 3].map(() => spawnInCgroups(cgroupProcsFiles(idleApp.cgroup), ['sleep', '1000']));
+	// Runs a few hundred milliseconds of shell arithmetic for each line it reads, then waits for the next.
+	const worker = spawnInCgroups(cgroupProcsFiles(workerApp.cgroup), ['sh', '-c', 'while read line; do i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; done'], 'pipe');
+	const log = new ReadLog('/proc');
+	const collector = new Collector({procRoot: '/proc', cgroupRoot: null, root: null, reader: log});
+	// Killed before the rig's cleanup (registered first) removes their cgroups.
+	try {
+		const [workerPid, ...sleeperPids] = [worker, ...sleepers].map((child) => spawnedPid(child));
+		for (const [pid, cgroup] of [[workerPid, workerApp.cgroup], ...sleeperPids.map((pid) => [pid, idleApp.cgroup] as const)] as const) {
+			await waitFor(async () => (await readCgroupPath(pid, 'cpuacct')) === cgroup, 10_000, `${pid} in ${cgroup}`);
+		}
+		const sample = () => {
+			log.read.clear();
+			return collector.sample();
+		};
+		const find = (snapshot: Snapshot, pid: number) => snapshot.processes.find((process) => process.pid === pid);
+
+		const idleFiles = [idleApp.pid, ...sleeperPids].flatMap((pid) => [`/proc/${pid}/stat`, `/proc/${pid}/schedstat`]);
+		await waitFor(() => {
+			const snapshot = sample();
+			return sleeperPids.every((pid) => find(snapshot, pid)) && idleFiles.every((file) => !log.read.has(file));
+		}, 60_000, 'a sample that reads nothing of the idle container\'s processes', 0);
+
+		for (let round = 1; round <= 3; round++) {
+			const before = ticksNow(workerPid).ticks;
+			worker.stdin!.write('go\n');
+			const ran = await waitFor(() => {
+				const now = ticksNow(workerPid);
+				return now.ticks > before && now.state === 'S' ? now.ticks : null;
+			}, 60_000, `the worker to run and wait again (round ${round})`);
+			const record = find(sample(), workerPid);
+			assert.equal(record && record.utime + record.stime, ran, `round ${round}: the worker's CPU time, at the sample after it ran`);
+		}
+
+		for (const [index, sleeper] of sleepers.entries()) {
+			sleeper.kill('SIGKILL');
+			await once(sleeper, 'exit');
+			assert.equal(find(sample(), sleeperPids[index]), undefined, `killed sleeper ${index + 1} is gone at the next sample`);
+		}
+	} finally {
+		collector.close();
+		await killAndWait([...sleepers, worker].map((child) => spawnedPid(child)));
+	}
 });

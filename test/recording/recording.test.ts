@@ -201,7 +201,7 @@ describe('recording and reading back', () => {
 	});
 
 	test('records changed in place between samples, fields that come and go, lists reordered: every sample reads back as it was', (t) => {
-		type Record = {pid: number; ppid: number; comm: string; starttime: number; previousCpuTicks: number; utime: number; cmdline: string; namespaces: {net: number | null}; cgroups: {container: string}};
+		type Record = {pid: number; ppid: number; comm: string; starttime: number; previousCpuTicks: number; utime: number; cmdline: string; namespaces: {net: number | null}; cgroups: {container: string}; revision?: number};
 		type Op = {kind: 'cpu' | 'netns' | 'note' | 'comm'; index: number; value: number} | {kind: 'reverse' | 'reverseInPlace' | 'fork' | 'exit' | 'gauge'; index: number; value: number};
 		const op: fc.Arbitrary<Op> = fc.record({
 			kind: fc.constantFrom('cpu', 'netns', 'note', 'comm', 'reverse', 'reverseInPlace', 'fork', 'exit', 'gauge'),
@@ -210,11 +210,12 @@ describe('recording and reading back', () => {
 		}) as fc.Arbitrary<Op>;
 		let runs = 0;
 		fc.assert(
-			fc.property(fc.array(fc.array(op, {maxLength: 4}), {minLength: 2, maxLength: 8}), fc.boolean(), (samples, cmdlines) => {
+			// With revisions, as the scanner's records have them (bumped with every change), or without.
+			fc.property(fc.array(fc.array(op, {maxLength: 4}), {minLength: 2, maxLength: 8}), fc.boolean(), fc.boolean(), (samples, cmdlines, revisions) => {
 				const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-record-copies-'));
 				try {
 					let nextPid = 100;
-					const record = (): Record => ({pid: nextPid, ppid: 1, comm: 'sleep', starttime: nextPid++, previousCpuTicks: 0, utime: 0, cmdline: 'sleep 1', namespaces: {net: 1}, cgroups: {container: '/a'}});
+					const record = (): Record => ({pid: nextPid, ppid: 1, comm: 'sleep', starttime: nextPid++, previousCpuTicks: 0, utime: 0, cmdline: 'sleep 1', namespaces: {net: 1}, cgroups: {container: '/a'}, ...(revisions ? {revision: 0} : {})});
 					let processes: Record[] = [record(), record(), record()];
 					const gauges: {memory: {current: number; stat: {anon: number}; note?: string}} = {memory: {current: 1, stat: {anon: 1}}};
 					const model = {time: 1000, pods: [{id: 'pod', containers: [{id: 'c', gauges, processes}]}], hostProcesses: processes};
@@ -234,6 +235,7 @@ describe('recording and reading back', () => {
 							else if (change.kind === 'cpu') target.utime += change.value;
 							else if (change.kind === 'netns') Object.assign(target.namespaces, {net: change.value === 0 ? null : change.value});
 							else target.comm = `exec${change.value}`;
+							if (target && revisions && ['cpu', 'netns', 'comm'].includes(change.kind)) target.revision! += 1;
 						}
 						model.time = 1000 + sample * 1000;
 						model.hostProcesses = processes;
