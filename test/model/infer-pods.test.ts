@@ -3,7 +3,7 @@ import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import {goneCgroupNames, inferTopology, withLocalChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, KnownPodNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -1002,5 +1002,73 @@ describe('the names of a removed container', () => {
 		};
 		const scope = `/machine.slice/libpod-${id}.scope`;
 		for (const cgroupPath of [scope, `${scope}/container`]) assert.deepEqual(goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts), {podName: 'web', containerName: 'web'}, cgroupPath);
+	});
+});
+
+describe('a pod\'s names, UID, QoS and runtime', () => {
+	const uid = '0a0a0a0a-0000-4000-8000-000000000001';
+	const podNamespaces = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
+	/** Facts from the runtime's files: container names by id, pod names by UID or podman pod id. */
+	const factsOf = (containers: Record<string, Partial<KnownContainerNames>>, pods: Record<string, Partial<KnownPodNames>> = {}): ContainerFacts => ({
+		version: 1,
+		containerNames: (id) => {
+			const names = containers[id];
+			return names ? {runtime: null, containerName: null, podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null, ...names} : null;
+		},
+		podNames: (id) => {
+			const names = pods[id];
+			return names ? {podName: null, podNamespace: null, podUid: null, hostname: null, ...names} : null;
+		},
+		hostname: () => null,
+		fullCapabilities: () => null,
+		pinnedNamespace: () => null,
+	});
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const kubernetesPod = () => [
+		processIn(100, 'pause', kubeContainer('a'), {...podNamespaces, mnt: 4026532110}),
+		processIn(200, 'app', kubeContainer('b'), {...podNamespaces, mnt: 4026532120}),
+	];
+
+	test('a Kubernetes pod is named namespace/name by the files of those of its containers that name it; the infra\'s may name nothing', () => {
+		const [pod] = withFacts(kubernetesPod(), factsOf({['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'shop', podNamespace: 'default'}})).pods;
+		assert.deepEqual([pod.name, pod.namespace, pod.uid], ['default/shop', 'default', uid]);
+		const [noNamespace] = withFacts(kubernetesPod(), factsOf({['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'shop'}})).pods;
+		assert.deepEqual([noNamespace.name, noNamespace.namespace], ['shop', null], 'files that give no namespace: the name alone');
+	});
+
+	test('containers whose files name different pods do not name theirs: it keeps its cgroup\'s name', () => {
+		const [pod] = withFacts(
+			kubernetesPod(),
+			factsOf({
+				['a'.repeat(64)]: {runtime: 'containerd', containerName: 'POD', podName: 'shop', podNamespace: 'default'},
+				['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'cart', podNamespace: 'default'},
+			}),
+		).pods;
+		assert.deepEqual([pod.name, pod.namespace], [`pod-${uid}`, null]);
+	});
+
+	test('a podman pod is named by the hostname its pod\'s files give', () => {
+		const podId = 'e'.repeat(64);
+		const slice = `/machine.slice/machine-libpod_pod_${podId}.slice`;
+		const processes = [
+			processIn(100, 'catatonit', `${slice}/libpod-${'1'.repeat(64)}.scope`, {...podNamespaces, mnt: 4026532110}),
+			processIn(200, 'httpd', `${slice}/libpod-${'2'.repeat(64)}.scope`, {...podNamespaces, mnt: 4026532120}),
+		];
+		const [pod] = withFacts(processes, factsOf({}, {[podId]: {hostname: 'webpod'}})).pods;
+		assert.deepEqual([pod.name, pod.namespace, pod.uid, pod.runtime], ['webpod', null, podId, 'podman']);
+		const [unnamed] = withFacts(processes, factsOf({})).pods;
+		assert.equal(unnamed.name, 'pod-eeeeeeeeeeee', 'no files: the name its cgroup gives');
+	});
+
+	test('a pod whose process sits in its pod cgroup itself, in no container\'s, has the runtime and QoS that cgroup names', () => {
+		const [pod] = infer([processIn(100, 'app', kubePod, {...podNamespaces, mnt: 4026532110})]).pods;
+		assert.deepEqual([pod.cgroup, pod.containers[0].runtime], [kubePod, null]);
+		assert.deepEqual([pod.runtime, pod.qos, pod.uid], ['kubernetes', 'burstable', uid]);
+	});
+
+	test('a Kubernetes pod whose cgroup a host process sits in has no cgroup, but the UID, QoS and runtime its containers\' cgroups name', () => {
+		const [pod] = infer([...kubernetesPod(), processIn(300, 'cron', kubePod)]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.deepEqual([pod.uid, pod.qos, pod.runtime], [uid, 'burstable', 'kubernetes']);
 	});
 });
