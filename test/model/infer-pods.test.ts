@@ -577,6 +577,17 @@ describe('local changes without inferring the pods again', () => {
 		assert.deepEqual(updated, inferredAfter(previous, processes));
 	});
 
+	test('an exec of any host process, from the lowest pid to the highest, keeps the pods', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		for (const pid of pids(previous.hostProcesses)) {
+			const process = processes.find((candidate) => candidate.pid === pid)! as {comm: string};
+			process.comm = `exec${pid}`;
+			const updated = changed(previous, processes, {changed: [process as ProcessRecord]});
+			assert.equal(updated?.pods, previous.pods, `pid ${pid}`);
+		}
+	});
+
 	test('anything that may touch a pod infers again', () => {
 		const processes = node();
 		const previous = inferred(processes);
