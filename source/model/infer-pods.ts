@@ -439,7 +439,7 @@ function commonValue<T>(values: Array<T | null>): T | null {
 
 /** Kubernetes and podman names of the pod, its UID, QoS and runtime, from its cgroups and what the collect layer found. */
 function describePod(pod: PodShape, built: Built[], identify: Identify, facts: ContainerFacts | undefined): void {
-	const podIdentity = pod.cgroup === null ? null : identify(pod.cgroup);
+	const podIdentity = identify(pod.cgroup);
 	const identities = built.map((entry) => entry.detail.identity);
 	const names = built.map((entry) => entry.detail.names);
 	const podUid = podIdentity?.podUid ?? commonValue(identities.map((identity) => identity?.podUid ?? null)) ?? commonValue(names.map((entry) => entry?.podUid ?? null));
