@@ -588,6 +588,44 @@ describe('local changes without inferring the pods again', () => {
 		}
 	});
 
+	test('a host process whose links could not be read (another user\'s, not root), or a zombie that kept its links, changes without inferring again', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const unreadableFork = processIn(22, 'sleep', session, unreadable, {ppid: 20});
+		const withFork = [...processes, unreadableFork];
+		const forked = changed(previous, withFork, {admitted: [unreadableFork]});
+		assert.equal(forked?.pods, previous.pods, 'a fork whose links could not be read');
+		assert.deepEqual(forked, inferredAfter(previous, withFork));
+		const zombie = processes.find((process) => process.pid === 21)! as {state: ProcessRecord['state']};
+		zombie.state = 'Z';
+		const reaped = changed(forked!, withFork, {changed: [zombie as ProcessRecord]});
+		assert.equal(reaped?.pods, previous.pods, 'a zombie known from before, with the links read while it lived');
+		assert.deepEqual(reaped, inferredAfter(forked!, withFork));
+	});
+
+	test('a zombie that kept its links, or a fork in a container whose mount link could not be read, stays in its container without inferring again', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const inContainerB = {...podNamespaces, mnt: 4026532120, pid: 4026532121};
+		const probe = processIn(201, 'sh', kubeContainer('b'), inContainerB, {ppid: 200});
+		const withProbe = [...processes, probe];
+		const forked = changed(previous, withProbe, {admitted: [probe]})!;
+		(probe as {state: ProcessRecord['state']}).state = 'Z';
+		const zombie = changed(forked, withProbe, {changed: [probe]});
+		assert.equal(zombie?.pods, forked.pods, 'a zombie known from before, with the links read while it lived');
+		assert.deepEqual(zombie, inferredAfter(forked, withProbe));
+
+		const hidden = {...unreadable, pid: 4026532131, user: 4026531837};
+		const app = processIn(500, 'app', kubeContainer('c'), hidden);
+		const withHidden = inferred([...processes, app]);
+		const worker = processIn(501, 'worker', kubeContainer('c'), hidden, {ppid: 500});
+		const now = [...processes, app, worker];
+		const updated = changed(withHidden, now, {admitted: [worker]});
+		assert.ok(updated, 'a fork beside a main process whose mount link could not be read either');
+		assert.deepEqual(pids(podHolding(updated, 500).containers.find((container) => container.cgroup === kubeContainer('c'))!.processes), [500, 501]);
+		assert.deepEqual(updated, inferredAfter(withHidden, now));
+	});
+
 	test('anything that may touch a pod infers again', () => {
 		const processes = node();
 		const previous = inferred(processes);
