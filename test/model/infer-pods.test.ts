@@ -626,6 +626,22 @@ describe('local changes without inferring the pods again', () => {
 		assert.deepEqual(updated, inferredAfter(withHidden, now));
 	});
 
+	test('a host process that moved out of the last cgroup it held infers again: a pod may claim that cgroup now', () => {
+		const holder = processIn(30, 'sh', '/work/svc');
+		const processes = [...node(), holder];
+		const previous = inferred(processes);
+		assert.equal(podHolding(previous, 300).cgroup, null, 'a host process sits in the pod\'s cgroup');
+		(holder as {cgroups: ProcessRecord['cgroups']}).cgroups = node()[3].cgroups;
+		assert.equal(changed(previous, processes, {changed: [holder]}), null);
+		assert.equal(podHolding(inferredAfter(previous, processes), 300).cgroup, '/work/svc', 'inference gives the pod its cgroup');
+
+		const again = node();
+		const cron = again.find((process) => process.pid === 10)! as {cgroups: ProcessRecord['cgroups']};
+		const before = inferred(again);
+		cron.cgroups = again[3].cgroups;
+		assert.equal(changed(before, again, {changed: [cron as ProcessRecord]}), null, 'the last host process of a cgroup moved to another host cgroup');
+	});
+
 	test('anything that may touch a pod infers again', () => {
 		const processes = node();
 		const previous = inferred(processes);
