@@ -642,6 +642,20 @@ describe('local changes without inferring the pods again', () => {
 		assert.equal(changed(before, again, {changed: [cron as ProcessRecord]}), null, 'the last host process of a cgroup moved to another host cgroup');
 	});
 
+	test('host processes and a container\'s processes admitted with lower pids than some known (pids wrap around) are in pid order, as inference has them', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const app = processes.find((process) => process.pid === 200)!;
+		const hostFork = processIn(15, 'sleep', session, {}, {ppid: 20, starttime: app.starttime + 100});
+		const podFork = processIn(150, 'sh', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121}, {ppid: 200, starttime: app.starttime + 100});
+		const now = [...processes, hostFork, podFork];
+		const updated = changed(previous, now, {admitted: [hostFork, podFork]});
+		assert.ok(updated, 'forks on the host and inside a container');
+		assert.deepEqual(pids(updated.hostProcesses), [1, 2, 10, 15, 20, 21]);
+		assert.deepEqual(pids(podHolding(updated, 200).containers[1].processes), [150, 200]);
+		assert.deepEqual(updated, inferredAfter(previous, now));
+	});
+
 	test('anything that may touch a pod infers again', () => {
 		const processes = node();
 		const previous = inferred(processes);
