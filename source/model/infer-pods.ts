@@ -439,7 +439,7 @@ function commonValue<T>(values: Array<T | null>): T | null {
 
 /** Kubernetes and podman names of the pod, its UID, QoS and runtime, from its cgroups and what the collect layer found. */
 function describePod(pod: PodShape, built: Built[], identify: Identify, facts: ContainerFacts | undefined): void {
-	const podIdentity = pod.cgroup === null ? null : identify(pod.cgroup);
+	const podIdentity = identify(pod.cgroup);
 	const identities = built.map((entry) => entry.detail.identity);
 	const names = built.map((entry) => entry.detail.names);
 	const podUid = podIdentity?.podUid ?? commonValue(identities.map((identity) => identity?.podUid ?? null)) ?? commonValue(names.map((entry) => entry?.podUid ?? null));
@@ -769,8 +769,9 @@ function containersByKey(pods: readonly PodShape[], identify: Identify): Map<str
  * containers no change touched are the same objects; a container that gained or lost processes is a new one, its
  * pod too. Null when a change may move a pod or container boundary, and inference must run: a process that left the
  * host or its container's place, a zombie that inference would place with its parent, a host process in a cgroup no
- * host process held, a cgroup whose last host process left (a pod may claim it now), a new process no container
- * holds the like of, a container's main process exec'd or gone, or a change to an infra or pause-like container.
+ * host process held, a cgroup whose last host process exited or moved away (a pod may claim it now), a new process
+ * no container holds the like of, a container's main process exec'd or gone, or a change to an infra or pause-like
+ * container.
  */
 export function withLocalChanges(topology: Topology, snapshot: Pick<Snapshot, 'processes' | 'hostNamespaces'>, changes: ProcessChanges, options: InferenceOptions): Topology | null {
 	const host = snapshot.hostNamespaces;
@@ -830,8 +831,9 @@ export function withLocalChanges(topology: Topology, snapshot: Pick<Snapshot, 'p
 	if (hostExited.length > 0) {
 		const exited = new Set(hostExited);
 		next = next.filter((process) => !exited.has(process));
-		if (!holdsEach(next, hostCgroups)) return null;
 	}
+	// A host process that exited, or moved to another cgroup (its record changed in place), may have left one empty.
+	if (!holdsEach(next, hostCgroups)) return null;
 	if (hostAdmitted.length > 0) next = [...next, ...hostAdmitted].sort((a, b) => a.pid - b.pid);
 	let pods = topology.pods;
 	if (touched.size > 0) {

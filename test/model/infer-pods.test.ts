@@ -3,7 +3,7 @@ import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import {goneCgroupNames, inferTopology, withLocalChanges, type PodShape, type Topology} from '../../source/model/infer-pods.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {ContainerFacts, KnownContainerNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
+import type {ContainerFacts, KnownContainerNames, KnownPodNames, NamespaceInodes, ProcessChanges, ProcessRecord} from '../../source/model/types.js';
 import {hostNamespaces, makeProcess} from '../fixtures/models.js';
 
 const unreadable: NamespaceInodes = {cgroup: null, ipc: null, mnt: null, net: null, pid: null, pid_for_children: null, time: null, user: null, uts: null};
@@ -577,6 +577,85 @@ describe('local changes without inferring the pods again', () => {
 		assert.deepEqual(updated, inferredAfter(previous, processes));
 	});
 
+	test('an exec of any host process, from the lowest pid to the highest, keeps the pods', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		for (const pid of pids(previous.hostProcesses)) {
+			const process = processes.find((candidate) => candidate.pid === pid)! as {comm: string};
+			process.comm = `exec${pid}`;
+			const updated = changed(previous, processes, {changed: [process as ProcessRecord]});
+			assert.equal(updated?.pods, previous.pods, `pid ${pid}`);
+		}
+	});
+
+	test('a host process whose links could not be read (another user\'s, not root), or a zombie that kept its links, changes without inferring again', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const unreadableFork = processIn(22, 'sleep', session, unreadable, {ppid: 20});
+		const withFork = [...processes, unreadableFork];
+		const forked = changed(previous, withFork, {admitted: [unreadableFork]});
+		assert.equal(forked?.pods, previous.pods, 'a fork whose links could not be read');
+		assert.deepEqual(forked, inferredAfter(previous, withFork));
+		const zombie = processes.find((process) => process.pid === 21)! as {state: ProcessRecord['state']};
+		zombie.state = 'Z';
+		const reaped = changed(forked!, withFork, {changed: [zombie as ProcessRecord]});
+		assert.equal(reaped?.pods, previous.pods, 'a zombie known from before, with the links read while it lived');
+		assert.deepEqual(reaped, inferredAfter(forked!, withFork));
+	});
+
+	test('a zombie that kept its links, or a fork in a container whose mount link could not be read, stays in its container without inferring again', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const inContainerB = {...podNamespaces, mnt: 4026532120, pid: 4026532121};
+		const probe = processIn(201, 'sh', kubeContainer('b'), inContainerB, {ppid: 200});
+		const withProbe = [...processes, probe];
+		const forked = changed(previous, withProbe, {admitted: [probe]})!;
+		(probe as {state: ProcessRecord['state']}).state = 'Z';
+		const zombie = changed(forked, withProbe, {changed: [probe]});
+		assert.equal(zombie?.pods, forked.pods, 'a zombie known from before, with the links read while it lived');
+		assert.deepEqual(zombie, inferredAfter(forked, withProbe));
+
+		const hidden = {...unreadable, pid: 4026532131, user: 4026531837};
+		const app = processIn(500, 'app', kubeContainer('c'), hidden);
+		const withHidden = inferred([...processes, app]);
+		const worker = processIn(501, 'worker', kubeContainer('c'), hidden, {ppid: 500});
+		const now = [...processes, app, worker];
+		const updated = changed(withHidden, now, {admitted: [worker]});
+		assert.ok(updated, 'a fork beside a main process whose mount link could not be read either');
+		assert.deepEqual(pids(podHolding(updated, 500).containers.find((container) => container.cgroup === kubeContainer('c'))!.processes), [500, 501]);
+		assert.deepEqual(updated, inferredAfter(withHidden, now));
+	});
+
+	test('a host process that moved out of the last cgroup it held infers again: a pod may claim that cgroup now', () => {
+		const holder = processIn(30, 'sh', '/work/svc');
+		const processes = [...node(), holder];
+		const previous = inferred(processes);
+		assert.equal(podHolding(previous, 300).cgroup, null, 'a host process sits in the pod\'s cgroup');
+		(holder as {cgroups: ProcessRecord['cgroups']}).cgroups = node()[3].cgroups;
+		assert.equal(changed(previous, processes, {changed: [holder]}), null);
+		assert.equal(podHolding(inferredAfter(previous, processes), 300).cgroup, '/work/svc', 'inference gives the pod its cgroup');
+
+		const again = node();
+		const cron = again.find((process) => process.pid === 10)! as {cgroups: ProcessRecord['cgroups']};
+		const before = inferred(again);
+		cron.cgroups = again[3].cgroups;
+		assert.equal(changed(before, again, {changed: [cron as ProcessRecord]}), null, 'the last host process of a cgroup moved to another host cgroup');
+	});
+
+	test('host processes and a container\'s processes admitted with lower pids than some known (pids wrap around) are in pid order, as inference has them', () => {
+		const processes = node();
+		const previous = inferred(processes);
+		const app = processes.find((process) => process.pid === 200)!;
+		const hostFork = processIn(15, 'sleep', session, {}, {ppid: 20, starttime: app.starttime + 100});
+		const podFork = processIn(150, 'sh', kubeContainer('b'), {...podNamespaces, mnt: 4026532120, pid: 4026532121}, {ppid: 200, starttime: app.starttime + 100});
+		const now = [...processes, hostFork, podFork];
+		const updated = changed(previous, now, {admitted: [hostFork, podFork]});
+		assert.ok(updated, 'forks on the host and inside a container');
+		assert.deepEqual(pids(updated.hostProcesses), [1, 2, 10, 15, 20, 21]);
+		assert.deepEqual(pids(podHolding(updated, 200).containers[1].processes), [150, 200]);
+		assert.deepEqual(updated, inferredAfter(previous, now));
+	});
+
 	test('anything that may touch a pod infers again', () => {
 		const processes = node();
 		const previous = inferred(processes);
@@ -1002,5 +1081,73 @@ describe('the names of a removed container', () => {
 		};
 		const scope = `/machine.slice/libpod-${id}.scope`;
 		for (const cgroupPath of [scope, `${scope}/container`]) assert.deepEqual(goneCgroupNames(cgroupPath, parseRuntimeCgroupPath, facts), {podName: 'web', containerName: 'web'}, cgroupPath);
+	});
+});
+
+describe('a pod\'s names, UID, QoS and runtime', () => {
+	const uid = '0a0a0a0a-0000-4000-8000-000000000001';
+	const podNamespaces = {net: 4026532100, ipc: 4026532101, uts: 4026532102};
+	/** Facts from the runtime's files: container names by id, pod names by UID or podman pod id. */
+	const factsOf = (containers: Record<string, Partial<KnownContainerNames>>, pods: Record<string, Partial<KnownPodNames>> = {}): ContainerFacts => ({
+		version: 1,
+		containerNames: (id) => {
+			const names = containers[id];
+			return names ? {runtime: null, containerName: null, podName: null, podNamespace: null, podUid: null, image: null, containerType: 'container', hostname: null, ...names} : null;
+		},
+		podNames: (id) => {
+			const names = pods[id];
+			return names ? {podName: null, podNamespace: null, podUid: null, hostname: null, ...names} : null;
+		},
+		hostname: () => null,
+		fullCapabilities: () => null,
+		pinnedNamespace: () => null,
+	});
+	const withFacts = (processes: ProcessRecord[], facts: ContainerFacts): Topology => inferTopology({processes, hostNamespaces, facts}, {identify: parseRuntimeCgroupPath});
+	const kubernetesPod = () => [
+		processIn(100, 'pause', kubeContainer('a'), {...podNamespaces, mnt: 4026532110}),
+		processIn(200, 'app', kubeContainer('b'), {...podNamespaces, mnt: 4026532120}),
+	];
+
+	test('a Kubernetes pod is named namespace/name by the files of those of its containers that name it; the infra\'s may name nothing', () => {
+		const [pod] = withFacts(kubernetesPod(), factsOf({['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'shop', podNamespace: 'default'}})).pods;
+		assert.deepEqual([pod.name, pod.namespace, pod.uid], ['default/shop', 'default', uid]);
+		const [noNamespace] = withFacts(kubernetesPod(), factsOf({['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'shop'}})).pods;
+		assert.deepEqual([noNamespace.name, noNamespace.namespace], ['shop', null], 'files that give no namespace: the name alone');
+	});
+
+	test('containers whose files name different pods do not name theirs: it keeps its cgroup\'s name', () => {
+		const [pod] = withFacts(
+			kubernetesPod(),
+			factsOf({
+				['a'.repeat(64)]: {runtime: 'containerd', containerName: 'POD', podName: 'shop', podNamespace: 'default'},
+				['b'.repeat(64)]: {runtime: 'containerd', containerName: 'app', podName: 'cart', podNamespace: 'default'},
+			}),
+		).pods;
+		assert.deepEqual([pod.name, pod.namespace], [`pod-${uid}`, null]);
+	});
+
+	test('a podman pod is named by the hostname its pod\'s files give', () => {
+		const podId = 'e'.repeat(64);
+		const slice = `/machine.slice/machine-libpod_pod_${podId}.slice`;
+		const processes = [
+			processIn(100, 'catatonit', `${slice}/libpod-${'1'.repeat(64)}.scope`, {...podNamespaces, mnt: 4026532110}),
+			processIn(200, 'httpd', `${slice}/libpod-${'2'.repeat(64)}.scope`, {...podNamespaces, mnt: 4026532120}),
+		];
+		const [pod] = withFacts(processes, factsOf({}, {[podId]: {hostname: 'webpod'}})).pods;
+		assert.deepEqual([pod.name, pod.namespace, pod.uid, pod.runtime], ['webpod', null, podId, 'podman']);
+		const [unnamed] = withFacts(processes, factsOf({})).pods;
+		assert.equal(unnamed.name, 'pod-eeeeeeeeeeee', 'no files: the name its cgroup gives');
+	});
+
+	test('a pod whose process sits in its pod cgroup itself, in no container\'s, has the runtime and QoS that cgroup names', () => {
+		const [pod] = infer([processIn(100, 'app', kubePod, {...podNamespaces, mnt: 4026532110})]).pods;
+		assert.deepEqual([pod.cgroup, pod.containers[0].runtime], [kubePod, null]);
+		assert.deepEqual([pod.runtime, pod.qos, pod.uid], ['kubernetes', 'burstable', uid]);
+	});
+
+	test('a Kubernetes pod whose cgroup a host process sits in has no cgroup, but the UID, QoS and runtime its containers\' cgroups name', () => {
+		const [pod] = infer([...kubernetesPod(), processIn(300, 'cron', kubePod)]).pods;
+		assert.equal(pod.cgroup, null);
+		assert.deepEqual([pod.uid, pod.qos, pod.runtime], [uid, 'burstable', 'kubernetes']);
 	});
 });
