@@ -91,6 +91,18 @@ describe('which process gets which read in a scan', () => {
 		assert.equal(policy.skipsStat(77, 77, true), false, 'its parent exited in the last scan: it was reparented');
 	});
 
+	test('nothing of a process is read while its cgroup is still, unless reparented, moved, exiting, or on a full read', () => {
+		const policy = new RereadPolicy(true);
+		policy.beginScan(1);
+		assert.equal(policy.skipsStillProcess(true, false, false, false), false, 'scan 1 reads every stat');
+		policy.beginScan(1);
+		assert.equal(policy.skipsStillProcess(true, false, false, false), true);
+		assert.equal(policy.skipsStillProcess(false, false, false, false), false, 'a task of its cgroup ran');
+		assert.equal(policy.skipsStillProcess(true, true, false, false), false, 'its parent exited in the last scan: it was reparented');
+		assert.equal(policy.skipsStillProcess(true, false, true, false), false, 'moved since its stat was read: the stillness is another cgroup\'s');
+		assert.equal(policy.skipsStillProcess(true, false, false, true), false, 'exiting: only a read sees it gone');
+	});
+
 	test('namespaces: 16 processes per scan in turn, each once before any twice', () => {
 		const policy = new RereadPolicy(true);
 		const live = Array.from({length: 40}, (_, index) => index);
