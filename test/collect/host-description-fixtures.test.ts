@@ -45,6 +45,26 @@ describe('the distribution, from the os-release of the root given', () => {
 		assert.equal(readDistribution(root), null);
 	});
 
+	test('blanks after a value are not part of it; a value quoted only in part is taken as written', () => {
+		const root = temporaryRoot();
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), 'NAME="Fedora Linux"  \nVERSION_ID=41\t\n');
+		assert.equal(readDistribution(root), 'Fedora Linux 41');
+		for (const name of ['Acme"Linux"', '"Acme"Linux']) {
+			fs.writeFileSync(path.join(root, 'etc', 'os-release'), `NAME=${name}\n`);
+			assert.equal(readDistribution(root), name);
+		}
+	});
+
+	test('an empty value is none: an empty NAME gives PRETTY_NAME, an empty VERSION_ID the name alone', () => {
+		const root = temporaryRoot();
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), 'NAME=""\nVERSION_ID=41\nPRETTY_NAME="Rolling"\n');
+		assert.equal(readDistribution(root), 'Rolling');
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), "NAME=Acme\nVERSION_ID=''\n");
+		assert.equal(readDistribution(root), 'Acme');
+		fs.writeFileSync(path.join(root, 'etc', 'os-release'), 'NAME=\nPRETTY_NAME=\n');
+		assert.equal(readDistribution(root), null);
+	});
+
 	test('a FIFO in place of os-release is not waited on', (t) => {
 		if (!requireOrSkip(t, commandExists('mkfifo'), 'needs mkfifo')) return;
 		const root = temporaryRoot();
@@ -76,6 +96,15 @@ describe('describeHost', () => {
 		});
 		assert.equal((await describeHost(root, fakeSystem({cpu, flags: 'fpu sse hypervisor avx'}))).virtualization, 'virtual machine');
 		assert.equal((await describeHost(root, fakeSystem({cpu, flags: 'fpu sse avx'}))).virtualization, null);
+	});
+
+	test('the CPU model: manufacturer and brand, either alone when the other is blank, none when both are', async () => {
+		const root = temporaryRoot();
+		const model = async (manufacturer: string, brand: string) => (await describeHost(root, fakeSystem({cpu: {manufacturer, brand}}))).cpuModel;
+		assert.deepEqual(
+			[await model('AMD', 'EPYC 7763'), await model('', 'EPYC 7763'), await model('AMD', ' '), await model(' ', '')],
+			['AMD EPYC 7763', 'EPYC 7763', 'AMD', null],
+		);
 	});
 
 	test('what systeminformation cannot tell is null, and the distribution is still read', async () => {
