@@ -201,7 +201,18 @@ describe('the host figures read every refresh', () => {
 		};
 		assert.deepEqual(read('MemAvailable:   12000000 kB\nMemTotal:  16000000', 0), {usedBytes: 4_000_000 * 1024, totalBytes: 16_000_000 * 1024});
 		assert.deepEqual(read('MemAvailable:   12000000 kB\nMemTotal:  16000000', 0x20), {usedBytes: 4_000_000 * 1024, totalBytes: 16_000_000 * 1024}, 'blanks after it');
-		assert.deepEqual(read('MemAvailable:   12000000 kB\nMemTotal:   ', 0x20), {usedBytes: null, totalBytes: null}, 'a key with blanks but no figure, then blanks beyond the read');
+		for (const meminfo of ['MemAvailable:   12000000 kB\nMemTotal:   ', 'MemAvailable:   12000000 kB\nMemTotal:']) {
+			assert.deepEqual(read(meminfo, 0x20), {usedBytes: null, totalBytes: null}, `${JSON.stringify(meminfo)}: a key with no figure, then blanks beyond the read`);
+		}
+	});
+
+	test('an uptime with no dot is unknown, though no dot is anywhere in the shared buffer either', (t) => {
+		const tree = procTree(t);
+		for (const file of ['meminfo', 'loadavg']) fs.rmSync(path.join(tree.proc, file));
+		tree.write('proc/uptime', '1234\n');
+		const reader = new FileReader(tree.proc, 10);
+		reader.buffer.fill(0);
+		assert.equal(figuresOf(tree, reader).uptimeSeconds, null);
 	});
 
 	test('close gives the three descriptors back', (t) => {
