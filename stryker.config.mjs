@@ -8,6 +8,7 @@ const testFiles = [
 	'test/collect/cgroup-reader.test.ts',
 	'test/collect/file-reader.test.ts',
 	'test/collect/fixture-trees.test.ts',
+	'test/collect/host-description-fixtures.test.ts',
 	'test/collect/host-figures.test.ts',
 	'test/collect/kmsg-reader.test.ts',
 	'test/collect/node-memory.test.ts',

@@ -10,6 +10,7 @@ import {HostFigureReader, type HostFigures, isProcfs, readHostFacts, readHostNam
 import {emptyNamespaces} from '../../source/collect/process-scanner.js';
 import {hostNamespaces} from '../fixtures/models.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
+import {descriptorsOpenOn} from '../helpers/processes.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,9 +66,12 @@ function figuresOf(tree: FixtureTree, reader = new FileReader(tree.proc, 10)): H
 }
 
 describe('the host\'s facts', () => {
-	test('hostname, kernel, CPUs and memory from the procfs given, trimmed; this machine\'s where it has none', (t) => {
+	test('hostname, kernel, CPUs (its cpuN lines) and memory from the procfs given, trimmed; this machine\'s where it has none', (t) => {
 		const tree = procTree(t);
 		assert.deepEqual(readHostFacts(tree.proc, 'v1'), {hostname: 'fixture-node', kernel: '6.1.0-fixture', cgroupMode: 'v1', cpus: 2, memoryTotalBytes: 16_000_000 * 1024});
+		const cpus = os.availableParallelism() + 3;
+		tree.write('proc/stat', `cpu  1 2 3\n${Array.from({length: cpus}, (_, cpu) => `cpu${cpu} 1 2 3\n`).join('')}intr 5\n`);
+		assert.equal(readHostFacts(tree.proc, 'v1').cpus, cpus, 'more CPUs than this machine has');
 		for (const file of ['sys/kernel/hostname', 'sys/kernel/osrelease', 'stat', 'meminfo']) fs.rmSync(path.join(tree.proc, file));
 		assert.deepEqual(readHostFacts(tree.proc, 'v2'), {hostname: os.hostname(), kernel: os.release(), cgroupMode: 'v2', cpus: os.availableParallelism(), memoryTotalBytes: null});
 		tree.write('proc/stat', 'cpu  1 2 3\nintr 5\n');
@@ -99,6 +103,16 @@ describe('the host\'s facts', () => {
 		assert.deepEqual(readHostNamespaces(tree.proc), {namespaces: {...hostNamespaces, net: 1}, source: '/proc/1'});
 		fs.rmSync(path.join(tree.proc, '1', 'ns', 'net'));
 		assert.equal(readHostNamespaces(tree.proc).source, '/proc/2', 'PID 1 without its net link');
+	});
+
+	test('the facts and the page size are read once: no file is left open', (t) => {
+		const tree = procTree(t);
+		tree.write('proc/self/stat', `42 (podtop) ${Array.from({length: 22}, (_, index) => (index === 21 ? '100' : '0')).join(' ')} 0 0\n`);
+		tree.write('proc/self/status', 'Name:\tpodtop\nVmRSS:\t    400 kB\n');
+		assert.equal(readHostFacts(tree.proc, 'v2').hostname, 'fixture-node');
+		assert.equal(readPageSize(tree.proc), 4096);
+		const files = ['meminfo', 'sys/kernel/hostname', 'sys/kernel/osrelease', 'self/status', 'self/stat'].map((file) => path.join(tree.proc, file));
+		assert.deepEqual(files.flatMap((file) => descriptorsOpenOn(file)), []);
 	});
 
 	test('a procfs is told from a copy of one by its filesystem; own pid namespace by its self link', (t) => {
@@ -164,6 +178,41 @@ describe('the host figures read every refresh', () => {
 			}
 		};
 		assert.deepEqual([uptime('99.5'), uptime('99999.5')], [null, null]);
+	});
+
+	test('a meminfo that could not be opened is unknown, though the shared buffer begins with one', (t) => {
+		const tree = procTree(t);
+		fs.rmSync(path.join(tree.proc, 'meminfo'));
+		tree.write('stale', 'MemTotal:       16000000 kB\nMemAvailable:   12000000 kB\n');
+		const reader = new FileReader(tree.proc, 10);
+		const figures = new HostFigureReader(tree.proc, reader);
+		t.after(() => figures.close());
+		reader.readPath(path.join(tree.root, 'stale'));
+		assert.deepEqual(figures.read().memory, {usedBytes: null, totalBytes: null});
+	});
+
+	test('a meminfo value at the very end of the read, with no newline or unit anywhere after it in the buffer', (t) => {
+		const tree = procTree(t);
+		const reader = new FileReader(tree.proc, 10);
+		const read = (meminfo: string, filler: number) => {
+			tree.write('proc/meminfo', meminfo);
+			reader.buffer.fill(filler);
+			return figuresOf(tree, reader).memory;
+		};
+		assert.deepEqual(read('MemAvailable:   12000000 kB\nMemTotal:  16000000', 0), {usedBytes: 4_000_000 * 1024, totalBytes: 16_000_000 * 1024});
+		assert.deepEqual(read('MemAvailable:   12000000 kB\nMemTotal:  16000000', 0x20), {usedBytes: 4_000_000 * 1024, totalBytes: 16_000_000 * 1024}, 'blanks after it');
+		for (const meminfo of ['MemAvailable:   12000000 kB\nMemTotal:   ', 'MemAvailable:   12000000 kB\nMemTotal:']) {
+			assert.deepEqual(read(meminfo, 0x20), {usedBytes: null, totalBytes: null}, `${JSON.stringify(meminfo)}: a key with no figure, then blanks beyond the read`);
+		}
+	});
+
+	test('an uptime with no dot is unknown, though no dot is anywhere in the shared buffer either', (t) => {
+		const tree = procTree(t);
+		for (const file of ['meminfo', 'loadavg']) fs.rmSync(path.join(tree.proc, file));
+		tree.write('proc/uptime', '1234\n');
+		const reader = new FileReader(tree.proc, 10);
+		reader.buffer.fill(0);
+		assert.equal(figuresOf(tree, reader).uptimeSeconds, null);
 	});
 
 	test('close gives the three descriptors back', (t) => {

@@ -387,6 +387,24 @@ describe('cgroup layout and process cgroups', () => {
 		assert.equal(parseProcessCgroups('garbage\n\n:::\n', layout).container, null);
 	});
 
+	test('lines that are not id:controllers:/path give nothing, and never a throw', () => {
+		const none = {container: null, memory: null, cpu: null, cpuacct: null, pids: null};
+		const hybrid = layoutFromMountinfo(hybridMountinfo);
+		const v2 = layoutFromMountinfo('40 30 0:35 /kubepods/pod1/abc /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw');
+		assert.ok(hybrid && v2);
+		assert.deepEqual(parseProcessCgroups('4:memory:docker/abc\n3:cpu,cpuacct:\n0::relative\n', hybrid), none, 'a path that does not begin with /');
+		assert.deepEqual(parseProcessCgroups(':memory:/docker/abc\n', hybrid), none, 'no hierarchy id');
+		for (const text of ['::/kubepods/pod1/abc/sub\n', '/kubepods/pod1/abc:x\n', '/kubepods/pod1/abc\n', 'garbage\n', '']) {
+			assert.deepEqual(parseProcessCgroups(text, v2), none, JSON.stringify(text));
+		}
+	});
+
+	test('on a hybrid host the unified path names no container whose controllers are all at the root', () => {
+		const layout = layoutFromMountinfo(hybridMountinfo);
+		assert.ok(layout);
+		assert.equal(parseProcessCgroups('12:pids:/\n4:memory:/\n3:cpu,cpuacct:/\n1:name=systemd:/system.slice/cron.service\n0::/system.slice/cron.service\n', layout).container, '/');
+	});
+
 	test('no cgroup mount at all', () => {
 		assert.equal(layoutFromMountinfo('22 1 0:21 / /proc rw - proc proc rw'), null);
 	});
@@ -439,6 +457,15 @@ describe('cgroup layout and process cgroups', () => {
 			const tree = treeWith({'cgroup.controllers': 'cpuset cpu io memory\n', 'cgroup.procs': ''});
 			const root = {directory: tree.cgroup, mountRoot: '/'};
 			assert.deepEqual(layoutFromDirectory(tree.cgroup), {mode: 'v2', unified: root, controllers: {memory: root, cpu: root, cpuacct: root, pids: null}});
+		});
+
+		test('controllers on the unified hierarchy take the 0:: line\'s path: all of them on v2, pids on a hybrid host whose pids is there', () => {
+			const v2 = layoutFromDirectory(treeWith({'cgroup.controllers': 'cpu memory pids\n', 'cgroup.procs': ''}).cgroup);
+			assert.ok(v2);
+			assert.deepEqual(parseProcessCgroups('0::/kubepods/pod1/abc\n', v2), {container: '/kubepods/pod1/abc', memory: '/kubepods/pod1/abc', cpu: '/kubepods/pod1/abc', cpuacct: '/kubepods/pod1/abc', pids: '/kubepods/pod1/abc'});
+			const hybrid = layoutFromDirectory(treeWith({'memory/cgroup.procs': '', 'cpu,cpuacct/cgroup.procs': '', 'unified/cgroup.controllers': 'pids\n'}).cgroup);
+			assert.ok(hybrid);
+			assert.deepEqual(parseProcessCgroups('4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/system.slice/docker-abc.scope\n', hybrid), {container: '/docker/abc', memory: '/docker/abc', cpu: '/docker/abc', cpuacct: '/docker/abc', pids: '/system.slice/docker-abc.scope'});
 		});
 
 		test('v1: a directory per hierarchy holding cgroup.procs, named after its controllers; hybrid with an unified cgroup2', () => {
