@@ -749,6 +749,15 @@ export class EventDetector {
 				used.add(kill);
 				unnamed--;
 			}
+			// Kills the kernel logged without their cgroup (it rate-limits the report that names it, not the
+			// "Killed process" line), of a process no model held: a burst of kills in one cgroup, counted here.
+			for (const kill of this.kills) {
+				if (unnamed <= 0) break;
+				if (used.has(kill) || kill.taskMemcg !== null || kill.constraint !== 'CONSTRAINT_MEMCG') continue;
+				if (placeKill(kill, model) !== null || (this.previous !== null && placeKill(kill, this.previous) !== null)) continue;
+				used.add(kill);
+				unnamed--;
+			}
 			// Rises that a kill reported from the log alone already told.
 			for (let index = this.prepaid.length - 1; index >= 0 && unnamed > 0; index--) {
 				if (!isAtOrBelow(this.prepaid[index].taskMemcg, event.cgroup)) continue;

@@ -58,6 +58,18 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(detector.next(at(3, states)), []);
 	});
 
+	test('a burst of kills, the kernel naming the cgroup of the first only, is the counted rise: no kill of its own', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		// The kernel rate-limits the report that names the cgroup, not the "Killed process" line: kills of workers
+		// forked and killed between two models, which no model held. A global OOM's kill stays its own.
+		const worker = (pid: number, sequence: number) => kill({pid, comm: 'worker', taskMemcg: null, oomMemcg: null, sequence});
+		detector.addKernelKills([kill({pid: 2000, comm: 'worker', sequence: 70}), worker(2001, 71), worker(2002, 72), kill({pid: 2003, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: null, sequence: 73})]);
+		// A fourth kill counted, its record not read yet: owed, not taken from the global OOM's.
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 4}}))), [['oom-kill', 'app1', 4, {pid: 2000, comm: 'worker'}]]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 4}}))), [['oom-kill', '(pod)', 1, {pid: 2003, comm: 'java'}]]);
+	});
+
 	test('a kill named from its record owes nothing, and a record of a kill not counted yet waits for its counter', () => {
 		// The records come one by one: each names its kill.
 		const detector = new EventDetector();
