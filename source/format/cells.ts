@@ -41,6 +41,8 @@ export function truncateCells(text: string, width: number): string {
 
 /** Exactly `width` cells: truncated, or padded with spaces on the right. */
 export function fitCells(text: string, width: number): string {
-	const truncated = truncateCells(text, width);
-	return truncated + ' '.repeat(Math.max(0, width - cellWidth(truncated)));
+	let fitted = truncateCells(text, width);
+	// A space after a prepended mark (U+113D1, say) joins its grapheme and takes no cell: pad until it is wide enough.
+	for (let cells = cellWidth(fitted); cells < width; cells = cellWidth(fitted)) fitted += ' '.repeat(width - cells);
+	return fitted;
 }

@@ -66,6 +66,8 @@ describe('truncateCells and fitCells', () => {
 	});
 
 	test('a fitted text is exactly as wide as asked', () => {
+		// A prepended mark joins the space after it into one grapheme of one cell.
+		assert.deepEqual([fitCells('\u{113D1}', 2), cellWidth(fitCells('\u{113D1}', 2))], ['\u{113D1}  ', 2]);
 		fc.assert(fc.property(shownText, fc.integer({min: 1, max: 30}), (text, width) => cellWidth(fitCells(text, width)) === width), {numRuns: 5000});
 	});
 });
