@@ -819,13 +819,27 @@ export class EventDetector {
 
 	/** True when the kill was already counted (without a name) on its cgroup or an ancestor. */
 	private payOwed(kill: KernelOomKill): boolean {
-		if (kill.taskMemcg === null) return false;
+		if (kill.taskMemcg === null) return this.payOwedWithoutCgroup(kill);
 		for (const [cgroup, owed] of this.owed) {
 			if (!isAtOrBelow(kill.taskMemcg, cgroup)) continue;
 			if (--owed.count <= 0) this.owed.delete(cgroup);
 			return true;
 		}
 		return false;
+	}
+
+	/**
+	 * A record of a cgroup's kill that names no cgroup (the kernel rate-limits the report that does) pays a kill
+	 * counted before it came, when one cgroup alone is owed records and the victim was seen in no other.
+	 */
+	private payOwedWithoutCgroup(kill: KernelOomKill): boolean {
+		if (kill.constraint !== 'CONSTRAINT_MEMCG' || this.owed.size !== 1) return false;
+		const [[cgroup, owed]] = this.owed;
+		const place = this.previous === null ? null : placeKill(kill, this.previous);
+		const placedIn = place?.container?.cgroups.memory ?? place?.pod.cgroup ?? null;
+		if (place !== null && (placedIn === null || !isAtOrBelow(placedIn, cgroup))) return false;
+		if (--owed.count <= 0) this.owed.delete(cgroup);
+		return true;
 	}
 }
 

@@ -70,6 +70,26 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 4}}))), [['oom-kill', '(pod)', 1, {pid: 2003, comm: 'java'}]]);
 	});
 
+	test('a record that names no cgroup, read after the rise that counted it, pays what that one cgroup is owed', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 2000, comm: 'worker', sequence: 80})]);
+		// Three kills counted, one record read: two owed. The others come late, naming no cgroup, and a global OOM's.
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 3}}))), [['oom-kill', 'app1', 3, {pid: 2000, comm: 'worker'}]]);
+		const worker = kill({pid: 2001, comm: 'worker', taskMemcg: null, oomMemcg: null, sequence: 81});
+		detector.addKernelKills([worker, kill({pid: 2003, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: null, sequence: 82})]);
+		// A record no counter claims is told on its own after the model that followed it: the worker's is paid.
+		assert.deepEqual(detector.next(at(2, {app1: {oomKill: 3}})), []);
+		assert.deepEqual(told(detector.next(at(3, {app1: {oomKill: 3}}))), [['oom-kill', '(pod)', 1, {pid: 2003, comm: 'java'}]], 'the global kill pays nothing');
+		detector.addKernelKills([{...worker, pid: 2002, sequence: 83}]);
+		detector.next(at(4, {app1: {oomKill: 3}}));
+		assert.deepEqual(detector.next(at(5, {app1: {oomKill: 3}})), [], 'the second one owed, paid too');
+		// Nothing owed now: the next such record is a kill of its own.
+		detector.addKernelKills([{...worker, pid: 2004, sequence: 84}]);
+		detector.next(at(6, {app1: {oomKill: 3}}));
+		assert.deepEqual(told(detector.next(at(7, {app1: {oomKill: 3}}))), [['oom-kill', '(pod)', 1, {pid: 2004, comm: 'worker'}]]);
+	});
+
 	test('a kill named from its record owes nothing, and a record of a kill not counted yet waits for its counter', () => {
 		// The records come one by one: each names its kill.
 		const detector = new EventDetector();
