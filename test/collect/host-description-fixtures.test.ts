@@ -3,27 +3,12 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {after, describe, test} from 'node:test';
+import {describe, test} from 'node:test';
 import {describeHost, readDistribution, type SystemInformation} from '../../source/collect/host-description.js';
 import {commandExists} from '../helpers/processes.js';
+import {fedora, ownDistribution, temporaryRoot} from '../helpers/host-roots.js';
 import {requireOrSkip} from '../helpers/require.js';
-
-function temporaryRoot(): string {
-	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'podtop-codebase-host-'));
-	after(() => fs.rmSync(root, {recursive: true, force: true}));
-	fs.mkdirSync(path.join(root, 'etc'));
-	fs.mkdirSync(path.join(root, 'usr', 'lib'), {recursive: true});
-	return root;
-}
-
-/** What this machine's own os-release says, read by the shell rather than by podtop's parser. */
-function ownDistribution(): string {
-	return execFileSync('bash', ['-c', '. /etc/os-release; echo "$NAME $VERSION_ID"'], {encoding: 'utf8'}).trim();
-}
-
-const fedora = 'NAME="Fedora Linux"\nVERSION_ID=41\nPRETTY_NAME="Fedora Linux 41 (Server Edition)"\n';
 
 describe('the distribution, from the os-release of the root given', () => {
 	test("a mounted host's /etc/os-release symlink is never followed into the running root: its usr/lib/os-release is read", () => {
