@@ -34,6 +34,8 @@ describe('podtop events output', () => {
 			'2025-11-23T16:00:00.250Z memory.max podtop-x/(pod) +7 value=9 cgroup=/podtop-x',
 		);
 		assert.match(formatEventText({...kill, victim: null}), / victim=unknown /);
+		const notLogged = {...kill, cgroup: '', podId: '', podName: '', containerId: null, containerName: null};
+		assert.equal(formatEventText(notLogged), '2025-11-23T16:00:00.250Z oom-kill - +1 value=1 victim=1234(no\\x1b[2Jde) limit=unknown cgroup=-', 'a kill logged without its cgroup');
 	});
 
 	test('json: the event fields, victim only on oom-kill (null when unknown)', () => {
@@ -43,6 +45,8 @@ describe('podtop events output', () => {
 		assert.equal(JSON.parse(JSON.stringify(eventToJson(kill))).limit, null, 'limit null when unknown');
 		const limit = {cgroup: '/podtop-x', level: 'pod', bytes: 268_435_456};
 		assert.deepEqual(JSON.parse(JSON.stringify(eventToJson({...kill, limit: {...limit, level: 'pod'}}))).limit, limit);
+		const notLogged = eventToJson({...kill, cgroup: '', podId: '', podName: '', containerId: null, containerName: null});
+		assert.deepEqual([notLogged.cgroup, notLogged.podId, notLogged.podName], [null, null, null], 'a kill logged without its cgroup: no cgroup, no pod');
 	});
 
 	test('bad flags and a bad --proc exit 2 with one line', async () => {

@@ -29,7 +29,10 @@ export type PodtopEvent = {
 	/** ms since the epoch: the time of the model that showed it. */
 	time: number;
 	kind: PodtopEventKind;
-	/** The cgroup whose file changed (memory, pids or cpu hierarchy path), relative to the hierarchy root. */
+	/**
+	 * The cgroup whose file changed (memory, pids or cpu hierarchy path), relative to the hierarchy root. Empty for
+	 * a kill the kernel logged without its cgroup whose victim no model held.
+	 */
 	cgroup: string;
 	podId: string;
 	podName: string;
@@ -564,11 +567,20 @@ export type EventDetectorOptions = {
 	peakFraction?: number;
 };
 
+/** Whether the process started after `time` (ms since the epoch): its pid was another's then. False when not known. */
+function startedAfter(process: ProcessRecord, time: number, model: PodModel): boolean {
+	if (model.uptimeSeconds === null) return false;
+	const bootTime = model.time - model.uptimeSeconds * 1000;
+	// A second of slack: uptime and the kernel log's times are read from different clocks at different moments.
+	return bootTime + (process.starttime / model.clockTicksPerSecond) * 1000 > time + 1000;
+}
+
 /** Where a logged kill belongs in a model: the container whose memory cgroup was the victim's, else the pod holding that cgroup. */
 function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: Container | null} | null {
 	const taskMemcg = kill.taskMemcg;
 	if (taskMemcg === null) {
-		for (const pod of model.pods) for (const container of pod.containers) if (container.processes.some((process) => process.pid === kill.pid)) return {pod, container};
+		const victim = (process: ProcessRecord) => process.pid === kill.pid && !startedAfter(process, kill.time, model);
+		for (const pod of model.pods) for (const container of pod.containers) if (container.processes.some(victim)) return {pod, container};
 		return null;
 	}
 	let best: {pod: Pod; container: Container | null} | null = null;
@@ -589,7 +601,7 @@ function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: 
  */
 export function kernelKillEvent(kill: KernelOomKill, current: PodModel, previous: PodModel | null, namesOfGone?: NamesOfGoneCgroup): PodtopEvent {
 	const place = placeKill(kill, current) ?? (previous ? placeKill(kill, previous) : null);
-	const cgroup = kill.taskMemcg ?? place?.container?.cgroups.memory ?? place?.pod.cgroup ?? '/';
+	const cgroup = kill.taskMemcg ?? place?.container?.cgroups.memory ?? place?.pod.cgroup ?? '';
 	// A container cgroup no model holds (removed since): named as its runtime's files still name it.
 	const gone = !place?.container && kill.taskMemcg !== null && kill.taskMemcg !== place?.pod.cgroup ? (namesOfGone?.(kill.taskMemcg) ?? null) : null;
 	return {
@@ -665,8 +677,62 @@ export function countedPastKills(model: PodModel, logged: readonly PodtopEvent[]
  */
 export function beforeStartEvents(kills: readonly KernelOomKill[] | null, model: PodModel, namesOfGone?: NamesOfGoneCgroup): PodtopEvent[] {
 	if (kills === null) return countedPastKills(model);
-	const logged = pastKillEvents(kills, model, namesOfGone);
-	return [...countedPastKills(model, logged), ...logged];
+	const withoutCgroup = kills.filter((kill) => kill.taskMemcg === null && kill.constraint === 'CONSTRAINT_MEMCG' && placeKill(kill, model) === null);
+	const named = withoutCgroup.length === 0 ? kills : kills.filter((kill) => !withoutCgroup.includes(kill));
+	const logged = pastKillEvents(named, model, namesOfGone);
+	const counted = countedPastKills(model, logged);
+	if (withoutCgroup.length === 0) return [...counted, ...logged];
+	const placed = cgroupsOfUnnamedKills(kills, new Set(withoutCgroup), counted);
+	const events = pastKillEvents(
+		kills.filter((kill) => !named.includes(kill)).map((kill) => ({...kill, taskMemcg: placed.get(kill) ?? null})),
+		model,
+		namesOfGone,
+	);
+	for (const event of events) {
+		const count = counted.find((candidate) => candidate.cgroup === event.cgroup);
+		if (count) count.delta--;
+	}
+	const merged = [...logged, ...events].sort((a, b) => a.time - b.time);
+	return [...counted.filter((event) => event.delta > 0), ...merged];
+}
+
+/** Kill records less than this apart are one burst: the kernel rate-limits its OOM reports in windows of 5 s. */
+const burstGapMs = 5000;
+
+/**
+ * The cgroups of the kills logged with no cgroup, where they can be told: the kernel rate-limits the report that
+ * names a kill's cgroup, not its "Killed process" line, so in a burst most records name none. A burst's records
+ * are its named cgroup's when the burst names one cgroup alone (or names none and one cgroup alone counted kills
+ * beyond the log), and that cgroup's counter holds at least that many kills beyond those the log named.
+ */
+function cgroupsOfUnnamedKills(kills: readonly KernelOomKill[], unnamed: ReadonlySet<KernelOomKill>, counted: readonly PodtopEvent[]): Map<KernelOomKill, string> {
+	const countedFor = (taskMemcg: string) => {
+		let best: PodtopEvent | null = null;
+		for (const event of counted) if (isAtOrBelow(taskMemcg, event.cgroup) && event.cgroup.length > (best?.cgroup.length ?? -1)) best = event;
+		return best?.cgroup ?? null;
+	};
+	const claims = new Map<string, KernelOomKill[]>();
+	const ordered = [...kills].sort((a, b) => a.sequence - b.sequence);
+	for (let start = 0; start < ordered.length; ) {
+		let end = start + 1;
+		while (end < ordered.length && ordered[end].time - ordered[end - 1].time < burstGapMs) end++;
+		const burst = ordered.slice(start, end);
+		start = end;
+		const unnamedKills = burst.filter((kill) => unnamed.has(kill));
+		if (unnamedKills.length === 0) continue;
+		const namedCgroups = new Set<string>();
+		for (const kill of burst) if (kill.taskMemcg !== null && kill.constraint === 'CONSTRAINT_MEMCG') namedCgroups.add(kill.taskMemcg);
+		const [namedCgroup] = namedCgroups;
+		const cgroup = namedCgroups.size === 1 ? countedFor(namedCgroup) : namedCgroups.size === 0 && counted.length === 1 ? counted[0].cgroup : null;
+		if (cgroup === null) continue;
+		claims.set(cgroup, [...(claims.get(cgroup) ?? []), ...unnamedKills]);
+	}
+	const placed = new Map<KernelOomKill, string>();
+	for (const [cgroup, claimed] of claims) {
+		const beyondLog = counted.find((event) => event.cgroup === cgroup)?.delta ?? 0;
+		if (beyondLog >= claimed.length) for (const kill of claimed) placed.set(kill, cgroup);
+	}
+	return placed;
 }
 
 /**

@@ -19,7 +19,7 @@ export function formatEventText(event: PodtopEvent): string {
 		parts.push(limit ? `limit=${limit.level}:${limit.cgroup ?? '-'}:${limit.bytes === null ? '?' : formatBytes(limit.bytes)}` : 'limit=unknown');
 		if (event.group) parts.push(`group=${event.group}`);
 	}
-	parts.push(`cgroup=${event.cgroup}`);
+	parts.push(`cgroup=${event.cgroup || '-'}`);
 	return sanitizeForTerminal(parts.join(' '));
 }
 
@@ -29,7 +29,7 @@ export function eventToJson(event: PodtopEvent) {
 	return {
 		time: event.time,
 		kind: event.kind,
-		cgroup: event.cgroup,
+		cgroup: event.cgroup === '' ? null : event.cgroup,
 		podId: event.podId === '' ? null : event.podId,
 		podName: event.podName === '' ? null : event.podName,
 		containerId: event.containerId,

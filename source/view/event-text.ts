@@ -46,7 +46,7 @@ export function eventTimeText(event: PodtopEvent): string {
  * container's names where its runtime's files still give them, `-` for an unknown pod); escaped for the terminal.
  */
 export function eventSubject(event: PodtopEvent): string {
-	if (event.containerName === null) return sanitizeForTerminal(event.podId === '' ? event.cgroup : `${event.podName}/(pod)`);
+	if (event.containerName === null) return event.podId === '' ? sanitizeForTerminal(event.cgroup) || 'cgroup not logged' : sanitizeForTerminal(`${event.podName}/(pod)`);
 	return sanitizeForTerminal(`${event.podName || '-'}/${event.containerName}`);
 }
 

@@ -530,14 +530,27 @@ describe('detectEvents', () => {
 		);
 	});
 
-	test('a kill logged with no cgroup of the victim is placed by its pid, else at the root', () => {
+	test('a kill logged with no cgroup of the victim is placed by its pid, else in no cgroup', () => {
 		const unplaced = (pid: number, comm: string) => kill({pid, comm, taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE'});
 		const events = pastKillEvents([unplaced(1234, 'node'), unplaced(1300, 'sleep'), unplaced(999, 'dd')], shopModel(t0, {}));
 		assert.deepEqual(events.map((event) => [event.podId, event.containerName, event.cgroup, event.limit?.level]), [
 			[shopPodCgroup, 'app1', app1Cgroup, 'node'],
 			[shopPodCgroup, 'app2', app2Cgroup, 'node'],
-			['', null, '/', 'node'],
+			['', null, '', 'node'],
 		]);
+	});
+
+	test('a kill logged with no cgroup is not placed by a pid that a process started after the kill holds now', () => {
+		const model = shopModel(t0, {});
+		const boot = t0 - (model.uptimeSeconds ?? 0) * 1000;
+		// pid 1234 (app1's node) started 62.34 s after boot; a kill of another 1234 logged 30 s after boot was not of it.
+		const early = kill({pid: 1234, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time: boot + 30_000});
+		const late = kill({pid: 1234, comm: 'node', taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time: boot + 70_000, sequence: 2});
+		assert.deepEqual(pastKillEvents([early, late], model).map((event) => [event.victim?.comm, event.cgroup, event.containerName]), [
+			['java', '', null],
+			['node', app1Cgroup, 'app1'],
+		]);
+		assert.equal(eventSubject(pastKillEvents([early], model)[0]), 'cgroup not logged');
 	});
 
 	test('a kill in a pod\'s own cgroup is the pod\'s: no removed container is looked up by that path', () => {
@@ -688,6 +701,53 @@ describe('kills from before start, counted by the cgroups when the kernel log ca
 		const logged = [kill({pid: 4242, comm: 'dd', taskMemcg: `${shopPodCgroup}/job`, oomMemcg: shopPodCgroup, time: t0 - 5000})];
 		const events = beforeStartEvents(logged, shopModel(t0, {pod: {oomKill: 1}}));
 		assert.deepEqual(events.map((event) => [event.cgroup, event.containerName, event.counted ?? false]), [[`${shopPodCgroup}/job`, null, false]]);
+	});
+
+	test('a burst\'s kills logged without their cgroup are the one cgroup\'s it names, when its counter holds them beyond the named', () => {
+		// The kernel rate-limits the report that names a kill's cgroup (windows of 5 s), not the "Killed process" line.
+		const named = [kill({pid: 2001, comm: 'stress-ng', time: t0 - 9000, sequence: 11}), kill({pid: 2002, comm: 'stress-ng', time: t0 - 8900, sequence: 12})];
+		const withoutCgroup = [2003, 2004, 2005].map((pid, index) => kill({pid, comm: 'stress-ng', taskMemcg: null, oomMemcg: null, time: t0 - 8800 + index, sequence: 13 + index}));
+		const burst = [...named, ...withoutCgroup];
+		const rows = (events: readonly PodtopEvent[]) => events.map((event) => [event.cgroup, event.containerName, event.delta, event.victim?.pid ?? null, event.counted ?? false, event.limit?.level ?? null]);
+		assert.deepEqual(rows(beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 6}}))), [
+			[app1Cgroup, 'app1', 1, null, true, null],
+			[app1Cgroup, 'app1', 1, 2001, false, 'container'],
+			[app1Cgroup, 'app1', 1, 2002, false, 'container'],
+			// Whose limit struck, the kernel did not say.
+			[app1Cgroup, 'app1', 1, 2003, false, 'unknown'],
+			[app1Cgroup, 'app1', 1, 2004, false, 'unknown'],
+			[app1Cgroup, 'app1', 1, 2005, false, 'unknown'],
+		]);
+		assert.deepEqual(beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 5}})).map((event) => [event.victim?.pid, event.cgroup, event.counted ?? false]), [
+			[2001, app1Cgroup, false],
+			[2002, app1Cgroup, false],
+			[2003, app1Cgroup, false],
+			[2004, app1Cgroup, false],
+			[2005, app1Cgroup, false],
+		]);
+		const notPlaced = (events: readonly PodtopEvent[]) => events.filter((event) => event.cgroup === '').map((event) => event.victim?.pid);
+		// The counter holds fewer kills beyond the named: some were another cgroup's, one gone since.
+		assert.deepEqual(notPlaced(beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 4}}))), [2003, 2004, 2005]);
+		// The pod's own counter rose too (v2: one kill beyond its containers'): the container's is the one that holds them.
+		assert.deepEqual(notPlaced(beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 5}, pod: {oomKill: 6}}))), []);
+		// The burst names two cgroups: whose the others were is not known.
+		const twoNamed = [...burst, kill({pid: 2010, comm: 'java', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, time: t0 - 8700, sequence: 20})];
+		assert.deepEqual(notPlaced(beforeStartEvents(twoNamed, shopModel(t0, {app1: {oomKill: 5}, app2: {oomKill: 1}}))), [2003, 2004, 2005]);
+		// An earlier burst of a removed container, more than 5 s before: its records stay unplaced, this burst's are placed.
+		const earlier = [kill({pid: 1001, taskMemcg: '/gone/c', oomMemcg: '/gone/c', time: t0 - 60_000, sequence: 1}), kill({pid: 1002, taskMemcg: null, oomMemcg: null, time: t0 - 59_000, sequence: 2})];
+		assert.deepEqual(notPlaced(beforeStartEvents([...earlier, ...burst], shopModel(t0, {app1: {oomKill: 5}}))), [1002]);
+		// A burst that names no cgroup: the one cgroup that counted kills beyond the log.
+		assert.deepEqual(notPlaced(beforeStartEvents(withoutCgroup, shopModel(t0, {app1: {oomKill: 3}}))), []);
+		assert.deepEqual(notPlaced(beforeStartEvents(withoutCgroup, shopModel(t0, {app1: {oomKill: 3}, app2: {oomKill: 1}}))), [2003, 2004, 2005]);
+		// A global OOM named in the burst is no cgroup's limit: the burst still names one.
+		const globalNamed = kill({pid: 2011, comm: 'java', taskMemcg: app2Cgroup, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time: t0 - 8700, sequence: 21});
+		assert.deepEqual(notPlaced(beforeStartEvents([...burst, globalNamed], shopModel(t0, {app1: {oomKill: 5}}))), []);
+		// Named in a leaf below the container's cgroup (crun's `container`): the container's counter holds them.
+		const inLeaf = [kill({pid: 2001, comm: 'stress-ng', taskMemcg: `${app1Cgroup}/container`, time: t0 - 9000, sequence: 11}), ...withoutCgroup];
+		assert.deepEqual(notPlaced(beforeStartEvents(inLeaf, shopModel(t0, {app1: {oomKill: 4}, app2: {oomKill: 1}}))), []);
+		// A global OOM's record is its own, whatever a cgroup counted.
+		const global = kill({pid: 2006, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time: t0 - 8000, sequence: 30});
+		assert.deepEqual(notPlaced(beforeStartEvents([...named, global], shopModel(t0, {app1: {oomKill: 3}}))), [2006]);
 	});
 
 	test('as root, the kills a counter holds beyond those the kernel log still names (its ring wrapped) are counted, before the logged ones', () => {

@@ -113,7 +113,7 @@ describe('OOM kills on cgroup v2: group kill, pod limit, kills from before start
 		return limit;
 	};
 	const liveEvents = (kind: string, under: string) =>
-		rig.events.filter((event) => !event.past && event.kind === kind && (event.cgroup === under || event.cgroup.startsWith(under + '/')));
+		rig.events.filter((event) => !event.past && event.kind === kind && (event.cgroup === under || (event.cgroup ?? '').startsWith(under + '/')));
 	const sum = (events: readonly EventLine[]) => events.reduce((total, event) => total + event.delta, 0);
 
 	before(async () => {
@@ -159,7 +159,7 @@ describe('OOM kills on cgroup v2: group kill, pod limit, kills from before start
 		);
 		assert.deepEqual(rest.filter((event) => event.past), []);
 		// Nothing live about old: its kill was over before podtop started.
-		assert.deepEqual(rest.filter((event) => event.cgroup.startsWith(cg.past)), []);
+		assert.deepEqual(rest.filter((event) => (event.cgroup ?? '').startsWith(cg.past)), []);
 	});
 
 	test('a group kill (memory.oom.group=1): oom-kill of the container\'s limit, naming the group, each kill counted once', (t) => {
