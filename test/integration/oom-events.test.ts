@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
 import {runEventsCommand} from '../../source/events-command.js';
-import {cliPath, collectNdjson, type JsonEvent, startPodtopEvents} from '../helpers/podtop.js';
+import {cliPath, collectNdjson, type JsonEvent, runPodtop, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, stopChild, waitFor} from '../helpers/processes.js';
 import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
@@ -190,4 +190,38 @@ test('not root: the kernel log unreadable, the kills from before start are the c
 	child.kill('SIGINT');
 	const [code] = (await exited) as [number | null];
 	assert.equal(code, 0, stderr);
+});
+
+test('a burst of kills before start, most logged without their cgroup: each placed in its container, counted once', {timeout: 180_000}, async (t) => {
+	if (!requireRigs(t, 'unshare', 'climber')) return;
+	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg')) return;
+	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 64 * MiB}]}));
+	const app1 = rig.apps[0];
+	// More kills than the kernel reports with their cgroup in one 5-s window (10): the others' records name none.
+	const climbers = await Promise.all(Array.from({length: 24}, () => withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 50}))));
+	const statuses = await Promise.all(climbers.map((climber) => climber.exited));
+	assert.deepEqual(new Set(statuses.map((status) => status.signal)), new Set(['SIGKILL']), 'every climber OOM-killed');
+	const counter = Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(`/sys/fs/cgroup/memory${app1.cgroup}/memory.oom_control`, 'utf8'))?.[1]);
+	assert.ok(counter >= climbers.length, `the container's oom_kill counter ${counter}`);
+
+	const run = await runPodtop(['--once', '--json'], {timeoutMs: 60_000});
+	assert.equal(run.code, 0, run.stderr);
+	const {pastEvents} = JSON.parse(run.stdout) as {pastEvents: JsonEvent[] | null};
+	assert.ok(pastEvents, 'the kernel log read as root');
+	const pids = new Set(climbers.map((climber) => climber.pid));
+	const ours = pastEvents.filter((event) => event.victim && pids.has(event.victim.pid));
+	assert.deepEqual(ours.filter((event) => event.cgroup !== app1.cgroup), [], 'no kill of the burst outside the container, none "cgroup not logged"');
+	assert.ok(ours.every((event) => event.containerName === 'app1' && event.podName === rig.cgroup.slice(1)));
+	// Told once each: the records the log still holds, and what the counter holds beyond them (the ring may wrap).
+	const inContainer = pastEvents.filter((event) => event.cgroup === app1.cgroup);
+	assert.equal(inContainer.reduce((sum, event) => sum + event.delta, 0), counter, JSON.stringify(inContainer));
+	const withoutLimit = ours.filter((event) => event.limit?.level === 'unknown');
+	if (withoutLimit.length === 0) {
+		// The kernel named every one only if the kills were spread out over its windows.
+		const times = ours.map((event) => event.time);
+		assert.ok(Math.max(...times) - Math.min(...times) >= 5000 * (Math.ceil(ours.length / 10) - 1), `${ours.length} kills, all named, within ${Math.max(...times) - Math.min(...times)} ms`);
+	}
+	t.diagnostic(`${ours.length} kills in the log, ${withoutLimit.length} without their cgroup, counter ${counter}`);
+	// The kernel's report window passes before the next test's kill, which wants its cgroup named.
+	await new Promise((resolve) => setTimeout(resolve, 5500));
 });
