@@ -80,7 +80,7 @@ test('a process moved to another cgroup without an exec is seen within ten scans
 });
 
 test('real processes: one that has not run is not re-read, one that runs, exits or is reparented is seen at once or on the next scan', async (t) => {
-	const busy = spawn('sh', ['-c', 'while :; do :; done'], {stdio: 'ignore'});
+	const busy = spawn('sh', ['-c', 'while kill -0 $PPID 2>/dev/null; do :; done'], {stdio: 'ignore'});
 	const idle = spawn('sleep', ['300'], {stdio: 'ignore'});
 	const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; read line'], {stdio: ['pipe', 'pipe', 'ignore']});
 	const orphanPid = Number((await once(parent.stdout!, 'data'))[0].toString().trim());
