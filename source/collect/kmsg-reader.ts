@@ -92,6 +92,19 @@ export function parseKilledProcessLine(message: string): {pid: number; comm: str
 	return {pid: Number(match[2]), comm: bound(unescapeKmsg(match[3], decodeText), maxComm), memcg: match[1]?.startsWith('Memory cgroup') ?? false};
 }
 
+/**
+ * A task an OOM report lists (`[  26384]     0 26384    10807     5340 …             0 dd`): its pid, and the text
+ * after its tgid (its figures, then its comm, which may hold spaces).
+ */
+export function parseListedTaskLine(message: string): {pid: number; rest: string} | null {
+	const match = /^\[\s*(\d+)\]\s+\d+\s+\d+\s+(.*)$/.exec(message);
+	return match ? {pid: Number(match[1]), rest: unescapeKmsg(match[2], decodeText)} : null;
+}
+
+/** A listed task is taken for a later kill's victim this long after its report at most. */
+const listedTaskTtlMs = 60_000;
+const maxListedTasks = 8192;
+
 /** Older kernels (before the `oom-kill:` summary): `Task in /pod/app killed as a result of limit of /pod`. */
 export function parseTaskInLine(message: string): {taskMemcg: string; oomMemcg: string} | null {
 	const match = /^Task in (.+) killed as a result of limit of (.+)$/.exec(message);
@@ -125,6 +138,10 @@ export class OomKillParser {
 	/** The kill a group-kill line belongs to, and the group's cgroup once that line came. */
 	private lastKill: KernelOomKill | null = null;
 	private groupCgroup: string | null = null;
+	/** The tasks the report being logged lists, before its summary names the cgroup whose limit was hit. */
+	private listed: Array<{pid: number; rest: string}> = [];
+	/** Tasks listed by the latest reports of a cgroup's OOM, by pid: the cgroup, the text after the tgid, the report's time. */
+	private readonly listedIn = new Map<number, {cgroup: string; rest: string; time: number}>();
 
 	/** `toTime` turns µs since boot into ms since the epoch. */
 	constructor(private readonly toTime: (bootUsec: number) => number = () => Date.now()) {}
@@ -135,10 +152,12 @@ export class OomKillParser {
 			this.context = {limitBytes: null, taskIn: null};
 			this.lastKill = null;
 			this.groupCgroup = null;
+			this.listed = [];
 			return null;
 		}
 		const summary = parseOomKillLine(message);
 		if (summary) {
+			this.rememberListed(summary, this.toTime(record.bootUsec));
 			this.summarized.push(summary.pid);
 			if (this.summarized.length > 16) this.summarized.shift();
 			this.groupCgroup = null;
@@ -183,10 +202,15 @@ export class OomKillParser {
 			};
 		}
 		const taskIn = this.context.taskIn;
+		// The kernel rate-limits its reports, not the Killed line: in a burst most kills come with no report. An
+		// earlier report of a cgroup's OOM that listed this task (same pid, same comm, in the last minute) says
+		// which cgroup held it, though not which limit struck.
+		const listed = taskIn === null && killed.memcg ? this.listedTask(killed.pid, killed.comm, time) : null;
 		this.lastKill = {
 			...base,
 			oomMemcg: taskIn?.oomMemcg ?? null,
-			taskMemcg: taskIn?.taskMemcg ?? null,
+			taskMemcg: taskIn?.taskMemcg ?? listed,
+			...(listed === null ? {} : {taskMemcgIsGroup: true}),
 			constraint: taskIn || killed.memcg ? 'CONSTRAINT_MEMCG' : null,
 			limitBytes: taskIn || killed.memcg ? this.context.limitBytes : null,
 			group: null,
@@ -195,7 +219,38 @@ export class OomKillParser {
 		return this.lastKill;
 	}
 
+	private rememberListed(summary: OomKillSummary, time: number): void {
+		const listed = this.listed;
+		this.listed = [];
+		// Only a report of the victim's own cgroup's limit: the tasks it lists are in that cgroup (or below it), not
+		// spread over a pod's containers.
+		if (summary.oomMemcg === null || summary.taskMemcg !== summary.oomMemcg) return;
+		for (const [pid, entry] of this.listedIn) if (time - entry.time >= listedTaskTtlMs) this.listedIn.delete(pid);
+		for (const task of listed) {
+			this.listedIn.delete(task.pid);
+			this.listedIn.set(task.pid, {cgroup: summary.oomMemcg, rest: task.rest, time});
+		}
+		for (const pid of this.listedIn.keys()) {
+			if (this.listedIn.size <= maxListedTasks) break;
+			this.listedIn.delete(pid);
+		}
+	}
+
+	/** The cgroup of the latest report that listed the task, when it names the same comm; null otherwise. */
+	private listedTask(pid: number, comm: string, time: number): string | null {
+		const entry = this.listedIn.get(pid);
+		if (!entry || time - entry.time >= listedTaskTtlMs) return null;
+		return entry.rest === comm || entry.rest.endsWith(` ${comm}`) ? entry.cgroup : null;
+	}
+
 	private note(message: string): void {
+		if (message.startsWith('[')) {
+			const task = parseListedTaskLine(message);
+			if (task) {
+				if (this.listed.length < maxListedTasks) this.listed.push(task);
+				return;
+			}
+		}
 		const limitBytes = parseMemcgUsageLine(message);
 		if (limitBytes !== null) {
 			// v1 prints memory:, then memory+swap: and kmem:; the first is the limit that struck.

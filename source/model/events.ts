@@ -73,8 +73,9 @@ export type KernelOomKill = {
 	/** The cgroup killed as a whole (memory.oom.group), when the kernel said so. */
 	group: string | null;
 	/**
-	 * True for a task killed with the group whose own cgroup the kernel did not log: its `taskMemcg` is then
-	 * the group's cgroup, which holds it at some depth. False or absent: `taskMemcg` is the task's own.
+	 * True when the kernel did not log the task's own cgroup: its `taskMemcg` is then a cgroup that holds it at
+	 * some depth (the group it was killed with, or the cgroup of an earlier report that listed it). False or
+	 * absent: `taskMemcg` is the task's own.
 	 */
 	taskMemcgIsGroup?: boolean;
 	/** ms since the epoch. */
@@ -596,6 +597,16 @@ function placeKill(kill: KernelOomKill, model: PodModel): {pod: Pod; container: 
 }
 
 /**
+ * The memory cgroup of the container (or pod) whose process a kill's victim was, in `model` or else in `previous`:
+ * undefined when neither held it, null when the pod that held it has no cgroup.
+ */
+function placedCgroup(kill: KernelOomKill, model: PodModel, previous: PodModel | null): string | null | undefined {
+	const place = placeKill(kill, model) ?? (previous === null ? null : placeKill(kill, previous));
+	if (place === null) return undefined;
+	return place.container?.cgroups.memory ?? place.pod.cgroup ?? null;
+}
+
+/**
  * The event of a kill the kernel logged that no counter accounts for (its victim's cgroup was never in a
  * model, or gone with its counters), or of one logged before start: placed in the model where its cgroup is.
  */
@@ -807,20 +818,13 @@ export class EventDetector {
 					unnamed--;
 				}
 			}
-			// A rise of several names one victim; the records of the others already read are this rise too (a
-			// group kill, memory.oom.group, logs every member after the victim), not kills of their own.
+			// A rise of several names one victim; the records of the others already read are this rise too, oldest
+			// first: those naming this cgroup or one below (a group kill, memory.oom.group, logs every member after the
+			// victim), and those of a cgroup's kill naming none (the kernel rate-limits the report that names it, not
+			// the "Killed process" line: a burst) of a process no model held, or that a model held in this cgroup.
 			for (const kill of this.kills) {
 				if (unnamed <= 0) break;
-				if (used.has(kill) || kill.taskMemcg === null || !isAtOrBelow(kill.taskMemcg, event.cgroup)) continue;
-				used.add(kill);
-				unnamed--;
-			}
-			// Kills the kernel logged without their cgroup (it rate-limits the report that names it, not the
-			// "Killed process" line), of a process no model held: a burst of kills in one cgroup, counted here.
-			for (const kill of this.kills) {
-				if (unnamed <= 0) break;
-				if (used.has(kill) || kill.taskMemcg !== null || kill.constraint !== 'CONSTRAINT_MEMCG') continue;
-				if (placeKill(kill, model) !== null || (this.previous !== null && placeKill(kill, this.previous) !== null)) continue;
+				if (used.has(kill) || !this.mayBeOf(kill, event.cgroup, model)) continue;
 				used.add(kill);
 				unnamed--;
 			}
@@ -845,8 +849,9 @@ export class EventDetector {
 		for (const kill of this.kills) {
 			if (used.has(kill) || !this.killsBefore.has(kill)) continue;
 			used.add(kill);
-			counted.push(kernelKillEvent(kill, model, this.previous, this.options.namesOfGone));
-			if (kill.taskMemcg !== null) this.prepaid.push({taskMemcg: kill.taskMemcg, time: model.time});
+			const event = kernelKillEvent(kill, model, this.previous, this.options.namesOfGone);
+			counted.push(event);
+			if (event.cgroup !== '') this.prepaid.push({taskMemcg: event.cgroup, time: model.time});
 		}
 		this.kills = this.kills.filter((kill) => !used.has(kill) && model.time - kill.time < this.kernelKillTtlMs);
 		this.killsBefore.clear();
@@ -857,6 +862,14 @@ export class EventDetector {
 		for (const [cgroup, time] of this.lastThrottled) if (model.time - time >= this.throttleQuietMs) this.lastThrottled.delete(cgroup);
 		this.previous = detachModel(model);
 		return named.length === 0 ? counted : [...named, ...counted];
+	}
+
+	/** Whether a kill's record may be one counted in `cgroup`: it names the cgroup or one below, or names none and its victim was seen in no other. */
+	private mayBeOf(kill: KernelOomKill, cgroup: string, model: PodModel): boolean {
+		if (kill.taskMemcg !== null) return isAtOrBelow(kill.taskMemcg, cgroup);
+		if (kill.constraint !== 'CONSTRAINT_MEMCG') return false;
+		const placedIn = placedCgroup(kill, model, this.previous);
+		return placedIn === undefined || (placedIn !== null && isAtOrBelow(placedIn, cgroup));
 	}
 
 	/** The kills held from the previous model, each named by the process of its scope gone since, if one is. */
@@ -901,9 +914,8 @@ export class EventDetector {
 	private payOwedWithoutCgroup(kill: KernelOomKill): boolean {
 		if (kill.constraint !== 'CONSTRAINT_MEMCG' || this.owed.size !== 1) return false;
 		const [[cgroup, owed]] = this.owed;
-		const place = this.previous === null ? null : placeKill(kill, this.previous);
-		const placedIn = place?.container?.cgroups.memory ?? place?.pod.cgroup ?? null;
-		if (place !== null && (placedIn === null || !isAtOrBelow(placedIn, cgroup))) return false;
+		const placedIn = this.previous === null ? undefined : placedCgroup(kill, this.previous, null);
+		if (placedIn !== undefined && (placedIn === null || !isAtOrBelow(placedIn, cgroup))) return false;
 		if (--owed.count <= 0) this.owed.delete(cgroup);
 		return true;
 	}

@@ -159,6 +159,76 @@ describe('kmsg records', () => {
 		});
 	});
 
+	test('a burst\'s Killed line with no report of its own: the cgroup of the last minute\'s report that listed the task, same comm', () => {
+		const killedOf = (pid: number, comm: string) => killedLine.replace('1234 (node)', `${pid} (${comm})`);
+		const report = (usec: number, summary = summaryLine) => [
+			`4,100,${usec},-;stress-ng invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=1000`,
+			`6,101,${usec},-;Tasks state (memory values in pages):`,
+			`6,102,${usec},-;[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name`,
+			`6,103,${usec},-;[   1234]     0  1234    12855     4404     4160      244         0    77824        0          1000 node`,
+			`6,104,${usec},-;[   1301]     0  1301    12855     4404     4160      244         0    77824        0          -998 node worker`,
+			`6,105,${usec},-;[   1302]     0  1302      567      348        0      348         0    40960        0             0 sh`,
+			`6,106,${usec},-;${summary}`,
+			`3,107,${usec},-;${killedLine}`,
+		];
+		/** The kills of the records, fed to a new parser after `before`, as [pid, taskMemcg, held at some depth, oomMemcg, limit, constraint]. */
+		const rows = (before: string[], records: string[]) => {
+			const parser = new OomKillParser((usec) => usec / 1000);
+			for (const record of before) parser.push(parseKmsgRecord(record)!);
+			return records
+				.map((record) => parser.push(parseKmsgRecord(record)!))
+				.filter((kill) => kill !== null)
+				.map((kill) => [kill.pid, kill.taskMemcg, kill.taskMemcgIsGroup ?? false, kill.oomMemcg, kill.limitBytes, kill.constraint]);
+		};
+		const unplaced = (pid: number) => [pid, null, false, null, null, 'CONSTRAINT_MEMCG'];
+		assert.deepEqual(
+			rows(report(1_000_000), [
+				`3,200,2000000,-;${killedOf(1301, 'node worker')}`,
+				// Another comm than the one listed: another process has the pid now.
+				`3,201,2000001,-;${killedOf(1302, 'dd')}`,
+				`3,202,2000002,-;${killedOf(1999, 'dd')}`,
+			]),
+			[
+				// Which cgroup held it, not whose limit struck: the report that would say was not printed.
+				[1301, '/podtop-x/app1', true, null, null, 'CONSTRAINT_MEMCG'],
+				unplaced(1302),
+				unplaced(1999),
+			],
+		);
+		assert.deepEqual(rows(report(1_000_000), [`3,200,60999999,-;${killedOf(1302, 'sh')}`]), [[1302, '/podtop-x/app1', true, null, null, 'CONSTRAINT_MEMCG']]);
+		// Listed a minute before or more: not taken.
+		assert.deepEqual(rows(report(1_000_000), [`3,200,61000000,-;${killedOf(1302, 'sh')}`]), [unplaced(1302)]);
+		// A global OOM's report, or one of a pod's limit over several containers, lists tasks of many cgroups: none taken.
+		const podLimit = summaryLine.replace('oom_memcg=/podtop-x/app1', 'oom_memcg=/podtop-x');
+		const global = summaryLine.replace('CONSTRAINT_MEMCG', 'CONSTRAINT_NONE').replace('oom_memcg=/podtop-x/app1,', 'global_oom,');
+		for (const summary of [podLimit, global]) assert.deepEqual(rows(report(1_000_000, summary), [`3,200,2000000,-;${killedOf(1302, 'sh')}`]), [unplaced(1302)]);
+		// A report cut before its summary (the next one's header came first): its list is not the next report's.
+		const cut = [...report(1_000_000).slice(0, 6), '4,110,1000001,-;x invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0', `6,111,1000002,-;${summaryOf(7)}`];
+		assert.deepEqual(rows(cut, [`3,200,2000000,-;${killedOf(1301, 'node worker')}`]), [unplaced(1301)]);
+		// A global OOM's Killed line names no cgroup's kill: a listing says nothing of it.
+		assert.deepEqual(rows(report(1_000_000), ['3,200,2000000,-;Out of memory: Killed process 1301 (node worker) total-vm:1kB, anon-rss:1kB']), [[1301, null, false, null, null, null]]);
+		// An older kernel's "Task in" line names the task's own cgroup: that, not the listing.
+		const taskIn = ['4,200,2000000,-;x invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0', '6,201,2000000,-;Task in /podtop-x/app1/job killed as a result of limit of /podtop-x/app1', `3,202,2000000,-;${killedOf(1301, 'node worker')}`];
+		assert.deepEqual(rows(report(1_000_000), taskIn), [[1301, '/podtop-x/app1/job', false, '/podtop-x/app1', null, 'CONSTRAINT_MEMCG']]);
+		// Tasks remembered at most 8,192, the latest listed: two reports of 5,000 each keep the second and the end of the
+		// first, and a task the second listed again; one report lists 8,192 at most.
+		const listing = (usec: number, pids: number[]) => [
+			`4,300,${usec},-;stress-ng invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=1000`,
+			...pids.map((pid) => `6,301,${usec},-;[ ${pid}]     0 ${pid}    12855     4404          1000 dd`),
+			`6,302,${usec},-;${summaryOf(1)}`,
+		];
+		const range = (first: number, length: number) => Array.from({length}, (_, index) => first + index);
+		const placedOf = (before: string[], victims: number[]) => rows(before, victims.map((pid, index) => `3,${400 + index},2000000,-;${killedOf(pid, 'dd')}`)).map((row) => row[1]);
+		assert.deepEqual(placedOf([...listing(1_000_000, range(10_000, 5000)), ...listing(1_000_001, [...range(20_000, 5000), 10_000])], [10_000, 10_001, 11_808, 11_809, 24_999]), [
+			'/podtop-x/app1',
+			null,
+			null,
+			'/podtop-x/app1',
+			'/podtop-x/app1',
+		]);
+		assert.deepEqual(placedOf(listing(1_000_000, range(10_000, 8200)), [18_191, 18_192]), ['/podtop-x/app1', null]);
+	});
+
 	test('an older kernel: "Task in X killed as a result of limit of Y", then Kill process and Killed process lines', () => {
 		const parser = new OomKillParser((usec) => usec / 1000);
 		const records = [

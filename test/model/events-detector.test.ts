@@ -70,6 +70,47 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 4}}))), [['oom-kill', '(pod)', 1, {pid: 2003, comm: 'java'}]]);
 	});
 
+	test('a burst\'s record that names no cgroup, of a process the model held in the cgroup that rose, is that rise', () => {
+		// Seen live: workers listed in app1 when the counter was read, killed in a burst; their records name no cgroup.
+		const detector = new EventDetector();
+		const workers = {app1: {processes: [{pid: 1234, comm: 'node'}, sh]}, app2: {processes: [{pid: 1300, comm: 'sleep'}]}};
+		detector.next(at(0, workers));
+		detector.addKernelKills([kill({pid: 1234, sequence: 90}), kill({pid: 1240, comm: 'sh', taskMemcg: null, oomMemcg: null, sequence: 91})]);
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 2, processes: []}, app2: workers.app2}))), [['oom-kill', 'app1', 2, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(detector.next(at(2, {app1: {oomKill: 2, processes: []}, app2: workers.app2})), [], 'told once');
+		// A record of a process held in another container is not this rise's.
+		const other = new EventDetector();
+		other.next(at(0, workers));
+		other.addKernelKills([kill({pid: 1234, sequence: 90}), kill({pid: 1300, comm: 'sleep', taskMemcg: null, oomMemcg: null, sequence: 92})]);
+		assert.deepEqual(told(other.next(at(1, {app1: {oomKill: 2, processes: [sh]}, app2: workers.app2}))), [['oom-kill', 'app1', 2, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(told(other.next(at(2, {app1: {oomKill: 2, processes: [sh]}, app2: {processes: []}}))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
+	});
+
+	test('a rise takes the records of a burst oldest first: one naming no cgroup is not left behind by later ones', () => {
+		const detector = new EventDetector();
+		detector.next(at(0, {app1: {oomKill: 0}}));
+		const worker = (pid: number, sequence: number) => kill({pid, comm: 'worker', taskMemcg: null, oomMemcg: null, sequence});
+		detector.addKernelKills([worker(2001, 1), kill({pid: 2002, comm: 'worker', sequence: 2})]);
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 1}}))), [['oom-kill', 'app1', 1, {pid: 2002, comm: 'worker'}]]);
+		// The next rise's records come with one of a kill counted only in the model after.
+		detector.addKernelKills([kill({pid: 2003, comm: 'worker', sequence: 3}), kill({pid: 2004, comm: 'worker', sequence: 4})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 3}}))), [['oom-kill', 'app1', 2, {pid: 2003, comm: 'worker'}]]);
+		assert.deepEqual(told(detector.next(at(3, {app1: {oomKill: 4}}))), [['oom-kill', 'app1', 1, {pid: 2004, comm: 'worker'}]]);
+		assert.deepEqual(detector.next(at(4, {app1: {oomKill: 4}})), [], 'four kills, told once each');
+	});
+
+	test('a record that names no cgroup, told on its own where its process was, is not told again when that counter shows it', () => {
+		const detector = new EventDetector();
+		const workers = {app1: {oomKill: 0, processes: [{pid: 1234, comm: 'node'}, sh]}};
+		detector.next(at(0, workers));
+		detector.addKernelKills([kill({pid: 1240, comm: 'sh', taskMemcg: null, oomMemcg: null, sequence: 93})]);
+		assert.deepEqual(detector.next(at(1, workers)), []);
+		// The counter has not shown it yet when the model after the record is read: told from the record alone.
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 0, processes: [{pid: 1234, comm: 'node'}]}}))), [['oom-kill', 'app1', 1, {pid: 1240, comm: 'sh'}]]);
+		const after = {app1: {oomKill: 1, processes: [{pid: 1234, comm: 'node'}]}};
+		assert.deepEqual([...detector.next(at(3, after)), ...detector.next(at(4, after))], [], 'the rise it told');
+	});
+
 	test('a record that names no cgroup, read after the rise that counted it, pays what that one cgroup is owed', () => {
 		const detector = new EventDetector();
 		detector.next(at(0));
