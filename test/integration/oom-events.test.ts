@@ -225,3 +225,33 @@ test('a burst of kills before start, most logged without their cgroup: each plac
 	// The kernel's report window passes before the next test's kill, which wants its cgroup named.
 	await new Promise((resolve) => setTimeout(resolve, 5500));
 });
+
+test('a burst of kills live, most logged without their cgroup: podtop events tells each once, in its container', {timeout: 180_000}, async (t) => {
+	if (!requireRigs(t, 'unshare', 'climber')) return;
+	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg')) return;
+	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 64 * MiB}, {name: 'app2', memoryLimitBytes: 64 * MiB}]}));
+	const [app1, app2] = rig.apps;
+	const podtop = startPodtopEvents(['--interval', '250']);
+	t.after(() => stopChild(podtop.child));
+	assert.equal(await startedReadingKernelLog(podtop), true);
+	const climbers = await Promise.all(Array.from({length: 24}, () => withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 50}))));
+	await Promise.all(climbers.map((climber) => climber.exited));
+	const counter = Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(`/sys/fs/cgroup/memory${app1.cgroup}/memory.oom_control`, 'utf8'))?.[1]);
+	assert.ok(counter >= climbers.length, `the container's oom_kill counter ${counter}`);
+	// Then one kill in the other container, once the kernel's report window has passed: when it is told, every
+	// record of the burst has been read and matched.
+	await new Promise((resolve) => setTimeout(resolve, 5500));
+	const marker = await withRig(t, () => startMemoryClimber(app2, {stepMiB: 8, everyMs: 50}));
+	await marker.exited;
+	const kills = () => podtop.events.filter((event) => event.kind === 'oom-kill');
+	await waitFor(() => kills().some((event) => event.cgroup === app2.cgroup), 30_000, 'the kill in app2').catch((error: unknown) => {
+		throw new Error(`${String(error)}: ${JSON.stringify(kills())}`);
+	});
+	const inApp1 = kills().filter((event) => event.cgroup === app1.cgroup);
+	assert.equal(inApp1.reduce((sum, event) => sum + event.delta, 0), counter, `told once each: ${JSON.stringify(kills())}`);
+	const pids = new Set(climbers.map((climber) => climber.pid));
+	assert.deepEqual(kills().filter((event) => event.victim && pids.has(event.victim.pid) && event.cgroup !== app1.cgroup), [], 'no victim of the burst placed elsewhere');
+	assert.deepEqual(kills().filter((event) => event.cgroup !== app1.cgroup && event.cgroup !== app2.cgroup), [], 'nothing told outside the pod');
+	t.diagnostic(`${counter} kills in ${inApp1.length} events`);
+	await new Promise((resolve) => setTimeout(resolve, 5500));
+});
