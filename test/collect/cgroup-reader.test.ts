@@ -281,6 +281,21 @@ describe('whether a task of a process\'s cgroup ran between its last two reads (
 		assert.deepEqual([...reader.readAdded(before).keys()], ['/pod', '/pod/app']);
 	});
 
+	test('hybrid with cpuacct on v1 and cpu on the unified hierarchy: never still, no one file tells whether a task ran', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('cgroup/cpuacct/cgroup.procs', '');
+		tree.write('cgroup/unified/cgroup.controllers', 'cpu memory\n');
+		tree.write('cgroup/cpuacct/pod/cpuacct.usage', '5000000\n');
+		tree.cgroupFiles('unified/pod', v2MemoryFiles(20 << 20, 64 << 20));
+		const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: at('/pod')})]);
+		const {reader} = readerOver(tree);
+		t.after(() => reader.close());
+		for (let count = 0; count < 3; count++) reader.read(wanted);
+		assert.notEqual(reader.stats.get('/pod')?.cpu.usageUsec, null);
+		assert.deepEqual([reader.cpuStill(at('/pod')), reader.cpuStill(at(null))], [false, false]);
+	});
+
 	test('v1 with no cpuacct hierarchy: never still, nothing tells whether a task ran', (t) => {
 		const tree = new FixtureTree();
 		t.after(() => tree.remove());
@@ -504,6 +519,34 @@ describe('descriptors', () => {
 	});
 });
 
+test('v1: a cgroup the scan finds wanted for more controllers is read again at once: its new files, and those it did not find', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	for (const hierarchy of ['memory', 'cpu,cpuacct']) tree.write(`cgroup/${hierarchy}/cgroup.procs`, '');
+	for (const [name, content] of Object.entries(v1MemoryFiles(8 << 20, 64 << 20))) tree.write(`cgroup/memory/pod/${name}`, content);
+	const inMemory = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath})});
+	const inBoth = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath})});
+	const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+		try {
+			return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
+		} catch {
+			return false;
+		}
+	}).length;
+	const {reader} = readerOver(tree);
+	// /late's memory directory is not there yet at its first read.
+	reader.read(wantedCgroupPaths([inMemory(10, '/pod'), inMemory(11, '/late')]));
+	const kept = openOnTree();
+	assert.equal(reader.stats.get('/late')?.memory.max, null);
+	for (const [name, content] of Object.entries(v1MemoryFiles(8 << 20, 32 << 20))) tree.write(`cgroup/memory/late/${name}`, content);
+	for (const cgroupPath of ['pod', 'late']) tree.write(`cgroup/cpu,cpuacct/${cgroupPath}/cpuacct.usage`, '5000000\n');
+	const stats = reader.readAdded(wantedCgroupPaths([inBoth(10, '/pod'), inBoth(11, '/late')]));
+	assert.deepEqual(['/pod', '/late'].map((cgroupPath) => [stats.get(cgroupPath)?.memory.max, stats.get(cgroupPath)?.cpu.usageUsec]), [[64 << 20, 5000], [32 << 20, 5000]]);
+	assert.ok(openOnTree() > kept);
+	reader.close();
+	assert.equal(openOnTree(), 0, 'one set of descriptors per cgroup, all given back');
+});
+
 test('hybrid: the controllers on the unified hierarchy are read from its v2 files', (t) => {
 	const tree = new FixtureTree();
 	t.after(() => tree.remove());
@@ -545,6 +588,60 @@ test('a re-read of a cgroup the reader does not track reads nothing', (t) => {
 	reader.read(wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod'})})]));
 	assert.equal(reader.readNow('/elsewhere'), false);
 	assert.equal(reader.readNow('/pod'), true);
+});
+
+test('a re-read at once reads what a refresh between detailed ones does: not the detailed files, nor the files found absent', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	tree.cgroupFiles('/pod', v2MemoryFiles(8 << 20, 'max'));
+	fs.rmSync(`${tree.cgroup}/pod/memory.high`);
+	const wanted = wantedCgroupPaths([makeProcess({pid: 10, comm: 'app', cgroups: cgroupsOf({container: '/pod', memory: '/pod', cpu: '/pod', cpuacct: '/pod', pids: '/pod'})})]);
+	const {reader, log} = readerOver(tree);
+	t.after(() => reader.close());
+	for (let refresh = 1; refresh <= 2; refresh++) reader.read(wanted);
+	tree.cgroupFiles('/pod', {'cpu.max': '50000 100000\n'});
+	const start = log.opens.length;
+	assert.equal(reader.readNow('/pod'), true);
+	assert.deepEqual(log.failedSince(start), [], 'memory.high, not found before, is not looked for');
+	assert.equal(reader.stats.get('/pod')?.cpu.quotaCores, null, 'cpu.max waits for the detailed refresh');
+	for (let refresh = 3; refresh <= 6; refresh++) reader.read(wanted);
+	assert.equal(reader.stats.get('/pod')?.cpu.quotaCores, 0.5);
+});
+
+/** A FileReader that lists the directory of each file it reads, in order. */
+class ReadOrder extends FileReader {
+	readonly directories: string[] = [];
+	private readonly paths = new Map<number, string>();
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
+		return descriptor;
+	}
+
+	override readKept(descriptor: number, limit?: number): number {
+		const filePath = this.paths.get(descriptor) ?? '';
+		this.directories.push(filePath.slice(0, filePath.lastIndexOf('/')));
+		return super.readKept(descriptor, limit);
+	}
+}
+
+test('the cgroups where processes exited are read again at once with their ancestors, parents first, each once', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
+	for (const cgroupPath of ['/pod', '/pod/a', '/pod/b', '/other']) tree.cgroupFiles(cgroupPath, v2MemoryFiles(8 << 20, 'max'));
+	const inCgroup = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath, pids: cgroupPath})});
+	const log = new ReadOrder(tree.proc);
+	const reader = new CgroupReader(layoutFromDirectory(tree.cgroup)!, log);
+	t.after(() => reader.close());
+	reader.read(wantedCgroupPaths([inCgroup(10, '/pod/a'), inCgroup(11, '/pod/b'), inCgroup(12, '/other')]));
+	log.directories.length = 0;
+	reader.readAgain(['/pod/b', '/pod/a', '/pod/b']);
+	const read = log.directories.map((directory) => directory.slice(tree.cgroup.length));
+	assert.deepEqual([...new Set(read)], ['/pod', '/pod/a', '/pod/b']);
+	assert.equal(read.length, 3 * read.filter((directory) => directory === '/pod').length, 'each as many files, once');
 });
 
 test('v2: between detailed refreshes memory.stat is read again when memory.current moved, as the working set needs both', (t) => {

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {Collector} from '../../source/collect/collector.js';
+import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
+import {Collector, CollectorSetupError} from '../../source/collect/collector.js';
 import {FileReader} from '../../source/collect/file-reader.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
-import type {PodModel} from '../../source/model/types.js';
+import type {HostDescription, PodModel} from '../../source/model/types.js';
 import {hostNamespaces} from '../fixtures/models.js';
 import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
 
@@ -426,4 +427,235 @@ test('an OOM kill between the cgroup read and the scan is counted in the sample 
 	assert.equal(reader.onFirstProcessRead, null, 'the kill happened during the sample');
 	assert.equal(snapshot.processes.find((process) => process.pid === 101)?.state, 'Z', 'the climber is a zombie');
 	assert.deepEqual(['/pod', '/pod/app'].map((cgroupPath) => snapshot.cgroups.get(cgroupPath)?.memory.events.oomKill), [1, 1], 'and its kill counted, the pod\'s and the container\'s');
+});
+
+describe('the collector\'s setup', () => {
+	/** A pure v2 tree with one process in /app. */
+	function v2Tree(): FixtureTree {
+		const tree = new FixtureTree();
+		tree.v2Root();
+		tree.cgroupFiles('/app', v2MemoryFiles(10 * MiB, 'max'));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/app\n'});
+		return tree;
+	}
+
+	test('a directory that is not a procfs is refused: it needs a numbered directory with a stat file', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const notProc = path.join(tree.root, 'not-proc');
+		for (const entry of ['12/cmdline', 'self/stat', '1a/stat', 'a1/stat']) tree.write(`not-proc/${entry}`, '');
+		const refused = (procRoot: string) => assert.throws(() => new Collector({procRoot, cgroupRoot: tree.cgroup, root: null}), (error: unknown) => error instanceof CollectorSetupError && error.message === `${procRoot} is not a procfs (no process directories with a stat file)`);
+		refused(notProc);
+		refused(path.join(tree.root, 'nothing-here'));
+		tree.write('not-proc/12/stat', '12 (sh) S 1 0 0 0 0 0 0 0 0 0 10 5 0 0 20 0 1 0 112 1000 100 0 0 0\n');
+		new Collector({procRoot: notProc, cgroupRoot: tree.cgroup, root: null}).close();
+	});
+
+	test('a cgroup root that does not exist is refused', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		const cgroupRoot = path.join(tree.root, 'no-cgroup');
+		assert.throws(() => new Collector({procRoot: tree.proc, cgroupRoot, root: null}), (error: unknown) => error instanceof CollectorSetupError && error.message === `${cgroupRoot} does not exist`);
+	});
+
+	test('with no cgroup root given, the layout is the cgroup mounts the procfs\'s mountinfo lists, else /sys/fs/cgroup\'s', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		const layoutWith = (mountinfo: string | null) => {
+			if (mountinfo === null) fs.rmSync(path.join(tree.proc, 'self'), {recursive: true, force: true});
+			else tree.write('proc/self/mountinfo', mountinfo);
+			const collector = new Collector({procRoot: tree.proc, cgroupRoot: null, root: null});
+			collector.close();
+			return collector.layout;
+		};
+		assert.deepEqual(layoutWith(`22 1 0:21 / /proc rw - proc proc rw\n41 31 0:38 / ${tree.cgroup} rw,relatime - cgroup2 cgroup2 rw\n`), layoutFromDirectory(tree.cgroup));
+		const machine = layoutFromDirectory('/sys/fs/cgroup');
+		assert.deepEqual(layoutWith('22 1 0:21 / /proc rw - proc proc rw\n'), machine, 'no cgroup mount listed');
+		assert.deepEqual(layoutWith(null), machine, 'no mountinfo');
+	});
+
+	test('a cgroup root that holds no cgroup tree: no cgroups read, said so; a re-read of a cgroup reads nothing', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		const empty = path.join(tree.root, 'empty');
+		fs.mkdirSync(empty);
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: empty, root: null});
+		t.after(() => collector.close());
+		const snapshot = collector.sample();
+		assert.equal(collector.layout, null);
+		assert.equal(snapshot.host.cgroupMode, 'v2');
+		assert.equal(snapshot.problems.noCgroupfs, true);
+		assert.equal(snapshot.cgroups.size, 0);
+		assert.equal(collector.readCgroupNow('/app'), false);
+		assert.equal(snapshot.problems.fdBudgetExhausted, false);
+		for (const euid of [0, 1000]) {
+			t.mock.method(process as {geteuid: () => number}, 'geteuid', () => euid);
+			assert.equal(collector.sample().problems.runningAsRoot, euid === 0, String(euid));
+		}
+		const withCgroups = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+		t.after(() => withCgroups.close());
+		assert.equal(withCgroups.sample().problems.noCgroupfs, false);
+		assert.equal(withCgroups.readCgroupNow('/app'), true);
+	});
+
+	test('close gives back every descriptor kept open on the procfs and the cgroups', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
+			} catch {
+				return false;
+			}
+		}).length;
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: tree.root});
+		for (let count = 0; count < 3; count++) collector.sample();
+		assert.ok(openOnTree() > 0);
+		collector.close();
+		assert.equal(openOnTree(), 0);
+	});
+
+	test('the host\'s description, once given, is in every snapshot after', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+		t.after(() => collector.close());
+		assert.equal(collector.sample().host.description, undefined);
+		const description: HostDescription = {distribution: 'Fixture Linux 1', cpuModel: 'Fixture CPU', virtualization: null};
+		collector.describeHost(description);
+		assert.deepEqual([collector.sample().host.description, collector.sample().host.description], [description, description]);
+		assert.equal(collector.host.hostname, 'fixture-node', 'the rest of the facts kept');
+	});
+
+	test('with no root given, names and the kubelet config are looked for under /, not under the working directory', (t) => {
+		const tree = v2Tree();
+		t.after(() => tree.remove());
+		tree.write('var/lib/kubelet/config.yaml', 'kind: KubeletConfiguration\nevictionHard:\n  memory.available: 1Gi\n');
+		const cwd = process.cwd();
+		process.chdir(tree.root);
+		t.after(() => process.chdir(cwd));
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup});
+		t.after(() => collector.close());
+		const snapshot = collector.sample();
+		assert.ok(snapshot.facts, 'container names are looked for');
+		assert.equal(snapshot.nodeMemory?.threshold.file === '/var/lib/kubelet/config.yaml' && snapshot.nodeMemory.threshold.bytes === 1024 * MiB, false, 'not the working directory\'s config');
+		const rooted = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: tree.root});
+		t.after(() => rooted.close());
+		assert.equal(rooted.sample().nodeMemory?.threshold.bytes, 1024 * MiB, 'the config under the root given');
+		const none = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+		t.after(() => none.close());
+		assert.equal(none.sample().facts, undefined, 'root null: no names looked for');
+	});
+});
+
+test('the first sample without command lines when asked, the second with them; RSS in the procfs\'s own page size', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.v2Root();
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 10, comm: 'app', cmdline: ['app', '--serve'], cgroup: '0::/\n', rssPages: 10});
+	// The reader's own RSS, 1600 kB in 100 pages: pages of 16 KiB, as on some arm64 kernels.
+	tree.write('proc/self/status', 'Name:\tpodtop\nVmRSS:\t    1600 kB\n');
+	tree.write('proc/self/stat', `99 (podtop) S ${Array.from({length: 21}, (_, index) => (index === 20 ? 100 : 0)).join(' ')} 0 0\n`);
+	const sampleOf = (collector: Collector) => {
+		const app = collector.sample().processes.find((process) => process.pid === 10);
+		return [app?.cmdline, app?.rssBytes];
+	};
+	const deferring = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null, deferFirstCmdlines: true});
+	t.after(() => deferring.close());
+	assert.deepEqual([sampleOf(deferring), sampleOf(deferring)], [['', 10 * 16_384], ['app --serve', 10 * 16_384]]);
+	const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+	t.after(() => collector.close());
+	assert.deepEqual(sampleOf(collector), ['app --serve', 10 * 16_384]);
+});
+
+test('a process in a cgroup where no task ran between its reads before the last scan and this one is not read again', (t) => {
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.v2Root();
+	tree.cgroupFiles('/app', v2MemoryFiles(10 * MiB, 'max'));
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	// Two threads: no schedstat spares its stat, only the cgroup's stillness can.
+	tree.write('proc/self/schedstat', '1 2 3\n');
+	tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/app\n', threads: 2, utime: 10});
+	const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+	t.after(() => collector.close());
+	const utime = () => collector.sample().processes.find((process) => process.pid === 10)?.utime;
+	// Every stat is read at the first scan and every fifth after it: scans 2 to 5 may spare one.
+	assert.deepEqual([utime(), utime(), utime()], [10, 10, 10]);
+	// The fixture changes the stat while the cgroup's CPU time stays, which the kernel would not do.
+	tree.addProcessStat(10, 'app', 500, 2);
+	assert.equal(utime(), 10, 'spared');
+	tree.chargeCpu('/app', 100);
+	assert.equal(utime(), 500, 'read once a task of its cgroup ran');
+});
+
+test('what the facts keep of gone processes is forgotten at a change of the processes, at most every five seconds', (t) => {
+	let clock = 100_000;
+	t.mock.method(performance, 'now', () => clock);
+	const tree = new FixtureTree();
+	t.after(() => tree.remove());
+	tree.v2Root();
+	tree.cgroupFiles('/app', v2MemoryFiles(10 * MiB, 'max'));
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/app\n', environ: {HOSTNAME: 'one'}});
+	tree.addProcess({pid: 20, comm: 'app', cgroup: '0::/app\n', environ: {HOSTNAME: 'two'}});
+	const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: tree.root});
+	t.after(() => collector.close());
+	let snapshot = collector.sample();
+	const facts = snapshot.facts!;
+	// Copies: the scanner's records are updated in place, and reused for other processes.
+	const gone = {...snapshot.processes.find((process) => process.pid === 20)!};
+	assert.equal(facts.hostname(gone), 'two');
+	tree.removeProcess(20);
+	for (let count = 0; count < 10 && snapshot.processes.some((process) => process.pid === 20); count++) {
+		clock += 100;
+		snapshot = collector.sample();
+	}
+	assert.ok(clock < 105_000 && !snapshot.processes.some((process) => process.pid === 20));
+	assert.equal(facts.hostname(gone), 'two', 'kept: the last time was less than five seconds ago');
+	clock = 105_000;
+	collector.sample();
+	assert.equal(facts.hostname(gone), null, 'forgotten (and its environ read again, gone with it)');
+	// Five seconds on, no change of the processes: nothing is forgotten.
+	const ghost = {...snapshot.processes.find((process) => process.pid === 10)!, starttime: 1};
+	assert.equal(facts.hostname(ghost), 'one');
+	tree.write('proc/10/environ', 'HOSTNAME=uno\0');
+	clock = 115_000;
+	collector.sample();
+	assert.equal(facts.hostname(ghost), 'one');
+});
+
+describe('the CPU figures of the sample before', () => {
+	test('each cgroup\'s CPU time and throttled periods as the sample before read them; none for a cgroup it could not read', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.v2Root();
+		for (const cgroupPath of ['/app', '/other']) tree.cgroupFiles(cgroupPath, v2MemoryFiles(10 * MiB, 'max', {'cpu.stat': 'usage_usec 1000\nnr_periods 9\nnr_throttled 3\nthrottled_usec 40\n'}));
+		tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+		tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/app\n'});
+		tree.addProcess({pid: 20, comm: 'other', cgroup: '0::/other\n'});
+		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: null});
+		t.after(() => collector.close());
+		const previous = () => {
+			const snapshot = collector.sample();
+			return ['/app', '/other'].map((cgroupPath) => [snapshot.previousCgroupCpuUsec.get(cgroupPath), snapshot.previousCgroupThrottled.get(cgroupPath)]);
+		};
+		assert.deepEqual(previous(), [[undefined, undefined], [undefined, undefined]], 'no sample before the first');
+		tree.cgroupFiles('/app', {'cpu.stat': 'usage_usec 2000\nnr_periods 10\nnr_throttled 4\nthrottled_usec 50\n'});
+		assert.deepEqual(previous(), [[1000, 3], [1000, 3]]);
+		// A cgroup no longer read (its only process gone) leaves the figures; the others' stay.
+		tree.removeProcess(20);
+		for (let count = 0; count < 10 && collector.sample().cgroups.has('/other'); count++);
+		assert.deepEqual(previous(), [[2000, 4], [undefined, undefined]]);
+		// cpu.stat unreadable: the figures before it are not kept for when it can be read again.
+		tree.cgroupFiles('/app', {'cpu.stat': ''});
+		assert.deepEqual(previous(), [[2000, 4], [undefined, undefined]]);
+		assert.deepEqual(previous(), [[undefined, undefined], [undefined, undefined]]);
+		tree.addProcess({pid: 30, comm: 'back', cgroup: '0::/other\n'});
+		tree.cgroupFiles('/app', {'cpu.stat': 'usage_usec 3000\nnr_periods 11\nnr_throttled 5\nthrottled_usec 60\n'});
+		for (let count = 0; count < 10 && !collector.sample().cgroups.has('/other'); count++);
+		assert.deepEqual(previous(), [[3000, 5], [1000, 3]]);
+	});
 });

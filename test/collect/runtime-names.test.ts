@@ -12,6 +12,10 @@ import {
 	RuntimeNameResolver,
 	type ContainerNames,
 } from '../../source/collect/runtime-names.js';
+import {capabilityLine, RuntimeFacts} from '../../source/collect/runtime-facts.js';
+import type {NamespaceType} from '../../source/model/types.js';
+import {makeProcess} from '../fixtures/models.js';
+import {FixtureTree, fullCapEff} from '../helpers/fixture-tree.js';
 
 /** A 64-hex container id made from a short tag, so that tests read well. */
 function hexId(tag: string): string {
@@ -561,3 +565,206 @@ describe('readHostnameFromEnviron', () => {
 		}
 	});
 });
+
+describe('RuntimeFacts: the collect layer\'s answers about containers', () => {
+	const podUid = '22222222-3333-4444-8555-666666666666';
+	const process = (pid: number, container: string | null = null) => makeProcess({pid, comm: 'app', cgroups: {container, memory: container, cpu: container, cpuacct: container, pids: container}});
+
+	test('names: a container\'s and its pod\'s as the runtimes and the kubelet left them, no more', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.kubeletLogs('shop', 'web', podUid, {app: ids.nginx});
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.deepEqual(facts.containerNames(ids.nginx), {runtime: null, containerName: 'app', podName: 'web', podNamespace: 'shop', podUid, image: null, containerType: null, hostname: null});
+		assert.deepEqual(facts.podNames(podUid), {podName: 'web', podNamespace: 'shop', podUid, hostname: null});
+		assert.equal(facts.containerNames(ids.curl), null);
+		assert.equal(facts.podNames('33333333-3333-4444-8555-666666666666'), null);
+		assert.equal(facts.exitStatus(ids.nginx), null);
+	});
+
+	test('the listings are read again at most every refresh interval (5 s by default); the version moves when an answer given changed', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		facts.tick(10_000);
+		assert.equal(facts.containerNames(ids.nginx), null);
+		assert.equal(facts.podNames(podUid), null);
+		tree.kubeletLogs('shop', 'web', podUid, {app: ids.nginx});
+		facts.tick(14_999);
+		assert.equal(facts.version, 0, 'not before the interval');
+		assert.equal(facts.containerNames(ids.nginx), null, 'nor read again');
+		facts.tick(15_000);
+		assert.equal(facts.version, 1, 'the container and its pod named: one change');
+		assert.equal(facts.containerNames(ids.nginx)?.containerName, 'app');
+		assert.equal(facts.podNames(podUid)?.podName, 'web');
+		facts.tick(20_000);
+		assert.equal(facts.version, 1, 'nothing changed since');
+		tree.kubeletLogs('shop', 'web', podUid, {sidecar: ids.curl});
+		facts.tick(25_000);
+		assert.equal(facts.version, 1, 'a container no answer was given about');
+	});
+
+	test('a pod no longer named by any process\'s cgroup is forgotten: a change of its names no longer moves the version', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const other = '44444444-3333-4444-8555-666666666666';
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root, refreshIntervalMs: 1000});
+		facts.tick(0);
+		for (const uid of [podUid, other]) assert.equal(facts.podNames(uid), null);
+		assert.equal(facts.containerNames(ids.nginx), null);
+		facts.prune([process(10, `/kubepods/pod${podUid}/${ids.curl}`)]);
+		tree.kubeletLogs('shop', 'gone', other, {app: ids.nginx});
+		facts.tick(1000);
+		assert.equal(facts.version, 0, 'the other pod and nginx were forgotten');
+		tree.kubeletLogs('shop', 'web', podUid, {app: ids.curl});
+		facts.tick(2000);
+		assert.equal(facts.version, 1, 'the pod named by a cgroup was kept');
+		// systemd's driver writes a pod's UID with underscores in its slice's name.
+		facts.prune([process(10, `/kubepods.slice/kubepods-pod${podUid.replaceAll('-', '_')}.slice/cri-containerd-${ids.curl}.scope`)]);
+		fs.rmSync(path.join(tree.root, `var/log/pods/shop_web_${podUid}`), {recursive: true});
+		facts.tick(3000);
+		assert.equal(facts.version, 2, 'and kept by a systemd slice\'s name');
+	});
+
+	test('pinned namespaces: each file under run/netns, ipcns and utsns by its inode, shown as /var/run/…; symlinks not followed', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const net = tree.pinNamespace('run/netns/cni-1');
+		const ipc = tree.pinNamespace('run/ipcns/ipc-1');
+		const uts = tree.pinNamespace('run/utsns/uts-1');
+		const outside = tree.pinNamespace('elsewhere/ns');
+		fs.symlinkSync(path.join(tree.root, 'elsewhere/ns'), path.join(tree.root, 'run/netns/link'));
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.deepEqual(
+			[facts.pinnedNamespace('net', net), facts.pinnedNamespace('ipc', ipc), facts.pinnedNamespace('uts', uts)],
+			['/var/run/netns/cni-1', '/var/run/ipcns/ipc-1', '/var/run/utsns/uts-1'],
+		);
+		assert.equal(facts.pinnedNamespace('ipc', net), null, 'a namespace of another type');
+		assert.equal(facts.pinnedNamespace('net', outside), null, 'a symlink\'s target');
+	});
+
+	test('pinned namespaces under var/run where it is a directory, not the usual symlink to run; the first name of a namespace kept', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const net = tree.pinNamespace('run/netns/cni-1');
+		const uts = tree.pinNamespace('var/run/utsns/uts-2');
+		fs.mkdirSync(path.join(tree.root, 'var/run/netns'), {recursive: true});
+		fs.linkSync(path.join(tree.root, 'run/netns/cni-1'), path.join(tree.root, 'var/run/netns/a-second-name'));
+		assert.deepEqual(pinned(tree, [['net', net], ['uts', uts]]), ['/var/run/netns/cni-1', '/var/run/utsns/uts-2']);
+		const linked = new FixtureTree();
+		t.after(() => linked.remove());
+		const elsewhere = linked.pinNamespace('elsewhere/utsns/uts-3');
+		fs.mkdirSync(path.join(linked.root, 'var'));
+		fs.symlinkSync(path.join(linked.root, 'elsewhere'), path.join(linked.root, 'var/run'));
+		assert.deepEqual(pinned(linked, [['uts', elsewhere]]), [null], 'var/run a symlink: not followed');
+	});
+
+	test('pinned namespaces: at most 10,000 files a directory', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const inodes = Array.from({length: 10_001}, (_, index) => tree.pinNamespace(`run/netns/ns-${index}`));
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.equal(inodes.filter((inode) => facts.pinnedNamespace('net', inode) !== null).length, 10_000);
+	});
+
+	test('pinned namespaces read again with the listings; a pin added or gone moves the version', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root, refreshIntervalMs: 1000});
+		facts.tick(0);
+		const net = tree.pinNamespace('run/netns/cni-1');
+		assert.equal(facts.pinnedNamespace('net', net), null);
+		facts.tick(1000);
+		assert.deepEqual([facts.version, facts.pinnedNamespace('net', net)], [1, '/var/run/netns/cni-1']);
+		facts.tick(2000);
+		assert.equal(facts.version, 1);
+		fs.rmSync(path.join(tree.root, 'run/netns/cni-1'));
+		facts.tick(3000);
+		assert.deepEqual([facts.version, facts.pinnedNamespace('net', net)], [2, null]);
+	});
+
+	test('full capabilities: CapEff holds every capability of PID 1\'s bounding set, else of cap_last_cap; read once per process', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const status = (pid: number, capEff: string, capBnd = fullCapEff) => tree.write(`proc/${pid}/status`, `Name:\tapp\nTgid:\t${pid}\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\nCapBnd:\t${capBnd}\n`);
+		status(1, '000001ffffffffff', '0000000fffffffff');
+		status(10, '0000000fffffffff');
+		status(11, '000000000000ffff');
+		status(12, '000001ffffffffff');
+		tree.write('proc/13/status', 'Name:\tapp\nCapEff:\tzz\n');
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.deepEqual([10, 11, 12, 13, 14].map((pid) => facts.fullCapabilities(process(pid))), [true, false, true, null, null]);
+		status(10, '000000000000ffff');
+		assert.equal(facts.fullCapabilities(process(10)), true, 'read once per pid and start time');
+		status(1, '000001ffffffffff', '000001ffffffffff');
+		status(15, '0000000fffffffff');
+		assert.equal(facts.fullCapabilities(process(15)), true, 'the node\'s set read once');
+		assert.equal(facts.fullCapabilities({...process(10), starttime: 1}), false, 'another process of that pid');
+		// No PID 1 to read, or a bounding set of none (a sandbox's): every capability up to cap_last_cap (40 here).
+		for (const init of [null, '0000000000000000']) {
+			if (init === null) fs.rmSync(path.join(tree.proc, '1'), {recursive: true});
+			else status(1, init, init);
+			const fresh = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+			assert.deepEqual([12, 20].map((pid) => (status(pid, pid === 12 ? '000001ffffffffff' : '000000ffffffffff'), fresh.fullCapabilities(process(pid)))), [true, false], String(init));
+		}
+		for (const last of ['', 'x', '100', '4']) {
+			tree.write('proc/sys/kernel/cap_last_cap', `${last}\n`);
+			const fresh = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+			assert.equal(fresh.fullCapabilities(process(12)), last === '4' ? true : null, `cap_last_cap ${last}`);
+		}
+	});
+
+	test('every file read for an answer is closed after', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/\n'});
+		tree.write('proc/10/oom_score_adj', '0\n');
+		const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
+			} catch {
+				return false;
+			}
+		}).length;
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.deepEqual([facts.fullCapabilities(process(10)), facts.oomScoreAdj(process(10))], [false, 0]);
+		assert.equal(openOnTree(), 0);
+	});
+
+	test('a capability line: 1 to 16 hex digits after the name, alone on its line', () => {
+		assert.equal(capabilityLine('Name:\tx\nCapEff:\t000001ffffffffff\nCapBnd:\t0000000000000001\n', 'CapEff'), 0x1ffffffffffn);
+		assert.equal(capabilityLine('CapBnd:\t0000000000000001\n', 'CapBnd'), 1n);
+		assert.equal(capabilityLine('CapEff:  1f\n', 'CapEff'), 0x1fn);
+		for (const status of ['CapEff:\t\n', 'CapEff:\t00000000000000001\n', 'CapEff:\t00x1\n', 'XCapEff:\t1\n', 'CapEff:\t1 2\n', 'CapPrm:\t1\n']) assert.equal(capabilityLine(status, 'CapEff'), null, status);
+	});
+
+	test('oom_score_adj: a signed number on one line, read once per process; anything else unknown', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		const contents = ['-998\n', '1000', '12\n\n', ' 5\n', 'x\n', '-\n'];
+		for (const [index, content] of contents.entries()) tree.write(`proc/${10 + index}/oom_score_adj`, content);
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.deepEqual([10, 11, 12, 13, 14, 15, 16].map((pid) => facts.oomScoreAdj(process(pid))), [-998, 1000, null, null, null, null, null]);
+		tree.write('proc/10/oom_score_adj', '0\n');
+		assert.equal(facts.oomScoreAdj(process(10)), -998, 'read once');
+	});
+
+	test('HOSTNAME from a process\'s environment, read once per process, forgotten when it is gone', (t) => {
+		const tree = new FixtureTree();
+		t.after(() => tree.remove());
+		tree.write('proc/10/environ', 'HOSTNAME=web-1\0');
+		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+		assert.equal(facts.hostname(process(10)), 'web-1');
+		tree.write('proc/10/environ', 'HOSTNAME=web-2\0');
+		assert.equal(facts.hostname(process(10)), 'web-1');
+		facts.prune([process(10)]);
+		assert.equal(facts.hostname(process(10)), 'web-1', 'kept while it lives');
+		facts.prune([]);
+		assert.equal(facts.hostname(process(10)), 'web-2', 'read again once forgotten');
+	});
+});
+
+function pinned(tree: FixtureTree, namespaces: Array<[NamespaceType, number]>): Array<string | null> {
+	const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
+	return namespaces.map(([type, inode]) => facts.pinnedNamespace(type, inode));
+}
