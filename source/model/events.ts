@@ -688,14 +688,13 @@ export function countedPastKills(model: PodModel, logged: readonly PodtopEvent[]
  */
 export function beforeStartEvents(kills: readonly KernelOomKill[] | null, model: PodModel, namesOfGone?: NamesOfGoneCgroup): PodtopEvent[] {
 	if (kills === null) return countedPastKills(model);
-	const withoutCgroup = kills.filter((kill) => kill.taskMemcg === null && kill.constraint === 'CONSTRAINT_MEMCG' && placeKill(kill, model) === null);
-	const named = withoutCgroup.length === 0 ? kills : kills.filter((kill) => !withoutCgroup.includes(kill));
-	const logged = pastKillEvents(named, model, namesOfGone);
+	const withoutCgroup = new Set(kills.filter((kill) => kill.taskMemcg === null && kill.constraint === 'CONSTRAINT_MEMCG' && placeKill(kill, model) === null));
+	const logged = pastKillEvents(withoutCgroup.size === 0 ? kills : kills.filter((kill) => !withoutCgroup.has(kill)), model, namesOfGone);
 	const counted = countedPastKills(model, logged);
-	if (withoutCgroup.length === 0) return [...counted, ...logged];
-	const placed = cgroupsOfUnnamedKills(kills, new Set(withoutCgroup), counted);
+	if (withoutCgroup.size === 0) return [...counted, ...logged];
+	const placed = cgroupsOfUnnamedKills(kills, withoutCgroup, counted);
 	const events = pastKillEvents(
-		kills.filter((kill) => !named.includes(kill)).map((kill) => ({...kill, taskMemcg: placed.get(kill) ?? null})),
+		[...withoutCgroup].map((kill) => ({...kill, taskMemcg: placed.get(kill) ?? null})),
 		model,
 		namesOfGone,
 	);
