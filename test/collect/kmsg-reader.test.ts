@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
-import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
+import {KmsgReader, OomKillParser, parseKilledProcessLine, parseKmsgRecord, parseListedTaskLine, parseOomKillLine, parseTaskInLine} from '../../source/collect/kmsg-reader.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {descriptorsOpenOn} from '../helpers/processes.js';
 
@@ -227,6 +227,40 @@ describe('kmsg records', () => {
 			'/podtop-x/app1',
 		]);
 		assert.deepEqual(placedOf(listing(1_000_000, range(10_000, 8200)), [18_191, 18_192]), ['/podtop-x/app1', null]);
+	});
+
+	test('a listed task of any uid: a five-digit one leaves a single blank after the pid\'s bracket', () => {
+		// The kernel prints `[%7d] %5d %5d …`: uid 65532 (a distroless image's nonroot) fills its field.
+		const parser = new OomKillParser((usec) => usec / 1000);
+		for (const record of [
+			'4,100,1000000,-;node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+			'6,101,1000000,-;[   1301] 65532  1301    12855     4404     4160      244         0    77824        0             0 node',
+			'6,102,1000000,-;[   1302]  1000  1302    12855     4404     4160      244         0    77824        0             0 node',
+			`6,103,1000000,-;${summaryLine}`,
+		]) parser.push(parseKmsgRecord(record)!);
+		const placed = [1301, 1302].map((pid, index) => parser.push(parseKmsgRecord(`3,${104 + index},2000000,-;${killedLine.replace('1234', String(pid))}`)!)?.taskMemcg);
+		assert.deepEqual(placed, ['/podtop-x/app1', '/podtop-x/app1']);
+	});
+
+	test('a task listed by a report stays known for a minute of the wall clock, though later reports list others', () => {
+		const boot = Date.parse('2025-11-23T16:00:00Z');
+		const parser = new OomKillParser((usec) => boot + usec / 1000);
+		const report = (usec: number, pid: number, sequence: number) => [
+			`4,${sequence},${usec},-;node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0`,
+			`6,${sequence + 1},${usec},-;[   ${pid}]     0  ${pid}    12855     4404     4160      244         0    77824        0             0 node`,
+			`6,${sequence + 2},${usec},-;${summaryOf(pid + 1000)}`,
+		];
+		for (const record of [...report(1_000_000, 1301, 100), ...report(11_000_000, 1302, 110)]) parser.push(parseKmsgRecord(record)!);
+		const placed = (pid: number, usec: number, sequence: number) => parser.push(parseKmsgRecord(`3,${sequence},${usec},-;${killedLine.replace('1234', String(pid))}`)!)?.taskMemcg;
+		assert.equal(placed(1301, 60_999_999, 120), '/podtop-x/app1');
+		assert.equal(placed(1302, 70_999_999, 121), '/podtop-x/app1');
+		assert.equal(placed(1301, 61_000_000, 122), null, 'a minute after its report');
+	});
+
+	test('a listed task line is one from its start: pid, uid, tgid, then the rest; a line quoting one further on is none', () => {
+		assert.deepEqual(parseListedTaskLine('[   1301] 65532  1301    12855 node worker'), {pid: 1301, rest: '12855 node worker'});
+		assert.equal(parseListedTaskLine('[  pid  ]   uid  tgid total_vm      rss name'), null);
+		assert.equal(parseListedTaskLine('[drm] pipe [1301] 0 1301 node'), null);
 	});
 
 	test('an older kernel: "Task in X killed as a result of limit of Y", then Kill process and Killed process lines', () => {
