@@ -86,6 +86,16 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(told(other.next(at(2, {app1: {oomKill: 2, processes: [sh]}, app2: {processes: []}}))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
 	});
 
+	test('a record that names no cgroup, of a process the model before held in another container and gone since, is not this rise\'s: told on its own', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1234, sequence: 90}), kill({pid: 1300, comm: 'sleep', taskMemcg: null, oomMemcg: null, sequence: 91})]);
+		// app1 counted two kills, one record names it; sleep, gone from app2, is not the other.
+		const gone = {app1: {oomKill: 2, processes: [sh]}, app2: {processes: []}};
+		assert.deepEqual(told(detector.next(at(1, gone))), [['oom-kill', 'app1', 2, {pid: 1234, comm: 'node'}]]);
+		assert.deepEqual(told(detector.next(at(2, gone))), [['oom-kill', '(pod)', 1, {pid: 1300, comm: 'sleep'}]], 'told on its own');
+	});
+
 	test('a rise takes the records of a burst oldest first: one naming no cgroup is not left behind by later ones', () => {
 		const detector = new EventDetector();
 		detector.next(at(0, {app1: {oomKill: 0}}));
@@ -129,6 +139,18 @@ describe('EventDetector: the kernel\'s records', () => {
 		detector.addKernelKills([{...worker, pid: 2004, sequence: 84}]);
 		detector.next(at(6, {app1: {oomKill: 3}}));
 		assert.deepEqual(told(detector.next(at(7, {app1: {oomKill: 3}}))), [['oom-kill', '(pod)', 1, {pid: 2004, comm: 'worker'}]]);
+	});
+
+	test('a record that names no cgroup pays what one cgroup is owed when the model before held its victim there, not elsewhere', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 2000, comm: 'worker', sequence: 80})]);
+		const counted = {app1: {oomKill: 3}};
+		assert.deepEqual(told(detector.next(at(1, counted))), [['oom-kill', 'app1', 3, {pid: 2000, comm: 'worker'}]]);
+		// Two owed by app1. sh was in app1: paid; sleep was in app2: a kill of its own.
+		const unnamed = (pid: number, comm: string, sequence: number) => kill({pid, comm, taskMemcg: null, oomMemcg: null, sequence});
+		detector.addKernelKills([unnamed(1240, 'sh', 81), unnamed(1300, 'sleep', 82)]);
+		assert.deepEqual(told([...detector.next(at(2, counted)), ...detector.next(at(3, counted))]), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
 	});
 
 	test('a kill named from its record owes nothing, and a record of a kill not counted yet waits for its counter', () => {
@@ -194,6 +216,31 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(detector.next(at(4, still)), []);
 	});
 
+	test('kills counted in two containers at once, each named by a record: what one still owes is its own', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		detector.addKernelKills([kill({pid: 1234, sequence: 100}), kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, sequence: 101})]);
+		const counted = {app1: {oomKill: 2, processes: [sh]}, app2: {oomKill: 1, processes: []}};
+		assert.deepEqual(told(detector.next(at(1, counted))), [
+			['oom-kill', 'app1', 2, {pid: 1234, comm: 'node'}],
+			['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}],
+		]);
+		// app1's second record comes late: owed, not a kill of its own.
+		detector.addKernelKills([kill({pid: 1241, comm: 'worker', sequence: 102})]);
+		assert.deepEqual([...detector.next(at(2, counted)), ...detector.next(at(3, counted))], []);
+	});
+
+	test('a kill counted with no record owes it for kernelKillTtlMs: a record after that names a new kill', () => {
+		const detector = new EventDetector({kernelKillTtlMs: 5000});
+		detector.next(at(0));
+		const still = {app1: {oomKill: 1, processes: [sh]}};
+		assert.deepEqual(told(detector.next(at(1, still))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		// Exactly 5 s after the count: nothing owed now. A new kill's record comes before its counter shows it.
+		assert.deepEqual(detector.next(at(6, still)), []);
+		detector.addKernelKills([kill({pid: 1250, comm: 'worker', sequence: 104, time: t0 + 6500})]);
+		assert.deepEqual(told(detector.next(at(7, {app1: {oomKill: 2, processes: [sh]}}))), [['oom-kill', 'app1', 1, {pid: 1250, comm: 'worker'}]]);
+	});
+
 	test('a record read kernelKillTtlMs after its kill is forgotten; one read sooner is told on its own', () => {
 		const detector = new EventDetector({kernelKillTtlMs: 30_000});
 		detector.next(at(0));
@@ -241,6 +288,21 @@ describe('EventDetector: kills told from the log alone', () => {
 		assert.deepEqual(detector.next(at(1)), []);
 		assert.deepEqual(told(detector.next(at(2))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
 		assert.deepEqual(told(detector.next(at(3, {app1: {oomKill: 1, processes: [sh]}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+	});
+
+	test('a kill told from the log alone in no cgroup stands for no counter\'s rise, not even a pod\'s at the root', () => {
+		// One pod whose cgroup is / (podtop in a container with its own cgroup namespace).
+		const rooted = (second: number, states: Parameters<typeof shopModel>[1] = {}) => {
+			const model = at(second, states);
+			return {...model, pods: model.pods.map((pod) => ({...pod, cgroup: '/'}))};
+		};
+		const detector = new EventDetector();
+		detector.next(rooted(0));
+		detector.addKernelKills([kill({pid: 9999, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: null, sequence: 95, time: t0 + 500})]);
+		assert.deepEqual(detector.next(rooted(1)), []);
+		assert.deepEqual(detector.next(rooted(2)).map((event) => [event.cgroup, event.victim?.pid]), [['', 9999]]);
+		const rise = [...detector.next(rooted(3, {pod: {oomKill: 1}})), ...detector.next(rooted(4, {pod: {oomKill: 1}}))];
+		assert.deepEqual(rise.map((event) => [event.cgroup, event.delta]), [['/', 1]]);
 	});
 
 	test('a counter catching up kernelKillTtlMs after a kill was told from the log alone tells a new kill', () => {

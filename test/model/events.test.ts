@@ -553,6 +553,24 @@ describe('detectEvents', () => {
 		assert.equal(eventSubject(pastKillEvents([early], model)[0]), 'cgroup not logged');
 	});
 
+	test('a kill logged with no cgroup: a second of slack for the clocks before a pid counts as reused, none taken when uptime is unknown', () => {
+		const model = shopModel(t0, {});
+		const boot = t0 - (model.uptimeSeconds ?? 0) * 1000;
+		// pid 1234 (app1's node) started 62.34 s after boot.
+		const loggedAt = (time: number) => kill({pid: 1234, comm: 'node', taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time});
+		const cgroups = (events: readonly PodtopEvent[]) => events.map((event) => event.cgroup);
+		assert.deepEqual(cgroups(pastKillEvents([loggedAt(boot + 61_339), loggedAt(boot + 61_340)], model)), ['', app1Cgroup]);
+		assert.deepEqual(cgroups(pastKillEvents([loggedAt(boot + 30_000)], {...model, uptimeSeconds: null})), [app1Cgroup]);
+	});
+
+	test('a kill in a cgroup no container holds is not placed in a pod whose cgroup is the root', () => {
+		// One pod whose containers' nearest common parent is / (podtop in a container with its own cgroup namespace).
+		const model = shopModel(t0, {});
+		const rooted = {...model, pods: model.pods.map((pod) => ({...pod, cgroup: '/'}))};
+		const [event] = pastKillEvents([kill({pid: 4242, comm: 'dd', taskMemcg: '/batch/job', oomMemcg: '/batch/job'})], rooted);
+		assert.deepEqual([event.podId, event.containerName, event.cgroup], ['', null, '/batch/job']);
+	});
+
 	test('a kill in a pod\'s own cgroup is the pod\'s: no removed container is looked up by that path', () => {
 		const namesOfGone = () => ({podName: 'stale', containerName: 'stale'});
 		const [event] = pastKillEvents([kill({pid: 4242, comm: 'dd', taskMemcg: shopPodCgroup, oomMemcg: shopPodCgroup})], shopModel(t0, {}), namesOfGone);
@@ -748,6 +766,71 @@ describe('kills from before start, counted by the cgroups when the kernel log ca
 		// A global OOM's record is its own, whatever a cgroup counted.
 		const global = kill({pid: 2006, comm: 'java', taskMemcg: null, oomMemcg: null, constraint: 'CONSTRAINT_NONE', time: t0 - 8000, sequence: 30});
 		assert.deepEqual(notPlaced(beforeStartEvents([...named, global], shopModel(t0, {app1: {oomKill: 3}}))), [2006]);
+	});
+
+	test('a burst\'s record without its cgroup whose victim a container still lists (exiting) is that container\'s, not the burst\'s cgroup\'s', () => {
+		const burst = [
+			kill({pid: 2001, comm: 'stress-ng', time: t0 - 9000, sequence: 11}),
+			kill({pid: 1300, comm: 'sleep', taskMemcg: null, oomMemcg: null, time: t0 - 8900, sequence: 12}),
+		];
+		const events = beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 2}, app2: {oomKill: 1}}));
+		assert.deepEqual(events.map((event) => [event.cgroup, event.victim?.pid ?? null, event.counted ?? false]), [
+			[app1Cgroup, null, true],
+			[app1Cgroup, 2001, false],
+			[app2Cgroup, 1300, false],
+		]);
+	});
+
+	test('a burst in the second of two cgroups that counted kills beyond the log: placed by that one\'s count, and taken off it', () => {
+		const burst = [
+			kill({pid: 2001, comm: 'java', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, time: t0 - 9000, sequence: 11}),
+			kill({pid: 2002, comm: 'java', taskMemcg: null, oomMemcg: null, time: t0 - 8900, sequence: 12}),
+		];
+		const events = beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 1}, app2: {oomKill: 2}}));
+		assert.deepEqual(events.map((event) => [event.cgroup, event.delta, event.victim?.pid ?? null, event.counted ?? false]), [
+			[app1Cgroup, 1, null, true],
+			[app2Cgroup, 1, 2001, false],
+			[app2Cgroup, 1, 2002, false],
+		]);
+		// Two records without their cgroup, app2 holding one kill beyond the named: not placed, whatever app1 counted.
+		const twoWithout = [...burst, kill({pid: 2003, comm: 'java', taskMemcg: null, oomMemcg: null, time: t0 - 8800, sequence: 13})];
+		const notPlaced = beforeStartEvents(twoWithout, shopModel(t0, {app1: {oomKill: 5}, app2: {oomKill: 2}})).filter((event) => event.cgroup === '');
+		assert.deepEqual(notPlaced.map((event) => event.victim?.pid), [2002, 2003]);
+	});
+
+	test('a burst\'s kills placed from its named record are told in the kernel\'s order among the named ones', () => {
+		const burst = [
+			kill({pid: 2001, comm: 'stress-ng', taskMemcg: null, oomMemcg: null, time: t0 - 9000, sequence: 11}),
+			kill({pid: 2002, comm: 'stress-ng', time: t0 - 8900, sequence: 12}),
+			kill({pid: 2003, comm: 'stress-ng', taskMemcg: null, oomMemcg: null, time: t0 - 8800, sequence: 13}),
+		];
+		const events = beforeStartEvents(burst, shopModel(t0, {app1: {oomKill: 3}}));
+		assert.deepEqual(events.map((event) => [event.victim?.pid, event.cgroup]), [
+			[2001, app1Cgroup],
+			[2002, app1Cgroup],
+			[2003, app1Cgroup],
+		]);
+	});
+
+	test('records 5 s apart are two bursts: the one before, of another cgroup, does not keep this one\'s from being placed', () => {
+		const earlier = [kill({pid: 1001, taskMemcg: '/gone/c', oomMemcg: '/gone/c', time: t0 - 15_000, sequence: 1}), kill({pid: 1002, taskMemcg: null, oomMemcg: null, time: t0 - 14_000, sequence: 2})];
+		const burst = [kill({pid: 2001, comm: 'stress-ng', time: t0 - 9000, sequence: 11}), kill({pid: 2002, comm: 'stress-ng', taskMemcg: null, oomMemcg: null, time: t0 - 8900, sequence: 12})];
+		const cgroups = (kills: readonly KernelOomKill[]) => beforeStartEvents(kills, shopModel(t0, {app1: {oomKill: 2}})).map((event) => [event.victim?.pid, event.cgroup]);
+		assert.deepEqual(cgroups([...earlier, ...burst]), [
+			[1001, '/gone/c'],
+			[1002, ''],
+			[2001, app1Cgroup],
+			[2002, app1Cgroup],
+		]);
+		// Less than 5 s: one burst, naming two cgroups, whose records without one are no one's (app1's second kill counted).
+		const closer = earlier.map((record) => ({...record, time: record.time + 1}));
+		assert.deepEqual(cgroups([...closer, ...burst]), [
+			[undefined, app1Cgroup],
+			[1001, '/gone/c'],
+			[1002, ''],
+			[2001, app1Cgroup],
+			[2002, ''],
+		]);
 	});
 
 	test('as root, the kills a counter holds beyond those the kernel log still names (its ring wrapped) are counted, before the logged ones', () => {
