@@ -512,3 +512,243 @@ test('setns without exec is seen by the namespace round robin, 16 processes per 
 	assert.deepEqual([moved(), moved(), moved()], [16, 32, 40]);
 	assert.ok(scanner.structureVersion > version, 'a changed namespace is a structure change');
 });
+
+/** A FileReader that runs an action once, just after the next read of a file whose path ends in `suffix`: what a process does while it is read. */
+class WhileRead extends FileReader {
+	private readonly actions: Array<{suffix: string; action: () => void}> = [];
+	private readonly paths = new Map<number, string>();
+
+	after(suffix: string, action: () => void): void {
+		this.actions.push({suffix, action});
+	}
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
+		return descriptor;
+	}
+
+	override readKept(descriptor: number, limit?: number): number {
+		const length = super.readKept(descriptor, limit);
+		this.noteRead(this.paths.get(descriptor) ?? '');
+		return length;
+	}
+
+	override readPath(filePath: string | Buffer, limit?: number): number {
+		const length = super.readPath(filePath, limit);
+		this.noteRead(String(filePath));
+		return length;
+	}
+
+	private noteRead(filePath: string): void {
+		const index = this.actions.findIndex(({suffix}) => filePath.endsWith(suffix));
+		if (index >= 0) this.actions.splice(index, 1)[0].action();
+	}
+}
+
+/** Rewrites a fixture process's state and flags (PF_EXITING is 0x4), in place. */
+function setStateAndFlags(tree: FixtureTree, pid: number, state: string, flags: number): void {
+	const statPath = `${tree.proc}/${pid}/stat`;
+	fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(/\) \w ((?:\d+ ){5})\d+ /, `) ${state} $1${flags} `));
+}
+
+test('a young process that begins to exit while it is first read is not admitted, and its scan is no change; found again as a zombie', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	const pids = (processes: readonly ProcessRecord[]) => processes.map((process) => process.pid).sort((a, b) => a - b);
+	scanner.scan(null);
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	reader.after('/300/cgroup', () => setStateAndFlags(tree, 300, 'R', 0x4));
+	assert.deepEqual(pids(scanner.scan(null)), [2, 100]);
+	assert.deepEqual(scanner.changes?.admitted, []);
+	assert.equal(scanner.structureVersion, version, 'nothing was admitted');
+	setStateAndFlags(tree, 300, 'Z', 0x4);
+	assert.deepEqual(pids(scanner.scan(null)), [2, 100, 300]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a process whose schedstat cannot be read has its stat read every scan', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	// Opened read-only as a file would be; every read of it fails (EISDIR).
+	fs.mkdirSync(`${tree.proc}/100/schedstat`);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const seen: Array<[number | undefined, number]> = [];
+	for (let scan = 4; scan <= 5; scan++) {
+		tree.addProcessStat(100, 'sh', 10 * scan);
+		const processes = scanner.scan(4242);
+		seen.push([processes.find((process) => process.pid === 100)?.utime, scanner.statReadsSkipped]);
+	}
+	assert.deepEqual(seen, [
+		[40, 0],
+		[50, 0],
+	]);
+});
+
+test('a process found by looking up the pids allocated since is admitted as a change of structure', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(45);
+	scanner.scan(45);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 50, comm: 'cron', cgroup: '0::/system.slice/cron.service\n'});
+	assert.equal(scanner.scan(50).some((process) => process.pid === 50), true, 'pids 46 to 50 looked up');
+	assert.deepEqual(scanner.changes?.admitted.map((process) => process.pid), [50]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('the owner of a process whose stat went before its owner was read is unknown (-1), not a user\'s id', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cmdline: ['sh'], cgroup: '0::/system.slice/a.service\n'});
+	// No descriptor to spare: the stat is read by path, and its owner too.
+	const reader = new WhileRead(tree.proc, 0);
+	reader.after('/100/cmdline', () => fs.rmSync(`${tree.proc}/100/stat`));
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	// Found long after its start (the fixture's uptime is 1234 s), it is taken without a second look at its stat.
+	const process = scanner.scan(null, 1234).find((candidate) => candidate.pid === 100);
+	assert.equal(process?.cmdline, 'sh');
+	assert.equal(process?.uid, -1);
+});
+
+test('namespaces that change as a process begins to exit are not taken: it keeps those read while it lived, and its cgroup is noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	// Admitted young (no uptime known): its namespaces are read again on the next scans.
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	const hostNet = scanner.scan(4242).find((process) => process.pid === 100)?.namespaces.net;
+	tree.setNamespace(100, 'net', 4026532888);
+	// Its stat is read while it lives; it begins to exit before its namespaces are confirmed.
+	reader.after('/100/stat', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	const process = scanner.scan(4242).find((candidate) => candidate.pid === 100);
+	assert.equal(process?.namespaces.net, hostNet);
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+	assert.deepEqual(scanner.endingCgroups, ['/system.slice/a.service']);
+});
+
+test('a move to another cgroup found by the round robin is a change of structure', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	// Found long after its start: its cgroups are re-read only by the round robin.
+	scanner.scan(4242, 1234);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	tree.write('proc/100/cgroup', '0::/system.slice/moved.service\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/moved.service');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a cgroup file that cannot be read (its process went between two reads) is no move', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(4242);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	fs.rmSync(`${tree.proc}/100/cgroup`);
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/batch.service');
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('v1: the root cgroups read as a process begins to exit are not taken for a move; its cgroup is noted as ending', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/memory/cgroup.procs', '');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '9:memory:/pod/app\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(4242);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	// Its stat is read while it lives; it begins to exit (and reads as in the root cgroups) before its cgroups are re-read.
+	reader.after('/100/stat', () => {
+		setStateAndFlags(tree, 100, 'R', 0x4);
+		tree.write('proc/100/cgroup', '9:memory:/\n');
+	});
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.memory, '/pod/app');
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+	assert.deepEqual(scanner.endingCgroups, ['/pod/app']);
+});
+
+test('a young process gone just after its first read (its stat reads empty) is not admitted', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(null);
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	// What a read of an exited process's kept stat gives: nothing.
+	reader.after('/300/cgroup', () => tree.write('proc/300/stat', ''));
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), false);
+	assert.deepEqual(scanner.changes?.admitted, []);
+});
+
+test('close gives back the descriptors kept for every process\'s stat and schedstat', () => {
+	const tree = schedstatTree();
+	for (const pid of [100, 101]) {
+		tree.addProcess({pid, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+		tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	}
+	const openInTree = () =>
+		fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.proc);
+			} catch {
+				return false;
+			}
+		}).length;
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	assert.equal(openInTree(), 3 + 2, 'a stat for each of the three, a schedstat for each of the two of one thread');
+	scanner.close();
+	assert.equal(openInTree(), 0);
+});
+
+test('a process is read in full when it is admitted, whatever its name or cgroup file hashes to', () => {
+	// Both hash to 1 (hashBytes): the hashes a record starts from must be one no content has.
+	const comm = 'nviuaaza';
+	const cgroup = '0::/system.slice/engsbmlu.service\n';
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null);
+	tree.addProcess({pid: 300, comm, cmdline: [comm, '--serve'], cgroup, namespaces: {net: 4026532999}});
+	const process = scanner.scan(null).find((candidate) => candidate.pid === 300);
+	assert.deepEqual(
+		[process?.comm, process?.cmdline, process?.namespaces.net, process?.cgroups.container],
+		[comm, `${comm} --serve`, 4026532999, '/system.slice/engsbmlu.service'],
+	);
+});
