@@ -752,3 +752,74 @@ test('a process is read in full when it is admitted, whatever its name or cgroup
 		[comm, `${comm} --serve`, 4026532999, '/system.slice/engsbmlu.service'],
 	);
 });
+
+test('a process found while it exits, not yet a zombie, is not admitted, and its scan is no change', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null);
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	setStateAndFlags(tree, 300, 'R', 0x4);
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), false);
+	assert.deepEqual(scanner.changes?.admitted, []);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('processes the first scan finds long after their start are not re-checked as new ones: a setns is found by the round robin, 16 a scan', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	for (let pid = 100; pid < 140; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	// Started 1 to 2 s after boot; the fixture's uptime is 1234 s.
+	scanner.scan(4242, 1234);
+	for (let pid = 100; pid < 140; pid++) tree.setNamespace(pid, 'net', 4026532777);
+	const moved = () => scanner.scan(4242).filter((process) => process.namespaces.net === 4026532777).length;
+	assert.deepEqual([moved(), moved(), moved()], [16, 32, 40]);
+});
+
+test('scans that spare the processes of still cgroups keep the structure version and report no change', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'java', threads: 8, cgroup: '0::/kubepods/pod1/app\n'});
+	tree.addProcess({pid: 200, comm: 'sh', cgroup: '0::/kubepods/pod2/app\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const still = stillCgroups();
+	const scan = () => scanner.scan(4242, null, still.stillness);
+	for (let count = 1; count <= 3; count++) scan();
+	const version = scanner.structureVersion;
+	still.paths.add('/kubepods/pod1/app');
+	still.paths.add('/kubepods/pod2/app');
+	const seen: Array<[number, number]> = [];
+	for (let count = 4; count <= 7; count++) {
+		scan();
+		seen.push([scanner.stillProcessesSkipped, scanner.changes?.changed.length ?? -1]);
+	}
+	assert.deepEqual(seen, [
+		[2, 0],
+		[2, 0],
+		[0, 0],
+		[2, 0],
+	], 'spared but at the full read of scan 6, and no process changed');
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('a process that execs into another cgroup and begins to exit as it is read is gone from the scan, its cgroup noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/runc.scope\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 5; scan++) scanner.scan(4242);
+	// Moved into the container's cgroup and exec'd its entrypoint, which fails at once.
+	tree.write('proc/100/stat', fs.readFileSync(`${tree.proc}/100/stat`, 'utf8').replace('(runc:[2:INIT])', '(app)'));
+	tree.write('proc/100/cgroup', '0::/kubepods/pod1/app\n');
+	reader.after('/100/cgroup', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.changes?.exited.map((process) => process.pid), [100]);
+	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
+});
