@@ -823,3 +823,22 @@ test('a process that execs into another cgroup and begins to exit as it is read 
 	assert.deepEqual(scanner.changes?.exited.map((process) => process.pid), [100]);
 	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
 });
+
+test('a process whose cgroup file cannot be read is in no cgroup, not in those of the process its record last held', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(null);
+	// Found young, it begins to exit as it is read: not admitted, its record kept for the next process.
+	tree.addProcess({pid: 300, comm: 'true', cgroup: '0::/kubepods/pod1/app\n'});
+	reader.after('/300/cgroup', () => setStateAndFlags(tree, 300, 'R', 0x4));
+	scanner.scan(null);
+	tree.removeProcess(300);
+	tree.addProcess({pid: 400, comm: 'sleep', cgroup: '0::/system.slice/b.service\n'});
+	fs.rmSync(`${tree.proc}/400/cgroup`);
+	const process = scanner.scan(null).find((candidate) => candidate.pid === 400);
+	assert.equal(process?.comm, 'sleep');
+	assert.deepEqual(process?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+});
