@@ -842,3 +842,65 @@ test('a process whose cgroup file cannot be read is in no cgroup, not in those o
 	assert.equal(process?.comm, 'sleep');
 	assert.deepEqual(process?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
 });
+
+test('a process moved to another cgroup just after its start is seen, as a change, at the next scan, not left to the round robin', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	// More than the round robin re-reads in one scan (64), found long after their start.
+	for (let pid = 100; pid < 300; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null, 1234);
+	tree.addProcess({pid: 1000, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/containerd.service\n'});
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.write('proc/1000/cgroup', '0::/kubepods/pod1/app\n');
+	assert.equal(scanner.scan(null).find((process) => process.pid === 1000)?.cgroups.container, '/kubepods/pod1/app');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [1000]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a record\'s revision only grows, its stat read or spared: a copy made at one revision is never taken for a later state', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const revision = () => scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	for (let scan = 1; scan <= 2; scan++) revision();
+	const revisions = [revision()];
+	// Scan 4 reads its stat (it ran); scan 5 spares it, and its CPU since the last scan becomes 0.
+	tree.addProcessStat(100, 'sh', 30);
+	tree.write('proc/100/schedstat', '2000 0 6\n');
+	revisions.push(revision(), revision());
+	assert.equal(scanner.statReadsSkipped, 1);
+	assert.ok(revisions[0] < revisions[1] && revisions[1] < revisions[2], `revisions ${revisions.join(', ')}`);
+});
+
+test('a pid taken by another process is read in full whatever its cgroup file hashes to', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
+	// Hashes to 1 (hashBytes): the hash a record is reset to must be one no content has.
+	tree.write('proc/100/cgroup', '0::/system.slice/engsbmlu.service\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/engsbmlu.service');
+});
+
+test('a pid taken by a process that begins to exit as it is read is gone, the cgroup it was read in noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
+	tree.write('proc/100/cgroup', '0::/system.slice/new.service\n');
+	reader.after('/100/cgroup', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.endingCgroups, ['/system.slice/new.service']);
+});
