@@ -904,3 +904,37 @@ test('a pid taken by a process that begins to exit as it is read is gone, the cg
 	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
 	assert.deepEqual(scanner.endingCgroups, ['/system.slice/new.service']);
 });
+
+test('a process\'s resident memory is its stat\'s resident pages times the page size', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'java', rssPages: 2500, cgroup: '0::/system.slice/a.service\n'});
+	const rssOf = (pageSize: number) => {
+		const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc), {pageSize});
+		const rssBytes = scanner.scan(4242).find((process) => process.pid === 100)?.rssBytes;
+		scanner.close();
+		return rssBytes;
+	};
+	assert.deepEqual([rssOf(4096), rssOf(16_384)], [2500 * 4096, 2500 * 16_384]);
+});
+
+test('a schedstat is opened once and read through its kept descriptor from then on', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const schedstatsOpen = () =>
+		fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`) === `${tree.proc}/100/schedstat`;
+			} catch {
+				return false;
+			}
+		}).length;
+	const open: number[] = [];
+	for (let scan = 1; scan <= 7; scan++) {
+		scanner.scan(4242);
+		open.push(schedstatsOpen());
+	}
+	assert.deepEqual(open, [0, 0, 1, 1, 1, 1, 1]);
+});
