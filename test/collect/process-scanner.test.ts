@@ -572,23 +572,26 @@ test('a young process that begins to exit while it is first read is not admitted
 	assert.equal(scanner.structureVersion, version + 1);
 });
 
-test('a process whose schedstat cannot be read has its stat read every scan', () => {
+test('a process whose schedstat cannot be read, or reads empty, has its stat read every scan', () => {
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
 	// Opened read-only as a file would be; every read of it fails (EISDIR).
 	fs.mkdirSync(`${tree.proc}/100/schedstat`);
+	tree.write('proc/200/schedstat', '');
 	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
 	after(() => scanner.close());
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
-	const seen: Array<[number | undefined, number]> = [];
+	const seen: Array<[number | undefined, number | undefined, number]> = [];
 	for (let scan = 4; scan <= 5; scan++) {
-		tree.addProcessStat(100, 'sh', 10 * scan);
+		for (const pid of [100, 200]) tree.addProcessStat(pid, 'sh', 10 * scan);
 		const processes = scanner.scan(4242);
-		seen.push([processes.find((process) => process.pid === 100)?.utime, scanner.statReadsSkipped]);
+		const utimeOf = (pid: number) => processes.find((process) => process.pid === pid)?.utime;
+		seen.push([utimeOf(100), utimeOf(200), scanner.statReadsSkipped]);
 	}
 	assert.deepEqual(seen, [
-		[40, 0],
-		[50, 0],
+		[40, 40, 0],
+		[50, 50, 0],
 	]);
 });
 
@@ -937,4 +940,29 @@ test('a schedstat is opened once and read through its kept descriptor from then 
 		open.push(schedstatsOpen());
 	}
 	assert.deepEqual(open, [0, 0, 1, 1, 1, 1, 1]);
+});
+
+test('a change of any one stat field alone bumps the record\'s revision: state, system time, threads, resident pages', () => {
+	const tree = schedstatTree();
+	// Several threads: its stat is read every scan.
+	tree.addProcess({pid: 100, comm: 'java', threads: 4, cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	const statPath = `${tree.proc}/100/stat`;
+	/** Sets one field after the comm (0 is the state, 12 stime, 17 num_threads, 21 rss). */
+	const setField = (index: number, value: string) => {
+		const [head, tail] = fs.readFileSync(statPath, 'utf8').split(') ');
+		const fields = tail.split(' ');
+		fields[index] = value;
+		fs.writeFileSync(statPath, `${head}) ${fields.join(' ')}`);
+	};
+	const record = () => scanner.scan(4242).find((process) => process.pid === 100)!;
+	for (let scan = 1; scan <= 3; scan++) record();
+	const moved: string[] = [];
+	for (const [name, index, value] of [['state', 0, 'R'], ['stime', 12, '77'], ['threads', 17, '5'], ['rss', 21, '4242']] as const) {
+		const before = record().revision;
+		setField(index, value);
+		if (record().revision !== before) moved.push(name);
+	}
+	assert.deepEqual(moved, ['state', 'stime', 'threads', 'rss']);
 });
