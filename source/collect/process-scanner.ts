@@ -222,6 +222,8 @@ export class ProcessScanner {
 		slot.schedstatHash = -1;
 		slot.schedstatDescriptor = unopened;
 		slot.cgroupHash = -1;
+		// A record refused at admission keeps the cgroups it read: a process whose cgroups cannot be read has none.
+		slot.cgroups = noCgroups;
 		slot.previousCpuTicks = -1;
 		slot.admittedInScan = scan;
 		// A process found while it exits, not yet a zombie: what it reads as now is not where it ran, and it is

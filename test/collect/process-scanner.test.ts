@@ -512,3 +512,457 @@ test('setns without exec is seen by the namespace round robin, 16 processes per 
 	assert.deepEqual([moved(), moved(), moved()], [16, 32, 40]);
 	assert.ok(scanner.structureVersion > version, 'a changed namespace is a structure change');
 });
+
+/** A FileReader that runs an action once, just after the next read of a file whose path ends in `suffix`: what a process does while it is read. */
+class WhileRead extends FileReader {
+	private readonly actions: Array<{suffix: string; action: () => void}> = [];
+	private readonly paths = new Map<number, string>();
+
+	after(suffix: string, action: () => void): void {
+		this.actions.push({suffix, action});
+	}
+
+	override keep(filePath: string | Buffer): number {
+		const descriptor = super.keep(filePath);
+		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
+		return descriptor;
+	}
+
+	override readKept(descriptor: number, limit?: number): number {
+		const length = super.readKept(descriptor, limit);
+		this.noteRead(this.paths.get(descriptor) ?? '');
+		return length;
+	}
+
+	override readPath(filePath: string | Buffer, limit?: number): number {
+		const length = super.readPath(filePath, limit);
+		this.noteRead(String(filePath));
+		return length;
+	}
+
+	private noteRead(filePath: string): void {
+		const index = this.actions.findIndex(({suffix}) => filePath.endsWith(suffix));
+		if (index >= 0) this.actions.splice(index, 1)[0].action();
+	}
+}
+
+/** Rewrites a fixture process's state and flags (PF_EXITING is 0x4), in place. */
+function setStateAndFlags(tree: FixtureTree, pid: number, state: string, flags: number): void {
+	const statPath = `${tree.proc}/${pid}/stat`;
+	fs.writeFileSync(statPath, fs.readFileSync(statPath, 'utf8').replace(/\) \w ((?:\d+ ){5})\d+ /, `) ${state} $1${flags} `));
+}
+
+test('a young process that begins to exit while it is first read is not admitted, and its scan is no change; found again as a zombie', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	const pids = (processes: readonly ProcessRecord[]) => processes.map((process) => process.pid).sort((a, b) => a - b);
+	scanner.scan(null);
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	reader.after('/300/cgroup', () => setStateAndFlags(tree, 300, 'R', 0x4));
+	assert.deepEqual(pids(scanner.scan(null)), [2, 100]);
+	assert.deepEqual(scanner.changes?.admitted, []);
+	assert.equal(scanner.structureVersion, version, 'nothing was admitted');
+	setStateAndFlags(tree, 300, 'Z', 0x4);
+	assert.deepEqual(pids(scanner.scan(null)), [2, 100, 300]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a process whose schedstat cannot be read, or reads empty, has its stat read every scan', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	// Opened read-only as a file would be; every read of it fails (EISDIR).
+	fs.mkdirSync(`${tree.proc}/100/schedstat`);
+	tree.write('proc/200/schedstat', '');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const seen: Array<[number | undefined, number | undefined, number]> = [];
+	for (let scan = 4; scan <= 5; scan++) {
+		for (const pid of [100, 200]) tree.addProcessStat(pid, 'sh', 10 * scan);
+		const processes = scanner.scan(4242);
+		const utimeOf = (pid: number) => processes.find((process) => process.pid === pid)?.utime;
+		seen.push([utimeOf(100), utimeOf(200), scanner.statReadsSkipped]);
+	}
+	assert.deepEqual(seen, [
+		[40, 40, 0],
+		[50, 50, 0],
+	]);
+});
+
+test('a process found by looking up the pids allocated since is admitted as a change of structure', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(45);
+	scanner.scan(45);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 50, comm: 'cron', cgroup: '0::/system.slice/cron.service\n'});
+	assert.equal(scanner.scan(50).some((process) => process.pid === 50), true, 'pids 46 to 50 looked up');
+	assert.deepEqual(scanner.changes?.admitted.map((process) => process.pid), [50]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('the owner of a process whose stat went before its owner was read is unknown (-1), not a user\'s id', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cmdline: ['sh'], cgroup: '0::/system.slice/a.service\n'});
+	// No descriptor to spare: the stat is read by path, and its owner too.
+	const reader = new WhileRead(tree.proc, 0);
+	reader.after('/100/cmdline', () => fs.rmSync(`${tree.proc}/100/stat`));
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	// Found long after its start (the fixture's uptime is 1234 s), it is taken without a second look at its stat.
+	const process = scanner.scan(null, 1234).find((candidate) => candidate.pid === 100);
+	assert.equal(process?.cmdline, 'sh');
+	assert.equal(process?.uid, -1);
+});
+
+test('namespaces that change as a process begins to exit are not taken: it keeps those read while it lived, and its cgroup is noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	// Admitted young (no uptime known): its namespaces are read again on the next scans.
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	const hostNet = scanner.scan(4242).find((process) => process.pid === 100)?.namespaces.net;
+	tree.setNamespace(100, 'net', 4026532888);
+	// Its stat is read while it lives; it begins to exit before its namespaces are confirmed.
+	reader.after('/100/stat', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	const process = scanner.scan(4242).find((candidate) => candidate.pid === 100);
+	assert.equal(process?.namespaces.net, hostNet);
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+	assert.deepEqual(scanner.endingCgroups, ['/system.slice/a.service']);
+});
+
+test('a move to another cgroup found by the round robin is a change of structure', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	// Found long after its start: its cgroups are re-read only by the round robin.
+	scanner.scan(4242, 1234);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	tree.write('proc/100/cgroup', '0::/system.slice/moved.service\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/moved.service');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a cgroup file that cannot be read (its process went between two reads) is no move', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(4242);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	fs.rmSync(`${tree.proc}/100/cgroup`);
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/batch.service');
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('v1: the root cgroups read as a process begins to exit are not taken for a move; its cgroup is noted as ending', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/memory/cgroup.procs', '');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '9:memory:/pod/app\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(4242);
+	scanner.scan(4242);
+	const version = scanner.structureVersion;
+	// Its stat is read while it lives; it begins to exit (and reads as in the root cgroups) before its cgroups are re-read.
+	reader.after('/100/stat', () => {
+		setStateAndFlags(tree, 100, 'R', 0x4);
+		tree.write('proc/100/cgroup', '9:memory:/\n');
+	});
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.memory, '/pod/app');
+	assert.deepEqual(scanner.changes?.changed, []);
+	assert.equal(scanner.structureVersion, version);
+	assert.deepEqual(scanner.endingCgroups, ['/pod/app']);
+});
+
+test('a young process gone just after its first read (its stat reads empty) is not admitted', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(null);
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	// What a read of an exited process's kept stat gives: nothing.
+	reader.after('/300/cgroup', () => tree.write('proc/300/stat', ''));
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), false);
+	assert.deepEqual(scanner.changes?.admitted, []);
+});
+
+test('close gives back the descriptors kept for every process\'s stat and schedstat', () => {
+	const tree = schedstatTree();
+	for (const pid of [100, 101]) {
+		tree.addProcess({pid, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+		tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
+	}
+	const openInTree = () =>
+		fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.proc);
+			} catch {
+				return false;
+			}
+		}).length;
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	assert.equal(openInTree(), 3 + 2, 'a stat for each of the three, a schedstat for each of the two of one thread');
+	scanner.close();
+	assert.equal(openInTree(), 0);
+});
+
+test('a process is read in full when it is admitted, whatever its name or cgroup file hashes to', () => {
+	// Both hash to 1 (hashBytes): the hashes a record starts from must be one no content has.
+	const comm = 'nviuaaza';
+	const cgroup = '0::/system.slice/engsbmlu.service\n';
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null);
+	tree.addProcess({pid: 300, comm, cmdline: [comm, '--serve'], cgroup, namespaces: {net: 4026532999}});
+	const process = scanner.scan(null).find((candidate) => candidate.pid === 300);
+	assert.deepEqual(
+		[process?.comm, process?.cmdline, process?.namespaces.net, process?.cgroups.container],
+		[comm, `${comm} --serve`, 4026532999, '/system.slice/engsbmlu.service'],
+	);
+});
+
+test('a process found while it exits, not yet a zombie, is not admitted, and its scan is no change', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null);
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
+	setStateAndFlags(tree, 300, 'R', 0x4);
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), false);
+	assert.deepEqual(scanner.changes?.admitted, []);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('processes the first scan finds long after their start are not re-checked as new ones: a setns is found by the round robin, 16 a scan', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	for (let pid = 100; pid < 140; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	// Started 1 to 2 s after boot; the fixture's uptime is 1234 s.
+	scanner.scan(4242, 1234);
+	for (let pid = 100; pid < 140; pid++) tree.setNamespace(pid, 'net', 4026532777);
+	const moved = () => scanner.scan(4242).filter((process) => process.namespaces.net === 4026532777).length;
+	assert.deepEqual([moved(), moved(), moved()], [16, 32, 40]);
+});
+
+test('scans that spare the processes of still cgroups keep the structure version and report no change', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'java', threads: 8, cgroup: '0::/kubepods/pod1/app\n'});
+	tree.addProcess({pid: 200, comm: 'sh', cgroup: '0::/kubepods/pod2/app\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const still = stillCgroups();
+	const scan = () => scanner.scan(4242, null, still.stillness);
+	for (let count = 1; count <= 3; count++) scan();
+	const version = scanner.structureVersion;
+	still.paths.add('/kubepods/pod1/app');
+	still.paths.add('/kubepods/pod2/app');
+	const seen: Array<[number, number]> = [];
+	for (let count = 4; count <= 7; count++) {
+		scan();
+		seen.push([scanner.stillProcessesSkipped, scanner.changes?.changed.length ?? -1]);
+	}
+	assert.deepEqual(seen, [
+		[2, 0],
+		[2, 0],
+		[0, 0],
+		[2, 0],
+	], 'spared but at the full read of scan 6, and no process changed');
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('a process that execs into another cgroup and begins to exit as it is read is gone from the scan, its cgroup noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/runc.scope\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 5; scan++) scanner.scan(4242);
+	// Moved into the container's cgroup and exec'd its entrypoint, which fails at once.
+	tree.write('proc/100/stat', fs.readFileSync(`${tree.proc}/100/stat`, 'utf8').replace('(runc:[2:INIT])', '(app)'));
+	tree.write('proc/100/cgroup', '0::/kubepods/pod1/app\n');
+	reader.after('/100/cgroup', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.changes?.exited.map((process) => process.pid), [100]);
+	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
+});
+
+test('a process whose cgroup file cannot be read is in no cgroup, not in those of the process its record last held', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	scanner.scan(null);
+	// Found young, it begins to exit as it is read: not admitted, its record kept for the next process.
+	tree.addProcess({pid: 300, comm: 'true', cgroup: '0::/kubepods/pod1/app\n'});
+	reader.after('/300/cgroup', () => setStateAndFlags(tree, 300, 'R', 0x4));
+	scanner.scan(null);
+	tree.removeProcess(300);
+	tree.addProcess({pid: 400, comm: 'sleep', cgroup: '0::/system.slice/b.service\n'});
+	fs.rmSync(`${tree.proc}/400/cgroup`);
+	const process = scanner.scan(null).find((candidate) => candidate.pid === 400);
+	assert.equal(process?.comm, 'sleep');
+	assert.deepEqual(process?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+});
+
+test('a process moved to another cgroup just after its start is seen, as a change, at the next scan, not left to the round robin', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
+	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	// More than the round robin re-reads in one scan (64), found long after their start.
+	for (let pid = 100; pid < 300; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	scanner.scan(null, 1234);
+	tree.addProcess({pid: 1000, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/containerd.service\n'});
+	scanner.scan(null);
+	const version = scanner.structureVersion;
+	tree.write('proc/1000/cgroup', '0::/kubepods/pod1/app\n');
+	assert.equal(scanner.scan(null).find((process) => process.pid === 1000)?.cgroups.container, '/kubepods/pod1/app');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [1000]);
+	assert.equal(scanner.structureVersion, version + 1);
+});
+
+test('a record\'s revision only grows, its stat read or spared: a copy made at one revision is never taken for a later state', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', utime: 10, cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const revision = () => scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	for (let scan = 1; scan <= 2; scan++) revision();
+	const revisions = [revision()];
+	// Scan 4 reads its stat (it ran); scan 5 spares it, and its CPU since the last scan becomes 0.
+	tree.addProcessStat(100, 'sh', 30);
+	tree.write('proc/100/schedstat', '2000 0 6\n');
+	revisions.push(revision(), revision());
+	assert.equal(scanner.statReadsSkipped, 1);
+	assert.ok(revisions[0] < revisions[1] && revisions[1] < revisions[2], `revisions ${revisions.join(', ')}`);
+});
+
+test('a pid taken by another process is read in full whatever its cgroup file hashes to', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
+	// Hashes to 1 (hashBytes): the hash a record is reset to must be one no content has.
+	tree.write('proc/100/cgroup', '0::/system.slice/engsbmlu.service\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/engsbmlu.service');
+});
+
+test('a pid taken by a process that begins to exit as it is read is gone, the cgroup it was read in noted as ending', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
+	tree.write('proc/100/cgroup', '0::/system.slice/new.service\n');
+	reader.after('/100/cgroup', () => setStateAndFlags(tree, 100, 'R', 0x4));
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.endingCgroups, ['/system.slice/new.service']);
+});
+
+test('a process\'s resident memory is its stat\'s resident pages times the page size', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'java', rssPages: 2500, cgroup: '0::/system.slice/a.service\n'});
+	const rssOf = (pageSize: number) => {
+		const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc), {pageSize});
+		const rssBytes = scanner.scan(4242).find((process) => process.pid === 100)?.rssBytes;
+		scanner.close();
+		return rssBytes;
+	};
+	assert.deepEqual([rssOf(4096), rssOf(16_384)], [2500 * 4096, 2500 * 16_384]);
+});
+
+test('a schedstat is opened once and read through its kept descriptor from then on', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/100/schedstat', '1000 0 5\n');
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc, schedstatBudget));
+	after(() => scanner.close());
+	const schedstatsOpen = () =>
+		fs.readdirSync('/proc/self/fd').filter((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/self/fd/${fd}`) === `${tree.proc}/100/schedstat`;
+			} catch {
+				return false;
+			}
+		}).length;
+	const open: number[] = [];
+	for (let scan = 1; scan <= 7; scan++) {
+		scanner.scan(4242);
+		open.push(schedstatsOpen());
+	}
+	assert.deepEqual(open, [0, 0, 1, 1, 1, 1, 1]);
+});
+
+test('a change of any one stat field alone bumps the record\'s revision: state, system time, threads, resident pages', () => {
+	const tree = schedstatTree();
+	// Several threads: its stat is read every scan.
+	tree.addProcess({pid: 100, comm: 'java', threads: 4, cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+	after(() => scanner.close());
+	const statPath = `${tree.proc}/100/stat`;
+	/** Sets one field after the comm (0 is the state, 12 stime, 17 num_threads, 21 rss). */
+	const setField = (index: number, value: string) => {
+		const [head, tail] = fs.readFileSync(statPath, 'utf8').split(') ');
+		const fields = tail.split(' ');
+		fields[index] = value;
+		fs.writeFileSync(statPath, `${head}) ${fields.join(' ')}`);
+	};
+	const record = () => scanner.scan(4242).find((process) => process.pid === 100)!;
+	for (let scan = 1; scan <= 3; scan++) record();
+	const moved: string[] = [];
+	for (const [name, index, value] of [['state', 0, 'R'], ['stime', 12, '77'], ['threads', 17, '5'], ['rss', 21, '4242']] as const) {
+		const before = record().revision;
+		setField(index, value);
+		if (record().revision !== before) moved.push(name);
+	}
+	assert.deepEqual(moved, ['state', 'stime', 'threads', 'rss']);
+});
