@@ -3,11 +3,11 @@ import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import fs from 'node:fs';
 import {PassThrough} from 'node:stream';
-import {test} from 'node:test';
+import {test, type TestContext} from 'node:test';
 import {runEventsCommand} from '../../source/events-command.js';
 import {cliPath, collectNdjson, type JsonEvent, runPodtop, startPodtopEvents} from '../helpers/podtop.js';
 import {isRunning, stopChild, waitFor} from '../helpers/processes.js';
-import {createUnsharePod, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
+import {createUnsharePod, type MemoryClimber, MiB, requireRigs, startMemoryClimber, withRig} from '../helpers/rigs.js';
 import {isRoot, requireOrSkip} from '../helpers/require.js';
 import {cgroupProcsFiles, createCgroup, spawnInCgroups} from '../helpers/cgroups.js';
 
@@ -192,13 +192,23 @@ test('not root: the kernel log unreadable, the kills from before start are the c
 	assert.equal(code, 0, stderr);
 });
 
+/**
+ * 24 climbers in one container, all started before any grows (one killed while starting would be no climber),
+ * then let go at once: a burst of OOM kills.
+ */
+async function startBurst(t: TestContext, container: {pid: number}): Promise<MemoryClimber[]> {
+	const climbers = await Promise.all(Array.from({length: 24}, () => withRig(t, () => startMemoryClimber(container, {stepMiB: 8, everyMs: 50, holdAtBytes: 0}))));
+	for (const climber of climbers) climber.release();
+	return climbers;
+}
+
 test('a burst of kills before start, most logged without their cgroup: each placed in its container, counted once', {timeout: 180_000}, async (t) => {
 	if (!requireRigs(t, 'unshare', 'climber')) return;
 	if (!requireOrSkip(t, isRoot && fs.existsSync('/dev/kmsg'), 'needs root to read /dev/kmsg')) return;
 	const rig = await withRig(t, () => createUnsharePod({apps: [{name: 'app1', memoryLimitBytes: 64 * MiB}]}));
 	const app1 = rig.apps[0];
 	// More kills than the kernel reports with their cgroup in one 5-s window (10): the others' records name none.
-	const climbers = await Promise.all(Array.from({length: 24}, () => withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 50}))));
+	const climbers = await startBurst(t, app1);
 	const statuses = await Promise.all(climbers.map((climber) => climber.exited));
 	assert.deepEqual(new Set(statuses.map((status) => status.signal)), new Set(['SIGKILL']), 'every climber OOM-killed');
 	const counter = Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(`/sys/fs/cgroup/memory${app1.cgroup}/memory.oom_control`, 'utf8'))?.[1]);
@@ -234,7 +244,7 @@ test('a burst of kills live, most logged without their cgroup: podtop events tel
 	const podtop = startPodtopEvents(['--interval', '250']);
 	t.after(() => stopChild(podtop.child));
 	assert.equal(await startedReadingKernelLog(podtop), true);
-	const climbers = await Promise.all(Array.from({length: 24}, () => withRig(t, () => startMemoryClimber(app1, {stepMiB: 8, everyMs: 50}))));
+	const climbers = await startBurst(t, app1);
 	await Promise.all(climbers.map((climber) => climber.exited));
 	const counter = Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(`/sys/fs/cgroup/memory${app1.cgroup}/memory.oom_control`, 'utf8'))?.[1]);
 	assert.ok(counter >= climbers.length, `the container's oom_kill counter ${counter}`);
