@@ -8,6 +8,7 @@ import {
 	dataRootFromCommandLine,
 	maxFieldLength,
 	maxMetadataBytes,
+	readBoundedRegularFile,
 	readHostnameFromEnviron,
 	RuntimeNameResolver,
 	type ContainerNames,
@@ -452,6 +453,43 @@ describe('Docker outside its defaults', () => {
 		assert.equal(dataRootFromCommandLine('dockerd\0'), null);
 	});
 
+	test('the data-root flag: the last one given, a value after it, an absolute path of at most 1024 characters', () => {
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0-g\0/b\0'), '/b');
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0--data-rooted\0'), '/a', 'a flag that only begins like one');
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root'), null, 'the flag last, with no value after it');
+		assert.equal(dataRootFromCommandLine('--data-root=/argv0\0'), null, 'the program\'s own name is no flag');
+		assert.equal(dataRootFromCommandLine(`dockerd\0--data-root=/${'d'.repeat(maxFieldLength - 1)}\0`), `/${'d'.repeat(maxFieldLength - 1)}`);
+		assert.equal(dataRootFromCommandLine(`dockerd\0--data-root=/${'d'.repeat(maxFieldLength)}\0`), null);
+	});
+
+	test('docker.pid: a positive number of at most ten digits, blanks around it allowed; its command line read whole up to 64 KiB, not through a symlink', () => {
+		const tree = new NodeTree();
+		try {
+			const where = (pid: string, cmdline?: string) => {
+				tree.write('run/docker.pid', pid);
+				if (cmdline !== undefined) tree.write(`proc/${pid.trim()}/cmdline`, cmdline);
+				return new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName ?? null;
+			};
+			tree.write(`var/lib/docker/containers/${id}/config.v2.json`, dockerConfig('at-the-default'));
+			tree.write(`data/docker/containers/${id}/config.v2.json`, dockerConfig('from-command-line'));
+			tree.write(`srv/docker/containers/${id}/config.v2.json`, dockerConfig('from-graph'));
+			const flag = 'dockerd\0--data-root=/data/docker\0';
+			assert.equal(where(' 1234567890\n', flag), 'from-command-line');
+			for (const pid of ['12345678901', '0', '01', 'x42', '42x']) assert.equal(where(pid, flag), 'at-the-default', pid);
+			assert.equal(where('43', flag.padEnd(64 * 1024, '\0')), 'from-command-line', 'exactly 64 KiB');
+			assert.equal(where('44', flag.padEnd(64 * 1024 + 1, '\0')), 'at-the-default', 'one byte more');
+			tree.write('elsewhere/cmdline', flag);
+			tree.symlink('proc/45/cmdline', path.join(tree.root, 'elsewhere/cmdline'));
+			assert.equal(where('45'), 'at-the-default', 'a symlink');
+			tree.json('etc/docker/daemon.json', {graph: '/srv/docker'});
+			assert.equal(where('46'), 'from-graph', 'daemon.json\'s old spelling, with no command line');
+			tree.json('etc/docker/daemon.json', {'data-root': 'srv/docker'});
+			assert.equal(where('46'), 'at-the-default', 'a relative data-root');
+		} finally {
+			tree.remove();
+		}
+	});
+
 	test('a malformed daemon.json or pid file leaves the default data root', () => {
 		const tree = new NodeTree();
 		try {
@@ -528,6 +566,49 @@ describe('how a stopped container ended, as its runtime recorded it', () => {
 		dockerState(later, {Running: false, ExitCode: 3, FinishedAt: '2026-12-06T14:02:03Z'});
 		assert.equal(resolver.exitStatus(later)?.code, 3);
 	});
+
+	test('an exit code is a 32-bit signed integer; anything else in ExitCode is no exit', () => {
+		const codes = [-(2 ** 31), 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 1.5, '1', null];
+		const answers = codes.map((code, index) => {
+			const id = hexId(`code-${index}`);
+			dockerState(id, {Running: false, ExitCode: code, FinishedAt: '2026-12-06T14:02:03Z'});
+			return resolver.exitStatus(id)?.code ?? null;
+		});
+		assert.deepEqual(answers, [-(2 ** 31), 2 ** 31 - 1, null, null, null, null, null]);
+	});
+
+	test('Docker: finished only when Running is false and FinishedAt is a time past the zero time; an unreadable time is no time', () => {
+		const state = (tag: string, fields: Record<string, unknown>) => {
+			const id = hexId(`state-${tag}`);
+			dockerState(id, {ExitCode: 2, ...fields});
+			return resolver.exitStatus(id);
+		};
+		const at = '2026-12-06T14:02:03Z';
+		assert.equal(state('no-running', {FinishedAt: at}), null, 'no Running flag');
+		assert.equal(state('running-string', {Running: 'false', FinishedAt: at}), null);
+		assert.equal(state('no-finished', {Running: false}), null);
+		assert.deepEqual(state('garbled', {Running: false, FinishedAt: 'yesterday'}), {runtime: 'docker', code: 2, finishedAt: null, reason: null});
+		assert.deepEqual(
+			state('far-future', {Running: false, FinishedAt: '+010001-01-01T00:00:00Z', OOMKilled: 'true'}),
+			{runtime: 'docker', code: 2, finishedAt: Date.parse('+010001-01-01T00:00:00Z'), reason: null},
+			'a year that merely ends in 0001 is no zero time; OOMKilled as a string is no OOM kill',
+		);
+		const noState = hexId('no-state');
+		tree.json(`var/lib/docker/containers/${noState}/config.v2.json`, {ID: noState, Name: '/web'});
+		criStatus(noState, {Version: 'v1', FinishedAt: 1e18, ExitCode: 1});
+		assert.equal(resolver.exitStatus(noState), null, 'Docker\'s record wins, even without a State');
+	});
+
+	test('containerd CRI: FinishedAt a positive number of nanoseconds; no Reason is none', () => {
+		const status = (tag: string, fields: Record<string, unknown>) => {
+			const id = hexId(`cri-${tag}`);
+			criStatus(id, {Version: 'v1', ExitCode: 137, ...fields});
+			return resolver.exitStatus(id);
+		};
+		assert.deepEqual(status('no-reason', {FinishedAt: 2_500_000}), {runtime: 'containerd', code: 137, finishedAt: 3, reason: null});
+		for (const finishedAt of [-1, '1796565723000000000', null]) assert.equal(status(`at-${String(finishedAt)}`, {FinishedAt: finishedAt}), null, String(finishedAt));
+		assert.equal(status('no-code', {FinishedAt: 1, ExitCode: 'x'}), null);
+	});
 });
 
 describe('readHostnameFromEnviron', () => {
@@ -547,6 +628,17 @@ describe('readHostnameFromEnviron', () => {
 		tree.write('proc/14/environ', `HOSTNAME=${'h'.repeat(256)}\0`);
 		tree.write('proc/15/environ', `PADDING=${'p'.repeat(64 * 1024)}\0HOSTNAME=too-far\0`);
 		for (const pid of [11, 12, 13, 14, 15, 16, 0, -1, 1.5]) assert.equal(readHostnameFromEnviron(proc, pid), null, String(pid));
+	});
+
+	test('no environ is read for a pid that is not a positive integer, even where a file of that name exists', () => {
+		for (const pid of ['0', '-1', '1.5']) tree.write(`proc/${pid}/environ`, 'HOSTNAME=not-a-pid\0');
+		for (const pid of [0, -1, 1.5]) assert.equal(readHostnameFromEnviron(path.join(tree.root, 'proc'), pid), null, String(pid));
+	});
+
+	test('HOSTNAME of 255 bytes is taken; the first of two is; one in a name\'s middle is not', () => {
+		tree.write('proc/20/environ', `HOSTNAME=${'h'.repeat(255)}\0`);
+		tree.write('proc/21/environ', 'XHOSTNAME=prefixed\0HOSTNAME=first\0HOSTNAME=second\0');
+		assert.deepEqual([20, 21].map((pid) => readHostnameFromEnviron(path.join(tree.root, 'proc'), pid)), ['h'.repeat(255), 'first']);
 	});
 
 	test('a symlink in place of environ is not followed', () => {
@@ -768,3 +860,107 @@ function pinned(tree: FixtureTree, namespaces: Array<[NamespaceType, number]>): 
 	const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
 	return namespaces.map(([type, inode]) => facts.pinnedNamespace(type, inode));
 }
+
+describe('what is read from runtime files is hostile: ids, sizes and shapes', () => {
+	test('a container id is 12 to 64 lowercase hex digits and nothing else: no path is built from anything around them', () => {
+		const tree = new NodeTree();
+		try {
+			const config = (name: string) => JSON.stringify({Name: `/${name}`, Config: {}});
+			const short = 'abcdef012345';
+			tree.write(`var/lib/docker/containers/${short}/config.v2.json`, config('short-id'));
+			tree.write(`var/lib/docker/containers/${short.slice(1)}/config.v2.json`, config('too-short'));
+			tree.write(`var/lib/docker/containers/${ids.nginx}0/config.v2.json`, config('too-long'));
+			tree.write(`elsewhere/${ids.curl}/config.v2.json`, config('outside'));
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.equal(resolver.resolve(short)?.containerName, 'short-id');
+			for (const id of [short.slice(1), `${ids.nginx}0`, `../../../../elsewhere/${ids.curl}`, `${ids.curl}/../../../../../elsewhere/${ids.curl}`]) {
+				assert.equal(resolver.resolve(id), null, id);
+				assert.equal(resolver.exitStatus(id), null, id);
+			}
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('a containerd namespace is a letter or digit and at most 75 more of letters, digits, ., _ and -: tasks under any other directory are not read', () => {
+		const tree = new NodeTree();
+		try {
+			const longest = `n${'s'.repeat(75)}`;
+			const namespaces = ['.hidden', 'has space', `${longest}s`, longest, '9_a.b-c'];
+			for (const [index, namespace] of namespaces.entries()) tree.containerdTask(hexId(`ns-${index}`), {'io.kubernetes.cri.container-name': `in-${index}`}, {}, namespace);
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(namespaces.map((_, index) => resolver.resolve(hexId(`ns-${index}`))?.containerName ?? null), [null, null, null, 'in-3', 'in-4']);
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('kubelet log names, k8s_ names and podman infra names: one part too many, or anything after them, names nothing', () => {
+		const tree = new NodeTree();
+		try {
+			const [extraPart, trailing, dockerExtra, dockerTrailing, dockerAttempt, infraPrefixed, infraTrailing] = ['extra', 'trailing', 'd-extra', 'd-trailing', 'd-attempt', 'infra-x', 'infra-long'].map(hexId);
+			tree.write(`var/log/containers/extra_web_shop_app-${extraPart}.log`, '');
+			tree.write(`var/log/containers/web_shop_app-${trailing}.log.1`, '');
+			tree.write(`var/log/pods/shop_web_${webUid}_extra/app/0.log`, '');
+			const docker = (id: string, name: string) => tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {Name: name, Config: {}});
+			docker(dockerExtra, `/xk8s_app_web_shop_${webUid}_0`);
+			docker(dockerTrailing, `/k8s_app_web_shop_${webUid}_0_x`);
+			docker(dockerAttempt, `/k8s_app_web_shop_${webUid}_12`);
+			tree.addToStorageList([{id: infraPrefixed, names: ['x0123456789ab-infra']}, {id: infraTrailing, names: ['0123456789ab-infrastructure']}]);
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.equal(resolver.resolve(extraPart), null);
+			assert.equal(resolver.resolve(trailing), null);
+			for (const uid of [webUid, 'extra']) assert.equal(resolver.podNames(uid), null, uid);
+			assert.deepEqual([dockerExtra, dockerTrailing].map((id) => resolver.resolve(id)?.podName), [null, null]);
+			assert.deepEqual(resolver.resolve(dockerAttempt), names({containerId: dockerAttempt, runtime: 'cri-dockerd', containerName: 'app', podName: 'web', podNamespace: 'shop', podUid: webUid, containerType: 'container'}));
+			assert.deepEqual([infraPrefixed, infraTrailing].map((id) => resolver.resolve(id)?.containerType), [null, null]);
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('every file and directory read is closed after, read whole or not', () => {
+		const tree = new NodeTree();
+		try {
+			buildContainerdNode(tree);
+			buildCrioNode(tree);
+			buildDockerNode(tree);
+			buildPodmanNode(tree);
+			tree.write('run/docker.pid', '4242');
+			tree.write('proc/4242/cmdline', 'dockerd\0');
+			tree.write('proc/10/environ', 'HOSTNAME=web\0');
+			tree.write('big', 'x'.repeat(100));
+			const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+				try {
+					return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
+				} catch {
+					return false;
+				}
+			}).length;
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			for (const id of Object.values(ids)) resolver.resolve(id);
+			resolver.exitStatus(ids.docker);
+			resolver.refresh();
+			assert.equal(readHostnameFromEnviron(path.join(tree.root, 'proc'), 10), 'web');
+			assert.equal(readBoundedRegularFile(path.join(tree.root, 'big'), 10), null);
+			assert.equal(openOnTree(), 0);
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('a regular file is read whole up to its bound; one that grows while read (a /proc file, whose size reads 0) is not', () => {
+		const tree = new NodeTree();
+		try {
+			const exact = tree.write('exact', 'x'.repeat(100));
+			assert.equal(readBoundedRegularFile(exact, 100)?.toString(), 'x'.repeat(100));
+			assert.equal(readBoundedRegularFile(exact, 99), null);
+			assert.equal(readBoundedRegularFile(tree.write('empty', ''), 10)?.length, 0);
+			assert.equal(readBoundedRegularFile('/proc/self/status', 1024 * 1024), null);
+			assert.equal(readBoundedRegularFile(tree.root, 1024), null, 'a directory');
+			assert.equal(readBoundedRegularFile(path.join(tree.root, 'absent'), 1024), null);
+		} finally {
+			tree.remove();
+		}
+	});
+});
