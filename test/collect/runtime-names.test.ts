@@ -949,6 +949,118 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
+	test('a runtime\'s own record wins over containers.json and the kubelet\'s log names, which fill only what it left out', () => {
+		const tree = new NodeTree();
+		try {
+			const [containerd, crio, storedSandbox, ambiguous] = ['own-containerd', 'own-crio', 'stored-sandbox', 'ambiguous'].map(hexId);
+			const ownUid = '33333333-4444-4555-8666-777777777777';
+			tree.containerdTask(containerd, {'io.kubernetes.cri.container-name': 'own-name', 'io.kubernetes.cri.sandbox-name': 'own-pod', 'io.kubernetes.cri.sandbox-namespace': 'own-ns'});
+			tree.kubeletLogs('logged-ns', 'logged-pod', webUid, {'logged-name': containerd});
+			tree.kubeletLogs('own-ns', 'own-pod', ownUid, {app: null});
+			tree.json(`var/lib/containers/storage/overlay-containers/${crio}/userdata/config.json`, {
+				annotations: {'io.kubernetes.container.name': 'c', 'io.kubernetes.pod.name': 'p', 'io.kubernetes.cri-o.Namespace': 'crio-ns'},
+			});
+			tree.addToStorageList([
+				{id: crio, names: ['stored-name'], metadata: JSON.stringify({'image-name': 'stored-image'})},
+				{id: storedSandbox, names: [`k8s_POD_api_billing_${crioUid}_0`]},
+			]);
+			tree.containerdTask(ambiguous, {'io.kubernetes.cri.container-name': 'app', 'io.kubernetes.cri.sandbox-name': 'twice', 'io.kubernetes.cri.sandbox-namespace': 'shop'});
+			tree.kubeletLogs('shop', 'twice', '44444444-5555-4666-8777-888888888888', {app: null});
+			tree.kubeletLogs('shop', 'twice', '55555555-6666-4777-8888-999999999999', {app: null});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(resolver.resolve(containerd), names({containerId: containerd, runtime: 'containerd', containerName: 'own-name', podName: 'own-pod', podNamespace: 'own-ns', podUid: ownUid}));
+			assert.deepEqual(resolver.resolve(crio), names({containerId: crio, runtime: 'cri-o', containerName: 'c', podName: 'p', podNamespace: 'crio-ns', image: 'stored-image'}));
+			assert.deepEqual(
+				resolver.resolve(storedSandbox),
+				names({containerId: storedSandbox, podName: 'api', podNamespace: 'billing', podUid: crioUid, containerType: 'sandbox'}),
+				'a sandbox known only by its k8s_POD_ name',
+			);
+			assert.equal(resolver.resolve(ambiguous)?.podUid, null, 'two pods of that name left log directories: neither UID is taken');
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('metadata that is a JSON string, number or null, or a Docker record without Config, names only what it holds', () => {
+		const tree = new NodeTree();
+		try {
+			const [string, number, empty, bare] = ['string', 'number', 'null', 'bare'].map(hexId);
+			tree.write(`run/containerd/io.containerd.runtime.v2.task/k8s.io/${string}/config.json`, '"io.kubernetes.cri.container-name"');
+			tree.write(`var/lib/containers/storage/overlay-containers/${number}/userdata/config.json`, '42');
+			tree.write(`var/lib/docker/containers/${empty}/config.v2.json`, 'null');
+			tree.json(`var/lib/docker/containers/${bare}/config.v2.json`, {Name: '/bare'});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual([string, number, empty].map((id) => resolver.resolve(id)), [null, null, null]);
+			assert.deepEqual(resolver.resolve(bare), names({containerId: bare, runtime: 'docker', containerName: 'bare'}));
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('empty strings are no names', () => {
+		const tree = new NodeTree();
+		try {
+			const [containerd, docker] = ['empty-containerd', 'empty-docker'].map(hexId);
+			tree.containerdTask(containerd, {'io.kubernetes.cri.container-name': '', 'io.kubernetes.cri.sandbox-name': '', 'io.kubernetes.cri.image-name': ''}, {hostname: ''});
+			tree.json(`var/lib/docker/containers/${docker}/config.v2.json`, {Name: '/', Config: {Image: '', Hostname: '', Labels: {'io.kubernetes.pod.name': ''}}});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(resolver.resolve(containerd), names({containerId: containerd, runtime: 'containerd'}));
+			assert.deepEqual(resolver.resolve(docker), names({containerId: docker, runtime: 'docker'}));
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('containers.json is parsed again when its inode, its modification time or its size changed, any one alone', () => {
+		const tree = new NodeTree();
+		try {
+			const list = 'var/lib/containers/storage/overlay-containers/containers.json';
+			const listPath = path.join(tree.root, list);
+			const id = hexId('stored');
+			const write = (name: string, mtime: number, replace = false) => {
+				const content = JSON.stringify([{id, names: [name]}]);
+				if (replace) {
+					tree.write(`${list}.new`, content);
+					fs.renameSync(`${listPath}.new`, listPath);
+				} else {
+					fs.writeFileSync(listPath, content);
+				}
+				fs.utimesSync(listPath, mtime, mtime);
+			};
+			tree.write(list, '[]');
+			write('first', 1000);
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			const seen = () => {
+				resolver.refresh();
+				return resolver.resolve(id)?.containerName;
+			};
+			assert.equal(seen(), 'first');
+			write('other', 1000);
+			assert.equal(seen(), 'first', 'same inode, time and size: not parsed again');
+			write('later', 2000);
+			assert.equal(seen(), 'later', 'a new modification time');
+			write('again', 2000, true);
+			assert.equal(seen(), 'again', 'a new file in its place');
+			write('longer', 2000);
+			assert.equal(seen(), 'longer', 'a new size');
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('containers.json: entries of full 64-digit ids only, a name only from a list of names', () => {
+		const tree = new NodeTree();
+		try {
+			const short = 'abcdef012345';
+			tree.addToStorageList([{id: short, names: ['short']}, {id: ids.nginx, names: 'nginx', metadata: '{"image-name": '}, 'not an entry', null]);
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.equal(resolver.resolve(short), null);
+			assert.deepEqual(resolver.resolve(ids.nginx), names({containerId: ids.nginx}));
+		} finally {
+			tree.remove();
+		}
+	});
+
 	test('a regular file is read whole up to its bound; one that grows while read (a /proc file, whose size reads 0) is not', () => {
 		const tree = new NodeTree();
 		try {
