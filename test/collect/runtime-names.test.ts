@@ -1061,6 +1061,59 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
+	test('a Docker name is taken without its leading slash only: one without a slash as written, none without a Name', () => {
+		const tree = new NodeTree();
+		try {
+			const [slashless, nameless] = ['slashless', 'nameless'].map(hexId);
+			tree.json(`var/lib/docker/containers/${slashless}/config.v2.json`, {Name: 'web/x', Config: {}});
+			tree.json(`var/lib/docker/containers/${nameless}/config.v2.json`, {Config: {Image: 'busybox'}});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.equal(resolver.resolve(slashless)?.containerName, 'web/x');
+			assert.deepEqual(resolver.resolve(nameless), names({containerId: nameless, runtime: 'docker', image: 'busybox'}));
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('a pod name without its namespace takes no pod UID, not even that of a namespace called "null"', () => {
+		const tree = new NodeTree();
+		try {
+			const id = hexId('no-namespace');
+			tree.containerdTask(id, {'io.kubernetes.cri.sandbox-name': 'web'});
+			tree.kubeletLogs('null', 'web', webUid, {app: null});
+			assert.deepEqual(new RuntimeNameResolver({root: tree.root}).resolve(id), names({containerId: id, runtime: 'containerd', podName: 'web'}));
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('podman pods are looked up by id only: a name that merely ends in -infra names no pod', () => {
+		const tree = new NodeTree();
+		try {
+			tree.addToStorageList([{id: ids.nginx, names: ['not-a-pod-infra']}]);
+			assert.equal(new RuntimeNameResolver({root: tree.root}).podNames('not-a-pod'), null);
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('the running dockerd is looked for in the procfs given, not under the root', () => {
+		const tree = new NodeTree();
+		const proc = new NodeTree();
+		try {
+			const id = hexId('moved');
+			tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {Name: '/at-the-default', Config: {}});
+			tree.json(`data/docker/containers/${id}/config.v2.json`, {Name: '/from-command-line', Config: {}});
+			tree.write('run/docker.pid', '4242');
+			tree.write('proc/4242/cmdline', 'dockerd\0--data-root=/elsewhere\0');
+			proc.write('4242/cmdline', 'dockerd\0--data-root=/data/docker\0');
+			assert.equal(new RuntimeNameResolver({root: tree.root, procRoot: proc.root}).resolve(id)?.containerName, 'from-command-line');
+		} finally {
+			tree.remove();
+			proc.remove();
+		}
+	});
+
 	test('a regular file is read whole up to its bound; one that grows while read (a /proc file, whose size reads 0) is not', () => {
 		const tree = new NodeTree();
 		try {
