@@ -1075,6 +1075,35 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
+	test('cri-dockerd: the podsandbox label alone marks a sandbox, whatever its Docker name', () => {
+		const tree = new NodeTree();
+		try {
+			const id = hexId('renamed-sandbox');
+			tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {
+				Name: '/renamed',
+				Config: {Labels: {'io.kubernetes.pod.name': 'legacy', 'io.kubernetes.pod.namespace': 'ops', 'io.kubernetes.docker.type': 'podsandbox'}},
+			});
+			assert.deepEqual(
+				new RuntimeNameResolver({root: tree.root}).resolve(id),
+				names({containerId: id, runtime: 'cri-dockerd', podName: 'legacy', podNamespace: 'ops', containerType: 'sandbox'}),
+			);
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('a Docker config.v2.json that is not JSON is passed over: the container\'s containerd task names it', () => {
+		const tree = new NodeTree();
+		try {
+			const id = hexId('half-written');
+			tree.write(`var/lib/docker/containers/${id}/config.v2.json`, '{"Name": "/half');
+			tree.containerdTask(id, {'io.kubernetes.cri.container-name': 'from-task'});
+			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName, 'from-task');
+		} finally {
+			tree.remove();
+		}
+	});
+
 	test('a pod name without its namespace takes no pod UID, not even that of a namespace called "null"', () => {
 		const tree = new NodeTree();
 		try {
