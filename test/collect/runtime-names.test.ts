@@ -984,13 +984,14 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 	test('metadata that is a JSON string, number or null, or a Docker record without Config, names only what it holds', () => {
 		const tree = new NodeTree();
 		try {
-			const [string, number, empty, bare] = ['string', 'number', 'null', 'bare'].map(hexId);
+			const [string, number, empty, list, bare] = ['string', 'number', 'null', 'list', 'bare'].map(hexId);
 			tree.write(`run/containerd/io.containerd.runtime.v2.task/k8s.io/${string}/config.json`, '"io.kubernetes.cri.container-name"');
 			tree.write(`var/lib/containers/storage/overlay-containers/${number}/userdata/config.json`, '42');
 			tree.write(`var/lib/docker/containers/${empty}/config.v2.json`, 'null');
+			tree.write(`var/lib/docker/containers/${list}/config.v2.json`, '[{"Name": "/in-a-list"}]');
 			tree.json(`var/lib/docker/containers/${bare}/config.v2.json`, {Name: '/bare'});
 			const resolver = new RuntimeNameResolver({root: tree.root});
-			assert.deepEqual([string, number, empty].map((id) => resolver.resolve(id)), [null, null, null]);
+			assert.deepEqual([string, number, empty, list].map((id) => resolver.resolve(id)), [null, null, null, null]);
 			assert.deepEqual(resolver.resolve(bare), names({containerId: bare, runtime: 'docker', containerName: 'bare'}));
 		} finally {
 			tree.remove();
@@ -1075,18 +1076,16 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
-	test('cri-dockerd: the podsandbox label alone marks a sandbox, whatever its Docker name', () => {
+	test('cri-dockerd: the labels alone name a container and mark a sandbox, whatever their Docker names', () => {
 		const tree = new NodeTree();
 		try {
-			const id = hexId('renamed-sandbox');
-			tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {
-				Name: '/renamed',
-				Config: {Labels: {'io.kubernetes.pod.name': 'legacy', 'io.kubernetes.pod.namespace': 'ops', 'io.kubernetes.docker.type': 'podsandbox'}},
-			});
-			assert.deepEqual(
-				new RuntimeNameResolver({root: tree.root}).resolve(id),
-				names({containerId: id, runtime: 'cri-dockerd', podName: 'legacy', podNamespace: 'ops', containerType: 'sandbox'}),
-			);
+			const [id, app] = ['renamed-sandbox', 'renamed-app'].map(hexId);
+			const pod = {'io.kubernetes.pod.name': 'legacy', 'io.kubernetes.pod.namespace': 'ops', 'io.kubernetes.pod.uid': dockerdUid};
+			tree.json(`var/lib/docker/containers/${id}/config.v2.json`, {Name: '/renamed', Config: {Labels: {...pod, 'io.kubernetes.docker.type': 'podsandbox'}}});
+			tree.json(`var/lib/docker/containers/${app}/config.v2.json`, {Name: '/renamed-too', Config: {Labels: {...pod, 'io.kubernetes.container.name': 'app'}}});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(resolver.resolve(id), names({containerId: id, runtime: 'cri-dockerd', podName: 'legacy', podNamespace: 'ops', podUid: dockerdUid, containerType: 'sandbox'}));
+			assert.deepEqual(resolver.resolve(app), names({containerId: app, runtime: 'cri-dockerd', containerName: 'app', podName: 'legacy', podNamespace: 'ops', podUid: dockerdUid}));
 		} finally {
 			tree.remove();
 		}
@@ -1099,6 +1098,24 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 			tree.write(`var/lib/docker/containers/${id}/config.v2.json`, '{"Name": "/half');
 			tree.containerdTask(id, {'io.kubernetes.cri.container-name': 'from-task'});
 			assert.equal(new RuntimeNameResolver({root: tree.root}).resolve(id)?.containerName, 'from-task');
+		} finally {
+			tree.remove();
+		}
+	});
+
+	test('CRI-O: each annotation names what it says, with no other source to fall back on', () => {
+		const tree = new NodeTree();
+		try {
+			const [annotated, named] = ['crio-annotated', 'crio-named'].map(hexId);
+			const spec = (id: string, annotations: Record<string, string>) => tree.json(`run/containers/storage/overlay-containers/${id}/userdata/config.json`, {annotations});
+			spec(annotated, {'io.kubernetes.pod.namespace': 'ns-a', 'io.kubernetes.pod.uid': crioUid, 'io.kubernetes.cri-o.Image': 'img-a'});
+			spec(named, {'io.kubernetes.cri-o.ContainerName': `k8s_app_pod-b_ns-b_${crioUid}_1`});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(resolver.resolve(annotated), names({containerId: annotated, runtime: 'cri-o', podNamespace: 'ns-a', podUid: crioUid, image: 'img-a'}));
+			assert.deepEqual(
+				resolver.resolve(named),
+				names({containerId: named, runtime: 'cri-o', containerName: 'app', podName: 'pod-b', podNamespace: 'ns-b', podUid: crioUid, containerType: 'container'}),
+			);
 		} finally {
 			tree.remove();
 		}
