@@ -317,6 +317,12 @@ describe('RuntimeNameResolver', () => {
 		assert.deepEqual(resolver.podNames(podmanPodId), {podName: null, podNamespace: null, podUid: null, infraContainerId: ids.podmanInfra, hostname: 'rn-pod'});
 	});
 
+	test('a pod\'s infra container is its own sandbox, among the sandboxes of every pod resolved', () => {
+		const resolver = new RuntimeNameResolver({root: tree.root});
+		for (const id of [ids.pause, ids.crioSandbox, ids.dockerSandbox]) resolver.resolve(id);
+		assert.deepEqual([webUid, crioUid, dockerdUid].map((uid) => resolver.podNames(uid)?.infraContainerId), [ids.pause, ids.crioSandbox, ids.dockerSandbox]);
+	});
+
 	test('unknown ids and ids that are not ids', () => {
 		const resolver = new RuntimeNameResolver({root: tree.root});
 		assert.equal(resolver.resolve(hexId('nobody')), null);
@@ -455,7 +461,8 @@ describe('Docker outside its defaults', () => {
 
 	test('the data-root flag: the last one given, a value after it, an absolute path of at most 1024 characters', () => {
 		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0-g\0/b\0'), '/b');
-		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0--data-rooted\0'), '/a', 'a flag that only begins like one');
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0--data-rooted\0-gx\0'), '/a', 'flags that only begin like one');
+		assert.equal(dataRootFromCommandLine('dockerd\0--data-root=/a\0--log-level=debug\0'), '/a', 'another flag with a value');
 		assert.equal(dataRootFromCommandLine('dockerd\0--data-root'), null, 'the flag last, with no value after it');
 		assert.equal(dataRootFromCommandLine('--data-root=/argv0\0'), null, 'the program\'s own name is no flag');
 		assert.equal(dataRootFromCommandLine(`dockerd\0--data-root=/${'d'.repeat(maxFieldLength - 1)}\0`), `/${'d'.repeat(maxFieldLength - 1)}`);
@@ -635,10 +642,11 @@ describe('readHostnameFromEnviron', () => {
 		for (const pid of [0, -1, 1.5]) assert.equal(readHostnameFromEnviron(path.join(tree.root, 'proc'), pid), null, String(pid));
 	});
 
-	test('HOSTNAME of 255 bytes is taken; the first of two is; one in a name\'s middle is not', () => {
+	test('HOSTNAME of 255 bytes is taken; the first of two is, an empty one passed over; one in a name\'s middle is not', () => {
 		tree.write('proc/20/environ', `HOSTNAME=${'h'.repeat(255)}\0`);
 		tree.write('proc/21/environ', 'XHOSTNAME=prefixed\0HOSTNAME=first\0HOSTNAME=second\0');
-		assert.deepEqual([20, 21].map((pid) => readHostnameFromEnviron(path.join(tree.root, 'proc'), pid)), ['h'.repeat(255), 'first']);
+		tree.write('proc/22/environ', 'A=1\0HOSTNAME=\0HOSTNAME=after-empty\0');
+		assert.deepEqual([20, 21, 22].map((pid) => readHostnameFromEnviron(path.join(tree.root, 'proc'), pid)), ['h'.repeat(255), 'first', 'after-empty']);
 	});
 
 	test('a symlink in place of environ is not followed', () => {
@@ -865,7 +873,7 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 	test('a container id is 12 to 64 lowercase hex digits and nothing else: no path is built from anything around them', () => {
 		const tree = new NodeTree();
 		try {
-			const config = (name: string) => JSON.stringify({Name: `/${name}`, Config: {}});
+			const config = (name: string) => JSON.stringify({Name: `/${name}`, Config: {}, State: {Running: false, ExitCode: 1, FinishedAt: '2026-12-06T14:02:03Z'}});
 			const short = 'abcdef012345';
 			tree.write(`var/lib/docker/containers/${short}/config.v2.json`, config('short-id'));
 			tree.write(`var/lib/docker/containers/${short.slice(1)}/config.v2.json`, config('too-short'));
@@ -873,6 +881,7 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 			tree.write(`elsewhere/${ids.curl}/config.v2.json`, config('outside'));
 			const resolver = new RuntimeNameResolver({root: tree.root});
 			assert.equal(resolver.resolve(short)?.containerName, 'short-id');
+			assert.equal(resolver.exitStatus(short)?.code, 1);
 			for (const id of [short.slice(1), `${ids.nginx}0`, `../../../../elsewhere/${ids.curl}`, `${ids.curl}/../../../../../elsewhere/${ids.curl}`]) {
 				assert.equal(resolver.resolve(id), null, id);
 				assert.equal(resolver.exitStatus(id), null, id);
@@ -1049,6 +1058,18 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
+	test('the lists of both stores are read: containers.json and volatile-containers.json, under var/lib and run', () => {
+		const tree = new NodeTree();
+		try {
+			const lists = ['var/lib/containers/storage/overlay-containers/volatile-containers.json', 'run/containers/storage/overlay-containers/containers.json', 'run/containers/storage/overlay-containers/volatile-containers.json'];
+			for (const [index, list] of lists.entries()) tree.json(list, [{id: hexId(`list-${index}`), names: [`in-list-${index}`]}]);
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(lists.map((_, index) => resolver.resolve(hexId(`list-${index}`))?.containerName), ['in-list-0', 'in-list-1', 'in-list-2']);
+		} finally {
+			tree.remove();
+		}
+	});
+
 	test('containers.json: entries of full 64-digit ids only, a name only from a list of names', () => {
 		const tree = new NodeTree();
 		try {
@@ -1121,13 +1142,17 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 		}
 	});
 
-	test('a pod name without its namespace takes no pod UID, not even that of a namespace called "null"', () => {
+	test('a pod name without its namespace, or a namespace without its pod name, takes no pod UID, not even that of a pod or namespace called "null"', () => {
 		const tree = new NodeTree();
 		try {
-			const id = hexId('no-namespace');
+			const [id, other] = ['no-namespace', 'no-pod-name'].map(hexId);
 			tree.containerdTask(id, {'io.kubernetes.cri.sandbox-name': 'web'});
+			tree.containerdTask(other, {'io.kubernetes.cri.sandbox-namespace': 'shop'});
 			tree.kubeletLogs('null', 'web', webUid, {app: null});
-			assert.deepEqual(new RuntimeNameResolver({root: tree.root}).resolve(id), names({containerId: id, runtime: 'containerd', podName: 'web'}));
+			tree.kubeletLogs('shop', 'null', crioUid, {app: null});
+			const resolver = new RuntimeNameResolver({root: tree.root});
+			assert.deepEqual(resolver.resolve(id), names({containerId: id, runtime: 'containerd', podName: 'web'}));
+			assert.deepEqual(resolver.resolve(other), names({containerId: other, runtime: 'containerd', podNamespace: 'shop'}));
 		} finally {
 			tree.remove();
 		}
