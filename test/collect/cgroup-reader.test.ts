@@ -7,6 +7,8 @@ import {FileReader} from '../../source/collect/file-reader.js';
 import type {ProcessCgroups} from '../../source/model/types.js';
 import {makeProcess} from '../fixtures/models.js';
 import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {descriptorsOpenUnder} from '../helpers/processes.js';
+import {FileReadLog} from '../helpers/file-read-log.js';
 
 /** A FileReader that lists every file it tried to open and whether the open failed. */
 class OpenLog extends FileReader {
@@ -526,13 +528,7 @@ test('v1: a cgroup the scan finds wanted for more controllers is read again at o
 	for (const [name, content] of Object.entries(v1MemoryFiles(8 << 20, 64 << 20))) tree.write(`cgroup/memory/pod/${name}`, content);
 	const inMemory = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath})});
 	const inBoth = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath})});
-	const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-		try {
-			return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
-		} catch {
-			return false;
-		}
-	}).length;
+	const openOnTree = () => descriptorsOpenUnder(tree.root);
 	const {reader} = readerOver(tree);
 	// /late's memory directory is not there yet at its first read.
 	reader.read(wantedCgroupPaths([inMemory(10, '/pod'), inMemory(11, '/late')]));
@@ -609,37 +605,19 @@ test('a re-read at once reads what a refresh between detailed ones does: not the
 	assert.equal(reader.stats.get('/pod')?.cpu.quotaCores, 0.5);
 });
 
-/** A FileReader that lists the directory of each file it reads, in order. */
-class ReadOrder extends FileReader {
-	readonly directories: string[] = [];
-	private readonly paths = new Map<number, string>();
-
-	override keep(filePath: string | Buffer): number {
-		const descriptor = super.keep(filePath);
-		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
-		return descriptor;
-	}
-
-	override readKept(descriptor: number, limit?: number): number {
-		const filePath = this.paths.get(descriptor) ?? '';
-		this.directories.push(filePath.slice(0, filePath.lastIndexOf('/')));
-		return super.readKept(descriptor, limit);
-	}
-}
-
 test('the cgroups where processes exited are read again at once with their ancestors, parents first, each once', (t) => {
 	const tree = new FixtureTree();
 	t.after(() => tree.remove());
 	tree.write('cgroup/cgroup.controllers', 'cpu memory pids\n');
 	for (const cgroupPath of ['/pod', '/pod/a', '/pod/b', '/other']) tree.cgroupFiles(cgroupPath, v2MemoryFiles(8 << 20, 'max'));
 	const inCgroup = (pid: number, cgroupPath: string) => makeProcess({pid, comm: 'app', cgroups: cgroupsOf({container: cgroupPath, memory: cgroupPath, cpu: cgroupPath, cpuacct: cgroupPath, pids: cgroupPath})});
-	const log = new ReadOrder(tree.proc);
+	const log = new FileReadLog(tree.proc);
 	const reader = new CgroupReader(layoutFromDirectory(tree.cgroup)!, log);
 	t.after(() => reader.close());
 	reader.read(wantedCgroupPaths([inCgroup(10, '/pod/a'), inCgroup(11, '/pod/b'), inCgroup(12, '/other')]));
-	log.directories.length = 0;
+	log.reads.length = 0;
 	reader.readAgain(['/pod/b', '/pod/a', '/pod/b']);
-	const read = log.directories.map((directory) => directory.slice(tree.cgroup.length));
+	const read = log.reads.map((file) => file.slice(tree.cgroup.length, file.lastIndexOf('/')));
 	assert.deepEqual([...new Set(read)], ['/pod', '/pod/a', '/pod/b']);
 	assert.equal(read.length, 3 * read.filter((directory) => directory === '/pod').length, 'each as many files, once');
 });

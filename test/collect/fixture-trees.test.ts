@@ -10,6 +10,7 @@ import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {HostDescription, PodModel} from '../../source/model/types.js';
 import {hostNamespaces} from '../fixtures/models.js';
 import {FixtureTree, v1MemoryFiles, v2MemoryFiles} from '../helpers/fixture-tree.js';
+import {descriptorsOpenUnder} from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
 const id = (digit: string) => digit.repeat(64);
@@ -502,13 +503,7 @@ describe('the collector\'s setup', () => {
 	test('close gives back every descriptor kept open on the procfs and the cgroups', (t) => {
 		const tree = v2Tree();
 		t.after(() => tree.remove());
-		const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-			try {
-				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
-			} catch {
-				return false;
-			}
-		}).length;
+		const openOnTree = () => descriptorsOpenUnder(tree.root);
 		const collector = new Collector({procRoot: tree.proc, cgroupRoot: tree.cgroup, root: tree.root});
 		for (let count = 0; count < 3; count++) collector.sample();
 		assert.ok(openOnTree() > 0);

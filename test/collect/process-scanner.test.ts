@@ -12,14 +12,10 @@ import {FixtureTree} from '../helpers/fixture-tree.js';
 import {killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
 
 test('cgroups that come and go do not grow the parsed-cgroup cache beyond the live processes plus a slack', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
 	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/churn/0\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	const changes = 2000;
 	let largest = 0;
 	for (let change = 1; change <= changes; change++) {
@@ -36,10 +32,7 @@ test('cgroups that come and go do not grow the parsed-cgroup cache beyond the li
 });
 
 test('deferFirstCmdlines: the first scan reads no command line, the second reads them all and counts as a change', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	tree.addProcess({pid: 40, comm: 'sshd', cmdline: ['sshd: /usr/sbin/sshd -D'], cgroup: '0::/system.slice/ssh.service\n'});
 	const cmdlineOf = (processes: readonly {pid: number; cmdline: string}[], pid: number) => processes.find((process) => process.pid === pid)?.cmdline;
 	const deferring = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc), {deferFirstCmdlines: true});
@@ -58,14 +51,10 @@ test('deferFirstCmdlines: the first scan reads no command line, the second reads
 });
 
 test('a process moved to another cgroup without an exec is seen within ten scans, an exec at once', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	// More processes than are re-read in one scan (64, or a tenth of them).
 	for (let pid = 100; pid < 1100; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	const containerOf = (pid: number) => scanner.scan(null).find((process) => process.pid === pid)?.cgroups.container;
 	scanner.scan(null);
 	tree.write('proc/600/cgroup', '0::/system.slice/moved.service\n');
@@ -148,8 +137,7 @@ test('schedstat descriptors are kept only with budget to spare, and never count 
 	}
 	// Room for every stat descriptor, 10 short of the reserve of 1,024 kept back from optional ones.
 	const reader = new FileReader(tree.proc, pids.length - 10 + 1024);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	// Idle single threads whose schedstat never moves: with schedstat descriptors their stat reads would be skipped.
 	const skipped = [4, 5, 6, 7].map(() => {
@@ -165,24 +153,33 @@ test('schedstat descriptors are kept only with budget to spare, and never count 
 /** A descriptor budget with room for the optional schedstat descriptors (a fixture has no limits file). */
 const schedstatBudget = 4096;
 
-/** A v2 fixture node whose kernel has schedstat, with kthreadd, removed after the test. */
-function schedstatTree(): FixtureTree {
+/** A v2 fixture node with kthreadd, removed after the test. */
+function v2Tree(): FixtureTree {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
 	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.write('proc/self/schedstat', '1 1 1\n');
 	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
 	return tree;
 }
 
-test('nothing forked: a process is found only at the forced listing; the pids allocated since are looked up at once', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
-	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
+/** A scanner over a fixture node, closed after the test. */
+function scannerOver(tree: FixtureTree, reader = new FileReader(tree.proc)): ProcessScanner {
+	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
 	after(() => scanner.close());
+	return scanner;
+}
+
+/** A v2 fixture node whose kernel has schedstat, with kthreadd, removed after the test. */
+function schedstatTree(): FixtureTree {
+	const tree = v2Tree();
+	tree.write('proc/self/schedstat', '1 1 1\n');
+	return tree;
+}
+
+test('nothing forked: a process is found only at the forced listing; the pids allocated since are looked up at once', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	const scanner = scannerOver(tree);
 	const has = (processes: readonly {pid: number}[], pid: number) => processes.some((process) => process.pid === pid);
 	assert.equal(has(scanner.scan(45), 40), true);
 	tree.addProcess({pid: 50, comm: 'cron', cgroup: '0::/system.slice/cron.service\n'});
@@ -280,8 +277,7 @@ test('scans where nothing changed keep the structure version and report no chang
 test('a pid taken by another process is read afresh: its command, cgroups and namespaces, with no CPU rate', () => {
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'worker', cmdline: ['worker', '--old'], utime: 900, cgroup: '0::/system.slice/old.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	const version = scanner.structureVersion;
 	// The old process exited and a new one got its pid between two scans, with the same name.
@@ -307,8 +303,7 @@ test('a process whose stat can no longer be read is gone from the scan', () => {
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/a.service\n'});
 	tree.addProcess({pid: 200, comm: 'other', cgroup: '0::/system.slice/b.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	const version = scanner.structureVersion;
 	// What a read of an exited process's kept stat gives: nothing.
@@ -501,8 +496,7 @@ test('setns without exec is seen by the namespace round robin, 16 processes per 
 	after(() => tree.remove());
 	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
 	for (let pid = 100; pid < 140; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	// Past the re-checks that follow a start or an exec.
 	for (let scan = 1; scan <= 6; scan++) scanner.scan(4242);
 	const version = scanner.structureVersion;
@@ -556,8 +550,7 @@ test('a young process that begins to exit while it is first read is not admitted
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	const pids = (processes: readonly ProcessRecord[]) => processes.map((process) => process.pid).sort((a, b) => a - b);
 	scanner.scan(null);
 	scanner.scan(null);
@@ -596,13 +589,9 @@ test('a process whose schedstat cannot be read, or reads empty, has its stat rea
 });
 
 test('a process found by looking up the pids allocated since is admitted as a change of structure', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	tree.addProcess({pid: 40, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	scanner.scan(45);
 	scanner.scan(45);
 	const version = scanner.structureVersion;
@@ -618,8 +607,7 @@ test('the owner of a process whose stat went before its owner was read is unknow
 	// No descriptor to spare: the stat is read by path, and its owner too.
 	const reader = new WhileRead(tree.proc, 0);
 	reader.after('/100/cmdline', () => fs.rmSync(`${tree.proc}/100/stat`));
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	// Found long after its start (the fixture's uptime is 1234 s), it is taken without a second look at its stat.
 	const process = scanner.scan(null, 1234).find((candidate) => candidate.pid === 100);
 	assert.equal(process?.cmdline, 'sh');
@@ -630,8 +618,7 @@ test('namespaces that change as a process begins to exit are not taken: it keeps
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	// Admitted young (no uptime known): its namespaces are read again on the next scans.
 	scanner.scan(4242);
 	const version = scanner.structureVersion;
@@ -647,13 +634,9 @@ test('namespaces that change as a process begins to exit are not taken: it keeps
 });
 
 test('a move to another cgroup found by the round robin is a change of structure', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	// Found long after its start: its cgroups are re-read only by the round robin.
 	scanner.scan(4242, 1234);
 	scanner.scan(4242);
@@ -665,13 +648,9 @@ test('a move to another cgroup found by the round robin is a change of structure
 });
 
 test('a cgroup file that cannot be read (its process went between two reads) is no move', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	scanner.scan(4242);
 	scanner.scan(4242);
 	const version = scanner.structureVersion;
@@ -688,8 +667,7 @@ test('v1: the root cgroups read as a process begins to exit are not taken for a 
 	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '9:memory:/\n', kernelThread: true});
 	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '9:memory:/pod/app\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	scanner.scan(4242);
 	scanner.scan(4242);
 	const version = scanner.structureVersion;
@@ -708,8 +686,7 @@ test('a young process gone just after its first read (its stat reads empty) is n
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	scanner.scan(null);
 	tree.addProcess({pid: 300, ppid: 100, comm: 'true', cgroup: '0::/system.slice/a.service\n'});
 	// What a read of an exited process's kept stat gives: nothing.
@@ -745,8 +722,7 @@ test('a process is read in full when it is admitted, whatever its name or cgroup
 	const cgroup = '0::/system.slice/engsbmlu.service\n';
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	scanner.scan(null);
 	tree.addProcess({pid: 300, comm, cmdline: [comm, '--serve'], cgroup, namespaces: {net: 4026532999}});
 	const process = scanner.scan(null).find((candidate) => candidate.pid === 300);
@@ -759,8 +735,7 @@ test('a process is read in full when it is admitted, whatever its name or cgroup
 test('a process found while it exits, not yet a zombie, is not admitted, and its scan is no change', () => {
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	scanner.scan(null);
 	scanner.scan(null);
 	const version = scanner.structureVersion;
@@ -776,8 +751,7 @@ test('processes the first scan finds long after their start are not re-checked a
 	after(() => tree.remove());
 	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
 	for (let pid = 100; pid < 140; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	// Started 1 to 2 s after boot; the fixture's uptime is 1234 s.
 	scanner.scan(4242, 1234);
 	for (let pid = 100; pid < 140; pid++) tree.setNamespace(pid, 'net', 4026532777);
@@ -815,8 +789,7 @@ test('a process that execs into another cgroup and begins to exit as it is read 
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/runc.scope\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	for (let scan = 1; scan <= 5; scan++) scanner.scan(4242);
 	// Moved into the container's cgroup and exec'd its entrypoint, which fails at once.
 	tree.write('proc/100/stat', fs.readFileSync(`${tree.proc}/100/stat`, 'utf8').replace('(runc:[2:INIT])', '(app)'));
@@ -831,8 +804,7 @@ test('a process whose cgroup file cannot be read is in no cgroup, not in those o
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	scanner.scan(null);
 	// Found young, it begins to exit as it is read: not admitted, its record kept for the next process.
 	tree.addProcess({pid: 300, comm: 'true', cgroup: '0::/kubepods/pod1/app\n'});
@@ -847,14 +819,10 @@ test('a process whose cgroup file cannot be read is in no cgroup, not in those o
 });
 
 test('a process moved to another cgroup just after its start is seen, as a change, at the next scan, not left to the round robin', () => {
-	const tree = new FixtureTree();
-	after(() => tree.remove());
-	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
-	tree.addProcess({pid: 2, ppid: 0, comm: 'kthreadd', cgroup: '0::/\n', kernelThread: true});
+	const tree = v2Tree();
 	// More than the round robin re-reads in one scan (64), found long after their start.
 	for (let pid = 100; pid < 300; pid++) tree.addProcess({pid, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	scanner.scan(null, 1234);
 	tree.addProcess({pid: 1000, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/containerd.service\n'});
 	scanner.scan(null);
@@ -885,8 +853,7 @@ test('a record\'s revision only grows, its stat read or spared: a copy made at o
 test('a pid taken by another process is read in full whatever its cgroup file hashes to', () => {
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
 	// Hashes to 1 (hashBytes): the hash a record is reset to must be one no content has.
@@ -898,8 +865,7 @@ test('a pid taken by a process that begins to exit as it is read is gone, the cg
 	const tree = schedstatTree();
 	tree.addProcess({pid: 100, comm: 'worker', cgroup: '0::/system.slice/old.service\n'});
 	const reader = new WhileRead(tree.proc);
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), reader);
-	after(() => scanner.close());
+	const scanner = scannerOver(tree, reader);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	tree.write('proc/100/stat', '100 (worker) S 1 0 0 0 0 0 0 0 0 0 20 3 0 0 20 0 1 0 777777 1000 100 0 0 0\n');
 	tree.write('proc/100/cgroup', '0::/system.slice/new.service\n');
@@ -946,8 +912,7 @@ test('a change of any one stat field alone bumps the record\'s revision: state, 
 	const tree = schedstatTree();
 	// Several threads: its stat is read every scan.
 	tree.addProcess({pid: 100, comm: 'java', threads: 4, cgroup: '0::/system.slice/a.service\n'});
-	const scanner = new ProcessScanner(tree.proc, layoutFromDirectory(tree.cgroup), new FileReader(tree.proc));
-	after(() => scanner.close());
+	const scanner = scannerOver(tree);
 	const statPath = `${tree.proc}/100/stat`;
 	/** Sets one field after the comm (0 is the state, 12 stime, 17 num_threads, 21 rss). */
 	const setField = (index: number, value: string) => {

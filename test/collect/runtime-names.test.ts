@@ -17,6 +17,7 @@ import {capabilityLine, RuntimeFacts} from '../../source/collect/runtime-facts.j
 import type {NamespaceType} from '../../source/model/types.js';
 import {makeProcess} from '../fixtures/models.js';
 import {FixtureTree, fullCapEff} from '../helpers/fixture-tree.js';
+import {descriptorsOpenUnder} from '../helpers/processes.js';
 
 /** A 64-hex container id made from a short tag, so that tests read well. */
 function hexId(tag: string): string {
@@ -819,13 +820,7 @@ describe('RuntimeFacts: the collect layer\'s answers about containers', () => {
 		t.after(() => tree.remove());
 		tree.addProcess({pid: 10, comm: 'app', cgroup: '0::/\n'});
 		tree.write('proc/10/oom_score_adj', '0\n');
-		const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-			try {
-				return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
-			} catch {
-				return false;
-			}
-		}).length;
+		const openOnTree = () => descriptorsOpenUnder(tree.root);
 		const facts = new RuntimeFacts({procRoot: tree.proc, root: tree.root});
 		assert.deepEqual([facts.fullCapabilities(process(10)), facts.oomScoreAdj(process(10))], [false, 0]);
 		assert.equal(openOnTree(), 0);
@@ -939,13 +934,7 @@ describe('what is read from runtime files is hostile: ids, sizes and shapes', ()
 			tree.write('proc/4242/cmdline', 'dockerd\0');
 			tree.write('proc/10/environ', 'HOSTNAME=web\0');
 			tree.write('big', 'x'.repeat(100));
-			const openOnTree = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-				try {
-					return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tree.root);
-				} catch {
-					return false;
-				}
-			}).length;
+			const openOnTree = () => descriptorsOpenUnder(tree.root);
 			const resolver = new RuntimeNameResolver({root: tree.root});
 			for (const id of Object.values(ids)) resolver.resolve(id);
 			resolver.exitStatus(ids.docker);

@@ -172,6 +172,17 @@ export function commandExists(command: string): boolean {
 	return (process.env.PATH ?? '').split(':').some((dir) => dir && isExecutable(join(dir, command)));
 }
 
+/** How many descriptors this process has open on files under a directory. */
+export function descriptorsOpenUnder(directory: string): number {
+	return readdirSync('/proc/self/fd').filter((descriptor) => {
+		try {
+			return readlinkSync(`/proc/self/fd/${descriptor}`).startsWith(directory);
+		} catch {
+			return false;
+		}
+	}).length;
+}
+
 /** The descriptors this process has open on a file. */
 export function descriptorsOpenOn(file: string): string[] {
 	return readdirSync('/proc/self/fd').filter((descriptor) => {

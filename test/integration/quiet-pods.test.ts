@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {Collector} from '../../source/collect/collector.js';
-import {FileReader} from '../../source/collect/file-reader.js';
+import {FileReadLog} from '../helpers/file-read-log.js';
 import {createMonitor} from '../../source/model/monitor.js';
 import {parseRuntimeCgroupPath} from '../../source/model/runtime-path.js';
 import type {PodModel, Snapshot} from '../../source/model/types.js';
@@ -48,28 +48,6 @@ test('a real pod where nothing runs: a limit that makes the kernel reclaim a con
 	assert.ok(after.gauges.memory.current !== null && after.gauges.memory.current <= limit, `the usage after reclaim (${after.gauges.memory.current} bytes), not the ${charged} before`);
 });
 
-/** A FileReader that notes every file it reads, through a kept descriptor or not. */
-class ReadLog extends FileReader {
-	readonly read = new Set<string>();
-	private readonly paths = new Map<number, string>();
-
-	override keep(filePath: string | Buffer): number {
-		const descriptor = super.keep(filePath);
-		if (descriptor >= 0) this.paths.set(descriptor, String(filePath));
-		return descriptor;
-	}
-
-	override readKept(descriptor: number, limit?: number): number {
-		this.read.add(this.paths.get(descriptor) ?? `descriptor ${descriptor}`);
-		return super.readKept(descriptor, limit);
-	}
-
-	override readPath(filePath: string | Buffer, limit?: number): number {
-		this.read.add(String(filePath));
-		return super.readPath(filePath, limit);
-	}
-}
-
 const ticksNow = (pid: number) => {
 	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
 	return {ticks: Number(fields[11]) + Number(fields[12]), state: fields[0]};
@@ -84,7 +62,7 @@ test('a real pod where nothing runs: its processes are not read; one that runs, 
 	const sleepers = [1, 2, 3].map(() => spawnInCgroups(cgroupProcsFiles(idleApp.cgroup), ['sleep', '1000']));
 	// Runs a few hundred milliseconds of shell arithmetic for each line it reads, then waits for the next.
 	const worker = spawnInCgroups(cgroupProcsFiles(workerApp.cgroup), ['sh', '-c', 'while read line; do i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; done'], 'pipe');
-	const log = new ReadLog('/proc');
+	const log = new FileReadLog('/proc');
 	const collector = new Collector({procRoot: '/proc', cgroupRoot: null, root: null, reader: log});
 	// Killed before the rig's cleanup (registered first) removes their cgroups.
 	try {
@@ -93,7 +71,7 @@ test('a real pod where nothing runs: its processes are not read; one that runs, 
 			await waitFor(async () => (await readCgroupPath(pid, 'cpuacct')) === cgroup, 10_000, `${pid} in ${cgroup}`);
 		}
 		const sample = () => {
-			log.read.clear();
+			log.reads.length = 0;
 			return collector.sample();
 		};
 		const find = (snapshot: Snapshot, pid: number) => snapshot.processes.find((process) => process.pid === pid);
@@ -101,7 +79,7 @@ test('a real pod where nothing runs: its processes are not read; one that runs, 
 		const idleFiles = [idleApp.pid, ...sleeperPids].flatMap((pid) => [`/proc/${pid}/stat`, `/proc/${pid}/schedstat`]);
 		await waitFor(() => {
 			const snapshot = sample();
-			return sleeperPids.every((pid) => find(snapshot, pid)) && idleFiles.every((file) => !log.read.has(file));
+			return sleeperPids.every((pid) => find(snapshot, pid)) && idleFiles.every((file) => !log.reads.includes(file));
 		}, 60_000, 'a sample that reads nothing of the idle container\'s processes', 0);
 
 		for (let round = 1; round <= 3; round++) {
