@@ -5,6 +5,12 @@ const bufferSize = 64 * 1024;
 const reservedDescriptors = 256;
 /** Budget kept back from optional descriptors, for the cgroup files of cgroups made later. */
 const optionalReserve = 1024;
+/**
+ * Descriptors kept at most, whatever the process may open: each kept /proc or cgroupfs file holds a page of
+ * kernel memory (its seq_file buffer) charged to podtop's own memory cgroup, which a DaemonSet limits
+ * (docs/performance.md, "Kept descriptors and the memory cgroup").
+ */
+export const keptDescriptorCap = 8192;
 
 function softOpenFileLimit(procRoot: string): number {
 	try {
@@ -28,27 +34,38 @@ export class FileReader {
 	readonly buffer = Buffer.allocUnsafe(bufferSize);
 	/** Why the last failed read failed. */
 	lastFailure: ReadFailure = 'other';
+	/** The process's descriptor limit, not podtop's own cap, stopped a file from being kept. */
 	budgetExhausted = false;
+	/** How many descriptors may be kept: the process's limit (less a reserve) or the cap, the lower. */
+	readonly keptLimit: number;
 	private keptDescriptors = 0;
-	private readonly descriptorBudget: number;
+	private readonly limitedByProcess: boolean;
 
-	constructor(procRoot = '/proc', descriptorBudget?: number) {
-		this.descriptorBudget = descriptorBudget ?? Math.max(0, softOpenFileLimit(procRoot) - reservedDescriptors);
+	/** `descriptorBudget`: what the process may keep (default: its soft limit of open files, less a reserve). */
+	constructor(procRoot = '/proc', descriptorBudget?: number, cap = keptDescriptorCap) {
+		const budget = descriptorBudget ?? Math.max(0, softOpenFileLimit(procRoot) - reservedDescriptors);
+		this.keptLimit = Math.min(budget, cap);
+		this.limitedByProcess = budget <= cap;
 	}
 
 	/**
-	 * Opens a file to keep only while the budget has room to spare; -1 otherwise, without counting the budget
-	 * as exhausted: for a read that is worth doing only through a kept descriptor.
+	 * Opens a file to keep only while `reserve` of the limit is left beyond it; -1 otherwise, without counting
+	 * the budget as exhausted: for a read that is worth doing only through a kept descriptor, or less worth
+	 * keeping than the files the reserve is left for.
 	 */
-	keepOptional(filePath: string): number {
-		if (this.keptDescriptors >= this.descriptorBudget - optionalReserve) return -1;
-		return this.keep(filePath);
+	keepOptional(filePath: string, reserve = optionalReserve): number {
+		return this.hasRoom(reserve) ? this.keep(filePath) : -1;
 	}
 
-	/** Opens a file to keep; -1 when it cannot be opened or the budget is spent. */
+	/** Whether keepOptional with this reserve would open the file. */
+	hasRoom(reserve = optionalReserve): boolean {
+		return this.keptDescriptors < this.keptLimit - reserve;
+	}
+
+	/** Opens a file to keep; -1 when it cannot be opened or the limit is reached. */
 	keep(filePath: string | Buffer): number {
-		if (this.keptDescriptors >= this.descriptorBudget) {
-			this.budgetExhausted = true;
+		if (this.keptDescriptors >= this.keptLimit) {
+			if (this.limitedByProcess) this.budgetExhausted = true;
 			// Not a failure of this file: the caller must not take it for gone or denied (a stale value would).
 			this.lastFailure = 'other';
 			return -1;

@@ -217,7 +217,8 @@ export class ProcessScanner {
 		slot.statPath = `${this.procRoot}/${pid}/stat`;
 		slot.schedstatPath = `${this.procRoot}/${pid}/schedstat`;
 		slot.cgroupPath = `${this.procRoot}/${pid}/cgroup`;
-		slot.statDescriptor = this.reader.keep(slot.statPath);
+		// Half the limit at most: past that, a schedstat descriptor (read every scan) saves more than a stat one.
+		slot.statDescriptor = this.reader.keepOptional(slot.statPath, this.reader.keptLimit / 2);
 		slot.commHash = -1;
 		slot.schedstatHash = -1;
 		slot.schedstatDescriptor = unopened;
@@ -319,14 +320,24 @@ export class ProcessScanner {
 	}
 
 	/**
-	 * The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable or
-	 * when no descriptor could be kept for it: opened each time, it would cost what the stat read saves.
+	 * The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable.
+	 * Read every scan, it is worth a kept descriptor more than the stat (read when it ran): with no room
+	 * for both, the stat's is given up for it. With neither kept, it is opened each time: still cheaper
+	 * than the stat it spares.
 	 */
 	private readSchedstat(slot: ProcessSlot): number {
 		const reader = this.reader;
-		if (slot.schedstatDescriptor === unopened) slot.schedstatDescriptor = reader.keepOptional(slot.schedstatPath);
-		if (slot.schedstatDescriptor < 0) return -1;
-		const length = reader.readKept(slot.schedstatDescriptor);
+		if (slot.schedstatDescriptor === unopened) {
+			if (reader.hasRoom() || slot.statDescriptor < 0) slot.schedstatDescriptor = reader.keepOptional(slot.schedstatPath);
+			else {
+				reader.release(slot.statDescriptor);
+				slot.schedstatDescriptor = reader.keep(slot.schedstatPath);
+				slot.statDescriptor = slot.schedstatDescriptor < 0 ? reader.keep(slot.statPath) : -1;
+			}
+		}
+		let length: number;
+		if (slot.schedstatDescriptor >= 0) length = reader.readKept(slot.schedstatDescriptor);
+		else length = reader.readPath(slot.schedstatPath);
 		return length > 0 ? hashBytes(reader.buffer, 0, length) : -1;
 	}
 

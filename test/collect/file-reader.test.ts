@@ -47,6 +47,32 @@ describe('the descriptor budget', () => {
 		assert.equal(keptBeforeRefusal(new FileReader(procWithLimits(t, 'unlimited')), files), 1100);
 	});
 
+	test('at most 8,192 descriptors are kept, however high the limit: past that a refusal is podtop\'s own, not an exhausted budget', (t) => {
+		const files = filesIn(t, 8200);
+		const reader = new FileReader(procWithLimits(t, 'unlimited'));
+		assert.equal(reader.keptLimit, 8192);
+		assert.equal(keptBeforeRefusal(reader, files), 8192);
+		assert.deepEqual([reader.lastFailure, reader.budgetExhausted], ['other', false]);
+	});
+
+	test('a cap below the process\'s budget bounds what is kept without exhausting it; a budget below the cap is exhausted', (t) => {
+		const files = filesIn(t, 12);
+		const capped = new FileReader('/proc', 100, 10);
+		assert.equal(keptBeforeRefusal(capped, files), 10);
+		assert.equal(capped.budgetExhausted, false);
+		const limited = new FileReader('/proc', 5, 10);
+		assert.equal(keptBeforeRefusal(limited, files), 5);
+		assert.equal(limited.budgetExhausted, true);
+	});
+
+	test('an optional descriptor can be asked to leave a reserve of its own', (t) => {
+		const files = filesIn(t, 12);
+		const reader = new FileReader('/proc', 100, 10);
+		assert.equal(keptBeforeRefusal(reader, files, (file) => reader.keepOptional(file, 4)), 6);
+		assert.equal(keptBeforeRefusal(reader, files, (file) => reader.keepOptional(file, 0)), 10);
+		assert.equal(reader.budgetExhausted, false);
+	});
+
 	test('by default the limit is read from /proc', (t) => {
 		const [file] = filesIn(t, 1);
 		const keepsOptional = (reader: FileReader) => {

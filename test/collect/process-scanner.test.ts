@@ -9,7 +9,7 @@ import {FileReader} from '../../source/collect/file-reader.js';
 import {ProcessScanner} from '../../source/collect/process-scanner.js';
 import type {ProcessCgroups, ProcessRecord} from '../../source/model/types.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
-import {killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
+import {descriptorsOpenOn, descriptorsOpenUnder, killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
 
 test('cgroups that come and go do not grow the parsed-cgroup cache beyond the live processes plus a slack', () => {
 	const tree = v2Tree();
@@ -125,9 +125,33 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 	assert.equal(find(orphanPid)?.ppid, actualParent, 'the reparented process has its new parent the scan after its parent exits');
 });
 
-test('schedstat descriptors are kept only with budget to spare, and never count the budget as exhausted', () => {
+test('with no room for both, a process\'s stat descriptor is given up for its schedstat, and the budget is not counted exhausted', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
+	sleepersTree(tree);
+	// One whose schedstat cannot be opened keeps its stat descriptor.
+	fs.rmSync(`${tree.proc}/149/schedstat`);
+	// Room for every stat descriptor, 10 short of the reserve of 1,024 kept back from optional ones.
+	const reader = new FileReader(tree.proc, 50 - 10 + 1024);
+	const scanner = scannerOver(tree, reader);
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	assert.equal(descriptorsOpenUnder(tree.proc), 50, 'one descriptor a process, as many as before the schedstat reads');
+	assert.equal(descriptorsOpenOn(`${tree.proc}/149/stat`).length, 1);
+	assert.equal(descriptorsOpenOn(`${tree.proc}/148/stat`).length, 0);
+	// Idle single threads whose schedstat never moves: their stat reads are skipped but at the full read.
+	const skipped = [4, 5, 6, 7].map(() => {
+		scanner.scan(4242);
+		return scanner.statReadsSkipped;
+	});
+	assert.deepEqual(skipped, [49, 49, 0, 49]);
+	assert.equal(reader.budgetExhausted, false);
+	tree.addProcessStat(120, 'sleep', 99);
+	tree.write('proc/120/schedstat', '2000 0 6\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 120)?.utime, 99);
+});
+
+/** Fifty idle one-thread sleepers on a v2 fixture node whose kernel has schedstat; their pids. */
+function sleepersTree(tree: FixtureTree): number[] {
 	tree.write('cgroup/cgroup.controllers', 'memory pids\n');
 	tree.write('proc/self/schedstat', '1 1 1\n');
 	const pids = Array.from({length: 50}, (_, index) => 100 + index);
@@ -135,18 +159,35 @@ test('schedstat descriptors are kept only with budget to spare, and never count 
 		tree.addProcess({pid, comm: 'sleep', utime: 10, cgroup: '0::/system.slice/batch.service\n'});
 		tree.write(`proc/${pid}/schedstat`, '1000 0 5\n');
 	}
-	// Room for every stat descriptor, 10 short of the reserve of 1,024 kept back from optional ones.
-	const reader = new FileReader(tree.proc, pids.length - 10 + 1024);
-	const scanner = scannerOver(tree, reader);
+	return pids;
+}
+
+test('stat descriptors take half the kept limit at most; the other processes\' stats are read by path', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	sleepersTree(tree);
+	const scanner = scannerOver(tree, new FileReader(tree.proc, 40));
+	assert.equal(scanner.scan(4242).length, 50);
+	assert.equal(descriptorsOpenUnder(tree.proc), 20);
+	tree.addProcessStat(149, 'sleep', 99);
+	tree.write('proc/149/schedstat', '2000 0 6\n');
+	assert.equal(scanner.scan(4242).find((process) => process.pid === 149)?.utime, 99);
+});
+
+test('with no descriptor kept, an idle one-thread process\'s stat is spared by its schedstat, opened each time', () => {
+	const tree = new FixtureTree();
+	after(() => tree.remove());
+	sleepersTree(tree);
+	const scanner = scannerOver(tree, new FileReader(tree.proc, 0));
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
-	// Idle single threads whose schedstat never moves: with schedstat descriptors their stat reads would be skipped.
+	assert.equal(descriptorsOpenUnder(tree.proc), 0);
 	const skipped = [4, 5, 6, 7].map(() => {
 		scanner.scan(4242);
 		return scanner.statReadsSkipped;
 	});
-	assert.deepEqual(skipped, [0, 0, 0, 0], 'without schedstat descriptors every stat is read');
-	assert.equal(reader.budgetExhausted, false);
+	assert.deepEqual(skipped, [50, 50, 0, 50], 'every stat spared but at the full read of every fifth scan (the first, the sixth)');
 	tree.addProcessStat(120, 'sleep', 99);
+	tree.write('proc/120/schedstat', '2000 0 6\n');
 	assert.equal(scanner.scan(4242).find((process) => process.pid === 120)?.utime, 99);
 });
 
