@@ -125,6 +125,37 @@ test('real processes: one that has not run is not re-read, one that runs, exits 
 	assert.equal(find(orphanPid)?.ppid, actualParent, 'the reparented process has its new parent the scan after its parent exits');
 });
 
+test('real processes with no descriptor kept: one that runs, one that idles and one that exits are read as with them', async (t) => {
+	const busy = spawn('sh', ['-c', 'while kill -0 $PPID 2>/dev/null; do :; done'], {stdio: 'ignore'});
+	const idle = spawn('sleep', ['300'], {stdio: 'ignore'});
+	t.after(async () => {
+		await killAndWait([spawnedPid(busy), spawnedPid(idle)]);
+	});
+	const scanner = new ProcessScanner('/proc', null, new FileReader('/proc', 0));
+	t.after(() => scanner.close());
+	const find = (pid: number) => scanner.scan(null).find((process) => process.pid === pid);
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(null);
+	assert.equal(descriptorsOpenUnder('/proc/'), 0);
+	const idleRecord = find(spawnedPid(idle));
+	assert.deepEqual([idleRecord?.comm, idleRecord?.ppid, idleRecord?.state], ['sleep', process.pid, 'S']);
+	const idleCpu = idleRecord!.utime + idleRecord!.stime;
+	const cpuOf = () => {
+		const record = find(spawnedPid(busy));
+		return record ? record.utime + record.stime : 0;
+	};
+	const first = cpuOf();
+	await waitFor(async () => {
+		await sleep(50);
+		return cpuOf() > first ? true : null;
+	}, 60_000, `the busy loop's CPU time to rise past ${first}`);
+	const idleAfter = find(spawnedPid(idle));
+	assert.equal(idleAfter!.utime + idleAfter!.stime, idleCpu);
+	idle.kill('SIGKILL');
+	await once(idle, 'exit');
+	assert.equal(find(spawnedPid(idle)), undefined, 'an exited process is gone at the next scan');
+	assert.equal(descriptorsOpenUnder('/proc/'), 0);
+});
+
 test('with no room for both, a process\'s stat descriptor is given up for its schedstat, and the budget is not counted exhausted', () => {
 	const tree = new FixtureTree();
 	after(() => tree.remove());
