@@ -6,6 +6,7 @@ import {TmuxTerminal} from '../test/helpers/tmux-terminal.js';
 import {onCleanup} from './cleanup.js';
 import {clockTicksPerSecond, cliPath, cpuTicks, isAlive, log, sleep, statusKiB, waitFor, withoutCi} from './common.js';
 import {busyPercentSince, cpuTimes} from './machine.js';
+import {type MemoryCharge, MemoryCgroup} from './memory-cgroup.js';
 import {median} from './stats.js';
 import {htopFrameComplete, podtopFrameComplete, withHtopHome} from './terminal.js';
 
@@ -31,6 +32,8 @@ export type LiveResult = {
 	rssBytes: number | null;
 	rssMedianBytes: number | null;
 	rssPeakBytes: number | null;
+	/** podtop's own memory cgroup's charge (RSS, the kernel's memory for its open files, page cache): what a limit sees. */
+	memoryCharge: MemoryCharge | null;
 	updates: UpdateAnalysis | null;
 	/** The machine's CPU use during the window by everything but the tool, in % of all CPUs: noise. */
 	othersBusyPercent: number;
@@ -78,9 +81,10 @@ export async function measureTool(tool: string, argv: string[], complete: (scree
 	const file = path.join(os.tmpdir(), `podtop-bench-pane-${process.pid}-${tool}.bin`);
 	fs.rmSync(file, {force: true});
 	const terminal = new TmuxTerminal(options.columns, options.rows, ['sleep', '3600'], {env, registerCleanup: onCleanup});
+	const cgroup = tool === 'podtop' ? MemoryCgroup.create(`podtop-bench-memory-${process.pid}`) : null;
 	try {
 		terminal.pipeTo(file);
-		terminal.respawn(argv);
+		terminal.respawn(cgroup ? cgroup.wrap(argv) : argv);
 		const pid = terminal.panePid();
 		await waitFor(() => complete(terminal.screen()), 60_000, `${tool}'s first complete frame`, 50);
 		await sleep(options.warmupSeconds * 1000);
@@ -100,6 +104,7 @@ export async function measureTool(tool: string, argv: string[], complete: (scree
 		const machineBusy = busyPercentSince(machineBefore);
 		const seconds = (performance.now() - started) / 1000;
 		const peak = statusKiB(pid, 'VmHWM');
+		const memoryCharge = cgroup?.charge() ?? null;
 		if (ticksBefore === null || ticksAfter === null) throw new Error(`${tool} exited during the measurement:\n${terminal.screen()}`);
 		const analysis = tool === 'podtop' ? analyzeUpdates(readRange(file, bytesBefore, bytesAfter), seconds) : null;
 		terminal.type('q');
@@ -114,11 +119,13 @@ export async function measureTool(tool: string, argv: string[], complete: (scree
 			rssBytes: rss.at(-1) ?? null,
 			rssMedianBytes: median(rss),
 			rssPeakBytes: peak,
+			memoryCharge,
 			updates: analysis,
 			othersBusyPercent: machineBusy - cpuPercent / os.cpus().length,
 		};
 	} finally {
 		terminal.close();
+		await cgroup?.remove();
 		fs.rmSync(file, {force: true});
 	}
 }

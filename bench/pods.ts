@@ -9,6 +9,7 @@ import {measureLive, type LiveResult, type LiveOptions} from './live.js';
 import {waitForQuiet} from './machine.js';
 import {startPopulation} from './population.js';
 import {syscalls} from './refresh.js';
+import {charge} from './report.js';
 import {ratio} from './stats.js';
 
 export type PodsShape = {label: string; pods: number; sleepers: number; forkLoops: number; forkLoopsInPods?: boolean};
@@ -60,7 +61,7 @@ export function podsMarkdown(results: readonly PodsShapeResult[], date: string, 
 		const {podtop, htop} = result.live;
 		const cpuRatio = htop ? ratio(podtop.cpuPercent, htop.cpuPercent) : null;
 		const floor = result.live.floor?.cpuPercent;
-		return `| ${result.label} (${result.processes} processes, ${result.cgroups} cgroups) | ${f(podtop.cpuPercent, 2)} % | ${f(htop?.cpuPercent, 2)} % | ${f(cpuRatio, 2)}× | ${f(floor, 2)} % (${f(htop ? ratio(floor ?? Number.NaN, htop.cpuPercent) : null, 2)}×) | ${mebibytes(podtop.rssMedianBytes)} / ${mebibytes(podtop.rssPeakBytes)} | ${f(result.syscalls?.perRefresh, 0)} | ${f(result.syscalls?.failedOpensPerRefresh, 1)} |`;
+		return `| ${result.label} (${result.processes} processes, ${result.cgroups} cgroups) | ${f(podtop.cpuPercent, 2)} % | ${f(htop?.cpuPercent, 2)} % | ${f(cpuRatio, 2)}× | ${f(floor, 2)} % (${f(htop ? ratio(floor ?? Number.NaN, htop.cpuPercent) : null, 2)}×) | ${mebibytes(podtop.rssMedianBytes)} / ${mebibytes(podtop.rssPeakBytes)} | ${charge(podtop.memoryCharge)} | ${f(result.syscalls?.perRefresh, 0)} | ${f(result.syscalls?.failedOpensPerRefresh, 1)} |`;
 	});
 	return [
 		`## 110 pods (${date})`,
@@ -68,8 +69,8 @@ export function podsMarkdown(results: readonly PodsShapeResult[], date: string, 
 		`\`${command}\`: live view at 1 s in a 120×40 tmux pane, ${results[0]?.live.options.seconds ?? '–'} s from 5 s after the first complete frame; htop -d 10 the same way, right after; ` +
 			'then the floor: the reads of a refresh in C (bench/floor.c) once a second for as long, after as long a warm-up.',
 		'',
-		'| shape | podtop CPU | htop CPU | ratio | floor CPU (against htop) | podtop RSS median / peak | syscalls a refresh | failed opens a refresh |',
-		'|---|---|---|---|---|---|---|---|',
+		'| shape | podtop CPU | htop CPU | ratio | floor CPU (against htop) | podtop RSS median / peak | its memory cgroup at the end (peak; the kernel\'s) | syscalls a refresh | failed opens a refresh |',
+		'|---|---|---|---|---|---|---|---|---|',
 		...rows,
 		'',
 	].join('\n');

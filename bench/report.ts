@@ -3,6 +3,7 @@ import type {EventsResult, EventsResults, EventsSkipped} from './events.js';
 import type {LiveFloor, StartFloors} from './floor.js';
 import type {LiveResult} from './live.js';
 import type {Machine} from './machine.js';
+import type {MemoryCharge} from './memory-cgroup.js';
 import type {measureRefresh} from './refresh.js';
 import type {FirstFrame} from './start.js';
 import {ratio} from './stats.js';
@@ -65,6 +66,15 @@ function bytes(value: number | null | undefined): string {
 	if (Math.abs(value) >= MB) return `${number(value / MB, 1)} MB`;
 	if (Math.abs(value) >= kB) return `${number(value / kB, 1)} KB`;
 	return `${number(value, 0)} B`;
+}
+
+function mebibytes(value: number | null | undefined): string {
+	return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${number(value / 2 ** 20, 0)} MiB`;
+}
+
+/** A memory cgroup's charge in MiB, the unit of a container's limit: at the end (peak; the kernel's). */
+export function charge(value: MemoryCharge | null | undefined): string {
+	return value ? `${mebibytes(value.bytes)} (${mebibytes(value.peakBytes)}; ${mebibytes(value.kernelBytes)})` : '–';
 }
 
 function times(value: number | null): string {
@@ -269,12 +279,14 @@ export function markdown(results: readonly SizeResult[], events: EventsResults |
 			`| bytes/s to the terminal | ${bytes(podtop.bytesPerSecond)} | ${bytes(htop?.bytesPerSecond)} | ${times(ratio(podtop.bytesPerSecond, htop?.bytesPerSecond))} |`,
 			`| everything else on the machine meanwhile, % of all CPUs | ${number(podtop.othersBusyPercent, 1)} | ${number(htop?.othersBusyPercent, 1)} | |`,
 			`| RSS at the end (peak) | ${bytes(podtop.rssBytes)} (${bytes(podtop.rssPeakBytes)}) | ${bytes(htop?.rssBytes)} (${bytes(htop?.rssPeakBytes)}) | ${times(ratio(podtop.rssBytes, htop?.rssBytes))} |`,
+			`| its memory cgroup's charge at the end (peak; of it the kernel's) | ${charge(podtop.memoryCharge)} | | |`,
 		);
 		const forks = withLive.liveForks;
 		if (forks) {
 			out.push(
 				`| CPU beside five loops forking a sleep each second, % of a core | ${number(forks.podtop.cpuPercent, 2)} | ${number(forks.htop?.cpuPercent, 2)} | ${times(ratio(forks.podtop.cpuPercent, forks.htop?.cpuPercent))} |`,
 				`| RSS at the end (peak) beside them | ${bytes(forks.podtop.rssBytes)} (${bytes(forks.podtop.rssPeakBytes)}) | ${bytes(forks.htop?.rssBytes)} (${bytes(forks.htop?.rssPeakBytes)}) | |`,
+				`| its memory cgroup's charge beside them | ${charge(forks.podtop.memoryCharge)} | | |`,
 			);
 		}
 		if (withLive.live.floor) {

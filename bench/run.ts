@@ -20,6 +20,7 @@ import {measureEventsV1} from './events-v1.js';
 import {measureEventsInVm} from './events-vm.js';
 import {measureLiveFloor, measureNodeRss, measureStartFloors} from './floor.js';
 import {measureLive, startForkLoops} from './live.js';
+import {daemonSetMarkdown, measureDaemonSet} from './daemonset.js';
 import {measurePods, podsMarkdown} from './pods.js';
 import {describeMachine, loadAverage, waitForQuiet} from './machine.js';
 import {removeStaleRuns, startPopulation} from './population.js';
@@ -29,9 +30,9 @@ import {measureServe, serveMarkdown} from './serve.js';
 import {measureSoak, soakMarkdown} from './soak.js';
 import {measureFirstFrame} from './start.js';
 
-const phases = ['refresh', 'peers', 'start', 'live', 'events', 'pods', 'soak', 'serve'] as const;
+const phases = ['refresh', 'peers', 'start', 'live', 'events', 'pods', 'soak', 'serve', 'daemonset'] as const;
 type Phase = (typeof phases)[number];
-/** Without --only: everything but the soak, which takes an hour, and serve, which builds its own population. */
+/** Without --only: everything but the soak, which takes an hour, and serve and daemonset, which build their own populations. */
 const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events', 'pods'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
@@ -41,7 +42,7 @@ const everySizePhases: readonly Phase[] = ['refresh', 'peers', 'start'];
 function usage(message?: string): never {
 	if (message) process.stderr.write(`bench: ${message}\n`);
 	process.stderr.write(
-		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events,pods,soak,serve]\n' +
+		'usage: npm run bench -- [--quick] [--sizes 200,2000,10000] [--only refresh,peers,start,live,events,pods,soak,serve,daemonset]\n' +
 			'                        [--live-seconds N] [--live-size N] [--out DIR] [--quiet-timeout S] [--report DATE]\n' +
 			'                        [--soak-refreshes N] [--soak-interval-ms MS]\n' +
 			'  --quick (or PODTOP_BENCH_QUICK=1): fewer repetitions, a 15 s live window, sizes 200,2000 unless given\n' +
@@ -54,7 +55,9 @@ function usage(message?: string): never {
 			'  --only serve: podtop serve on a population of --live-size (default 2000): a scrape\'s cost, and the refresh\n' +
 			'                loop alone and under 10 clients scraping every second\n' +
 			'  --only pods: 110 pods of three containers, alone and beside 1,600 sleepers and 5 fork loops: live CPU and\n' +
-			'               RSS against htop, syscalls and failed opens a refresh\n',
+			'               RSS against htop, syscalls and failed opens a refresh\n' +
+			'  --only daemonset: the readme\'s DaemonSet\'s commands, each alone in a memory cgroup, at 10,000 processes\n' +
+			'                    and at 110 pods: the cgroup\'s charge (RSS and the kernel\'s) against the limit\n',
 	);
 	process.exit(2);
 }
@@ -206,6 +209,16 @@ async function main(): Promise<void> {
 		if (![...options.only].some((phase) => phase !== 'serve' && phase !== 'soak')) return;
 	}
 
+	if (options.only.has('daemonset')) {
+		const daemonSet = await measureDaemonSet({seconds: quick ? 20 : 60});
+		fs.writeFileSync(path.join(options.out, `${label}-daemonset.json`), JSON.stringify({date, command, machine, podtop, daemonSet}, null, '\t') + '\n');
+		const summary = daemonSetMarkdown(daemonSet, date, command);
+		fs.writeFileSync(path.join(options.out, `${label}-daemonset.md`), summary);
+		process.stdout.write(summary);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-daemonset.md`))}`);
+		if (![...options.only].some((phase) => !['serve', 'soak', 'pods', 'daemonset'].includes(phase))) return;
+	}
+
 	if (options.only.has('pods')) {
 		const pods = await measurePods({liveSeconds: options.liveSeconds, quietTimeoutMs: options.quietTimeoutSeconds * 1000});
 		fs.writeFileSync(path.join(options.out, `${label}-pods.json`), JSON.stringify({date, command, machine, podtop, pods}, null, '\t') + '\n');
@@ -213,7 +226,7 @@ async function main(): Promise<void> {
 		fs.writeFileSync(path.join(options.out, `${label}-pods.md`), summary);
 		process.stdout.write(summary);
 		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-pods.md`))}`);
-		if (![...options.only].some((phase) => !['serve', 'soak', 'pods'].includes(phase))) return;
+		if (![...options.only].some((phase) => !['serve', 'soak', 'pods', 'daemonset'].includes(phase))) return;
 	}
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;
