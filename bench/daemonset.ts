@@ -48,7 +48,7 @@ async function measureCommand(shape: string, command: {name: string; args: strin
 		const before = cpuTicks(child.pid!);
 		await sleep(seconds * 1000);
 		const after = cpuTicks(child.pid!);
-		const measured = {charge: cgroup.charge(), rssPeakBytes: (statusKiB(child.pid!, 'VmHWM') ?? Number.NaN) * 1024};
+		const measured = {charge: cgroup.charge(), rssPeakBytes: statusKiB(child.pid!, 'VmHWM')};
 		if (before === null || after === null) throw new Error(`podtop ${command.name} exited`);
 		return {shape, processes: processCount(), command: command.name, seconds, ...measured, cpuPercent: ((after - before) / clockTicksPerSecond / seconds) * 100};
 	} finally {
