@@ -323,7 +323,8 @@ export class ProcessScanner {
 	 * The hash of /proc/<pid>/schedstat (the main thread's run time and timeslices); -1 when unreadable.
 	 * Read every scan, it is worth a kept descriptor more than the stat (read when it ran): with no room
 	 * for both, the stat's is given up for it. With neither kept, it is opened each time: still cheaper
-	 * than the stat it spares.
+	 * than the stat it spares. With only the stat's kept (schedstat could not be opened), -1: the kept
+	 * stat is read instead.
 	 */
 	private readSchedstat(slot: ProcessSlot): number {
 		const reader = this.reader;
@@ -337,7 +338,8 @@ export class ProcessScanner {
 		}
 		let length: number;
 		if (slot.schedstatDescriptor >= 0) length = reader.readKept(slot.schedstatDescriptor);
-		else length = reader.readPath(slot.schedstatPath);
+		else if (slot.statDescriptor < 0) length = reader.readPath(slot.schedstatPath);
+		else return -1;
 		return length > 0 ? hashBytes(reader.buffer, 0, length) : -1;
 	}
 

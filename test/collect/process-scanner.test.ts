@@ -8,6 +8,7 @@ import {layoutFromDirectory} from '../../source/collect/cgroup-layout.js';
 import {FileReader} from '../../source/collect/file-reader.js';
 import {ProcessScanner} from '../../source/collect/process-scanner.js';
 import type {ProcessCgroups, ProcessRecord} from '../../source/model/types.js';
+import {FileReadLog} from '../helpers/file-read-log.js';
 import {FixtureTree} from '../helpers/fixture-tree.js';
 import {descriptorsOpenOn, descriptorsOpenUnder, killAndWait, spawnedPid, waitFor} from '../helpers/processes.js';
 
@@ -163,18 +164,21 @@ test('with no room for both, a process\'s stat descriptor is given up for its sc
 	// One whose schedstat cannot be opened keeps its stat descriptor.
 	fs.rmSync(`${tree.proc}/149/schedstat`);
 	// Room for every stat descriptor, 10 short of the reserve of 1,024 kept back from optional ones.
-	const reader = new FileReader(tree.proc, 50 - 10 + 1024);
+	const reader = new FileReadLog(tree.proc, 50 - 10 + 1024);
 	const scanner = scannerOver(tree, reader);
 	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
 	assert.equal(descriptorsOpenUnder(tree.proc), 50, 'one descriptor a process, as many as before the schedstat reads');
 	assert.equal(descriptorsOpenOn(`${tree.proc}/149/stat`).length, 1);
 	assert.equal(descriptorsOpenOn(`${tree.proc}/148/stat`).length, 0);
+	reader.reads.length = 0;
 	// Idle single threads whose schedstat never moves: their stat reads are skipped but at the full read.
 	const skipped = [4, 5, 6, 7].map(() => {
 		scanner.scan(4242);
 		return scanner.statReadsSkipped;
 	});
 	assert.deepEqual(skipped, [49, 49, 0, 49]);
+	assert.equal(reader.reads.filter((read) => read.endsWith('/149/schedstat')).length, 0, 'a schedstat that could not be opened is not tried again');
+	assert.equal(reader.reads.filter((read) => read.endsWith('/149/stat')).length, 4, 'its kept stat is read every scan instead');
 	assert.equal(reader.budgetExhausted, false);
 	tree.addProcessStat(120, 'sleep', 99);
 	tree.write('proc/120/schedstat', '2000 0 6\n');
