@@ -49,17 +49,27 @@ export class FileReader {
 	}
 
 	/**
-	 * Opens a file to keep only while `reserve` of the limit is left beyond it; -1 otherwise, without counting
-	 * the budget as exhausted: for a read that is worth doing only through a kept descriptor, or less worth
-	 * keeping than the files the reserve is left for.
+	 * Opens a file to keep only while the limit has room to spare; -1 otherwise, without counting the budget
+	 * as exhausted: for a read that is worth doing only through a kept descriptor.
 	 */
-	keepOptional(filePath: string, reserve = optionalReserve): number {
-		return this.hasRoom(reserve) ? this.keep(filePath) : -1;
+	keepOptional(filePath: string): number {
+		return this.hasRoom() ? this.keep(filePath) : -1;
 	}
 
-	/** Whether keepOptional with this reserve would open the file. */
-	hasRoom(reserve = optionalReserve): boolean {
-		return this.keptDescriptors < this.keptLimit - reserve;
+	/** Whether keepOptional would open the file. */
+	hasRoom(): boolean {
+		return this.keptDescriptors < this.keptLimit - optionalReserve;
+	}
+
+	/**
+	 * Opens a file to keep while less than `share` of the limit is kept; -1 otherwise, counted as an exhausted
+	 * budget when the process's limit, not the cap, is what leaves no more: for files less worth keeping than
+	 * those the rest is left for.
+	 */
+	keepWithinShare(filePath: string, share: number): number {
+		if (this.keptDescriptors < this.keptLimit * share) return this.keep(filePath);
+		if (this.limitedByProcess) this.budgetExhausted = true;
+		return -1;
 	}
 
 	/** Opens a file to keep; -1 when it cannot be opened or the limit is reached. */

@@ -218,7 +218,7 @@ export class ProcessScanner {
 		slot.schedstatPath = `${this.procRoot}/${pid}/schedstat`;
 		slot.cgroupPath = `${this.procRoot}/${pid}/cgroup`;
 		// Half the limit at most: past that, a schedstat descriptor (read every scan) saves more than a stat one.
-		slot.statDescriptor = this.reader.keepOptional(slot.statPath, this.reader.keptLimit / 2);
+		slot.statDescriptor = this.reader.keepWithinShare(slot.statPath, 0.5);
 		slot.commHash = -1;
 		slot.schedstatHash = -1;
 		slot.schedstatDescriptor = unopened;

@@ -65,12 +65,15 @@ describe('the descriptor budget', () => {
 		assert.equal(limited.budgetExhausted, true);
 	});
 
-	test('an optional descriptor can be asked to leave a reserve of its own', (t) => {
+	test('a share of the limit: refused past it, an exhausted budget only when the process\'s limit, not the cap, binds', (t) => {
 		const files = filesIn(t, 12);
-		const reader = new FileReader('/proc', 100, 10);
-		assert.equal(keptBeforeRefusal(reader, files, (file) => reader.keepOptional(file, 4)), 6);
-		assert.equal(keptBeforeRefusal(reader, files, (file) => reader.keepOptional(file, 0)), 10);
-		assert.equal(reader.budgetExhausted, false);
+		const capped = new FileReader('/proc', 100, 10);
+		assert.equal(keptBeforeRefusal(capped, files, (file) => capped.keepWithinShare(file, 0.5)), 5);
+		assert.equal(capped.budgetExhausted, false);
+		assert.equal(keptBeforeRefusal(capped, files, (file) => capped.keepWithinShare(file, 1)), 10);
+		const limited = new FileReader('/proc', 10, 100);
+		assert.equal(keptBeforeRefusal(limited, files, (file) => limited.keepWithinShare(file, 0.5)), 5);
+		assert.equal(limited.budgetExhausted, true);
 	});
 
 	test('by default the limit is read from /proc', (t) => {
