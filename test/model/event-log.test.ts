@@ -49,6 +49,17 @@ describe('Ring', () => {
 		assert.deepEqual(new Ring<number>(1).toArray(), []);
 		assert.throws(() => new Ring<number>(0), {name: 'RangeError', message: 'a ring holds at least one item'});
 	});
+
+	test('asked for more than it holds, it gives each item it holds once, oldest first', () => {
+		const ring = new Ring<number>(3);
+		ring.push(1);
+		ring.push(2);
+		assert.deepEqual(ring.toArray(5), [1, 2]);
+		ring.push(3);
+		ring.push(4);
+		assert.deepEqual(ring.toArray(5), [2, 3, 4]);
+		assert.deepEqual(ring.toArray(4), [2, 3, 4]);
+	});
 });
 
 describe('estimateTimeToLimit', () => {
