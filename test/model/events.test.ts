@@ -647,12 +647,13 @@ describe('detectEvents', () => {
 });
 
 describe('vanishedVictim and detachModel', () => {
-	test('the largest process that vanished, a reused pid (other start time) counting as vanished', () => {
+	test('the largest process that vanished, the first listed of equal ones, a reused pid (other start time) counting as vanished', () => {
 		const before = [makeProcess({pid: 1, comm: 'a', rssBytes: 5}), makeProcess({pid: 2, comm: 'b', rssBytes: 50, starttime: 10}), makeProcess({pid: 3, comm: 'c', rssBytes: 9})];
 		assert.deepEqual(vanishedVictim(before, [before[0], makeProcess({pid: 2, comm: 'b2', starttime: 99})]), {pid: 2, comm: 'b'});
 		assert.equal(vanishedVictim(before, before), null);
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 7, comm: 'x'.repeat(500)})], [])?.comm.length, 64);
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 3, comm: 'c', rssBytes: 9}), makeProcess({pid: 2, comm: 'b', rssBytes: 50})], []), {pid: 2, comm: 'b'}, 'listed after a smaller one');
+		assert.deepEqual(vanishedVictim([makeProcess({pid: 4, comm: 'd', rssBytes: 9}), makeProcess({pid: 5, comm: 'e', rssBytes: 9})], []), {pid: 4, comm: 'd'}, 'the first of two the same size');
 	});
 
 	test('a victim not yet reaped (a zombie when the kill is counted) is the vanished one', () => {
