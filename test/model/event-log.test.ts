@@ -49,6 +49,17 @@ describe('Ring', () => {
 		assert.deepEqual(new Ring<number>(1).toArray(), []);
 		assert.throws(() => new Ring<number>(0), {name: 'RangeError', message: 'a ring holds at least one item'});
 	});
+
+	test('asked for more than it holds, it gives each item it holds once, oldest first', () => {
+		const ring = new Ring<number>(3);
+		ring.push(1);
+		ring.push(2);
+		assert.deepEqual(ring.toArray(5), [1, 2]);
+		ring.push(3);
+		ring.push(4);
+		assert.deepEqual(ring.toArray(5), [2, 3, 4]);
+		assert.deepEqual(ring.toArray(4), [2, 3, 4]);
+	});
 });
 
 describe('estimateTimeToLimit', () => {
@@ -57,18 +68,18 @@ describe('estimateTimeToLimit', () => {
 
 	test('a steady climb: the slope, and the seconds from the last usage to the limit', () => {
 		const estimate = estimateTimeToLimit(climb(2 * MiB, 10), 64 * MiB);
-		assert.ok(estimate);
-		assert.ok(Math.abs(estimate.bytesPerSecond - 2 * MiB) < 1e-6);
+		assert.ok(estimate, 'an estimate');
+		assert.ok(Math.abs(estimate.bytesPerSecond - 2 * MiB) < 1e-6, `bytesPerSecond ${estimate.bytesPerSecond}`);
 		// last = 10 + 9*2 = 28 MiB; 36 MiB to go at 2 MiB/s
-		assert.ok(Math.abs(estimate.secondsToLimit - 18) < 1e-9);
+		assert.ok(Math.abs(estimate.secondsToLimit - 18) < 1e-9, `secondsToLimit ${estimate.secondsToLimit}`);
 	});
 
 	test('noise around a climb fits the least-squares slope', () => {
 		const samples = climb(1 * MiB, 5).map((sample, index) => ({...sample, memory: sample.memory! + (index % 2 === 0 ? 0.5 : -0.5) * MiB}));
 		const estimate = estimateTimeToLimit(samples, 64 * MiB);
-		assert.ok(estimate);
+		assert.ok(estimate, 'an estimate');
 		// x = 0..4, y offsets +.5 -.5 +.5 -.5 +.5: slope of the offsets is 0, so 1 MiB/s.
-		assert.ok(Math.abs(estimate.bytesPerSecond - MiB) < 1);
+		assert.ok(Math.abs(estimate.bytesPerSecond - MiB) < 1, `bytesPerSecond ${estimate.bytesPerSecond}`);
 	});
 
 	test('null when flat, falling, unlimited, or too few samples; 0 s when already over', () => {
@@ -113,10 +124,10 @@ describe('EventLog', () => {
 		for (let second = 0; second < 10; second++) log.ingest(shopModel(t0 + second * 1000, {app1: {current: 20 * MiB}}));
 		for (let second = 10; second < 14; second++) log.ingest(shopModel(t0 + second * 1000, {app1: {current: (20 + (second - 9) * 4) * MiB}}));
 		const estimate = log.timeToLimit(app1Cgroup);
-		assert.ok(estimate);
-		assert.ok(Math.abs(estimate.bytesPerSecond - 4 * MiB) < 1);
+		assert.ok(estimate, 'an estimate');
+		assert.ok(Math.abs(estimate.bytesPerSecond - 4 * MiB) < 1, `bytesPerSecond ${estimate.bytesPerSecond}`);
 		// last 36 MiB, 28 MiB to 64 MiB at 4 MiB/s
-		assert.ok(Math.abs(estimate.secondsToLimit - 7) < 1e-6);
+		assert.ok(Math.abs(estimate.secondsToLimit - 7) < 1e-6, `secondsToLimit ${estimate.secondsToLimit}`);
 		assert.equal(log.timeToLimit(app2Cgroup), null, 'flat');
 	});
 

@@ -647,12 +647,13 @@ describe('detectEvents', () => {
 });
 
 describe('vanishedVictim and detachModel', () => {
-	test('the largest process that vanished, a reused pid (other start time) counting as vanished', () => {
+	test('the largest process that vanished, the first listed of equal ones, a reused pid (other start time) counting as vanished', () => {
 		const before = [makeProcess({pid: 1, comm: 'a', rssBytes: 5}), makeProcess({pid: 2, comm: 'b', rssBytes: 50, starttime: 10}), makeProcess({pid: 3, comm: 'c', rssBytes: 9})];
 		assert.deepEqual(vanishedVictim(before, [before[0], makeProcess({pid: 2, comm: 'b2', starttime: 99})]), {pid: 2, comm: 'b'});
 		assert.equal(vanishedVictim(before, before), null);
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 7, comm: 'x'.repeat(500)})], [])?.comm.length, 64);
 		assert.deepEqual(vanishedVictim([makeProcess({pid: 3, comm: 'c', rssBytes: 9}), makeProcess({pid: 2, comm: 'b', rssBytes: 50})], []), {pid: 2, comm: 'b'}, 'listed after a smaller one');
+		assert.deepEqual(vanishedVictim([makeProcess({pid: 4, comm: 'd', rssBytes: 9}), makeProcess({pid: 5, comm: 'e', rssBytes: 9})], []), {pid: 4, comm: 'd'}, 'the first of two the same size');
 	});
 
 	test('a victim not yet reaped (a zombie when the kill is counted) is the vanished one', () => {
@@ -674,11 +675,25 @@ describe('vanishedVictim and detachModel', () => {
 		);
 	});
 
-	test('a pod two models share is copied once, a changed one again', () => {
+	test('a pod or container two models share is copied once, a changed one again', () => {
 		const first = shopModel(t0, {});
 		const [pod] = detachModel(first).pods;
 		assert.equal(detachModel({...first, time: t0 + 1000}).pods[0], pod);
 		assert.notEqual(detachModel(shopModel(t0 + 2000, {})).pods[0], pod);
+		// The pod renamed: a new pod object holding the very containers of the first model.
+		const renamed = detachModel({...first, time: t0 + 3000, pods: [{...first.pods[0], name: 'renamed'}]}).pods[0];
+		assert.notEqual(renamed, pod);
+		assert.equal(renamed.containers[0], pod.containers[0]);
+		assert.equal(renamed.containers[1], pod.containers[1]);
+	});
+
+	test('a container whose pod is new to the model (a pod with no cgroup: its namespaces\' holder came anew) is compared with what it was', () => {
+		const inPod = (model: PodModel, id: string): PodModel => ({...model, pods: model.pods.map((pod) => ({...pod, id, cgroup: null, gauges: null}))});
+		const before = inPod(shopModel(t0, {app1: {failcnt: 0}}), 'pod-net-4026533001');
+		const after = inPod(shopModel(t0 + 1000, {app1: {failcnt: 4}}), 'pod-net-4026533099');
+		const events = detectEvents(detachModel(before), after);
+		assert.deepEqual(summary(events), [['limit-hit', 'app1', 4]]);
+		assert.equal(events[0].podId, 'pod-net-4026533099');
 	});
 
 	test('detachModel copies the processes, not the counters', () => {
