@@ -160,6 +160,11 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseLimit(bytes(' max\n'), 0, 5), null, 'blanks before max');
 	});
 
+	test('a limit of blanks alone is malformed, whatever the shared buffer holds around them', () => {
+		assert.equal(parseLimit(bytes('  \n  5'), 0, 2), undefined, 'a number after them');
+		assert.equal(parseLimit(bytes('5  \n  '), 3, 6), undefined, 'a number before them');
+	});
+
 	test('keyed values match whole keys only', () => {
 		const text = bytes('low 0\nhigh 5\nmax 7\noom 1\noom_kill 2\noom_group_kill 0\n');
 		assert.equal(parseKeyedValue(text, text.length, 'max'), 7);
@@ -421,6 +426,14 @@ describe('cgroup layout and process cgroups', () => {
 		assert.ok(layout);
 		assert.equal(layout.mode, 'v1');
 		assert.deepEqual(layout.controllers, {memory: {directory: '/sys/fs/my cgroups/memory', mountRoot: '/a\\b'}, cpu: null, cpuacct: null, pids: null});
+	});
+
+	test('only mounts of type cgroup are v1 hierarchies, whatever their options name', () => {
+		assert.equal(layoutFromMountinfo('35 25 0:40 / /mnt/memory rw - tmpfs tmpfs rw,memory,pids'), null);
+	});
+
+	test('a mountinfo line without its - separator is no mount, whatever its first field says', () => {
+		assert.equal(layoutFromMountinfo('cgroup2 25 0:31 / /sys/fs/cgroup/unified rw'), null);
 	});
 
 	test('a named v1 hierarchy alone (name=systemd) beside cgroup2 leaves the host v2', () => {
