@@ -25,10 +25,12 @@ test('cgroups that come and go do not grow the parsed-cgroup cache beyond the li
 		assert.equal(processes.find((process) => process.pid === 100)?.cgroups.container, `/churn/${change}`);
 		largest = Math.max(largest, scanner.cachedCgroupSets);
 	}
-	assert.ok(largest <= 3 + 256, `the cache held ${largest} cgroup sets for 3 processes`);
-	assert.ok(largest > 3, 'the cache was used at all');
+	assert.equal(largest, 3 + 256, 'the cache is swept when it holds the slack beyond the live processes\' sets, not before');
 	const sshd = scanner.scan(null).find((process) => process.pid === 40);
 	assert.equal(sshd?.cgroups.container, '/system.slice/ssh.service', 'a live process keeps its cgroups across sweeps');
+	tree.addProcess({pid: 41, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	const child = scanner.scan(null).find((process) => process.pid === 41);
+	assert.equal(child?.cgroups, sshd?.cgroups, 'the sweeps kept the live processes\' sets: the same set, not parsed again');
 });
 
 test('deferFirstCmdlines: the first scan reads no command line, the second reads them all and counts as a change', () => {
@@ -647,15 +649,21 @@ test('a move to another cgroup found by the round robin is a change of structure
 	assert.equal(scanner.structureVersion, version + 1);
 });
 
-test('a cgroup file that cannot be read (its process went between two reads) is no move', () => {
+test('a cgroup file that cannot be read, or reads empty (its process went between two reads), is no move', () => {
 	const tree = v2Tree();
 	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	tree.addProcess({pid: 200, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
 	const scanner = scannerOver(tree);
 	scanner.scan(4242);
 	scanner.scan(4242);
 	const version = scanner.structureVersion;
 	fs.rmSync(`${tree.proc}/100/cgroup`);
-	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/batch.service');
+	tree.write('proc/200/cgroup', '');
+	const processes = scanner.scan(4242);
+	assert.deepEqual(
+		[100, 200].map((pid) => processes.find((process) => process.pid === pid)?.cgroups.container),
+		['/system.slice/batch.service', '/system.slice/batch.service'],
+	);
 	assert.deepEqual(scanner.changes?.changed, []);
 	assert.equal(scanner.structureVersion, version);
 });
@@ -930,4 +938,31 @@ test('a change of any one stat field alone bumps the record\'s revision: state, 
 		if (record().revision !== before) moved.push(name);
 	}
 	assert.deepEqual(moved, ['state', 'stime', 'threads', 'rss']);
+});
+
+test('with no cgroup hierarchy, scans where nothing changed keep the structure version and report no change', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, null, new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const version = scanner.structureVersion;
+	const changed: number[] = [];
+	for (let scan = 4; scan <= 8; scan++) {
+		const processes = scanner.scan(4242);
+		assert.deepEqual(processes.find((process) => process.pid === 100)?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+		changed.push(scanner.changes?.changed.length ?? -1);
+	}
+	assert.deepEqual(changed, [0, 0, 0, 0, 0]);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('processes whose cgroup files hash alike are each in the cgroup their own file names', () => {
+	const tree = v2Tree();
+	// Two pairs of cgroup files that hash alike (hashBytes), one of the same length, one not.
+	const files = ['0::/kubepods/podeoeb/app\n', '0::/kubepods/podpdzf/app\n', '0::/kubepods/poditxn/app\n', '0::/kubepods/podxjyqy/app\n'];
+	files.forEach((cgroup, index) => tree.addProcess({pid: 100 + index, comm: 'app', cgroup}));
+	const scanner = scannerOver(tree);
+	const containers = scanner.scan(null).filter((process) => process.pid >= 100).map((process) => process.cgroups.container);
+	assert.deepEqual(containers, ['/kubepods/podeoeb/app', '/kubepods/podpdzf/app', '/kubepods/poditxn/app', '/kubepods/podxjyqy/app']);
 });
