@@ -206,6 +206,13 @@ describe('numbers and keyed files', () => {
 		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
 	});
 
+	test('a pressure line is read within the bytes read: to their end with no newline, a number cut there as the digits read', () => {
+		const unended = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=5');
+		assert.deepEqual(parsePressureLine(unended, unended.length, 'some'), {avg10: 0, avg60: 0, avg300: 0, total: 5});
+		const cut = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=678.5\n');
+		assert.deepEqual(parsePressureLine(cut, 'some avg10=0.00 avg60=0.00 avg300=0.00 total=678'.length, 'some'), {avg10: 0, avg60: 0, avg300: 0, total: 678});
+	});
+
 	test('a pressure line cut or garbled reads as none, not as zeros', () => {
 		for (const garbled of ['some avg10=1.x avg60=0.00 avg300=0.00 total=1\n', 'some avg10=.50 avg60=0.00 avg300=0.00 total=1\n', 'somexavg10=1.00 avg60=0.00 avg300=0.00 total=1\n']) {
 			assert.equal(parsePressureLine(bytes(garbled), garbled.length, 'some'), null, garbled);
@@ -232,6 +239,7 @@ describe('numbers and keyed files', () => {
 		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
 		const invalid = Buffer.from([0x61, 0xff, 0x62]);
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+		assert.equal(decodeText(Buffer.from([0x7f, 0x80]), 0, 2), '\x7f\\x80', 'ASCII ends at 0x7f');
 	});
 
 	test('a command line cut at the read limit loses the character cut short, and only that', () => {
@@ -240,7 +248,9 @@ describe('numbers and keyed files', () => {
 			['é whole', [0x61, 0xc3, 0xa9], 3, 3],
 			['é after its lead', [0x61, 0xc3, 0xa9], 2, 1],
 			['U+0080 after its lead', [0x61, 0xc2, 0x80], 2, 1],
+			['U+07FF after its lead', [0x61, 0xdf, 0xbf], 2, 1],
 			['U+0800 after two of three', [0x61, 0xe0, 0xa0, 0x80], 3, 1],
+			['U+FFFF after two of three', [0x61, 0xef, 0xbf, 0xbf], 3, 1],
 			['中 whole', [0x61, 0x62, 0xe4, 0xb8, 0xad], 5, 5],
 			['中 after two of three', [0x61, 0x62, 0xe4, 0xb8, 0xad], 4, 2],
 			['中 after its lead', [0x61, 0x62, 0xe4, 0xb8, 0xad], 3, 2],
@@ -249,16 +259,21 @@ describe('numbers and keyed files', () => {
 			['U+10FFFF after three of four', [0xf4, 0x8f, 0xbf, 0xbf], 3, 0],
 			['continuation bytes with no lead', [0x80, 0x80], 2, 2],
 			['an overlong lead, which begins no character', [0x61, 0xc0], 2, 2],
+			['a byte above 0xf4, which begins no character', [0x61, 0xf8, 0x80], 3, 3],
+			['0xff, which begins no character', [0x61, 0xff], 2, 2],
 		];
 		for (const [what, content, end, complete] of cuts) assert.equal(utf8CompleteEnd(Buffer.from(content), 0, end), complete, what);
 		assert.equal(utf8CompleteEnd(Buffer.from([0xe4, 0xb8]), 1, 2), 2, 'a lead before the range is not looked at');
 	});
 
-	test('a leading byte order mark is kept, in process text and in cgroup paths', () => {
+	test('a byte order mark is kept: leading process text or a cgroup path, or after an invalid byte', () => {
 		const withMark = Buffer.from([0xef, 0xbb, 0xbf, 0x61]);
 		assert.equal(decodeText(withMark, 0, 4), '\ufeffa');
 		assert.equal(decodeBytesExactly(withMark, 0, 4), '\ufeffa');
 		assert.deepEqual(Buffer.from(openablePath(decodeBytesExactly(withMark, 0, 4))), withMark);
+		const afterInvalid = Buffer.from([0xff, 0xef, 0xbb, 0xbf, 0x61]);
+		assert.equal(decodeBytesExactly(afterInvalid, 0, 5), '\udcff\ufeffa', 'after an invalid byte');
+		assert.deepEqual(Buffer.from(openablePath(decodeBytesExactly(afterInvalid, 0, 5))), afterInvalid);
 	});
 
 	describe('cgroup paths keep their bytes', () => {
