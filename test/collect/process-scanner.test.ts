@@ -966,3 +966,20 @@ test('processes whose cgroup files hash alike are each in the cgroup their own f
 	const containers = scanner.scan(null).filter((process) => process.pid >= 100).map((process) => process.cgroups.container);
 	assert.deepEqual(containers, ['/kubepods/podeoeb/app', '/kubepods/podpdzf/app', '/kubepods/poditxn/app', '/kubepods/podxjyqy/app']);
 });
+
+test('a move into the cgroup of another live process is a change of structure and a new revision of its record', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'sleep', cgroup: '0::/system.slice/b.service\n'});
+	const scanner = scannerOver(tree);
+	// Found long after their start: their cgroups are re-read only by the round robin.
+	scanner.scan(4242, 1234);
+	const revision = scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	const version = scanner.structureVersion;
+	tree.write('proc/100/cgroup', '0::/system.slice/b.service\n');
+	const moved = scanner.scan(4242).find((process) => process.pid === 100);
+	assert.equal(moved?.cgroups.container, '/system.slice/b.service');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+	assert.ok((moved?.revision ?? -1) > revision, `revision ${revision}, then ${moved?.revision}`);
+});
