@@ -983,3 +983,67 @@ test('a move into the cgroup of another live process is a change of structure an
 	assert.equal(scanner.structureVersion, version + 1);
 	assert.ok((moved?.revision ?? -1) > revision, `revision ${revision}, then ${moved?.revision}`);
 });
+
+test('a process\'s cgroup is noted as ending once: in the scan that finds it exiting, not while it stays a zombie nor when it goes', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const ending: string[][] = [];
+	setStateAndFlags(tree, 100, 'Z', 0x4);
+	for (let scan = 4; scan <= 5; scan++) {
+		scanner.scan(4242);
+		ending.push([...scanner.endingCgroups]);
+	}
+	// What a read of a reaped process's kept stat gives: nothing.
+	tree.write('proc/100/stat', '');
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	ending.push([...scanner.endingCgroups]);
+	assert.deepEqual(ending, [['/system.slice/a.service'], [], []]);
+});
+
+test('the cgroup noted as ending is a process\'s memory cgroup, else its container\'s, and never the root', () => {
+	const endingWhenGone = (controllers: string, cgroup: string) => {
+		const tree = v2Tree();
+		tree.write('cgroup/cgroup.controllers', controllers);
+		tree.addProcess({pid: 100, comm: 'sh', cgroup});
+		const scanner = scannerOver(tree);
+		for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+		tree.write('proc/100/stat', '');
+		assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+		return [...scanner.endingCgroups];
+	};
+	assert.deepEqual(endingWhenGone('memory pids\n', '0::/system.slice/a.service\n'), ['/system.slice/a.service']);
+	assert.deepEqual(endingWhenGone('pids\n', '0::/system.slice/a.service\n'), ['/system.slice/a.service'], 'no memory controller');
+	assert.deepEqual(endingWhenGone('memory pids\n', '0::/\n'), [], 'the root cgroup');
+});
+
+test('with no descriptor to spare, a young process is admitted, its stat read by its path', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree, new FileReader(tree.proc, 0));
+	scanner.scan(null);
+	tree.addProcess({pid: 300, ppid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), true);
+	assert.deepEqual(scanner.changes?.admitted.map((process) => process.pid), [300]);
+});
+
+test('whether a process began to exit is read through its kept stat, not its pid\'s path, which may name another process by then', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/runc.scope\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = scannerOver(tree, reader);
+	for (let scan = 1; scan <= 5; scan++) scanner.scan(4242);
+	const statPath = `${tree.proc}/100/stat`;
+	tree.write('proc/100/stat', fs.readFileSync(statPath, 'utf8').replace('(runc:[2:INIT])', '(app)'));
+	tree.write('proc/100/cgroup', '0::/kubepods/pod1/app\n');
+	// Exec'd, it begins to exit as it is read (its kept stat says so), and its pid is taken at once by a living process.
+	reader.after('/100/cgroup', () => {
+		setStateAndFlags(tree, 100, 'R', 0x4);
+		const living = fs.readFileSync(statPath, 'utf8').replace(/\) \w ((?:\d+ ){5})\d+ /, ') S $10 ');
+		fs.rmSync(statPath);
+		fs.writeFileSync(statPath, living);
+	});
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
+});
