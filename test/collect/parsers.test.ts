@@ -52,6 +52,11 @@ describe('/proc/<pid>/stat', () => {
 		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
 	});
 
+	test('a stat whose last ) comes before its first ( is rejected, whatever follows the )', () => {
+		const buffer = bytes('12 ) S 1 12 12 0 -1 64 0 0 0 0 5 6 0 0 20 0 1 0 500 1000 12 (x\n');
+		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
+	});
+
 	test('a stat cut just before rss is rejected, with or without its newline', () => {
 		const line = statLine('sleep');
 		for (const end of ['', '\n']) {
@@ -315,7 +320,9 @@ describe('numbers and keyed files', () => {
 			// Unicode's table 3-7 at its edges: the shortest form only, no surrogate, nothing above U+10FFFF.
 			const sequences: Array<[number[], string]> = [
 				[[0x7f], '\x7f'],
+				[[0x80, 0x80, 0x80, 0x80], '\udc80\udc80\udc80\udc80'],
 				[[0xc1, 0xbf], '\udcc1\udcbf'],
+				[[0xc1, 0xbf, 0xbf, 0xbf], '\udcc1\udcbf\udcbf\udcbf'],
 				[[0xc2, 0x80], '\u0080'],
 				[[0xdf, 0xbf], '\u07ff'],
 				[[0xe0, 0x9f, 0xbf], '\udce0\udc9f\udcbf'],
@@ -330,6 +337,7 @@ describe('numbers and keyed files', () => {
 				[[0xf0, 0x8f, 0xbf, 0xbf], '\udcf0\udc8f\udcbf\udcbf'],
 				[[0xf0, 0x90, 0x80, 0x80], '\u{10000}'],
 				[[0xf0, 0x9f, 0x98, 0x41], '\udcf0\udc9f\udc98A'],
+				[[0xf4, 0x8f, 0xb2, 0x80], '\u{10fc80}'],
 				[[0xf4, 0x8f, 0xbf, 0xbf], '\u{10ffff}'],
 				[[0xf4, 0x90, 0x80, 0x80], '\udcf4\udc90\udc80\udc80'],
 				[[0xf5, 0x80, 0x80, 0x80], '\udcf5\udc80\udc80\udc80'],
