@@ -1047,3 +1047,25 @@ test('whether a process began to exit is read through its kept stat, not its pid
 	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
 	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
 });
+
+test('a record dropped when its process goes has a new revision: its cgroups and namespaces are reset', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	for (let scan = 1; scan <= 2; scan++) scanner.scan(4242);
+	const living = scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	tree.write('proc/100/stat', '');
+	scanner.scan(4242);
+	const exited = scanner.changes?.exited.find((process) => process.pid === 100);
+	assert.deepEqual(exited?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+	assert.ok((exited?.revision ?? -1) > living, `revision ${living}, then ${exited?.revision}`);
+});
+
+test('a pid looked up whose status has no Tgid line is no process, though its name is its pid', () => {
+	const tree = v2Tree();
+	const scanner = scannerOver(tree);
+	scanner.scan(299);
+	tree.addProcess({pid: 300, comm: '300', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/300/status', 'Name:\t300\nUmask:\t0022\nState:\tS (sleeping)\n');
+	assert.equal(scanner.scan(300).some((process) => process.pid === 300), false);
+});
