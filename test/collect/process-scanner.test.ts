@@ -1069,3 +1069,23 @@ test('a pid looked up whose status has no Tgid line is no process, though its na
 	tree.write('proc/300/status', 'Name:\t300\nUmask:\t0022\nState:\tS (sleeping)\n');
 	assert.equal(scanner.scan(300).some((process) => process.pid === 300), false);
 });
+
+test('a pid looked up whose status ends with its Tgid is a process, whatever digits the shared buffer holds after them', () => {
+	const tree = v2Tree();
+	const scanner = scannerOver(tree);
+	scanner.scan(37);
+	// Read just before 39's, 38's status leaves digits where 39's ends.
+	tree.addProcess({pid: 38, comm: 'abc', threadOf: 390000, cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/38/status', 'Name:\tabc\nTgid:\t390000\n');
+	tree.addProcess({pid: 39, comm: 'abc', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/39/status', 'Name:\tabc\nTgid:\t39');
+	assert.deepEqual(scanner.scan(39).map((process) => process.pid).filter((pid) => pid >= 38), [39]);
+});
+
+test('processes whose namespace links can all be read are not counted as unreadable', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	scanner.scan(4242);
+	assert.equal(scanner.unreadableNamespaces, 0);
+});
