@@ -153,7 +153,7 @@ export function utf8CompleteEnd(buffer: Uint8Array, start: number, end: number):
 	while (lead >= start && lead > end - 4 && (buffer[lead] & 0xc0) === 0x80) lead--;
 	if (lead < start) return end;
 	const byte = buffer[lead];
-	const length = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+	const length = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xc2 && byte <= 0xdf ? 2 : 1;
 	return length > 1 && lead + length > end ? lead : end;
 }
 

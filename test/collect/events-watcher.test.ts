@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
 import {after, describe, test} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {createEventsWatcher} from '../../source/collect/events-watcher.js';
 import {runEventsCommand} from '../../source/events-command.js';
 import {FixtureTree, v2MemoryFiles} from '../helpers/fixture-tree.js';
@@ -11,6 +12,21 @@ import {repeatUntil} from '../helpers/repeat-until.js';
 import {waitFor} from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
+
+/** This process's inotify watches ("wd:<n> ino:<inode>"), from its descriptors' fdinfo. */
+function inotifyWatches(): string[] {
+	const watches: string[] = [];
+	for (const fd of fs.readdirSync('/proc/self/fdinfo')) {
+		let info = '';
+		try {
+			info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+		} catch {
+			continue;
+		}
+		for (const match of info.matchAll(/^inotify wd:(\w+) ino:(\w+)/gm)) watches.push(`wd:${match[1]} ino:${match[2]}`);
+	}
+	return watches.sort();
+}
 
 const events = (counters: {max?: number; oom?: number; oomKill?: number; high?: number}) =>
 	`low 0\nhigh ${counters.high ?? 0}\nmax ${counters.max ?? 0}\noom ${counters.oom ?? 0}\noom_kill ${counters.oomKill ?? 0}\noom_group_kill 0\n`;
@@ -59,6 +75,54 @@ describe('EventsWatcher on a directory tree shaped like cgroupfs v2', () => {
 			await witness.close();
 		}
 		assert.deepEqual(changed, [], 'closed: no callback');
+	});
+
+	test('cgroups watched already keep their inotify watches when given again, no notification lost to a watch made anew; those dropped give theirs back', async () => {
+		const changed: string[] = [];
+		const watcher = createEventsWatcher({root, onChange: (cgroup) => changed.push(cgroup)});
+		try {
+			watcher.setWatched(['/a', '/b']);
+			let max = 100;
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'b', 'memory.events'), events({max: ++max})), () => changed.includes('/b'), 'a change of /b');
+			const watches = inotifyWatches();
+			assert.equal(watches.length, 3, 'a/memory.events, a/pids.events and b/memory.events');
+			watcher.setWatched(['/b', '/a']);
+			await sleep(100);
+			assert.deepEqual(inotifyWatches(), watches);
+			watcher.setWatched(['/b']);
+			await sleep(100);
+			assert.equal(inotifyWatches().length, 1, 'the watches of a cgroup no longer watched are given back');
+		} finally {
+			await watcher.close();
+		}
+	});
+
+	test('a closed watcher watches nothing it is given after', async () => {
+		const watcher = createEventsWatcher({root, onChange: () => {}});
+		await watcher.close();
+		watcher.setWatched(['/a']);
+		assert.equal(watcher.watchedFiles.size, 0);
+		await sleep(100);
+		assert.deepEqual(inotifyWatches(), []);
+	});
+
+	test('a cgroup without its events files is watched once they are there', async () => {
+		const changed: string[] = [];
+		const watcher = createEventsWatcher({root, onChange: (cgroup) => changed.push(cgroup)});
+		try {
+			fs.mkdirSync(path.join(root, 'd'));
+			watcher.setWatched(['/d']);
+			assert.equal(watcher.watchedFiles.size, 0);
+			await sleep(100);
+			assert.deepEqual(inotifyWatches(), [], 'nothing to watch: no watch');
+			fs.writeFileSync(path.join(root, 'd', 'memory.events'), events({}));
+			watcher.setWatched(['/d']);
+			assert.deepEqual([...watcher.watchedFiles], [path.join(root, 'd/memory.events')]);
+			let max = 0;
+			await repeatUntil(() => fs.writeFileSync(path.join(root, 'd', 'memory.events'), events({max: ++max})), () => changed.includes('/d'), 'a change of /d');
+		} finally {
+			await watcher.close();
+		}
 	});
 });
 

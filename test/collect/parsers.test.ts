@@ -52,6 +52,11 @@ describe('/proc/<pid>/stat', () => {
 		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
 	});
 
+	test('a stat whose last ) comes before its first ( is rejected, whatever follows the )', () => {
+		const buffer = bytes('12 ) S 1 12 12 0 -1 64 0 0 0 0 5 6 0 0 20 0 1 0 500 1000 12 (x\n');
+		assert.equal(parseStat(buffer, buffer.length, createStatFields()), false);
+	});
+
 	test('a stat cut just before rss is rejected, with or without its newline', () => {
 		const line = statLine('sleep');
 		for (const end of ['', '\n']) {
@@ -160,6 +165,11 @@ describe('numbers and keyed files', () => {
 		assert.equal(parseLimit(bytes(' max\n'), 0, 5), null, 'blanks before max');
 	});
 
+	test('a limit of blanks alone is malformed, whatever the shared buffer holds around them', () => {
+		assert.equal(parseLimit(bytes('  \n  5'), 0, 2), undefined, 'a number after them');
+		assert.equal(parseLimit(bytes('5  \n  '), 3, 6), undefined, 'a number before them');
+	});
+
 	test('keyed values match whole keys only', () => {
 		const text = bytes('low 0\nhigh 5\nmax 7\noom 1\noom_kill 2\noom_group_kill 0\n');
 		assert.equal(parseKeyedValue(text, text.length, 'max'), 7);
@@ -201,6 +211,13 @@ describe('numbers and keyed files', () => {
 		assert.equal(parsePressureLine(broken, broken.length, 'some'), null);
 	});
 
+	test('a pressure line is read within the bytes read: to their end with no newline, a number cut there as the digits read', () => {
+		const unended = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=5');
+		assert.deepEqual(parsePressureLine(unended, unended.length, 'some'), {avg10: 0, avg60: 0, avg300: 0, total: 5});
+		const cut = bytes('some avg10=0.00 avg60=0.00 avg300=0.00 total=678.5\n');
+		assert.deepEqual(parsePressureLine(cut, 'some avg10=0.00 avg60=0.00 avg300=0.00 total=678'.length, 'some'), {avg10: 0, avg60: 0, avg300: 0, total: 678});
+	});
+
 	test('a pressure line cut or garbled reads as none, not as zeros', () => {
 		for (const garbled of ['some avg10=1.x avg60=0.00 avg300=0.00 total=1\n', 'some avg10=.50 avg60=0.00 avg300=0.00 total=1\n', 'somexavg10=1.00 avg60=0.00 avg300=0.00 total=1\n']) {
 			assert.equal(parsePressureLine(bytes(garbled), garbled.length, 'some'), null, garbled);
@@ -227,6 +244,7 @@ describe('numbers and keyed files', () => {
 		assert.equal(decodeText(bytes('nginx: wörker'), 0, 14), 'nginx: wörker');
 		const invalid = Buffer.from([0x61, 0xff, 0x62]);
 		assert.equal(decodeText(invalid, 0, 3), 'a\\xffb');
+		assert.equal(decodeText(Buffer.from([0x7f, 0x80]), 0, 2), '\x7f\\x80', 'ASCII ends at 0x7f');
 	});
 
 	test('a command line cut at the read limit loses the character cut short, and only that', () => {
@@ -235,7 +253,9 @@ describe('numbers and keyed files', () => {
 			['é whole', [0x61, 0xc3, 0xa9], 3, 3],
 			['é after its lead', [0x61, 0xc3, 0xa9], 2, 1],
 			['U+0080 after its lead', [0x61, 0xc2, 0x80], 2, 1],
+			['U+07FF after its lead', [0x61, 0xdf, 0xbf], 2, 1],
 			['U+0800 after two of three', [0x61, 0xe0, 0xa0, 0x80], 3, 1],
+			['U+FFFF after two of three', [0x61, 0xef, 0xbf, 0xbf], 3, 1],
 			['中 whole', [0x61, 0x62, 0xe4, 0xb8, 0xad], 5, 5],
 			['中 after two of three', [0x61, 0x62, 0xe4, 0xb8, 0xad], 4, 2],
 			['中 after its lead', [0x61, 0x62, 0xe4, 0xb8, 0xad], 3, 2],
@@ -244,16 +264,21 @@ describe('numbers and keyed files', () => {
 			['U+10FFFF after three of four', [0xf4, 0x8f, 0xbf, 0xbf], 3, 0],
 			['continuation bytes with no lead', [0x80, 0x80], 2, 2],
 			['an overlong lead, which begins no character', [0x61, 0xc0], 2, 2],
+			['a byte above 0xf4, which begins no character', [0x61, 0xf8, 0x80], 3, 3],
+			['0xff, which begins no character', [0x61, 0xff], 2, 2],
 		];
 		for (const [what, content, end, complete] of cuts) assert.equal(utf8CompleteEnd(Buffer.from(content), 0, end), complete, what);
 		assert.equal(utf8CompleteEnd(Buffer.from([0xe4, 0xb8]), 1, 2), 2, 'a lead before the range is not looked at');
 	});
 
-	test('a leading byte order mark is kept, in process text and in cgroup paths', () => {
+	test('a byte order mark is kept: leading process text or a cgroup path, or after an invalid byte', () => {
 		const withMark = Buffer.from([0xef, 0xbb, 0xbf, 0x61]);
 		assert.equal(decodeText(withMark, 0, 4), '\ufeffa');
 		assert.equal(decodeBytesExactly(withMark, 0, 4), '\ufeffa');
 		assert.deepEqual(Buffer.from(openablePath(decodeBytesExactly(withMark, 0, 4))), withMark);
+		const afterInvalid = Buffer.from([0xff, 0xef, 0xbb, 0xbf, 0x61]);
+		assert.equal(decodeBytesExactly(afterInvalid, 0, 5), '\udcff\ufeffa', 'after an invalid byte');
+		assert.deepEqual(Buffer.from(openablePath(decodeBytesExactly(afterInvalid, 0, 5))), afterInvalid);
 	});
 
 	describe('cgroup paths keep their bytes', () => {
@@ -295,7 +320,9 @@ describe('numbers and keyed files', () => {
 			// Unicode's table 3-7 at its edges: the shortest form only, no surrogate, nothing above U+10FFFF.
 			const sequences: Array<[number[], string]> = [
 				[[0x7f], '\x7f'],
+				[[0x80, 0x80, 0x80, 0x80], '\udc80\udc80\udc80\udc80'],
 				[[0xc1, 0xbf], '\udcc1\udcbf'],
+				[[0xc1, 0xbf, 0xbf, 0xbf], '\udcc1\udcbf\udcbf\udcbf'],
 				[[0xc2, 0x80], '\u0080'],
 				[[0xdf, 0xbf], '\u07ff'],
 				[[0xe0, 0x9f, 0xbf], '\udce0\udc9f\udcbf'],
@@ -310,6 +337,7 @@ describe('numbers and keyed files', () => {
 				[[0xf0, 0x8f, 0xbf, 0xbf], '\udcf0\udc8f\udcbf\udcbf'],
 				[[0xf0, 0x90, 0x80, 0x80], '\u{10000}'],
 				[[0xf0, 0x9f, 0x98, 0x41], '\udcf0\udc9f\udc98A'],
+				[[0xf4, 0x8f, 0xb2, 0x80], '\u{10fc80}'],
 				[[0xf4, 0x8f, 0xbf, 0xbf], '\u{10ffff}'],
 				[[0xf4, 0x90, 0x80, 0x80], '\udcf4\udc90\udc80\udc80'],
 				[[0xf5, 0x80, 0x80, 0x80], '\udcf5\udc80\udc80\udc80'],
@@ -421,6 +449,14 @@ describe('cgroup layout and process cgroups', () => {
 		assert.ok(layout);
 		assert.equal(layout.mode, 'v1');
 		assert.deepEqual(layout.controllers, {memory: {directory: '/sys/fs/my cgroups/memory', mountRoot: '/a\\b'}, cpu: null, cpuacct: null, pids: null});
+	});
+
+	test('only mounts of type cgroup are v1 hierarchies, whatever their options name', () => {
+		assert.equal(layoutFromMountinfo('35 25 0:40 / /mnt/memory rw - tmpfs tmpfs rw,memory,pids'), null);
+	});
+
+	test('a mountinfo line without its - separator is no mount, whatever its first field says', () => {
+		assert.equal(layoutFromMountinfo('cgroup2 25 0:31 / /sys/fs/cgroup/unified rw'), null);
 	});
 
 	test('a named v1 hierarchy alone (name=systemd) beside cgroup2 leaves the host v2', () => {

@@ -26,10 +26,12 @@ test('cgroups that come and go do not grow the parsed-cgroup cache beyond the li
 		assert.equal(processes.find((process) => process.pid === 100)?.cgroups.container, `/churn/${change}`);
 		largest = Math.max(largest, scanner.cachedCgroupSets);
 	}
-	assert.ok(largest <= 3 + 256, `the cache held ${largest} cgroup sets for 3 processes`);
-	assert.ok(largest > 3, 'the cache was used at all');
+	assert.equal(largest, 3 + 256, 'the cache is swept when it holds the slack beyond the live processes\' sets, not before');
 	const sshd = scanner.scan(null).find((process) => process.pid === 40);
 	assert.equal(sshd?.cgroups.container, '/system.slice/ssh.service', 'a live process keeps its cgroups across sweeps');
+	tree.addProcess({pid: 41, comm: 'sshd', cgroup: '0::/system.slice/ssh.service\n'});
+	const child = scanner.scan(null).find((process) => process.pid === 41);
+	assert.equal(child?.cgroups, sshd?.cgroups, 'the sweeps kept the live processes\' sets: the same set, not parsed again');
 });
 
 test('deferFirstCmdlines: the first scan reads no command line, the second reads them all and counts as a change', () => {
@@ -723,15 +725,21 @@ test('a move to another cgroup found by the round robin is a change of structure
 	assert.equal(scanner.structureVersion, version + 1);
 });
 
-test('a cgroup file that cannot be read (its process went between two reads) is no move', () => {
+test('a cgroup file that cannot be read, or reads empty (its process went between two reads), is no move', () => {
 	const tree = v2Tree();
 	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
+	tree.addProcess({pid: 200, comm: 'sleep', cgroup: '0::/system.slice/batch.service\n'});
 	const scanner = scannerOver(tree);
 	scanner.scan(4242);
 	scanner.scan(4242);
 	const version = scanner.structureVersion;
 	fs.rmSync(`${tree.proc}/100/cgroup`);
-	assert.equal(scanner.scan(4242).find((process) => process.pid === 100)?.cgroups.container, '/system.slice/batch.service');
+	tree.write('proc/200/cgroup', '');
+	const processes = scanner.scan(4242);
+	assert.deepEqual(
+		[100, 200].map((pid) => processes.find((process) => process.pid === pid)?.cgroups.container),
+		['/system.slice/batch.service', '/system.slice/batch.service'],
+	);
 	assert.deepEqual(scanner.changes?.changed, []);
 	assert.equal(scanner.structureVersion, version);
 });
@@ -1006,4 +1014,154 @@ test('a change of any one stat field alone bumps the record\'s revision: state, 
 		if (record().revision !== before) moved.push(name);
 	}
 	assert.deepEqual(moved, ['state', 'stime', 'threads', 'rss']);
+});
+
+test('with no cgroup hierarchy, scans where nothing changed keep the structure version and report no change', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = new ProcessScanner(tree.proc, null, new FileReader(tree.proc));
+	after(() => scanner.close());
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const version = scanner.structureVersion;
+	const changed: number[] = [];
+	for (let scan = 4; scan <= 8; scan++) {
+		const processes = scanner.scan(4242);
+		assert.deepEqual(processes.find((process) => process.pid === 100)?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+		changed.push(scanner.changes?.changed.length ?? -1);
+	}
+	assert.deepEqual(changed, [0, 0, 0, 0, 0]);
+	assert.equal(scanner.structureVersion, version);
+});
+
+test('processes whose cgroup files hash alike are each in the cgroup their own file names', () => {
+	const tree = v2Tree();
+	// Two pairs of cgroup files that hash alike (hashBytes), one of the same length, one not.
+	const files = ['0::/kubepods/podeoeb/app\n', '0::/kubepods/podpdzf/app\n', '0::/kubepods/poditxn/app\n', '0::/kubepods/podxjyqy/app\n'];
+	files.forEach((cgroup, index) => tree.addProcess({pid: 100 + index, comm: 'app', cgroup}));
+	const scanner = scannerOver(tree);
+	const containers = scanner.scan(null).filter((process) => process.pid >= 100).map((process) => process.cgroups.container);
+	assert.deepEqual(containers, ['/kubepods/podeoeb/app', '/kubepods/podpdzf/app', '/kubepods/poditxn/app', '/kubepods/podxjyqy/app']);
+});
+
+test('a move into the cgroup of another live process is a change of structure and a new revision of its record', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	tree.addProcess({pid: 200, comm: 'sleep', cgroup: '0::/system.slice/b.service\n'});
+	const scanner = scannerOver(tree);
+	// Found long after their start: their cgroups are re-read only by the round robin.
+	scanner.scan(4242, 1234);
+	const revision = scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	const version = scanner.structureVersion;
+	tree.write('proc/100/cgroup', '0::/system.slice/b.service\n');
+	const moved = scanner.scan(4242).find((process) => process.pid === 100);
+	assert.equal(moved?.cgroups.container, '/system.slice/b.service');
+	assert.deepEqual(scanner.changes?.changed.map((process) => process.pid), [100]);
+	assert.equal(scanner.structureVersion, version + 1);
+	assert.ok((moved?.revision ?? -1) > revision, `revision ${revision}, then ${moved?.revision}`);
+});
+
+test('a process\'s cgroup is noted as ending once: in the scan that finds it exiting, not while it stays a zombie nor when it goes', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+	const ending: string[][] = [];
+	setStateAndFlags(tree, 100, 'Z', 0x4);
+	for (let scan = 4; scan <= 5; scan++) {
+		scanner.scan(4242);
+		ending.push([...scanner.endingCgroups]);
+	}
+	// What a read of a reaped process's kept stat gives: nothing.
+	tree.write('proc/100/stat', '');
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	ending.push([...scanner.endingCgroups]);
+	assert.deepEqual(ending, [['/system.slice/a.service'], [], []]);
+});
+
+test('the cgroup noted as ending is a process\'s memory cgroup, else its container\'s, and never the root', () => {
+	const endingWhenGone = (controllers: string, cgroup: string) => {
+		const tree = v2Tree();
+		tree.write('cgroup/cgroup.controllers', controllers);
+		tree.addProcess({pid: 100, comm: 'sh', cgroup});
+		const scanner = scannerOver(tree);
+		for (let scan = 1; scan <= 3; scan++) scanner.scan(4242);
+		tree.write('proc/100/stat', '');
+		assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+		return [...scanner.endingCgroups];
+	};
+	assert.deepEqual(endingWhenGone('memory pids\n', '0::/system.slice/a.service\n'), ['/system.slice/a.service']);
+	assert.deepEqual(endingWhenGone('pids\n', '0::/system.slice/a.service\n'), ['/system.slice/a.service'], 'no memory controller');
+	assert.deepEqual(endingWhenGone('memory pids\n', '0::/\n'), [], 'the root cgroup');
+});
+
+test('with no descriptor to spare, a young process is admitted, its stat read by its path', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree, new FileReader(tree.proc, 0));
+	scanner.scan(null);
+	tree.addProcess({pid: 300, ppid: 100, comm: 'sleep', cgroup: '0::/system.slice/a.service\n'});
+	assert.equal(scanner.scan(null).some((process) => process.pid === 300), true);
+	assert.deepEqual(scanner.changes?.admitted.map((process) => process.pid), [300]);
+});
+
+test('whether a process began to exit is read through its kept stat, not its pid\'s path, which may name another process by then', () => {
+	const tree = schedstatTree();
+	tree.addProcess({pid: 100, comm: 'runc:[2:INIT]', cgroup: '0::/system.slice/runc.scope\n'});
+	const reader = new WhileRead(tree.proc);
+	const scanner = scannerOver(tree, reader);
+	for (let scan = 1; scan <= 5; scan++) scanner.scan(4242);
+	const statPath = `${tree.proc}/100/stat`;
+	tree.write('proc/100/stat', fs.readFileSync(statPath, 'utf8').replace('(runc:[2:INIT])', '(app)'));
+	tree.write('proc/100/cgroup', '0::/kubepods/pod1/app\n');
+	// Exec'd, it begins to exit as it is read (its kept stat says so), and its pid is taken at once by a living process.
+	reader.after('/100/cgroup', () => {
+		setStateAndFlags(tree, 100, 'R', 0x4);
+		const living = fs.readFileSync(statPath, 'utf8').replace(/\) \w ((?:\d+ ){5})\d+ /, ') S $10 ');
+		fs.rmSync(statPath);
+		fs.writeFileSync(statPath, living);
+	});
+	assert.equal(scanner.scan(4242).some((process) => process.pid === 100), false);
+	assert.deepEqual(scanner.endingCgroups, ['/kubepods/pod1/app']);
+});
+
+test('a record dropped when its process goes has a new revision: its cgroups and namespaces are reset', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	for (let scan = 1; scan <= 2; scan++) scanner.scan(4242);
+	const living = scanner.scan(4242).find((process) => process.pid === 100)?.revision ?? -1;
+	tree.write('proc/100/stat', '');
+	scanner.scan(4242);
+	const exited = scanner.changes?.exited.find((process) => process.pid === 100);
+	assert.deepEqual(exited?.cgroups, {container: null, memory: null, cpu: null, cpuacct: null, pids: null});
+	assert.ok((exited?.revision ?? -1) > living, `revision ${living}, then ${exited?.revision}`);
+});
+
+test('a pid looked up whose status has no Tgid line is no process, though its name is its pid', () => {
+	const tree = v2Tree();
+	const scanner = scannerOver(tree);
+	scanner.scan(299);
+	tree.addProcess({pid: 300, comm: '300', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/300/status', 'Name:\t300\nUmask:\t0022\nState:\tS (sleeping)\n');
+	assert.equal(scanner.scan(300).some((process) => process.pid === 300), false);
+});
+
+test('a pid looked up whose status ends with its Tgid is a process, whatever digits the shared buffer holds after them', () => {
+	const tree = v2Tree();
+	const scanner = scannerOver(tree);
+	scanner.scan(37);
+	// Read just before 39's, 38's status leaves digits where 39's ends.
+	tree.addProcess({pid: 38, comm: 'abc', threadOf: 390000, cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/38/status', 'Name:\tabc\nTgid:\t390000\n');
+	tree.addProcess({pid: 39, comm: 'abc', cgroup: '0::/system.slice/a.service\n'});
+	tree.write('proc/39/status', 'Name:\tabc\nTgid:\t39');
+	assert.deepEqual(scanner.scan(39).map((process) => process.pid).filter((pid) => pid >= 38), [39]);
+});
+
+test('processes whose namespace links can all be read are not counted as unreadable', () => {
+	const tree = v2Tree();
+	tree.addProcess({pid: 100, comm: 'sh', cgroup: '0::/system.slice/a.service\n'});
+	const scanner = scannerOver(tree);
+	scanner.scan(4242);
+	assert.equal(scanner.unreadableNamespaces, 0);
 });
