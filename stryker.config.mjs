@@ -6,6 +6,7 @@
 const testFiles = [
 	'test/model/*.test.ts',
 	'test/collect/cgroup-reader.test.ts',
+	'test/collect/events-watcher.test.ts',
 	'test/collect/file-reader.test.ts',
 	'test/collect/fixture-trees.test.ts',
 	'test/collect/host-description-fixtures.test.ts',
