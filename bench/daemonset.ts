@@ -38,7 +38,7 @@ async function measureCommand(shape: string, command: {name: string; args: strin
 	const cgroup = MemoryCgroup.create(`podtop-bench-daemonset-${process.pid}`);
 	if (!cgroup) throw new Error('no memory controller to measure a container\'s charge with');
 	const argv = cgroup.wrap([process.execPath, cliPath, ...command.args]);
-	const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'ignore', 'ignore'], env: {...process.env, CI: ''}});
+	const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'ignore', 'ignore']});
 	const forget = onCleanup(`podtop ${command.name}`, () => {
 		child.kill('SIGKILL');
 	});
