@@ -27,8 +27,12 @@ export type MemoryClimber = Rig & {
 };
 
 const comm = 'busybox';
-/** Allocates and touches one more chunk per input line; busybox has no python, and node thrashes below ~70 MiB. */
-const allocator = 'BEGIN { chunk = "x"; while (length(chunk) < bytes) chunk = chunk chunk; chunk = substr(chunk, 1, bytes) } { chunks[NR] = chunk "" }';
+/**
+ * Allocates and touches one more chunk per input line; busybox has no python, and node thrashes below ~70 MiB.
+ * The chunk copied is made at the first line, not at start: a climber held before it grows holds nothing, so
+ * that many can start in one small cgroup.
+ */
+const allocator = 'NR == 1 { chunk = "x"; while (length(chunk) < bytes) chunk = chunk chunk; chunk = substr(chunk, 1, bytes) } { chunks[NR] = chunk "" }';
 
 /**
  * Starts a process in the cgroups and the pid, mnt, net, ipc and uts namespaces of a container's process that
