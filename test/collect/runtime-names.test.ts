@@ -17,7 +17,7 @@ import {capabilityLine, RuntimeFacts} from '../../source/collect/runtime-facts.j
 import type {NamespaceType} from '../../source/model/types.js';
 import {makeProcess} from '../fixtures/models.js';
 import {FixtureTree, fullCapEff} from '../helpers/fixture-tree.js';
-import {descriptorsOpenUnder} from '../helpers/processes.js';
+import {descriptorsOpenUnder, waitFor} from '../helpers/processes.js';
 
 /** A 64-hex container id made from a short tag, so that tests read well. */
 function hexId(tag: string): string {
@@ -660,6 +660,8 @@ describe('readHostnameFromEnviron', () => {
 		const child = spawn('sleep', ['30'], {env: {PATH: process.env.PATH, HOSTNAME: 'real-child', SECRET: 's3cr3t'}, stdio: 'ignore'});
 		try {
 			await new Promise((resolve) => child.once('spawn', resolve));
+			// Until it has exec'd sleep, its environ is the forked test runner's: on a loaded machine that was read.
+			await waitFor(() => fs.readFileSync(`/proc/${child.pid}/comm`, 'utf8') === 'sleep\n' || null, 30_000, 'the child to exec sleep');
 			assert.equal(readHostnameFromEnviron('/proc', child.pid as number), 'real-child');
 		} finally {
 			child.kill();
