@@ -216,6 +216,16 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(detector.next(at(4, still)), []);
 	});
 
+	test('a record of another cgroup, come before those owed, pays nothing of what one cgroup owes', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 1, processes: [sh]}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		// app1 owes one record. app2's kill, not counted yet, is logged first.
+		detector.addKernelKills([kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, sequence: 100}), kill({pid: 1234, sequence: 101})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 1, processes: [sh]}, app2: {oomKill: 1}}))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
+		assert.deepEqual(detector.next(at(3, {app1: {oomKill: 1, processes: [sh]}, app2: {oomKill: 1}})), [], 'app1\'s record paid what it owed');
+	});
+
 	test('kills counted in two containers at once, each named by a record: what one still owes is its own', () => {
 		const detector = new EventDetector();
 		detector.next(at(0));
