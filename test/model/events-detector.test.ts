@@ -216,6 +216,16 @@ describe('EventDetector: the kernel\'s records', () => {
 		assert.deepEqual(detector.next(at(4, still)), []);
 	});
 
+	test('a record of another cgroup, come before those owed, pays nothing of what one cgroup owes', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		assert.deepEqual(told(detector.next(at(1, {app1: {oomKill: 1, processes: [sh]}}))), [['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}]]);
+		// app1 owes one record. app2's kill, not counted yet, is logged first.
+		detector.addKernelKills([kill({pid: 1300, comm: 'sleep', taskMemcg: app2Cgroup, oomMemcg: app2Cgroup, sequence: 100}), kill({pid: 1234, sequence: 101})]);
+		assert.deepEqual(told(detector.next(at(2, {app1: {oomKill: 1, processes: [sh]}, app2: {oomKill: 1}}))), [['oom-kill', 'app2', 1, {pid: 1300, comm: 'sleep'}]]);
+		assert.deepEqual(detector.next(at(3, {app1: {oomKill: 1, processes: [sh]}, app2: {oomKill: 1}})), [], 'app1\'s record paid what it owed');
+	});
+
 	test('kills counted in two containers at once, each named by a record: what one still owes is its own', () => {
 		const detector = new EventDetector();
 		detector.next(at(0));
@@ -228,6 +238,22 @@ describe('EventDetector: the kernel\'s records', () => {
 		// app1's second record comes late: owed, not a kill of its own.
 		detector.addKernelKills([kill({pid: 1241, comm: 'worker', sequence: 102})]);
 		assert.deepEqual([...detector.next(at(2, counted)), ...detector.next(at(3, counted))], []);
+	});
+
+	test('a container\'s rise takes one record of its own: the one its pod\'s rise took is the pod\'s, and nothing is owed', () => {
+		const detector = new EventDetector();
+		detector.next(at(0));
+		// Between two models app1's node is killed, and app2 with its kill gone (cgroup removed): app2's record names
+		// no cgroup (the kernel rate-limited its report), so the pod's rise takes it by pid.
+		detector.addKernelKills([kill({pid: 1234, sequence: 100}), kill({pid: 1300, comm: 'sleep', taskMemcg: null, oomMemcg: null, sequence: 101})]);
+		const counted = {app1: {oomKill: 1}, app2: null, pod: {oomKill: 2}};
+		assert.deepEqual(told(detector.next(at(1, counted))), [
+			['oom-kill', 'app1', 1, {pid: 1234, comm: 'node'}],
+			['oom-kill', '(pod)', 1, {pid: 1300, comm: 'sleep'}],
+		]);
+		// app1's next kill is logged before its counter shows it: its record names it, not taken for one owed.
+		detector.addKernelKills([kill({pid: 1250, comm: 'worker', sequence: 102})]);
+		assert.deepEqual(told(detector.next(at(2, {...counted, app1: {oomKill: 2}, pod: {oomKill: 3}}))), [['oom-kill', 'app1', 1, {pid: 1250, comm: 'worker'}]]);
 	});
 
 	test('a kill counted with no record owes it for kernelKillTtlMs: a record after that names a new kill', () => {
