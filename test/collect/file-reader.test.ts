@@ -63,6 +63,9 @@ describe('the descriptor budget', () => {
 		const limited = new FileReader('/proc', 5, 10);
 		assert.equal(keptBeforeRefusal(limited, files), 5);
 		assert.equal(limited.budgetExhausted, true);
+		const both = new FileReader('/proc', 10, 10);
+		assert.equal(keptBeforeRefusal(both, files), 10);
+		assert.equal(both.budgetExhausted, true, 'a budget equal to the cap binds as much as the cap');
 	});
 
 	test('a share of the limit: refused past it, an exhausted budget only when the process\'s limit, not the cap, binds', (t) => {

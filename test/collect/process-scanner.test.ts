@@ -206,6 +206,8 @@ test('stat descriptors take half the kept limit at most; the other processes\' s
 	const scanner = scannerOver(tree, new FileReader(tree.proc, 40));
 	assert.equal(scanner.scan(4242).length, 50);
 	assert.equal(descriptorsOpenUnder(tree.proc), 20);
+	for (let scan = 2; scan <= 3; scan++) scanner.scan(4242);
+	assert.equal(descriptorsOpenUnder(tree.proc), 20, 'schedstat read: each kept stat given up for a schedstat, the other processes\' read by path');
 	tree.addProcessStat(149, 'sleep', 99);
 	tree.write('proc/149/schedstat', '2000 0 6\n');
 	assert.equal(scanner.scan(4242).find((process) => process.pid === 149)?.utime, 99);
