@@ -11,7 +11,7 @@ import {onCleanup} from './cleanup.js';
 import {cliPath, cpuTicks, clockTicksPerSecond, log, processCount, sleep, statusKiB} from './common.js';
 import {type MemoryCharge, MemoryCgroup} from './memory-cgroup.js';
 import {startPopulation} from './population.js';
-import {charge} from './report.js';
+import {charge, mebibytes} from './report.js';
 
 /** The readme's DaemonSet gives each container this much. */
 export const daemonSetLimitBytes = 192 * 2 ** 20;
@@ -84,8 +84,6 @@ export async function measureDaemonSet(options: {seconds: number}): Promise<Daem
 	}
 	return results;
 }
-
-const mebibytes = (value: number | null) => (value === null || !Number.isFinite(value) ? '–' : `${(value / 2 ** 20).toFixed(0)} MiB`);
 
 export function daemonSetMarkdown(results: readonly DaemonSetResult[], date: string, command: string): string {
 	const limit = daemonSetLimitBytes;

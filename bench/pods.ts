@@ -9,7 +9,7 @@ import {measureLive, type LiveResult, type LiveOptions} from './live.js';
 import {waitForQuiet} from './machine.js';
 import {startPopulation} from './population.js';
 import {syscalls} from './refresh.js';
-import {charge} from './report.js';
+import {charge, mebibytes} from './report.js';
 import {ratio} from './stats.js';
 
 export type PodsShape = {label: string; pods: number; sleepers: number; forkLoops: number; forkLoopsInPods?: boolean};
@@ -54,7 +54,6 @@ export async function measurePods(options: {liveSeconds: number; quietTimeoutMs:
 }
 
 const f = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
-const mebibytes = (value: number | null | undefined) => (value === null || value === undefined ? '–' : `${f(value / 2 ** 20, 0)} MiB`);
 
 export function podsMarkdown(results: readonly PodsShapeResult[], date: string, command: string): string {
 	const rows = results.map((result) => {

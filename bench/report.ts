@@ -68,7 +68,8 @@ function bytes(value: number | null | undefined): string {
 	return `${number(value, 0)} B`;
 }
 
-function mebibytes(value: number | null | undefined): string {
+/** Whole MiB, the unit of a container's memory limit; `–` for no value. */
+export function mebibytes(value: number | null | undefined): string {
 	return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${number(value / 2 ** 20, 0)} MiB`;
 }
 

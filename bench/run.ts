@@ -36,6 +36,8 @@ type Phase = (typeof phases)[number];
 const defaultPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live', 'events', 'pods'];
 /** The phases measured on a population of each size; events needs none. */
 const populationPhases: readonly Phase[] = ['refresh', 'peers', 'start', 'live'];
+/** Phases that build their own population or none, measured before the sizes'. */
+const ownPopulationPhases: readonly Phase[] = ['soak', 'serve', 'daemonset', 'pods'];
 /** The phases measured at every size; live runs at --live-size only. */
 const everySizePhases: readonly Phase[] = ['refresh', 'peers', 'start'];
 
@@ -189,45 +191,30 @@ async function main(): Promise<void> {
 	fs.mkdirSync(options.out, {recursive: true});
 	log(`sizes ${options.sizes.join(', ')}; phases ${[...options.only].join(', ')}${quick ? '; quick' : ''}`);
 
+	/** Writes a phase that builds its own population (or none) to `<label>-<phase>.{json,md}` and prints its tables. */
+	const writePhase = (phase: Phase, results: Record<string, unknown>, summary: string) => {
+		fs.writeFileSync(path.join(options.out, `${label}-${phase}.json`), JSON.stringify({date, command, machine, podtop, ...results}, null, '\t') + '\n');
+		fs.writeFileSync(path.join(options.out, `${label}-${phase}.md`), summary);
+		process.stdout.write(summary);
+		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-${phase}.md`))}`);
+	};
 	if (options.only.has('soak')) {
 		const soak = await measureSoak(options.soak);
-		fs.writeFileSync(path.join(options.out, `${label}-soak.json`), JSON.stringify({date, command, machine, podtop, soak}, null, '\t') + '\n');
-		const summary = soakMarkdown(soak, date, command);
-		fs.writeFileSync(path.join(options.out, `${label}-soak.md`), summary);
-		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-soak.md`))}`);
-		if (![...options.only].some((phase) => phase !== 'soak')) return;
+		writePhase('soak', {soak}, soakMarkdown(soak, date, command));
 	}
-
 	if (options.only.has('serve')) {
 		const serve = await measureServe({size: options.liveSize, scrapes: quick ? 200 : 1000, windowSeconds: quick ? 15 : 60, scrapers: 10});
-		fs.writeFileSync(path.join(options.out, `${label}-serve.json`), JSON.stringify({date, command, machine, podtop, serve}, null, '\t') + '\n');
-		const summary = serveMarkdown(serve, date, command);
-		fs.writeFileSync(path.join(options.out, `${label}-serve.md`), summary);
-		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-serve.md`))}`);
-		if (![...options.only].some((phase) => phase !== 'serve' && phase !== 'soak')) return;
+		writePhase('serve', {serve}, serveMarkdown(serve, date, command));
 	}
-
 	if (options.only.has('daemonset')) {
 		const daemonSet = await measureDaemonSet({seconds: quick ? 20 : 60});
-		fs.writeFileSync(path.join(options.out, `${label}-daemonset.json`), JSON.stringify({date, command, machine, podtop, daemonSet}, null, '\t') + '\n');
-		const summary = daemonSetMarkdown(daemonSet, date, command);
-		fs.writeFileSync(path.join(options.out, `${label}-daemonset.md`), summary);
-		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-daemonset.md`))}`);
-		if (![...options.only].some((phase) => !['serve', 'soak', 'pods', 'daemonset'].includes(phase))) return;
+		writePhase('daemonset', {daemonSet}, daemonSetMarkdown(daemonSet, date, command));
 	}
-
 	if (options.only.has('pods')) {
 		const pods = await measurePods({liveSeconds: options.liveSeconds, quietTimeoutMs: options.quietTimeoutSeconds * 1000});
-		fs.writeFileSync(path.join(options.out, `${label}-pods.json`), JSON.stringify({date, command, machine, podtop, pods}, null, '\t') + '\n');
-		const summary = podsMarkdown(pods, date, command);
-		fs.writeFileSync(path.join(options.out, `${label}-pods.md`), summary);
-		process.stdout.write(summary);
-		log(`wrote ${path.relative(process.cwd(), path.join(options.out, `${label}-pods.md`))}`);
-		if (![...options.only].some((phase) => !['serve', 'soak', 'pods', 'daemonset'].includes(phase))) return;
+		writePhase('pods', {pods}, podsMarkdown(pods, date, command));
 	}
+	if ([...options.only].every((phase) => ownPopulationPhases.includes(phase))) return;
 
 	const events = options.only.has('events') ? await measureAllEvents(quick, options.quietTimeoutSeconds * 1000) : null;
 	if (events && !populationPhases.some((phase) => options.only.has(phase))) {

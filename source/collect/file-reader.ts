@@ -10,7 +10,7 @@ const optionalReserve = 1024;
  * kernel memory (its seq_file buffer) charged to podtop's own memory cgroup, which a DaemonSet limits
  * (docs/performance.md, "Kept descriptors and the memory cgroup").
  */
-export const keptDescriptorCap = 8192;
+const keptDescriptorCap = 8192;
 
 function softOpenFileLimit(procRoot: string): number {
 	try {
